@@ -1,0 +1,27 @@
+#include "compiler/Registry.h"
+
+#include "dialects/Onnx/OnnxDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace attnc {
+
+void registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<mlir::func::FuncDialect, onnx_dialect::OnnxDialect>();
+}
+
+void registerAllPasses() {
+  static bool registered = [] {
+    registerAttncPasses();
+    // Generic clean-up passes that attnc pipelines use.
+    mlir::registerCanonicalizerPass();
+    mlir::registerCSEPass();
+    mlir::registerSymbolDCEPass();
+    return true;
+  }();
+  (void)registered;
+}
+
+} // namespace attnc

@@ -1,0 +1,126 @@
+// attnc: the compile driver. One binary, one subcommand per job.
+//
+//   attnc import MODEL.onnx [-o OUT.mlir] [--infer-shapes] [--summary]
+//   attnc --help | --version
+#include "compiler/Diagnostics.h"
+#include "compiler/Import/OnnxImporter.h"
+#include "compiler/ModelSummary.h"
+#include "compiler/Registry.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace {
+
+constexpr const char *kUsage = R"(attnc - ahead-of-time compiler for transformer inference
+
+usage: attnc <command> [options]
+
+commands:
+  import MODEL.onnx [-o OUT.mlir]   import an ONNX model into the onnx dialect
+                                    (--summary prints a model summary instead,
+                                     --infer-shapes runs attn-infer-shapes)
+
+options:
+  --help       show this help (attnc <command> --help for a command's options)
+  --version    print the attnc version
+
+Run `attnc-opt --help` for the individual passes.
+)";
+
+int runImport(int argc, char **argv) {
+  namespace cl = llvm::cl;
+  cl::OptionCategory category("attnc import options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"), cl::Required,
+                             cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("output .mlir file (default: stdout)"),
+                              cl::value_desc("OUT.mlir"), cl::init("-"),
+                              cl::cat(category));
+  cl::opt<bool> summary("summary",
+                        cl::desc("print a summary of the model instead of its IR"),
+                        cl::cat(category));
+  cl::opt<bool> inferShapes("infer-shapes",
+                            cl::desc("run symbolic shape inference and folding"),
+                            cl::cat(category));
+  cl::opt<bool> elideWeights(
+      "elide-weights",
+      cl::desc("print weight blobs as __elided__ (output cannot be re-parsed)"),
+      cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv, "attnc import\n", &llvm::errs()))
+    return 1;
+
+  DialectRegistry registry;
+  attnc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+
+  OwningOpRef<ModuleOp> module = attnc::importOnnxModel(input, context);
+  if (!module)
+    return 1;
+  if (inferShapes) {
+    PassManager pm(&context);
+    pm.addNestedPass<func::FuncOp>(attnc::createInferShapes());
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  // The output file is opened only now, so a failed import never truncates
+  // an existing file.
+  std::string error;
+  auto out = openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << "error: cannot write '" << output << "': " << error << "\n";
+    return 1;
+  }
+  if (summary) {
+    attnc::printImportSummary(*module, input, out->os());
+    out->os() << "peak RSS: "
+              << llvm::format("%.1f", attnc::peakResidentBytes() / double(1 << 20))
+              << " MiB\n";
+  } else {
+    OpPrintingFlags flags;
+    if (elideWeights)
+      flags.elideLargeResourceString(64);
+    module->print(out->os(), flags);
+  }
+  out->keep();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  attnc::registerAllPasses();
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    llvm::outs() << kUsage;
+    return argc < 2 ? 1 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    llvm::outs() << "attnc " << ATTNC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+                 << ")\n";
+    return 0;
+  }
+  std::string command = argv[1];
+  // The subcommand sees its own name as argv[0].
+  if (command == "import")
+    return runImport(argc - 1, argv + 1);
+  llvm::errs() << "error: unknown command '" << command
+               << "'; run `attnc --help` for the list of commands\n";
+  return 1;
+}
