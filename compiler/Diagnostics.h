@@ -1,4 +1,4 @@
-// Command-line diagnostics: "<file>: node '<name>': error: <message>".
+// Command-line diagnostics: "<file>: '<node or value>': error: <message>".
 // Importer locations are NameLoc(node or value name, FileLineColLoc(model)),
 // and a user wants to see both the file and the node.
 #pragma once
