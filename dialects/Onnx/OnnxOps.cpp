@@ -26,20 +26,22 @@ std::optional<int64_t> rankOf(Value v) {
 bool isNone(Value v) { return isa<NoneType>(v.getType()); }
 
 // Numpy-style multidirectional broadcasting of two static-or-dynamic shapes.
-LogicalResult checkBroadcastable(Operation *op, Type a, Type b) {
-  auto ra = dyn_cast<RankedTensorType>(a), rb = dyn_cast<RankedTensorType>(b);
-  if (!ra || !rb)
-    return success();
-  ArrayRef<int64_t> sa = ra.getShape(), sb = rb.getShape();
+bool broadcastable(ArrayRef<int64_t> sa, ArrayRef<int64_t> sb) {
   for (size_t i = 1; i <= std::min(sa.size(), sb.size()); ++i) {
     int64_t da = sa[sa.size() - i], db = sb[sb.size() - i];
-    if (ShapedType::isDynamic(da) || ShapedType::isDynamic(db) || da == db ||
-        da == 1 || db == 1)
-      continue;
-    return op->emitOpError() << "operand shapes " << ra << " and " << rb
-                             << " are not broadcastable";
+    if (!ShapedType::isDynamic(da) && !ShapedType::isDynamic(db) && da != db &&
+        da != 1 && db != 1)
+      return false;
   }
-  return success();
+  return true;
+}
+
+LogicalResult checkBroadcastable(Operation *op, Type a, Type b) {
+  auto ra = dyn_cast<RankedTensorType>(a), rb = dyn_cast<RankedTensorType>(b);
+  if (!ra || !rb || broadcastable(ra.getShape(), rb.getShape()))
+    return success();
+  return op->emitOpError() << "operand shapes " << ra << " and " << rb
+                           << " are not broadcastable";
 }
 
 LogicalResult checkAxis(Operation *op, int64_t axis, std::optional<int64_t> rank,
@@ -201,11 +203,10 @@ LogicalResult MatMulOp::verify() {
   int64_t k2 = b.getRank() == 1 ? b.getShape()[0] : b.getShape()[b.getRank() - 2];
   if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
     return emitOpError() << "contracting dimensions differ: " << a << " x " << b;
-  if (a.getRank() > 2 && b.getRank() > 2)
-    return checkBroadcastable(
-        *this,
-        RankedTensorType::get(a.getShape().drop_back(2), a.getElementType()),
-        RankedTensorType::get(b.getShape().drop_back(2), b.getElementType()));
+  if (a.getRank() > 2 && b.getRank() > 2 &&
+      !broadcastable(a.getShape().drop_back(2), b.getShape().drop_back(2)))
+    return emitOpError() << "batch dimensions are not broadcastable: " << a
+                         << " x " << b;
   return success();
 }
 
@@ -477,7 +478,8 @@ LogicalResult MsMatMulNBitsOp::verify() {
     if (!packed3d && !flat)
       return emitOpError() << "B has shape " << b << " but N=" << n << ", K=" << k
                            << ", block_size=" << blockSize << ", bits=" << bits
-                           << " need [" << n << ", " << blocks << ", " << blobBytes << "]";
+                           << " need [" << n << ", " << blocks << ", " << blobBytes
+                           << "] (or that many bytes in another shape)";
   }
   if (auto a = dyn_cast<RankedTensorType>(getA().getType())) {
     if (a.getRank() == 0)
