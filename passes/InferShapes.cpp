@@ -929,10 +929,17 @@ struct InferShapesPass : impl::InferShapesBase<InferShapesPass> {
       // 2. Symbolic Reshape / Expand targets become constants.
       if (auto reshape = dyn_cast<od::ReshapeOp>(op)) {
         const SymVector *target = analysis.contentsOf(reshape.getShape());
-        if (target && !reshape.getAllowzero() &&
+        // allowzero=1 only changes the meaning of literal zeros in the
+        // target; without them the folded target may use 0 (copy) freely.
+        bool literalZero = target && llvm::any_of(*target, [](const SymDim &d) {
+          return d.getConstant() == 0;
+        });
+        if (target && !(reshape.getAllowzero() && literalZero) &&
             !reshape.getShape().getDefiningOp<od::ConstantOp>())
-          if (auto k = constantReshapeTarget(*target, analysis.shapeOf(reshape.getData())))
+          if (auto k = constantReshapeTarget(*target, analysis.shapeOf(reshape.getData()))) {
             reshape.getShapeMutable().assign(makeI64Constant(b, op.getLoc(), *k));
+            reshape.setAllowzero(0);
+          }
       }
       if (auto expand = dyn_cast<od::ExpandOp>(op)) {
         const SymVector *target = analysis.contentsOf(expand.getShape());

@@ -151,3 +151,35 @@ func.func @slice_and_range(%x: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq
   %e = onnx.Expand(%pos, %shape) : (tensor<*xi64>, tensor<2xi64>) -> tensor<*xi64>
   return %e : tensor<*xi64>
 }
+
+// -----
+
+// The dynamo exporter's reshapes carry allowzero=1. Without a literal zero in
+// the target, allowzero changes nothing, so the folded target may copy dims
+// (0) and the op switches to allowzero=0.
+// CHECK-LABEL: func.func @allowzero_without_zeros_folds
+// CHECK: %[[T:.*]] = onnx.Constant() {value = dense<[0, 0, 4, 16]> : tensor<4xi64>}
+// CHECK: onnx.Reshape(%arg0, %[[T]]) : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+// CHECK-NOT: allowzero = 1
+func.func @allowzero_without_zeros_folds(%x: tensor<?x?x64xf32> {onnx.dim_params = ["batch", "seq", ""]}) -> tensor<*xf32> {
+  %shape = onnx.Shape(%x) {end = 2 : i64} : (tensor<?x?x64xf32>) -> tensor<2xi64>
+  %heads = onnx.Constant() {value = dense<[4, 16]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %target = onnx.Concat(%shape, %heads) {axis = 0 : i64} : (tensor<2xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %y = onnx.Reshape(%x, %target) {allowzero = 1 : i64} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
+
+// -----
+
+// Must not fire: with allowzero=1 a literal zero in the target means an empty
+// dim, which a folded 0 (copy) would change.
+// CHECK-LABEL: func.func @allowzero_with_literal_zero_stays
+// CHECK: onnx.Concat
+// CHECK: onnx.Reshape{{.*}}allowzero = 1
+func.func @allowzero_with_literal_zero_stays(%x: tensor<?x?x64xf32> {onnx.dim_params = ["batch", "seq", ""]}) -> tensor<*xf32> {
+  %shape = onnx.Shape(%x) {end = 2 : i64} : (tensor<?x?x64xf32>) -> tensor<2xi64>
+  %tail = onnx.Constant() {value = dense<[0, 16]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %target = onnx.Concat(%shape, %tail) {axis = 0 : i64} : (tensor<2xi64>, tensor<2xi64>) -> tensor<4xi64>
+  %y = onnx.Reshape(%x, %target) {allowzero = 1 : i64} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
