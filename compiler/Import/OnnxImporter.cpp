@@ -700,9 +700,7 @@ LogicalResult Importer::importNode(OpBuilder &b, const onnx::NodeProto &node,
     numResults = *fixed;
   }
   SmallVector<Type> resultTypes;
-  SmallVector<bool> typeGiven;
   for (unsigned i = 0; i < numResults; ++i) {
-    typeGiven.push_back(false);
     if (i >= unsigned(node.output_size()) || node.output(i).empty()) {
       resultTypes.push_back(b.getNoneType());
       continue;
@@ -713,7 +711,6 @@ LogicalResult Importer::importNode(OpBuilder &b, const onnx::NodeProto &node,
       if (failed(type))
         return failure();
       resultTypes.push_back(*type);
-      typeGiven.back() = true;
       continue;
     }
     auto elt = inferResultElementType(node, operands, attrs, i, loc);
@@ -741,28 +738,6 @@ LogicalResult Importer::importNode(OpBuilder &b, const onnx::NodeProto &node,
                       << node.op_type() << "' has the wrong kind ("
                       << onnx::AttributeProto::AttributeType_Name(proto->type())
                       << ")";
-  }
-  // Ops that know their result type from their operands
-  // (SameOperandsAndResultType) accept no other, not even a less precise
-  // one: such results take the inferred type where the model gives none or
-  // a compatible one (type without shape, dynamic dims). A conflicting type
-  // is left for the verifier to report.
-  if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
-    SmallVector<Type> inferred;
-    if (succeeded(infer.inferReturnTypes(&ctx, loc, op->getOperands(),
-                                         op->getRawDictionaryAttrs(),
-                                         op->getPropertiesStorage(),
-                                         op->getRegions(), inferred)) &&
-        inferred.size() == op->getNumResults())
-      for (auto [i, result] : llvm::enumerate(op->getResults())) {
-        Type given = result.getType();
-        if (isa<NoneType>(given))
-          continue;
-        if (!typeGiven[i] ||
-            (getElementTypeOrSelf(given) == getElementTypeOrSelf(inferred[i]) &&
-             succeeded(verifyCompatibleShape(given, inferred[i]))))
-          result.setType(inferred[i]);
-      }
   }
   for (auto [i, name] : llvm::enumerate(node.output()))
     if (!name.empty() && i < op->getNumResults())

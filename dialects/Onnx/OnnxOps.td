@@ -149,13 +149,13 @@ def Onnx_IsInfOp : Onnx_PredicateOp<"IsInf"> {
                    DefaultValuedAttr<I64Attr, "1">:$detect_positive);
 }
 
-def Onnx_GeluOp : Onnx_Op<"Gelu", [SameOperandsAndResultType]> {
+def Onnx_GeluOp : Onnx_Op<"Gelu", [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "GELU (opset 20); approximate is \"none\" or \"tanh\"";
   let arguments = (ins Onnx_FloatTensor:$X, DefaultValuedStrAttr<StrAttr, "none">:$approximate);
   let results = (outs Onnx_FloatTensor:$Y);
   let hasVerifier = 1;
 }
-def Onnx_LeakyReluOp : Onnx_Op<"LeakyRelu", [SameOperandsAndResultType]> {
+def Onnx_LeakyReluOp : Onnx_Op<"LeakyRelu", [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let arguments = (ins Onnx_FloatTensor:$X, DefaultValuedAttr<F32Attr, "0.01f">:$alpha);
   let results = (outs Onnx_FloatTensor:$Y);
 }
@@ -205,13 +205,13 @@ def Onnx_GemmOp : Onnx_Op<"Gemm"> {
   let hasVerifier = 1;
 }
 
-def Onnx_SoftmaxOp : Onnx_Op<"Softmax", [SameOperandsAndResultType]> {
+def Onnx_SoftmaxOp : Onnx_Op<"Softmax", [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let arguments = (ins Onnx_FloatTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Onnx_FloatTensor:$output);
   let hasVerifier = 1;
   let extraClassDefinition = "::mlir::LogicalResult $cppClass::verify() { return verifyAxisOfInput(*this, getAxis(), getInput()); }";
 }
-def Onnx_LogSoftmaxOp : Onnx_Op<"LogSoftmax", [SameOperandsAndResultType]> {
+def Onnx_LogSoftmaxOp : Onnx_Op<"LogSoftmax", [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let arguments = (ins Onnx_FloatTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs Onnx_FloatTensor:$output);
   let hasVerifier = 1;

@@ -119,9 +119,9 @@ func.func @gelu_fast(%x: tensor<?x768xf32>) {
 
 // -----
 
-// ODS: LeakyRelu keeps its type.
+// ODS: LeakyRelu keeps its element type.
 func.func @leaky_relu_type_changes(%x: tensor<?xf32>) {
-  // expected-error @+1 {{requires the same type for all operands and results}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %0 = onnx.LeakyRelu(%x) : (tensor<?xf32>) -> tensor<?xf16>
   return
 }
@@ -308,9 +308,9 @@ func.func @softmax_of_integers(%x: tensor<?xi32>) {
 
 // -----
 
-// ODS: Softmax keeps its type.
+// ODS: Softmax keeps its element type.
 func.func @softmax_type(%x: tensor<?x4xf32>) {
-  // expected-error @+1 {{requires the same type for all operands and results}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %0 = onnx.Softmax(%x) : (tensor<?x4xf32>) -> tensor<?x4xf16>
   return
 }
@@ -1257,5 +1257,14 @@ func.func @nbits_a_scalar(%a: tensor<f16>, %b: tensor<?x?x?xui8>, %s: tensor<?xf
 func.func @nbits_b_signed(%a: tensor<?x4096xf16>, %b: tensor<?xi8>, %s: tensor<?xf16>, %none: none) {
   // expected-error @+1 {{operand #1 must be tensor of 8-bit unsigned integer values, but got 'tensor<?xi8>'}}
   %0 = onnx.ms.MatMulNBits(%a, %b, %s, %none, %none, %none) {K = 4096 : i64, N = 11008 : i64, block_size = 32 : i64} : (tensor<?x4096xf16>, tensor<?xi8>, tensor<?xf16>, none, none, none) -> tensor<?x11008xf16>
+  return
+}
+
+// -----
+
+// ODS: Softmax keeps its shape.
+func.func @softmax_shape(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = onnx.Softmax(%x) : (tensor<?x4xf32>) -> tensor<?x5xf32>
   return
 }
