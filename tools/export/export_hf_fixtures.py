@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Export tiny random-weight Hugging Face decoder LLMs to ONNX test fixtures.
 
-Each model family (LLaMA, Mistral, Qwen2, GPT-2, Falcon, Phi-3, Gemma-2) is
-built from a config written out in this file -- nothing is downloaded -- with
+Each model family (LLaMA, Mistral, Qwen2, GPT-2, Falcon, Phi-3, Gemma-2,
+Qwen3, GPT-NeoX, StarCoder2, Gemma-3) is built from a config written out in this file -- nothing is downloaded -- with
 a fixed torch seed, in float32, in both the "eager" and the "sdpa" attention
 implementation. The graph is
 
@@ -33,7 +33,10 @@ Usage:
 
 Alongside the .onnx files, manifest.json records each model's true config
 values (layers, heads, windows, softcaps, rope, norm kind, ...), which tests of
-the compiler compare against. As in transformers, a query at position q in a
+the compiler compare against. rope_theta is the theta of the full-attention
+layers; rope_local_theta is that of the windowed layers where the config gives
+them their own (Gemma-3), else null. qk_norm says whether queries and keys are
+RMS-normalized per head before rope (Qwen3, Gemma-3). As in transformers, a query at position q in a
 windowed layer attends to keys q - sliding_window < k <= q.
 """
 
@@ -189,6 +192,75 @@ def gemma2_config(impl):
                      positions="rope", allow_sdpa=impl == "sdpa")
 
 
+def qwen3_config(impl):
+    """Qwen3: GQA plus a per-head RMSNorm on queries and keys (q_norm/k_norm,
+    over head_dim, before rope); no projection bias."""
+    cfg = transformers.Qwen3Config(
+        num_hidden_layers=LAYERS, hidden_size=HIDDEN, num_attention_heads=HEADS,
+        num_key_value_heads=2, head_dim=HEAD_DIM, intermediate_size=FFN,
+        vocab_size=VOCAB, max_position_embeddings=MAX_POS,
+        use_sliding_window=False,
+        rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
+        initializer_range=INIT_STD)
+    return cfg, dict(norm="rms", activation=cfg.hidden_act, mlp="gated",
+                     qkv_bias=cfg.attention_bias, fused_qkv=False,
+                     positions="rope", qk_norm=True)
+
+
+def gptneox_config(impl):
+    """GPT-NeoX (Pythia-style): partial rotary (rotary_pct 0.25: rope on the
+    first 4 of 16 dims of each head), fused per-head-interleaved
+    query_key_value with bias, parallel residual (x + attn(ln1 x) + mlp(ln2 x)),
+    untied output embedding."""
+    cfg = transformers.GPTNeoXConfig(
+        num_hidden_layers=LAYERS, hidden_size=HIDDEN, num_attention_heads=HEADS,
+        intermediate_size=FFN, vocab_size=VOCAB, max_position_embeddings=MAX_POS,
+        use_parallel_residual=True, attention_bias=True, hidden_dropout=0.0,
+        attention_dropout=0.0,
+        rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
+                         "partial_rotary_factor": 0.25},
+        initializer_range=INIT_STD)
+    return cfg, dict(norm="layer", activation=cfg.hidden_act, mlp="plain",
+                     qkv_bias=cfg.attention_bias, fused_qkv=True,
+                     positions="rope", parallel_attn=cfg.use_parallel_residual)
+
+
+def starcoder2_config(impl):
+    """StarCoder2: GQA, a sliding window (8) shorter than the checked lengths
+    in every layer, LayerNorm with bias, plain (non-gated) GELU MLP, bias on
+    every linear layer."""
+    cfg = transformers.Starcoder2Config(
+        num_hidden_layers=LAYERS, hidden_size=HIDDEN, num_attention_heads=HEADS,
+        num_key_value_heads=2, intermediate_size=FFN, vocab_size=VOCAB,
+        max_position_embeddings=MAX_POS, sliding_window=8, use_bias=True,
+        residual_dropout=0.0, embedding_dropout=0.0, attention_dropout=0.0,
+        bos_token_id=0, eos_token_id=0,
+        rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+        initializer_range=INIT_STD)
+    return cfg, dict(norm="layer", activation=cfg.hidden_act, mlp="plain",
+                     qkv_bias=cfg.use_bias, fused_qkv=False, positions="rope")
+
+
+def gemma3_config(impl):
+    """Gemma-3 (text-only Gemma3ForCausalLM): alternating sliding (layer 0) /
+    full (layer 1) attention, per-head q/k RMSNorm, query_pre_attn_scalar !=
+    head_dim, and a rope theta per layer type (10k local, 1M global). No
+    softcapping, as in the released Gemma-3 configs, so sdpa is exact."""
+    cfg = transformers.Gemma3TextConfig(
+        num_hidden_layers=LAYERS, hidden_size=HIDDEN, num_attention_heads=HEADS,
+        num_key_value_heads=2, head_dim=HEAD_DIM, intermediate_size=FFN,
+        vocab_size=VOCAB, max_position_embeddings=MAX_POS, sliding_window=8,
+        layer_types=["sliding_attention", "full_attention"],
+        query_pre_attn_scalar=32,
+        rope_parameters={
+            "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+            "full_attention": {"rope_type": "default", "rope_theta": 1000000.0}},
+        initializer_range=INIT_STD)
+    return cfg, dict(norm="rms", activation=cfg.hidden_activation, mlp="gated",
+                     qkv_bias=cfg.attention_bias, fused_qkv=False,
+                     positions="rope", qk_norm=True)
+
+
 FAMILIES = {
     "llama": llama_config,
     "mistral": mistral_config,
@@ -197,6 +269,10 @@ FAMILIES = {
     "falcon": falcon_config,
     "phi3": phi3_config,
     "gemma2": gemma2_config,
+    "qwen3": qwen3_config,
+    "gptneox": gptneox_config,
+    "starcoder2": starcoder2_config,
+    "gemma3": gemma3_config,
 }
 
 
@@ -215,6 +291,10 @@ def manifest_entry(family, impl, cfg, extra):
     if not any(windowed):
         window = None
     rope = getattr(cfg, "rope_parameters", None) or {}
+    local_rope = None
+    if "full_attention" in rope:  # one rope per layer type (Gemma-3)
+        local_rope = rope.get("sliding_attention") if any(windowed) else None
+        rope = rope["full_attention"]
     positions = extra.get("positions")
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // heads
     kv_heads = extra.get("num_kv_heads",
@@ -239,13 +319,18 @@ def manifest_entry(family, impl, cfg, extra):
         "query_pre_attn_scalar": getattr(cfg, "query_pre_attn_scalar", None),
         "positions": positions,
         "rope_theta": rope.get("rope_theta") if positions == "rope" else None,
+        "rope_local_theta": local_rope.get("rope_theta")
+        if positions == "rope" and local_rope else None,
         "partial_rotary_factor": rope.get("partial_rotary_factor", 1.0)
         if positions == "rope" else None,
         "qkv_bias": bool(extra["qkv_bias"]),
         "fused_qkv": bool(extra["fused_qkv"]),
         "norm": extra["norm"],
         "norm_eps": getattr(cfg, "rms_norm_eps", None)
-        or getattr(cfg, "layer_norm_epsilon", None),
+        or getattr(cfg, "layer_norm_epsilon", None)
+        or getattr(cfg, "layer_norm_eps", None)
+        or getattr(cfg, "norm_epsilon", None),
+        "qk_norm": bool(extra.get("qk_norm", False)),
         "activation": extra["activation"],
         "mlp": extra["mlp"],
         "parallel_attn": bool(extra.get("parallel_attn", False)),
