@@ -1,5 +1,6 @@
 #include "compiler/Registry.h"
 
+#include "dialects/Attention/AttnDialect.h"
 #include "dialects/Onnx/OnnxDialect.h"
 #include "passes/Passes.h"
 
@@ -9,7 +10,8 @@
 namespace attnc {
 
 void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<mlir::func::FuncDialect, onnx_dialect::OnnxDialect>();
+  registry.insert<mlir::func::FuncDialect, onnx_dialect::OnnxDialect,
+                  attn::AttnDialect>();
 }
 
 void registerAllPasses() {

@@ -1,0 +1,207 @@
+// Verifiers of the attn dialect. Attributes are the source of truth (heads,
+// head_dim, rotary_dim); static dims of the operands must agree with them.
+// Dynamic dims (batch, seq) are never checked against each other.
+#include "dialects/Attention/AttnOps.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+
+namespace attnc::attn {
+namespace {
+
+// A dim of a ranked value, or nullopt when unranked or dynamic.
+std::optional<int64_t> staticDim(Value v, int64_t index) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || index >= t.getRank())
+    return std::nullopt;
+  int64_t d = t.getDimSize(index < 0 ? t.getRank() + index : index);
+  return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
+}
+
+LogicalResult checkRank(Operation *op, Value v, StringRef name, int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (t && t.getRank() != rank)
+    return op->emitOpError() << name << " must have rank " << rank << ", got " << t;
+  return success();
+}
+
+// `name`'s dim `index` must be `expected` when static.
+LogicalResult checkDim(Operation *op, Value v, StringRef name, int64_t index,
+                       int64_t expected, StringRef what) {
+  auto d = staticDim(v, index);
+  if (d && *d != expected)
+    return op->emitOpError() << name << " dim " << index << " is " << *d << " but "
+                             << what << " is " << expected;
+  return success();
+}
+
+LogicalResult checkSameDim(Operation *op, Value a, StringRef an, int64_t ai,
+                           Value b, StringRef bn, int64_t bi) {
+  auto da = staticDim(a, ai), db = staticDim(b, bi);
+  if (da && db && *da != *db)
+    return op->emitOpError() << an << " dim " << ai << " (" << *da << ") differs from "
+                             << bn << " dim " << bi << " (" << *db << ")";
+  return success();
+}
+
+bool sameElementType(ValueRange values) {
+  Type first = getElementTypeOrSelf(values.front().getType());
+  return llvm::all_of(values, [&](Value v) { return getElementTypeOrSelf(v.getType()) == first; });
+}
+
+// The weight of a norm: 1-D with the normalised dim's size.
+LogicalResult checkNormWeight(Operation *op, Value x, Value weight, StringRef name) {
+  if (failed(checkRank(op, weight, name, 1)))
+    return failure();
+  return checkSameDim(op, weight, name, 0, x, "x", -1);
+}
+
+} // namespace
+
+LogicalResult AttentionOp::verify() {
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitOpError() << "num_heads, num_kv_heads and head_dim must be positive, got "
+                         << heads << ", " << kvHeads << ", " << headDim;
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
+                         << kvHeads << ")";
+  if (!(getScale().convertToFloat() > 0))
+    return emitOpError("scale must be positive");
+  if (getSoftcap().isNegative() || getSoftcap().isNaN())
+    return emitOpError("softcap must be non-negative (0 means none)");
+  if (int64_t(getWindow()) < 0)
+    return emitOpError() << "window must be non-negative (0 means none), got "
+                         << int64_t(getWindow());
+  if (getWindow() > 0 && !getCausal())
+    return emitOpError("a sliding window needs causal attention");
+  if (int64_t(getSinkTokens()) < 0)
+    return emitOpError() << "sink_tokens must be non-negative, got " << int64_t(getSinkTokens());
+  if (getSinkTokens() > 0 && getWindow() == 0)
+    return emitOpError("sink_tokens only matter with a sliding window");
+
+  Value q = getQuery(), k = getKey(), v = getValue(), out = getOutput();
+  if (!sameElementType({q, k, v, out}))
+    return emitOpError("query, key, value and result must share an element type");
+  for (auto [value, name] : {std::pair(q, "query"), {k, "key"}, {v, "value"}, {out, "result"}})
+    if (failed(checkRank(*this, value, name, 4)))
+      return failure();
+  if (failed(checkDim(*this, q, "query", 2, heads, "num_heads")) ||
+      failed(checkDim(*this, q, "query", 3, headDim, "head_dim")) ||
+      failed(checkDim(*this, k, "key", 2, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(*this, k, "key", 3, headDim, "head_dim")) ||
+      failed(checkDim(*this, v, "value", 2, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(*this, out, "result", 2, heads, "num_heads")) ||
+      failed(checkSameDim(*this, k, "key", 1, v, "value", 1)) ||
+      failed(checkSameDim(*this, q, "query", 0, k, "key", 0)) ||
+      failed(checkSameDim(*this, q, "query", 1, out, "result", 1)) ||
+      failed(checkSameDim(*this, v, "value", 3, out, "result", 3)))
+    return failure();
+  if (Value mask = getKeyPaddingMask()) {
+    if (failed(checkRank(*this, mask, "key_padding_mask", 2)) ||
+        failed(checkSameDim(*this, mask, "key_padding_mask", 1, k, "key", 1)))
+      return failure();
+  }
+  if (Value bias = getBias()) {
+    auto t = dyn_cast<RankedTensorType>(bias.getType());
+    if (t && t.getRank() != 4)
+      return emitOpError() << "bias must have rank 4 ([batch, heads, seq, kv_seq] or "
+                              "broadcastable), got " << t;
+  }
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  int64_t rotaryDim = getRotaryDim();
+  if (rotaryDim <= 0 || rotaryDim % 2 != 0)
+    return emitOpError() << "rotary_dim must be positive and even, got " << rotaryDim;
+  if (auto d = staticDim(getX(), -1); d && rotaryDim > *d)
+    return emitOpError() << "rotary_dim " << rotaryDim << " exceeds head_dim " << *d;
+  if (failed(checkRank(*this, getX(), "x", 4)) ||
+      failed(checkRank(*this, getPositions(), "positions", 2)) ||
+      failed(checkSameDim(*this, getPositions(), "positions", 1, getX(), "x", 1)))
+    return failure();
+  if (getX().getType() != getOutput().getType())
+    return emitOpError("result type must equal x's type");
+  bool hasTables = bool(getCosTable());
+  if (hasTables) {
+    for (auto [table, name] : {std::pair(getCosTable(), "cos_table"), {getSinTable(), "sin_table"}})
+      if (failed(checkRank(*this, table, name, 2)) ||
+          failed(checkDim(*this, table, name, 1, rotaryDim / 2, "rotary_dim / 2")))
+        return failure();
+  }
+  if (hasTables == bool(getTheta()))
+    return emitOpError("needs exactly one of theta and cos/sin tables");
+  if (getTheta() && !(getTheta()->convertToFloat() > 1))
+    return emitOpError("theta must be greater than 1");
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (getEpsilon().isNegative() || getEpsilon().isNaN())
+    return emitOpError("epsilon must be non-negative");
+  if (getX().getType() != getOutput().getType())
+    return emitOpError("result type must equal x's type");
+  return checkNormWeight(*this, getX(), getWeight(), "weight");
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (getEpsilon().isNegative() || getEpsilon().isNaN())
+    return emitOpError("epsilon must be non-negative");
+  if (getX().getType() != getOutput().getType())
+    return emitOpError("result type must equal x's type");
+  if (failed(checkNormWeight(*this, getX(), getWeight(), "weight")))
+    return failure();
+  if (Value bias = getBias())
+    return checkNormWeight(*this, getX(), bias, "bias");
+  return success();
+}
+
+int64_t LinearOp::getInFeatures() {
+  auto w = cast<ShapedType>(getWeight().getType());
+  return w.getDimSize(getWeightLayout() == WeightLayout::out_in ? 1 : 0);
+}
+int64_t LinearOp::getOutFeatures() {
+  auto w = cast<ShapedType>(getWeight().getType());
+  return w.getDimSize(getWeightLayout() == WeightLayout::out_in ? 0 : 1);
+}
+
+LogicalResult LinearOp::verify() {
+  auto w = dyn_cast<RankedTensorType>(getWeight().getType());
+  if (!w || w.getRank() != 2 || !w.hasStaticShape())
+    return emitOpError() << "weight must be a static 2-D tensor, got " << getWeight().getType();
+  if (!sameElementType({getX(), getOutput()}))
+    return emitOpError("x and result must share an element type");
+  int64_t in = getInFeatures(), out = getOutFeatures();
+  if (failed(checkDim(*this, getX(), "x", -1, in, "the weight's in_features")) ||
+      failed(checkDim(*this, getOutput(), "result", -1, out, "the weight's out_features")))
+    return failure();
+  auto x = dyn_cast<RankedTensorType>(getX().getType());
+  auto r = dyn_cast<RankedTensorType>(getOutput().getType());
+  if (x && r && x.getRank() != r.getRank())
+    return emitOpError() << "result rank " << r.getRank() << " differs from x's rank "
+                         << x.getRank();
+  if (Value bias = getBias())
+    if (failed(checkRank(*this, bias, "bias", 1)) ||
+        failed(checkDim(*this, bias, "bias", 0, out, "the weight's out_features")))
+      return failure();
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(checkRank(*this, getTable(), "table", 2)))
+    return failure();
+  auto ids = dyn_cast<RankedTensorType>(getIds().getType());
+  auto out = dyn_cast<RankedTensorType>(getOutput().getType());
+  if (ids && out && out.getRank() != ids.getRank() + 1)
+    return emitOpError() << "result rank must be ids' rank + 1, got " << out.getRank();
+  if (!sameElementType({getTable(), getOutput()}))
+    return emitOpError("table and result must share an element type");
+  return checkSameDim(*this, getTable(), "table", 1, getOutput(), "result", -1);
+}
+
+} // namespace attnc::attn
+
+#define GET_OP_CLASSES
+#include "dialects/Attention/AttnOps.cpp.inc"

@@ -1,0 +1,230 @@
+// The `attn` dialect, graph level: what a decoder layer is made of - norms,
+// linears, RoPE, one attention op, activations - raised from imported ONNX.
+// Every later pass (KV-cache insertion, quantization, flash tiling, codegen)
+// works on these ops.
+//
+// Layout conventions (token-major, so the ragged token step of the KV-cache
+// pass is a reshape away):
+//   hidden states  [batch, seq, hidden]
+//   per-head q/k/v [batch, seq, heads, head_dim]
+//   positions      [batch, seq] integers
+#ifndef ATTNC_ATTN_OPS
+#define ATTNC_ATTN_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+def Attn_Dialect : Dialect {
+  let name = "attn";
+  let summary = "transformer building blocks: attention, RoPE, norms, linears";
+  let cppNamespace = "::attnc::attn";
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class Attn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attn_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+def Attn_FloatTensor : TensorOf<[F16, BF16, F32, F64]>;
+def Attn_IntTensor : TensorOf<[I32, I64]>;
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Attn_RopeStyle : I32EnumAttr<"RopeStyle", "how RoPE pairs the rotated dims", [
+  // (x[i], x[i + rotary_dim/2]): LLaMA, Mistral, Qwen, Gemma, GPT-NeoX.
+  I32EnumAttrCase<"half_split", 0>,
+  // (x[2i], x[2i+1]): GPT-J, some ONNX RotaryEmbedding exports.
+  I32EnumAttrCase<"interleaved", 1>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::attnc::attn";
+}
+def Attn_RopeStyleAttr : EnumAttr<Attn_Dialect, Attn_RopeStyle, "rope_style">;
+
+def Attn_Activation : I32EnumAttr<"Activation", "elementwise activation", [
+  I32EnumAttrCase<"silu", 0>,
+  I32EnumAttrCase<"gelu", 1>,       // exact, erf-based
+  I32EnumAttrCase<"gelu_tanh", 2>,  // tanh approximation
+  I32EnumAttrCase<"relu", 3>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::attnc::attn";
+}
+def Attn_ActivationAttr : EnumAttr<Attn_Dialect, Attn_Activation, "activation">;
+
+def Attn_WeightLayout : I32EnumAttr<"WeightLayout", "how a linear's weight is stored", [
+  // [out_features, in_features]: torch nn.Linear, Gemm transB=1.
+  I32EnumAttrCase<"out_in", 0>,
+  // [in_features, out_features]: what ONNX MatMul multiplies by.
+  I32EnumAttrCase<"in_out", 1>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::attnc::attn";
+}
+def Attn_WeightLayoutAttr : EnumAttr<Attn_Dialect, Attn_WeightLayout, "weight_layout">;
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Attn_AttentionOp : Attn_Op<"attention", [AttrSizedOperandSegments]> {
+  let summary = "multi-head attention with grouped KV heads (MHA, GQA, MQA)";
+  let description = [{
+    softmax(softcap(scale * q k^T) + mask) v per head; query head h reads KV
+    head h / (num_heads / num_kv_heads), so MHA and MQA are the two ends of
+    the same op and K/V are never materialised per query head.
+
+    query [batch, seq, num_heads, head_dim], key [batch, kv_seq, num_kv_heads,
+    head_dim], value [batch, kv_seq, num_kv_heads, v_head_dim], result
+    [batch, seq, num_heads, v_head_dim]. Query i sits at key position
+    kv_seq - seq + i (queries are the last `seq` tokens).
+
+    Masking, all recorded here so the mask subgraph disappears:
+      causal        key j is visible to query i only if j <= pos(i);
+      window = w>0  ... and pos(i) - j < w (the w most recent keys, itself
+                    included); 0 means no window;
+      sink_tokens   the first n keys stay visible through the window
+                    (StreamingLLM);
+      key_padding_mask [batch, kv_seq] i1: false keys are invisible (from an
+                    attention_mask input);
+      bias          an additive bias broadcastable to
+                    [batch, num_heads, seq, kv_seq] (ALiBi, relative bias).
+    softcap = c>0 applies c * tanh(s / c) to the scaled scores (Gemma-2).
+  }];
+  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
+                   Attn_FloatTensor:$value,
+                   Optional<TensorOf<[I1]>>:$key_padding_mask,
+                   Optional<Attn_FloatTensor>:$bias,
+                   I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                   F32Attr:$scale,
+                   DefaultValuedAttr<BoolAttr, "true">:$causal,
+                   DefaultValuedAttr<I64Attr, "0">:$window,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                   DefaultValuedAttr<I64Attr, "0">:$sink_tokens);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`padding` `(` $key_padding_mask^ `)`)?
+    (`bias` `(` $bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    // Query heads per KV head.
+    int64_t getGroupSize() { return getNumHeadsAttr().getInt() / getNumKvHeadsAttr().getInt(); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Position embedding, norms
+//===----------------------------------------------------------------------===//
+
+def Attn_RopeOp : Attn_Op<"rope", [AttrSizedOperandSegments]> {
+  let summary = "rotary position embedding on the first rotary_dim dims of each head";
+  let description = [{
+    x [batch, seq, heads, head_dim], positions [batch, seq]. The angle of
+    pair k at position p is p * theta^(-2k / rotary_dim), or comes from the
+    tables cos/sin [max_positions, rotary_dim / 2] (for scaled RoPE
+    variants); dims past rotary_dim pass through (partial rotary).
+  }];
+  let arguments = (ins Attn_FloatTensor:$x, Attn_IntTensor:$positions,
+                   Optional<Attn_FloatTensor>:$cos_table,
+                   Optional<Attn_FloatTensor>:$sin_table,
+                   Attn_RopeStyleAttr:$style, I64Attr:$rotary_dim,
+                   OptionalAttr<F32Attr>:$theta);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $x `,` $positions (`tables` `(` $cos_table^ `,` $sin_table `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_RmsNormOp : Attn_Op<"rms_norm"> {
+  let summary = "x / sqrt(mean(x^2) + epsilon) * (weight + weight_offset) over the last dim";
+  let description = [{
+    weight_offset is 1 for Gemma's `1 + weight` form, 0 otherwise. Applied to
+    [batch, seq, heads, head_dim] it is a per-head q/k norm (Qwen3, Gemma-3).
+  }];
+  let arguments = (ins Attn_FloatTensor:$x, Attn_FloatTensor:$weight,
+                   F32Attr:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$weight_offset);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$x `,` $weight attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_LayerNormOp : Attn_Op<"layer_norm"> {
+  let summary = "(x - mean) / sqrt(var + epsilon) * weight + bias over the last dim";
+  let arguments = (ins Attn_FloatTensor:$x, Attn_FloatTensor:$weight,
+                   Optional<Attn_FloatTensor>:$bias, F32Attr:$epsilon);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $x `,` $weight (`bias` `(` $bias^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers, activations, embedding, residual
+//===----------------------------------------------------------------------===//
+
+def Attn_LinearOp : Attn_Op<"linear"> {
+  let summary = "x W^T + b with a constant weight";
+  let description = [{
+    x [..., in_features]; weight [out, in] (out_in) or [in, out] (in_out),
+    bias [out]. Fused projections (QKV, gate+up) are one linear whose output
+    is split afterwards.
+  }];
+  let arguments = (ins Attn_FloatTensor:$x, Attn_FloatTensor:$weight,
+                   Optional<Attn_FloatTensor>:$bias,
+                   Attn_WeightLayoutAttr:$weight_layout);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $x `,` $weight (`bias` `(` $bias^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getInFeatures();
+    int64_t getOutFeatures();
+  }];
+}
+
+def Attn_ActivationOp : Attn_Op<"activation",
+    [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
+  let summary = "elementwise activation";
+  let arguments = (ins Attn_FloatTensor:$x, Attn_ActivationAttr:$kind);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$kind $x attr-dict `:` functional-type(operands, results)";
+}
+
+def Attn_GatedActivationOp : Attn_Op<"gated_activation",
+    [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
+  let summary = "act(gate) * up (SwiGLU, GeGLU)";
+  let arguments = (ins Attn_FloatTensor:$gate, Attn_FloatTensor:$up,
+                   Attn_ActivationAttr:$kind);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$kind $gate `,` $up attr-dict `:` functional-type(operands, results)";
+}
+
+def Attn_EmbeddingOp : Attn_Op<"embedding"> {
+  let summary = "row lookup: table [vocab, hidden], ids [batch, seq] -> [batch, seq, hidden]";
+  let arguments = (ins Attn_FloatTensor:$table, Attn_IntTensor:$ids);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$table `,` $ids attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_ResidualAddOp : Attn_Op<"residual_add",
+    [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
+  let summary = "the residual stream: hidden + sublayer output";
+  let arguments = (ins Attn_FloatTensor:$residual, Attn_FloatTensor:$update);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$residual `,` $update attr-dict `:` functional-type(operands, results)";
+}
+
+#endif // ATTNC_ATTN_OPS
