@@ -10,12 +10,17 @@ using namespace mlir;
 namespace attnc::attn {
 namespace {
 
-// A dim of a ranked value, or nullopt when unranked or dynamic.
+// A dim of a ranked value (negative indices count from the back), or nullopt
+// when unranked, dynamic or out of range.
 std::optional<int64_t> staticDim(Value v, int64_t index) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  if (!t || index >= t.getRank())
+  if (!t)
     return std::nullopt;
-  int64_t d = t.getDimSize(index < 0 ? t.getRank() + index : index);
+  if (index < 0)
+    index += t.getRank();
+  if (index < 0 || index >= t.getRank())
+    return std::nullopt;
+  int64_t d = t.getDimSize(index);
   return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
 }
 
@@ -23,6 +28,13 @@ LogicalResult checkRank(Operation *op, Value v, StringRef name, int64_t rank) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   if (t && t.getRank() != rank)
     return op->emitOpError() << name << " must have rank " << rank << ", got " << t;
+  return success();
+}
+
+LogicalResult checkMinRank(Operation *op, Value v, StringRef name, int64_t rank) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (t && t.getRank() < rank)
+    return op->emitOpError() << name << " must have rank >= " << rank << ", got " << t;
   return success();
 }
 
@@ -52,7 +64,7 @@ bool sameElementType(ValueRange values) {
 
 // The weight of a norm: 1-D with the normalised dim's size.
 LogicalResult checkNormWeight(Operation *op, Value x, Value weight, StringRef name) {
-  if (failed(checkRank(op, weight, name, 1)))
+  if (failed(checkMinRank(op, x, "x", 1)) || failed(checkRank(op, weight, name, 1)))
     return failure();
   return checkSameDim(op, weight, name, 0, x, "x", -1);
 }
@@ -67,10 +79,10 @@ LogicalResult AttentionOp::verify() {
   if (heads % kvHeads != 0)
     return emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
                          << kvHeads << ")";
-  if (!(getScale().convertToFloat() > 0))
-    return emitOpError("scale must be positive");
-  if (getSoftcap().isNegative() || getSoftcap().isNaN())
-    return emitOpError("softcap must be non-negative (0 means none)");
+  if (!(getScale().convertToFloat() > 0) || getScale().isInfinity())
+    return emitOpError("scale must be positive and finite");
+  if (getSoftcap().isNegative() || !getSoftcap().isFinite())
+    return emitOpError("softcap must be non-negative and finite (0 means none)");
   if (int64_t(getWindow()) < 0)
     return emitOpError() << "window must be non-negative (0 means none), got "
                          << int64_t(getWindow());
@@ -95,6 +107,8 @@ LogicalResult AttentionOp::verify() {
       failed(checkDim(*this, out, "result", 2, heads, "num_heads")) ||
       failed(checkSameDim(*this, k, "key", 1, v, "value", 1)) ||
       failed(checkSameDim(*this, q, "query", 0, k, "key", 0)) ||
+      failed(checkSameDim(*this, k, "key", 0, v, "value", 0)) ||
+      failed(checkSameDim(*this, q, "query", 0, out, "result", 0)) ||
       failed(checkSameDim(*this, q, "query", 1, out, "result", 1)) ||
       failed(checkSameDim(*this, v, "value", 3, out, "result", 3)))
     return failure();
@@ -108,6 +122,16 @@ LogicalResult AttentionOp::verify() {
     if (t && t.getRank() != 4)
       return emitOpError() << "bias must have rank 4 ([batch, heads, seq, kv_seq] or "
                               "broadcastable), got " << t;
+    // Each static dim of the bias is 1 or the scores' dim.
+    std::optional<int64_t> scores[] = {staticDim(q, 0), heads, staticDim(q, 1),
+                                       staticDim(k, 1)};
+    for (int64_t i = 0; i < 4; ++i) {
+      auto d = staticDim(bias, i);
+      if (d && *d != 1 && scores[i] && *d != *scores[i])
+        return emitOpError() << "bias dim " << i << " is " << *d
+                             << " but must be 1 or the scores' dim " << *scores[i]
+                             << " ([batch, num_heads, seq, kv_seq])";
+    }
   }
   return success();
 }
@@ -125,6 +149,8 @@ LogicalResult RopeOp::verify() {
   if (getX().getType() != getOutput().getType())
     return emitOpError("result type must equal x's type");
   bool hasTables = bool(getCosTable());
+  if (hasTables != bool(getSinTable()))
+    return emitOpError("cos_table and sin_table must be given together");
   if (hasTables) {
     for (auto [table, name] : {std::pair(getCosTable(), "cos_table"), {getSinTable(), "sin_table"}})
       if (failed(checkRank(*this, table, name, 2)) ||
@@ -174,7 +200,8 @@ LogicalResult LinearOp::verify() {
   if (!sameElementType({getX(), getOutput()}))
     return emitOpError("x and result must share an element type");
   int64_t in = getInFeatures(), out = getOutFeatures();
-  if (failed(checkDim(*this, getX(), "x", -1, in, "the weight's in_features")) ||
+  if (failed(checkMinRank(*this, getX(), "x", 1)) ||
+      failed(checkDim(*this, getX(), "x", -1, in, "the weight's in_features")) ||
       failed(checkDim(*this, getOutput(), "result", -1, out, "the weight's out_features")))
     return failure();
   auto x = dyn_cast<RankedTensorType>(getX().getType());
@@ -182,6 +209,10 @@ LogicalResult LinearOp::verify() {
   if (x && r && x.getRank() != r.getRank())
     return emitOpError() << "result rank " << r.getRank() << " differs from x's rank "
                          << x.getRank();
+  if (x && r)
+    for (int64_t i = 0; i + 1 < x.getRank(); ++i)
+      if (failed(checkSameDim(*this, getX(), "x", i, getOutput(), "result", i)))
+        return failure();
   if (Value bias = getBias())
     if (failed(checkRank(*this, bias, "bias", 1)) ||
         failed(checkDim(*this, bias, "bias", 0, out, "the weight's out_features")))
@@ -196,6 +227,12 @@ LogicalResult EmbeddingOp::verify() {
   auto out = dyn_cast<RankedTensorType>(getOutput().getType());
   if (ids && out && out.getRank() != ids.getRank() + 1)
     return emitOpError() << "result rank must be ids' rank + 1, got " << out.getRank();
+  if (failed(checkMinRank(*this, getOutput(), "result", 1)))
+    return failure();
+  if (ids && out)
+    for (int64_t i = 0; i < ids.getRank(); ++i)
+      if (failed(checkSameDim(*this, getIds(), "ids", i, getOutput(), "result", i)))
+        return failure();
   if (!sameElementType({getTable(), getOutput()}))
     return emitOpError("table and result must share an element type");
   return checkSameDim(*this, getTable(), "table", 1, getOutput(), "result", -1);

@@ -1,0 +1,767 @@
+// Every verifier rule of the attn dialect (AttnOps.cpp) and the ODS
+// constraints that matter, one rejected case each, with the expected message.
+// RUN: attnc-opt %s -split-input-file -verify-diagnostics
+
+// Query heads must split evenly over KV heads (the GQA group size is num_heads / num_kv_heads).
+func.func @attention_heads_not_multiple_of_kv_heads(%q: tensor<1x4x6x64xf32>, %k: tensor<1x4x4x64xf32>, %v: tensor<1x4x4x64xf32>) {
+  // expected-error @+1 {{num_heads (6) is not a multiple of num_kv_heads (4)}}
+  %0 = attn.attention %q, %k, %v {num_heads = 6, num_kv_heads = 4, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x6x64xf32>, tensor<1x4x4x64xf32>, tensor<1x4x4x64xf32>) -> tensor<1x4x6x64xf32>
+  return
+}
+
+// -----
+
+// Zero KV heads is rejected before the group size divides by it.
+func.func @attention_zero_kv_heads(%q: tensor<*xf32>) {
+  // expected-error @+1 {{num_heads, num_kv_heads and head_dim must be positive, got 8, 0, 64}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 0, head_dim = 64, scale = 0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// I64Attr getters are unsigned: a negative head count must still read as negative.
+func.func @attention_negative_heads(%q: tensor<*xf32>) {
+  // expected-error @+1 {{num_heads, num_kv_heads and head_dim must be positive, got -8, -2, 64}}
+  %0 = attn.attention %q, %q, %q {num_heads = -8, num_kv_heads = -2, head_dim = 64, scale = 0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A negative head_dim is rejected like a zero one.
+func.func @attention_negative_head_dim(%q: tensor<*xf32>) {
+  // expected-error @+1 {{num_heads, num_kv_heads and head_dim must be positive, got 8, 2, -64}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = -64, scale = 0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A zero scale flattens the softmax to uniform: rejected.
+func.func @attention_scale_zero(%q: tensor<*xf32>) {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.0 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A negative scale is rejected too.
+func.func @attention_scale_negative(%q: tensor<*xf32>) {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = -0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// An infinite scale turns every score into +-inf (NaN after softmax).
+func.func @attention_scale_infinite(%q: tensor<*xf32>) {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0x7F800000 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A negative softcap is meaningless (0 means none).
+func.func @attention_softcap_negative(%q: tensor<*xf32>) {
+  // expected-error @+1 {{softcap must be non-negative and finite (0 means none)}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, softcap = -50.0 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// An infinite softcap computes inf * tanh(s / inf) = NaN.
+func.func @attention_softcap_infinite(%q: tensor<*xf32>) {
+  // expected-error @+1 {{softcap must be non-negative and finite (0 means none)}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, softcap = 0x7F800000 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A negative window is rejected, not read as a huge unsigned one.
+func.func @attention_window_negative(%q: tensor<*xf32>) {
+  // expected-error @+1 {{window must be non-negative (0 means none), got -1}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, window = -1} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// A sliding window is defined relative to the causal position.
+func.func @attention_window_without_causal(%q: tensor<*xf32>) {
+  // expected-error @+1 {{a sliding window needs causal attention}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, causal = false, window = 128} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// Negative sink_tokens are rejected, not read as a huge unsigned count.
+func.func @attention_sink_tokens_negative(%q: tensor<*xf32>) {
+  // expected-error @+1 {{sink_tokens must be non-negative, got -4}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, window = 128, sink_tokens = -4} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// Sink tokens only stay visible through a window; without one they are a no-op.
+func.func @attention_sink_tokens_without_window(%q: tensor<*xf32>) {
+  // expected-error @+1 {{sink_tokens only matter with a sliding window}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, sink_tokens = 4} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// Query, key, value and result share an element type.
+func.func @attention_element_type_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf16>) {
+  // expected-error @+1 {{query, key, value and result must share an element type}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf16>, tensor<1x4x2x64xf16>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Query is per-head [batch, seq, heads, head_dim], not flat hidden states.
+func.func @attention_query_rank(%q: tensor<1x4x512xf32>, %k: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{query must have rank 4, got 'tensor<1x4x512xf32>'}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x512xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The result is per-head too.
+func.func @attention_result_rank(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{result must have rank 4, got 'tensor<1x4x512xf32>'}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x512xf32>
+  return
+}
+
+// -----
+
+// Query's heads dim must be num_heads.
+func.func @attention_query_heads_mismatch(%q: tensor<1x4x4x64xf32>, %k: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{query dim 2 is 4 but num_heads is 8}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x4x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Query's last dim must be head_dim.
+func.func @attention_query_head_dim_mismatch(%q: tensor<1x4x8x32xf32>, %k: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{query dim 3 is 32 but head_dim is 64}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x32xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Key's heads dim must be num_kv_heads (here K/V were expanded to MHA).
+func.func @attention_key_heads_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x8x64xf32>, %v: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{key dim 2 is 8 but num_kv_heads is 2}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Key's last dim must be head_dim (q k^T contracts it).
+func.func @attention_key_head_dim_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x32xf32>, %v: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{key dim 3 is 32 but head_dim is 64}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x32xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Value's heads dim must be num_kv_heads.
+func.func @attention_value_heads_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %v: tensor<1x4x1x64xf32>) {
+  // expected-error @+1 {{value dim 2 is 1 but num_kv_heads is 2}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x1x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Result's heads dim must be num_heads (not num_kv_heads).
+func.func @attention_result_heads_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>) {
+  // expected-error @+1 {{result dim 2 is 2 but num_heads is 8}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>) -> tensor<1x4x2x64xf32>
+  return
+}
+
+// -----
+
+// Key and value must cover the same kv_seq positions.
+func.func @attention_key_value_seq_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x16x2x64xf32>, %v: tensor<1x12x2x64xf32>) {
+  // expected-error @+1 {{key dim 1 (16) differs from value dim 1 (12)}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x16x2x64xf32>, tensor<1x12x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Query and key share the batch.
+func.func @attention_query_key_batch_mismatch(%q: tensor<2x4x8x64xf32>, %k: tensor<3x4x2x64xf32>) {
+  // expected-error @+1 {{query dim 0 (2) differs from key dim 0 (3)}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<2x4x8x64xf32>, tensor<3x4x2x64xf32>, tensor<3x4x2x64xf32>) -> tensor<2x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Key and value share the batch.
+func.func @attention_key_value_batch_mismatch(%q: tensor<?x4x8x64xf32>, %k: tensor<2x4x2x64xf32>, %v: tensor<3x4x2x64xf32>) {
+  // expected-error @+1 {{key dim 0 (2) differs from value dim 0 (3)}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x4x8x64xf32>, tensor<2x4x2x64xf32>, tensor<3x4x2x64xf32>) -> tensor<?x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The result has the query's batch.
+func.func @attention_result_batch_mismatch(%q: tensor<2x4x8x64xf32>, %k: tensor<?x4x2x64xf32>) {
+  // expected-error @+1 {{query dim 0 (2) differs from result dim 0 (1)}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<2x4x8x64xf32>, tensor<?x4x2x64xf32>, tensor<?x4x2x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The result has one row per query, not per key.
+func.func @attention_result_seq_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x16x2x64xf32>) {
+  // expected-error @+1 {{query dim 1 (4) differs from result dim 1 (16)}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>) -> tensor<1x16x8x64xf32>
+  return
+}
+
+// -----
+
+// The result's last dim is the value's head dim.
+func.func @attention_result_v_head_dim_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %v: tensor<1x4x2x32xf32>) {
+  // expected-error @+1 {{value dim 3 (32) differs from result dim 3 (64)}}
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x32xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The key padding mask is [batch, kv_seq], not an expanded 4-D mask.
+func.func @attention_mask_rank(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %m: tensor<1x1x4x4xi1>) {
+  // expected-error @+1 {{key_padding_mask must have rank 2, got 'tensor<1x1x4x4xi1>'}}
+  %0 = attn.attention %q, %k, %k padding(%m) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>, tensor<1x1x4x4xi1>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The key padding mask covers every key.
+func.func @attention_mask_kv_seq_mismatch(%q: tensor<1x4x8x64xf32>, %k: tensor<1x16x2x64xf32>, %m: tensor<1x4xi1>) {
+  // expected-error @+1 {{key_padding_mask dim 1 (4) differs from key dim 1 (16)}}
+  %0 = attn.attention %q, %k, %k padding(%m) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x16x2x64xf32>, tensor<1x16x2x64xf32>, tensor<1x4xi1>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// ODS: the padding mask is boolean (an additive float mask is a bias).
+func.func @attention_mask_not_bool(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %m: tensor<1x4xf32>) {
+  // expected-error @+1 {{operand #3 must be tensor of 1-bit signless integer values, but got 'tensor<1x4xf32>'}}
+  %0 = attn.attention %q, %k, %k padding(%m) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The bias is 4-D [batch, heads, seq, kv_seq] (possibly with 1s).
+func.func @attention_bias_rank(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %b: tensor<8x4x4xf32>) {
+  // expected-error @+1 {{bias must have rank 4 ([batch, heads, seq, kv_seq] or broadcastable), got 'tensor<8x4x4xf32>'}}
+  %0 = attn.attention %q, %k, %k bias(%b) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>, tensor<8x4x4xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// A bias with one slope per KV head (not per query head) does not broadcast.
+func.func @attention_bias_heads_not_broadcastable(%q: tensor<1x4x8x64xf32>, %k: tensor<1x4x2x64xf32>, %b: tensor<1x2x1x4xf32>) {
+  // expected-error @+1 {{bias dim 1 is 2 but must be 1 or the scores' dim 8 ([batch, num_heads, seq, kv_seq])}}
+  %0 = attn.attention %q, %k, %k bias(%b) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4x2x64xf32>, tensor<1x4x2x64xf32>, tensor<1x2x1x4xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// A bias whose kv_seq dim disagrees with the keys does not broadcast.
+func.func @attention_bias_kv_seq_not_broadcastable(%q: tensor<?x?x8x64xf32>, %k: tensor<?x16x2x64xf32>, %b: tensor<?x?x?x8xf32>) {
+  // expected-error @+1 {{bias dim 3 is 8 but must be 1 or the scores' dim 16 ([batch, num_heads, seq, kv_seq])}}
+  %0 = attn.attention %q, %k, %k bias(%b) {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x?x8x64xf32>, tensor<?x16x2x64xf32>, tensor<?x16x2x64xf32>, tensor<?x?x?x8xf32>) -> tensor<?x?x8x64xf32>
+  return
+}
+
+// -----
+
+// ODS: num_heads, num_kv_heads, head_dim and scale are required.
+func.func @attention_missing_scale(%q: tensor<*xf32>) {
+  // expected-error @+1 {{requires attribute 'scale'}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8, num_kv_heads = 2, head_dim = 64} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// ODS: head counts are i64 attributes.
+func.func @attention_heads_not_i64(%q: tensor<*xf32>) {
+  // expected-error @+1 {{attribute 'num_heads' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %0 = attn.attention %q, %q, %q {num_heads = 8 : i32, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// ODS: attention runs on float tensors.
+func.func @attention_integer_query(%q: tensor<*xi32>, %k: tensor<*xf32>) {
+  // expected-error @+1 {{operand #0 must be tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<*xi32>'}}
+  %0 = attn.attention %q, %k, %k {num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<*xi32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// RoPE rotates pairs of dims: an odd rotary_dim is rejected.
+func.func @rope_odd_rotary_dim(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{rotary_dim must be positive and even, got 63}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 63, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// A negative rotary_dim is rejected, not read as a huge unsigned one.
+func.func @rope_negative_rotary_dim(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{rotary_dim must be positive and even, got -64}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = -64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// rotary_dim can be at most head_dim (partial rotary rotates a prefix).
+func.func @rope_rotary_dim_exceeds_head_dim(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{rotary_dim 128 exceeds head_dim 64}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 128, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// RoPE applies to per-head [batch, seq, heads, head_dim], not hidden states.
+func.func @rope_x_rank(%x: tensor<1x4x512xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{x must have rank 4, got 'tensor<1x4x512xf32>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x512xf32>, tensor<1x4xi64>) -> tensor<1x4x512xf32>
+  return
+}
+
+// -----
+
+// Positions are [batch, seq].
+func.func @rope_positions_rank(%x: tensor<1x4x8x64xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{positions must have rank 2, got 'tensor<4xi64>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// One position per token of x.
+func.func @rope_positions_seq_mismatch(%x: tensor<1x4x8x64xf32>, %p: tensor<1x5xi64>) {
+  // expected-error @+1 {{positions dim 1 (5) differs from x dim 1 (4)}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x5xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// ODS: positions are integers.
+func.func @rope_positions_float(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xf32>) {
+  // expected-error @+1 {{operand #1 must be tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<1x4xf32>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// RoPE keeps x's type.
+func.func @rope_result_type(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{result type must equal x's type}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf16>
+  return
+}
+
+// -----
+
+// The angles come from theta or from the tables, not both.
+func.func @rope_theta_and_tables(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>, %t: tensor<128x32xf32>) {
+  // expected-error @+1 {{needs exactly one of theta and cos/sin tables}}
+  %0 = attn.rope %x, %p tables(%t, %t) {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>, tensor<128x32xf32>, tensor<128x32xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// ... and not from neither.
+func.func @rope_neither_theta_nor_tables(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{needs exactly one of theta and cos/sin tables}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// theta <= 1 would make the frequencies grow with the dim index.
+func.func @rope_theta_not_greater_than_one(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{theta must be greater than 1}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 1.0 : f32} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Tables have rotary_dim / 2 columns (one angle per pair), not rotary_dim.
+func.func @rope_table_dim_mismatch(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>, %t: tensor<128x64xf32>) {
+  // expected-error @+1 {{cos_table dim 1 is 64 but rotary_dim / 2 is 32}}
+  %0 = attn.rope %x, %p tables(%t, %t) {style = #attn<rope_style half_split>, rotary_dim = 64} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>, tensor<128x64xf32>, tensor<128x64xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// The sin table is checked like the cos table.
+func.func @rope_sin_table_rank(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>, %c: tensor<128x32xf32>, %s: tensor<32xf32>) {
+  // expected-error @+1 {{sin_table must have rank 2, got 'tensor<32xf32>'}}
+  %0 = attn.rope %x, %p tables(%c, %s) {style = #attn<rope_style half_split>, rotary_dim = 64} : (tensor<1x4x8x64xf32>, tensor<1x4xi64>, tensor<128x32xf32>, tensor<32xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// Generic form: a cos table without a sin table is rejected (not a crash).
+func.func @rope_cos_without_sin(%x: tensor<1x4x8x64xf32>, %p: tensor<1x4xi64>, %c: tensor<128x32xf32>) {
+  // expected-error @+1 {{cos_table and sin_table must be given together}}
+  %0 = "attn.rope"(%x, %p, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>, rotary_dim = 64 : i64, style = #attn<rope_style half_split>}> : (tensor<1x4x8x64xf32>, tensor<1x4xi64>, tensor<128x32xf32>) -> tensor<1x4x8x64xf32>
+  return
+}
+
+// -----
+
+// RMSNorm's epsilon is non-negative.
+func.func @rms_norm_negative_epsilon(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = attn.rms_norm %x, %w {epsilon = -1.0e-6 : f32} : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// RMSNorm's weight has the size of the normalised (last) dim.
+func.func @rms_norm_weight_size_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<256xf32>) {
+  // expected-error @+1 {{weight dim 0 (256) differs from x dim -1 (512)}}
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : (tensor<?x?x512xf32>, tensor<256xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// A per-head norm's weight is [head_dim], not [heads, head_dim].
+func.func @rms_norm_weight_rank(%x: tensor<?x?x8x64xf32>, %w: tensor<8x64xf32>) {
+  // expected-error @+1 {{weight must have rank 1, got 'tensor<8x64xf32>'}}
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : (tensor<?x?x8x64xf32>, tensor<8x64xf32>) -> tensor<?x?x8x64xf32>
+  return
+}
+
+// -----
+
+// A 0-D input has no dim to normalise (and must not crash the verifier).
+func.func @rms_norm_scalar_x(%x: tensor<f32>, %w: tensor<1xf32>) {
+  // expected-error @+1 {{x must have rank >= 1, got 'tensor<f32>'}}
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : (tensor<f32>, tensor<1xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+// RMSNorm keeps x's type.
+func.func @rms_norm_result_type(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>) {
+  // expected-error @+1 {{result type must equal x's type}}
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf16>
+  return
+}
+
+// -----
+
+// LayerNorm's epsilon is non-negative.
+func.func @layer_norm_negative_epsilon(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = attn.layer_norm %x, %w {epsilon = -1.0e-5 : f32} : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// LayerNorm's weight has the size of the normalised dim.
+func.func @layer_norm_weight_size_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<511xf32>) {
+  // expected-error @+1 {{weight dim 0 (511) differs from x dim -1 (512)}}
+  %0 = attn.layer_norm %x, %w {epsilon = 1.0e-5 : f32} : (tensor<?x?x512xf32>, tensor<511xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// So does its bias.
+func.func @layer_norm_bias_size_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>, %b: tensor<256xf32>) {
+  // expected-error @+1 {{bias dim 0 (256) differs from x dim -1 (512)}}
+  %0 = attn.layer_norm %x, %w bias(%b) {epsilon = 1.0e-5 : f32} : (tensor<?x?x512xf32>, tensor<512xf32>, tensor<256xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// LayerNorm keeps x's type.
+func.func @layer_norm_result_type(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>) {
+  // expected-error @+1 {{result type must equal x's type}}
+  %0 = attn.layer_norm %x, %w {epsilon = 1.0e-5 : f32} : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// A linear's weight is a 2-D matrix.
+func.func @linear_weight_not_2d(%x: tensor<?x?x512xf32>, %w: tensor<512xf32>) {
+  // expected-error @+1 {{weight must be a static 2-D tensor, got 'tensor<512xf32>'}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<512xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// A linear's weight is a constant of static shape.
+func.func @linear_weight_dynamic(%x: tensor<?x?x512xf32>, %w: tensor<?x512xf32>) {
+  // expected-error @+1 {{weight must be a static 2-D tensor, got 'tensor<?x512xf32>'}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<?x512xf32>) -> tensor<?x?x1024xf32>
+  return
+}
+
+// -----
+
+// out_in: in_features is the weight's dim 1.
+func.func @linear_in_features_mismatch_out_in(%x: tensor<?x?x512xf32>, %w: tensor<512x1024xf32>) {
+  // expected-error @+1 {{x dim -1 is 512 but the weight's in_features is 1024}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<512x1024xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// in_out: in_features is the weight's dim 0.
+func.func @linear_in_features_mismatch_in_out(%x: tensor<?x?x512xf32>, %w: tensor<1024x512xf32>) {
+  // expected-error @+1 {{x dim -1 is 512 but the weight's in_features is 1024}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<1024x512xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// The result's last dim is out_features.
+func.func @linear_out_features_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<512x1024xf32>) {
+  // expected-error @+1 {{result dim -1 is 512 but the weight's out_features is 1024}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<512x1024xf32>) -> tensor<?x?x512xf32>
+  return
+}
+
+// -----
+
+// x and result share an element type.
+func.func @linear_element_type_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<1024x512xf32>) {
+  // expected-error @+1 {{x and result must share an element type}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1024x512xf32>) -> tensor<?x?x1024xf16>
+  return
+}
+
+// -----
+
+// A linear keeps the rank of x.
+func.func @linear_result_rank(%x: tensor<?x?x512xf32>, %w: tensor<1024x512xf32>) {
+  // expected-error @+1 {{result rank 2 differs from x's rank 3}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1024x512xf32>) -> tensor<?x1024xf32>
+  return
+}
+
+// -----
+
+// A linear keeps the leading (token) dims of x.
+func.func @linear_leading_dim_mismatch(%x: tensor<2x16x512xf32>, %w: tensor<1024x512xf32>) {
+  // expected-error @+1 {{x dim 1 (16) differs from result dim 1 (8)}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<2x16x512xf32>, tensor<1024x512xf32>) -> tensor<2x8x1024xf32>
+  return
+}
+
+// -----
+
+// A 0-D x has no in_features dim (and must not crash the verifier).
+func.func @linear_scalar_x(%x: tensor<f32>, %w: tensor<4x1xf32>) {
+  // expected-error @+1 {{x must have rank >= 1, got 'tensor<f32>'}}
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<f32>, tensor<4x1xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// The bias has out_features elements.
+func.func @linear_bias_size_mismatch(%x: tensor<?x?x512xf32>, %w: tensor<1024x512xf32>, %b: tensor<512xf32>) {
+  // expected-error @+1 {{bias dim 0 is 512 but the weight's out_features is 1024}}
+  %0 = attn.linear %x, %w bias(%b) {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1024x512xf32>, tensor<512xf32>) -> tensor<?x?x1024xf32>
+  return
+}
+
+// -----
+
+// The bias is 1-D.
+func.func @linear_bias_rank(%x: tensor<?x?x512xf32>, %w: tensor<1024x512xf32>, %b: tensor<1x1024xf32>) {
+  // expected-error @+1 {{bias must have rank 1, got 'tensor<1x1024xf32>'}}
+  %0 = attn.linear %x, %w bias(%b) {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1024x512xf32>, tensor<1x1024xf32>) -> tensor<?x?x1024xf32>
+  return
+}
+
+// -----
+
+// ODS: an activation keeps its operand's shape.
+func.func @activation_shape_mismatch(%x: tensor<2x512xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = attn.activation silu %x : (tensor<2x512xf32>) -> tensor<2x256xf32>
+  return
+}
+
+// -----
+
+// ODS: an activation keeps its operand's element type.
+func.func @activation_element_type_mismatch(%x: tensor<2x512xf32>) {
+  // expected-error @+1 {{requires the same element type for all operands and results}}
+  %0 = attn.activation gelu %x : (tensor<2x512xf32>) -> tensor<2x512xf16>
+  return
+}
+
+// -----
+
+// ODS: only the listed activation kinds parse.
+func.func @activation_unknown_kind(%x: tensor<2x512xf32>) {
+  // expected-error @+2 {{expected ::attnc::attn::Activation to be one of: silu, gelu, gelu_tanh, relu}}
+  // expected-error @+1 {{failed to parse Attn_ActivationAttr parameter 'value' which is to be a `::attnc::attn::Activation`}}
+  %0 = attn.activation swish %x : (tensor<2x512xf32>) -> tensor<2x512xf32>
+  return
+}
+
+// -----
+
+// ODS: gate and up have the same shape (a fused gate+up must be split first).
+func.func @gated_activation_shape_mismatch(%g: tensor<?x?x1024xf32>, %u: tensor<?x?x2048xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = attn.gated_activation silu %g, %u : (tensor<?x?x1024xf32>, tensor<?x?x2048xf32>) -> tensor<?x?x1024xf32>
+  return
+}
+
+// -----
+
+// ODS: gate, up and result share an element type.
+func.func @gated_activation_element_type_mismatch(%g: tensor<?x1024xf32>, %u: tensor<?x1024xbf16>) {
+  // expected-error @+1 {{requires the same element type for all operands and results}}
+  %0 = attn.gated_activation gelu_tanh %g, %u : (tensor<?x1024xf32>, tensor<?x1024xbf16>) -> tensor<?x1024xf32>
+  return
+}
+
+// -----
+
+// The embedding result adds one (hidden) dim to the ids.
+func.func @embedding_result_rank(%t: tensor<1000x512xf32>, %ids: tensor<2x16xi64>) {
+  // expected-error @+1 {{result rank must be ids' rank + 1, got 2}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf32>, tensor<2x16xi64>) -> tensor<32x512xf32>
+  return
+}
+
+// -----
+
+// With unranked ids the result still needs a hidden dim (and must not crash the verifier).
+func.func @embedding_scalar_result(%t: tensor<1000x512xf32>, %ids: tensor<*xi64>) {
+  // expected-error @+1 {{result must have rank >= 1, got 'tensor<f32>'}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf32>, tensor<*xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+// The embedding result keeps the ids' dims.
+func.func @embedding_ids_dim_mismatch(%t: tensor<1000x512xf32>, %ids: tensor<2x16xi64>) {
+  // expected-error @+1 {{ids dim 1 (16) differs from result dim 1 (8)}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf32>, tensor<2x16xi64>) -> tensor<2x8x512xf32>
+  return
+}
+
+// -----
+
+// The table is [vocab, hidden].
+func.func @embedding_table_rank(%t: tensor<512xf32>, %ids: tensor<2x16xi64>) {
+  // expected-error @+1 {{table must have rank 2, got 'tensor<512xf32>'}}
+  %0 = attn.embedding %t, %ids : (tensor<512xf32>, tensor<2x16xi64>) -> tensor<2x16x512xf32>
+  return
+}
+
+// -----
+
+// The result's last dim is the table's hidden size.
+func.func @embedding_hidden_mismatch(%t: tensor<1000x512xf32>, %ids: tensor<2x16xi64>) {
+  // expected-error @+1 {{table dim 1 (512) differs from result dim -1 (1000)}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf32>, tensor<2x16xi64>) -> tensor<2x16x1000xf32>
+  return
+}
+
+// -----
+
+// The table and result share an element type.
+func.func @embedding_element_type_mismatch(%t: tensor<1000x512xf16>, %ids: tensor<2x16xi64>) {
+  // expected-error @+1 {{table and result must share an element type}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf16>, tensor<2x16xi64>) -> tensor<2x16x512xf32>
+  return
+}
+
+// -----
+
+// ODS: ids are integers.
+func.func @embedding_float_ids(%t: tensor<1000x512xf32>, %ids: tensor<2x16xf32>) {
+  // expected-error @+1 {{operand #1 must be tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<2x16xf32>'}}
+  %0 = attn.embedding %t, %ids : (tensor<1000x512xf32>, tensor<2x16xf32>) -> tensor<2x16x512xf32>
+  return
+}
+
+// -----
+
+// ODS: the residual and the update have the same shape.
+func.func @residual_add_shape_mismatch(%a: tensor<?x16x512xf32>, %b: tensor<?x8x512xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = attn.residual_add %a, %b : (tensor<?x16x512xf32>, tensor<?x8x512xf32>) -> tensor<?x16x512xf32>
+  return
+}
+
+// -----
+
+// ODS: the residual and the update share an element type.
+func.func @residual_add_element_type_mismatch(%a: tensor<?x512xf32>, %b: tensor<?x512xbf16>) {
+  // expected-error @+1 {{requires the same element type for all operands and results}}
+  %0 = attn.residual_add %a, %b : (tensor<?x512xf32>, tensor<?x512xbf16>) -> tensor<?x512xf32>
+  return
+}

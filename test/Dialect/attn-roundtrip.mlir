@@ -1,0 +1,286 @@
+// Every op of the attn dialect parses, verifies and prints back to the same
+// form, through both the custom and the generic syntax, in the forms the
+// raising passes produce (MHA/GQA/MQA, masks, RoPE variants, norms, linears).
+// RUN: attnc-opt %s -split-input-file | attnc-opt -split-input-file | FileCheck %s
+// RUN: attnc-opt %s -split-input-file --mlir-print-op-generic | attnc-opt -split-input-file | FileCheck %s
+//
+// Coverage: the set of ops used below must equal the set defined in
+// AttnOps.td (every `def ..Op` there is an op), so adding an op without a
+// round-trip case fails this test.
+// RUN: attnc-opt %s -split-input-file --mlir-print-op-generic | %python -c 'import re, sys; td = open(sys.argv[1]).read(); defs = set(re.findall(r"^def Attn_\w+Op\s*:\s*Attn_Op<\"([\w.]+)\"", td, re.M)); n = len(re.findall(r"^def \w+Op\s*:", td, re.M)); used = set(re.findall(r"\"attn\.([\w.]+)\"", sys.stdin.read())); print("ops in AttnOps.td without a round-trip case:", sorted(defs - used)); print("ops used here but not in AttnOps.td:", sorted(used - defs)); print("op defs the pattern did not understand:", n - len(defs)); sys.exit(defs != used or n != len(defs) or not defs)' %S/../../dialects/Attention/AttnOps.td
+
+// MHA (num_heads == num_kv_heads), causal by default, no mask or bias: the
+// defaults (causal, window, softcap, sink_tokens) are not printed.
+// CHECK-LABEL: func.func @attention_mha
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 64 : i64, num_heads = 8 : i64, num_kv_heads = 8 : i64, scale = 1.250000e-01 : f32} : (tensor<2x16x8x64xf32>, tensor<2x16x8x64xf32>, tensor<2x16x8x64xf32>) -> tensor<2x16x8x64xf32>
+func.func @attention_mha(%q: tensor<2x16x8x64xf32>, %k: tensor<2x16x8x64xf32>, %v: tensor<2x16x8x64xf32>) -> tensor<2x16x8x64xf32> {
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 8, head_dim = 64, scale = 0.125 : f32} : (tensor<2x16x8x64xf32>, tensor<2x16x8x64xf32>, tensor<2x16x8x64xf32>) -> tensor<2x16x8x64xf32>
+  return %0 : tensor<2x16x8x64xf32>
+}
+
+// -----
+
+// GQA (4 query heads per KV head) with a key padding mask and an ALiBi-style
+// bias broadcast over batch and seq; queries are the last 4 of 16 positions.
+// CHECK-LABEL: func.func @attention_gqa_mask_bias
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} padding(%{{.*}}) bias(%{{.*}}) {head_dim = 128 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, scale = 0.0883883461 : f32} : (tensor<2x4x8x128xbf16>, tensor<2x16x2x128xbf16>, tensor<2x16x2x128xbf16>, tensor<2x16xi1>, tensor<1x8x1x16xbf16>) -> tensor<2x4x8x128xbf16>
+func.func @attention_gqa_mask_bias(%q: tensor<2x4x8x128xbf16>, %k: tensor<2x16x2x128xbf16>, %v: tensor<2x16x2x128xbf16>, %mask: tensor<2x16xi1>, %bias: tensor<1x8x1x16xbf16>) -> tensor<2x4x8x128xbf16> {
+  %0 = attn.attention %q, %k, %v padding(%mask) bias(%bias) {num_heads = 8, num_kv_heads = 2, head_dim = 128, scale = 0.0883883461 : f32} : (tensor<2x4x8x128xbf16>, tensor<2x16x2x128xbf16>, tensor<2x16x2x128xbf16>, tensor<2x16xi1>, tensor<1x8x1x16xbf16>) -> tensor<2x4x8x128xbf16>
+  return %0 : tensor<2x4x8x128xbf16>
+}
+
+// -----
+
+// GQA with only a padding mask, and with only a bias: each optional operand
+// stands alone (operandSegmentSizes in the generic form).
+// CHECK-LABEL: func.func @attention_gqa_one_optional
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} padding(%{{.*}}) {head_dim = 64 : i64, num_heads = 6 : i64, num_kv_heads = 3 : i64, scale = 1.250000e-01 : f32} : (tensor<1x?x6x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?xi1>) -> tensor<1x?x6x64xf16>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) {head_dim = 64 : i64, num_heads = 6 : i64, num_kv_heads = 3 : i64, scale = 1.250000e-01 : f32} : (tensor<1x?x6x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?x3x64xf16>, tensor<1x6x?x?xf16>) -> tensor<1x?x6x64xf16>
+func.func @attention_gqa_one_optional(%q: tensor<1x?x6x64xf16>, %k: tensor<1x?x3x64xf16>, %v: tensor<1x?x3x64xf16>, %mask: tensor<1x?xi1>, %bias: tensor<1x6x?x?xf16>) -> (tensor<1x?x6x64xf16>, tensor<1x?x6x64xf16>) {
+  %0 = attn.attention %q, %k, %v padding(%mask) {num_heads = 6, num_kv_heads = 3, head_dim = 64, scale = 0.125 : f32} : (tensor<1x?x6x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?xi1>) -> tensor<1x?x6x64xf16>
+  %1 = attn.attention %q, %k, %v bias(%bias) {num_heads = 6, num_kv_heads = 3, head_dim = 64, scale = 0.125 : f32} : (tensor<1x?x6x64xf16>, tensor<1x?x3x64xf16>, tensor<1x?x3x64xf16>, tensor<1x6x?x?xf16>) -> tensor<1x?x6x64xf16>
+  return %0, %1 : tensor<1x?x6x64xf16>, tensor<1x?x6x64xf16>
+}
+
+// -----
+
+// MQA (one KV head), non-causal (encoder / prefix attention), and a value
+// head_dim different from the query/key head_dim.
+// CHECK-LABEL: func.func @attention_mqa_noncausal
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {causal = false, head_dim = 64 : i64, num_heads = 16 : i64, num_kv_heads = 1 : i64, scale = 1.250000e-01 : f32} : (tensor<?x?x16x64xf16>, tensor<?x?x1x64xf16>, tensor<?x?x1x32xf16>) -> tensor<?x?x16x32xf16>
+func.func @attention_mqa_noncausal(%q: tensor<?x?x16x64xf16>, %k: tensor<?x?x1x64xf16>, %v: tensor<?x?x1x32xf16>) -> tensor<?x?x16x32xf16> {
+  %0 = attn.attention %q, %k, %v {num_heads = 16, num_kv_heads = 1, head_dim = 64, scale = 0.125 : f32, causal = false} : (tensor<?x?x16x64xf16>, tensor<?x?x1x64xf16>, tensor<?x?x1x32xf16>) -> tensor<?x?x16x32xf16>
+  return %0 : tensor<?x?x16x32xf16>
+}
+
+// -----
+
+// Sliding window (Mistral) with StreamingLLM sink tokens; causal is the
+// default and a window needs it; explicit defaults are elided when printed.
+// CHECK-LABEL: func.func @attention_window_sinks
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 128 : i64, num_heads = 32 : i64, num_kv_heads = 8 : i64, scale = 0.0883883461 : f32, window = 4096 : i64} : (tensor<1x?x32x128xf32>, tensor<1x?x8x128xf32>, tensor<1x?x8x128xf32>) -> tensor<1x?x32x128xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 128 : i64, num_heads = 32 : i64, num_kv_heads = 8 : i64, scale = 0.0883883461 : f32, sink_tokens = 4 : i64, window = 1024 : i64} : (tensor<1x?x32x128xf32>, tensor<1x?x8x128xf32>, tensor<1x?x8x128xf32>) -> tensor<1x?x32x128xf32>
+func.func @attention_window_sinks(%q: tensor<1x?x32x128xf32>, %k: tensor<1x?x8x128xf32>, %v: tensor<1x?x8x128xf32>) -> (tensor<1x?x32x128xf32>, tensor<1x?x32x128xf32>) {
+  %0 = attn.attention %q, %k, %v {num_heads = 32, num_kv_heads = 8, head_dim = 128, scale = 0.0883883461 : f32, causal = true, window = 4096, softcap = 0.0 : f32, sink_tokens = 0} : (tensor<1x?x32x128xf32>, tensor<1x?x8x128xf32>, tensor<1x?x8x128xf32>) -> tensor<1x?x32x128xf32>
+  %1 = attn.attention %q, %k, %v {num_heads = 32, num_kv_heads = 8, head_dim = 128, scale = 0.0883883461 : f32, window = 1024, sink_tokens = 4} : (tensor<1x?x32x128xf32>, tensor<1x?x8x128xf32>, tensor<1x?x8x128xf32>) -> tensor<1x?x32x128xf32>
+  return %0, %1 : tensor<1x?x32x128xf32>, tensor<1x?x32x128xf32>
+}
+
+// -----
+
+// Gemma-2: logit softcap together with a sliding window, scale not 1/sqrt(d).
+// CHECK-LABEL: func.func @attention_softcap
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} {head_dim = 256 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 6.250000e-02 : f32, softcap = 5.000000e+01 : f32, window = 4096 : i64} : (tensor<?x?x8x256xbf16>, tensor<?x?x4x256xbf16>, tensor<?x?x4x256xbf16>) -> tensor<?x?x8x256xbf16>
+func.func @attention_softcap(%q: tensor<?x?x8x256xbf16>, %k: tensor<?x?x4x256xbf16>, %v: tensor<?x?x4x256xbf16>) -> tensor<?x?x8x256xbf16> {
+  %0 = attn.attention %q, %k, %v {num_heads = 8, num_kv_heads = 4, head_dim = 256, scale = 0.0625 : f32, softcap = 50.0 : f32, window = 4096} : (tensor<?x?x8x256xbf16>, tensor<?x?x4x256xbf16>, tensor<?x?x4x256xbf16>) -> tensor<?x?x8x256xbf16>
+  return %0 : tensor<?x?x8x256xbf16>
+}
+
+// -----
+
+// Unranked and fully dynamic operands (an import before shape inference):
+// nothing static to check, the attributes alone carry heads and head_dim.
+// CHECK-LABEL: func.func @attention_unranked
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} padding(%{{.*}}) bias(%{{.*}}) {head_dim = 64 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.250000e-01 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xi1>, tensor<*xf32>) -> tensor<*xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} padding(%{{.*}}) bias(%{{.*}}) {head_dim = 64 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.250000e-01 : f32} : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?xi1>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+func.func @attention_unranked(%q: tensor<*xf32>, %k: tensor<*xf32>, %v: tensor<*xf32>, %mask: tensor<*xi1>, %bias: tensor<*xf32>, %dq: tensor<?x?x?x?xf32>, %dk: tensor<?x?x?x?xf32>, %dv: tensor<?x?x?x?xf32>, %dmask: tensor<?x?xi1>, %dbias: tensor<?x?x?x?xf32>) -> (tensor<*xf32>, tensor<?x?x?x?xf32>) {
+  %0 = attn.attention %q, %k, %v padding(%mask) bias(%bias) {num_heads = 4, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xi1>, tensor<*xf32>) -> tensor<*xf32>
+  %1 = attn.attention %dq, %dk, %dv padding(%dmask) bias(%dbias) {num_heads = 4, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?xi1>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+  return %0, %1 : tensor<*xf32>, tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// RoPE from theta, LLaMA half-split pairing, full head_dim, i64 positions.
+// CHECK-LABEL: func.func @rope_half_split_theta
+// CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 128 : i64, style = #attn<rope_style half_split>, theta = 5.000000e+05 : f32} : (tensor<1x?x32x128xf32>, tensor<1x?xi64>) -> tensor<1x?x32x128xf32>
+func.func @rope_half_split_theta(%x: tensor<1x?x32x128xf32>, %pos: tensor<1x?xi64>) -> tensor<1x?x32x128xf32> {
+  %0 = attn.rope %x, %pos {style = #attn<rope_style half_split>, rotary_dim = 128, theta = 500000.0 : f32} : (tensor<1x?x32x128xf32>, tensor<1x?xi64>) -> tensor<1x?x32x128xf32>
+  return %0 : tensor<1x?x32x128xf32>
+}
+
+// -----
+
+// RoPE from cos/sin tables [max_positions, rotary_dim / 2] (scaled RoPE),
+// GPT-J interleaved pairing, i32 positions.
+// CHECK-LABEL: func.func @rope_interleaved_tables
+// CHECK: attn.rope %{{.*}}, %{{.*}} tables(%{{.*}}, %{{.*}}) {rotary_dim = 64 : i64, style = #attn<rope_style interleaved>} : (tensor<2x16x16x64xf16>, tensor<2x16xi32>, tensor<2048x32xf16>, tensor<2048x32xf16>) -> tensor<2x16x16x64xf16>
+func.func @rope_interleaved_tables(%x: tensor<2x16x16x64xf16>, %pos: tensor<2x16xi32>, %cos: tensor<2048x32xf16>, %sin: tensor<2048x32xf16>) -> tensor<2x16x16x64xf16> {
+  %0 = attn.rope %x, %pos tables(%cos, %sin) {style = #attn<rope_style interleaved>, rotary_dim = 64} : (tensor<2x16x16x64xf16>, tensor<2x16xi32>, tensor<2048x32xf16>, tensor<2048x32xf16>) -> tensor<2x16x16x64xf16>
+  return %0 : tensor<2x16x16x64xf16>
+}
+
+// -----
+
+// Partial rotary (GPT-NeoX, Phi: rotary_dim < head_dim), with theta and with
+// tables of rotary_dim / 2 columns; positions broadcast over batch ([1, seq]).
+// CHECK-LABEL: func.func @rope_partial
+// CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 32 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<?x?x32x80xf32>, tensor<1x?xi64>) -> tensor<?x?x32x80xf32>
+// CHECK: attn.rope %{{.*}}, %{{.*}} tables(%{{.*}}, %{{.*}}) {rotary_dim = 32 : i64, style = #attn<rope_style half_split>} : (tensor<?x?x32x80xf32>, tensor<1x?xi64>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x?x32x80xf32>
+func.func @rope_partial(%x: tensor<?x?x32x80xf32>, %pos: tensor<1x?xi64>, %cos: tensor<?x16xf32>, %sin: tensor<?x16xf32>) -> (tensor<?x?x32x80xf32>, tensor<?x?x32x80xf32>) {
+  %0 = attn.rope %x, %pos {style = #attn<rope_style half_split>, rotary_dim = 32, theta = 10000.0 : f32} : (tensor<?x?x32x80xf32>, tensor<1x?xi64>) -> tensor<?x?x32x80xf32>
+  %1 = attn.rope %x, %pos tables(%cos, %sin) {style = #attn<rope_style half_split>, rotary_dim = 32} : (tensor<?x?x32x80xf32>, tensor<1x?xi64>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x?x32x80xf32>
+  return %0, %1 : tensor<?x?x32x80xf32>, tensor<?x?x32x80xf32>
+}
+
+// -----
+
+// RoPE on unranked x, positions and tables: only the attributes are checked.
+// CHECK-LABEL: func.func @rope_unranked
+// CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 64 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<*xf32>, tensor<*xi64>) -> tensor<*xf32>
+// CHECK: attn.rope %{{.*}}, %{{.*}} tables(%{{.*}}, %{{.*}}) {rotary_dim = 64 : i64, style = #attn<rope_style interleaved>} : (tensor<*xf32>, tensor<*xi64>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+func.func @rope_unranked(%x: tensor<*xf32>, %pos: tensor<*xi64>, %cos: tensor<*xf32>, %sin: tensor<*xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %0 = attn.rope %x, %pos {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<*xf32>, tensor<*xi64>) -> tensor<*xf32>
+  %1 = attn.rope %x, %pos tables(%cos, %sin) {style = #attn<rope_style interleaved>, rotary_dim = 64} : (tensor<*xf32>, tensor<*xi64>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// RMSNorm on hidden states (weight_offset 0 is the default, elided), Gemma's
+// `1 + weight` form, a per-head q/k norm on [b, s, h, d] (Qwen3), and an
+// unranked input.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: attn.rms_norm %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32} : (tensor<?x?x4096xf32>, tensor<4096xf32>) -> tensor<?x?x4096xf32>
+// CHECK: attn.rms_norm %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32, weight_offset = 1.000000e+00 : f32} : (tensor<?x?x4096xf32>, tensor<4096xf32>) -> tensor<?x?x4096xf32>
+// CHECK: attn.rms_norm %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32} : (tensor<?x?x32x128xf32>, tensor<128xf32>) -> tensor<?x?x32x128xf32>
+// CHECK: attn.rms_norm %{{.*}}, %{{.*}} {epsilon = 0.000000e+00 : f32} : (tensor<*xf32>, tensor<?xf32>) -> tensor<*xf32>
+func.func @rms_norm(%x: tensor<?x?x4096xf32>, %w: tensor<4096xf32>, %q: tensor<?x?x32x128xf32>, %qw: tensor<128xf32>, %u: tensor<*xf32>, %uw: tensor<?xf32>) -> (tensor<?x?x4096xf32>, tensor<?x?x4096xf32>, tensor<?x?x32x128xf32>, tensor<*xf32>) {
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : (tensor<?x?x4096xf32>, tensor<4096xf32>) -> tensor<?x?x4096xf32>
+  %1 = attn.rms_norm %x, %w {epsilon = 1.0e-6 : f32, weight_offset = 1.0 : f32} : (tensor<?x?x4096xf32>, tensor<4096xf32>) -> tensor<?x?x4096xf32>
+  %2 = attn.rms_norm %q, %qw {epsilon = 1.0e-6 : f32} : (tensor<?x?x32x128xf32>, tensor<128xf32>) -> tensor<?x?x32x128xf32>
+  %3 = attn.rms_norm %u, %uw {epsilon = 0.0 : f32} : (tensor<*xf32>, tensor<?xf32>) -> tensor<*xf32>
+  return %0, %1, %2, %3 : tensor<?x?x4096xf32>, tensor<?x?x4096xf32>, tensor<?x?x32x128xf32>, tensor<*xf32>
+}
+
+// -----
+
+// LayerNorm with bias (GPT-2) and without (StarCoder2-style bias-free), and
+// with unranked operands.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: attn.layer_norm %{{.*}}, %{{.*}} bias(%{{.*}}) {epsilon = 9.99999974E-6 : f32} : (tensor<?x?x768xf16>, tensor<768xf16>, tensor<768xf16>) -> tensor<?x?x768xf16>
+// CHECK: attn.layer_norm %{{.*}}, %{{.*}} {epsilon = 9.99999974E-6 : f32} : (tensor<?x?x768xf16>, tensor<768xf16>) -> tensor<?x?x768xf16>
+// CHECK: attn.layer_norm %{{.*}}, %{{.*}} bias(%{{.*}}) {epsilon = 9.99999974E-6 : f32} : (tensor<*xf16>, tensor<*xf16>, tensor<*xf16>) -> tensor<*xf16>
+func.func @layer_norm(%x: tensor<?x?x768xf16>, %w: tensor<768xf16>, %b: tensor<768xf16>, %u: tensor<*xf16>, %uw: tensor<*xf16>) -> (tensor<?x?x768xf16>, tensor<?x?x768xf16>, tensor<*xf16>) {
+  %0 = attn.layer_norm %x, %w bias(%b) {epsilon = 1.0e-5 : f32} : (tensor<?x?x768xf16>, tensor<768xf16>, tensor<768xf16>) -> tensor<?x?x768xf16>
+  %1 = attn.layer_norm %x, %w {epsilon = 1.0e-5 : f32} : (tensor<?x?x768xf16>, tensor<768xf16>) -> tensor<?x?x768xf16>
+  %2 = attn.layer_norm %u, %uw bias(%uw) {epsilon = 1.0e-5 : f32} : (tensor<*xf16>, tensor<*xf16>, tensor<*xf16>) -> tensor<*xf16>
+  return %0, %1, %2 : tensor<?x?x768xf16>, tensor<?x?x768xf16>, tensor<*xf16>
+}
+
+// -----
+
+// Linear with an [out, in] weight (nn.Linear) and with an [in, out] weight
+// (ONNX MatMul), each with and without bias; a fused QKV projection.
+// CHECK-LABEL: func.func @linear
+// CHECK: attn.linear %{{.*}}, %{{.*}} {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1536x512xf32>) -> tensor<?x?x1536xf32>
+// CHECK: attn.linear %{{.*}}, %{{.*}} bias(%{{.*}}) {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1536x512xf32>, tensor<1536xf32>) -> tensor<?x?x1536xf32>
+// CHECK: attn.linear %{{.*}}, %{{.*}} {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<512x2048xf32>) -> tensor<?x?x2048xf32>
+// CHECK: attn.linear %{{.*}}, %{{.*}} bias(%{{.*}}) {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<512x2048xf32>, tensor<2048xf32>) -> tensor<?x?x2048xf32>
+func.func @linear(%x: tensor<?x?x512xf32>, %wqkv: tensor<1536x512xf32>, %bqkv: tensor<1536xf32>, %wup: tensor<512x2048xf32>, %bup: tensor<2048xf32>) -> (tensor<?x?x1536xf32>, tensor<?x?x1536xf32>, tensor<?x?x2048xf32>, tensor<?x?x2048xf32>) {
+  %0 = attn.linear %x, %wqkv {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1536x512xf32>) -> tensor<?x?x1536xf32>
+  %1 = attn.linear %x, %wqkv bias(%bqkv) {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x512xf32>, tensor<1536x512xf32>, tensor<1536xf32>) -> tensor<?x?x1536xf32>
+  %2 = attn.linear %x, %wup {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<512x2048xf32>) -> tensor<?x?x2048xf32>
+  %3 = attn.linear %x, %wup bias(%bup) {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x512xf32>, tensor<512x2048xf32>, tensor<2048xf32>) -> tensor<?x?x2048xf32>
+  return %0, %1, %2, %3 : tensor<?x?x1536xf32>, tensor<?x?x1536xf32>, tensor<?x?x2048xf32>, tensor<?x?x2048xf32>
+}
+
+// -----
+
+// Linear on 2-D tokens, on an unranked input and result (only the weight
+// must be static), and with a dynamic-size bias.
+// CHECK-LABEL: func.func @linear_shapes
+// CHECK: attn.linear %{{.*}}, %{{.*}} {weight_layout = #attn<weight_layout out_in>} : (tensor<7x64xbf16>, tensor<32x64xbf16>) -> tensor<7x32xbf16>
+// CHECK: attn.linear %{{.*}}, %{{.*}} bias(%{{.*}}) {weight_layout = #attn<weight_layout in_out>} : (tensor<*xbf16>, tensor<64x32xbf16>, tensor<?xbf16>) -> tensor<*xbf16>
+func.func @linear_shapes(%x: tensor<7x64xbf16>, %w: tensor<32x64xbf16>, %u: tensor<*xbf16>, %wt: tensor<64x32xbf16>, %b: tensor<?xbf16>) -> (tensor<7x32xbf16>, tensor<*xbf16>) {
+  %0 = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<7x64xbf16>, tensor<32x64xbf16>) -> tensor<7x32xbf16>
+  %1 = attn.linear %u, %wt bias(%b) {weight_layout = #attn<weight_layout in_out>} : (tensor<*xbf16>, tensor<64x32xbf16>, tensor<?xbf16>) -> tensor<*xbf16>
+  return %0, %1 : tensor<7x32xbf16>, tensor<*xbf16>
+}
+
+// -----
+
+// Every activation kind, on static, dynamic and unranked tensors.
+// CHECK-LABEL: func.func @activation
+// CHECK: attn.activation silu %{{.*}} : (tensor<2x16x1024xf32>) -> tensor<2x16x1024xf32>
+// CHECK: attn.activation gelu %{{.*}} : (tensor<?x?x1024xf32>) -> tensor<?x?x1024xf32>
+// CHECK: attn.activation gelu_tanh %{{.*}} : (tensor<*xf16>) -> tensor<*xf16>
+// CHECK: attn.activation relu %{{.*}} : (tensor<2x16x1024xf32>) -> tensor<2x16x1024xf32>
+func.func @activation(%x: tensor<2x16x1024xf32>, %d: tensor<?x?x1024xf32>, %u: tensor<*xf16>) -> (tensor<2x16x1024xf32>, tensor<?x?x1024xf32>, tensor<*xf16>, tensor<2x16x1024xf32>) {
+  %0 = attn.activation silu %x : (tensor<2x16x1024xf32>) -> tensor<2x16x1024xf32>
+  %1 = attn.activation gelu %d : (tensor<?x?x1024xf32>) -> tensor<?x?x1024xf32>
+  %2 = attn.activation gelu_tanh %u : (tensor<*xf16>) -> tensor<*xf16>
+  %3 = attn.activation relu %x : (tensor<2x16x1024xf32>) -> tensor<2x16x1024xf32>
+  return %0, %1, %2, %3 : tensor<2x16x1024xf32>, tensor<?x?x1024xf32>, tensor<*xf16>, tensor<2x16x1024xf32>
+}
+
+// -----
+
+// SwiGLU (LLaMA), GeGLU with tanh GELU (Gemma) and exact GELU, ReGLU;
+// dynamic and unranked shapes.
+// CHECK-LABEL: func.func @gated_activation
+// CHECK: attn.gated_activation silu %{{.*}}, %{{.*}} : (tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>) -> tensor<?x?x11008xbf16>
+// CHECK: attn.gated_activation gelu_tanh %{{.*}}, %{{.*}} : (tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>) -> tensor<?x?x11008xbf16>
+// CHECK: attn.gated_activation gelu %{{.*}}, %{{.*}} : (tensor<*xbf16>, tensor<*xbf16>) -> tensor<*xbf16>
+// CHECK: attn.gated_activation relu %{{.*}}, %{{.*}} : (tensor<*xbf16>, tensor<*xbf16>) -> tensor<*xbf16>
+func.func @gated_activation(%g: tensor<?x?x11008xbf16>, %u: tensor<?x?x11008xbf16>, %ug: tensor<*xbf16>, %uu: tensor<*xbf16>) -> (tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>, tensor<*xbf16>, tensor<*xbf16>) {
+  %0 = attn.gated_activation silu %g, %u : (tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>) -> tensor<?x?x11008xbf16>
+  %1 = attn.gated_activation gelu_tanh %g, %u : (tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>) -> tensor<?x?x11008xbf16>
+  %2 = attn.gated_activation gelu %ug, %uu : (tensor<*xbf16>, tensor<*xbf16>) -> tensor<*xbf16>
+  %3 = attn.gated_activation relu %ug, %uu : (tensor<*xbf16>, tensor<*xbf16>) -> tensor<*xbf16>
+  return %0, %1, %2, %3 : tensor<?x?x11008xbf16>, tensor<?x?x11008xbf16>, tensor<*xbf16>, tensor<*xbf16>
+}
+
+// -----
+
+// Token embedding with i64 and i32 ids, static and dynamic, and unranked ids.
+// CHECK-LABEL: func.func @embedding
+// CHECK: attn.embedding %{{.*}}, %{{.*}} : (tensor<32000x4096xf16>, tensor<?x?xi64>) -> tensor<?x?x4096xf16>
+// CHECK: attn.embedding %{{.*}}, %{{.*}} : (tensor<32000x4096xf16>, tensor<2x16xi32>) -> tensor<2x16x4096xf16>
+// CHECK: attn.embedding %{{.*}}, %{{.*}} : (tensor<32000x4096xf16>, tensor<*xi64>) -> tensor<*xf16>
+func.func @embedding(%table: tensor<32000x4096xf16>, %ids: tensor<?x?xi64>, %ids32: tensor<2x16xi32>, %uids: tensor<*xi64>) -> (tensor<?x?x4096xf16>, tensor<2x16x4096xf16>, tensor<*xf16>) {
+  %0 = attn.embedding %table, %ids : (tensor<32000x4096xf16>, tensor<?x?xi64>) -> tensor<?x?x4096xf16>
+  %1 = attn.embedding %table, %ids32 : (tensor<32000x4096xf16>, tensor<2x16xi32>) -> tensor<2x16x4096xf16>
+  %2 = attn.embedding %table, %uids : (tensor<32000x4096xf16>, tensor<*xi64>) -> tensor<*xf16>
+  return %0, %1, %2 : tensor<?x?x4096xf16>, tensor<2x16x4096xf16>, tensor<*xf16>
+}
+
+// -----
+
+// The residual stream, static, dynamic and unranked.
+// CHECK-LABEL: func.func @residual_add
+// CHECK: attn.residual_add %{{.*}}, %{{.*}} : (tensor<2x16x512xf32>, tensor<2x16x512xf32>) -> tensor<2x16x512xf32>
+// CHECK: attn.residual_add %{{.*}}, %{{.*}} : (tensor<?x?x512xf32>, tensor<?x?x512xf32>) -> tensor<?x?x512xf32>
+// CHECK: attn.residual_add %{{.*}}, %{{.*}} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+func.func @residual_add(%a: tensor<2x16x512xf32>, %b: tensor<2x16x512xf32>, %c: tensor<?x?x512xf32>, %d: tensor<?x?x512xf32>, %u: tensor<*xf32>, %v: tensor<*xf32>) -> (tensor<2x16x512xf32>, tensor<?x?x512xf32>, tensor<*xf32>) {
+  %0 = attn.residual_add %a, %b : (tensor<2x16x512xf32>, tensor<2x16x512xf32>) -> tensor<2x16x512xf32>
+  %1 = attn.residual_add %c, %d : (tensor<?x?x512xf32>, tensor<?x?x512xf32>) -> tensor<?x?x512xf32>
+  %2 = attn.residual_add %u, %v : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return %0, %1, %2 : tensor<2x16x512xf32>, tensor<?x?x512xf32>, tensor<*xf32>
+}
+
+// -----
+
+// A LLaMA-style decoder layer chained from the ops above: the types flow from
+// one op to the next (GQA 4/2, head_dim 16, hidden 64); reshapes stay onnx
+// ops, as after raising.
+// CHECK-LABEL: func.func @decoder_layer
+// CHECK: %[[N:.*]] = attn.rms_norm %[[H:[^,]*]], %{{.*}} {epsilon = 9.99999974E-6 : f32}
+// CHECK: attn.linear %[[N]], %{{.*}} {weight_layout = #attn<weight_layout out_in>} : (tensor<1x?x64xf32>, tensor<128x64xf32>) -> tensor<1x?x128xf32>
+// CHECK: %[[QR:.*]] = attn.rope %{{.*}}, %{{.*}} {rotary_dim = 16 : i64
+// CHECK: %[[KR:.*]] = attn.rope
+// CHECK: %[[A:.*]] = attn.attention %[[QR]], %[[KR]], %{{.*}} {head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32}
+// CHECK: %[[O:.*]] = attn.linear
+// CHECK: attn.residual_add %[[H]], %[[O]]
+func.func @decoder_layer(%h: tensor<1x?x64xf32>, %pos: tensor<1x?xi64>, %ln: tensor<64xf32>, %wqkv: tensor<128x64xf32>, %wo: tensor<64x64xf32>, %shape: tensor<3xi64>,
+                         %q: tensor<1x?x4x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<1x?x2x16xf32>) -> (tensor<1x?x128xf32>, tensor<1x?x64xf32>) {
+  %n = attn.rms_norm %h, %ln {epsilon = 1.0e-5 : f32} : (tensor<1x?x64xf32>, tensor<64xf32>) -> tensor<1x?x64xf32>
+  %qkv = attn.linear %n, %wqkv {weight_layout = #attn<weight_layout out_in>} : (tensor<1x?x64xf32>, tensor<128x64xf32>) -> tensor<1x?x128xf32>
+  %qr = attn.rope %q, %pos {style = #attn<rope_style half_split>, rotary_dim = 16, theta = 10000.0 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?xi64>) -> tensor<1x?x4x16xf32>
+  %kr = attn.rope %k, %pos {style = #attn<rope_style half_split>, rotary_dim = 16, theta = 10000.0 : f32} : (tensor<1x?x2x16xf32>, tensor<1x?xi64>) -> tensor<1x?x2x16xf32>
+  %a = attn.attention %qr, %kr, %v {num_heads = 4, num_kv_heads = 2, head_dim = 16, scale = 0.25 : f32} : (tensor<1x?x4x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>) -> tensor<1x?x4x16xf32>
+  %flat = onnx.Reshape(%a, %shape) : (tensor<1x?x4x16xf32>, tensor<3xi64>) -> tensor<1x?x64xf32>
+  %o = attn.linear %flat, %wo {weight_layout = #attn<weight_layout out_in>} : (tensor<1x?x64xf32>, tensor<64x64xf32>) -> tensor<1x?x64xf32>
+  %r = attn.residual_add %h, %o : (tensor<1x?x64xf32>, tensor<1x?x64xf32>) -> tensor<1x?x64xf32>
+  return %qkv, %r : tensor<1x?x128xf32>, tensor<1x?x64xf32>
+}
