@@ -1,8 +1,10 @@
 #pragma once
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
+#include "dialects/Attention/AttnDialect.h"
 #include "dialects/Onnx/OnnxDialect.h"
 
 #include <memory>
@@ -14,5 +16,10 @@ namespace attnc {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+// The raising patterns, for pipelines that combine them.
+void populateRaiseNormsPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseLinearsPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseActivationsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace attnc

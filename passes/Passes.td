@@ -22,4 +22,31 @@ def InferShapes : Pass<"attn-infer-shapes", "::mlir::func::FuncOp"> {
   ];
 }
 
+
+def RaiseNorms : Pass<"attn-raise-norms", "::mlir::func::FuncOp"> {
+  let summary = "Raise RMSNorm and LayerNorm forms to attn.rms_norm / attn.layer_norm";
+  let description = [{
+    Recognises the decomposed RMSNorm (Pow/ReduceMean/Add/Sqrt/Reciprocal or
+    Div/Mul, with the Gemma `1 + weight` form), ONNX RMSNormalization-23,
+    onnxruntime SimplifiedLayerNormalization and ONNX LayerNormalization
+    (and its decomposition) over the last dim with constant weights.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def RaiseLinears : Pass<"attn-raise-linears", "::mlir::func::FuncOp"> {
+  let summary = "Raise MatMul/Gemm with constant weights (+ bias Add) to attn.linear";
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def RaiseActivations : Pass<"attn-raise-activations", "::mlir::func::FuncOp"> {
+  let summary = "Raise SiLU, GELU (exact, tanh) and gated forms to attn activations";
+  let description = [{
+    x * Sigmoid(x) -> silu; Gelu ops and their Erf / Tanh decompositions ->
+    gelu / gelu_tanh; act(a) * b -> attn.gated_activation; and
+    Gather(constant table, ids) -> attn.embedding.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 #endif // ATTNC_PASSES

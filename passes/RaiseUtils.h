@@ -1,0 +1,88 @@
+// Matching helpers shared by the attn-raise-* passes: what counts as a
+// constant weight, a scalar constant, and how the raising patterns are driven.
+#pragma once
+
+#include "dialects/Onnx/OnnxOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace attnc::raise {
+
+// A float constant tensor of exactly `rank` static dims.
+inline onnx_dialect::ConstantOp floatConstantOfRank(mlir::Value v, int64_t rank) {
+  auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
+  if (!c)
+    return nullptr;
+  auto t = mlir::dyn_cast<mlir::RankedTensorType>(v.getType());
+  if (!t || t.getRank() != rank || !t.hasStaticShape() ||
+      !mlir::isa<mlir::FloatType>(t.getElementType()))
+    return nullptr;
+  return c;
+}
+
+// The value of a one-element numeric constant (rank 0 or all dims 1).
+inline std::optional<double> scalarConstant(mlir::Value v) {
+  auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  mlir::ElementsAttr attr = c.getValue();
+  if (attr.getNumElements() != 1)
+    return std::nullopt;
+  mlir::Type elt = attr.getElementType();
+  if (mlir::isa<mlir::FloatType>(elt)) {
+    if (auto it = attr.try_value_begin<llvm::APFloat>()) {
+      llvm::APFloat f = **it;
+      bool lost = false;
+      f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
+      return f.convertToDouble();
+    }
+    return std::nullopt;
+  }
+  if (elt.isInteger())
+    if (auto it = attr.try_value_begin<llvm::APInt>())
+      return double((**it).getSExtValue());
+  return std::nullopt;
+}
+
+// Exporters write these constants in the model's precision, so a half
+// precision graph needs a looser match than a float one; anything further off
+// is a different function and must not be raised.
+inline bool approxEqual(mlir::Value v, double expected) {
+  std::optional<double> got = scalarConstant(v);
+  if (!got)
+    return false;
+  mlir::Type elt = mlir::getElementTypeOrSelf(v.getType());
+  double tolerance = elt.isF16() || elt.isBF16() ? 1e-2 : 1e-5;
+  return std::fabs(*got - expected) <= tolerance * std::max(1.0, std::fabs(expected));
+}
+
+// The operand of a commutative binary op that is not `known`, when the other
+// one is `known`.
+template <typename OpTy>
+mlir::Value otherOperand(OpTy op, mlir::Value known) {
+  if (op->getOperand(0) == known)
+    return op->getOperand(1);
+  if (op->getOperand(1) == known)
+    return op->getOperand(0);
+  return nullptr;
+}
+
+// Raising only replaces matched ops: no folding, no constant CSE and no
+// region simplification, so the untouched part of the graph stays as it was
+// imported (constants keep their order and duplicates).
+inline mlir::GreedyRewriteConfig raisingConfig() {
+  mlir::GreedyRewriteConfig config;
+  config.enableFolding(false);
+  config.enableConstantCSE(false);
+  config.setRegionSimplificationLevel(mlir::GreedySimplifyRegionLevel::Disabled);
+  return config;
+}
+
+} // namespace attnc::raise

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Checks a raised Hugging Face fixture against its true config.
+
+usage: attnc-opt ... | check_raised_structure.py MANIFEST.json FIXTURE.onnx
+
+Reads the attnc-opt output (the raised onnx/attn IR, custom assembly) on stdin
+and compares its structure with what manifest.json says the model is: norm
+kind and count, linear count and biases, activation kind, gated or plain MLP,
+embeddings, and that no piece of a norm / activation decomposition survives.
+Only the stdlib; the expectations come from the manifest plus the few
+architecture facts the manifest does not record (ARCHITECTURE below).
+"""
+import json
+import re
+import sys
+
+# Facts of the HF architectures that the manifest does not record.
+ARCHITECTURE = {
+    # Norms per decoder layer, q/k norms not counted. Gemma-2/3 wrap both
+    # sublayers in pre- and post-norms; Falcon's parallel block (not the new
+    # decoder architecture) feeds attention and MLP from one input_layernorm;
+    # GPT-NeoX's parallel residual still normalises twice
+    # (input_layernorm for attention, post_attention_layernorm for the MLP).
+    "norms_per_layer": {"gemma2": 4, "gemma3": 4, "falcon": 1},
+    # Phi-3 computes gate and up with one gate_up_proj linear.
+    "fused_gate_up": {"phi3"},
+}
+
+ACTIVATION_KIND = {
+    "silu": "silu",
+    "gelu": "gelu",
+    "gelu_new": "gelu_tanh",
+    "gelu_pytorch_tanh": "gelu_tanh",
+    "relu": "relu",
+}
+
+# Pieces of norm / activation decompositions and fused ops the passes raise.
+MUST_BE_GONE = ["Pow", "ReduceMean", "Sqrt", "Reciprocal", "Sigmoid", "Erf", "Gelu", "Relu",
+                "LayerNormalization", "RMSNormalization", "SimplifiedLayerNormalization",
+                "Gemm", "Gather"]
+
+OP_LINE = re.compile(r"^\s*(?P<results>%[^=]*?)\s*=\s*(?P<op>[a-z_]+\.[A-Za-z_.]+)\b(?P<rest>.*)$")
+TENSOR = re.compile(r"tensor<([^>]*)>")
+
+
+class Op:
+    def __init__(self, name, results, rest):
+        self.name = name
+        self.results = [r.strip() for r in results.split(",")]
+        self.rest = rest
+        sig = rest.rsplit(" : ", 1)
+        self.operands = re.findall(r"%[\w#]+", sig[0])
+        self.types = TENSOR.findall(sig[1]) if len(sig) > 1 else []
+
+    def dims(self, i):
+        return self.types[i].split("x")[:-1]
+
+
+def parse(text):
+    ops, defs = [], {}
+    for line in text.splitlines():
+        m = OP_LINE.match(line)
+        if not m:
+            continue
+        op = Op(m["op"], m["results"], m["rest"])
+        ops.append(op)
+        for r in op.results:
+            defs[r.split(":")[0]] = op
+    return ops, defs
+
+
+def scalar(defs, value):
+    op = defs.get(value.split("#")[0])
+    if not op or op.name != "onnx.Constant":
+        return None
+    m = re.search(r"dense<([-+0-9.eE]+)>", op.rest)
+    return float(m.group(1)) if m else None
+
+
+def main():
+    manifest_path, fixture = sys.argv[1], sys.argv[2]
+    config = json.load(open(manifest_path))[fixture]
+    ops, defs = parse(sys.stdin.read())
+    errors = []
+
+    def expect(what, got, want):
+        if got != want:
+            errors.append(f"{what}: got {got}, expected {want}")
+
+    def named(name):
+        return [op for op in ops if op.name == name]
+
+    family, layers = config["family"], config["num_layers"]
+    hidden, head_dim = config["hidden_size"], config["head_dim"]
+
+    # Norms.
+    norm_op = {"rms": "attn.rms_norm", "layer": "attn.layer_norm"}[config["norm"]]
+    other_norm = "attn.layer_norm" if norm_op == "attn.rms_norm" else "attn.rms_norm"
+    per_layer = ARCHITECTURE["norms_per_layer"].get(family, 2)
+    qk_norms = 2 * layers if config["qk_norm"] else 0
+    norms = named(norm_op)
+    expect(f"{norm_op} count", len(norms), per_layer * layers + 1 + qk_norms)
+    expect(f"{other_norm} count", len(named(other_norm)), 0)
+    per_head = [n for n in norms if len(n.types[0].split("x")) - 1 == 4]
+    expect("per-head (rank 4) q/k norms", len(per_head), qk_norms)
+    for n in norms:
+        want = head_dim if n in per_head else hidden
+        expect(f"{norm_op} weight size", n.types[1], f"{want}x" + n.types[1].split("x")[-1])
+        eps = float(re.search(r"epsilon = ([-+0-9.eE]+)", n.rest).group(1))
+        if abs(eps - config["norm_eps"]) > 1e-3 * config["norm_eps"]:
+            errors.append(f"{norm_op} epsilon {eps} != {config['norm_eps']}")
+
+    # Linears: attention projections, MLP, lm_head.
+    attn_linears = 2 if config["fused_qkv"] else 4
+    if config["mlp"] == "gated":
+        mlp_linears = 2 if family in ARCHITECTURE["fused_gate_up"] else 3
+    else:
+        mlp_linears = 2
+    linears = named("attn.linear")
+    expect("attn.linear count", len(linears), layers * (attn_linears + mlp_linears) + 1)
+    biased = [l for l in linears if " bias(" in l.rest]
+    if config["qkv_bias"]:
+        if len(biased) < layers * (1 if config["fused_qkv"] else 3):
+            errors.append(f"qkv_bias: only {len(biased)} linears have a bias")
+    else:
+        expect("linears with a bias", len(biased), 0)
+    # The lm_head is the last projection of a decoder.
+    lm_head = linears[-1:]
+    if lm_head:
+        expect("lm_head out features", lm_head[0].dims(-1)[-1], str(config["vocab_size"]))
+        expect("lm_head has a bias", " bias(" in lm_head[0].rest, False)
+    embeddings = named("attn.embedding")
+    expect("attn.embedding count", len(embeddings), 1 + (config["positions"] == "learned"))
+    tokens = [e for e in embeddings if e.dims(0) == [str(config["vocab_size"]), str(hidden)]]
+    expect("token embedding [vocab, hidden]", len(tokens), 1)
+    if lm_head and tokens and config["tie_word_embeddings"]:
+        expect("tied lm_head weight is the embedding table", lm_head[0].operands[1],
+               tokens[0].operands[0])
+        expect("tied lm_head layout", "out_in" in lm_head[0].rest, True)
+    # Every remaining MatMul multiplies activations (attention) or is RoPE's
+    # inv_freq x positions: none has a 2-D constant right operand.
+    for mm in named("onnx.MatMul"):
+        b = defs.get(mm.operands[1].split("#")[0])
+        if b and b.name == "onnx.Constant" and len(mm.dims(1)) == 2:
+            errors.append(f"MatMul by a 2-D constant weight survived: {mm.results[0]}")
+
+    # Activations.
+    kind = ACTIVATION_KIND[config["activation"]]
+    gated, plain = named("attn.gated_activation"), named("attn.activation")
+    if config["mlp"] == "gated":
+        expect("gated activations", len(gated), layers)
+        expect("plain activations", len(plain), 0)
+    else:
+        expect("gated activations", len(gated), 0)
+        expect("plain activations", len(plain), layers)
+    for a in gated + plain:
+        expect("activation kind", a.rest.split()[0], kind)
+
+    for name in MUST_BE_GONE:
+        expect(f"onnx.{name} left", len(named("onnx." + name)), 0)
+    # Tanh stays only as a softcap c * tanh(s / c): one per layer for
+    # attention logits (eager only; the manifest records what was exported)
+    # and one for the final logits.
+    caps = []
+    if config["attn_logit_softcapping"]:
+        caps += [config["attn_logit_softcapping"]] * layers
+    if config["final_logit_softcapping"]:
+        caps.append(config["final_logit_softcapping"])
+    tanhs = named("onnx.Tanh")
+    expect("onnx.Tanh (softcaps) left", len(tanhs), len(caps))
+    found = []
+    for t in tanhs:
+        div = defs.get(t.operands[0].split("#")[0])
+        found.append(scalar(defs, div.operands[1]) if div and div.name == "onnx.Div" else None)
+    expect("softcap values", sorted(f or 0 for f in found), sorted(caps))
+
+    if errors:
+        print(f"{fixture}: " + "\n  ".join(["structure mismatch"] + errors))
+        return 1
+    print(f"{fixture}: OK ({len(norms)} {norm_op}, {len(linears)} linear, "
+          f"{len(gated) or len(plain)} {kind} {'gated' if gated else 'plain'}, "
+          f"{len(embeddings)} embedding, {len(tanhs)} softcap tanh)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

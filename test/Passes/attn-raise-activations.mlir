@@ -1,0 +1,238 @@
+// RUN: attnc-opt %s -split-input-file -attn-raise-activations | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attn-raise-activations | attnc-opt -split-input-file | FileCheck %s
+
+// x * Sigmoid(x) is SiLU, in either operand order.
+// CHECK-LABEL: func.func @silu
+// CHECK-NOT: onnx.Sigmoid
+// CHECK: %[[A:.*]] = attn.activation silu %arg0 : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: %[[B:.*]] = attn.activation silu %arg0 : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: return %[[A]], %[[B]]
+func.func @silu(%x: tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x8xf32>) {
+  %s = onnx.Sigmoid(%x) : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %a = onnx.Mul(%x, %s) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %b = onnx.Mul(%s, %x) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %a, %b : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+}
+
+// -----
+
+// Sigmoid of another value than the one multiplied is a gate, not SiLU.
+// CHECK-LABEL: func.func @sigmoid_of_other_value
+// CHECK-NOT: attn.
+// CHECK: onnx.Sigmoid(%arg1)
+// CHECK: onnx.Mul(%arg0, %{{.*}})
+func.func @sigmoid_of_other_value(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %s = onnx.Sigmoid(%y) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %a = onnx.Mul(%x, %s) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %a : tensor<4x8xf32>
+}
+
+// -----
+
+// onnx.Gelu (both approximations) and Relu map to their kinds.
+// CHECK-LABEL: func.func @gelu_ops
+// CHECK: attn.activation gelu %arg0
+// CHECK: attn.activation gelu_tanh %arg0
+// CHECK: attn.activation relu %arg0
+func.func @gelu_ops(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %a = onnx.Gelu(%x) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %b = onnx.Gelu(%x) {approximate = "tanh"} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %c = onnx.Relu(%x) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %a, %b, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// The exact GELU written out: 0.5 * x * (1 + Erf(x / sqrt(2))).
+// CHECK-LABEL: func.func @gelu_erf
+// CHECK-NOT: onnx.Erf
+// CHECK: %[[G:.*]] = attn.activation gelu %arg0 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+// CHECK: return %[[G]]
+func.func @gelu_erf(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %one = onnx.Constant() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %sqrt2 = onnx.Constant() {value = dense<1.41421354> : tensor<f32>} : () -> tensor<f32>
+  %hx = onnx.Mul(%half, %x) : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %d = onnx.Div(%x, %sqrt2) : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %e = onnx.Erf(%d) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %p = onnx.Add(%e, %one) : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  %y = onnx.Mul(%hx, %p) : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// The same with x * (1 / sqrt(2)) and the 0.5 applied last.
+// CHECK-LABEL: func.func @gelu_erf_scaled_last
+// CHECK: attn.activation gelu %arg0
+func.func @gelu_erf_scaled_last(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %one = onnx.Constant() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %rsqrt2 = onnx.Constant() {value = dense<0.707106769> : tensor<f32>} : () -> tensor<f32>
+  %d = onnx.Mul(%rsqrt2, %x) : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e = onnx.Erf(%d) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %p = onnx.Add(%one, %e) : (tensor<f32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %xp = onnx.Mul(%x, %p) : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %y = onnx.Mul(%xp, %half) : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// GPT-2's gelu_new as the dynamo exporter writes it.
+// CHECK-LABEL: func.func @gelu_new_tanh
+// CHECK-NOT: onnx.Tanh
+// CHECK-NOT: onnx.Pow
+// CHECK: %[[G:.*]] = attn.activation gelu_tanh %arg0 : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: return %[[G]]
+func.func @gelu_new_tanh(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %one = onnx.Constant() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %three = onnx.Constant() {value = dense<3.0> : tensor<f32>} : () -> tensor<f32>
+  %k = onnx.Constant() {value = dense<4.471500e-02> : tensor<f32>} : () -> tensor<f32>
+  %c = onnx.Constant() {value = dense<0.797884583> : tensor<f32>} : () -> tensor<f32>
+  %hx = onnx.Mul(%x, %half) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %cube = onnx.Pow(%x, %three) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %kc = onnx.Mul(%cube, %k) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %inner = onnx.Add(%x, %kc) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %arg = onnx.Mul(%inner, %c) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %t = onnx.Tanh(%arg) : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %p = onnx.Add(%t, %one) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %y = onnx.Mul(%hx, %p) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+// A wrong cubic coefficient (0.05) or a wrong sqrt(2/pi) is another curve.
+// CHECK-LABEL: func.func @gelu_tanh_wrong_constants
+// CHECK-NOT: attn.activation
+// CHECK-COUNT-2: onnx.Tanh
+func.func @gelu_tanh_wrong_constants(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %one = onnx.Constant() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %three = onnx.Constant() {value = dense<3.0> : tensor<f32>} : () -> tensor<f32>
+  %k = onnx.Constant() {value = dense<4.471500e-02> : tensor<f32>} : () -> tensor<f32>
+  %kbad = onnx.Constant() {value = dense<5.0e-02> : tensor<f32>} : () -> tensor<f32>
+  %c = onnx.Constant() {value = dense<0.797884583> : tensor<f32>} : () -> tensor<f32>
+  %cbad = onnx.Constant() {value = dense<0.7978> : tensor<f32>} : () -> tensor<f32>
+  %hx = onnx.Mul(%x, %half) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %cube = onnx.Pow(%x, %three) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %kc = onnx.Mul(%cube, %kbad) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %inner = onnx.Add(%x, %kc) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %arg = onnx.Mul(%inner, %c) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %t = onnx.Tanh(%arg) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p = onnx.Add(%t, %one) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %y = onnx.Mul(%hx, %p) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %hx2 = onnx.Mul(%x, %half) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %kc2 = onnx.Mul(%cube, %k) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %inner2 = onnx.Add(%x, %kc2) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %arg2 = onnx.Mul(%inner2, %cbad) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %t2 = onnx.Tanh(%arg2) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p2 = onnx.Add(%t2, %one) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %y2 = onnx.Mul(%hx2, %p2) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y, %y2 : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// An erf GELU scaled by 0.6 instead of 0.5, or whose Erf reads another
+// value, is not GELU.
+// CHECK-LABEL: func.func @gelu_erf_not_raised
+// CHECK-NOT: attn.activation
+// CHECK-COUNT-2: onnx.Erf
+func.func @gelu_erf_not_raised(%x: tensor<4x8xf32>, %z: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %bad = onnx.Constant() {value = dense<0.6> : tensor<f32>} : () -> tensor<f32>
+  %one = onnx.Constant() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %sqrt2 = onnx.Constant() {value = dense<1.41421354> : tensor<f32>} : () -> tensor<f32>
+  %hx = onnx.Mul(%x, %bad) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %d = onnx.Div(%x, %sqrt2) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %e = onnx.Erf(%d) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p = onnx.Add(%e, %one) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %y = onnx.Mul(%hx, %p) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %hx2 = onnx.Mul(%x, %half) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %d2 = onnx.Div(%z, %sqrt2) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %e2 = onnx.Erf(%d2) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %p2 = onnx.Add(%e2, %one) : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %y2 = onnx.Mul(%hx2, %p2) : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y, %y2 : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Gemma-2's logit softcap c * tanh(s / c) is not an activation.
+// CHECK-LABEL: func.func @softcap_tanh_stays
+// CHECK-NOT: attn.
+// CHECK: onnx.Tanh
+func.func @softcap_tanh_stays(%s: tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32> {
+  %cap = onnx.Constant() {value = dense<5.0> : tensor<f32>} : () -> tensor<f32>
+  %d = onnx.Div(%s, %cap) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %t = onnx.Tanh(%d) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %y = onnx.Mul(%t, %cap) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  return %y : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// SwiGLU: silu(gate) * up; GeGLU with up first.
+// CHECK-LABEL: func.func @gated
+// CHECK-NOT: onnx.Mul
+// CHECK: attn.gated_activation silu %arg0, %arg1 : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+// CHECK: attn.gated_activation gelu_tanh %arg0, %arg1 : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+func.func @gated(%gate: tensor<?x?x8xf32>, %up: tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x8xf32>) {
+  %s = onnx.Sigmoid(%gate) : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %silu = onnx.Mul(%gate, %s) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %a = onnx.Mul(%silu, %up) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %g = onnx.Gelu(%gate) {approximate = "tanh"} : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %b = onnx.Mul(%up, %g) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %a, %b : tensor<?x?x8xf32>, tensor<?x?x8xf32>
+}
+
+// -----
+
+// A broadcast product (up of another shape) or an activation also used
+// elsewhere stays an activation followed by a Mul.
+// CHECK-LABEL: func.func @not_gated
+// CHECK-NOT: attn.gated_activation
+// CHECK: %[[A:.*]] = attn.activation silu %arg0
+// CHECK: onnx.Mul(%[[A]], %arg1)
+// CHECK: %[[B:.*]] = attn.activation relu %arg0
+// CHECK: onnx.Mul(%[[B]], %arg2)
+// CHECK: return {{.*}}, %[[B]]
+func.func @not_gated(%gate: tensor<2x8xf32>, %up: tensor<8xf32>, %up2: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %s = onnx.Sigmoid(%gate) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %silu = onnx.Mul(%gate, %s) : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %a = onnx.Mul(%silu, %up) : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  %r = onnx.Relu(%gate) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %b = onnx.Mul(%r, %up2) : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %a, %b, %r : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// Gather of rows of a constant table by integer ids is the embedding.
+// CHECK-LABEL: func.func @embedding
+// CHECK: %[[T:.*]] = onnx.Constant() {value = dense<1.000000e+00> : tensor<16x4xf32>}
+// CHECK-NOT: onnx.Gather
+// CHECK: attn.embedding %[[T]], %arg0 : (tensor<16x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+func.func @embedding(%ids: tensor<?x?xi64>) -> tensor<?x?x4xf32> {
+  %t = onnx.Constant() {value = dense<1.0> : tensor<16x4xf32>} : () -> tensor<16x4xf32>
+  %y = onnx.Gather(%t, %ids) : (tensor<16x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+  return %y : tensor<?x?x4xf32>
+}
+
+// -----
+
+// Gathers from a run-time table, along columns, or of integer shapes stay.
+// CHECK-LABEL: func.func @gather_not_embedding
+// CHECK-NOT: attn.embedding
+// CHECK-COUNT-3: onnx.Gather
+func.func @gather_not_embedding(%table: tensor<16x4xf32>, %ids: tensor<?x?xi64>, %shape: tensor<3xi64>) -> (tensor<?x?x4xf32>, tensor<16x?x?xf32>, tensor<1xi64>) {
+  %t = onnx.Constant() {value = dense<1.0> : tensor<16x4xf32>} : () -> tensor<16x4xf32>
+  %i = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a = onnx.Gather(%table, %ids) : (tensor<16x4xf32>, tensor<?x?xi64>) -> tensor<?x?x4xf32>
+  %b = onnx.Gather(%t, %ids) {axis = 1 : i64} : (tensor<16x4xf32>, tensor<?x?xi64>) -> tensor<16x?x?xf32>
+  %c = onnx.Gather(%shape, %i) : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
+  return %a, %b, %c : tensor<?x?x4xf32>, tensor<16x?x?xf32>, tensor<1xi64>
+}
