@@ -2,6 +2,7 @@
 
 #include "dialects/Attention/AttnDialect.h"
 #include "dialects/Onnx/OnnxDialect.h"
+#include "compiler/Pipelines.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,7 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
 void registerAllPasses() {
   static bool registered = [] {
     registerAttncPasses();
+    registerPipelines();
     // Generic clean-up passes that attnc pipelines use.
     mlir::registerCanonicalizerPass();
     mlir::registerCSEPass();

@@ -21,5 +21,6 @@ namespace attnc {
 void populateRaiseNormsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseLinearsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseActivationsPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace attnc

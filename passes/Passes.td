@@ -49,4 +49,15 @@ def RaiseActivations : Pass<"attn-raise-activations", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def RaiseRope : Pass<"attn-raise-rope", "::mlir::func::FuncOp"> {
+  let summary = "Raise rotary position embeddings to attn.rope";
+  let description = [{
+    Recognises the rotate-half decomposition the exporters write
+    (x * cos + Concat(-x2, x1) * sin, cos/sin from inv_freq x positions),
+    partial rotary (Slice / Concat around it), and the fused ONNX
+    RotaryEmbedding-23 and com.microsoft RotaryEmbedding ops.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 #endif // ATTNC_PASSES

@@ -6,7 +6,8 @@ usage: attnc-opt ... | check_raised_structure.py MANIFEST.json FIXTURE.onnx
 Reads the attnc-opt output (the raised onnx/attn IR, custom assembly) on stdin
 and compares its structure with what manifest.json says the model is: norm
 kind and count, linear count and biases, activation kind, gated or plain MLP,
-embeddings, and that no piece of a norm / activation decomposition survives.
+embeddings, RoPE (count, rotary_dim, theta per layer), and that no piece of a
+norm / activation / RoPE decomposition survives.
 Only the stdlib; the expectations come from the manifest plus the few
 architecture facts the manifest does not record (ARCHITECTURE below).
 """
@@ -137,8 +138,8 @@ def main():
         expect("tied lm_head weight is the embedding table", lm_head[0].operands[1],
                tokens[0].operands[0])
         expect("tied lm_head layout", "out_in" in lm_head[0].rest, True)
-    # Every remaining MatMul multiplies activations (attention) or is RoPE's
-    # inv_freq x positions: none has a 2-D constant right operand.
+    # Every remaining MatMul multiplies activations (attention): none has a
+    # 2-D constant right operand.
     for mm in named("onnx.MatMul"):
         b = defs.get(mm.operands[1].split("#")[0])
         if b and b.name == "onnx.Constant" and len(mm.dims(1)) == 2:
@@ -155,6 +156,32 @@ def main():
         expect("plain activations", len(plain), layers)
     for a in gated + plain:
         expect("activation kind", a.rest.split()[0], kind)
+
+    # RoPE: q and k of every layer, on [batch, seq, heads, head_dim], over the
+    # partial_rotary_factor share of the head, with the layer's theta (Gemma-3's
+    # sliding layers use the local base); nothing of the decomposed cos/sin and
+    # rotate_half survives.
+    ropes = named("attn.rope")
+    if config["positions"] == "rope":
+        expect("attn.rope count", len(ropes), 2 * layers)
+        rotary_dim = round(head_dim * config["partial_rotary_factor"])
+        for i, r in enumerate(ropes):
+            layer = i // 2
+            expect("attn.rope x head_dim", r.dims(0)[-1:], [str(head_dim)])
+            got_dim = int(re.search(r"rotary_dim = (\d+)", r.rest).group(1))
+            expect(f"layer {layer} rotary_dim", got_dim, rotary_dim)
+            expect(f"layer {layer} rope style", "rope_style half_split" in r.rest, True)
+            want = config["rope_theta"]
+            if config["rope_local_theta"] and config["windowed_layers"][layer]:
+                want = config["rope_local_theta"]
+            m = re.search(r"theta = ([-+0-9.eE]+)", r.rest)
+            theta = float(m.group(1)) if m else None
+            if theta is None or abs(theta - want) > 1e-5 * want:
+                errors.append(f"layer {layer} rope theta {theta} != {want}")
+        for name in ["Cos", "Sin", "Neg"]:
+            expect(f"onnx.{name} left", len(named("onnx." + name)), 0)
+    else:
+        expect("attn.rope count", len(ropes), 0)
 
     for name in MUST_BE_GONE:
         expect(f"onnx.{name} left", len(named("onnx." + name)), 0)
@@ -179,7 +206,7 @@ def main():
         return 1
     print(f"{fixture}: OK ({len(norms)} {norm_op}, {len(linears)} linear, "
           f"{len(gated) or len(plain)} {kind} {'gated' if gated else 'plain'}, "
-          f"{len(embeddings)} embedding, {len(tanhs)} softcap tanh)")
+          f"{len(embeddings)} embedding, {len(ropes)} rope, {len(tanhs)} softcap tanh)")
     return 0
 
 

@@ -1,0 +1,558 @@
+// attn-raise-rope: rotary position embeddings, decomposed (torch dynamo's
+// rotate-half) or fused (RotaryEmbedding-23, com.microsoft RotaryEmbedding),
+// become attn.rope.
+//
+// attn.rope is token-major ([batch, seq, heads, head_dim]); the head-major
+// layouts the exporters rope in are bridged with Transpose(0, 2, 1, 3), which
+// is exact. A decomposed RoPE is raised with theta only when its constant
+// inv_freq is exactly theta^(-2k / rotary_dim): scaled variants (linear, NTK,
+// YaRN, LongRoPE) have other frequencies, and guessing tables for them would
+// change the model, so they stay decomposed.
+#include "passes/Passes.h"
+#include "passes/RaiseUtils.h"
+
+#include "dialects/Attention/AttnOps.h"
+#include "dialects/Onnx/OnnxOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+namespace od = attnc::onnx_dialect;
+
+namespace attnc {
+
+#define GEN_PASS_DEF_RAISEROPE
+#include "passes/Passes.h.inc"
+
+namespace {
+
+constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
+
+RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
+
+int64_t rankOf(Value v) {
+  auto t = rankedOf(v);
+  return t ? t.getRank() : -1;
+}
+
+std::optional<int64_t> staticDim(Value v, int64_t dim) {
+  auto t = rankedOf(v);
+  if (!t || t.getRank() == 0)
+    return std::nullopt;
+  if (dim < 0)
+    dim += t.getRank();
+  int64_t d = t.getDimSize(dim);
+  return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
+}
+
+// The values of a constant integer tensor (any shape).
+std::optional<SmallVector<int64_t>> intConstants(Value v) {
+  auto c = v.getDefiningOp<od::ConstantOp>();
+  if (!c || !c.getValue().getElementType().isInteger())
+    return std::nullopt;
+  auto values = c.getValue().tryGetValues<APInt>();
+  if (!values)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &i : *values)
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+// The single axis of a one-element constant axes operand, made non-negative
+// against `rank`.
+std::optional<int64_t> singleAxis(Value axes, int64_t rank) {
+  std::optional<SmallVector<int64_t>> a = intConstants(axes);
+  if (!a || a->size() != 1 || (*a)[0] < -rank || (*a)[0] >= rank)
+    return std::nullopt;
+  return (*a)[0] < 0 ? (*a)[0] + rank : (*a)[0];
+}
+
+bool isLastAxis(int64_t axis, Value v) {
+  int64_t rank = rankOf(v);
+  return rank > 0 && (axis == -1 || axis == rank - 1);
+}
+
+bool isTransposeWith(od::TransposeOp t, ArrayRef<int64_t> perm) {
+  return t && t.getPerm() && *t.getPerm() == perm;
+}
+
+// The [start, end) a Slice takes of the last dim of `data` (static size),
+// with the whole of every other dim: one constant start/end on the last axis,
+// unit step, clamped as ONNX does.
+struct LastDimSlice {
+  Value data;
+  int64_t start, end;
+};
+
+std::optional<LastDimSlice> lastDimSlice(Value v) {
+  auto slice = v.getDefiningOp<od::SliceOp>();
+  if (!slice)
+    return std::nullopt;
+  Value data = slice.getData();
+  std::optional<int64_t> size = staticDim(data, -1);
+  int64_t rank = rankOf(data);
+  if (!size || isa<NoneType>(slice.getAxes().getType()))
+    return std::nullopt;
+  std::optional<int64_t> axis = singleAxis(slice.getAxes(), rank);
+  if (!axis || *axis != rank - 1)
+    return std::nullopt;
+  if (!isa<NoneType>(slice.getSteps().getType())) {
+    std::optional<SmallVector<int64_t>> steps = intConstants(slice.getSteps());
+    if (!steps || steps->size() != 1 || (*steps)[0] != 1)
+      return std::nullopt;
+  }
+  std::optional<SmallVector<int64_t>> starts = intConstants(slice.getStarts());
+  std::optional<SmallVector<int64_t>> ends = intConstants(slice.getEnds());
+  if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
+    return std::nullopt;
+  auto clamp = [&](int64_t i) {
+    if (i < 0)
+      i += *size;
+    return std::clamp<int64_t>(i, 0, *size);
+  };
+  return LastDimSlice{data, clamp((*starts)[0]), clamp((*ends)[0])};
+}
+
+// The operand of a binary Mul that is not Unsqueeze(Trig(angle)), and the
+// angle and unsqueezed axis (the one broadcast over heads).
+struct TrigFactor {
+  Value other, angle;
+  int64_t headAxis;
+};
+
+// HF writes cos/sin as Cos(angle) * attention_scaling cast to the model's
+// dtype; with the default scaling of 1 both are no-ops on the value (a
+// narrowing Cast only rounds the table, as attn.rope would in that dtype).
+// Any other scaling is a scaled-RoPE variant and is not stripped.
+Value stripNoOpScaling(Value v) {
+  while (true) {
+    if (auto cast = v.getDefiningOp<od::CastOp>();
+        cast && isa<FloatType>(getElementTypeOrSelf(cast.getInput())) &&
+        isa<FloatType>(getElementTypeOrSelf(cast.getOutput()))) {
+      v = cast.getInput();
+      continue;
+    }
+    if (auto mul = v.getDefiningOp<od::MulOp>()) {
+      bool stripped = false;
+      for (auto [value, scale] : {std::pair(mul.getA(), mul.getB()), {mul.getB(), mul.getA()}})
+        if (value.getType() == mul.getType() && raise::scalarConstant(scale) == 1.0) {
+          v = value;
+          stripped = true;
+          break;
+        }
+      if (stripped)
+        continue;
+    }
+    return v;
+  }
+}
+
+template <typename TrigOp>
+std::optional<TrigFactor> trigFactor(od::MulOp mul) {
+  if (!mul)
+    return std::nullopt;
+  for (auto [other, factor] : {std::pair(mul.getA(), mul.getB()), {mul.getB(), mul.getA()}}) {
+    auto unsqueeze = dyn_cast_or_null<od::UnsqueezeOp>(factor.getDefiningOp());
+    if (!unsqueeze)
+      continue;
+    auto trig = dyn_cast_or_null<TrigOp>(stripNoOpScaling(unsqueeze.getData()).getDefiningOp());
+    if (!trig || rankOf(factor) != 4)
+      continue;
+    std::optional<int64_t> axis = singleAxis(unsqueeze.getAxes(), 4);
+    if (!axis)
+      continue;
+    return TrigFactor{other, trig.getX(), *axis};
+  }
+  return std::nullopt;
+}
+
+// rotate_half(x) = Concat(-x[..., d/2:], x[..., :d/2]) on the last dim;
+// returns x.
+Value rotateHalfInput(Value v) {
+  auto concat = v.getDefiningOp<od::ConcatOp>();
+  if (!concat || concat.getInputs().size() != 2 ||
+      !isLastAxis(int64_t(concat.getAxis()), v))
+    return nullptr;
+  auto neg = concat.getInputs()[0].getDefiningOp<od::NegOp>();
+  if (!neg)
+    return nullptr;
+  std::optional<LastDimSlice> upper = lastDimSlice(neg.getX());
+  std::optional<LastDimSlice> lower = lastDimSlice(concat.getInputs()[1]);
+  if (!upper || !lower || upper->data != lower->data)
+    return nullptr;
+  std::optional<int64_t> d = staticDim(upper->data, -1);
+  if (!d || *d % 2 != 0)
+    return nullptr;
+  int64_t half = *d / 2;
+  if (lower->start != 0 || lower->end != half || upper->start != half || upper->end != *d)
+    return nullptr;
+  return upper->data;
+}
+
+// What the angle tensor is computed from: dynamo's
+//   Concat(f, f) with f = Transpose(MatMul(inv_freq, Cast(positions)), [0, 2, 1]).
+struct Angles {
+  SmallVector<double> invFreq;
+  Type invFreqElement;
+  Value positions; // integer [batch or 1, 1, seq], before the Cast
+};
+
+FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) {
+  auto concat = angle.getDefiningOp<od::ConcatOp>();
+  if (!concat || concat.getInputs().size() != 2 || concat.getInputs()[0] != concat.getInputs()[1] ||
+      !isLastAxis(int64_t(concat.getAxis()), angle) || rankOf(angle) != 3 ||
+      staticDim(angle, -1) != rotaryDim) {
+    why = "angle is not Concat(freqs, freqs) of the rotary dims";
+    return failure();
+  }
+  auto transpose = concat.getInputs()[0].getDefiningOp<od::TransposeOp>();
+  if (!isTransposeWith(transpose, {0, 2, 1})) {
+    why = "freqs is not a Transpose(0, 2, 1) of inv_freq x positions";
+    return failure();
+  }
+  auto matmul = transpose.getData().getDefiningOp<od::MatMulOp>();
+  if (!matmul) {
+    why = "freqs is not a MatMul of inv_freq and positions";
+    return failure();
+  }
+  // inv_freq [..., rotary_dim / 2, 1]: an outer product with positions.
+  auto invFreq = matmul.getA().getDefiningOp<od::ConstantOp>();
+  auto invType = rankedOf(matmul.getA());
+  if (!invFreq || !invType || !invType.hasStaticShape() || invType.getRank() < 2 ||
+      invType.getNumElements() != rotaryDim / 2 ||
+      invType.getDimSize(invType.getRank() - 1) != 1) {
+    why = "inv_freq is not a constant [.., rotary_dim / 2, 1]";
+    return failure();
+  }
+  auto values = invFreq.getValue().tryGetValues<APFloat>();
+  if (!values) {
+    why = "inv_freq's values are not readable";
+    return failure();
+  }
+  Angles angles;
+  for (APFloat f : *values) {
+    bool lost = false;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    angles.invFreq.push_back(f.convertToDouble());
+  }
+  angles.invFreqElement = invType.getElementType();
+  auto cast = matmul.getB().getDefiningOp<od::CastOp>();
+  Value positions = cast ? cast.getInput() : nullptr;
+  if (!positions || !getElementTypeOrSelf(positions).isInteger() || rankOf(positions) != 3 ||
+      staticDim(positions, 1) != 1) {
+    why = "positions are not an integer [batch, 1, seq] cast to float";
+    return failure();
+  }
+  angles.positions = positions;
+  return angles;
+}
+
+// theta with inv_freq[k] = theta^(-2k / rotary_dim) for every k, within the
+// precision inv_freq was stored in. Fitted in log space over all entries,
+// then snapped to an integer when that fits as well (inv_freq cannot tell
+// them apart, and configs write integers).
+std::optional<double> geometricTheta(const Angles &angles, int64_t rotaryDim) {
+  const SmallVector<double> &f = angles.invFreq;
+  if (f.size() < 2)
+    return std::nullopt;
+  double tolerance = angles.invFreqElement.isF16() || angles.invFreqElement.isBF16() ? 1e-2 : 1e-5;
+  double num = 0, den = 0;
+  for (size_t k = 0; k < f.size(); ++k) {
+    if (!(f[k] > 0))
+      return std::nullopt;
+    num -= double(k) * std::log(f[k]);
+    den += double(k) * double(k);
+  }
+  double theta = std::exp(num / den * double(rotaryDim) / 2);
+  auto fits = [&](double t) {
+    for (size_t k = 0; k < f.size(); ++k) {
+      double expected = std::pow(t, -2.0 * double(k) / double(rotaryDim));
+      if (std::fabs(f[k] - expected) > tolerance * expected)
+        return false;
+    }
+    return true;
+  };
+  if (!(theta > 1) || !std::isfinite(theta))
+    return std::nullopt;
+  if (double rounded = std::round(theta); rounded > 1 && fits(rounded))
+    return rounded;
+  return fits(theta) ? std::optional(theta) : std::nullopt;
+}
+
+// positions as [batch or 1, seq]: the integer tensor the [b, 1, seq] MatMul
+// operand unsqueezes (Unsqueeze only inserts unit dims, so the data is the
+// same), given a leading unit dim when it is 1-D.
+// q and k of every layer share the positions: the Unsqueeze is made next to
+// them (so it dominates every rope) and reused by the later ropes.
+FailureOr<Value> positions2d(PatternRewriter &rewriter, Operation *root, Value positions,
+                             std::string &why) {
+  Value v = positions;
+  while (auto unsqueeze = v.getDefiningOp<od::UnsqueezeOp>())
+    v = unsqueeze.getData();
+  if (rankOf(v) == 2)
+    return v;
+  if (rankOf(v) == 1 && staticDim(positions, 0) == 1) {
+    auto t = rankedOf(v);
+    auto type = RankedTensorType::get({1, t.getDimSize(0)}, t.getElementType());
+    for (Operation *user : v.getUsers())
+      if (auto existing = dyn_cast<od::UnsqueezeOp>(user);
+          existing && existing.getType() == type && existing->getBlock() == root->getBlock() &&
+          existing->isBeforeInBlock(root) &&
+          intConstants(existing.getAxes()) == SmallVector<int64_t>{0})
+        return existing.getResult();
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfterValue(v);
+    auto axesType = RankedTensorType::get({1}, rewriter.getI64Type());
+    Value axes = od::ConstantOp::create(rewriter, v.getLoc(), axesType,
+                                        DenseElementsAttr::get(axesType, ArrayRef<int64_t>{0}));
+    return od::UnsqueezeOp::create(rewriter, v.getLoc(), type, v, axes).getResult();
+  }
+  why = "positions cannot be traced to a [batch or 1, seq] integer tensor";
+  return failure();
+}
+
+RankedTensorType swapHeadsAndSeq(RankedTensorType t) {
+  SmallVector<int64_t> shape(t.getShape());
+  std::swap(shape[1], shape[2]);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+// x [b, h, s, d] as [b, s, h, d]: the Transpose it came from when there is
+// one, else a new one.
+Value toTokenMajor(PatternRewriter &rewriter, Location loc, Value x) {
+  if (auto t = x.getDefiningOp<od::TransposeOp>(); isTransposeWith(t, kHeadMajorSwap))
+    return t.getData();
+  return od::TransposeOp::create(rewriter, loc, swapHeadsAndSeq(rankedOf(x)), x,
+                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+}
+
+// attn.rope on x in the given layout, returned in that layout.
+Value createRope(PatternRewriter &rewriter, Location loc, Value x, bool headMajor, Value positions,
+                 Value cosTable, Value sinTable, attn::RopeStyle style, int64_t rotaryDim,
+                 std::optional<double> theta) {
+  Value tokenMajor = headMajor ? toTokenMajor(rewriter, loc, x) : x;
+  FloatAttr thetaAttr = theta ? rewriter.getF32FloatAttr(float(*theta)) : FloatAttr();
+  Value rope = attn::RopeOp::create(rewriter, loc, tokenMajor.getType(), tokenMajor, positions,
+                                    cosTable, sinTable, style, uint64_t(rotaryDim), thetaAttr);
+  if (!headMajor)
+    return rope;
+  return od::TransposeOp::create(rewriter, loc, x.getType(), rope,
+                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+}
+
+// The verifier ties positions' seq to x's; a static mismatch means the match
+// went wrong, not that the op should be built.
+bool seqMatches(Value positions, Value x, bool headMajor) {
+  std::optional<int64_t> p = staticDim(positions, 1), s = staticDim(x, headMajor ? 2 : 1);
+  return !p || !s || *p == *s;
+}
+
+//===----------------------------------------------------------------------===//
+// Decomposed rotate-half RoPE (torch dynamo):
+//   x * Unsqueeze(Cos(angle)) + rotate_half(x) * Unsqueeze(Sin(angle))
+// either operand order, x head-major (cos unsqueezed at 1) or token-major
+// (at 2). Partial rotary (GPT-NeoX, Phi) ropes x[..., :r] and concats
+// x[..., r:] back; that whole Concat becomes one attn.rope with rotary_dim r.
+//===----------------------------------------------------------------------===//
+
+struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::AddOp add, PatternRewriter &rewriter) const override {
+    std::optional<TrigFactor> cos, sin;
+    for (auto [cosSide, sinSide] : {std::pair(add.getA(), add.getB()), {add.getB(), add.getA()}}) {
+      cos = trigFactor<od::CosOp>(cosSide.getDefiningOp<od::MulOp>());
+      sin = trigFactor<od::SinOp>(sinSide.getDefiningOp<od::MulOp>());
+      if (cos && sin)
+        break;
+    }
+    if (!cos || !sin)
+      return rewriter.notifyMatchFailure(add, "not x * cos(angle) + rotated(x) * sin(angle)");
+    if (cos->angle != sin->angle)
+      return rewriter.notifyMatchFailure(add, "cos and sin are of different angles");
+    if (cos->headAxis != sin->headAxis || (cos->headAxis != 1 && cos->headAxis != 2))
+      return rewriter.notifyMatchFailure(add, "cos/sin do not broadcast over one heads dim");
+    bool headMajor = cos->headAxis == 1;
+    Value x = cos->other;
+    if (rotateHalfInput(sin->other) != x)
+      return rewriter.notifyMatchFailure(
+          add, "sin factor is not Concat(-x[d/2:], x[:d/2]) of the cos factor's x");
+    if (rankOf(x) != 4 || x.getType() != add.getType())
+      return rewriter.notifyMatchFailure(add, "x is not a 4-D tensor of the result's type");
+    int64_t rotaryDim = *staticDim(x, -1);
+
+    std::string why;
+    FailureOr<Angles> angles = matchAngles(cos->angle, rotaryDim, why);
+    if (failed(angles))
+      return rewriter.notifyMatchFailure(add, why);
+    std::optional<double> theta = geometricTheta(*angles, rotaryDim);
+    if (!theta)
+      return rewriter.notifyMatchFailure(
+          add, "inv_freq is not theta^(-2k / rotary_dim) (scaled RoPE); not raised");
+
+    // Partial rotary: rope(x[..., :r]) concatenated with x[..., r:].
+    Operation *root = add;
+    Value ropeInput = x;
+    if (std::optional<LastDimSlice> head = lastDimSlice(x);
+        head && head->start == 0 && head->end == rotaryDim && add->hasOneUse()) {
+      auto concat = dyn_cast<od::ConcatOp>(*add->user_begin());
+      std::optional<LastDimSlice> tail;
+      if (concat && concat.getInputs().size() == 2 && concat.getInputs()[0] == add.getResult() &&
+          isLastAxis(int64_t(concat.getAxis()), concat.getResult()))
+        tail = lastDimSlice(concat.getInputs()[1]);
+      if (tail && tail->data == head->data && tail->start == rotaryDim &&
+          tail->end == *staticDim(head->data, -1) && concat.getType() == head->data.getType()) {
+        root = concat;
+        ropeInput = head->data;
+      }
+    }
+
+    // Checked on the [b, 1, seq] MatMul operand: positions2d may create ops,
+    // so nothing may fail after it.
+    std::optional<int64_t> seq = staticDim(ropeInput, headMajor ? 2 : 1);
+    std::optional<int64_t> positionsSeq = staticDim(angles->positions, 2);
+    if (seq && positionsSeq && *seq != *positionsSeq)
+      return rewriter.notifyMatchFailure(add, "positions' seq differs from x's");
+    FailureOr<Value> positions = positions2d(rewriter, root, angles->positions, why);
+    if (failed(positions))
+      return rewriter.notifyMatchFailure(add, why);
+    Location loc = add.getLoc();
+    Value rope = createRope(rewriter, loc, ropeInput, headMajor, *positions, Value(), Value(),
+                            attn::RopeStyle::half_split, rotaryDim, theta);
+    rewriter.replaceOp(root, rope);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Fused forms: RotaryEmbedding-23 and com.microsoft RotaryEmbedding, both
+// with cos/sin caches [max_positions, rotary_dim / 2] indexed by 2-D
+// position_ids, on x [b, h, s, d] (4-D) or [b, s, h * d] (3-D with
+// num_heads).
+//===----------------------------------------------------------------------===//
+
+struct FusedRope {
+  Value x, positions, cosCache, sinCache;
+  bool interleaved;
+  int64_t numHeads; // 0: not given
+  int64_t rotaryDim; // 0: the whole head
+};
+
+LogicalResult rewriteFusedRope(Operation *op, const FusedRope &f, PatternRewriter &rewriter) {
+  Value y = op->getResult(0);
+  if (y.getType() != f.x.getType())
+    return rewriter.notifyMatchFailure(op, "result type differs from x");
+  int64_t rank = rankOf(f.x);
+  std::optional<int64_t> headDim;
+  if (rank == 4) {
+    headDim = staticDim(f.x, 3);
+  } else if (rank == 3) {
+    std::optional<int64_t> hidden = staticDim(f.x, 2);
+    if (f.numHeads <= 0 || !hidden || *hidden % f.numHeads != 0)
+      return rewriter.notifyMatchFailure(op, "3-D x without a static hidden that num_heads divides");
+    headDim = *hidden / f.numHeads;
+  } else {
+    return rewriter.notifyMatchFailure(op, "x is not 3-D or 4-D");
+  }
+  if (!headDim)
+    return rewriter.notifyMatchFailure(op, "head_dim is not static");
+  int64_t rotaryDim = f.rotaryDim ? f.rotaryDim : *headDim;
+  if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > *headDim)
+    return rewriter.notifyMatchFailure(op, "rotary dim is not even and within head_dim");
+  for (Value cache : {f.cosCache, f.sinCache})
+    if (rankOf(cache) != 2 || staticDim(cache, 1) != rotaryDim / 2 ||
+        getElementTypeOrSelf(cache) != getElementTypeOrSelf(f.x))
+      return rewriter.notifyMatchFailure(op, "caches are not [max_positions, rotary_dim / 2] of x's type");
+  if (rankOf(f.positions) != 2 || !getElementTypeOrSelf(f.positions).isInteger())
+    return rewriter.notifyMatchFailure(op, "position_ids is not a 2-D integer tensor");
+  if (!seqMatches(f.positions, f.x, rank == 4))
+    return rewriter.notifyMatchFailure(op, "position_ids' seq differs from x's");
+
+  Location loc = op->getLoc();
+  attn::RopeStyle style = f.interleaved ? attn::RopeStyle::interleaved : attn::RopeStyle::half_split;
+  if (rank == 4) {
+    rewriter.replaceOp(op, createRope(rewriter, loc, f.x, /*headMajor=*/true, f.positions,
+                                      f.cosCache, f.sinCache, style, rotaryDim, std::nullopt));
+    return success();
+  }
+  // [b, s, h * d] <-> [b, s, h, d]; Reshape's 0 copies b and s, which may be
+  // dynamic.
+  auto shapeOf = [&](ArrayRef<int64_t> dims) -> Value {
+    auto type = RankedTensorType::get({int64_t(dims.size())}, rewriter.getI64Type());
+    return od::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, dims));
+  };
+  auto xType = rankedOf(f.x);
+  auto splitType = RankedTensorType::get(
+      {xType.getDimSize(0), xType.getDimSize(1), f.numHeads, *headDim}, xType.getElementType());
+  Value split = od::ReshapeOp::create(rewriter, loc, splitType, f.x,
+                                      shapeOf({0, 0, f.numHeads, *headDim}), 0);
+  Value rope = createRope(rewriter, loc, split, /*headMajor=*/false, f.positions, f.cosCache,
+                          f.sinCache, style, rotaryDim, std::nullopt);
+  rewriter.replaceOpWithNewOp<od::ReshapeOp>(op, xType, rope,
+                                             shapeOf({0, 0, f.numHeads * *headDim}), 0);
+  return success();
+}
+
+struct RaiseRotaryEmbedding : OpRewritePattern<od::RotaryEmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::RotaryEmbeddingOp op, PatternRewriter &rewriter) const override {
+    // Without position_ids the caches are already gathered per token
+    // ([b, s, rotary_dim / 2]), which attn.rope's tables cannot express.
+    if (isa<NoneType>(op.getPositionIds().getType()))
+      return rewriter.notifyMatchFailure(op, "no position_ids (pre-gathered caches)");
+    std::optional<uint64_t> heads = op.getNumHeads();
+    return rewriteFusedRope(op,
+                            FusedRope{op.getX(), op.getPositionIds(), op.getCosCache(),
+                                      op.getSinCache(), op.getInterleaved() != 0,
+                                      heads ? int64_t(*heads) : 0,
+                                      int64_t(op.getRotaryEmbeddingDim())},
+                            rewriter);
+  }
+};
+
+struct RaiseMsRotaryEmbedding : OpRewritePattern<od::MsRotaryEmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MsRotaryEmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getIsPackedBatching() != 0)
+      return rewriter.notifyMatchFailure(op, "packed batching");
+    if (op.getScale().convertToFloat() != 1.0f)
+      return rewriter.notifyMatchFailure(op, "scale is not 1");
+    int64_t numHeads = int64_t(op.getNumHeads());
+    // onnxruntime infers num_heads from the cache width when it is omitted
+    // (rotary_dim is then the whole head).
+    if (numHeads == 0 && rankOf(op.getInput()) == 3 && op.getRotaryEmbeddingDim() == 0) {
+      std::optional<int64_t> hidden = staticDim(op.getInput(), 2);
+      std::optional<int64_t> half = staticDim(op.getCosCache(), 1);
+      if (hidden && half && *half > 0 && *hidden % (2 * *half) == 0)
+        numHeads = *hidden / (2 * *half);
+    }
+    return rewriteFusedRope(op,
+                            FusedRope{op.getInput(), op.getPositionIds(), op.getCosCache(),
+                                      op.getSinCache(), op.getInterleaved() != 0, numHeads,
+                                      int64_t(op.getRotaryEmbeddingDim())},
+                            rewriter);
+  }
+};
+
+struct RaiseRopePass : impl::RaiseRopeBase<RaiseRopePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateRaiseRopePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     raise::raisingConfig())))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void populateRaiseRopePatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseRotateHalfRope, RaiseRotaryEmbedding, RaiseMsRotaryEmbedding>(
+      patterns.getContext());
+}
+
+} // namespace attnc

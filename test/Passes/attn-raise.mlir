@@ -1,0 +1,32 @@
+// RUN: attnc-opt %s -attn-raise | FileCheck %s
+
+// The attn-raise pipeline runs shape inference and every raising pass: an
+// unranked imported RMSNorm + SwiGLU block comes out as attn ops.
+// CHECK-LABEL: func.func @mlp_block
+// CHECK: %[[N:.*]] = attn.rms_norm %arg0, %{{.*}} {epsilon = 9.99999997E-7 : f32} : (tensor<?x?x8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+// CHECK: %[[G:.*]] = attn.linear %[[N]], %{{.*}} {weight_layout = #attn<weight_layout in_out>}
+// CHECK: %[[U:.*]] = attn.linear %[[N]], %{{.*}} {weight_layout = #attn<weight_layout in_out>}
+// CHECK: attn.gated_activation silu %[[G]], %[[U]]
+// CHECK-NOT: onnx.Sigmoid
+// CHECK-NOT: onnx.ReduceMean
+func.func @mlp_block(%x: tensor<?x?x8xf32> {onnx.dim_params = ["batch", "seq", ""]}) -> tensor<*xf32> {
+  %two = onnx.Constant() {value = dense<2.0> : tensor<f32>} : () -> tensor<f32>
+  %eps = onnx.Constant() {value = dense<1.0e-6> : tensor<f32>} : () -> tensor<f32>
+  %axes = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %w = onnx.Constant() {value = dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<8xf32>} : () -> tensor<8xf32>
+  %wg = onnx.Constant() {value = dense<0.5> : tensor<8x16xf32>} : () -> tensor<8x16xf32>
+  %wu = onnx.Constant() {value = dense<0.25> : tensor<8x16xf32>} : () -> tensor<8x16xf32>
+  %sq = onnx.Pow(%x, %two) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<*xf32>
+  %mean = onnx.ReduceMean(%sq, %axes) : (tensor<*xf32>, tensor<1xi64>) -> tensor<*xf32>
+  %add = onnx.Add(%mean, %eps) : (tensor<*xf32>, tensor<f32>) -> tensor<*xf32>
+  %rt = onnx.Sqrt(%add) : (tensor<*xf32>) -> tensor<*xf32>
+  %inv = onnx.Reciprocal(%rt) : (tensor<*xf32>) -> tensor<*xf32>
+  %nx = onnx.Mul(%x, %inv) : (tensor<?x?x8xf32>, tensor<*xf32>) -> tensor<*xf32>
+  %n = onnx.Mul(%w, %nx) : (tensor<8xf32>, tensor<*xf32>) -> tensor<*xf32>
+  %g = onnx.MatMul(%n, %wg) : (tensor<*xf32>, tensor<8x16xf32>) -> tensor<*xf32>
+  %u = onnx.MatMul(%n, %wu) : (tensor<*xf32>, tensor<8x16xf32>) -> tensor<*xf32>
+  %sg = onnx.Sigmoid(%g) : (tensor<*xf32>) -> tensor<*xf32>
+  %silu = onnx.Mul(%g, %sg) : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  %y = onnx.Mul(%silu, %u) : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  return %y : tensor<*xf32>
+}
