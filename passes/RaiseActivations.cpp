@@ -261,10 +261,7 @@ struct RaiseEmbedding : OpRewritePattern<od::GatherOp> {
 
 struct RaiseActivationsPass : impl::RaiseActivationsBase<RaiseActivationsPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRaiseActivationsPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     raise::raisingConfig())))
+    if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseActivationsPatterns)))
       return signalPassFailure();
   }
 };

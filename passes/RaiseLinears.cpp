@@ -131,10 +131,7 @@ struct RaiseGemm : OpRewritePattern<od::GemmOp> {
 
 struct RaiseLinearsPass : impl::RaiseLinearsBase<RaiseLinearsPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRaiseLinearsPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     raise::raisingConfig())))
+    if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseLinearsPatterns)))
       return signalPassFailure();
   }
 };

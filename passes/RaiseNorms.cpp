@@ -300,10 +300,7 @@ struct RaiseLayerNormalization : OpRewritePattern<od::LayerNormalizationOp> {
 
 struct RaiseNormsPass : impl::RaiseNormsBase<RaiseNormsPass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRaiseNormsPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     raise::raisingConfig())))
+    if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseNormsPatterns)))
       return signalPassFailure();
   }
 };

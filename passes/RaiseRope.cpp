@@ -540,10 +540,7 @@ struct RaiseMsRotaryEmbedding : OpRewritePattern<od::MsRotaryEmbeddingOp> {
 
 struct RaiseRopePass : impl::RaiseRopeBase<RaiseRopePass> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateRaiseRopePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     raise::raisingConfig())))
+    if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseRopePatterns)))
       return signalPassFailure();
   }
 };

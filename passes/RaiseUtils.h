@@ -85,4 +85,13 @@ inline mlir::GreedyRewriteConfig raisingConfig() {
   return config;
 }
 
+// Runs one raising pass's patterns over `op` with raisingConfig().
+inline mlir::LogicalResult
+applyRaisingPatterns(mlir::Operation *op,
+                     void (*populate)(mlir::RewritePatternSet &patterns)) {
+  mlir::RewritePatternSet patterns(op->getContext());
+  populate(patterns);
+  return mlir::applyPatternsGreedily(op, std::move(patterns), raisingConfig());
+}
+
 } // namespace attnc::raise
