@@ -538,6 +538,18 @@ FailureOr<Type> Importer::inferResultElementType(const onnx::NodeProto &node,
       })
       .Case("CastLike", [&] { return operandElt(1); })
       .Case("Where", [&] { return operandElt(1); })
+      .Case("DequantizeLinear", [&]() -> Type {
+        if (auto to = dyn_cast_or_null<IntegerAttr>(attrNamed("output_dtype")))
+          return od::elementTypeFromOnnx(&ctx, to.getInt());
+        return operandElt(1); // the scale's type
+      })
+      .Case("QuantizeLinear", [&]() -> Type {
+        if (auto to = dyn_cast_or_null<IntegerAttr>(attrNamed("output_dtype")))
+          return od::elementTypeFromOnnx(&ctx, to.getInt());
+        if (Type zp = operandElt(2))
+          return zp;
+        return b.getIntegerType(8, /*isSigned=*/false); // ONNX's default uint8
+      })
       .Case("ConstantOfShape", [&]() -> Type {
         if (auto v = dyn_cast_or_null<ElementsAttr>(attrNamed("value")))
           return v.getElementType();

@@ -192,6 +192,72 @@ LogicalResult CastLikeOp::verify() {
   return success();
 }
 
+// The scale of a linear (de)quantization: a scalar (per tensor), 1-D along
+// `axis` (per axis) or, with block_size > 0, x's rank with x's `axis` dim
+// divided into blocks.
+static LogicalResult verifyQuantizationScale(Operation *op, Value x, Value scale,
+                                             Value zeroPoint, int64_t axis,
+                                             int64_t blockSize) {
+  if (blockSize < 0)
+    return op->emitOpError() << "block_size must be non-negative, got " << blockSize;
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto scaleType = dyn_cast<RankedTensorType>(scale.getType());
+  if (xType && failed(checkAxis(op, axis, xType.getRank())))
+    return failure();
+  if (!xType || !scaleType)
+    return success();
+  int64_t a = axis < 0 ? axis + xType.getRank() : axis;
+  if (blockSize > 0) {
+    if (scaleType.getRank() != xType.getRank())
+      return op->emitOpError() << "blocked quantization needs a scale of x's rank "
+                               << xType.getRank() << ", got " << scaleType;
+    int64_t n = xType.getDimSize(a), blocks = scaleType.getDimSize(a);
+    if (!ShapedType::isDynamic(n) && !ShapedType::isDynamic(blocks) &&
+        blocks != (n + blockSize - 1) / blockSize)
+      return op->emitOpError() << "scale has " << blocks << " blocks along axis " << a
+                               << " but " << n << " elements in blocks of " << blockSize
+                               << " need " << (n + blockSize - 1) / blockSize;
+  } else if (scaleType.getRank() > 1 ||
+             (scaleType.getRank() == 1 &&
+              failed(verifyCompatibleShape(
+                  ArrayRef<int64_t>{scaleType.getDimSize(0)},
+                  ArrayRef<int64_t>{xType.getDimSize(a)})))) {
+    return op->emitOpError() << "scale " << scaleType
+                             << " is neither a scalar nor 1-D along axis " << a;
+  }
+  if (!isNone(zeroPoint) &&
+      failed(verifyCompatibleShape(zeroPoint.getType(), scale.getType())))
+    return op->emitOpError("zero point and scale must have the same shape");
+  return success();
+}
+
+LogicalResult DequantizeLinearOp::verify() {
+  if (!isNone(getXZeroPoint()) &&
+      getElementTypeOrSelf(getXZeroPoint().getType()) != getElementTypeOrSelf(getX().getType()))
+    return emitOpError("x_zero_point must have x's element type");
+  Type expected = getElementTypeOrSelf(getXScale().getType());
+  if (getOutputDtype())
+    expected = elementTypeFromOnnx(getContext(), int64_t(*getOutputDtype()));
+  if (getElementTypeOrSelf(getY().getType()) != expected)
+    return emitOpError() << "result element type must be " << expected;
+  return verifyQuantizationScale(*this, getX(), getXScale(), getXZeroPoint(),
+                                 int64_t(getAxis()), int64_t(getBlockSize()));
+}
+
+LogicalResult QuantizeLinearOp::verify() {
+  Type yElt = getElementTypeOrSelf(getY().getType());
+  if (!isNone(getYZeroPoint()) && getElementTypeOrSelf(getYZeroPoint().getType()) != yElt)
+    return emitOpError("y_zero_point must have the result's element type");
+  if (getOutputDtype() &&
+      yElt != elementTypeFromOnnx(getContext(), int64_t(*getOutputDtype())))
+    return emitOpError("result element type must match output_dtype");
+  if (!isa<IntegerType, Float8E4M3FNType, Float8E4M3FNUZType, Float8E5M2Type,
+           Float8E5M2FNUZType>(yElt))
+    return emitOpError() << "result must be an integer or float8 tensor, got " << yElt;
+  return verifyQuantizationScale(*this, getX(), getYScale(), getYZeroPoint(),
+                                 int64_t(getAxis()), int64_t(getBlockSize()));
+}
+
 LogicalResult MatMulOp::verify() {
   auto a = dyn_cast<RankedTensorType>(getA().getType());
   auto b = dyn_cast<RankedTensorType>(getB().getType());

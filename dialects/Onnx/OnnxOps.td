@@ -185,6 +185,30 @@ def Onnx_CastLikeOp : Onnx_Op<"CastLike"> {
   let hasVerifier = 1;
 }
 
+// Linear (de)quantization: per tensor (scalar scale), per axis (1-D scale
+// along `axis`) or blocked (opset 21: scale has x's rank, x's `axis` dim
+// split into blocks of block_size).
+def Onnx_DequantizeLinearOp : Onnx_Op<"DequantizeLinear"> {
+  let arguments = (ins AnyTensor:$x, Onnx_FloatTensor:$x_scale,
+                   Onnx_TensorOrNone:$x_zero_point,
+                   DefaultValuedAttr<I64Attr, "1">:$axis,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size,
+                   OptionalAttr<I64Attr>:$output_dtype);
+  let results = (outs Onnx_FloatTensor:$y);
+  let hasVerifier = 1;
+}
+def Onnx_QuantizeLinearOp : Onnx_Op<"QuantizeLinear"> {
+  let arguments = (ins Onnx_FloatTensor:$x, Onnx_FloatTensor:$y_scale,
+                   Onnx_TensorOrNone:$y_zero_point,
+                   DefaultValuedAttr<I64Attr, "1">:$axis,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size,
+                   OptionalAttr<I64Attr>:$output_dtype,
+                   DefaultValuedAttr<I64Attr, "1">:$saturate,
+                   OptionalAttr<I64Attr>:$precision);
+  let results = (outs AnyTensor:$y);
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear algebra, normalisation, activation with axes
 //===----------------------------------------------------------------------===//

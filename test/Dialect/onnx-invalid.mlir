@@ -1268,3 +1268,43 @@ func.func @softmax_shape(%x: tensor<?x4xf32>) {
   %0 = onnx.Softmax(%x) : (tensor<?x4xf32>) -> tensor<?x5xf32>
   return
 }
+
+// -----
+
+// Blocked dequantization: 32 elements in blocks of 16 need 2 scale blocks.
+func.func @dequantize_block_count(%x: tensor<64x32xi4>, %s: tensor<64x3xf32>) {
+  %none = onnx.NoValue() : () -> none
+  // expected-error @+1 {{scale has 3 blocks along axis 1 but 32 elements in blocks of 16 need 2}}
+  %0 = onnx.DequantizeLinear(%x, %s, %none) {block_size = 16 : i64} : (tensor<64x32xi4>, tensor<64x3xf32>, none) -> tensor<64x32xf32>
+  return
+}
+
+// -----
+
+// Per-axis dequantization: the scale runs along `axis`.
+func.func @dequantize_axis_scale(%x: tensor<64x32xi8>, %s: tensor<32xf32>) {
+  %none = onnx.NoValue() : () -> none
+  // expected-error @+1 {{scale 'tensor<32xf32>' is neither a scalar nor 1-D along axis 0}}
+  %0 = onnx.DequantizeLinear(%x, %s, %none) {axis = 0 : i64} : (tensor<64x32xi8>, tensor<32xf32>, none) -> tensor<64x32xf32>
+  return
+}
+
+// -----
+
+// The dequantized result has the scale's element type.
+func.func @dequantize_result_type(%x: tensor<4xi8>, %s: tensor<f16>) {
+  %none = onnx.NoValue() : () -> none
+  // expected-error @+1 {{result element type must be 'f16'}}
+  %0 = onnx.DequantizeLinear(%x, %s, %none) : (tensor<4xi8>, tensor<f16>, none) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Quantizing to a float32 tensor is not quantization.
+func.func @quantize_to_float(%x: tensor<4xf32>, %s: tensor<f32>) {
+  %none = onnx.NoValue() : () -> none
+  // expected-error @+1 {{result must be an integer or float8 tensor, got 'f32'}}
+  %0 = onnx.QuantizeLinear(%x, %s, %none) : (tensor<4xf32>, tensor<f32>, none) -> tensor<4xf32>
+  return
+}

@@ -194,6 +194,26 @@ func.func @where(%c: tensor<1x1x?x?xi1>, %x: tensor<?x8x?x?xf32>, %y: tensor<f32
 
 // -----
 
+// Linear (de)quantization per tensor, per axis and blocked (opset 21), with
+// and without a zero point.
+// CHECK-LABEL: func.func @quantize_linear
+// CHECK: onnx.DequantizeLinear(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<64x32xi8>, tensor<f32>, none) -> tensor<64x32xf32>
+// CHECK: onnx.DequantizeLinear(%{{.*}}, %{{.*}}, %{{.*}}) {axis = 0 : i64} : (tensor<64x32xui8>, tensor<64xf16>, tensor<64xui8>) -> tensor<64x32xf16>
+// CHECK: onnx.DequantizeLinear(%{{.*}}, %{{.*}}, %{{.*}}) {block_size = 16 : i64} : (tensor<64x32xi4>, tensor<64x2xf32>, none) -> tensor<64x32xf32>
+// CHECK: onnx.QuantizeLinear(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<?x32xf32>, tensor<f32>, tensor<ui8>) -> tensor<?x32xui8>
+func.func @quantize_linear(%q8: tensor<64x32xi8>, %u8: tensor<64x32xui8>, %q4: tensor<64x32xi4>,
+                           %s: tensor<f32>, %sa: tensor<64xf16>, %za: tensor<64xui8>,
+                           %sb: tensor<64x2xf32>, %x: tensor<?x32xf32>, %z: tensor<ui8>) {
+  %none = onnx.NoValue() : () -> none
+  %0 = onnx.DequantizeLinear(%q8, %s, %none) : (tensor<64x32xi8>, tensor<f32>, none) -> tensor<64x32xf32>
+  %1 = onnx.DequantizeLinear(%u8, %sa, %za) {axis = 0 : i64} : (tensor<64x32xui8>, tensor<64xf16>, tensor<64xui8>) -> tensor<64x32xf16>
+  %2 = onnx.DequantizeLinear(%q4, %sb, %none) {block_size = 16 : i64} : (tensor<64x32xi4>, tensor<64x2xf32>, none) -> tensor<64x32xf32>
+  %3 = onnx.QuantizeLinear(%x, %s, %z) : (tensor<?x32xf32>, tensor<f32>, tensor<ui8>) -> tensor<?x32xui8>
+  return
+}
+
+// -----
+
 // Cast's `to` is a TensorProto data type matching the result element type;
 // CastLike takes its element type from the second operand.
 // CHECK-LABEL: func.func @casts
