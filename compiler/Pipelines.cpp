@@ -14,6 +14,8 @@ void buildRaisePipeline(mlir::OpPassManager &pm) {
   func.addPass(createRaiseLinears());
   func.addPass(createRaiseActivations());
   func.addPass(createRaiseRope());
+  func.addPass(createClassifyMasks());
+  func.addPass(createRaiseAttention());
 }
 
 void registerPipelines() {

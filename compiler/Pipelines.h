@@ -6,8 +6,9 @@
 namespace attnc {
 
 // Imported onnx graph -> attn building blocks: symbolic shapes first (the
-// patterns match on ranked types), then norms, linears, activations and RoPE.
-// Attention raising and mask classification join here as they land.
+// patterns match on ranked types), then norms, linears, activations, RoPE,
+// mask classification (an unclassifiable mask fails the pipeline) and the
+// fused attention ops. Decomposed attention joins here as it lands.
 void buildRaisePipeline(mlir::OpPassManager &pm);
 
 // Registers the pipelines above under their flags (attn-raise).

@@ -22,5 +22,6 @@ void populateRaiseNormsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseLinearsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseActivationsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace attnc

@@ -60,4 +60,26 @@ def RaiseRope : Pass<"attn-raise-rope", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def ClassifyMasks : Pass<"attn-classify-masks", "::mlir::func::FuncOp"> {
+  let summary = "Classify attention mask subgraphs (causal, sliding window, padding)";
+  let description = [{
+    For every attention score mask (the boolean or additive mask that reaches
+    a Softmax through Add or Where), decides whether it is causal, causal with
+    a sliding window of w tokens, and whether it also masks padding from an
+    attention_mask input, and records the result on the consuming op as
+    `attn.mask`. A mask that cannot be classified is an error naming the node.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def RaiseAttention : Pass<"attn-raise-attention", "::mlir::func::FuncOp"> {
+  let summary = "Raise attention to attn.attention";
+  let description = [{
+    Fused forms: ONNX Attention (opset 23/24) and com.microsoft
+    GroupQueryAttention / MultiHeadAttention become attn.attention with
+    token-major q/k/v.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 #endif // ATTNC_PASSES

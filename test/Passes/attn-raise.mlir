@@ -1,4 +1,8 @@
 // RUN: attnc-opt %s -attn-raise | FileCheck %s
+// The pipeline classifies masks: an unclassifiable mask fails it with the
+// classifier's diagnostic instead of being raised or dropped.
+// RUN: not attnc-opt %S/attn-classify-masks-invalid.mlir -split-input-file -attn-raise 2>&1 | FileCheck %s --check-prefix=REFUSE
+// REFUSE: error: cannot classify the attention mask: the mask lets query i see keys up to i + 2 (not causal)
 
 // The attn-raise pipeline runs shape inference and every raising pass: an
 // unranked imported RMSNorm + SwiGLU block comes out as attn ops.
@@ -30,3 +34,4 @@ func.func @mlp_block(%x: tensor<?x?x8xf32> {onnx.dim_params = ["batch", "seq", "
   %y = onnx.Mul(%silu, %u) : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
   return %y : tensor<*xf32>
 }
+

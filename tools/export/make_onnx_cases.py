@@ -121,6 +121,24 @@ def attention_24_3d():
     return model(nodes, inputs, outputs, {"": 24})
 
 
+def attention_23_causal():
+    # No KV cache and no attn_mask, symbolic lengths. attn_gqa: 4-D GQA
+    # (4 query heads, 2 kv heads), causal over q and kv of the same length
+    # "seq", default scale (1/sqrt(16)). attn_mqa: 4-D MQA (1 kv head), not
+    # causal, q of length "seq" attending to kv of length "kv_seq", scale 0.125.
+    nodes = [
+        helper.make_node("Attention", ["Q", "K", "V"], ["Y"], name="attn_gqa", is_causal=1),
+        helper.make_node("Attention", ["Q", "K1", "V1"], ["Y1"], name="attn_mqa",
+                         scale=0.125),
+    ]
+    inputs = [vi("Q", F32, ["batch", 4, "seq", 16]), vi("K", F32, ["batch", 2, "seq", 16]),
+              vi("V", F32, ["batch", 2, "seq", 16]),
+              vi("K1", F32, ["batch", 1, "kv_seq", 16]),
+              vi("V1", F32, ["batch", 1, "kv_seq", 16])]
+    outputs = [vi("Y", F32, ["batch", 4, "seq", 16]), vi("Y1", F32, ["batch", 4, "seq", 16])]
+    return model(nodes, inputs, outputs, {"": 23})
+
+
 def rotary_embedding_23():
     # rope_full: 4-D X, full rotation, with position_ids.
     # rope_partial: 3-D X with num_heads, interleaved, rotating only the first
@@ -166,6 +184,49 @@ def ms_group_query_attention():
     outputs = [vi("output", F32, [1, 1, 64]), vi("present_key", F32, [1, 2, 9, 16]),
                vi("present_value", F32, [1, 2, 9, 16])]
     return model(nodes, inputs, outputs, {"": 17, "com.microsoft": 1})
+
+
+def ms_group_query_attention_prefill():
+    # A prompt without KV cache (past_key/past_value omitted, presents not
+    # read). gqa_window: separate q/k/v, 4 query heads, 2 kv heads, head size
+    # 16, local_window_size 4 (the 4 most recent keys, the query's own
+    # included, as onnxruntime >= 1.23 defines it), softcap 50.
+    # gqa_packed: q/k/v packed in query ((4 + 2 * 2) * 16 = 128 wide), scale
+    # 0.125, no window.
+    nodes = [
+        helper.make_node(
+            "GroupQueryAttention",
+            ["query", "key", "value", "", "", "seqlens_k", "total_sequence_length"],
+            ["output", "present_key", "present_value"], name="gqa_window",
+            domain="com.microsoft", num_heads=4, kv_num_heads=2, local_window_size=4,
+            softcap=50.0),
+        helper.make_node(
+            "GroupQueryAttention",
+            ["packed_qkv", "", "", "", "", "seqlens_k", "total_sequence_length"],
+            ["packed_output", "packed_present_key", "packed_present_value"],
+            name="gqa_packed", domain="com.microsoft", num_heads=4, kv_num_heads=2,
+            scale=0.125),
+    ]
+    inputs = [vi("query", F32, ["batch", "seq", 64]), vi("key", F32, ["batch", "seq", 32]),
+              vi("value", F32, ["batch", "seq", 32]),
+              vi("packed_qkv", F32, ["batch", "seq", 128]),
+              vi("seqlens_k", I32, ["batch"]), vi("total_sequence_length", I32, [])]
+    outputs = [vi("output", F32, ["batch", "seq", 64]),
+               vi("packed_output", F32, ["batch", "seq", 64])]
+    return model(nodes, inputs, outputs, {"": 17, "com.microsoft": 1})
+
+
+def ms_multi_head_attention_causal():
+    # Self-attention with a constant bias [q | k | v] added before attention,
+    # unidirectional (causal), 4 heads of 16, default scale (1/sqrt(16)).
+    bias = (0.1 * rng().standard_normal(3 * 64)).astype(np.float32)
+    nodes = [helper.make_node(
+        "MultiHeadAttention", ["query", "key", "value", "bias"], ["output"],
+        name="mha_causal", domain="com.microsoft", num_heads=4, unidirectional=1)]
+    inputs = [vi("query", F32, ["batch", "seq", 64]), vi("key", F32, ["batch", "seq", 64]),
+              vi("value", F32, ["batch", "seq", 64])]
+    return model(nodes, inputs, [vi("output", F32, ["batch", "seq", 64])],
+                 {"": 17, "com.microsoft": 1}, [init("bias", bias)])
 
 
 def ms_multi_head_attention():
@@ -436,10 +497,13 @@ def tensor_too_large():
 VALID = [
     ("attention-23-gqa.onnx", attention_23_gqa, True),
     ("attention-24-3d.onnx", attention_24_3d, True),
+    ("attention-23-causal.onnx", attention_23_causal, True),
     ("rotary-embedding-23.onnx", rotary_embedding_23, True),
     ("rms-normalization-23.onnx", rms_normalization_23, True),
     ("ms-group-query-attention.onnx", ms_group_query_attention, True),
     ("ms-multi-head-attention.onnx", ms_multi_head_attention, True),
+    ("ms-group-query-attention-prefill.onnx", ms_group_query_attention_prefill, True),
+    ("ms-multi-head-attention-causal.onnx", ms_multi_head_attention_causal, True),
     ("ms-rotary-embedding.onnx", ms_rotary_embedding, True),
     ("simplified-layer-norm.onnx", simplified_layer_norm, True),
     ("ms-skip-simplified-layer-norm.onnx", ms_skip_simplified_layer_norm, True),
