@@ -1,10 +1,13 @@
 // attnc: the compile driver. One binary, one subcommand per job.
 //
 //   attnc import MODEL.onnx [-o OUT.mlir] [--infer-shapes] [--summary]
+//   attnc inspect MODEL.onnx [--json]
 //   attnc --help | --version
 #include "compiler/Diagnostics.h"
 #include "compiler/Import/OnnxImporter.h"
+#include "compiler/ModelInspect.h"
 #include "compiler/ModelSummary.h"
+#include "compiler/Pipelines.h"
 #include "compiler/Registry.h"
 #include "passes/Passes.h"
 
@@ -15,6 +18,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -33,6 +37,9 @@ commands:
   import MODEL.onnx [-o OUT.mlir]   import an ONNX model into the onnx dialect
                                     (--summary prints a model summary instead,
                                      --infer-shapes runs attn-infer-shapes)
+  inspect MODEL.onnx [--json]       raise the model and report each layer's attention
+                                    (kind, heads, kv heads, head dim, window, causal,
+                                    softcap, RoPE, norm) and the model totals
 
 options:
   --help       show this help (attnc <command> --help for a command's options)
@@ -101,6 +108,39 @@ int runImport(int argc, char **argv) {
   return 0;
 }
 
+int runInspect(int argc, char **argv) {
+  namespace cl = llvm::cl;
+  cl::OptionCategory category("attnc inspect options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"), cl::Required,
+                             cl::cat(category));
+  cl::opt<bool> json("json", cl::desc("print the report as JSON (keys: README.md)"),
+                     cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv, "attnc inspect\n", &llvm::errs()))
+    return 1;
+
+  DialectRegistry registry;
+  attnc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  OwningOpRef<ModuleOp> module = attnc::importOnnxModel(input, context);
+  if (!module)
+    return 1;
+  PassManager pm(&context);
+  attnc::buildRaisePipeline(pm);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  llvm::json::Object report = attnc::inspectModel(*module);
+  if (json) {
+    report["model"] = input;
+    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
+  } else {
+    attnc::printInspectReport(report, input, llvm::outs());
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -120,6 +160,8 @@ int main(int argc, char **argv) {
   // The subcommand sees its own name as argv[0].
   if (command == "import")
     return runImport(argc - 1, argv + 1);
+  if (command == "inspect")
+    return runInspect(argc - 1, argv + 1);
   llvm::errs() << "error: unknown command '" << command
                << "'; run `attnc --help` for the list of commands\n";
   return 1;
