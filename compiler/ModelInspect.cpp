@@ -102,10 +102,10 @@ llvm::json::Object inspectModel(ModuleOp module) {
     auto projection = findProducer<attn::LinearOp, attn::RopeOp, attn::RmsNormOp>(query);
     const char *norm = nullptr;
     if (projection) {
-      Operation *input = projection.getX().getDefiningOp();
-      if (isa_and_nonnull<attn::RmsNormOp>(input))
+      // GPT-2's Gemm projections see the norm through a flattening Reshape.
+      if (findProducer<attn::RmsNormOp>(projection.getX()))
         norm = "rms";
-      else if (isa_and_nonnull<attn::LayerNormOp>(input))
+      else if (findProducer<attn::LayerNormOp>(projection.getX()))
         norm = "layer";
     }
     layer["norm"] = norm ? llvm::json::Value(norm) : llvm::json::Value(nullptr);

@@ -1,6 +1,8 @@
 // attn-raise-attention: attention becomes attn.attention with token-major
 // q/k/v. This file holds the fused forms: ONNX Attention (opset 23/24) and
-// com.microsoft GroupQueryAttention / MultiHeadAttention.
+// com.microsoft GroupQueryAttention / MultiHeadAttention. The decomposed
+// MatMul/Softmax/MatMul form is in RaiseDecomposedAttention.cpp and joins
+// these patterns through populateRaiseAttentionPatterns.
 //
 // Layouts are bridged exactly: [b, s, heads * d] is Reshape(0, 0, heads, d)
 // (0 copies b and s, which may be dynamic) and head-major [b, heads, s, d] is
@@ -519,7 +521,12 @@ struct RaiseMultiHeadAttention : OpRewritePattern<od::MsMultiHeadAttentionOp> {
 
 struct RaiseAttentionPass : impl::RaiseAttentionBase<RaiseAttentionPass> {
   void runOnOperation() override {
-    if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseAttentionPatterns)))
+    // Top-down: a decomposed layer proves its dims equal by tracing them back
+    // through the layers above, which reads best once those are raised.
+    RewritePatternSet patterns(&getContext());
+    populateRaiseAttentionPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     raise::raisingConfig().setUseTopDownTraversal(true))))
       return signalPassFailure();
   }
 };
@@ -529,6 +536,7 @@ struct RaiseAttentionPass : impl::RaiseAttentionBase<RaiseAttentionPass> {
 void populateRaiseAttentionPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseOnnxAttention, RaiseGroupQueryAttention, RaiseMultiHeadAttention>(
       patterns.getContext());
+  populateRaiseDecomposedAttentionPatterns(patterns);
 }
 
 } // namespace attnc
