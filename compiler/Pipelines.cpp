@@ -16,6 +16,7 @@ void buildRaisePipeline(mlir::OpPassManager &pm) {
   func.addPass(createRaiseRope());
   func.addPass(createClassifyMasks());
   func.addPass(createRaiseAttention());
+  func.addPass(createRaiseResiduals());
 }
 
 void registerPipelines() {

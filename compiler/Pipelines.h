@@ -7,8 +7,8 @@ namespace attnc {
 
 // Imported onnx graph -> attn building blocks: symbolic shapes first (the
 // patterns match on ranked types), then norms, linears, activations, RoPE,
-// mask classification (an unclassifiable mask fails the pipeline) and the
-// fused attention ops. Decomposed attention joins here as it lands.
+// mask classification (an unclassifiable mask fails the pipeline), attention
+// (decomposed and fused forms) and the residual stream.
 void buildRaisePipeline(mlir::OpPassManager &pm);
 
 // Registers the pipelines above under their flags (attn-raise).

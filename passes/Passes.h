@@ -23,6 +23,7 @@ void populateRaiseLinearsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseActivationsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseResidualsPatterns(mlir::RewritePatternSet &patterns);
 // The decomposed MatMul/Softmax/MatMul form; part of populateRaiseAttentionPatterns.
 void populateRaiseDecomposedAttentionPatterns(mlir::RewritePatternSet &patterns);
 

@@ -82,4 +82,16 @@ def RaiseAttention : Pass<"attn-raise-attention", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def RaiseResiduals : Pass<"attn-raise-residuals", "::mlir::func::FuncOp"> {
+  let summary = "Raise the residual stream's Adds to attn.residual_add";
+  let description = [{
+    An Add of two [batch, seq, hidden] activations of one type where one side
+    is a sublayer's output (an attn.linear projection, or an attn norm for
+    post-norm models such as Gemma) becomes attn.residual_add(stream, update).
+    Run after the other raising passes: it recognises sublayer outputs by the
+    attn ops they already are.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 #endif // ATTNC_PASSES
