@@ -35,7 +35,6 @@ namespace attnc {
 
 namespace {
 
-constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
 // TensorProto.FLOAT, the one softmax_precision attn.attention honours.
 constexpr int64_t kOnnxFloat = 1;
 
@@ -58,19 +57,6 @@ bool isAbsent(Value v) { return !v || isa<NoneType>(v.getType()); }
 
 bool isUsed(Value v) { return v && !isa<NoneType>(v.getType()) && !v.use_empty(); }
 
-// The values of a constant integer tensor.
-std::optional<SmallVector<int64_t>> intConstants(Value v) {
-  auto c = v.getDefiningOp<od::ConstantOp>();
-  if (!c || !c.getValue().getElementType().isInteger())
-    return std::nullopt;
-  auto values = c.getValue().tryGetValues<APInt>();
-  if (!values)
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (const APInt &i : *values)
-    out.push_back(i.getSExtValue());
-  return out;
-}
 
 // Whether dim `da` of `a` and dim `db` of `b` are provably the same size:
 // both static and equal, or the same symbolic expression over the graph's
@@ -118,14 +104,14 @@ Value mergeHeads(PatternRewriter &rewriter, Location loc, Value x, Type type) {
 // Transpose that did the opposite swap.
 Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
   if (auto t = x.getDefiningOp<od::TransposeOp>();
-      t && t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(kHeadMajorSwap))
+      t && t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(raise::kHeadMajorSwap))
     return t.getData();
   auto type = rankedOf(x);
   SmallVector<int64_t> shape(type.getShape());
   std::swap(shape[1], shape[2]);
   return od::TransposeOp::create(rewriter, loc,
                                  RankedTensorType::get(shape, type.getElementType()), x,
-                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
 }
 
 // What an attn.attention is built from; q/k/v token-major.
@@ -378,12 +364,12 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
 
     // Constant lengths must be those of a prefill of the whole query.
     std::optional<int64_t> seq = staticDim(query, 1);
-    if (std::optional<SmallVector<int64_t>> total = intConstants(op.getTotalSequenceLength())) {
+    if (std::optional<SmallVector<int64_t>> total = raise::intConstants(op.getTotalSequenceLength())) {
       if (total->size() != 1 || !seq || (*total)[0] != *seq)
         return rewriter.notifyMatchFailure(
             op, "constant total_sequence_length is not the query length (not a prefill)");
     }
-    if (std::optional<SmallVector<int64_t>> seqlens = intConstants(op.getSeqlensK())) {
+    if (std::optional<SmallVector<int64_t>> seqlens = raise::intConstants(op.getSeqlensK())) {
       if (!seq || llvm::any_of(*seqlens, [&](int64_t n) { return n != *seq - 1; }))
         return rewriter.notifyMatchFailure(
             op, "constant seqlens_k is not query length - 1 (padding or past)");

@@ -57,7 +57,6 @@ bool hasPerm(od::TransposeOp t, ArrayRef<int64_t> perm) {
   return t && t.getPerm() && *t.getPerm() == perm;
 }
 
-constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
 
 // One element of a 1-D shape tensor: a constant, or dim `dim` of `of`.
 struct ShapeElt {
@@ -69,18 +68,6 @@ struct ShapeElt {
   bool isDim(Value v, int64_t d) const { return of == v && dim == d; }
 };
 
-std::optional<SmallVector<int64_t>> intConstants(Value v) {
-  auto c = v.getDefiningOp<od::ConstantOp>();
-  if (!c || !c.getValue().getElementType().isInteger())
-    return std::nullopt;
-  auto values = c.getValue().tryGetValues<APInt>();
-  if (!values)
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (const APInt &i : *values)
-    out.push_back(i.getSExtValue());
-  return out;
-}
 
 int64_t clampIndex(int64_t i, int64_t n) {
   if (i < 0)
@@ -90,7 +77,7 @@ int64_t clampIndex(int64_t i, int64_t n) {
 
 // Evaluates a shape tensor built from constants, Shape, Slice and Concat.
 std::optional<SmallVector<ShapeElt>> evalShape(Value v) {
-  if (auto values = intConstants(v)) {
+  if (auto values = raise::intConstants(v)) {
     if (rankOf(v) > 1)
       return std::nullopt;
     SmallVector<ShapeElt> out;
@@ -112,16 +99,16 @@ std::optional<SmallVector<ShapeElt>> evalShape(Value v) {
   }
   if (auto slice = dyn_cast_or_null<od::SliceOp>(def)) {
     auto data = evalShape(slice.getData());
-    auto starts = intConstants(slice.getStarts()), ends = intConstants(slice.getEnds());
+    auto starts = raise::intConstants(slice.getStarts()), ends = raise::intConstants(slice.getEnds());
     if (!data || !starts || !ends || starts->size() != 1 || ends->size() != 1)
       return std::nullopt;
     if (!isa<NoneType>(slice.getAxes().getType())) {
-      auto axes = intConstants(slice.getAxes());
+      auto axes = raise::intConstants(slice.getAxes());
       if (!axes || axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1))
         return std::nullopt;
     }
     if (!isa<NoneType>(slice.getSteps().getType())) {
-      auto steps = intConstants(slice.getSteps());
+      auto steps = raise::intConstants(slice.getSteps());
       if (!steps || steps->size() != 1 || (*steps)[0] != 1)
         return std::nullopt;
     }
@@ -193,7 +180,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
       continue;
     }
     if (auto r = dyn_cast<od::ReshapeOp>(def)) {
-      auto target = intConstants(r.getShape());
+      auto target = raise::intConstants(r.getShape());
       if (r.getAllowzero() != 0 || !target || dim >= int64_t(target->size()) ||
           (*target)[dim] != 0 || dim >= rankOf(r.getData()))
         break;
@@ -201,7 +188,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
       continue;
     }
     if (auto sl = dyn_cast<od::SliceOp>(def)) {
-      auto axes = intConstants(sl.getAxes());
+      auto axes = raise::intConstants(sl.getAxes());
       if (!axes || rank < 0)
         break;
       bool sliced = llvm::any_of(*axes, [&](int64_t a) { return (a < 0 ? a + rank : a) == dim; });
@@ -326,12 +313,12 @@ KvSource stripRepeatKv(Value hm) {
   auto unsq = repeated.getDefiningOp<od::UnsqueezeOp>();
   if (!unsq)
     return src;
-  auto axes = intConstants(unsq.getAxes());
+  auto axes = raise::intConstants(unsq.getAxes());
   Value x = unsq.getData();
   if (!axes || axes->size() != 1 || ((*axes)[0] != 2 && (*axes)[0] != -3) || rankOf(x) != 4)
     return src;
   auto in = rankedOf(repeated);
-  auto factors = intConstants(repeatOp->getOperand(1));
+  auto factors = raise::intConstants(repeatOp->getOperand(1));
   std::optional<int64_t> kvh = staticDim(x, 1), d = staticDim(x, 3),
                          n = staticDim(repeatOp->getResult(0), 2);
   if (!in || !factors || factors->size() != 5 || !kvh || !d || !n || in.getDimSize(2) != 1)
@@ -350,7 +337,7 @@ KvSource stripRepeatKv(Value hm) {
         !keeps(3, staticDim(x, 2)) || !keeps(4, d))
       return src;
   }
-  auto target = intConstants(reshape.getShape());
+  auto target = raise::intConstants(reshape.getShape());
   if (!target || target->size() != 4 || (*target)[0] != 0 || (*target)[1] != *kvh * *n ||
       (*target)[2] != -1 || (*target)[3] != *d)
     return src;
@@ -403,14 +390,14 @@ FailureOr<KvSource> keyFromTransposed(Value kt, std::string &why) {
 }
 
 Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
-  if (auto t = x.getDefiningOp<od::TransposeOp>(); hasPerm(t, kHeadMajorSwap))
+  if (auto t = x.getDefiningOp<od::TransposeOp>(); hasPerm(t, raise::kHeadMajorSwap))
     return t.getData();
   auto type = rankedOf(x);
   SmallVector<int64_t> shape(type.getShape());
   std::swap(shape[1], shape[2]);
   return od::TransposeOp::create(rewriter, loc,
                                  RankedTensorType::get(shape, type.getElementType()), x,
-                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
 }
 
 struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
@@ -626,7 +613,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     Value pvResult = pv.getResult();
     SmallVector<Operation *> swaps;
     for (Operation *u : pvResult.getUsers())
-      if (auto t = dyn_cast<od::TransposeOp>(u); hasPerm(t, kHeadMajorSwap) && t.getType() == resultType)
+      if (auto t = dyn_cast<od::TransposeOp>(u); hasPerm(t, raise::kHeadMajorSwap) && t.getType() == resultType)
         swaps.push_back(u);
     for (Operation *t : swaps)
       rewriter.replaceOp(t, out);

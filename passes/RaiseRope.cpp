@@ -26,7 +26,6 @@ namespace attnc {
 
 namespace {
 
-constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
 
 RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
 
@@ -45,24 +44,11 @@ std::optional<int64_t> staticDim(Value v, int64_t dim) {
   return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
 }
 
-// The values of a constant integer tensor (any shape).
-std::optional<SmallVector<int64_t>> intConstants(Value v) {
-  auto c = v.getDefiningOp<od::ConstantOp>();
-  if (!c || !c.getValue().getElementType().isInteger())
-    return std::nullopt;
-  auto values = c.getValue().tryGetValues<APInt>();
-  if (!values)
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (const APInt &i : *values)
-    out.push_back(i.getSExtValue());
-  return out;
-}
 
 // The single axis of a one-element constant axes operand, made non-negative
 // against `rank`.
 std::optional<int64_t> singleAxis(Value axes, int64_t rank) {
-  std::optional<SmallVector<int64_t>> a = intConstants(axes);
+  std::optional<SmallVector<int64_t>> a = raise::intConstants(axes);
   if (!a || a->size() != 1 || (*a)[0] < -rank || (*a)[0] >= rank)
     return std::nullopt;
   return (*a)[0] < 0 ? (*a)[0] + rank : (*a)[0];
@@ -98,12 +84,12 @@ std::optional<LastDimSlice> lastDimSlice(Value v) {
   if (!axis || *axis != rank - 1)
     return std::nullopt;
   if (!isa<NoneType>(slice.getSteps().getType())) {
-    std::optional<SmallVector<int64_t>> steps = intConstants(slice.getSteps());
+    std::optional<SmallVector<int64_t>> steps = raise::intConstants(slice.getSteps());
     if (!steps || steps->size() != 1 || (*steps)[0] != 1)
       return std::nullopt;
   }
-  std::optional<SmallVector<int64_t>> starts = intConstants(slice.getStarts());
-  std::optional<SmallVector<int64_t>> ends = intConstants(slice.getEnds());
+  std::optional<SmallVector<int64_t>> starts = raise::intConstants(slice.getStarts());
+  std::optional<SmallVector<int64_t>> ends = raise::intConstants(slice.getEnds());
   if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
     return std::nullopt;
   auto clamp = [&](int64_t i) {
@@ -299,7 +285,7 @@ FailureOr<Value> positions2d(PatternRewriter &rewriter, Operation *root, Value p
       if (auto existing = dyn_cast<od::UnsqueezeOp>(user);
           existing && existing.getType() == type && existing->getBlock() == root->getBlock() &&
           existing->isBeforeInBlock(root) &&
-          intConstants(existing.getAxes()) == SmallVector<int64_t>{0})
+          raise::intConstants(existing.getAxes()) == SmallVector<int64_t>{0})
         return existing.getResult();
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointAfterValue(v);
@@ -321,10 +307,10 @@ RankedTensorType swapHeadsAndSeq(RankedTensorType t) {
 // x [b, h, s, d] as [b, s, h, d]: the Transpose it came from when there is
 // one, else a new one.
 Value toTokenMajor(PatternRewriter &rewriter, Location loc, Value x) {
-  if (auto t = x.getDefiningOp<od::TransposeOp>(); isTransposeWith(t, kHeadMajorSwap))
+  if (auto t = x.getDefiningOp<od::TransposeOp>(); isTransposeWith(t, raise::kHeadMajorSwap))
     return t.getData();
   return od::TransposeOp::create(rewriter, loc, swapHeadsAndSeq(rankedOf(x)), x,
-                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
 }
 
 // attn.rope on x in the given layout, returned in that layout.
@@ -338,7 +324,7 @@ Value createRope(PatternRewriter &rewriter, Location loc, Value x, bool headMajo
   if (!headMajor)
     return rope;
   return od::TransposeOp::create(rewriter, loc, x.getType(), rope,
-                                 rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
 }
 
 // The verifier ties positions' seq to x's; a static mismatch means the match

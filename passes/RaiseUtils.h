@@ -51,6 +51,25 @@ inline std::optional<double> scalarConstant(mlir::Value v) {
   return std::nullopt;
 }
 
+// The values of a constant integer tensor (any shape).
+inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
+  auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
+  if (!c || !c.getValue().getElementType().isInteger())
+    return std::nullopt;
+  auto values = c.getValue().tryGetValues<llvm::APInt>();
+  if (!values)
+    return std::nullopt;
+  llvm::SmallVector<int64_t> out;
+  for (const llvm::APInt &i : *values)
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+// Transpose permutation between [b, s, h, d] (token-major, what attn ops
+// take) and [b, h, s, d] (head-major, what exporters compute in); it is its
+// own inverse.
+inline constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
+
 // Exporters write these constants in the model's precision, so a half
 // precision graph needs a looser match than a float one; anything further off
 // is a different function and must not be raised.
