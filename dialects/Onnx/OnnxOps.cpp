@@ -258,6 +258,91 @@ LogicalResult QuantizeLinearOp::verify() {
                                  int64_t(getAxis()), int64_t(getBlockSize()));
 }
 
+LogicalResult ModOp::verify() {
+  int64_t fmod = int64_t(getFmod());
+  if (fmod != 0 && fmod != 1)
+    return emitOpError() << "fmod must be 0 or 1, got " << fmod;
+  if (fmod == 0 && isa<FloatType>(getElementTypeOrSelf(getA().getType())))
+    return emitOpError("floating-point Mod needs fmod=1");
+  return verifyBroadcastBinary(*this);
+}
+
+// The constant values of an axes operand, if it is a dense constant.
+static std::optional<SmallVector<int64_t>> constantAxes(Value axes) {
+  auto constant = axes.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto dense = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+  if (!dense)
+    return std::nullopt;
+  return llvm::to_vector(llvm::map_range(dense.getValues<APInt>(),
+                                         [](const APInt &a) { return a.getSExtValue(); }));
+}
+
+// Axes of rank `rank` must be in [-rank, rank) and name each axis once.
+static LogicalResult checkAxesList(Operation *op, ArrayRef<int64_t> axes, int64_t rank) {
+  llvm::SmallBitVector seen(std::max<int64_t>(rank, 1));
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank)
+      return op->emitOpError() << "axis " << a << " is out of range for rank " << rank;
+    int64_t n = a < 0 ? a + rank : a;
+    if (seen.test(n))
+      return op->emitOpError() << "axis " << a << " is given twice";
+    seen.set(n);
+  }
+  return success();
+}
+
+LogicalResult UnsqueezeOp::verify() {
+  auto axes = constantAxes(getAxes());
+  auto rank = rankOf(getData());
+  if (!axes || !rank)
+    return success();
+  // Axes index the result, which has one more dim per axis.
+  return checkAxesList(*this, *axes, *rank + int64_t(axes->size()));
+}
+
+LogicalResult SqueezeOp::verify() {
+  auto rank = rankOf(getData());
+  if (isNone(getAxes()) || !rank)
+    return success();
+  auto axes = constantAxes(getAxes());
+  if (!axes)
+    return success();
+  if (failed(checkAxesList(*this, *axes, *rank)))
+    return failure();
+  auto type = cast<RankedTensorType>(getData().getType());
+  for (int64_t a : *axes) {
+    int64_t dim = type.getDimSize(a < 0 ? a + *rank : a);
+    if (!ShapedType::isDynamic(dim) && dim != 1)
+      return emitOpError() << "cannot squeeze axis " << a << " of size " << dim;
+  }
+  return success();
+}
+
+LogicalResult FlattenOp::verify() {
+  // Flatten's axis may also equal the rank (everything goes to the first dim).
+  auto rank = rankOf(getInput());
+  int64_t axis = int64_t(getAxis());
+  if (rank && (axis < -*rank || axis > *rank))
+    return emitOpError() << "axis " << axis << " is out of range for rank " << *rank;
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  StringRef r = getReduction();
+  if (r != "none" && r != "add" && r != "mul" && r != "max" && r != "min")
+    return emitOpError() << "reduction must be none, add, mul, max or min, got \"" << r << "\"";
+  return success();
+}
+
+LogicalResult PadOp::verify() {
+  StringRef m = getMode();
+  if (m != "constant" && m != "reflect" && m != "edge" && m != "wrap")
+    return emitOpError() << "mode must be constant, reflect, edge or wrap, got \"" << m << "\"";
+  return success();
+}
+
 LogicalResult MatMulOp::verify() {
   auto a = dyn_cast<RankedTensorType>(getA().getType());
   auto b = dyn_cast<RankedTensorType>(getB().getType());

@@ -105,7 +105,6 @@ def Onnx_ModOp : Onnx_Op<"Mod", [SameOperandsAndResultElementType]> {
   let arguments = (ins AnyTensor:$A, AnyTensor:$B, DefaultValuedAttr<I64Attr, "0">:$fmod);
   let results = (outs AnyTensor:$C);
   let hasVerifier = 1;
-  let extraClassDefinition = "::mlir::LogicalResult $cppClass::verify() { return verifyBroadcastBinary(*this); }";
 }
 // Pow's exponent may have another element type (T, T1 -> T).
 def Onnx_PowOp : Onnx_Op<"Pow"> {
@@ -336,14 +335,17 @@ def Onnx_TransposeOp : Onnx_Op<"Transpose", [SameOperandsAndResultElementType]> 
 def Onnx_UnsqueezeOp : Onnx_Op<"Unsqueeze"> {
   let arguments = (ins AnyTensor:$data, Onnx_I64Tensor:$axes);
   let results = (outs AnyTensor:$expanded);
+  let hasVerifier = 1;
 }
 def Onnx_SqueezeOp : Onnx_Op<"Squeeze"> {
   let arguments = (ins AnyTensor:$data, Onnx_I64TensorOrNone:$axes);
   let results = (outs AnyTensor:$squeezed);
+  let hasVerifier = 1;
 }
 def Onnx_FlattenOp : Onnx_Op<"Flatten", [SameOperandsAndResultElementType]> {
   let arguments = (ins AnyTensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
   let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
 }
 
 def Onnx_ConcatOp : Onnx_Op<"Concat"> {
@@ -390,6 +392,7 @@ def Onnx_ScatterNDOp : Onnx_Op<"ScatterND"> {
   let arguments = (ins AnyTensor:$data, Onnx_I64Tensor:$indices, AnyTensor:$updates,
                    DefaultValuedStrAttr<StrAttr, "none">:$reduction);
   let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
 }
 
 def Onnx_ExpandOp : Onnx_Op<"Expand"> {
@@ -405,6 +408,7 @@ def Onnx_PadOp : Onnx_Op<"Pad"> {
                    AnyTypeOf<[Onnx_IntTensor, NoneType]>:$axes,
                    DefaultValuedStrAttr<StrAttr, "constant">:$mode);
   let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
 }
 
 def Onnx_RangeOp : Onnx_Op<"Range"> {

@@ -1308,3 +1308,68 @@ func.func @quantize_to_float(%x: tensor<4xf32>, %s: tensor<f32>) {
   %0 = onnx.QuantizeLinear(%x, %s, %none) : (tensor<4xf32>, tensor<f32>, none) -> tensor<4xf32>
   return
 }
+
+// -----
+
+// Mod of floats is C fmod; ONNX requires saying so.
+func.func @mod_float_without_fmod(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{floating-point Mod needs fmod=1}}
+  %0 = onnx.Mod(%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Unsqueeze axes index the result (rank 2 + 1 here).
+func.func @unsqueeze_axis_out_of_range(%x: tensor<2x3xf32>) {
+  %axes = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  // expected-error @+1 {{axis 3 is out of range for rank 3}}
+  %0 = onnx.Unsqueeze(%x, %axes) : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<2x3x1xf32>
+  return
+}
+
+// -----
+
+// Each axis once.
+func.func @unsqueeze_axis_twice(%x: tensor<2x3xf32>) {
+  %axes = onnx.Constant() {value = dense<[0, -4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  // expected-error @+1 {{axis -4 is given twice}}
+  %0 = onnx.Unsqueeze(%x, %axes) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<1x1x2x3xf32>
+  return
+}
+
+// -----
+
+// Only size-1 dims can be squeezed.
+func.func @squeeze_non_unit(%x: tensor<2x1xf32>) {
+  %axes = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  // expected-error @+1 {{cannot squeeze axis 0 of size 2}}
+  %0 = onnx.Squeeze(%x, %axes) : (tensor<2x1xf32>, tensor<1xi64>) -> tensor<1xf32>
+  return
+}
+
+// -----
+
+// Flatten's axis may be the rank but not past it.
+func.func @flatten_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 3 is out of range for rank 2}}
+  %0 = onnx.Flatten(%x) {axis = 3 : i64} : (tensor<2x3xf32>) -> tensor<6x1xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_reduction(%d: tensor<4xf32>, %i: tensor<1x1xi64>, %u: tensor<1xf32>) {
+  // expected-error @+1 {{reduction must be none, add, mul, max or min, got "sub"}}
+  %0 = onnx.ScatterND(%d, %i, %u) {reduction = "sub"} : (tensor<4xf32>, tensor<1x1xi64>, tensor<1xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_mode(%x: tensor<4xf32>, %p: tensor<2xi64>) {
+  %none = onnx.NoValue() : () -> none
+  // expected-error @+1 {{mode must be constant, reflect, edge or wrap, got "mirror"}}
+  %0 = onnx.Pad(%x, %p, %none, %none) {mode = "mirror"} : (tensor<4xf32>, tensor<2xi64>, none, none) -> tensor<?xf32>
+  return
+}
