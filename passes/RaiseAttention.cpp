@@ -38,21 +38,6 @@ namespace {
 // TensorProto.FLOAT, the one softmax_precision attn.attention honours.
 constexpr int64_t kOnnxFloat = 1;
 
-RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
-
-int64_t rankOf(Value v) {
-  auto t = rankedOf(v);
-  return t ? t.getRank() : -1;
-}
-
-std::optional<int64_t> staticDim(Value v, int64_t dim) {
-  auto t = rankedOf(v);
-  if (!t || dim >= t.getRank())
-    return std::nullopt;
-  int64_t d = t.getDimSize(dim);
-  return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
-}
-
 bool isAbsent(Value v) { return !v || isa<NoneType>(v.getType()); }
 
 bool isUsed(Value v) { return v && !isa<NoneType>(v.getType()) && !v.use_empty(); }
@@ -63,7 +48,7 @@ bool isUsed(Value v) { return v && !isa<NoneType>(v.getType()) && !v.use_empty()
 // dim_params (the symbolic shape analysis of the enclosing function; it walks
 // the whole function, so it is asked only for a causal op with dynamic lengths).
 bool provablySameDim(Value a, int64_t da, Value b, int64_t db, Operation *at) {
-  std::optional<int64_t> sa = staticDim(a, da), sb = staticDim(b, db);
+  std::optional<int64_t> sa = raise::staticDim(a, da), sb = raise::staticDim(b, db);
   if (sa && sb)
     return *sa == *sb;
   auto func = at->getParentOfType<func::FuncOp>();
@@ -85,7 +70,7 @@ Value i64Constant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> val
 
 // [b, s, heads * d] -> [b, s, heads, d].
 Value splitHeads(PatternRewriter &rewriter, Location loc, Value x, int64_t heads, int64_t headDim) {
-  auto t = rankedOf(x);
+  auto t = raise::rankedOf(x);
   auto type = RankedTensorType::get({t.getDimSize(0), t.getDimSize(1), heads, headDim},
                                     t.getElementType());
   return od::ReshapeOp::create(rewriter, loc, type, x,
@@ -94,7 +79,7 @@ Value splitHeads(PatternRewriter &rewriter, Location loc, Value x, int64_t heads
 
 // [b, s, heads, d] -> `type` ([b, s, heads * d]).
 Value mergeHeads(PatternRewriter &rewriter, Location loc, Value x, Type type) {
-  auto t = rankedOf(x);
+  auto t = raise::rankedOf(x);
   return od::ReshapeOp::create(rewriter, loc, type, x,
                                i64Constant(rewriter, loc, {0, 0, t.getDimSize(2) * t.getDimSize(3)}),
                                0);
@@ -106,7 +91,7 @@ Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
   if (auto t = x.getDefiningOp<od::TransposeOp>();
       t && t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(raise::kHeadMajorSwap))
     return t.getData();
-  auto type = rankedOf(x);
+  auto type = raise::rankedOf(x);
   SmallVector<int64_t> shape(type.getShape());
   std::swap(shape[1], shape[2]);
   return od::TransposeOp::create(rewriter, loc,
@@ -125,7 +110,7 @@ struct AttentionConfig {
 };
 
 Value createAttention(PatternRewriter &rewriter, Location loc, const AttentionConfig &c) {
-  auto q = rankedOf(c.query);
+  auto q = raise::rankedOf(c.query);
   auto resultType = RankedTensorType::get(
       {q.getDimSize(0), q.getDimSize(1), c.numHeads, c.vHeadDim}, q.getElementType());
   return attn::AttentionOp::create(
@@ -181,15 +166,15 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
     Value q = op.getQ(), k = op.getK(), v = op.getV(), y = op.getY();
     if (!sameElementType({q, k, v, y}))
       return rewriter.notifyMatchFailure(op, "Q, K, V and Y differ in element type");
-    int64_t rank = rankOf(q);
-    if ((rank != 3 && rank != 4) || rankOf(k) != rank || rankOf(v) != rank || rankOf(y) != rank)
+    int64_t rank = raise::rankOf(q);
+    if ((rank != 3 && rank != 4) || raise::rankOf(k) != rank || raise::rankOf(v) != rank || raise::rankOf(y) != rank)
       return rewriter.notifyMatchFailure(op, "Q, K, V and Y are not all 3-D or all 4-D");
 
     std::optional<uint64_t> qHeadsAttr = op.getQNumHeads(), kvHeadsAttr = op.getKvNumHeads();
     int64_t heads, kvHeads, headDim, vHeadDim;
     if (rank == 4) {
-      std::optional<int64_t> h = staticDim(q, 1), kh = staticDim(k, 1), vh = staticDim(v, 1),
-                             d = staticDim(q, 3), kd = staticDim(k, 3), vd = staticDim(v, 3);
+      std::optional<int64_t> h = raise::staticDim(q, 1), kh = raise::staticDim(k, 1), vh = raise::staticDim(v, 1),
+                             d = raise::staticDim(q, 3), kd = raise::staticDim(k, 3), vd = raise::staticDim(v, 3);
       if (!h || !kh || !vh || !d || !kd || !vd)
         return rewriter.notifyMatchFailure(op, "4-D heads or head sizes are not static");
       if (*kh != *vh || *kd != *d)
@@ -202,7 +187,7 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
       if (!qHeadsAttr || !kvHeadsAttr)
         return rewriter.notifyMatchFailure(op, "3-D inputs without q_num_heads/kv_num_heads");
       heads = int64_t(*qHeadsAttr), kvHeads = int64_t(*kvHeadsAttr);
-      std::optional<int64_t> qh = staticDim(q, 2), kh = staticDim(k, 2), vh = staticDim(v, 2);
+      std::optional<int64_t> qh = raise::staticDim(q, 2), kh = raise::staticDim(k, 2), vh = raise::staticDim(v, 2);
       if (heads <= 0 || kvHeads <= 0 || !qh || !kh || !vh || *qh % heads != 0 ||
           *kh % kvHeads != 0 || *vh % kvHeads != 0)
         return rewriter.notifyMatchFailure(
@@ -211,7 +196,7 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
       vHeadDim = *vh / kvHeads;
       if (*kh / kvHeads != headDim)
         return rewriter.notifyMatchFailure(op, "Q and K head sizes differ");
-      if (staticDim(y, 2) != heads * vHeadDim)
+      if (raise::staticDim(y, 2) != heads * vHeadDim)
         return rewriter.notifyMatchFailure(op, "Y is not [b, seq, q_num_heads * v_head_size]");
     }
     if (heads % kvHeads != 0)
@@ -243,7 +228,7 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "scale is not positive and finite");
 
     if (rank == 4) {
-      auto qt = rankedOf(q);
+      auto qt = raise::rankedOf(q);
       auto expected = RankedTensorType::get(
           {qt.getDimSize(0), heads, qt.getDimSize(2), vHeadDim}, qt.getElementType());
       if (y.getType() != expected)
@@ -335,9 +320,9 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
     bool packed = isAbsent(op.getKey());
     if (packed != isAbsent(op.getValue()))
       return rewriter.notifyMatchFailure(op, "only one of key/value is given");
-    if (rankOf(query) != 3 || rankOf(output) != 3)
+    if (raise::rankOf(query) != 3 || raise::rankOf(output) != 3)
       return rewriter.notifyMatchFailure(op, "query or output is not 3-D");
-    std::optional<int64_t> hidden = staticDim(query, 2);
+    std::optional<int64_t> hidden = raise::staticDim(query, 2);
     if (!hidden)
       return rewriter.notifyMatchFailure(op, "query's hidden size is not static");
     int64_t headDim;
@@ -350,8 +335,8 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
       if (*hidden % heads != 0)
         return rewriter.notifyMatchFailure(op, "query width is not a multiple of num_heads");
       headDim = *hidden / heads;
-      if (rankOf(key) != 3 || rankOf(value) != 3 || staticDim(key, 2) != kvHeads * headDim ||
-          staticDim(value, 2) != kvHeads * headDim)
+      if (raise::rankOf(key) != 3 || raise::rankOf(value) != 3 || raise::staticDim(key, 2) != kvHeads * headDim ||
+          raise::staticDim(value, 2) != kvHeads * headDim)
         return rewriter.notifyMatchFailure(op, "key/value are not [b, s, kv_num_heads * d]");
       // onnxruntime rejects key/value lengths other than the query's, so
       // they need not be proven equal here.
@@ -359,11 +344,11 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
         return rewriter.notifyMatchFailure(op, "query, key and value differ in element type");
     }
     if (getElementTypeOrSelf(output) != getElementTypeOrSelf(query) ||
-        staticDim(output, 2) != heads * headDim)
+        raise::staticDim(output, 2) != heads * headDim)
       return rewriter.notifyMatchFailure(op, "output is not [b, s, num_heads * d] of query's type");
 
     // Constant lengths must be those of a prefill of the whole query.
-    std::optional<int64_t> seq = staticDim(query, 1);
+    std::optional<int64_t> seq = raise::staticDim(query, 1);
     if (std::optional<SmallVector<int64_t>> total = raise::intConstants(op.getTotalSequenceLength())) {
       if (total->size() != 1 || !seq || (*total)[0] != *seq)
         return rewriter.notifyMatchFailure(
@@ -384,7 +369,7 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
     Location loc = op.getLoc();
     Value q, k, v;
     if (packed) {
-      auto t = rankedOf(query);
+      auto t = raise::rankedOf(query);
       auto part = [&](int64_t h) {
         return RankedTensorType::get({t.getDimSize(0), t.getDimSize(1), h * headDim},
                                      t.getElementType());
@@ -440,26 +425,26 @@ struct RaiseMultiHeadAttention : OpRewritePattern<od::MsMultiHeadAttentionOp> {
     Value query = op.getQuery(), key = op.getKey(), value = op.getValue(), output = op.getOutput();
     if (isAbsent(key) || isAbsent(value))
       return rewriter.notifyMatchFailure(op, "packed QKV or KV (key/value omitted)");
-    if (rankOf(query) != 3 || rankOf(key) != 3 || rankOf(value) != 3 || rankOf(output) != 3)
+    if (raise::rankOf(query) != 3 || raise::rankOf(key) != 3 || raise::rankOf(value) != 3 || raise::rankOf(output) != 3)
       return rewriter.notifyMatchFailure(
           op, "query/key/value are not all 3-D [b, s, hidden] (packed KV or BNSH key)");
     if (!sameElementType({query, key, value, output}))
       return rewriter.notifyMatchFailure(op, "query, key, value and output differ in element type");
     int64_t heads = int64_t(op.getNumHeads());
-    std::optional<int64_t> hidden = staticDim(query, 2), kHidden = staticDim(key, 2),
-                           vHidden = staticDim(value, 2);
+    std::optional<int64_t> hidden = raise::staticDim(query, 2), kHidden = raise::staticDim(key, 2),
+                           vHidden = raise::staticDim(value, 2);
     if (heads <= 0 || !hidden || !kHidden || !vHidden || *hidden % heads != 0 ||
         *kHidden != *hidden || *vHidden % heads != 0)
       return rewriter.notifyMatchFailure(
           op, "hidden sizes are not static multiples of num_heads with key's equal to query's");
     int64_t headDim = *hidden / heads, vHeadDim = *vHidden / heads;
-    if (staticDim(output, 2) != *vHidden)
+    if (raise::staticDim(output, 2) != *vHidden)
       return rewriter.notifyMatchFailure(op, "output is not [b, s, v_hidden]");
 
     Value bias = op.getBias();
     if (!isAbsent(bias)) {
-      if (!bias.getDefiningOp<od::ConstantOp>() || rankOf(bias) != 1 ||
-          staticDim(bias, 0) != 2 * *hidden + *vHidden ||
+      if (!bias.getDefiningOp<od::ConstantOp>() || raise::rankOf(bias) != 1 ||
+          raise::staticDim(bias, 0) != 2 * *hidden + *vHidden ||
           getElementTypeOrSelf(bias) != getElementTypeOrSelf(query))
         return rewriter.notifyMatchFailure(
             op, "bias is not a constant [2 * hidden + v_hidden] of query's type");

@@ -38,21 +38,6 @@ namespace attnc {
 
 namespace {
 
-RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
-
-int64_t rankOf(Value v) {
-  auto t = rankedOf(v);
-  return t ? t.getRank() : -1;
-}
-
-std::optional<int64_t> staticDim(Value v, int64_t dim) {
-  auto t = rankedOf(v);
-  if (!t || dim < 0 || dim >= t.getRank())
-    return std::nullopt;
-  int64_t d = t.getDimSize(dim);
-  return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
-}
-
 bool hasPerm(od::TransposeOp t, ArrayRef<int64_t> perm) {
   return t && t.getPerm() && *t.getPerm() == perm;
 }
@@ -78,7 +63,7 @@ int64_t clampIndex(int64_t i, int64_t n) {
 // Evaluates a shape tensor built from constants, Shape, Slice and Concat.
 std::optional<SmallVector<ShapeElt>> evalShape(Value v) {
   if (auto values = raise::intConstants(v)) {
-    if (rankOf(v) > 1)
+    if (raise::rankOf(v) > 1)
       return std::nullopt;
     SmallVector<ShapeElt> out;
     for (int64_t c : *values)
@@ -87,7 +72,7 @@ std::optional<SmallVector<ShapeElt>> evalShape(Value v) {
   }
   Operation *def = v.getDefiningOp();
   if (auto shape = dyn_cast_or_null<od::ShapeOp>(def)) {
-    int64_t rank = rankOf(shape.getData());
+    int64_t rank = raise::rankOf(shape.getData());
     if (rank < 0)
       return std::nullopt;
     int64_t start = clampIndex(int64_t(shape.getStart()), rank);
@@ -172,7 +157,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     Operation *def = v.getDefiningOp();
     if (!def || dim < 0)
       break;
-    int64_t rank = rankOf(v);
+    int64_t rank = raise::rankOf(v);
     if (auto t = dyn_cast<od::TransposeOp>(def)) {
       if (!t.getPerm())
         break;
@@ -182,7 +167,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     if (auto r = dyn_cast<od::ReshapeOp>(def)) {
       auto target = raise::intConstants(r.getShape());
       if (r.getAllowzero() != 0 || !target || dim >= int64_t(target->size()) ||
-          (*target)[dim] != 0 || dim >= rankOf(r.getData()))
+          (*target)[dim] != 0 || dim >= raise::rankOf(r.getData()))
         break;
       v = r.getData();
       continue;
@@ -206,7 +191,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     }
     if (auto g = dyn_cast<od::GatherNDOp>(def)) {
       // indices [1, 1], batch_dims 0: result [1] + data.shape[1:].
-      auto idx = rankedOf(g.getIndices());
+      auto idx = raise::rankedOf(g.getIndices());
       if (g.getBatchDims() != 0 || !idx || idx.getRank() != 2 || !idx.hasStaticShape() ||
           idx.getDimSize(0) != 1 || idx.getDimSize(1) != 1 || dim < 1)
         break;
@@ -226,8 +211,8 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     }
     // A broadcasting binary op copies a dim both operands provably share.
     if (isa<od::AddOp, od::SubOp, od::MulOp, od::DivOp, attn::ResidualAddOp>(def) &&
-        def->getNumOperands() == 2 && rankOf(def->getOperand(0)) == rank &&
-        rankOf(def->getOperand(1)) == rank &&
+        def->getNumOperands() == 2 && raise::rankOf(def->getOperand(0)) == rank &&
+        raise::rankOf(def->getOperand(1)) == rank &&
         dimOrigin(def->getOperand(0), dim) == dimOrigin(def->getOperand(1), dim)) {
       v = def->getOperand(0);
       continue;
@@ -241,7 +226,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     if (isa<attn::RopeOp, attn::RmsNormOp, attn::LayerNormOp, attn::LinearOp,
             attn::ActivationOp, attn::GatedActivationOp, attn::AttentionOp>(def)) {
       // Token-wise: every dim but the feature dim is operand 0's.
-      if (dim >= rank - 1 || rankOf(def->getOperand(0)) != rank)
+      if (dim >= rank - 1 || raise::rankOf(def->getOperand(0)) != rank)
         break;
       v = def->getOperand(0);
       continue;
@@ -256,7 +241,7 @@ class DimProver {
 public:
   explicit DimProver(Operation *at) : at(at) {}
   bool same(Value a, int64_t da, Value b, int64_t db) {
-    std::optional<int64_t> sa = staticDim(a, da), sb = staticDim(b, db);
+    std::optional<int64_t> sa = raise::staticDim(a, da), sb = raise::staticDim(b, db);
     if (sa && sb)
       return *sa == *sb;
     if (dimOrigin(a, da) == dimOrigin(b, db))
@@ -302,7 +287,7 @@ struct KvSource {
 // reads kv head h / n, as in attn.attention. (A Tile of the head axis itself
 // would interleave the heads, h % kvh, and is not matched.)
 KvSource stripRepeatKv(Value hm) {
-  KvSource src{hm, Value(), staticDim(hm, 1).value_or(0), 1};
+  KvSource src{hm, Value(), raise::staticDim(hm, 1).value_or(0), 1};
   auto reshape = hm.getDefiningOp<od::ReshapeOp>();
   if (!reshape || reshape.getAllowzero() != 0)
     return src;
@@ -315,12 +300,12 @@ KvSource stripRepeatKv(Value hm) {
     return src;
   auto axes = raise::intConstants(unsq.getAxes());
   Value x = unsq.getData();
-  if (!axes || axes->size() != 1 || ((*axes)[0] != 2 && (*axes)[0] != -3) || rankOf(x) != 4)
+  if (!axes || axes->size() != 1 || ((*axes)[0] != 2 && (*axes)[0] != -3) || raise::rankOf(x) != 4)
     return src;
-  auto in = rankedOf(repeated);
+  auto in = raise::rankedOf(repeated);
   auto factors = raise::intConstants(repeatOp->getOperand(1));
-  std::optional<int64_t> kvh = staticDim(x, 1), d = staticDim(x, 3),
-                         n = staticDim(repeatOp->getResult(0), 2);
+  std::optional<int64_t> kvh = raise::staticDim(x, 1), d = raise::staticDim(x, 3),
+                         n = raise::staticDim(repeatOp->getResult(0), 2);
   if (!in || !factors || factors->size() != 5 || !kvh || !d || !n || in.getDimSize(2) != 1)
     return src;
   if (isa<od::TileOp>(repeatOp)) {
@@ -333,8 +318,8 @@ KvSource stripRepeatKv(Value hm) {
     auto keeps = [&](int64_t i, std::optional<int64_t> dim) {
       return (*factors)[i] == 1 || (dim && (*factors)[i] == *dim);
     };
-    if (!keeps(0, staticDim(x, 0)) || !keeps(1, kvh) || (*factors)[2] != *n ||
-        !keeps(3, staticDim(x, 2)) || !keeps(4, d))
+    if (!keeps(0, raise::staticDim(x, 0)) || !keeps(1, kvh) || (*factors)[2] != *n ||
+        !keeps(3, raise::staticDim(x, 2)) || !keeps(4, d))
       return src;
   }
   auto target = raise::intConstants(reshape.getShape());
@@ -351,7 +336,7 @@ FailureOr<KvSource> keyFromTransposed(Value kt, std::string &why) {
     return stripRepeatKv(t.getData());
   if (hasPerm(t, {0, 2, 3, 1})) {
     Value tm = t.getData();
-    return KvSource{Value(), tm, staticDim(tm, 2).value_or(0), 1};
+    return KvSource{Value(), tm, raise::staticDim(tm, 2).value_or(0), 1};
   }
   // sdpa: Reshape(Transpose(Reshape(K', [-1, t, d]), 0,2,1), [b, h, d, t]).
   auto outer = kt.getDefiningOp<od::ReshapeOp>();
@@ -367,13 +352,13 @@ FailureOr<KvSource> keyFromTransposed(Value kt, std::string &why) {
     return failure();
   }
   Value k = inner.getData();
-  std::optional<int64_t> h = staticDim(k, 1), d = staticDim(k, 3);
+  std::optional<int64_t> h = raise::staticDim(k, 1), d = raise::staticDim(k, 3);
   auto s1 = evalShape(inner.getShape()), s2 = evalShape(outer.getShape());
-  if (rankOf(k) != 4 || !h || !d || !s1 || !s2 || s1->size() != 3 || s2->size() != 4) {
+  if (raise::rankOf(k) != 4 || !h || !d || !s1 || !s2 || s1->size() != 3 || s2->size() != 4) {
     why = "sdpa K^T reshapes have shapes that are not evaluable";
     return failure();
   }
-  std::optional<int64_t> t0 = staticDim(k, 2), b0 = staticDim(k, 0);
+  std::optional<int64_t> t0 = raise::staticDim(k, 2), b0 = raise::staticDim(k, 0);
   auto isSeq = [&](const ShapeElt &e) { return e.isDim(k, 2) || (t0 && e.isConst(*t0)); };
   // [b*h, t, d]
   bool innerOk = (*s1)[0].isConst(-1) && isSeq((*s1)[1]) && (*s1)[2].isConst(*d);
@@ -392,7 +377,7 @@ FailureOr<KvSource> keyFromTransposed(Value kt, std::string &why) {
 Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
   if (auto t = x.getDefiningOp<od::TransposeOp>(); hasPerm(t, raise::kHeadMajorSwap))
     return t.getData();
-  auto type = rankedOf(x);
+  auto type = raise::rankedOf(x);
   SmallVector<int64_t> shape(type.getShape());
   std::swap(shape[1], shape[2]);
   return od::TransposeOp::create(rewriter, loc,
@@ -405,7 +390,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
 
   LogicalResult matchAndRewrite(od::SoftmaxOp softmax, PatternRewriter &rewriter) const override {
     Value input = softmax.getInput();
-    int64_t rank = rankOf(input);
+    int64_t rank = raise::rankOf(input);
     if (rank != 4)
       return rewriter.notifyMatchFailure(softmax, "scores are not 4-D [b, h, s, t]");
     int64_t axis = int64_t(softmax.getAxis());
@@ -469,7 +454,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     Value kt = stripScaling(qk.getB(), scale);
     if (!(scale > 0) || !std::isfinite(scale))
       return rewriter.notifyMatchFailure(softmax, "total scale is not positive and finite");
-    if (rankOf(q) != 4 || rankOf(kt) != 4)
+    if (raise::rankOf(q) != 4 || raise::rankOf(kt) != 4)
       return rewriter.notifyMatchFailure(softmax, "q or k^T is not 4-D");
     std::string why;
     FailureOr<KvSource> key = keyFromTransposed(kt, why);
@@ -505,17 +490,17 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     if (!pv || pv.getA() != probs)
       return rewriter.notifyMatchFailure(softmax, "probabilities do not feed MatMul(p, v)");
     Value vhm = pv.getB();
-    if (rankOf(vhm) != 4)
+    if (raise::rankOf(vhm) != 4)
       return rewriter.notifyMatchFailure(softmax, "v is not 4-D");
     KvSource value = stripRepeatKv(vhm);
 
     // Heads and sizes.
-    std::optional<int64_t> heads = staticDim(q, 1), headDim = staticDim(q, 3),
-                           vHeadDim = staticDim(vhm, 3);
-    std::optional<int64_t> ktHeads = staticDim(kt, 1), vHeads = staticDim(vhm, 1);
+    std::optional<int64_t> heads = raise::staticDim(q, 1), headDim = raise::staticDim(q, 3),
+                           vHeadDim = raise::staticDim(vhm, 3);
+    std::optional<int64_t> ktHeads = raise::staticDim(kt, 1), vHeads = raise::staticDim(vhm, 1);
     if (!heads || !headDim || !vHeadDim || !ktHeads || !vHeads)
       return rewriter.notifyMatchFailure(softmax, "head counts or head sizes are not static");
-    if (staticDim(kt, 2) != *headDim)
+    if (raise::staticDim(kt, 2) != *headDim)
       return rewriter.notifyMatchFailure(softmax, "q and k head sizes differ");
     // Per query head, K^T and V each have H heads (repeated from kvh) or one
     // that MatMul broadcasts.
@@ -581,7 +566,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
       if (!func || paddingArg < 0 || paddingArg >= int64_t(func.getNumArguments()))
         return rewriter.notifyMatchFailure(softmax, "padding_arg is not a function argument");
       Value arg = func.getArgument(paddingArg);
-      auto argType = rankedOf(arg);
+      auto argType = raise::rankedOf(arg);
       if (!argType || argType.getRank() != 2)
         return rewriter.notifyMatchFailure(softmax, "padding argument is not [b, t]");
       if (!prover.same(arg, 0, q, 0) || !prover.same(arg, 1, kSrc, kSeqDim))
@@ -598,7 +583,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     Value kTok = key->tokenMajor ? key->tokenMajor
                                  : swapHeadsAndSeq(rewriter, loc, key->headMajor);
     Value vTok = swapHeadsAndSeq(rewriter, loc, value.headMajor);
-    auto qt = rankedOf(qTok);
+    auto qt = raise::rankedOf(qTok);
     auto resultType =
         RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(1), *heads, *vHeadDim}, elt);
     Value out = attn::AttentionOp::create(

@@ -27,24 +27,6 @@ namespace attnc {
 namespace {
 
 
-RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
-
-int64_t rankOf(Value v) {
-  auto t = rankedOf(v);
-  return t ? t.getRank() : -1;
-}
-
-std::optional<int64_t> staticDim(Value v, int64_t dim) {
-  auto t = rankedOf(v);
-  if (!t || t.getRank() == 0)
-    return std::nullopt;
-  if (dim < 0)
-    dim += t.getRank();
-  int64_t d = t.getDimSize(dim);
-  return ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
-}
-
-
 // The single axis of a one-element constant axes operand, made non-negative
 // against `rank`.
 std::optional<int64_t> singleAxis(Value axes, int64_t rank) {
@@ -55,7 +37,7 @@ std::optional<int64_t> singleAxis(Value axes, int64_t rank) {
 }
 
 bool isLastAxis(int64_t axis, Value v) {
-  int64_t rank = rankOf(v);
+  int64_t rank = raise::rankOf(v);
   return rank > 0 && (axis == -1 || axis == rank - 1);
 }
 
@@ -76,8 +58,8 @@ std::optional<LastDimSlice> lastDimSlice(Value v) {
   if (!slice)
     return std::nullopt;
   Value data = slice.getData();
-  std::optional<int64_t> size = staticDim(data, -1);
-  int64_t rank = rankOf(data);
+  std::optional<int64_t> size = raise::staticDim(data, -1);
+  int64_t rank = raise::rankOf(data);
   if (!size || isa<NoneType>(slice.getAxes().getType()))
     return std::nullopt;
   std::optional<int64_t> axis = singleAxis(slice.getAxes(), rank);
@@ -143,7 +125,7 @@ std::optional<TrigFactor> trigFactor(od::MulOp mul) {
     if (!unsqueeze)
       continue;
     auto trig = dyn_cast_or_null<TrigOp>(stripNoOpScaling(unsqueeze.getData()).getDefiningOp());
-    if (!trig || rankOf(factor) != 4)
+    if (!trig || raise::rankOf(factor) != 4)
       continue;
     std::optional<int64_t> axis = singleAxis(unsqueeze.getAxes(), 4);
     if (!axis)
@@ -167,7 +149,7 @@ Value rotateHalfInput(Value v) {
   std::optional<LastDimSlice> lower = lastDimSlice(concat.getInputs()[1]);
   if (!upper || !lower || upper->data != lower->data)
     return nullptr;
-  std::optional<int64_t> d = staticDim(upper->data, -1);
+  std::optional<int64_t> d = raise::staticDim(upper->data, -1);
   if (!d || *d % 2 != 0)
     return nullptr;
   int64_t half = *d / 2;
@@ -187,8 +169,8 @@ struct Angles {
 FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) {
   auto concat = angle.getDefiningOp<od::ConcatOp>();
   if (!concat || concat.getInputs().size() != 2 || concat.getInputs()[0] != concat.getInputs()[1] ||
-      !isLastAxis(int64_t(concat.getAxis()), angle) || rankOf(angle) != 3 ||
-      staticDim(angle, -1) != rotaryDim) {
+      !isLastAxis(int64_t(concat.getAxis()), angle) || raise::rankOf(angle) != 3 ||
+      raise::staticDim(angle, -1) != rotaryDim) {
     why = "angle is not Concat(freqs, freqs) of the rotary dims";
     return failure();
   }
@@ -204,7 +186,7 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
   }
   // inv_freq [..., rotary_dim / 2, 1]: an outer product with positions.
   auto invFreq = matmul.getA().getDefiningOp<od::ConstantOp>();
-  auto invType = rankedOf(matmul.getA());
+  auto invType = raise::rankedOf(matmul.getA());
   if (!invFreq || !invType || !invType.hasStaticShape() || invType.getRank() < 2 ||
       invType.getNumElements() != rotaryDim / 2 ||
       invType.getDimSize(invType.getRank() - 1) != 1) {
@@ -225,8 +207,8 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
   angles.invFreqElement = invType.getElementType();
   auto cast = matmul.getB().getDefiningOp<od::CastOp>();
   Value positions = cast ? cast.getInput() : nullptr;
-  if (!positions || !getElementTypeOrSelf(positions).isInteger() || rankOf(positions) != 3 ||
-      staticDim(positions, 1) != 1) {
+  if (!positions || !getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
+      raise::staticDim(positions, 1) != 1) {
     why = "positions are not an integer [batch, 1, seq] cast to float";
     return failure();
   }
@@ -276,10 +258,10 @@ FailureOr<Value> positions2d(PatternRewriter &rewriter, Operation *root, Value p
   Value v = positions;
   while (auto unsqueeze = v.getDefiningOp<od::UnsqueezeOp>())
     v = unsqueeze.getData();
-  if (rankOf(v) == 2)
+  if (raise::rankOf(v) == 2)
     return v;
-  if (rankOf(v) == 1 && staticDim(positions, 0) == 1) {
-    auto t = rankedOf(v);
+  if (raise::rankOf(v) == 1 && raise::staticDim(positions, 0) == 1) {
+    auto t = raise::rankedOf(v);
     auto type = RankedTensorType::get({1, t.getDimSize(0)}, t.getElementType());
     for (Operation *user : v.getUsers())
       if (auto existing = dyn_cast<od::UnsqueezeOp>(user);
@@ -309,7 +291,7 @@ RankedTensorType swapHeadsAndSeq(RankedTensorType t) {
 Value toTokenMajor(PatternRewriter &rewriter, Location loc, Value x) {
   if (auto t = x.getDefiningOp<od::TransposeOp>(); isTransposeWith(t, raise::kHeadMajorSwap))
     return t.getData();
-  return od::TransposeOp::create(rewriter, loc, swapHeadsAndSeq(rankedOf(x)), x,
+  return od::TransposeOp::create(rewriter, loc, swapHeadsAndSeq(raise::rankedOf(x)), x,
                                  rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
 }
 
@@ -330,7 +312,7 @@ Value createRope(PatternRewriter &rewriter, Location loc, Value x, bool headMajo
 // The verifier ties positions' seq to x's; a static mismatch means the match
 // went wrong, not that the op should be built.
 bool seqMatches(Value positions, Value x, bool headMajor) {
-  std::optional<int64_t> p = staticDim(positions, 1), s = staticDim(x, headMajor ? 2 : 1);
+  std::optional<int64_t> p = raise::staticDim(positions, 1), s = raise::staticDim(x, headMajor ? 2 : 1);
   return !p || !s || *p == *s;
 }
 
@@ -364,9 +346,9 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
     if (rotateHalfInput(sin->other) != x)
       return rewriter.notifyMatchFailure(
           add, "sin factor is not Concat(-x[d/2:], x[:d/2]) of the cos factor's x");
-    if (rankOf(x) != 4 || x.getType() != add.getType())
+    if (raise::rankOf(x) != 4 || x.getType() != add.getType())
       return rewriter.notifyMatchFailure(add, "x is not a 4-D tensor of the result's type");
-    int64_t rotaryDim = *staticDim(x, -1);
+    int64_t rotaryDim = *raise::staticDim(x, -1);
 
     std::string why;
     FailureOr<Angles> angles = matchAngles(cos->angle, rotaryDim, why);
@@ -388,7 +370,7 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
           isLastAxis(int64_t(concat.getAxis()), concat.getResult()))
         tail = lastDimSlice(concat.getInputs()[1]);
       if (tail && tail->data == head->data && tail->start == rotaryDim &&
-          tail->end == *staticDim(head->data, -1) && concat.getType() == head->data.getType()) {
+          tail->end == *raise::staticDim(head->data, -1) && concat.getType() == head->data.getType()) {
         root = concat;
         ropeInput = head->data;
       }
@@ -396,8 +378,8 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
 
     // Checked on the [b, 1, seq] MatMul operand: positions2d may create ops,
     // so nothing may fail after it.
-    std::optional<int64_t> seq = staticDim(ropeInput, headMajor ? 2 : 1);
-    std::optional<int64_t> positionsSeq = staticDim(angles->positions, 2);
+    std::optional<int64_t> seq = raise::staticDim(ropeInput, headMajor ? 2 : 1);
+    std::optional<int64_t> positionsSeq = raise::staticDim(angles->positions, 2);
     if (seq && positionsSeq && *seq != *positionsSeq)
       return rewriter.notifyMatchFailure(add, "positions' seq differs from x's");
     FailureOr<Value> positions = positions2d(rewriter, root, angles->positions, why);
@@ -429,12 +411,12 @@ LogicalResult rewriteFusedRope(Operation *op, const FusedRope &f, PatternRewrite
   Value y = op->getResult(0);
   if (y.getType() != f.x.getType())
     return rewriter.notifyMatchFailure(op, "result type differs from x");
-  int64_t rank = rankOf(f.x);
+  int64_t rank = raise::rankOf(f.x);
   std::optional<int64_t> headDim;
   if (rank == 4) {
-    headDim = staticDim(f.x, 3);
+    headDim = raise::staticDim(f.x, 3);
   } else if (rank == 3) {
-    std::optional<int64_t> hidden = staticDim(f.x, 2);
+    std::optional<int64_t> hidden = raise::staticDim(f.x, 2);
     if (f.numHeads <= 0 || !hidden || *hidden % f.numHeads != 0)
       return rewriter.notifyMatchFailure(op, "3-D x without a static hidden that num_heads divides");
     headDim = *hidden / f.numHeads;
@@ -447,10 +429,10 @@ LogicalResult rewriteFusedRope(Operation *op, const FusedRope &f, PatternRewrite
   if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > *headDim)
     return rewriter.notifyMatchFailure(op, "rotary dim is not even and within head_dim");
   for (Value cache : {f.cosCache, f.sinCache})
-    if (rankOf(cache) != 2 || staticDim(cache, 1) != rotaryDim / 2 ||
+    if (raise::rankOf(cache) != 2 || raise::staticDim(cache, 1) != rotaryDim / 2 ||
         getElementTypeOrSelf(cache) != getElementTypeOrSelf(f.x))
       return rewriter.notifyMatchFailure(op, "caches are not [max_positions, rotary_dim / 2] of x's type");
-  if (rankOf(f.positions) != 2 || !getElementTypeOrSelf(f.positions).isInteger())
+  if (raise::rankOf(f.positions) != 2 || !getElementTypeOrSelf(f.positions).isInteger())
     return rewriter.notifyMatchFailure(op, "position_ids is not a 2-D integer tensor");
   if (!seqMatches(f.positions, f.x, rank == 4))
     return rewriter.notifyMatchFailure(op, "position_ids' seq differs from x's");
@@ -468,7 +450,7 @@ LogicalResult rewriteFusedRope(Operation *op, const FusedRope &f, PatternRewrite
     auto type = RankedTensorType::get({int64_t(dims.size())}, rewriter.getI64Type());
     return od::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, dims));
   };
-  auto xType = rankedOf(f.x);
+  auto xType = raise::rankedOf(f.x);
   auto splitType = RankedTensorType::get(
       {xType.getDimSize(0), xType.getDimSize(1), f.numHeads, *headDim}, xType.getElementType());
   Value split = od::ReshapeOp::create(rewriter, loc, splitType, f.x,
@@ -510,9 +492,9 @@ struct RaiseMsRotaryEmbedding : OpRewritePattern<od::MsRotaryEmbeddingOp> {
     int64_t numHeads = int64_t(op.getNumHeads());
     // onnxruntime infers num_heads from the cache width when it is omitted
     // (rotary_dim is then the whole head).
-    if (numHeads == 0 && rankOf(op.getInput()) == 3 && op.getRotaryEmbeddingDim() == 0) {
-      std::optional<int64_t> hidden = staticDim(op.getInput(), 2);
-      std::optional<int64_t> half = staticDim(op.getCosCache(), 1);
+    if (numHeads == 0 && raise::rankOf(op.getInput()) == 3 && op.getRotaryEmbeddingDim() == 0) {
+      std::optional<int64_t> hidden = raise::staticDim(op.getInput(), 2);
+      std::optional<int64_t> half = raise::staticDim(op.getCosCache(), 1);
       if (hidden && half && *half > 0 && *hidden % (2 * *half) == 0)
         numHeads = *hidden / (2 * *half);
     }

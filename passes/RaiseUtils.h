@@ -51,6 +51,30 @@ inline std::optional<double> scalarConstant(mlir::Value v) {
   return std::nullopt;
 }
 
+inline mlir::RankedTensorType rankedOf(mlir::Value v) {
+  return mlir::dyn_cast<mlir::RankedTensorType>(v.getType());
+}
+
+// The rank of a ranked value, -1 when unranked.
+inline int64_t rankOf(mlir::Value v) {
+  auto t = rankedOf(v);
+  return t ? t.getRank() : -1;
+}
+
+// Dim `dim` of a ranked value (negative counts from the end), when static
+// and in range.
+inline std::optional<int64_t> staticDim(mlir::Value v, int64_t dim) {
+  auto t = rankedOf(v);
+  if (!t)
+    return std::nullopt;
+  if (dim < 0)
+    dim += t.getRank();
+  if (dim < 0 || dim >= t.getRank())
+    return std::nullopt;
+  int64_t d = t.getDimSize(dim);
+  return mlir::ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
+}
+
 // The values of a constant integer tensor (any shape).
 inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
   auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
