@@ -85,20 +85,6 @@ Value mergeHeads(PatternRewriter &rewriter, Location loc, Value x, Type type) {
                                0);
 }
 
-// Swaps dims 1 and 2 ([b, h, s, d] <-> [b, s, h, d]); reuses the input of a
-// Transpose that did the opposite swap.
-Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
-  if (auto t = x.getDefiningOp<od::TransposeOp>();
-      t && t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(raise::kHeadMajorSwap))
-    return t.getData();
-  auto type = raise::rankedOf(x);
-  SmallVector<int64_t> shape(type.getShape());
-  std::swap(shape[1], shape[2]);
-  return od::TransposeOp::create(rewriter, loc,
-                                 RankedTensorType::get(shape, type.getElementType()), x,
-                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
-}
-
 // What an attn.attention is built from; q/k/v token-major.
 struct AttentionConfig {
   Value query, key, value;
@@ -123,6 +109,15 @@ Value createAttention(PatternRewriter &rewriter, Location loc, const AttentionCo
 }
 
 double defaultScale(int64_t headDim) { return 1.0 / std::sqrt(double(headDim)); }
+
+// The com.microsoft ops' scale: absent or 0 means 1/sqrt(head_dim); nullopt
+// when the result is not a positive finite number.
+std::optional<double> scaleOrDefault(std::optional<APFloat> attr, int64_t headDim) {
+  double scale = attr && !attr->isZero() ? attr->convertToDouble() : defaultScale(headDim);
+  if (!(scale > 0) || !std::isfinite(scale))
+    return std::nullopt;
+  return scale;
+}
 
 // Replaces the op's first result by `y`; the other results were checked
 // unused (or are `none`).
@@ -238,9 +233,9 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
     Location loc = op.getLoc();
     AttentionConfig config;
     if (rank == 4) {
-      config.query = swapHeadsAndSeq(rewriter, loc, q);
-      config.key = swapHeadsAndSeq(rewriter, loc, k);
-      config.value = swapHeadsAndSeq(rewriter, loc, v);
+      config.query = raise::swapHeadsAndSeq(rewriter, loc, q);
+      config.key = raise::swapHeadsAndSeq(rewriter, loc, k);
+      config.value = raise::swapHeadsAndSeq(rewriter, loc, v);
     } else {
       config.query = splitHeads(rewriter, loc, q, heads, headDim);
       config.key = splitHeads(rewriter, loc, k, kvHeads, headDim);
@@ -250,7 +245,7 @@ struct RaiseOnnxAttention : OpRewritePattern<od::AttentionOp> {
     config.vHeadDim = vHeadDim, config.scale = scale, config.causal = causal,
     config.softcap = softcap;
     Value out = createAttention(rewriter, loc, config);
-    Value result = rank == 4 ? swapHeadsAndSeq(rewriter, loc, out)
+    Value result = rank == 4 ? raise::swapHeadsAndSeq(rewriter, loc, out)
                              : mergeHeads(rewriter, loc, out, y.getType());
     replaceFirstResult(rewriter, op, result);
     return success();
@@ -360,10 +355,8 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
             op, "constant seqlens_k is not query length - 1 (padding or past)");
     }
 
-    double scale = defaultScale(headDim);
-    if (std::optional<APFloat> s = op.getScale(); s && !s->isZero())
-      scale = s->convertToDouble();
-    if (!(scale > 0) || !std::isfinite(scale))
+    std::optional<double> scale = scaleOrDefault(op.getScale(), headDim);
+    if (!scale)
       return rewriter.notifyMatchFailure(op, "scale is not positive and finite");
 
     Location loc = op.getLoc();
@@ -387,7 +380,7 @@ struct RaiseGroupQueryAttention : OpRewritePattern<od::MsGroupQueryAttentionOp> 
     config.key = splitHeads(rewriter, loc, k, kvHeads, headDim);
     config.value = splitHeads(rewriter, loc, v, kvHeads, headDim);
     config.numHeads = heads, config.numKvHeads = kvHeads, config.headDim = headDim,
-    config.vHeadDim = headDim, config.scale = scale, config.causal = true,
+    config.vHeadDim = headDim, config.scale = *scale, config.causal = true,
     config.window = localWindow > 0 ? localWindow : 0, config.softcap = softcap;
     Value out = createAttention(rewriter, loc, config);
     replaceFirstResult(rewriter, op, mergeHeads(rewriter, loc, out, output.getType()));
@@ -457,10 +450,8 @@ struct RaiseMultiHeadAttention : OpRewritePattern<od::MsMultiHeadAttentionOp> {
     if (causal && !provablySameDim(query, 1, key, 1, op))
       return rewriter.notifyMatchFailure(
           op, "unidirectional with q and kv lengths not provably equal");
-    double scale = defaultScale(headDim);
-    if (std::optional<APFloat> s = op.getScale(); s && !s->isZero())
-      scale = s->convertToDouble();
-    if (!(scale > 0) || !std::isfinite(scale))
+    std::optional<double> scale = scaleOrDefault(op.getScale(), headDim);
+    if (!scale)
       return rewriter.notifyMatchFailure(op, "scale is not positive and finite");
 
     Location loc = op.getLoc();
@@ -483,7 +474,7 @@ struct RaiseMultiHeadAttention : OpRewritePattern<od::MsMultiHeadAttentionOp> {
     config.key = splitHeads(rewriter, loc, k, heads, headDim);
     config.value = splitHeads(rewriter, loc, v, heads, vHeadDim);
     config.numHeads = heads, config.numKvHeads = heads, config.headDim = headDim,
-    config.vHeadDim = vHeadDim, config.scale = scale, config.causal = causal;
+    config.vHeadDim = vHeadDim, config.scale = *scale, config.causal = causal;
     Value out = createAttention(rewriter, loc, config);
     replaceFirstResult(rewriter, op, mergeHeads(rewriter, loc, out, output.getType()));
     return success();

@@ -374,17 +374,6 @@ FailureOr<KvSource> keyFromTransposed(Value kt, std::string &why) {
   return stripRepeatKv(k);
 }
 
-Value swapHeadsAndSeq(PatternRewriter &rewriter, Location loc, Value x) {
-  if (auto t = x.getDefiningOp<od::TransposeOp>(); hasPerm(t, raise::kHeadMajorSwap))
-    return t.getData();
-  auto type = raise::rankedOf(x);
-  SmallVector<int64_t> shape(type.getShape());
-  std::swap(shape[1], shape[2]);
-  return od::TransposeOp::create(rewriter, loc,
-                                 RankedTensorType::get(shape, type.getElementType()), x,
-                                 rewriter.getDenseI64ArrayAttr(raise::kHeadMajorSwap));
-}
-
 struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -579,10 +568,10 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     }
 
     rewriter.setInsertionPoint(pv);
-    Value qTok = swapHeadsAndSeq(rewriter, loc, q);
+    Value qTok = raise::swapHeadsAndSeq(rewriter, loc, q);
     Value kTok = key->tokenMajor ? key->tokenMajor
-                                 : swapHeadsAndSeq(rewriter, loc, key->headMajor);
-    Value vTok = swapHeadsAndSeq(rewriter, loc, value.headMajor);
+                                 : raise::swapHeadsAndSeq(rewriter, loc, key->headMajor);
+    Value vTok = raise::swapHeadsAndSeq(rewriter, loc, value.headMajor);
     auto qt = raise::rankedOf(qTok);
     auto resultType =
         RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(1), *heads, *vHeadDim}, elt);
@@ -603,7 +592,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     for (Operation *t : swaps)
       rewriter.replaceOp(t, out);
     if (!pvResult.use_empty())
-      rewriter.replaceAllUsesWith(pvResult, swapHeadsAndSeq(rewriter, loc, out));
+      rewriter.replaceAllUsesWith(pvResult, raise::swapHeadsAndSeq(rewriter, loc, out));
     rewriter.eraseOp(pv);
     if (probs != softmax.getResult()) {
       Operation *guard = probs.getDefiningOp();

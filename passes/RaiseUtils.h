@@ -7,6 +7,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <algorithm>
@@ -93,6 +94,21 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
 // take) and [b, h, s, d] (head-major, what exporters compute in); it is its
 // own inverse.
 inline constexpr int64_t kHeadMajorSwap[] = {0, 2, 1, 3};
+
+// Swaps dims 1 and 2 ([b, h, s, d] <-> [b, s, h, d]) of a ranked 4-D value;
+// reuses the input of a Transpose that did the opposite swap.
+inline mlir::Value swapHeadsAndSeq(mlir::PatternRewriter &rewriter, mlir::Location loc,
+                                   mlir::Value x) {
+  if (auto t = x.getDefiningOp<onnx_dialect::TransposeOp>();
+      t && t.getPerm() && *t.getPerm() == llvm::ArrayRef<int64_t>(kHeadMajorSwap))
+    return t.getData();
+  auto type = rankedOf(x);
+  llvm::SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[1], shape[2]);
+  return onnx_dialect::TransposeOp::create(
+      rewriter, loc, mlir::RankedTensorType::get(shape, type.getElementType()), x,
+      rewriter.getDenseI64ArrayAttr(kHeadMajorSwap));
+}
 
 // Exporters write these constants in the model's precision, so a half
 // precision graph needs a looser match than a float one; anything further off
