@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything attnc needs to build and test, idempotently.
-# Debian packages: LLVM/MLIR 22, libonnx (protobuf classes), GoogleTest, ninja, ccache.
+# Debian packages: LLVM/MLIR 22, libonnx (protobuf classes), GoogleTest, ninja, ccache;
+# for the runtime: xxHash (weight checksums), nlohmann-json (manifests), OpenBLAS (CPU GEMM).
 # PyPI: onnx, onnxruntime and numpy for the model scripts and end-to-end tests.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ DEB_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
+  libxxhash-dev nlohmann-json3-dev libopenblas-dev
 )
 
 missing=()

@@ -1,0 +1,96 @@
+/* The contract between a compiled model (an artifact's libmodel.so, generated
+ * by attnc) and libattnrt. Plain C so that generated code, the runtime and
+ * services written in other languages all read the same structs.
+ *
+ * A model is a step function over a flat, ragged batch of tokens from many
+ * sequences (prefill, chunked prefill and decode are the same step with
+ * different metadata). Everything except attention is token-wise; attention
+ * appends the step's K/V to a paged cache and reads it back through per-step
+ * block tables.
+ *
+ * KV cache layout. Layers are partitioned into cache groups: all layers of a
+ * group share one block table per sequence (vLLM-style: a page id addresses
+ * the same slot in every layer of the group). Layers with a sliding window of
+ * w tokens form their own group so the runtime can release the pages that slid
+ * out of the window without touching full-attention layers. For layer l, page
+ * p starts at layer_cache[l] + p * page_bytes(l), where
+ *   page_bytes(l) = page_size * kv_heads * (head_dim + v_head_dim) * elem_bytes
+ * and holds K as [page_size][kv_heads][head_dim] followed by V as
+ * [page_size][kv_heads][v_head_dim]. Block-table entries of released pages
+ * are -1 and are never read (the window bound excludes them).
+ *
+ * Bump ATTNC_MODEL_ABI_VERSION whenever a struct below changes. */
+#ifndef ATTNC_RUNTIME_MODEL_ABI_H
+#define ATTNC_RUNTIME_MODEL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATTNC_MODEL_ABI_VERSION 1u
+
+/* The symbol every libmodel.so exports (looked up with dlsym). */
+#define ATTNC_MODEL_ENTRY_SYMBOL "attnc_model_v1"
+
+typedef struct attnc_layer_cache {
+  int32_t group;       /* cache group this layer's pages belong to */
+  int32_t kv_heads;
+  int32_t head_dim;    /* of K */
+  int32_t v_head_dim;  /* of V */
+  int32_t elem_bytes;  /* bytes per cached element (4 = f32, 2 = f16/bf16, 1 = int8/fp8) */
+} attnc_layer_cache;
+
+typedef struct attnc_cache_group {
+  int32_t window; /* sliding window in tokens (current token included); 0 = full attention */
+} attnc_cache_group;
+
+typedef struct attnc_step_args {
+  int32_t num_tokens;          /* T: tokens in this step, sequences concatenated */
+  const int32_t *token_ids;    /* [T] */
+  const int32_t *positions;    /* [T] absolute position of each token in its sequence */
+  int32_t num_seqs;            /* S */
+  const int32_t *query_start;  /* [S + 1]: tokens of sequence s are [query_start[s], query_start[s+1]) */
+  const int32_t *context_len;  /* [S]: cached tokens of s after this step's append */
+  int32_t blocks_per_seq;      /* row stride of every block table */
+  const int32_t *const *block_tables; /* [num_groups] -> [S * blocks_per_seq] page ids (-1 = released) */
+  void *const *layer_cache;    /* [num_layers] base address of each layer's pages */
+  int32_t num_logits;          /* rows of logits wanted */
+  const int32_t *logit_tokens; /* [num_logits] token indices (into 0..T-1) whose logits are wanted */
+  float *logits;               /* [num_logits, vocab_size], written by the step */
+} attnc_step_args;
+
+typedef struct attnc_model_desc {
+  uint32_t abi_version;        /* ATTNC_MODEL_ABI_VERSION the model was generated for */
+  const char *attnc_version;   /* compiler version that generated it */
+  const char *target;          /* "cpu" or "cuda" */
+  int32_t num_layers;
+  int32_t vocab_size;
+  int32_t hidden_size;
+  int32_t max_context;         /* longest sequence (prompt + generated) the model accepts */
+  int32_t page_size;           /* tokens per KV page */
+  int32_t max_batch_tokens;    /* most tokens one step may carry */
+  int32_t num_groups;
+  const attnc_cache_group *groups;  /* [num_groups] */
+  const attnc_layer_cache *layers;  /* [num_layers] */
+  uint64_t weights_bytes;      /* exact size of the weights blob the model expects */
+
+  /* Creates an instance over `weights` (which must outlive it). Returns 0 on
+   * success; otherwise nonzero with a message in `error`. */
+  int (*create)(const void *weights, uint64_t weights_bytes, int32_t num_threads,
+                void **instance, char *error, size_t error_len);
+  /* Runs one step. Returns 0 on success; otherwise nonzero with a message in
+   * `error`, and the cache pages of this step's tokens are unspecified. */
+  int (*step)(void *instance, const attnc_step_args *args, char *error, size_t error_len);
+  void (*destroy)(void *instance);
+} attnc_model_desc;
+
+typedef const attnc_model_desc *(*attnc_model_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_RUNTIME_MODEL_ABI_H */

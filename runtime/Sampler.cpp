@@ -1,0 +1,204 @@
+#include "runtime/Sampler.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+namespace attnrt {
+
+void validateSamplingParams(const SamplingParams &params) {
+  if (!std::isfinite(params.temperature) || params.temperature < 0.0f)
+    throw Error(ErrorCode::InvalidArgument,
+                "temperature must be a finite number >= 0, got " +
+                    std::to_string(params.temperature));
+  if (params.topK < 0)
+    throw Error(ErrorCode::InvalidArgument,
+                "top_k must be >= 0 (0 = off), got " + std::to_string(params.topK));
+  if (!(params.topP > 0.0f && params.topP <= 1.0f))
+    throw Error(ErrorCode::InvalidArgument,
+                "top_p must be in (0, 1], got " + std::to_string(params.topP));
+}
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t &x) {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+void checkLogits(const float *logits, std::int32_t vocabSize) {
+  if (vocabSize <= 0)
+    throw Error(ErrorCode::Internal, "sampler: vocabulary size " + std::to_string(vocabSize));
+  // -inf is a legitimate mask; NaN and +inf mean the model broke, and a
+  // row of nothing but -inf leaves no token to pick.
+  bool anyFinite = false;
+  for (std::int32_t i = 0; i < vocabSize; ++i) {
+    if (std::isnan(logits[i]) || logits[i] == std::numeric_limits<float>::infinity())
+      throw Error(ErrorCode::Model, std::string("the model produced a ") +
+                                        (std::isnan(logits[i]) ? "NaN" : "+inf") +
+                                        " logit for token " + std::to_string(i));
+    anyFinite |= std::isfinite(logits[i]);
+  }
+  if (!anyFinite)
+    throw Error(ErrorCode::Model, "every logit is -inf: no token can be sampled");
+}
+} // namespace
+
+SamplerRng::SamplerRng(std::uint64_t seed) {
+  for (std::uint64_t &word : state_)
+    word = splitmix64(seed);
+}
+
+std::uint64_t SamplerRng::next() {
+  std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+  std::uint64_t t = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= t;
+  state_[3] = rotl(state_[3], 45);
+  return result;
+}
+
+double SamplerRng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+std::int32_t argmaxToken(const float *logits, std::int32_t vocabSize) {
+  checkLogits(logits, vocabSize);
+  std::int32_t best = 0;
+  for (std::int32_t i = 1; i < vocabSize; ++i)
+    if (logits[i] > logits[best]) // strict: the first of equal maxima wins
+      best = i;
+  return best;
+}
+
+namespace {
+
+bool isGreedy(const SamplingParams &params) {
+  return params.temperature == 0.0f || params.topK == 1;
+}
+
+// exp((logit - max) / temperature) for the given tokens, and their sum.
+double softmaxWeights(const float *logits, const std::vector<std::int32_t> &tokens,
+                      double invTemperature, std::vector<double> &weights) {
+  float maxLogit = logits[tokens[0]];
+  for (std::int32_t token : tokens)
+    maxLogit = std::max(maxLogit, logits[token]);
+  weights.resize(tokens.size());
+  double total = 0.0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    weights[i] = std::exp((static_cast<double>(logits[tokens[i]]) - maxLogit) * invTemperature);
+    total += weights[i];
+  }
+  return total;
+}
+
+// The kept tokens with normalised probabilities, most likely first (ties:
+// lower id first). Only as much of the vocabulary is sorted as needed: the
+// top k for top-k, and for top-p a prefix that grows until it holds the mass.
+std::vector<TokenProbability> keptTokens(const float *logits, std::int32_t vocabSize,
+                                         const SamplingParams &params) {
+  auto moreLikely = [&](std::int32_t a, std::int32_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  };
+  std::vector<std::int32_t> order(static_cast<std::size_t>(vocabSize));
+  std::iota(order.begin(), order.end(), 0);
+  if (params.topK > 0 && params.topK < vocabSize) {
+    auto kth = order.begin() + params.topK;
+    std::nth_element(order.begin(), kth, order.end(), moreLikely);
+    order.resize(static_cast<std::size_t>(params.topK));
+  }
+  double invTemperature = 1.0 / static_cast<double>(params.temperature);
+  std::vector<double> weights;
+  double total = softmaxWeights(logits, order, invTemperature, weights);
+
+  std::size_t sorted = order.size();
+  double mass = 1.0;
+  if (params.topP < 1.0f) {
+    // Grow the sorted prefix (x8 each time) until it reaches top_p; the
+    // typical distribution needs only a few hundred tokens out of 100k+.
+    std::size_t prefix = std::min<std::size_t>(order.size(), 256);
+    while (true) {
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(prefix),
+                        order.end(), moreLikely);
+      double accumulated = 0.0;
+      std::size_t keep = 0;
+      while (keep < prefix && accumulated < static_cast<double>(params.topP)) {
+        accumulated += std::exp((static_cast<double>(logits[order[keep]]) -
+                                 logits[order[0]]) * invTemperature) / total;
+        ++keep;
+      }
+      if (accumulated >= static_cast<double>(params.topP) || prefix == order.size()) {
+        sorted = keep;
+        mass = accumulated;
+        break;
+      }
+      prefix = std::min(order.size(), prefix * 8);
+    }
+    order.resize(sorted);
+  } else {
+    std::sort(order.begin(), order.end(), moreLikely);
+  }
+
+  std::vector<TokenProbability> dist;
+  dist.reserve(order.size());
+  double top = logits[order[0]];
+  for (std::int32_t token : order)
+    dist.push_back({token, std::exp((static_cast<double>(logits[token]) - top) * invTemperature) /
+                               total / mass});
+  return dist;
+}
+
+} // namespace
+
+std::vector<TokenProbability> samplingDistribution(const float *logits, std::int32_t vocabSize,
+                                                   const SamplingParams &params) {
+  validateSamplingParams(params);
+  if (isGreedy(params))
+    return {{argmaxToken(logits, vocabSize), 1.0}};
+  checkLogits(logits, vocabSize);
+  return keptTokens(logits, vocabSize, params);
+}
+
+std::int32_t sampleToken(const float *logits, std::int32_t vocabSize,
+                         const SamplingParams &params, SamplerRng &rng) {
+  validateSamplingParams(params);
+  if (isGreedy(params))
+    return argmaxToken(logits, vocabSize);
+  checkLogits(logits, vocabSize);
+  double u = rng.uniform();
+  if (params.topK == 0 && params.topP >= 1.0f) {
+    // Plain temperature: no ordering needed, walk the vocabulary by id.
+    std::vector<std::int32_t> all(static_cast<std::size_t>(vocabSize));
+    std::iota(all.begin(), all.end(), 0);
+    std::vector<double> weights;
+    double total = softmaxWeights(logits, all, 1.0 / static_cast<double>(params.temperature), weights);
+    double target = u * total, cumulative = 0.0;
+    std::int32_t last = 0;
+    for (std::int32_t token = 0; token < vocabSize; ++token) {
+      if (weights[static_cast<std::size_t>(token)] == 0.0)
+        continue;
+      last = token;
+      cumulative += weights[static_cast<std::size_t>(token)];
+      if (target < cumulative)
+        return token;
+    }
+    return last; // u within rounding of 1
+  }
+  std::vector<TokenProbability> dist = keptTokens(logits, vocabSize, params);
+  double cumulative = 0.0;
+  for (const TokenProbability &entry : dist) {
+    cumulative += entry.probability;
+    if (u < cumulative)
+      return entry.token;
+  }
+  return dist.back().token; // u within rounding of 1
+}
+
+} // namespace attnrt

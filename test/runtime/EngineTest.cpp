@@ -1,0 +1,396 @@
+// End-to-end tests of the engine over the fake model (FakeModel.cpp), whose
+// logits hash every K/V entry a query reads through the block tables: any
+// scheduling, paging or window bug changes the generated tokens.
+#include "runtime/Engine.h"
+
+#include "runtime/Error.h"
+#include "runtime/Manifest.h"
+#include "runtime/Version.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace attnrt_test {
+void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed);
+}
+
+namespace {
+
+using attnrt::Engine;
+using attnrt::EngineOptions;
+using attnrt::RequestParams;
+using attnrt::RequestState;
+
+constexpr int kVocab = 64, kMaxContext = 96, kWindow = 6, kPageSize = 4;
+
+std::string artifact(const std::string &tag) {
+  std::string dir = ::testing::TempDir() + "attnrt-artifact-" + tag + "-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1);
+  return dir;
+}
+
+const std::string &sharedArtifact() {
+  static const std::string dir = artifact("shared");
+  return dir;
+}
+
+RequestParams request(int length, int salt, int maxNew, float temperature = 0.0f) {
+  RequestParams r;
+  for (int i = 0; i < length; ++i)
+    r.prompt.push_back((i * 13 + salt * 7 + 1) % (kVocab - 1)); // never the poison id 63
+  r.maxNewTokens = maxNew;
+  r.sampling.temperature = temperature;
+  r.sampling.topK = temperature > 0 ? 20 : 0;
+  r.sampling.topP = temperature > 0 ? 0.9f : 1.0f;
+  r.sampling.seed = static_cast<std::uint64_t>(salt) * 1000 + 17;
+  return r;
+}
+
+// Generated tokens (and prompt logits) of a request run alone on a roomy engine.
+attnrt::RequestResult solo(const RequestParams &params) {
+  auto engine = Engine::open(sharedArtifact());
+  attnrt::RequestId id = engine->addRequest(params);
+  engine->runToCompletion();
+  return engine->result(id);
+}
+
+attnrt::Error openError(const std::string &dir, EngineOptions options = {}) {
+  try {
+    Engine::open(dir, options);
+  } catch (const attnrt::Error &e) {
+    return e;
+  }
+  return attnrt::Error(attnrt::ErrorCode::Internal, "(opened)");
+}
+
+attnrt::Error addError(Engine &engine, const RequestParams &params) {
+  try {
+    engine.addRequest(params);
+  } catch (const attnrt::Error &e) {
+    return e;
+  }
+  return attnrt::Error(attnrt::ErrorCode::Internal, "(added)");
+}
+
+bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Engine, OpensTheArtifactAndGenerates) {
+  auto engine = Engine::open(sharedArtifact());
+  const attnrt::ModelInfo &info = engine->info();
+  EXPECT_EQ(info.vocabSize, kVocab);
+  EXPECT_EQ(info.maxContext, kMaxContext);
+  EXPECT_EQ(info.pageSize, kPageSize);
+  EXPECT_EQ(info.numGroups, 2);
+  EXPECT_EQ(info.attncVersion, attnrt::kAttncVersion);
+  EXPECT_GT(info.kvPagesPerGroup, 0);
+  attnrt::RequestId id = engine->addRequest(request(10, 1, 12));
+  engine->runToCompletion();
+  const attnrt::RequestResult &r = engine->result(id);
+  EXPECT_EQ(r.state, RequestState::Finished);
+  EXPECT_EQ(r.reason, attnrt::FinishReason::Length);
+  ASSERT_EQ(r.tokens.size(), 12u);
+  for (std::int32_t t : r.tokens)
+    EXPECT_TRUE(t >= 0 && t < kVocab);
+  // Deterministic, and dependent on the weights.
+  EXPECT_EQ(solo(request(10, 1, 12)).tokens, r.tokens);
+  std::string other = ::testing::TempDir() + "attnrt-artifact-seed2-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(other, 2);
+  auto engine2 = Engine::open(other);
+  attnrt::RequestId id2 = engine2->addRequest(request(10, 1, 12));
+  engine2->runToCompletion();
+  EXPECT_NE(engine2->result(id2).tokens, r.tokens);
+  for (std::int32_t g = 0; g < 2; ++g)
+    EXPECT_EQ(engine->cache().allocator(g).numUsed(), 0) << "pages leaked";
+}
+
+TEST(Engine, EightSequencesJoiningAndLeavingMatchTheirSoloRuns) {
+  std::vector<RequestParams> params;
+  for (int i = 0; i < 8; ++i) {
+    RequestParams p = request(2 + i * 6, i, 3 + (i * 7) % 17, i % 3 == 2 ? 0.8f : 0.0f);
+    p.wantPromptLogits = i % 2 == 0;
+    params.push_back(p);
+  }
+  EngineOptions options;
+  options.maxBatchTokens = 12; // forces chunked prefill next to decodes
+  auto engine = Engine::open(sharedArtifact(), options);
+  std::map<int, attnrt::RequestId> ids;
+  std::size_t windowPeak = 0;
+  for (int step = 0; engine->numUnfinished() > 0 || ids.size() < params.size(); ++step) {
+    if (step % 3 == 0 && ids.size() < params.size()) {
+      int next = static_cast<int>(ids.size());
+      ids[next] = engine->addRequest(params[next]);
+    }
+    engine->step();
+    windowPeak = std::max<std::size_t>(windowPeak, engine->cache().allocator(1).numUsed());
+    ASSERT_LT(step, 1000);
+  }
+  for (auto [index, id] : ids) {
+    const attnrt::RequestResult &batched = engine->result(id);
+    attnrt::RequestResult alone = solo(params[index]);
+    ASSERT_EQ(batched.state, RequestState::Finished) << batched.error;
+    EXPECT_EQ(batched.tokens, alone.tokens) << "sequence " << index;
+    EXPECT_EQ(batched.tokens.size(), static_cast<std::size_t>(params[index].maxNewTokens));
+    if (params[index].wantPromptLogits) {
+      EXPECT_EQ(batched.promptLogits.size(), params[index].prompt.size() * kVocab);
+      EXPECT_EQ(batched.promptLogits, alone.promptLogits) << "sequence " << index;
+    }
+  }
+  // The windowed group held far fewer pages than the full one would need.
+  EXPECT_LE(windowPeak, 8u * ((kWindow - 1 + 12) / kPageSize + 2));
+  EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+  EXPECT_EQ(engine->cache().allocator(1).numUsed(), 0);
+}
+
+TEST(Engine, TinyPagePoolForcesPreemptionAndOutputsStillMatch) {
+  EngineOptions options;
+  options.kvPages = 14; // 56 tokens per group for four sequences of 30-40
+  options.maxBatchTokens = 16;
+  auto engine = Engine::open(sharedArtifact(), options);
+  std::vector<RequestParams> params = {request(12, 1, 20), request(20, 2, 15, 1.0f),
+                                       request(7, 3, 30), request(16, 4, 18)};
+  params[1].wantPromptLogits = true;
+  std::vector<attnrt::RequestId> ids;
+  for (const RequestParams &p : params)
+    ids.push_back(engine->addRequest(p));
+  engine->runToCompletion();
+  EXPECT_GT(engine->numPreemptions(), 0) << "the pool was meant to force preemption";
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const attnrt::RequestResult &r = engine->result(ids[i]);
+    ASSERT_EQ(r.state, RequestState::Finished) << r.error;
+    attnrt::RequestResult alone = solo(params[i]);
+    EXPECT_EQ(r.tokens, alone.tokens) << "sequence " << i;
+    EXPECT_EQ(r.promptLogits, alone.promptLogits) << "sequence " << i;
+  }
+}
+
+TEST(Engine, ARequestThatCannotFitFailsWhileTheOthersFinish) {
+  EngineOptions options;
+  options.kvPages = 10; // 40 tokens per group
+  auto engine = Engine::open(sharedArtifact(), options);
+  // Rejected at once: the prompt alone exceeds the full-attention pool.
+  attnrt::Error e = addError(*engine, request(45, 9, 1));
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::OutOfPages);
+  EXPECT_TRUE(contains(e.what(), "45")) << e.what();
+  // Accepted, but grows past the pool mid-run.
+  attnrt::RequestId a = engine->addRequest(request(5, 1, 8));
+  attnrt::RequestId big = engine->addRequest(request(30, 2, 30));
+  attnrt::RequestId b = engine->addRequest(request(6, 3, 10));
+  engine->runToCompletion();
+  const attnrt::RequestResult &failed = engine->result(big);
+  EXPECT_EQ(failed.state, RequestState::Failed);
+  EXPECT_TRUE(contains(failed.error, "KV pages exhausted")) << failed.error;
+  EXPECT_EQ(engine->result(a).tokens, solo(request(5, 1, 8)).tokens);
+  EXPECT_EQ(engine->result(b).tokens, solo(request(6, 3, 10)).tokens);
+  EXPECT_EQ(engine->result(a).state, RequestState::Finished);
+  EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+}
+
+TEST(Engine, BadRequestsAreRejectedNamingTheValue) {
+  auto engine = Engine::open(sharedArtifact());
+  RequestParams outOfVocab = request(5, 1, 4);
+  outOfVocab.prompt[3] = kVocab;
+  attnrt::Error e = addError(*engine, outOfVocab);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::InvalidArgument);
+  EXPECT_TRUE(contains(e.what(), "64")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "index 3")) << e.what();
+  outOfVocab.prompt[3] = -7;
+  EXPECT_TRUE(contains(addError(*engine, outOfVocab).what(), "-7"));
+
+  attnrt::Error tooLong = addError(*engine, request(kMaxContext + 1, 1, 1));
+  EXPECT_EQ(tooLong.code(), attnrt::ErrorCode::InvalidArgument);
+  EXPECT_TRUE(contains(tooLong.what(), "97")) << tooLong.what();
+  EXPECT_TRUE(contains(tooLong.what(), "96")) << tooLong.what();
+
+  EXPECT_EQ(addError(*engine, request(0, 1, 1)).code(), attnrt::ErrorCode::InvalidArgument);
+  RequestParams badSampling = request(3, 1, 1, 1.0f);
+  badSampling.sampling.topP = 0.0f;
+  EXPECT_TRUE(contains(addError(*engine, badSampling).what(), "top_p"));
+  RequestParams badStop = request(3, 1, 1);
+  badStop.stopToken = 1000;
+  EXPECT_TRUE(contains(addError(*engine, badStop).what(), "1000"));
+  RequestParams negative = request(3, 1, -1);
+  EXPECT_EQ(addError(*engine, negative).code(), attnrt::ErrorCode::InvalidArgument);
+
+  // Nothing was queued, and the engine still works.
+  EXPECT_EQ(engine->numUnfinished(), 0u);
+  attnrt::RequestId id = engine->addRequest(request(4, 2, 3));
+  engine->runToCompletion();
+  EXPECT_EQ(engine->result(id).tokens.size(), 3u);
+  EXPECT_THROW(engine->result(12345), attnrt::Error);
+}
+
+TEST(Engine, StopTokenAndContextLimitEndGeneration) {
+  attnrt::RequestResult free = solo(request(8, 5, 20));
+  ASSERT_EQ(free.tokens.size(), 20u);
+  RequestParams stopping = request(8, 5, 20);
+  stopping.stopToken = free.tokens[4];
+  std::size_t firstStop = std::find(free.tokens.begin(), free.tokens.end(), free.tokens[4]) - free.tokens.begin();
+  attnrt::RequestResult stopped = solo(stopping);
+  EXPECT_EQ(stopped.reason, attnrt::FinishReason::Stop);
+  EXPECT_EQ(stopped.tokens,
+            std::vector<std::int32_t>(free.tokens.begin(), free.tokens.begin() + firstStop + 1));
+
+  attnrt::RequestResult full = solo(request(kMaxContext - 2, 1, 10));
+  EXPECT_EQ(full.reason, attnrt::FinishReason::ContextFull);
+  EXPECT_EQ(full.tokens.size(), 2u);
+
+  // max_new_tokens 0: prompt logits only.
+  RequestParams logitsOnly = request(5, 2, 0);
+  logitsOnly.wantPromptLogits = true;
+  attnrt::RequestResult scored = solo(logitsOnly);
+  EXPECT_EQ(scored.state, RequestState::Finished);
+  EXPECT_TRUE(scored.tokens.empty());
+  EXPECT_EQ(scored.promptLogits.size(), 5u * kVocab);
+}
+
+TEST(Engine, PromptLogitsEndWithTheRowTheFirstTokenIsSampledFrom) {
+  RequestParams p = request(9, 4, 1);
+  p.wantPromptLogits = true;
+  attnrt::RequestResult r = solo(p);
+  ASSERT_EQ(r.promptLogits.size(), 9u * kVocab);
+  const float *last = r.promptLogits.data() + 8 * kVocab;
+  EXPECT_EQ(std::max_element(last, last + kVocab) - last, r.tokens[0]);
+  // Rows differ by position (the model sees different contexts).
+  EXPECT_FALSE(std::equal(last, last + kVocab, r.promptLogits.data() + 7 * kVocab));
+}
+
+TEST(Engine, WindowPagesAreReleasedDuringALongSequence) {
+  EngineOptions options;
+  options.maxBatchTokens = 8;
+  auto engine = Engine::open(sharedArtifact(), options);
+  attnrt::RequestId id = engine->addRequest(request(40, 6, 50));
+  std::size_t peakWindow = 0, peakFull = 0;
+  while (engine->numUnfinished() > 0) {
+    engine->step();
+    peakWindow = std::max<std::size_t>(peakWindow, engine->cache().allocator(1).numUsed());
+    peakFull = std::max<std::size_t>(peakFull, engine->cache().allocator(0).numUsed());
+  }
+  EXPECT_EQ(engine->result(id).state, RequestState::Finished) << engine->result(id).error;
+  EXPECT_EQ(peakFull, 90u / kPageSize);             // ceil(89 cached / 4) pages
+  EXPECT_LE(peakWindow, (kWindow - 1 + 8) / kPageSize + 2); // window + one chunk
+}
+
+TEST(Engine, ReleasingAnUnfinishedRequestFreesItsPages) {
+  auto engine = Engine::open(sharedArtifact());
+  attnrt::RequestId id = engine->addRequest(request(20, 1, 30));
+  engine->step();
+  EXPECT_GT(engine->cache().allocator(0).numUsed(), 0);
+  engine->releaseRequest(id);
+  EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+  EXPECT_EQ(engine->numUnfinished(), 0u);
+  EXPECT_THROW(engine->releaseRequest(id), attnrt::Error);
+}
+
+TEST(Engine, AFailingModelStepFailsItsRequestsOnly) {
+  auto engine = Engine::open(sharedArtifact());
+  attnrt::RequestId good = engine->addRequest(request(4, 1, 10));
+  engine->step(); // good is now decoding
+  RequestParams poisoned = request(4, 2, 3);
+  poisoned.prompt[0] = kVocab - 1; // the fake model fails on this token at position 0
+  attnrt::RequestId bad = engine->addRequest(poisoned);
+  EXPECT_THROW(engine->step(), attnrt::Error);
+  EXPECT_EQ(engine->result(bad).state, RequestState::Failed);
+  EXPECT_TRUE(contains(engine->result(bad).error, "poisoned")) << engine->result(bad).error;
+  // The decode shared that step, so it failed too; a new request runs fine.
+  EXPECT_EQ(engine->result(good).state, RequestState::Failed);
+  attnrt::RequestId after = engine->addRequest(request(4, 1, 10));
+  engine->runToCompletion();
+  EXPECT_EQ(engine->result(after).tokens, solo(request(4, 1, 10)).tokens);
+}
+
+// ---- artifacts that must not open ------------------------------------------
+
+void flipByte(const std::string &path, std::size_t offset) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(offset));
+  char c;
+  file.get(c);
+  file.seekp(static_cast<std::streamoff>(offset));
+  file.put(static_cast<char>(c ^ 0x01));
+}
+
+TEST(Engine, CorruptWeightsAreRefused) {
+  std::string dir = artifact("corrupt");
+  flipByte(dir + "/weights.bin", 1000);
+  attnrt::Error e = openError(dir);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::Corrupt);
+  EXPECT_TRUE(contains(e.what(), "checksum mismatch")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "weights.bin")) << e.what();
+}
+
+TEST(Engine, TruncatedWeightsAreRefused) {
+  std::string dir = artifact("truncated");
+  ASSERT_EQ(::truncate((dir + "/weights.bin").c_str(), 1000), 0);
+  attnrt::Error e = openError(dir);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::Corrupt);
+  EXPECT_TRUE(contains(e.what(), "truncated")) << e.what();
+  ASSERT_EQ(::truncate((dir + "/weights.bin").c_str(), 0), 0);
+  EXPECT_TRUE(contains(openError(dir).what(), "truncated"));
+}
+
+void editManifest(const std::string &dir, const std::string &from, const std::string &to) {
+  std::ifstream in(dir + "/manifest.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  std::ofstream(dir + "/manifest.json") << text;
+}
+
+TEST(Engine, ManifestFromAnotherVersionIsRefused) {
+  std::string dir = artifact("version");
+  editManifest(dir, std::string("\"") + attnrt::kAttncVersion + "\"", "\"0.0.1-old\"");
+  attnrt::Error e = openError(dir);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::Version);
+  EXPECT_TRUE(contains(e.what(), "0.0.1-old")) << e.what();
+  EXPECT_TRUE(contains(e.what(), attnrt::kAttncVersion)) << e.what();
+
+  std::string abi = artifact("abi");
+  editManifest(abi, "\"abi_version\": 1", "\"abi_version\": 2");
+  EXPECT_EQ(openError(abi).code(), attnrt::ErrorCode::Version);
+}
+
+TEST(Engine, InconsistentOrIncompleteArtifactsAreRefused) {
+  std::string dir = artifact("disagree");
+  editManifest(dir, "\"vocab_size\": 64", "\"vocab_size\": 65");
+  attnrt::Error e = openError(dir);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::Corrupt);
+  EXPECT_TRUE(contains(e.what(), "vocab_size")) << e.what();
+
+  std::string noModel = artifact("nomodel");
+  ::unlink((noModel + "/libmodel.so").c_str());
+  EXPECT_EQ(openError(noModel).code(), attnrt::ErrorCode::Model);
+
+  std::string noManifest = artifact("nomanifest");
+  ::unlink((noManifest + "/manifest.json").c_str());
+  attnrt::Error missing = openError(noManifest);
+  EXPECT_EQ(missing.code(), attnrt::ErrorCode::Io);
+  EXPECT_TRUE(contains(missing.what(), "manifest.json")) << missing.what();
+
+  std::string notAModel = artifact("notamodel");
+  std::ofstream(notAModel + "/libmodel.so") << "garbage";
+  EXPECT_EQ(openError(notAModel).code(), attnrt::ErrorCode::Model);
+
+  EngineOptions tiny;
+  tiny.kvCacheBytes = 10; // less than one page
+  EXPECT_EQ(openError(sharedArtifact(), tiny).code(), attnrt::ErrorCode::OutOfPages);
+  EngineOptions badThreads;
+  badThreads.numThreads = 0;
+  EXPECT_EQ(openError(sharedArtifact(), badThreads).code(), attnrt::ErrorCode::InvalidArgument);
+}
+
+TEST(Engine, KvCacheBytesSizeThePools) {
+  EngineOptions options;
+  // Page bytes per layer: 4 tokens * 1 head * (2 + 1) * 4 bytes = 48; 3 layers.
+  options.kvCacheBytes = 48 * 3 * 20 + 100;
+  auto engine = Engine::open(sharedArtifact(), options);
+  EXPECT_EQ(engine->info().kvPagesPerGroup, 20);
+  EXPECT_EQ(engine->cache().allocator(0).numPages(), 20);
+}
+
+} // namespace
