@@ -17,6 +17,9 @@ void buildRaisePipeline(mlir::OpPassManager &pm) {
   func.addPass(createClassifyMasks());
   func.addPass(createRaiseAttention());
   func.addPass(createRaiseResiduals());
+  func.addPass(createFuseProjections());
+  func.addPass(createRaisePositions());
+  func.addPass(createSimplifyLayouts());
 }
 
 void registerPipelines() {

@@ -24,6 +24,9 @@ void populateRaiseActivationsPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseResidualsPatterns(mlir::RewritePatternSet &patterns);
+void populateFuseProjectionsPatterns(mlir::RewritePatternSet &patterns);
+// The local (shape-analysis free) rewrites of attn-simplify-layouts.
+void populateSimplifyLayoutsPatterns(mlir::RewritePatternSet &patterns);
 // The decomposed MatMul/Softmax/MatMul form; part of populateRaiseAttentionPatterns.
 void populateRaiseDecomposedAttentionPatterns(mlir::RewritePatternSet &patterns);
 

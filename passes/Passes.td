@@ -94,4 +94,74 @@ def RaiseResiduals : Pass<"attn-raise-residuals", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def RaisePositions : Pass<"attn-raise-positions", "::mlir::func::FuncOp"> {
+  let summary = "Raise the exporter's position-id computation to attn.positions";
+  let description = [{
+    Unsqueeze(Range(0, n, 1), [0]) where n is provably dim 1 (seq) of a
+    [batch, seq] integer input becomes attn.positions(input) : [1, seq].
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def SimplifyLayouts : Pass<"attn-simplify-layouts", "::mlir::func::FuncOp"> {
+  let summary = "Remove the transposes and reshapes exporters put around raised ops";
+  let description = [{
+    Composes and cancels Transposes (pushing them below per-row attn ops,
+    Split and Slice), turns single-index GatherND into Slice, removes Reshapes
+    to a value's own shape and the flatten/unflatten pairs around 2-D
+    projections, so that every activation keeps its [batch, seq] dims in front.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def CheckRaised : Pass<"attn-check-raised", "::mlir::func::FuncOp"> {
+  let summary = "Fail on any onnx op that raising should have removed";
+  let description = [{
+    Reports every op outside the allow-list in passes/RaisedForm.h (constants,
+    per-token Reshape/Split/Slice, the padding-mask Cast, Adds of attn
+    results) as an error naming it.
+  }];
+}
+
+def InsertKVCache : Pass<"attn-insert-kv-cache", "::mlir::func::FuncOp"> {
+  let summary = "Turn a raised (batch, seq) graph into a ragged token step over a paged KV cache";
+  let description = [{
+    input_ids/attention_mask -> token_ids, positions, logit_tokens; every
+    [batch, seq, ...] activation becomes [tokens, ...]; attn.attention becomes
+    attn.paged_attention (layer index, cache group per distinct window);
+    attn.positions becomes the positions input; logits are computed only for
+    logit_tokens (attn.select_tokens before the final norm). Records the page
+    size as `attn.page_size` on the function.
+  }];
+  let options = [
+    Option<"pageSize", "page-size", "int64_t", "16", "tokens per KV-cache page">
+  ];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
+  let summary = "Fuse linears that read the same input (Q/K/V, gate/up) into one linear";
+  let description = [{
+    attn.linear ops with the same input, weight layout and element type become
+    one attn.linear over an attn.weight_concat of their weights (and biases),
+    followed by a split of the last axis into the original outputs.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "::attnc::onnx_dialect::OnnxDialect"];
+}
+
+def FoldWeightTransforms : Pass<"attn-fold-weight-transforms", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate weight transforms (attn.weight_concat) into constants";
+  let description = [{
+    Replaces every attn.weight_concat whose inputs are constants (or other
+    weight transforms over constants) by an onnx.Constant holding the bytes
+    the packer produces for it (compiler/WeightEvaluation, runtime/pack).
+    The result is a dense constant, a copy of the weights: for debugging and
+    small models only, which is why no pipeline runs it. Weight transforms
+    over anything else are left alone.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "::attnc::onnx_dialect::OnnxDialect"];
+}
+
 #endif // ATTNC_PASSES

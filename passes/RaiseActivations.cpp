@@ -7,6 +7,8 @@
 //   0.5 * x * (1 + Tanh(sqrt(2/pi) (x + 0.044715 x^3))) -> gelu_tanh
 //   act(gate) * up, same shapes                        -> gated_activation
 //   Gather(constant table [V, H], ids, axis 0)        -> embedding
+//   embedding * c (c a scalar constant)                -> embedding {scale = c}
+//   c * Tanh(x / c), x = lm_head logits (or x * (1/c)) -> logit_softcap {cap = c}
 //
 // The decomposed GELUs are matched on their constants (within the
 // precision the graph is stored in): a Tanh or Erf in any other formula,
@@ -254,8 +256,62 @@ struct RaiseEmbedding : OpRewritePattern<od::GatherOp> {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
     if (!idsType || !resultType || resultType.getRank() != idsType.getRank() + 1)
       return rewriter.notifyMatchFailure(op, "ids are not ranked");
-    rewriter.replaceOpWithNewOp<attn::EmbeddingOp>(op, op.getType(), table, ids);
+    rewriter.replaceOpWithNewOp<attn::EmbeddingOp>(op, op.getType(), table, ids,
+                                                     /*scale=*/nullptr);
     return success();
+  }
+};
+
+// Gemma scales the looked-up embeddings by sqrt(hidden).
+struct RaiseEmbeddingScale : OpRewritePattern<od::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MulOp op, PatternRewriter &rewriter) const override {
+    for (auto [lookup, factor] : {std::pair(op.getA(), op.getB()), std::pair(op.getB(), op.getA())}) {
+      auto embedding = lookup.getDefiningOp<attn::EmbeddingOp>();
+      std::optional<double> scale = raise::scalarConstant(factor);
+      if (!embedding || embedding.getScale() || !embedding->hasOneUse() || !scale ||
+          embedding.getType() != op.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<attn::EmbeddingOp>(
+          op, op.getType(), embedding.getTable(), embedding.getIds(),
+          rewriter.getF32FloatAttr(static_cast<float>(*scale)));
+      rewriter.eraseOp(embedding);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not an embedding times a scalar constant");
+  }
+};
+
+// Gemma-2's final logit soft-capping: cap * tanh(x / cap).
+struct RaiseLogitSoftcap : OpRewritePattern<od::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MulOp op, PatternRewriter &rewriter) const override {
+    for (auto [tanhValue, capValue] : {std::pair(op.getA(), op.getB()), std::pair(op.getB(), op.getA())}) {
+      auto tanh = tanhValue.getDefiningOp<od::TanhOp>();
+      std::optional<double> cap = raise::scalarConstant(capValue);
+      if (!tanh || !cap || *cap <= 0 || tanh.getType() != op.getType())
+        continue;
+      Value x;
+      if (auto div = tanh->getOperand(0).getDefiningOp<od::DivOp>()) {
+        if (raise::approxEqual(div.getB(), *cap))
+          x = div.getA();
+      } else if (auto mul = tanh->getOperand(0).getDefiningOp<od::MulOp>()) {
+        if (raise::approxEqual(mul.getB(), 1.0 / *cap))
+          x = mul.getA();
+        else if (raise::approxEqual(mul.getA(), 1.0 / *cap))
+          x = mul.getB();
+      }
+      // Only logits (the lm_head's output): attention scores are capped the
+      // same way, and that cap belongs to attn.attention.
+      if (!x || x.getType() != op.getType() || !x.getDefiningOp<attn::LinearOp>())
+        continue;
+      rewriter.replaceOpWithNewOp<attn::LogitSoftcapOp>(op, op.getType(), x,
+                                                        rewriter.getF32FloatAttr(*cap));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not cap * tanh(x / cap)");
   }
 };
 
@@ -270,7 +326,7 @@ struct RaiseActivationsPass : impl::RaiseActivationsBase<RaiseActivationsPass> {
 
 void populateRaiseActivationsPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseSilu, RaiseGeluOp, RaiseRelu, RaiseDecomposedGelu, RaiseGatedActivation,
-               RaiseEmbedding>(patterns.getContext());
+               RaiseEmbedding, RaiseEmbeddingScale, RaiseLogitSoftcap>(patterns.getContext());
 }
 
 } // namespace attnc

@@ -2,6 +2,7 @@
 // constant weight, a scalar constant, and how the raising patterns are driven.
 #pragma once
 
+#include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -88,6 +89,25 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
   for (const llvm::APInt &i : *values)
     out.push_back(i.getSExtValue());
   return out;
+}
+
+// A weight the packer can produce: an onnx.Constant, or a weight transform
+// (attn.weight_concat) whose inputs all are such weights.
+inline bool isPackableWeight(mlir::Value v) {
+  mlir::Operation *def = v.getDefiningOp();
+  if (mlir::isa_and_nonnull<onnx_dialect::ConstantOp>(def))
+    return true;
+  if (auto concat = mlir::dyn_cast_or_null<attn::WeightConcatOp>(def))
+    return llvm::all_of(concat.getInputs(), isPackableWeight);
+  return false;
+}
+
+// A 1-D i64 onnx.Constant (split sizes, reshape targets, axes).
+inline mlir::Value i64Constant(mlir::OpBuilder &builder, mlir::Location loc,
+                               llvm::ArrayRef<int64_t> values) {
+  auto type = mlir::RankedTensorType::get({int64_t(values.size())}, builder.getI64Type());
+  return onnx_dialect::ConstantOp::create(builder, loc, type,
+                                          mlir::DenseElementsAttr::get(type, values));
 }
 
 // Transpose permutation between [b, s, h, d] (token-major, what attn ops

@@ -1,5 +1,6 @@
 #include "passes/ShapeAnalysis.h"
 
+#include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -680,6 +681,43 @@ LogicalResult ShapeAnalysis::visit(Operation *op) {
                             ? (*v)[3] * SymDim::constant(m.getNumHeads())
                             : (*q)[2];
         setShape(m.getOutput(), {(*q)[0], (*q)[1], hidden});
+      })
+      // attn ops (raising passes re-run the analysis on partly raised IR).
+      .Case<attn::RmsNormOp, attn::LayerNormOp, attn::ActivationOp, attn::RopeOp,
+            attn::ResidualAddOp, attn::LogitSoftcapOp, attn::GatedActivationOp>(
+          [&](Operation *) {
+            if (const SymVector *s = shapeOf(op->getOperand(0)))
+              setShape(op->getResult(0), *s);
+          })
+      .Case<attn::LinearOp>([&](attn::LinearOp l) {
+        const SymVector *x = shapeOf(l.getX());
+        if (!x || x->empty())
+          return;
+        SymVector out = *x;
+        out.back() = SymDim::constant(l.getOutFeatures());
+        setShape(l.getOutput(), out);
+      })
+      .Case<attn::EmbeddingOp>([&](attn::EmbeddingOp e) {
+        const SymVector *ids = shapeOf(e.getIds());
+        auto hidden = cast<ShapedType>(e.getTable().getType());
+        if (!ids || !hidden.hasRank() || hidden.getRank() != 2 || hidden.isDynamicDim(1))
+          return;
+        SymVector out = *ids;
+        out.push_back(SymDim::constant(hidden.getDimSize(1)));
+        setShape(e.getOutput(), out);
+      })
+      .Case<attn::AttentionOp>([&](attn::AttentionOp a) {
+        const SymVector *q = shapeOf(a.getQuery()), *v = shapeOf(a.getValue());
+        if (q && v && q->size() == 4 && v->size() == 4)
+          setShape(a.getOutput(), {(*q)[0], (*q)[1], (*q)[2], (*v)[3]});
+      })
+      .Case<attn::PositionsOp>([&](attn::PositionsOp p) {
+        const SymVector *tokens = shapeOf(p.getTokens());
+        auto type = dyn_cast<RankedTensorType>(p.getType());
+        if (!tokens || tokens->size() != 2 || !type)
+          return;
+        SymDim rows = type.getDimSize(0) == 1 ? SymDim::constant(1) : (*tokens)[0];
+        setShape(p.getPositions(), {rows, (*tokens)[1]});
       })
       .Case<od::MsMatMulNBitsOp>([&](od::MsMatMulNBitsOp m) {
         const SymVector *a = shapeOf(m.getA());

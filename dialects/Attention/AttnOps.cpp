@@ -4,6 +4,7 @@
 #include "dialects/Attention/AttnOps.h"
 
 #include "mlir/IR/TypeUtilities.h"
+#include <cmath>
 
 using namespace mlir;
 
@@ -142,10 +143,19 @@ LogicalResult RopeOp::verify() {
     return emitOpError() << "rotary_dim must be positive and even, got " << rotaryDim;
   if (auto d = staticDim(getX(), -1); d && rotaryDim > *d)
     return emitOpError() << "rotary_dim " << rotaryDim << " exceeds head_dim " << *d;
-  if (failed(checkRank(*this, getX(), "x", 4)) ||
-      failed(checkRank(*this, getPositions(), "positions", 2)) ||
-      failed(checkSameDim(*this, getPositions(), "positions", 1, getX(), "x", 1)))
-    return failure();
+  // Graph level: x [b, s, h, d], positions [b, s]; step level: x [t, h, d],
+  // positions [t].
+  auto xType = dyn_cast<RankedTensorType>(getX().getType());
+  if (xType && xType.getRank() != 3 && xType.getRank() != 4)
+    return emitOpError() << "x must have rank 4 ([batch, seq, heads, head_dim]) or 3 "
+                            "([tokens, heads, head_dim]), got " << xType;
+  if (xType) {
+    int64_t tokenDim = xType.getRank() - 3;
+    if (failed(checkRank(*this, getPositions(), "positions", tokenDim + 1)) ||
+        failed(checkSameDim(*this, getPositions(), "positions", tokenDim, getX(), "x",
+                            tokenDim)))
+      return failure();
+  }
   if (getX().getType() != getOutput().getType())
     return emitOpError("result type must equal x's type");
   bool hasTables = bool(getCosTable());
@@ -236,6 +246,114 @@ LogicalResult EmbeddingOp::verify() {
   if (!sameElementType({getTable(), getOutput()}))
     return emitOpError("table and result must share an element type");
   return checkSameDim(*this, getTable(), "table", 1, getOutput(), "result", -1);
+}
+
+LogicalResult LogitSoftcapOp::verify() {
+  // cap * tanh(x / cap): an infinite cap makes x / cap zero and the product
+  // NaN, so only positive finite caps are meaningful.
+  float cap = getCap().convertToFloat();
+  if (!(cap > 0.0f) || std::isinf(cap))
+    return emitOpError() << "cap must be positive and finite, got " << cap;
+  return success();
+}
+
+LogicalResult PositionsOp::verify() {
+  if (failed(checkRank(*this, getTokens(), "tokens", 2)) ||
+      failed(checkRank(*this, getPositions(), "result", 2)) ||
+      failed(checkSameDim(*this, getTokens(), "tokens", 1, getPositions(), "result", 1)))
+    return failure();
+  auto rows = staticDim(getPositions(), 0), batch = staticDim(getTokens(), 0);
+  if (rows && batch && *rows != 1 && *rows != *batch)
+    return emitOpError() << "result dim 0 (" << *rows << ") must be 1 or the tokens' batch ("
+                         << *batch << ")";
+  return success();
+}
+
+LogicalResult PagedAttentionOp::verify() {
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitOpError() << "num_heads, num_kv_heads and head_dim must be positive, got "
+                         << heads << ", " << kvHeads << ", " << headDim;
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
+                         << kvHeads << ")";
+  if (int64_t(getLayer()) < 0 || int64_t(getCacheGroup()) < 0)
+    return emitOpError("layer and cache_group must be non-negative");
+  if (int64_t(getWindow()) < 0)
+    return emitOpError() << "window must be non-negative (0 means none), got "
+                         << int64_t(getWindow());
+  if (!(getScale().convertToFloat() > 0) || getScale().isInfinity())
+    return emitOpError("scale must be positive and finite");
+  if (getSoftcap().isNegative() || !getSoftcap().isFinite())
+    return emitOpError("softcap must be non-negative and finite (0 means none)");
+  Value q = getQuery(), k = getKey(), v = getValue(), out = getOutput();
+  if (!sameElementType({q, k, v, out}))
+    return emitOpError("query, key, value and result must share an element type");
+  for (auto [value, name] : {std::pair(q, "query"), {k, "key"}, {v, "value"}, {out, "result"}})
+    if (failed(checkRank(*this, value, name, 3)))
+      return failure();
+  if (failed(checkDim(*this, q, "query", 1, heads, "num_heads")) ||
+      failed(checkDim(*this, q, "query", 2, headDim, "head_dim")) ||
+      failed(checkDim(*this, k, "key", 1, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(*this, k, "key", 2, headDim, "head_dim")) ||
+      failed(checkDim(*this, v, "value", 1, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(*this, out, "result", 1, heads, "num_heads")) ||
+      failed(checkSameDim(*this, v, "value", 2, out, "result", 2)) ||
+      failed(checkSameDim(*this, q, "query", 0, k, "key", 0)) ||
+      failed(checkSameDim(*this, q, "query", 0, v, "value", 0)) ||
+      failed(checkSameDim(*this, q, "query", 0, out, "result", 0)))
+    return failure();
+  return success();
+}
+
+LogicalResult SelectTokensOp::verify() {
+  if (failed(checkRank(*this, getIndices(), "indices", 1)) ||
+      failed(checkMinRank(*this, getX(), "x", 1)))
+    return failure();
+  auto x = dyn_cast<RankedTensorType>(getX().getType());
+  auto out = dyn_cast<RankedTensorType>(getOutput().getType());
+  if (x && out) {
+    if (x.getRank() != out.getRank())
+      return emitOpError() << "result rank " << out.getRank() << " differs from x's rank "
+                           << x.getRank();
+    for (int64_t i = 1; i < x.getRank(); ++i)
+      if (failed(checkSameDim(*this, getX(), "x", i, getOutput(), "result", i)))
+        return failure();
+  }
+  if (!sameElementType({getX(), getOutput()}))
+    return emitOpError("x and result must share an element type");
+  return checkSameDim(*this, getIndices(), "indices", 0, getOutput(), "result", 0);
+}
+
+LogicalResult WeightConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  Type elementType = getElementTypeOrSelf(getOutput().getType());
+  if (llvm::any_of(getInputs(), [&](Value v) { return getElementTypeOrSelf(v.getType()) != elementType; }))
+    return emitOpError("inputs and result must share an element type");
+  auto result = dyn_cast<RankedTensorType>(getOutput().getType());
+  if (!result || !result.hasStaticShape())
+    return emitOpError() << "result must have a static shape, got " << getOutput().getType();
+  int64_t rank = result.getRank();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+  int64_t total = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    auto t = dyn_cast<RankedTensorType>(input.getType());
+    if (!t || !t.hasStaticShape() || t.getRank() != rank)
+      return emitOpError() << "input " << i << " must be a static tensor of rank " << rank
+                           << ", got " << input.getType();
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.getDimSize(d) != result.getDimSize(d))
+        return emitOpError() << "input " << i << " dim " << d << " is " << t.getDimSize(d)
+                             << " but the result's is " << result.getDimSize(d);
+    total += t.getDimSize(axis);
+  }
+  if (total != result.getDimSize(axis))
+    return emitOpError() << "inputs sum to " << total << " along axis " << axis
+                         << " but the result has " << result.getDimSize(axis);
+  return success();
 }
 
 } // namespace attnc::attn

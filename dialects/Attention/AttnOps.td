@@ -126,7 +126,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [AttrSizedOperandSegments]> {
 def Attn_RopeOp : Attn_Op<"rope", [AttrSizedOperandSegments]> {
   let summary = "rotary position embedding on the first rotary_dim dims of each head";
   let description = [{
-    x [batch, seq, heads, head_dim], positions [batch, seq]. The angle of
+    x [batch, seq, heads, head_dim] with positions [batch, seq] (graph
+    level), or x [tokens, heads, head_dim] with positions [tokens] (a step
+    function after KV-cache insertion). The angle of
     pair k at position p is p * theta^(-2k / rotary_dim), or comes from the
     tables cos/sin [max_positions, rotary_dim / 2] (for scaled RoPE
     variants); dims past rotary_dim pass through (partial rotary).
@@ -213,7 +215,12 @@ def Attn_GatedActivationOp : Attn_Op<"gated_activation",
 
 def Attn_EmbeddingOp : Attn_Op<"embedding"> {
   let summary = "row lookup: table [vocab, hidden], ids [batch, seq] -> [batch, seq, hidden]";
-  let arguments = (ins Attn_FloatTensor:$table, Attn_IntTensor:$ids);
+  let description = [{
+    `scale`, when present, multiplies every looked-up row (Gemma scales its
+    embeddings by sqrt(hidden)).
+  }];
+  let arguments = (ins Attn_FloatTensor:$table, Attn_IntTensor:$ids,
+                   OptionalAttr<F32Attr>:$scale);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = "$table `,` $ids attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -225,6 +232,94 @@ def Attn_ResidualAddOp : Attn_Op<"residual_add",
   let arguments = (ins Attn_FloatTensor:$residual, Attn_FloatTensor:$update);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = "$residual `,` $update attr-dict `:` functional-type(operands, results)";
+}
+
+def Attn_LogitSoftcapOp : Attn_Op<"logit_softcap",
+    [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
+  let summary = "cap * tanh(x / cap): Gemma-2's final logit soft-capping";
+  let arguments = (ins Attn_FloatTensor:$x, F32Attr:$cap);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_PositionsOp : Attn_Op<"positions", [Pure]> {
+  let summary = "the position of every token of a [batch, seq] token grid";
+  let description = [{
+    Positions 0 .. seq-1 of the tokens in `tokens` (dim 1), as [1, seq]
+    (every row starts at 0) or [batch, seq]. Exporters compute them with
+    Range/Unsqueeze; KV-cache insertion replaces this op by the step's
+    per-token positions.
+  }];
+  let arguments = (ins Attn_IntTensor:$tokens);
+  let results = (outs Attn_IntTensor:$positions);
+  let assemblyFormat = "$tokens attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Step level (after KV-cache insertion): a flat, ragged batch of tokens
+//===----------------------------------------------------------------------===//
+
+def Attn_PagedAttentionOp : Attn_Op<"paged_attention"> {
+  let summary = "causal attention of a step's tokens over the paged KV cache";
+  let description = [{
+    query [tokens, num_heads, head_dim], key [tokens, num_kv_heads, head_dim],
+    value [tokens, num_kv_heads, v_head_dim]: the step's tokens, sequences
+    concatenated. The step's metadata (runtime/ModelABI.h: sequence
+    boundaries, context lengths, block tables) says which sequence each token
+    belongs to. The op appends key/value to layer `layer`'s pages (cache group
+    `cache_group`), then attends each query at position p over its sequence's
+    cached keys at positions in [p - window + 1, p] (window 0: [0, p]), with
+    the attention op's scale and softcap. result [tokens, num_heads,
+    v_head_dim].
+  }];
+  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
+                   Attn_FloatTensor:$value,
+                   I64Attr:$layer, I64Attr:$cache_group,
+                   I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                   F32Attr:$scale,
+                   DefaultValuedAttr<I64Attr, "0">:$window,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getGroupSize() { return getNumHeadsAttr().getInt() / getNumKvHeadsAttr().getInt(); }
+  }];
+}
+
+def Attn_SelectTokensOp : Attn_Op<"select_tokens", [Pure]> {
+  let summary = "the rows of the step's tokens whose logits are wanted";
+  let description = [{
+    x [tokens, ...], indices [n] (into 0 .. tokens-1) -> [n, ...]. KV-cache
+    insertion puts it before the final norm and lm_head, so logits are only
+    computed for the tokens the runtime asks for.
+  }];
+  let arguments = (ins Attn_FloatTensor:$x, Attn_IntTensor:$indices);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$x `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight transforms
+//===----------------------------------------------------------------------===//
+
+def Attn_WeightConcatOp : Attn_Op<"weight_concat", [Pure]> {
+  let summary = "concatenation of constant weights (fused projections)";
+  let description = [{
+    A weight transform: its inputs are constants (or other weight
+    transforms). It is never materialised in the IR; the artifact's packer
+    (runtime/pack) evaluates it when it writes the weights, so compiling from
+    the graph and packing where the weights live give the same bytes.
+  }];
+  let arguments = (ins Variadic<Attn_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 #endif // ATTNC_ATTN_OPS

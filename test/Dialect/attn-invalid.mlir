@@ -362,10 +362,48 @@ func.func @rope_rotary_dim_exceeds_head_dim(%x: tensor<1x4x8x64xf32>, %p: tensor
 
 // -----
 
-// RoPE applies to per-head [batch, seq, heads, head_dim], not hidden states.
-func.func @rope_x_rank(%x: tensor<1x4x512xf32>, %p: tensor<1x4xi64>) {
-  // expected-error @+1 {{x must have rank 4, got 'tensor<1x4x512xf32>'}}
-  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<1x4x512xf32>, tensor<1x4xi64>) -> tensor<1x4x512xf32>
+// RoPE applies to per-head [batch, seq, heads, head_dim] or [tokens, heads,
+// head_dim], not to hidden states [tokens, hidden].
+func.func @rope_x_rank(%x: tensor<4x512xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{x must have rank 4 ([batch, seq, heads, head_dim]) or 3 ([tokens, heads, head_dim]), got 'tensor<4x512xf32>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<4x512xf32>, tensor<4xi64>) -> tensor<4x512xf32>
+  return
+}
+
+// -----
+
+// Nor to a rank-5 x.
+func.func @rope_x_rank5(%x: tensor<1x4x8x2x32xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{x must have rank 4 ([batch, seq, heads, head_dim]) or 3 ([tokens, heads, head_dim]), got 'tensor<1x4x8x2x32xf32>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 32, theta = 10000.0 : f32} : (tensor<1x4x8x2x32xf32>, tensor<1x4xi64>) -> tensor<1x4x8x2x32xf32>
+  return
+}
+
+// -----
+
+// Step-level x [tokens, heads, head_dim] takes flat positions [tokens], not a
+// [batch, seq] grid.
+func.func @rope_tokens_positions_rank2(%x: tensor<4x8x64xf32>, %p: tensor<1x4xi64>) {
+  // expected-error @+1 {{positions must have rank 1, got 'tensor<1x4xi64>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<4x8x64xf32>, tensor<1x4xi64>) -> tensor<4x8x64xf32>
+  return
+}
+
+// -----
+
+// Nor a scalar position.
+func.func @rope_tokens_positions_rank0(%x: tensor<?x8x64xf32>, %p: tensor<i64>) {
+  // expected-error @+1 {{positions must have rank 1, got 'tensor<i64>'}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<?x8x64xf32>, tensor<i64>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// One position per token of a step-level x.
+func.func @rope_tokens_positions_mismatch(%x: tensor<4x8x64xf32>, %p: tensor<5xi64>) {
+  // expected-error @+1 {{positions dim 0 (5) differs from x dim 0 (4)}}
+  %0 = attn.rope %x, %p {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<4x8x64xf32>, tensor<5xi64>) -> tensor<4x8x64xf32>
   return
 }
 
@@ -763,5 +801,428 @@ func.func @residual_add_shape_mismatch(%a: tensor<?x16x512xf32>, %b: tensor<?x8x
 func.func @residual_add_element_type_mismatch(%a: tensor<?x512xf32>, %b: tensor<?x512xbf16>) {
   // expected-error @+1 {{requires the same element type for all operands and results}}
   %0 = attn.residual_add %a, %b : (tensor<?x512xf32>, tensor<?x512xbf16>) -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+// The positions' tokens are a [batch, seq] grid.
+func.func @positions_tokens_rank(%ids: tensor<?x?x?xi64>) {
+  // expected-error @+1 {{tokens must have rank 2, got 'tensor<?x?x?xi64>'}}
+  %0 = attn.positions %ids : (tensor<?x?x?xi64>) -> tensor<1x?xi64>
+  return
+}
+
+// -----
+
+// The positions are [1, seq] or [batch, seq], never a flat [seq].
+func.func @positions_result_rank(%ids: tensor<?x?xi64>) {
+  // expected-error @+1 {{result must have rank 2, got 'tensor<?xi64>'}}
+  %0 = attn.positions %ids : (tensor<?x?xi64>) -> tensor<?xi64>
+  return
+}
+
+// -----
+
+// One position per token: the result's seq dim is the tokens' seq dim.
+func.func @positions_seq_mismatch(%ids: tensor<?x16xi64>) {
+  // expected-error @+1 {{tokens dim 1 (16) differs from result dim 1 (8)}}
+  %0 = attn.positions %ids : (tensor<?x16xi64>) -> tensor<1x8xi64>
+  return
+}
+
+// -----
+
+// Result rows are 1 (broadcast over batch) or the tokens' batch, nothing else.
+func.func @positions_rows_mismatch(%ids: tensor<4x16xi64>) {
+  // expected-error @+1 {{result dim 0 (2) must be 1 or the tokens' batch (4)}}
+  %0 = attn.positions %ids : (tensor<4x16xi64>) -> tensor<2x16xi64>
+  return
+}
+
+// -----
+
+// ODS: positions are integers.
+func.func @positions_float_result(%ids: tensor<?x?xi64>) {
+  // expected-error @+1 {{result #0 must be tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<1x?xf32>'}}
+  %0 = attn.positions %ids : (tensor<?x?xi64>) -> tensor<1x?xf32>
+  return
+}
+
+// -----
+
+// A zero logit cap divides by zero.
+func.func @logit_softcap_zero(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{cap must be positive and finite, got 0.000000e+00}}
+  %0 = attn.logit_softcap %x {cap = 0.0 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// A negative logit cap flips the logits' order.
+func.func @logit_softcap_negative(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{cap must be positive and finite, got -3.000000e+01}}
+  %0 = attn.logit_softcap %x {cap = -30.0 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// A NaN cap is not positive either.
+func.func @logit_softcap_nan(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{cap must be positive and finite, got nan}}
+  %0 = attn.logit_softcap %x {cap = 0x7FC00000 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// An infinite cap makes cap * tanh(x / cap) = inf * 0 = NaN.
+func.func @logit_softcap_inf(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{cap must be positive and finite, got INF}}
+  %0 = attn.logit_softcap %x {cap = 0x7F800000 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// A negative NaN is rejected too.
+func.func @logit_softcap_negative_nan(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{cap must be positive and finite, got nan}}
+  %0 = attn.logit_softcap %x {cap = 0xFFC00000 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// ODS: the softcap keeps the logits' shape.
+func.func @logit_softcap_shape_mismatch(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = attn.logit_softcap %x {cap = 30.0 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x128xf32>
+  return
+}
+
+// -----
+
+// A concatenation of nothing has no weight to pack.
+func.func @weight_concat_empty() {
+  // expected-error @+1 {{needs at least one input}}
+  %0 = attn.weight_concat {axis = 0 : i64} : () -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// Every input has the result's rank.
+func.func @weight_concat_rank_mismatch(%a: tensor<2x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{input 1 must be a static tensor of rank 2, got 'tensor<4xf32>'}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+// Inputs are constants: a dynamic input is not a weight.
+func.func @weight_concat_dynamic_input(%a: tensor<2x4xf32>, %b: tensor<?x4xf32>) {
+  // expected-error @+1 {{input 1 must be a static tensor of rank 2, got 'tensor<?x4xf32>'}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+// Off the concatenation axis every input has the result's size.
+func.func @weight_concat_dim_mismatch(%a: tensor<2x4xf32>, %b: tensor<1x8xf32>) {
+  // expected-error @+1 {{input 1 dim 1 is 8 but the result's is 4}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<1x8xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+// Along the axis the inputs add up to the result.
+func.func @weight_concat_sum_mismatch(%a: tensor<64x64xf32>, %b: tensor<32x64xf32>) {
+  // expected-error @+1 {{inputs sum to 96 along axis 0 but the result has 128}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<64x64xf32>, tensor<32x64xf32>) -> tensor<128x64xf32>
+  return
+}
+
+// -----
+
+// The axis is one of the result's dims (no negative ONNX-style axes).
+func.func @weight_concat_axis_out_of_range(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = attn.weight_concat %a, %b {axis = 2 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// A negative axis is rejected too.
+func.func @weight_concat_axis_negative(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{axis -1 is out of range for rank 2}}
+  %0 = attn.weight_concat %a, %b {axis = -1 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+// The packer copies bytes: inputs and result share an element type.
+func.func @weight_concat_element_type_mismatch(%a: tensor<2x4xf32>, %b: tensor<2x4xf16>) {
+  // expected-error @+1 {{inputs and result must share an element type}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xf16>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// The packed weight has a static shape.
+func.func @weight_concat_dynamic_result(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{result must have a static shape, got 'tensor<?x4xf32>'}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+// An unranked result has no static shape either.
+func.func @weight_concat_unranked_result(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{result must have a static shape, got 'tensor<*xf32>'}}
+  %0 = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
+// Query heads are grouped over KV heads: 6 is not a multiple of 4.
+func.func @paged_attention_heads_not_multiple(%q: tensor<?x6x64xf32>, %k: tensor<?x4x64xf32>, %v: tensor<?x4x64xf32>) {
+  // expected-error @+1 {{num_heads (6) is not a multiple of num_kv_heads (4)}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 6, num_kv_heads = 4, head_dim = 64, scale = 0.125 : f32} : (tensor<?x6x64xf32>, tensor<?x4x64xf32>, tensor<?x4x64xf32>) -> tensor<?x6x64xf32>
+  return
+}
+
+// -----
+
+// Head counts and head_dim must be positive.
+func.func @paged_attention_zero_kv_heads(%q: tensor<?x8x64xf32>, %k: tensor<?x8x64xf32>, %v: tensor<?x8x64xf32>) {
+  // expected-error @+1 {{num_heads, num_kv_heads and head_dim must be positive, got 8, 0, 64}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 0, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x8x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Step-level query is [tokens, heads, head_dim], not the graph's [b, s, h, d].
+func.func @paged_attention_query_rank(%q: tensor<1x?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{query must have rank 3, got 'tensor<1x?x8x64xf32>'}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<1x?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Key rank 3 as well.
+func.func @paged_attention_key_rank(%q: tensor<?x8x64xf32>, %k: tensor<?x128xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{key must have rank 3, got 'tensor<?x128xf32>'}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x128xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Value rank 3 as well.
+func.func @paged_attention_value_rank(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<1x?x2x64xf32>) {
+  // expected-error @+1 {{value must have rank 3, got 'tensor<1x?x2x64xf32>'}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<1x?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// And the result.
+func.func @paged_attention_result_rank(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{result must have rank 3, got 'tensor<?x512xf32>'}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+// The query's heads dim is num_heads.
+func.func @paged_attention_query_heads(%q: tensor<?x4x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{query dim 1 is 4 but num_heads is 8}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x4x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// The query's last dim is head_dim.
+func.func @paged_attention_query_head_dim(%q: tensor<?x8x32xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{query dim 2 is 32 but head_dim is 64}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x32xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// The key's heads dim is num_kv_heads (the cache stores KV heads only).
+func.func @paged_attention_key_heads(%q: tensor<?x8x64xf32>, %k: tensor<?x8x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{key dim 1 is 8 but num_kv_heads is 2}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// The value's heads dim is num_kv_heads.
+func.func @paged_attention_value_heads(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x4x64xf32>) {
+  // expected-error @+1 {{value dim 1 is 4 but num_kv_heads is 2}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x4x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// The result's head dim is the value's.
+func.func @paged_attention_result_v_head_dim(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x32xf32>) {
+  // expected-error @+1 {{value dim 2 (32) differs from result dim 2 (64)}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x32xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Query, key and value carry the same step tokens.
+func.func @paged_attention_tokens_mismatch(%q: tensor<4x8x64xf32>, %k: tensor<5x2x64xf32>, %v: tensor<4x2x64xf32>) {
+  // expected-error @+1 {{query dim 0 (4) differs from key dim 0 (5)}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<4x8x64xf32>, tensor<5x2x64xf32>, tensor<4x2x64xf32>) -> tensor<4x8x64xf32>
+  return
+}
+
+// -----
+
+// A layer index addresses layer_cache[layer]: never negative.
+func.func @paged_attention_negative_layer(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{layer and cache_group must be non-negative}}
+  %0 = attn.paged_attention %q, %k, %v {layer = -1, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Nor is a cache group.
+func.func @paged_attention_negative_cache_group(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{layer and cache_group must be non-negative}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = -2, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// A negative window is no window size (0 means full attention).
+func.func @paged_attention_negative_window(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{window must be non-negative (0 means none), got -4096}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, window = -4096} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// A zero scale flattens the softmax.
+func.func @paged_attention_zero_scale(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.0 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// A negative scale inverts it.
+func.func @paged_attention_negative_scale(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = -0.125 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// A negative softcap is rejected (0 means none).
+func.func @paged_attention_negative_softcap(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{softcap must be non-negative and finite (0 means none)}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, softcap = -50.0 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// Query, key, value and result share an element type.
+func.func @paged_attention_element_type(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>) {
+  // expected-error @+1 {{query, key, value and result must share an element type}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32} : (tensor<?x8x64xf16>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// The logit rows are a flat list of token indices.
+func.func @select_tokens_indices_rank(%x: tensor<?x64xf32>, %idx: tensor<1x?xi64>) {
+  // expected-error @+1 {{indices must have rank 1, got 'tensor<1x?xi64>'}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<1x?xi64>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+// x has a token dim to select from.
+func.func @select_tokens_x_rank(%x: tensor<f32>, %idx: tensor<?xi64>) {
+  // expected-error @+1 {{x must have rank >= 1, got 'tensor<f32>'}}
+  %0 = attn.select_tokens %x, %idx : (tensor<f32>, tensor<?xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+// The result keeps x's rank: only the token dim changes.
+func.func @select_tokens_result_rank(%x: tensor<?x64xf32>, %idx: tensor<?xi64>) {
+  // expected-error @+1 {{result rank 3 differs from x's rank 2}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x1x64xf32>
+  return
+}
+
+// -----
+
+// The dims after the token dim are x's.
+func.func @select_tokens_hidden_mismatch(%x: tensor<?x64xf32>, %idx: tensor<?xi64>) {
+  // expected-error @+1 {{x dim 1 (64) differs from result dim 1 (32)}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+// One result row per index.
+func.func @select_tokens_rows_mismatch(%x: tensor<?x64xf32>, %idx: tensor<2xi64>) {
+  // expected-error @+1 {{indices dim 0 (2) differs from result dim 0 (3)}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<2xi64>) -> tensor<3x64xf32>
+  return
+}
+
+// -----
+
+// Selecting rows keeps the element type.
+func.func @select_tokens_element_type(%x: tensor<?x64xf32>, %idx: tensor<?xi64>) {
+  // expected-error @+1 {{x and result must share an element type}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x64xf16>
+  return
+}
+
+// -----
+
+// ODS: the indices are integers.
+func.func @select_tokens_float_indices(%x: tensor<?x64xf32>, %idx: tensor<?xf32>) {
+  // expected-error @+1 {{operand #1 must be tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<?xf32>'}}
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xf32>) -> tensor<?x64xf32>
   return
 }

@@ -125,6 +125,19 @@ func.func @rope_partial(%x: tensor<?x?x32x80xf32>, %pos: tensor<1x?xi64>, %cos: 
 
 // -----
 
+// Step-level RoPE (after KV-cache insertion): x [tokens, heads, head_dim]
+// with one position per token, from theta and from tables.
+// CHECK-LABEL: func.func @rope_tokens
+// CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 64 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<?x8x64xf32>, tensor<?xi64>) -> tensor<?x8x64xf32>
+// CHECK: attn.rope %{{.*}}, %{{.*}} tables(%{{.*}}, %{{.*}}) {rotary_dim = 32 : i64, style = #attn<rope_style interleaved>} : (tensor<5x8x64xf32>, tensor<5xi32>, tensor<2048x16xf32>, tensor<2048x16xf32>) -> tensor<5x8x64xf32>
+func.func @rope_tokens(%x: tensor<?x8x64xf32>, %pos: tensor<?xi64>, %xs: tensor<5x8x64xf32>, %pos32: tensor<5xi32>, %cos: tensor<2048x16xf32>, %sin: tensor<2048x16xf32>) -> (tensor<?x8x64xf32>, tensor<5x8x64xf32>) {
+  %0 = attn.rope %x, %pos {style = #attn<rope_style half_split>, rotary_dim = 64, theta = 10000.0 : f32} : (tensor<?x8x64xf32>, tensor<?xi64>) -> tensor<?x8x64xf32>
+  %1 = attn.rope %xs, %pos32 tables(%cos, %sin) {style = #attn<rope_style interleaved>, rotary_dim = 32} : (tensor<5x8x64xf32>, tensor<5xi32>, tensor<2048x16xf32>, tensor<2048x16xf32>) -> tensor<5x8x64xf32>
+  return %0, %1 : tensor<?x8x64xf32>, tensor<5x8x64xf32>
+}
+
+// -----
+
 // RoPE on unranked x, positions and tables: only the attributes are checked.
 // CHECK-LABEL: func.func @rope_unranked
 // CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 64 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<*xf32>, tensor<*xi64>) -> tensor<*xf32>
@@ -243,6 +256,101 @@ func.func @embedding(%table: tensor<32000x4096xf16>, %ids: tensor<?x?xi64>, %ids
   %1 = attn.embedding %table, %ids32 : (tensor<32000x4096xf16>, tensor<2x16xi32>) -> tensor<2x16x4096xf16>
   %2 = attn.embedding %table, %uids : (tensor<32000x4096xf16>, tensor<*xi64>) -> tensor<*xf16>
   return %0, %1, %2 : tensor<?x?x4096xf16>, tensor<2x16x4096xf16>, tensor<*xf16>
+}
+
+// -----
+
+// Gemma's scaled embedding (rows times sqrt(hidden)); scale is printed only
+// when present.
+// CHECK-LABEL: func.func @embedding_scale
+// CHECK: attn.embedding %{{.*}}, %{{.*}} {scale = 4.800000e+01 : f32} : (tensor<256000x2304xbf16>, tensor<?x?xi64>) -> tensor<?x?x2304xbf16>
+// CHECK: attn.embedding %{{.*}}, %{{.*}} {scale = 5.000000e-01 : f32} : (tensor<256000x2304xbf16>, tensor<*xi32>) -> tensor<*xbf16>
+func.func @embedding_scale(%table: tensor<256000x2304xbf16>, %ids: tensor<?x?xi64>, %uids: tensor<*xi32>) -> (tensor<?x?x2304xbf16>, tensor<*xbf16>) {
+  %0 = attn.embedding %table, %ids {scale = 48.0 : f32} : (tensor<256000x2304xbf16>, tensor<?x?xi64>) -> tensor<?x?x2304xbf16>
+  %1 = attn.embedding %table, %uids {scale = 0.5 : f32} : (tensor<256000x2304xbf16>, tensor<*xi32>) -> tensor<*xbf16>
+  return %0, %1 : tensor<?x?x2304xbf16>, tensor<*xbf16>
+}
+
+// -----
+
+// Positions of a [batch, seq] token grid, as one row broadcast over batch
+// ([1, seq]) or per row ([batch, seq]); i32 tokens, i64 positions; a static grid.
+// CHECK-LABEL: func.func @positions
+// CHECK: attn.positions %{{.*}} : (tensor<?x?xi64>) -> tensor<1x?xi64>
+// CHECK: attn.positions %{{.*}} : (tensor<?x?xi64>) -> tensor<?x?xi64>
+// CHECK: attn.positions %{{.*}} : (tensor<?x?xi32>) -> tensor<1x?xi64>
+// CHECK: attn.positions %{{.*}} : (tensor<4x16xi64>) -> tensor<4x16xi32>
+func.func @positions(%ids: tensor<?x?xi64>, %ids32: tensor<?x?xi32>, %grid: tensor<4x16xi64>) -> (tensor<1x?xi64>, tensor<?x?xi64>, tensor<1x?xi64>, tensor<4x16xi32>) {
+  %0 = attn.positions %ids : (tensor<?x?xi64>) -> tensor<1x?xi64>
+  %1 = attn.positions %ids : (tensor<?x?xi64>) -> tensor<?x?xi64>
+  %2 = attn.positions %ids32 : (tensor<?x?xi32>) -> tensor<1x?xi64>
+  %3 = attn.positions %grid : (tensor<4x16xi64>) -> tensor<4x16xi32>
+  return %0, %1, %2, %3 : tensor<1x?xi64>, tensor<?x?xi64>, tensor<1x?xi64>, tensor<4x16xi32>
+}
+
+// -----
+
+// Gemma-2's final logit softcap on dynamic, static and unranked logits.
+// CHECK-LABEL: func.func @logit_softcap
+// CHECK: attn.logit_softcap %{{.*}} {cap = 3.000000e+01 : f32} : (tensor<?x?x256000xf32>) -> tensor<?x?x256000xf32>
+// CHECK: attn.logit_softcap %{{.*}} {cap = 5.000000e-01 : f32} : (tensor<2x4x16xbf16>) -> tensor<2x4x16xbf16>
+// CHECK: attn.logit_softcap %{{.*}} {cap = 3.000000e+01 : f32} : (tensor<*xf16>) -> tensor<*xf16>
+func.func @logit_softcap(%x: tensor<?x?x256000xf32>, %s: tensor<2x4x16xbf16>, %u: tensor<*xf16>) -> (tensor<?x?x256000xf32>, tensor<2x4x16xbf16>, tensor<*xf16>) {
+  %0 = attn.logit_softcap %x {cap = 30.0 : f32} : (tensor<?x?x256000xf32>) -> tensor<?x?x256000xf32>
+  %1 = attn.logit_softcap %s {cap = 0.5 : f32} : (tensor<2x4x16xbf16>) -> tensor<2x4x16xbf16>
+  %2 = attn.logit_softcap %u {cap = 30.0 : f32} : (tensor<*xf16>) -> tensor<*xf16>
+  return %0, %1, %2 : tensor<?x?x256000xf32>, tensor<2x4x16xbf16>, tensor<*xf16>
+}
+
+// -----
+
+// Fused-projection weights: Q/K/V [out, in] stacked on axis 0, gate/up
+// [in, out] side by side on axis 1, a single input, and a concat of a concat.
+// CHECK-LABEL: func.func @weight_concat
+// CHECK: attn.weight_concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>) -> tensor<128x64xf32>
+// CHECK: attn.weight_concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<64x128xbf16>, tensor<64x128xbf16>) -> tensor<64x256xbf16>
+// CHECK: attn.weight_concat %{{.*}} {axis = 0 : i64} : (tensor<64xf32>) -> tensor<64xf32>
+// CHECK: %[[AB:.*]] = attn.weight_concat %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<64xf32>, tensor<32xf32>) -> tensor<96xf32>
+// CHECK: attn.weight_concat %[[AB]], %{{.*}} {axis = 0 : i64} : (tensor<96xf32>, tensor<32xf32>) -> tensor<128xf32>
+func.func @weight_concat(%wq: tensor<64x64xf32>, %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wg: tensor<64x128xbf16>, %wu: tensor<64x128xbf16>, %bq: tensor<64xf32>, %bk: tensor<32xf32>, %bv: tensor<32xf32>) -> (tensor<128x64xf32>, tensor<64x256xbf16>, tensor<64xf32>, tensor<128xf32>) {
+  %0 = attn.weight_concat %wq, %wk, %wv {axis = 0 : i64} : (tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>) -> tensor<128x64xf32>
+  %1 = attn.weight_concat %wg, %wu {axis = 1 : i64} : (tensor<64x128xbf16>, tensor<64x128xbf16>) -> tensor<64x256xbf16>
+  %2 = attn.weight_concat %bq {axis = 0 : i64} : (tensor<64xf32>) -> tensor<64xf32>
+  %qk = attn.weight_concat %bq, %bk {axis = 0 : i64} : (tensor<64xf32>, tensor<32xf32>) -> tensor<96xf32>
+  %3 = attn.weight_concat %qk, %bv {axis = 0 : i64} : (tensor<96xf32>, tensor<32xf32>) -> tensor<128xf32>
+  return %0, %1, %2, %3 : tensor<128x64xf32>, tensor<64x256xbf16>, tensor<64xf32>, tensor<128xf32>
+}
+
+// -----
+
+// Step-level attention over the paged KV cache: GQA 8/2 with the defaults
+// (full attention, no softcap) elided, a windowed Gemma-2-style layer with a
+// softcap in cache group 1, MQA with a value head_dim of its own, and static
+// token counts.
+// CHECK-LABEL: func.func @paged_attention
+// CHECK: attn.paged_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 64 : i64, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, scale = 1.250000e-01 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+// CHECK: attn.paged_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 1 : i64, head_dim = 64 : i64, layer = 1 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, scale = 6.250000e-02 : f32, softcap = 5.000000e+01 : f32, window = 4096 : i64} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+// CHECK: attn.paged_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 64 : i64, layer = 2 : i64, num_heads = 16 : i64, num_kv_heads = 1 : i64, scale = 1.250000e-01 : f32} : (tensor<3x16x64xbf16>, tensor<3x1x64xbf16>, tensor<3x1x32xbf16>) -> tensor<3x16x32xbf16>
+func.func @paged_attention(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>, %q1: tensor<3x16x64xbf16>, %k1: tensor<3x1x64xbf16>, %v1: tensor<3x1x32xbf16>) -> (tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<3x16x32xbf16>) {
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, window = 0, softcap = 0.0 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  %1 = attn.paged_attention %q, %k, %v {layer = 1, cache_group = 1, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.0625 : f32, window = 4096, softcap = 50.0 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  %2 = attn.paged_attention %q1, %k1, %v1 {layer = 2, cache_group = 0, num_heads = 16, num_kv_heads = 1, head_dim = 64, scale = 0.125 : f32} : (tensor<3x16x64xbf16>, tensor<3x1x64xbf16>, tensor<3x1x32xbf16>) -> tensor<3x16x32xbf16>
+  return %0, %1, %2 : tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<3x16x32xbf16>
+}
+
+// -----
+
+// The rows whose logits are wanted, from [tokens, hidden] activations (i64 or
+// i32 indices), static rows, and unranked x.
+// CHECK-LABEL: func.func @select_tokens
+// CHECK: attn.select_tokens %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x64xf32>
+// CHECK: attn.select_tokens %{{.*}}, %{{.*}} : (tensor<7x64xbf16>, tensor<2xi32>) -> tensor<2x64xbf16>
+// CHECK: attn.select_tokens %{{.*}}, %{{.*}} : (tensor<*xf32>, tensor<?xi64>) -> tensor<*xf32>
+func.func @select_tokens(%x: tensor<?x64xf32>, %idx: tensor<?xi64>, %xs: tensor<7x64xbf16>, %idx32: tensor<2xi32>, %u: tensor<*xf32>) -> (tensor<?x64xf32>, tensor<2x64xbf16>, tensor<*xf32>) {
+  %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x64xf32>
+  %1 = attn.select_tokens %xs, %idx32 : (tensor<7x64xbf16>, tensor<2xi32>) -> tensor<2x64xbf16>
+  %2 = attn.select_tokens %u, %idx : (tensor<*xf32>, tensor<?xi64>) -> tensor<*xf32>
+  return %0, %1, %2 : tensor<?x64xf32>, tensor<2x64xbf16>, tensor<*xf32>
 }
 
 // -----

@@ -6,7 +6,8 @@ usage: attnc-opt ... | check_raised_structure.py MANIFEST.json FIXTURE.onnx
 Reads the attnc-opt output (the raised onnx/attn IR, custom assembly) on stdin
 and compares its structure with what manifest.json says the model is: norm
 kind and count, linear count and biases, activation kind, gated or plain MLP,
-embeddings, RoPE (count, rotary_dim, theta per layer), and that no piece of a
+embeddings (Gemma's scale included), RoPE (count, rotary_dim, theta per
+layer), the final logit softcap (attn.logit_softcap), and that no piece of a
 norm / activation / RoPE decomposition survives.
 Only the stdlib; the expectations come from the manifest plus the few
 architecture facts the manifest does not record (ARCHITECTURE below).
@@ -25,6 +26,8 @@ ARCHITECTURE = {
     "norms_per_layer": {"gemma2": 4, "gemma3": 4, "falcon": 1},
     # Phi-3 computes gate and up with one gate_up_proj linear.
     "fused_gate_up": {"phi3"},
+    # Gemma scales the token embeddings by sqrt(hidden_size).
+    "embedding_scale_sqrt_hidden": {"gemma2", "gemma3"},
 }
 
 ACTIVATION_KIND = {
@@ -134,6 +137,16 @@ def main():
     expect("attn.embedding count", len(embeddings), 1 + (config["positions"] == "learned"))
     tokens = [e for e in embeddings if e.dims(0) == [str(config["vocab_size"]), str(hidden)]]
     expect("token embedding [vocab, hidden]", len(tokens), 1)
+    # Gemma's sqrt(hidden) embedding scale is the token embedding's `scale`;
+    # no other embedding is scaled.
+    want_scale = hidden ** 0.5 if family in ARCHITECTURE["embedding_scale_sqrt_hidden"] else None
+    for e in embeddings:
+        m = re.search(r"\{[^}]*scale = ([-+0-9.eE]+)", e.rest)
+        scale = float(m.group(1)) if m else None
+        want = want_scale if e in tokens else None
+        if (scale is None) != (want is None) or (
+                scale is not None and abs(scale - want) > 1e-5 * want):
+            errors.append(f"embedding {e.results[0]} scale {scale}, expected {want}")
     if lm_head and tokens and config["tie_word_embeddings"]:
         expect("tied lm_head weight is the embedding table", lm_head[0].operands[1],
                tokens[0].operands[0])
@@ -185,14 +198,24 @@ def main():
 
     for name in MUST_BE_GONE:
         expect(f"onnx.{name} left", len(named("onnx." + name)), 0)
-    # Tanh stays only as a softcap c * tanh(s / c): one per layer for
-    # attention logits (eager only; the manifest records what was exported)
-    # and one for the final logits.
+    # The final logit softcap is raised to one attn.logit_softcap with the
+    # config's cap, applied to the lm_head's logits.
+    final_caps = named("attn.logit_softcap")
+    want_final = config["final_logit_softcapping"]
+    expect("attn.logit_softcap count", len(final_caps), 1 if want_final else 0)
+    for c in final_caps:
+        m = re.search(r"cap = ([-+0-9.eE]+)", c.rest)
+        cap = float(m.group(1)) if m else None
+        if not want_final or cap is None or abs(cap - want_final) > 1e-5 * want_final:
+            errors.append(f"attn.logit_softcap cap {cap} != {want_final}")
+        if lm_head:
+            expect("attn.logit_softcap input is the lm_head's logits", c.operands[0],
+                   lm_head[0].results[0])
+    # Tanh stays only as an attention-logit softcap c * tanh(s / c), one per
+    # layer (eager only; the manifest records what was exported).
     caps = []
     if config["attn_logit_softcapping"]:
         caps += [config["attn_logit_softcapping"]] * layers
-    if config["final_logit_softcapping"]:
-        caps.append(config["final_logit_softcapping"])
     tanhs = named("onnx.Tanh")
     expect("onnx.Tanh (softcaps) left", len(tanhs), len(caps))
     found = []
@@ -206,7 +229,8 @@ def main():
         return 1
     print(f"{fixture}: OK ({len(norms)} {norm_op}, {len(linears)} linear, "
           f"{len(gated) or len(plain)} {kind} {'gated' if gated else 'plain'}, "
-          f"{len(embeddings)} embedding, {len(ropes)} rope, {len(tanhs)} softcap tanh)")
+          f"{len(embeddings)} embedding, {len(ropes)} rope, {len(tanhs)} softcap tanh, "
+          f"{len(final_caps)} logit_softcap)")
     return 0
 
 

@@ -236,3 +236,120 @@ func.func @gather_not_embedding(%table: tensor<16x4xf32>, %ids: tensor<?x?xi64>,
   %c = onnx.Gather(%shape, %i) : (tensor<3xi64>, tensor<1xi64>) -> tensor<1xi64>
   return %a, %b, %c : tensor<?x?x4xf32>, tensor<16x?x?xf32>, tensor<1xi64>
 }
+
+// -----
+
+// Gemma's embedding scaled by sqrt(hidden) (a scalar constant, either operand
+// order, also a one-element [1, 1, 1] constant) folds into the embedding.
+// CHECK-LABEL: func.func @embedding_scale
+// CHECK-NOT: onnx.Mul
+// CHECK: %[[A:.*]] = attn.embedding %{{.*}}, %arg0 {scale = 8.000000e+00 : f32} : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK: %[[B:.*]] = attn.embedding %{{.*}}, %arg0 {scale = 5.000000e-01 : f32} : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK: %[[C:.*]] = attn.embedding %{{.*}}, %arg0 {scale = 2.000000e+00 : f32} : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK-NOT: onnx.Mul
+// CHECK: return %[[A]], %[[B]], %[[C]]
+func.func @embedding_scale(%ids: tensor<?x?xi64>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %t = onnx.Constant() {value = dense<1.0> : tensor<16x64xf32>} : () -> tensor<16x64xf32>
+  %sqrt_hidden = onnx.Constant() {value = dense<8.0> : tensor<f32>} : () -> tensor<f32>
+  %half = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %two = onnx.Constant() {value = dense<2.0> : tensor<1x1x1xf32>} : () -> tensor<1x1x1xf32>
+  %e0 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %a = onnx.Mul(%e0, %sqrt_hidden) : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+  %e1 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %b = onnx.Mul(%half, %e1) : (tensor<f32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  %e2 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %c = onnx.Mul(%e2, %two) : (tensor<?x?x64xf32>, tensor<1x1x1xf32>) -> tensor<?x?x64xf32>
+  return %a, %b, %c : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}
+
+// -----
+
+// A per-channel factor (a [64] vector) or a run-time scalar is not a scale;
+// an embedding also used unscaled keeps its Mul (the unscaled rows are needed).
+// CHECK-LABEL: func.func @embedding_scale_not_raised
+// CHECK-NOT: scale =
+// CHECK: %[[E0:.*]] = attn.embedding %{{.*}}, %arg0 : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK: onnx.Mul(%[[E0]], %{{.*}}) : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+// CHECK: %[[E1:.*]] = attn.embedding %{{.*}}, %arg0 : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK: onnx.Mul(%[[E1]], %arg1) : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+// CHECK: %[[E2:.*]] = attn.embedding %{{.*}}, %arg0 : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+// CHECK: onnx.Mul(%[[E2]], %{{.*}}) : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+// CHECK-NOT: scale =
+// CHECK: return {{.*}}, %[[E2]]
+func.func @embedding_scale_not_raised(%ids: tensor<?x?xi64>, %s: tensor<f32>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %t = onnx.Constant() {value = dense<1.0> : tensor<16x64xf32>} : () -> tensor<16x64xf32>
+  %channels = onnx.Constant() {value = dense<[1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0]> : tensor<64xf32>} : () -> tensor<64xf32>
+  %sqrt_hidden = onnx.Constant() {value = dense<8.0> : tensor<f32>} : () -> tensor<f32>
+  %e0 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %a = onnx.Mul(%e0, %channels) : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  %e1 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %b = onnx.Mul(%e1, %s) : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+  %e2 = onnx.Gather(%t, %ids) : (tensor<16x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  %c = onnx.Mul(%e2, %sqrt_hidden) : (tensor<?x?x64xf32>, tensor<f32>) -> tensor<?x?x64xf32>
+  return %a, %b, %c, %e2 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}
+
+// -----
+
+// Gemma-2's final logit softcap on the lm_head's logits, c * tanh(x / c) and
+// tanh(x * (1/c)) * c, becomes attn.logit_softcap.
+// CHECK-LABEL: func.func @logit_softcap
+// CHECK-NOT: onnx.Tanh
+// CHECK: %[[L:.*]] = attn.linear
+// CHECK: %[[A:.*]] = attn.logit_softcap %[[L]] {cap = 3.000000e+01 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+// CHECK: %[[B:.*]] = attn.logit_softcap %[[L]] {cap = 1.000000e+01 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+// CHECK-NOT: onnx.Tanh
+// CHECK: return %[[A]], %[[B]]
+func.func @logit_softcap(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>) -> (tensor<?x?x256xf32>, tensor<?x?x256xf32>) {
+  %cap = onnx.Constant() {value = dense<30.0> : tensor<f32>} : () -> tensor<f32>
+  %cap10 = onnx.Constant() {value = dense<10.0> : tensor<f32>} : () -> tensor<f32>
+  %inv10 = onnx.Constant() {value = dense<0.1> : tensor<f32>} : () -> tensor<f32>
+  %logits = attn.linear %h, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+  %d = onnx.Div(%logits, %cap) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %t = onnx.Tanh(%d) : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %a = onnx.Mul(%cap, %t) : (tensor<f32>, tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %m = onnx.Mul(%inv10, %logits) : (tensor<f32>, tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %t2 = onnx.Tanh(%m) : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %b = onnx.Mul(%t2, %cap10) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  return %a, %b : tensor<?x?x256xf32>, tensor<?x?x256xf32>
+}
+
+// -----
+
+// Different constants inside and outside the Tanh (30 * tanh(x / 20),
+// 30 * tanh(x * 0.05)) are not a softcap.
+// CHECK-LABEL: func.func @logit_softcap_mismatched_constants
+// CHECK-NOT: attn.logit_softcap
+// CHECK-COUNT-2: onnx.Tanh
+func.func @logit_softcap_mismatched_constants(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>) -> (tensor<?x?x256xf32>, tensor<?x?x256xf32>) {
+  %cap = onnx.Constant() {value = dense<30.0> : tensor<f32>} : () -> tensor<f32>
+  %other = onnx.Constant() {value = dense<20.0> : tensor<f32>} : () -> tensor<f32>
+  %inv20 = onnx.Constant() {value = dense<0.05> : tensor<f32>} : () -> tensor<f32>
+  %logits = attn.linear %h, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+  %d = onnx.Div(%logits, %other) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %t = onnx.Tanh(%d) : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %a = onnx.Mul(%t, %cap) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %m = onnx.Mul(%logits, %inv20) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %t2 = onnx.Tanh(%m) : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %b = onnx.Mul(%t2, %cap) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  return %a, %b : tensor<?x?x256xf32>, tensor<?x?x256xf32>
+}
+
+// -----
+
+// Gemma-2's attention-score softcap (Tanh of q k^T / c, not of an attn.linear)
+// stays for attn-raise-attention to fold into attn.attention.
+// CHECK-LABEL: func.func @score_softcap_stays
+// CHECK-NOT: attn.
+// CHECK: onnx.MatMul
+// CHECK: onnx.Div
+// CHECK: onnx.Tanh
+// CHECK: onnx.Mul
+func.func @score_softcap_stays(%q: tensor<?x4x?x16xf32>, %kt: tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32> {
+  %cap = onnx.Constant() {value = dense<50.0> : tensor<f32>} : () -> tensor<f32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %d = onnx.Div(%s, %cap) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %t = onnx.Tanh(%d) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %y = onnx.Mul(%t, %cap) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  return %y : tensor<?x4x?x?xf32>
+}

@@ -5,12 +5,14 @@
 // REFUSE: error: cannot classify the attention mask: the mask lets query i see keys up to i + 2 (not causal)
 
 // The attn-raise pipeline runs shape inference and every raising pass: an
-// unranked imported RMSNorm + SwiGLU block comes out as attn ops.
+// unranked imported RMSNorm + SwiGLU block comes out as attn ops, with gate
+// and up fused into one linear (attn-fuse-projections ends the pipeline).
 // CHECK-LABEL: func.func @mlp_block
 // CHECK: %[[N:.*]] = attn.rms_norm %arg0, %{{.*}} {epsilon = 9.99999997E-7 : f32} : (tensor<?x?x8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
-// CHECK: %[[G:.*]] = attn.linear %[[N]], %{{.*}} {weight_layout = #attn<weight_layout in_out>}
-// CHECK: %[[U:.*]] = attn.linear %[[N]], %{{.*}} {weight_layout = #attn<weight_layout in_out>}
-// CHECK: attn.gated_activation silu %[[G]], %[[U]]
+// CHECK: %[[W:.*]] = attn.weight_concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<8x16xf32>, tensor<8x16xf32>) -> tensor<8x32xf32>
+// CHECK: %[[GU:.*]] = attn.linear %[[N]], %[[W]] {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x8xf32>, tensor<8x32xf32>) -> tensor<?x?x32xf32>
+// CHECK: %[[S:.*]]:2 = onnx.Split(%[[GU]], %{{.*}}) {axis = 2 : i64}
+// CHECK: attn.gated_activation silu %[[S]]#0, %[[S]]#1
 // CHECK-NOT: onnx.Sigmoid
 // CHECK-NOT: onnx.ReduceMean
 func.func @mlp_block(%x: tensor<?x?x8xf32> {onnx.dim_params = ["batch", "seq", ""]}) -> tensor<*xf32> {

@@ -2,7 +2,10 @@
 //
 //   attnc import MODEL.onnx [-o OUT.mlir] [--infer-shapes] [--summary]
 //   attnc inspect MODEL.onnx [--json]
+//   attnc compile MODEL.onnx -o DIR [--target cpu] [--dtype f32] [--page-size N]
+//                 [--max-batch-tokens N] [--max-context N]
 //   attnc --help | --version
+#include "compiler/Compile.h"
 #include "compiler/Diagnostics.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "compiler/ModelInspect.h"
@@ -40,6 +43,9 @@ commands:
   inspect MODEL.onnx [--json]       raise the model and report each layer's attention
                                     (kind, heads, kv heads, head dim, window, causal,
                                     softcap, RoPE, norm) and the model totals
+  compile MODEL.onnx -o DIR         compile the model into an artifact directory
+                                    (libmodel.so, model.h, weights.bin, manifest.json)
+                                    that attnc-run and libattnrt run
 
 options:
   --help       show this help (attnc <command> --help for a command's options)
@@ -141,6 +147,47 @@ int runInspect(int argc, char **argv) {
   return 0;
 }
 
+int runCompile(int argc, char **argv) {
+  namespace cl = llvm::cl;
+  cl::OptionCategory category("attnc compile options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"), cl::Required,
+                             cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("artifact directory (replaced if it holds one)"),
+                              cl::value_desc("DIR"), cl::Required, cl::cat(category));
+  cl::opt<std::string> target("target", cl::desc("cpu (cuda follows)"), cl::init("cpu"),
+                              cl::cat(category));
+  cl::opt<std::string> dtype("dtype", cl::desc("f32 (f16, bf16 follow)"), cl::init("f32"),
+                             cl::cat(category));
+  cl::opt<int64_t> pageSize("page-size", cl::desc("tokens per KV-cache page (power of two)"),
+                            cl::init(16), cl::cat(category));
+  cl::opt<int64_t> maxBatchTokens("max-batch-tokens", cl::desc("most tokens one step carries"),
+                                  cl::init(2048), cl::cat(category));
+  cl::opt<int64_t> maxContext(
+      "max-context",
+      cl::desc("longest sequence accepted (default: the learned position table, else 8192)"),
+      cl::init(0), cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv, "attnc compile\n", &llvm::errs()))
+    return 1;
+  if (maxContext < 0) {
+    llvm::errs() << "error: --max-context must be positive, got " << maxContext << "\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  attnc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  attnc::CompileOptions options;
+  options.outputDir = output;
+  options.target = target;
+  options.dtype = dtype;
+  options.pageSize = pageSize;
+  options.maxBatchTokens = maxBatchTokens;
+  options.maxContext = maxContext;
+  return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -162,6 +209,8 @@ int main(int argc, char **argv) {
     return runImport(argc - 1, argv + 1);
   if (command == "inspect")
     return runInspect(argc - 1, argv + 1);
+  if (command == "compile")
+    return runCompile(argc - 1, argv + 1);
   llvm::errs() << "error: unknown command '" << command
                << "'; run `attnc --help` for the list of commands\n";
   return 1;

@@ -1,0 +1,655 @@
+#include "codegen/cpu/CpuEmitter.h"
+
+#include "compiler/WeightEvaluation.h"
+#include "dialects/Attention/AttnOps.h"
+#include "dialects/Onnx/OnnxOps.h"
+#include "runtime/Version.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+namespace od = attnc::onnx_dialect;
+
+namespace attnc::codegen {
+namespace {
+
+// Weights are aligned so that the kernels' vector loads never straddle lines.
+constexpr size_t kWeightAlignment = 64;
+constexpr int64_t kDefaultMaxContext = 8192;
+
+std::optional<SmallVector<int64_t>> constantInts(Value v) {
+  auto c = v.getDefiningOp<od::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto values = c.getValue().tryGetValues<APInt>();
+  if (!values)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &i : *values)
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+std::string floatLiteral(double v) {
+  std::string s = llvm::formatv("{0:e9}", v).str();
+  return s + "f";
+}
+
+const char *activationName(attn::Activation kind) {
+  switch (kind) {
+  case attn::Activation::silu:
+    return "Silu";
+  case attn::Activation::gelu:
+    return "Gelu";
+  case attn::Activation::gelu_tanh:
+    return "GeluTanh";
+  case attn::Activation::relu:
+    return "Relu";
+  }
+  return "Silu";
+}
+
+// How the generated code reaches a value.
+struct ValueInfo {
+  enum Kind { Activation, TokenInput, Weight } kind = Activation;
+  std::string pointer;   // C++ expression of the data pointer
+  std::string rows;      // "T" or "N" (activations and token inputs)
+  int64_t rowElems = 0;  // elements per row (activations)
+  int slot = -1;         // activation buffer slot
+};
+
+class Emitter {
+public:
+  Emitter(func::FuncOp step, const CpuEmitOptions &options) : step(step), options(options) {}
+
+  FailureOr<EmittedCpuModel> run();
+
+private:
+  LogicalResult emitOp(Operation *op);
+  FailureOr<std::string> weightPointer(Value weight, bool transposeToOutIn = false);
+  FailureOr<const ValueInfo *> activation(Operation *user, Value v);
+  const ValueInfo &defineActivation(Value v, const std::string &rows);
+  void aliasActivation(Value result, Value source);
+  void releaseDeadOperands(Operation *op, int64_t index);
+  std::string rowsOf(Value v) { return info[v].rows; }
+  static int64_t rowElemsOf(Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    int64_t n = 1;
+    for (int64_t d : type.getShape().drop_front())
+      n *= d;
+    return n;
+  }
+
+  func::FuncOp step;
+  const CpuEmitOptions &options;
+  EmittedCpuModel model;
+  llvm::DenseMap<Value, ValueInfo> info;
+  llvm::DenseMap<Value, int64_t> lastUse;
+  // Activation slots: size in elements (per max_batch_tokens rows), whether
+  // free, and how many live values point into each.
+  std::vector<int64_t> slotElems;
+  std::vector<int> slotLive;
+  llvm::DenseMap<Value, int> weightIndex;
+  std::vector<size_t> weightOffsets;
+  std::string body;   // the step function's statements
+  std::string setup;  // statements of create() (RoPE tables)
+  std::string members;
+  int ropeTables = 0;
+  int64_t pageSize = 16;
+};
+
+FailureOr<std::string> Emitter::weightPointer(Value weight, bool transposeToOutIn) {
+  auto key = weight;
+  auto found = weightIndex.find(key);
+  if (found != weightIndex.end())
+    return std::string(llvm::formatv("m.w[{0}]", found->second));
+  FailureOr<EvaluatedWeight> evaluated = evaluateWeight(weight);
+  if (failed(evaluated))
+    return failure();
+  if (!evaluated->type().getElementType().isF32()) {
+    if (Operation *def = weight.getDefiningOp())
+      def->emitError("the CPU target supports f32 weights only so far");
+    return failure();
+  }
+  attnrt::pack::Tensor transposed;
+  ArrayRef<char> bytes = evaluated->bytes();
+  if (transposeToOutIn) {
+    attnrt::pack::Status status = attnrt::pack::transpose2d(evaluated->view(), transposed);
+    if (!status.ok()) {
+      weight.getDefiningOp()->emitError() << "cannot transpose weight: " << status.message();
+      return failure();
+    }
+    bytes = ArrayRef<char>(reinterpret_cast<const char *>(transposed.bytes.data()),
+                           transposed.bytes.size());
+  }
+  size_t offset = llvm::alignTo(model.weights.size(), kWeightAlignment);
+  model.weights.resize(offset + bytes.size());
+  std::memcpy(model.weights.data() + offset, bytes.data(), bytes.size());
+  int index = weightOffsets.size();
+  weightOffsets.push_back(offset);
+  weightIndex[key] = index;
+  return std::string(llvm::formatv("m.w[{0}]", index));
+}
+
+const ValueInfo &Emitter::defineActivation(Value v, const std::string &rows) {
+  int64_t need = rowElemsOf(v) * options.maxBatchTokens;
+  // Best fit among free slots, else grow the largest free one, else a new one.
+  int best = -1;
+  for (int s = 0; s < int(slotElems.size()); ++s) {
+    if (slotLive[s] != 0)
+      continue;
+    if (best < 0)
+      best = s;
+    else if (slotElems[s] >= need &&
+             (slotElems[best] < need || slotElems[s] < slotElems[best]))
+      best = s;
+    else if (slotElems[best] < need && slotElems[s] > slotElems[best])
+      best = s;
+  }
+  if (best < 0) {
+    best = slotElems.size();
+    slotElems.push_back(0);
+    slotLive.push_back(0);
+  }
+  slotElems[best] = std::max(slotElems[best], need);
+  slotLive[best] += 1;
+  ValueInfo &vi = info[v];
+  vi.kind = ValueInfo::Activation;
+  vi.slot = best;
+  vi.rows = rows;
+  vi.rowElems = rowElemsOf(v);
+  vi.pointer = llvm::formatv("(m.arena + kSlot{0})", best).str();
+  if (v.use_empty())
+    slotLive[best] -= 1;
+  return vi;
+}
+
+void Emitter::aliasActivation(Value result, Value source) {
+  ValueInfo vi = info[source];
+  vi.rowElems = rowElemsOf(result);
+  info[result] = vi;
+  if (!result.use_empty())
+    slotLive[vi.slot] += 1;
+}
+
+void Emitter::releaseDeadOperands(Operation *op, int64_t index) {
+  llvm::SmallPtrSet<Value, 4> seen;
+  for (Value v : op->getOperands()) {
+    if (!seen.insert(v).second)
+      continue;
+    auto it = info.find(v);
+    if (it == info.end() || it->second.kind != ValueInfo::Activation)
+      continue;
+    if (lastUse.lookup(v) == index)
+      slotLive[it->second.slot] -= 1;
+  }
+}
+
+FailureOr<const ValueInfo *> Emitter::activation(Operation *user, Value v) {
+  auto it = info.find(v);
+  if (it == info.end()) {
+    user->emitError("the CPU code generator has no buffer for an operand of this op");
+    return failure();
+  }
+  return &it->second;
+}
+
+LogicalResult Emitter::emitOp(Operation *op) {
+  llvm::raw_string_ostream os(body);
+  auto rowsTimes = [&](Value v) {
+    return llvm::formatv("{0} * {1}", info[v].rows, rowElemsOf(v)).str();
+  };
+  auto operand = [&](Value v) -> FailureOr<std::string> {
+    FailureOr<const ValueInfo *> vi = activation(op, v);
+    if (failed(vi))
+      return failure();
+    return (*vi)->pointer;
+  };
+
+  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp>(op))
+    return success(); // weights and shape operands are read where they are used
+
+  if (auto e = dyn_cast<attn::EmbeddingOp>(op)) {
+    auto table = cast<RankedTensorType>(e.getTable().getType());
+    FailureOr<std::string> w = weightPointer(e.getTable());
+    FailureOr<const ValueInfo *> ids = activation(op, e.getIds());
+    if (failed(w) || failed(ids))
+      return failure();
+    const ValueInfo &out = defineActivation(e.getOutput(), (*ids)->rows);
+    float scale = e.getScale() ? e.getScale()->convertToFloat() : 1.0f;
+    os << llvm::formatv("  if (!attnrt::cpu::embedding(pool, {0}, {1}, {2}, {3}, {4}, {5}, {6}))\n"
+                        "    return fail(error, error_len, \"a token id is outside the vocabulary\");\n",
+                        (*ids)->pointer, (*ids)->rows, *w, table.getDimSize(0),
+                        table.getDimSize(1), floatLiteral(scale), out.pointer);
+    if (e.getIds() == step.getArgument(0)) {
+      model.vocabSize = table.getDimSize(0);
+      model.hiddenSize = table.getDimSize(1);
+    } else if (e.getIds() == step.getArgument(1) && options.maxContext == 0) {
+      model.maxContext = table.getDimSize(0); // learned positions bound the context
+    }
+    return success();
+  }
+  if (auto n = dyn_cast<attn::RmsNormOp>(op)) {
+    FailureOr<std::string> w = weightPointer(n.getWeight());
+    FailureOr<std::string> x = operand(n.getX());
+    if (failed(w) || failed(x))
+      return failure();
+    int64_t dim = cast<RankedTensorType>(n.getX().getType()).getShape().back();
+    const ValueInfo &out = defineActivation(n.getOutput(), rowsOf(n.getX()));
+    os << llvm::formatv("  attnrt::cpu::rms_norm(pool, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
+                        *x, *w, floatLiteral(n.getWeightOffset().convertToFloat()),
+                        floatLiteral(n.getEpsilon().convertToFloat()), rowsTimes(n.getX()), dim,
+                        out.pointer);
+    return success();
+  }
+  if (auto n = dyn_cast<attn::LayerNormOp>(op)) {
+    FailureOr<std::string> w = weightPointer(n.getWeight());
+    FailureOr<std::string> x = operand(n.getX());
+    if (failed(w) || failed(x))
+      return failure();
+    std::string bias = "nullptr";
+    if (Value b = n.getBias()) {
+      FailureOr<std::string> bp = weightPointer(b);
+      if (failed(bp))
+        return failure();
+      bias = *bp;
+    }
+    int64_t dim = cast<RankedTensorType>(n.getX().getType()).getShape().back();
+    const ValueInfo &out = defineActivation(n.getOutput(), rowsOf(n.getX()));
+    os << llvm::formatv("  attnrt::cpu::layer_norm(pool, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
+                        *x, *w, bias, floatLiteral(n.getEpsilon().convertToFloat()),
+                        rowsTimes(n.getX()), dim, out.pointer);
+    return success();
+  }
+  if (auto l = dyn_cast<attn::LinearOp>(op)) {
+    bool inOut = l.getWeightLayout() == attn::WeightLayout::in_out;
+    FailureOr<std::string> w = weightPointer(l.getWeight(), /*transposeToOutIn=*/inOut);
+    FailureOr<std::string> x = operand(l.getX());
+    if (failed(w) || failed(x))
+      return failure();
+    std::string bias = "nullptr";
+    if (Value b = l.getBias()) {
+      FailureOr<std::string> bp = weightPointer(b);
+      if (failed(bp))
+        return failure();
+      bias = *bp;
+    }
+    int64_t in = l.getInFeatures(), out = l.getOutFeatures();
+    const ValueInfo &y = defineActivation(l.getOutput(), rowsOf(l.getX()));
+    os << llvm::formatv("  attnrt::cpu::linear(pool, {0}, {1} / {2}, {2}, {3}, {4}, {5}, {6});\n",
+                        *x, rowsTimes(l.getX()), in, *w, bias, out, y.pointer);
+    return success();
+  }
+  if (auto a = dyn_cast<attn::ActivationOp>(op)) {
+    FailureOr<std::string> x = operand(a.getX());
+    if (failed(x))
+      return failure();
+    const ValueInfo &y = defineActivation(a.getOutput(), rowsOf(a.getX()));
+    os << llvm::formatv("  attnrt::cpu::activation<attnrt::cpu::Activation::{0}>(pool, {1}, {2}, {3});\n",
+                        activationName(a.getKind()), *x, y.pointer, rowsTimes(a.getX()));
+    return success();
+  }
+  if (auto g = dyn_cast<attn::GatedActivationOp>(op)) {
+    FailureOr<std::string> gate = operand(g.getGate()), up = operand(g.getUp());
+    if (failed(gate) || failed(up))
+      return failure();
+    int64_t width = cast<RankedTensorType>(g.getGate().getType()).getShape().back();
+    const ValueInfo &y = defineActivation(g.getOutput(), rowsOf(g.getGate()));
+    os << llvm::formatv("  attnrt::cpu::gated_activation<attnrt::cpu::Activation::{0}>(pool, {1}, "
+                        "{3}, {2}, {3}, {4}, {5} / {3}, {3});\n",
+                        activationName(g.getKind()), *gate, *up, width, y.pointer,
+                        rowsTimes(g.getGate()));
+    return success();
+  }
+  if (isa<attn::ResidualAddOp, od::AddOp>(op)) {
+    Value a = op->getOperand(0), b = op->getOperand(1);
+    if (a.getType() != b.getType())
+      return op->emitError("the CPU code generator needs both addends of one shape");
+    FailureOr<std::string> pa = operand(a), pb = operand(b);
+    if (failed(pa) || failed(pb))
+      return failure();
+    const ValueInfo &y = defineActivation(op->getResult(0), rowsOf(a));
+    os << llvm::formatv("  attnrt::cpu::residual_add(pool, {0}, {1}, {2}, {3});\n", *pa, *pb,
+                        y.pointer, rowsTimes(a));
+    return success();
+  }
+  if (auto s = dyn_cast<attn::LogitSoftcapOp>(op)) {
+    FailureOr<std::string> x = operand(s.getX());
+    if (failed(x))
+      return failure();
+    const ValueInfo &y = defineActivation(s.getOutput(), rowsOf(s.getX()));
+    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n"
+                        "  attnrt::cpu::softcap(pool, {0}, {2}, {3});\n",
+                        y.pointer, *x, rowsTimes(s.getX()),
+                        floatLiteral(s.getCap().convertToFloat()));
+    return success();
+  }
+  if (auto r = dyn_cast<od::ReshapeOp>(op)) {
+    if (failed(activation(op, r.getData())))
+      return failure();
+    aliasActivation(r.getReshaped(), r.getData()); // row-major: same bytes
+    return success();
+  }
+  if (auto split = dyn_cast<od::SplitOp>(op)) {
+    FailureOr<std::string> x = operand(split.getInput());
+    if (failed(x))
+      return failure();
+    auto type = cast<RankedTensorType>(split.getInput().getType());
+    int64_t axis = static_cast<int64_t>(split.getAxis());
+    if (axis < 0)
+      axis += type.getRank();
+    if (axis < 1)
+      return op->emitError("a Split across tokens cannot be generated");
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 1; d < axis; ++d)
+      outer *= type.getDimSize(d);
+    for (int64_t d = axis + 1; d < type.getRank(); ++d)
+      inner *= type.getDimSize(d);
+    int64_t offset = 0, full = type.getDimSize(axis) * inner;
+    for (Value r : split.getOutputs()) {
+      int64_t part = cast<RankedTensorType>(r.getType()).getDimSize(axis) * inner;
+      const ValueInfo &y = defineActivation(r, rowsOf(split.getInput()));
+      os << llvm::formatv("  attnrt::cpu::copy_rows(pool, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
+                          *x, offset, full, y.pointer, part, rowsOf(split.getInput()), outer);
+      offset += part;
+    }
+    return success();
+  }
+  if (auto slice = dyn_cast<od::SliceOp>(op)) {
+    FailureOr<std::string> x = operand(slice.getData());
+    auto starts = constantInts(slice.getStarts()), ends = constantInts(slice.getEnds());
+    auto axes = constantInts(slice.getAxes());
+    std::optional<SmallVector<int64_t>> steps =
+        isa<NoneType>(slice.getSteps().getType()) ? SmallVector<int64_t>{1}
+                                                   : constantInts(slice.getSteps());
+    if (failed(x))
+      return failure();
+    auto type = cast<RankedTensorType>(slice.getData().getType());
+    if (!starts || !ends || !axes || !steps || axes->size() != 1 || starts->size() != 1 ||
+        (*steps)[0] != 1)
+      return op->emitError("the CPU code generator supports single-axis unit-step Slices only");
+    int64_t axis = (*axes)[0] < 0 ? (*axes)[0] + type.getRank() : (*axes)[0];
+    if (axis < 1)
+      return op->emitError("a Slice across tokens cannot be generated");
+    int64_t dim = type.getDimSize(axis);
+    auto clampIndex = [&](int64_t i) {
+      if (i < 0)
+        i += dim;
+      return std::clamp<int64_t>(i, 0, dim);
+    };
+    int64_t begin = clampIndex((*starts)[0]), end = clampIndex((*ends)[0]);
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 1; d < axis; ++d)
+      outer *= type.getDimSize(d);
+    for (int64_t d = axis + 1; d < type.getRank(); ++d)
+      inner *= type.getDimSize(d);
+    const ValueInfo &y = defineActivation(slice.getOutput(), rowsOf(slice.getData()));
+    os << llvm::formatv("  attnrt::cpu::copy_rows(pool, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
+                        *x, begin * inner, dim * inner, y.pointer, (end - begin) * inner,
+                        rowsOf(slice.getData()), outer);
+    return success();
+  }
+  if (auto rope = dyn_cast<attn::RopeOp>(op)) {
+    FailureOr<std::string> x = operand(rope.getX());
+    FailureOr<const ValueInfo *> positions = activation(op, rope.getPositions());
+    if (failed(x) || failed(positions))
+      return failure();
+    auto type = cast<RankedTensorType>(rope.getX().getType());
+    if (type.getRank() != 3)
+      return op->emitError("rope must run on [tokens, heads, head_dim] here");
+    int64_t heads = type.getDimSize(1), headDim = type.getDimSize(2);
+    int64_t rotary = rope.getRotaryDim();
+    const char *style =
+        rope.getStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved";
+    const ValueInfo &y = defineActivation(rope.getOutput(), rowsOf(rope.getX()));
+    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n", y.pointer, *x,
+                        rowsTimes(rope.getX()));
+    if (rope.getTheta()) {
+      int table = ropeTables++;
+      members += llvm::formatv("  float inv_freq{0}[{1}];\n", table, rotary / 2).str();
+      setup += llvm::formatv("  attnrt::cpu::rope_inv_freq({0}, {1}, m->inv_freq{2});\n",
+                             floatLiteral(rope.getTheta()->convertToFloat()), rotary, table)
+                   .str();
+      os << llvm::formatv("  attnrt::cpu::rope<float, {0}, {1}, attnrt::cpu::RopeStyle::{2}>(pool, "
+                          "{3}, {4}, {5}, {6}, m.inv_freq{7});\n",
+                          headDim, rotary, style, y.pointer, (*positions)->rows, heads,
+                          (*positions)->pointer, table);
+    } else {
+      FailureOr<std::string> cosTable = weightPointer(rope.getCosTable());
+      FailureOr<std::string> sinTable = weightPointer(rope.getSinTable());
+      if (failed(cosTable) || failed(sinTable))
+        return failure();
+      os << llvm::formatv("  attnrt::cpu::rope_from_table<float, {0}, {1}, attnrt::cpu::RopeStyle::{2}>("
+                          "pool, {3}, {4}, {5}, {6}, {7}, {8});\n",
+                          headDim, rotary, style, y.pointer, (*positions)->rows, heads,
+                          (*positions)->pointer, *cosTable, *sinTable);
+    }
+    return success();
+  }
+  if (auto attention = dyn_cast<attn::PagedAttentionOp>(op)) {
+    FailureOr<std::string> q = operand(attention.getQuery()), k = operand(attention.getKey()),
+                           v = operand(attention.getValue());
+    if (failed(q) || failed(k) || failed(v))
+      return failure();
+    int64_t headDim = attention.getHeadDim();
+    int64_t vHeadDim = cast<RankedTensorType>(attention.getValue().getType()).getDimSize(2);
+    int64_t kvHeads = attention.getNumKvHeads(), group = attention.getGroupSize();
+    int64_t layer = attention.getLayer(), cacheGroup = attention.getCacheGroup();
+    if (layer != int64_t(model.layers.size()))
+      return op->emitError() << "layers must be numbered in program order, got " << layer;
+    model.layers.push_back({int32_t(cacheGroup), int32_t(kvHeads), int32_t(headDim),
+                            int32_t(vHeadDim)});
+    if (cacheGroup >= int64_t(model.groupWindows.size()))
+      model.groupWindows.resize(cacheGroup + 1, -1);
+    int64_t window = attention.getWindow();
+    if (model.groupWindows[cacheGroup] >= 0 && model.groupWindows[cacheGroup] != window)
+      return op->emitError("layers of one cache group must share their window");
+    model.groupWindows[cacheGroup] = window;
+    if (model.numHeads == 0) {
+      model.numHeads = attention.getNumHeads();
+      model.numKvHeads = kvHeads;
+      model.headDim = headDim;
+    }
+    // Tile sizes: the flash-tiling pass's choice when present, else defaults.
+    auto intAttr = [&](StringRef name, int64_t fallback) {
+      if (auto a = op->getAttrOfType<IntegerAttr>(name))
+        return a.getInt();
+      return fallback;
+    };
+    int64_t tile = intAttr("tile_kv", 64), queryBlock = intAttr("query_block", 16),
+            split = intAttr("split_kv", 512);
+    const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
+    os << llvm::formatv(
+        "  attnrt::cpu::kv_append<float, kPageSize, {0}, {1}>(pool, {2}, {3}, T, a->positions, "
+        "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
+        "a->layer_cache[{5}], {6});\n",
+        headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads);
+    os << "  {\n    attnrt::cpu::PagedAttentionArgs<float> args;\n";
+    os << llvm::formatv("    args.query = {0};\n    args.out = {1};\n    args.num_tokens = T;\n"
+                        "    args.positions = a->positions;\n    args.num_seqs = a->num_seqs;\n"
+                        "    args.query_start = a->query_start;\n"
+                        "    args.context_len = a->context_len;\n"
+                        "    args.block_table = a->block_tables[{2}];\n"
+                        "    args.blocks_per_seq = a->blocks_per_seq;\n"
+                        "    args.layer_cache = a->layer_cache[{3}];\n"
+                        "    args.num_kv_heads = {4};\n    args.scale = {5};\n"
+                        "    args.softcap = {6};\n    args.window = {7};\n",
+                        *q, out.pointer, cacheGroup, layer, kvHeads,
+                        floatLiteral(attention.getScale().convertToFloat()),
+                        floatLiteral(attention.getSoftcap().convertToFloat()), window);
+    os << llvm::formatv("    attnrt::cpu::paged_attention<float, {0}, {1}, {2}, kPageSize, {3}, {4}, "
+                        "{5}>(pool, args);\n  }\n",
+                        headDim, vHeadDim, group, tile, queryBlock, split);
+    return success();
+  }
+  if (auto select = dyn_cast<attn::SelectTokensOp>(op)) {
+    FailureOr<std::string> x = operand(select.getX());
+    FailureOr<const ValueInfo *> index = activation(op, select.getIndices());
+    if (failed(x) || failed(index))
+      return failure();
+    const ValueInfo &y = defineActivation(select.getOutput(), (*index)->rows);
+    os << llvm::formatv("  if (!attnrt::cpu::gather_rows(pool, {0}, {1}, {2}, {3}, {4}, {5}))\n"
+                        "    return fail(error, error_len, \"a logit token index is outside the "
+                        "step\");\n",
+                        *x, rowsOf(select.getX()), (*index)->pointer, (*index)->rows,
+                        rowElemsOf(select.getX()), y.pointer);
+    return success();
+  }
+  if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+    FailureOr<std::string> logits = operand(ret.getOperand(0));
+    if (failed(logits))
+      return failure();
+    if (rowsOf(ret.getOperand(0)) != "N")
+      return op->emitError("the returned logits must be the selected rows");
+    os << llvm::formatv("  std::memcpy(a->logits, {0}, sizeof(float) * {1});\n", *logits,
+                        rowsTimes(ret.getOperand(0)));
+    return success();
+  }
+  return op->emitError() << "the CPU code generator does not support '" << op->getName()
+                         << "'";
+}
+
+FailureOr<EmittedCpuModel> Emitter::run() {
+  if (step.getNumArguments() != 3 || step.getNumResults() != 1)
+    return step.emitError("expected a step function (run attn-insert-kv-cache first)");
+  if (auto ps = step->getAttrOfType<IntegerAttr>("attn.page_size"))
+    pageSize = ps.getInt();
+  model.pageSize = pageSize;
+  // Step inputs: the runtime passes them as int32 arrays.
+  const char *inputs[] = {"a->token_ids", "a->positions", "a->logit_tokens"};
+  const char *rows[] = {"T", "T", "N"};
+  for (unsigned i = 0; i < 3; ++i) {
+    ValueInfo &vi = info[step.getArgument(i)];
+    vi.kind = ValueInfo::TokenInput;
+    vi.pointer = inputs[i];
+    vi.rows = rows[i];
+  }
+  Block &block = step.getBody().front();
+  int64_t index = 0;
+  for (Operation &op : block) {
+    for (Value v : op.getOperands())
+      lastUse[v] = index;
+    ++index;
+  }
+  index = 0;
+  for (Operation &op : block) {
+    if (failed(emitOp(&op)))
+      return failure();
+    releaseDeadOperands(&op, index++);
+  }
+  if (model.layers.empty())
+    return step.emitError("the step function has no attention layers");
+  if (options.maxContext > 0)
+    model.maxContext = options.maxContext;
+  else if (model.maxContext == 0)
+    model.maxContext = kDefaultMaxContext;
+
+  // Assemble model.cpp.
+  std::string src;
+  llvm::raw_string_ostream os(src);
+  int64_t arena = 0;
+  std::string slots;
+  for (auto [s, elems] : llvm::enumerate(slotElems)) {
+    slots += llvm::formatv("constexpr int64_t kSlot{0} = {1};\n", s, arena).str();
+    arena += llvm::alignTo(elems, 16);
+  }
+  os << "// Generated by attnc " << ATTNC_VERSION_STRING << " from " << options.modelName
+     << ". Do not edit: recompile the model instead.\n"
+     << "// The step function of runtime/ModelABI.h on the CPU kernels of runtime/cpu.\n"
+     << "#include \"runtime/ModelABI.h\"\n"
+     << "#include \"runtime/cpu/Attention.h\"\n#include \"runtime/cpu/Copy.h\"\n"
+     << "#include \"runtime/cpu/Elementwise.h\"\n#include \"runtime/cpu/Linear.h\"\n"
+     << "#include \"runtime/cpu/Norm.h\"\n#include \"runtime/cpu/PagedKV.h\"\n"
+     << "#include \"runtime/cpu/Rope.h\"\n#include \"runtime/cpu/ThreadPool.h\"\n\n"
+     << "#include <cstdio>\n#include <cstring>\n#include <memory>\n#include <new>\n\n"
+     << "namespace {\n\n"
+     << "constexpr int kPageSize = " << pageSize << ";\n"
+     << "constexpr int64_t kMaxBatchTokens = " << options.maxBatchTokens << ";\n"
+     << "constexpr uint64_t kWeightsBytes = " << model.weights.size() << "ull;\n"
+     << "constexpr int kNumWeights = " << weightOffsets.size() << ";\n"
+     << "constexpr uint64_t kWeightOffsets[kNumWeights > 0 ? kNumWeights : 1] = {";
+  for (size_t off : weightOffsets)
+    os << off << "ull, ";
+  os << "};\n"
+     << "// Activation buffers (elements, " << options.maxBatchTokens
+     << " rows each), reused once their values are dead.\n"
+     << slots << "constexpr int64_t kArenaElems = " << arena << ";\n\n"
+     << "struct Model {\n  explicit Model(int threads) : pool(threads) {}\n"
+     << "  attnrt::cpu::ThreadPool pool;\n  const float *w[kNumWeights > 0 ? kNumWeights : 1];\n"
+     << "  std::unique_ptr<float[]> arena_storage;\n  float *arena = nullptr;\n"
+     << members << "};\n\n"
+     << "int fail(char *error, size_t error_len, const char *message) {\n"
+     << "  if (error && error_len) std::snprintf(error, error_len, \"%s\", message);\n"
+     << "  return 1;\n}\n\n"
+     << "int model_create(const void *weights, uint64_t weights_bytes, int32_t num_threads,\n"
+     << "                 void **instance, char *error, size_t error_len) {\n"
+     << "  if (weights_bytes != kWeightsBytes)\n"
+     << "    return fail(error, error_len, \"the weights do not have the size this model was "
+        "compiled for\");\n"
+     << "  std::unique_ptr<Model> m(new (std::nothrow) Model(num_threads));\n"
+     << "  if (!m) return fail(error, error_len, \"out of memory\");\n"
+     << "  const char *base = static_cast<const char *>(weights);\n"
+     << "  for (int i = 0; i < kNumWeights; ++i)\n"
+     << "    m->w[i] = reinterpret_cast<const float *>(base + kWeightOffsets[i]);\n"
+     << "  m->arena_storage.reset(new (std::nothrow) float[kArenaElems]);\n"
+     << "  if (!m->arena_storage) return fail(error, error_len, \"out of memory for activations\");\n"
+     << "  m->arena = m->arena_storage.get();\n"
+     << setup << "  attnrt::cpu::configure_blas_threads();\n"
+     << "  *instance = m.release();\n  return 0;\n}\n\n"
+     << "int model_step(void *instance, const attnc_step_args *a, char *error, size_t error_len) {\n"
+     << "  Model &m = *static_cast<Model *>(instance);\n"
+     << "  attnrt::cpu::ThreadPool &pool = m.pool;\n"
+     << "  const int64_t T = a->num_tokens;\n  const int64_t N = a->num_logits;\n"
+     << "  if (T <= 0 || T > kMaxBatchTokens || N < 0 || N > T)\n"
+     << "    return fail(error, error_len, \"a step must carry 1 to max_batch_tokens tokens and at "
+        "most as many logit rows\");\n"
+     << body << "  return 0;\n}\n\n"
+     << "void model_destroy(void *instance) { delete static_cast<Model *>(instance); }\n\n";
+  // The descriptor.
+  os << "const attnc_cache_group kGroups[] = {";
+  for (int32_t w : model.groupWindows)
+    os << "{" << std::max(w, 0) << "}, ";
+  os << "};\nconst attnc_layer_cache kLayers[] = {\n";
+  for (const CacheLayer &l : model.layers)
+    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, 4},\n", l.group, l.kvHeads, l.headDim,
+                        l.vHeadDim);
+  os << "};\n\n} // namespace\n\n"
+     << "extern \"C\" const attnc_model_desc *attnc_model_v1(void) {\n"
+     << "  static const attnc_model_desc desc = {\n"
+     << "      ATTNC_MODEL_ABI_VERSION, \"" << ATTNC_VERSION_STRING << "\", \"cpu\",\n"
+     << llvm::formatv("      {0}, {1}, {2}, {3}, kPageSize, (int32_t)kMaxBatchTokens,\n",
+                      model.layers.size(), model.vocabSize, model.hiddenSize, model.maxContext)
+     << "      " << model.groupWindows.size() << ", kGroups, kLayers, kWeightsBytes,\n"
+     << "      model_create, model_step, model_destroy};\n  return &desc;\n}\n";
+
+  // model.h: what a service embedding the artifact includes.
+  model.header = llvm::formatv(
+      "// Generated by attnc {0} from {1}. Load libmodel.so with libattnrt "
+      "(runtime/attnrt.h), or\n// call attnc_model_v1() directly (runtime/ModelABI.h).\n"
+      "#pragma once\n#include \"runtime/ModelABI.h\"\n\n"
+      "#define ATTNC_MODEL_NUM_LAYERS {2}\n#define ATTNC_MODEL_VOCAB_SIZE {3}\n"
+      "#define ATTNC_MODEL_HIDDEN_SIZE {4}\n#define ATTNC_MODEL_MAX_CONTEXT {5}\n"
+      "#define ATTNC_MODEL_PAGE_SIZE {6}\n\n"
+      "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
+      "const attnc_model_desc *attnc_model_v1(void);\n"
+      "#ifdef __cplusplus\n}\n#endif\n",
+      ATTNC_VERSION_STRING, options.modelName, model.layers.size(), model.vocabSize,
+      model.hiddenSize, model.maxContext, pageSize).str();
+  for (int32_t &w : model.groupWindows)
+    w = std::max(w, 0);
+  model.source = std::move(src);
+  return std::move(model);
+}
+
+} // namespace
+
+FailureOr<EmittedCpuModel> emitCpuModel(func::FuncOp step, const CpuEmitOptions &options) {
+  return Emitter(step, options).run();
+}
+
+} // namespace attnc::codegen

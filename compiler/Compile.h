@@ -1,0 +1,34 @@
+// The compile driver: ONNX model -> artifact directory. Every tool that
+// compiles (attnc compile, benchmarks) goes through compileModel.
+//
+//   import -> attn-raise -> attn-check-raised -> attn-insert-kv-cache
+//          -> code generation (codegen/cpu) -> weights.bin, model.cpp,
+//             model.h, manifest.json -> system C++ compiler -> libmodel.so
+//
+// The artifact is assembled in a temporary directory next to the output and
+// renamed into place only when everything succeeded, so a failed compile never
+// leaves (or destroys) a half-written artifact.
+#pragma once
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <string>
+
+namespace attnc {
+
+struct CompileOptions {
+  std::string outputDir;
+  std::string target = "cpu";  // cpu (cuda: issue 5)
+  std::string dtype = "f32";   // f32 (f16/bf16 follow)
+  int64_t pageSize = 16;
+  int64_t maxBatchTokens = 2048;
+  int64_t maxContext = 0;      // 0: the model's learned position table, else 8192
+};
+
+// Reports problems through the context's diagnostic handler.
+mlir::LogicalResult compileModel(const std::string &modelPath, const CompileOptions &options,
+                                 mlir::MLIRContext &context);
+
+} // namespace attnc

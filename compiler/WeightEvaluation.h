@@ -1,0 +1,53 @@
+// The bytes of a weight as the artifact will hold them: an onnx.Constant
+// (dense or a resource blob mapped from the model's files), or a tree of
+// weight transforms (attn.weight_concat) over such constants, evaluated by
+// the packer's own functions (runtime/pack) so that compiling from the graph
+// and packing where the weights live give the same bytes. The artifact
+// writer calls this; attn-fold-weight-transforms uses it for debugging.
+#pragma once
+
+#include "runtime/pack/WeightTransforms.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Support/LLVM.h"
+
+namespace attnc {
+
+// A weight's bytes: dense, row-major, one element per element-size bytes.
+// A plain constant is viewed where MLIR keeps it (valid while its attribute
+// lives, i.e. while the context does); a transform's result is owned here.
+class EvaluatedWeight {
+public:
+  EvaluatedWeight(mlir::RankedTensorType type, attnrt::pack::TensorView view)
+      : type_(type), view_(std::move(view)) {}
+  EvaluatedWeight(mlir::RankedTensorType type, attnrt::pack::Tensor owned)
+      : type_(type), owned_(std::move(owned)) {
+    view_ = owned_.view();
+  }
+  // Moving keeps the view valid (a vector's buffer moves with it); a copy
+  // would not.
+  EvaluatedWeight(EvaluatedWeight &&) = default;
+  EvaluatedWeight &operator=(EvaluatedWeight &&) = default;
+  EvaluatedWeight(const EvaluatedWeight &) = delete;
+  EvaluatedWeight &operator=(const EvaluatedWeight &) = delete;
+
+  mlir::RankedTensorType type() const { return type_; }
+  const attnrt::pack::TensorView &view() const { return view_; }
+  llvm::ArrayRef<char> bytes() const {
+    return {static_cast<const char *>(view_.data), view_.byteSize()};
+  }
+
+private:
+  mlir::RankedTensorType type_;
+  attnrt::pack::Tensor owned_;
+  attnrt::pack::TensorView view_;
+};
+
+// Evaluates `weight`. Emits an error at the offending op and fails when it
+// is not a constant or a weight transform over constants, when a resource
+// blob's data is not available (elided) or has the wrong size, or when the
+// element type has no whole-byte storage (i1, i4).
+mlir::FailureOr<EvaluatedWeight> evaluateWeight(mlir::Value weight);
+
+} // namespace attnc

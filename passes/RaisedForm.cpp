@@ -1,0 +1,72 @@
+#include "passes/RaisedForm.h"
+#include "passes/RaiseUtils.h"
+
+#include "dialects/Attention/AttnOps.h"
+#include "dialects/Onnx/OnnxOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+namespace od = attnc::onnx_dialect;
+
+namespace attnc {
+namespace {
+
+bool isAttnResult(Value v) {
+  Operation *def = v.getDefiningOp();
+  return def && isa<attn::AttnDialect>(def->getDialect());
+}
+
+// Every axis (normalised) is a per-token axis, i.e. >= 2.
+bool perTokenAxes(ArrayRef<int64_t> axes, int64_t rank) {
+  return llvm::all_of(axes, [&](int64_t a) { return (a < 0 ? a + rank : a) >= 2; });
+}
+
+} // namespace
+
+std::string unraisedReason(Operation *op) {
+  // An unregistered op has no dialect: it is not raised either.
+  Dialect *dialect = op->getDialect();
+  if (dialect && !isa<od::OnnxDialect>(dialect))
+    return "";
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case<od::ConstantOp, od::NoValueOp>([](Operation *) { return ""; })
+      .Case<od::ReshapeOp>([](od::ReshapeOp r) -> std::string {
+        auto target = raise::intConstants(r.getShape());
+        // With allowzero=1 a 0 in the target is a zero-sized dim, not a copy.
+        if (raise::rankOf(r.getData()) >= 2 && target && target->size() >= 2 &&
+            (*target)[0] == 0 && (*target)[1] == 0 && r.getAllowzero() == 0)
+          return "";
+        return "a Reshape that does not keep the [batch, seq] dims";
+      })
+      .Case<od::SplitOp>([](od::SplitOp s) -> std::string {
+        int64_t rank = raise::rankOf(s.getInput());
+        if (rank >= 3 && perTokenAxes({static_cast<int64_t>(s.getAxis())}, rank))
+          return "";
+        return "a Split across the [batch, seq] dims";
+      })
+      .Case<od::SliceOp>([](od::SliceOp s) -> std::string {
+        int64_t rank = raise::rankOf(s.getData());
+        auto axes = raise::intConstants(s.getAxes());
+        if (rank >= 3 && axes && perTokenAxes(*axes, rank))
+          return "";
+        return "a Slice across the [batch, seq] dims (or with non-constant axes)";
+      })
+      .Case<od::CastOp>([](od::CastOp c) -> std::string {
+        bool feedsPaddingOnly = llvm::all_of(c->getUses(), [](OpOperand &use) {
+          auto attention = dyn_cast<attn::AttentionOp>(use.getOwner());
+          return attention && attention.getKeyPaddingMask() == use.get();
+        });
+        if (isa<BlockArgument>(c.getInput()) && feedsPaddingOnly)
+          return "";
+        return "a Cast that is not an attention padding mask";
+      })
+      .Case<od::AddOp>([](od::AddOp a) -> std::string {
+        if (isAttnResult(a.getA()) && isAttnResult(a.getB()))
+          return "";
+        return "an Add of values that are not attn results";
+      })
+      .Default([](Operation *op) { return "not raised to the attn dialect"; });
+}
+
+} // namespace attnc

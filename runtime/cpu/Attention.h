@@ -1,0 +1,493 @@
+// Paged attention over a ragged batch: FlashAttention-style online softmax
+// over KV tiles read from the paged cache (runtime/ModelABI.h layout).
+//
+// For each sequence s, its query tokens t in [query_start[s], query_start[s+1])
+// at position q = positions[t], and each query head h (kv head
+// h / GroupSize), the keys attended are the cached positions k in
+// [0, context_len[s]) with
+//   k <= q                    when causal,
+//   k >= q - window + 1       when window > 0 (the window includes q),
+// scores are scale * q·k, optionally softcapped (cap * tanh(score / cap))
+// before masking, and the output is softmax(scores) · V.
+//
+// Structure (FlashAttention, arXiv 2205.14135, Algorithm 1): per query row a
+// running max m, running sum l and an unnormalised accumulator; each KV tile
+// rescales them by exp(m_old - m_new); the accumulator is divided by l once
+// at the end. One work item is (sequence, kv head, block of QueryBlock query
+// tokens): all GroupSize query heads of the kv head and all tokens of the
+// block share each K/V tile, whose rows are located in their pages once per
+// item and read by every row of the item (float caches in place, other
+// element types converted once into a tile buffer). Items are handed to the
+// pool dynamically, so long causal blocks and short decode rows balance.
+// The tile loop runs only over [lowest key any row of the item needs, highest
+// key any row needs], so fully masked tiles are never visited and released
+// pages (-1 entries, all below every window lower bound) are never read.
+// Decode-sized steps of long sequences are also split along the keys
+// (flash-decoding; see SplitTokens below).
+#ifndef ATTNC_RUNTIME_CPU_ATTENTION_H
+#define ATTNC_RUNTIME_CPU_ATTENTION_H
+
+#include "runtime/cpu/PagedKV.h"
+#include "runtime/cpu/ThreadPool.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+// Reading a released page (-1) is a broken contract between scheduler and
+// kernel. Debug builds assert; builds with ATTNRT_CPU_CHECKED_READS (the
+// kernel tests) check in every build type and abort with a message.
+#if defined(ATTNRT_CPU_CHECKED_READS)
+#define ATTNRT_CPU_CHECK_PAGE(page, seq, pos)                                                      \
+  do {                                                                                             \
+    if ((page) < 0) {                                                                              \
+      std::fprintf(stderr, "paged_attention: sequence %d reads released page at position %d\n",   \
+                   static_cast<int>(seq), static_cast<int>(pos));                                  \
+      std::abort();                                                                                \
+    }                                                                                              \
+  } while (0)
+#else
+#define ATTNRT_CPU_CHECK_PAGE(page, seq, pos) assert((page) >= 0 && "released page read")
+#endif
+
+namespace attnrt::cpu {
+
+namespace detail {
+
+// kVec floats as one GCC/Clang vector, as wide as the target's registers:
+// 8 with AVX (-march=native on x86-64-v3 and up), else 4 (SSE2, NEON).
+// Explicit vectors because the autovectoriser spilled the register-blocked
+// accumulators; a vector wider than the registers spills too.
+#if defined(__AVX__)
+constexpr int kVec = 8;
+#else
+constexpr int kVec = 4;
+#endif
+typedef float VecF __attribute__((vector_size(kVec * sizeof(float))));
+
+inline VecF loadv(const float *p) {
+  VecF v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline void storev(float *p, VecF v) { __builtin_memcpy(p, &v, sizeof(v)); }
+inline float sumv(VecF v) { // fixed order: results do not depend on threading
+  float s = 0.0f;
+  for (int l = 0; l < kVec; ++l)
+    s += v[l];
+  return s;
+}
+
+// scores[r * TileTokens + j] = scale * q_r · k_j for r < rows, j < num_keys.
+// q: [rows][HeadDim]; key_rows[j] points at key j's HeadDim floats. Four
+// query rows share each key load.
+template <int HeadDim, int TileTokens>
+inline void attention_scores(const float *q, int rows, const float *const *key_rows, int num_keys,
+                             float scale, float *scores) {
+  constexpr int kFull = HeadDim / kVec * kVec;
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float *q0 = q + static_cast<size_t>(r) * HeadDim, *q1 = q0 + HeadDim,
+                *q2 = q1 + HeadDim, *q3 = q2 + HeadDim;
+    float *s0 = scores + static_cast<size_t>(r) * TileTokens;
+    for (int j = 0; j < num_keys; ++j) {
+      const float *k = key_rows[j];
+      VecF a0 = {}, a1 = {}, a2 = {}, a3 = {};
+      for (int d = 0; d < kFull; d += kVec) {
+        const VecF kv = loadv(k + d);
+        a0 += loadv(q0 + d) * kv;
+        a1 += loadv(q1 + d) * kv;
+        a2 += loadv(q2 + d) * kv;
+        a3 += loadv(q3 + d) * kv;
+      }
+      float d0 = sumv(a0), d1 = sumv(a1), d2 = sumv(a2), d3 = sumv(a3);
+      for (int d = kFull; d < HeadDim; ++d) {
+        d0 += q0[d] * k[d];
+        d1 += q1[d] * k[d];
+        d2 += q2[d] * k[d];
+        d3 += q3[d] * k[d];
+      }
+      s0[j] = scale * d0;
+      s0[TileTokens + j] = scale * d1;
+      s0[2 * TileTokens + j] = scale * d2;
+      s0[3 * TileTokens + j] = scale * d3;
+    }
+  }
+  for (; r < rows; ++r) {
+    const float *qr = q + static_cast<size_t>(r) * HeadDim;
+    for (int j = 0; j < num_keys; ++j) {
+      const float *k = key_rows[j];
+      VecF a = {};
+      for (int d = 0; d < kFull; d += kVec)
+        a += loadv(qr + d) * loadv(k + d);
+      float dot = sumv(a);
+      for (int d = kFull; d < HeadDim; ++d)
+        dot += qr[d] * k[d];
+      scores[static_cast<size_t>(r) * TileTokens + j] = scale * dot;
+    }
+  }
+}
+
+// acc = acc * rescale + sum_{j0 <= j <= j1} p[j] * value_rows[j]. The
+// accumulator is walked in chunks of four vectors held in registers across
+// all keys of the tile, so it is loaded and stored once per tile, not once
+// per key.
+template <int VHeadDim>
+inline void accumulate_pv(const float *p, int j0, int j1, const float *const *value_rows,
+                          float rescale, float *acc) {
+  constexpr int kChunk = 4 * kVec;
+  int e = 0;
+  for (; e + kChunk <= VHeadDim; e += kChunk) {
+    VecF s0 = loadv(acc + e) * rescale, s1 = loadv(acc + e + kVec) * rescale,
+         s2 = loadv(acc + e + 2 * kVec) * rescale, s3 = loadv(acc + e + 3 * kVec) * rescale;
+    for (int j = j0; j <= j1; ++j) {
+      const float pj = p[j];
+      const float *v = value_rows[j] + e;
+      s0 += pj * loadv(v);
+      s1 += pj * loadv(v + kVec);
+      s2 += pj * loadv(v + 2 * kVec);
+      s3 += pj * loadv(v + 3 * kVec);
+    }
+    storev(acc + e, s0);
+    storev(acc + e + kVec, s1);
+    storev(acc + e + 2 * kVec, s2);
+    storev(acc + e + 3 * kVec, s3);
+  }
+  for (; e + kVec <= VHeadDim; e += kVec) {
+    VecF s = loadv(acc + e) * rescale;
+    for (int j = j0; j <= j1; ++j)
+      s += p[j] * loadv(value_rows[j] + e);
+    storev(acc + e, s);
+  }
+  for (; e < VHeadDim; ++e) { // VHeadDim not a multiple of the vector width
+    float s = acc[e] * rescale;
+    for (int j = j0; j <= j1; ++j)
+      s += p[j] * value_rows[j][e];
+    acc[e] = s;
+  }
+}
+
+// Scratch of one thread's attention work items, grown on demand and kept
+// for the thread's lifetime.
+struct AttentionScratch {
+  std::vector<float> key_tile, value_tile, query_rows, probs, acc, row_max, row_sum;
+  std::vector<int32_t> row_lo, row_hi;
+};
+inline AttentionScratch &attention_scratch() {
+  thread_local AttentionScratch scratch;
+  return scratch;
+}
+template <typename E> inline E *grow(std::vector<E> &buffer, size_t size) {
+  if (buffer.size() < size)
+    buffer.resize(size);
+  return buffer.data();
+}
+
+} // namespace detail
+
+// Per-call arguments of paged_attention. T is the element type of query,
+// output and cache (compute is float32).
+template <typename T> struct PagedAttentionArgs {
+  const T *query;               // [num_tokens, num_kv_heads * GroupSize, HeadDim]
+  T *out;                       // [num_tokens, num_kv_heads * GroupSize, VHeadDim]
+  int64_t num_tokens;
+  const int32_t *positions;     // [num_tokens]
+  int32_t num_seqs;
+  const int32_t *query_start;   // [num_seqs + 1]
+  const int32_t *context_len;   // [num_seqs], cached tokens after this step's append
+  const int32_t *block_table;   // [num_seqs * blocks_per_seq], this layer's cache group
+  int32_t blocks_per_seq;
+  const void *layer_cache;      // this layer's pages
+  int32_t num_kv_heads;
+  float scale;                  // usually 1 / sqrt(HeadDim)
+  float softcap = 0.0f;         // 0 = none
+  int32_t window = 0;           // 0 = unbounded; else keys k >= q - window + 1
+  bool causal = true;           // false: every cached key up to context_len (and window)
+};
+
+// HeadDim / VHeadDim: K and V head sizes. GroupSize: query heads per kv head
+// (1 = MHA, num_heads = MQA). PageSize: tokens per cache page. TileTokens: keys
+// per online-softmax tile; a multiple or divisor of PageSize so tiles start
+// on page boundaries (or split pages evenly). QueryBlock: query tokens of one
+// sequence per work item. SplitTokens (a multiple of TileTokens): a sequence
+// whose step has at most QueryBlock tokens (decode, short chunks) has its
+// keys cut at multiples of SplitTokens, one work item per part, and the
+// partial softmax states are merged afterwards (flash-decoding), so one long
+// decoding sequence still spreads over many threads. The cut points depend
+// only on positions, never on the thread count.
+template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens = 64,
+          int QueryBlock = 16, int SplitTokens = 512>
+void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
+  static_assert(TileTokens > 0 && (TileTokens % PageSize == 0 || PageSize % TileTokens == 0),
+                "KV tiles must be aligned to pages");
+  static_assert(GroupSize > 0 && QueryBlock > 0, "group size and query block must be positive");
+  static_assert(SplitTokens > 0 && SplitTokens % TileTokens == 0,
+                "key splits must be whole tiles");
+  constexpr int kRows = QueryBlock * GroupSize; // query rows of one work item
+  const int32_t num_kv_heads = args.num_kv_heads;
+  const int32_t num_heads = num_kv_heads * GroupSize;
+  const PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache{const_cast<void *>(args.layer_cache),
+                                                            num_kv_heads};
+
+  // Key bounds of query token t: [lo, hi], empty when lo > hi.
+  auto key_bounds = [&](int64_t t, int32_t context, int32_t &lo, int32_t &hi) {
+    const int32_t q = args.positions[t];
+    hi = args.causal ? std::min(q, context - 1) : context - 1;
+    lo = args.window > 0 ? std::max(0, q - args.window + 1) : 0;
+  };
+
+  // Work units, each run for every kv head: a query block, restricted to a
+  // key range when its sequence is split. Split units write partial states
+  // (running max, running sum, unnormalised accumulator) for the merge at the end.
+  struct Unit {
+    int32_t seq;
+    int64_t t_begin, t_end; // query tokens
+    int32_t key_lo, key_hi; // keys this unit may read (inclusive)
+    int64_t partial;        // -1: writes the output; else offset of its partial states
+  };
+  struct SplitGroup { // the split units of one query block, consecutive in `units`
+    int64_t first_unit;
+    int32_t num_units;
+  };
+  std::vector<Unit> units;
+  std::vector<SplitGroup> split_groups;
+  int64_t num_partials = 0;
+  for (int32_t s = 0; s < args.num_seqs; ++s) {
+    const int64_t q_begin = args.query_start[s], q_end = args.query_start[s + 1];
+    const int32_t context = args.context_len[s];
+    if (q_end - q_begin <= QueryBlock && q_end > q_begin) {
+      int32_t lo_all = std::numeric_limits<int32_t>::max(), hi_all = -1;
+      for (int64_t t = q_begin; t < q_end; ++t) {
+        int32_t lo, hi;
+        key_bounds(t, context, lo, hi);
+        if (lo <= hi) {
+          lo_all = std::min(lo_all, lo);
+          hi_all = std::max(hi_all, hi);
+        }
+      }
+      if (hi_all >= 0 && lo_all / SplitTokens != hi_all / SplitTokens) {
+        const SplitGroup group{static_cast<int64_t>(units.size()),
+                               hi_all / SplitTokens - lo_all / SplitTokens + 1};
+        const int64_t rows = (q_end - q_begin) * GroupSize;
+        for (int32_t part = lo_all / SplitTokens; part <= hi_all / SplitTokens; ++part) {
+          units.push_back({s, q_begin, q_end, std::max(lo_all, part * SplitTokens),
+                           std::min(hi_all, part * SplitTokens + SplitTokens - 1), num_partials});
+          num_partials += rows * num_kv_heads;
+        }
+        split_groups.push_back(group);
+        continue;
+      }
+    }
+    for (int64_t t = q_begin; t < q_end; t += QueryBlock)
+      units.push_back({s, t, std::min<int64_t>(t + QueryBlock, q_end), 0,
+                       std::numeric_limits<int32_t>::max(), -1});
+  }
+  // Partial states of split units, unit u's at [u.partial, + num_kv_heads *
+  // rows): running max, running sum, and VHeadDim accumulators per row. Left
+  // uninitialised: every state is written before the merge reads it.
+  const size_t partial_rows = static_cast<size_t>(num_partials);
+  std::unique_ptr<float[]> partial_max(new float[partial_rows]);
+  std::unique_ptr<float[]> partial_sum(new float[partial_rows]);
+  std::unique_ptr<float[]> partial_acc(new float[partial_rows * VHeadDim]);
+
+  const int64_t num_items = static_cast<int64_t>(units.size()) * num_kv_heads;
+  pool.parallel_for(0, num_items, 1, [&](int64_t item_begin, int64_t item_end) {
+    // Per-thread scratch, kept across calls (a decode step would otherwise
+    // allocate and zero ~100 KB per work item). The tile buffers are only
+    // used to convert non-float caches.
+    constexpr bool kConvert = !std::is_same_v<T, float>;
+    detail::AttentionScratch &scratch = detail::attention_scratch();
+    float *key_tile = detail::grow(scratch.key_tile, kConvert ? size_t(TileTokens) * HeadDim : 0);
+    float *value_tile = detail::grow(scratch.value_tile, kConvert ? size_t(TileTokens) * VHeadDim : 0);
+    float *query_rows = detail::grow(scratch.query_rows, size_t(kRows) * HeadDim);
+    float *probs = detail::grow(scratch.probs, size_t(kRows) * TileTokens); // scores, then exp
+    float *acc = detail::grow(scratch.acc, size_t(kRows) * VHeadDim);
+    float *row_max = detail::grow(scratch.row_max, kRows);
+    float *row_sum = detail::grow(scratch.row_sum, kRows);
+    int32_t *row_lo = detail::grow(scratch.row_lo, kRows); // inclusive key range per row
+    int32_t *row_hi = detail::grow(scratch.row_hi, kRows);
+    const float *key_rows[TileTokens];
+    const float *value_rows[TileTokens];
+
+    for (int64_t item = item_begin; item < item_end; ++item) {
+      const Unit &unit = units[item / num_kv_heads];
+      const int32_t kv_head = static_cast<int32_t>(item % num_kv_heads);
+      const int32_t seq = unit.seq;
+      const int64_t t_begin = unit.t_begin, t_end = unit.t_end;
+      const int32_t rows = static_cast<int32_t>(t_end - t_begin) * GroupSize;
+      const int32_t context = args.context_len[seq];
+      const int32_t *table = args.block_table + static_cast<int64_t>(seq) * args.blocks_per_seq;
+
+      // Key bounds of each row (clamped to the unit's keys) and of the item.
+      int32_t item_lo = std::numeric_limits<int32_t>::max(), item_hi = -1;
+      for (int64_t t = t_begin; t < t_end; ++t) {
+        int32_t lo, hi;
+        key_bounds(t, context, lo, hi);
+        lo = std::max(lo, unit.key_lo);
+        hi = std::min(hi, unit.key_hi);
+        for (int g = 0; g < GroupSize; ++g) {
+          const int r = static_cast<int>(t - t_begin) * GroupSize + g;
+          row_lo[r] = lo;
+          row_hi[r] = hi;
+        }
+        if (lo <= hi) {
+          item_lo = std::min(item_lo, lo);
+          item_hi = std::max(item_hi, hi);
+        }
+      }
+
+      // Rows are (token, group head); a token's GroupSize heads are adjacent
+      // in the query tensor, so rows of one token are one contiguous copy.
+      for (int64_t t = t_begin; t < t_end; ++t) {
+        const T *src = args.query + (t * num_heads + static_cast<int64_t>(kv_head) * GroupSize) * HeadDim;
+        float *dst = query_rows + (t - t_begin) * GroupSize * HeadDim;
+        for (int i = 0; i < GroupSize * HeadDim; ++i)
+          dst[i] = static_cast<float>(src[i]);
+      }
+      std::fill(row_max, row_max + rows, -std::numeric_limits<float>::infinity());
+      std::fill(row_sum, row_sum + rows, 0.0f);
+      std::fill(acc, acc + static_cast<size_t>(rows) * VHeadDim, 0.0f);
+
+      // Tiles start at multiples of TileTokens (fixed positions, so a key's
+      // tile does not depend on how queries were blocked).
+      for (int32_t tile_start = item_hi < 0 ? 0 : item_lo / TileTokens * TileTokens;
+           tile_start <= item_hi; tile_start += TileTokens) {
+        const int32_t k0 = std::max(tile_start, item_lo);
+        const int32_t k1 = std::min(tile_start + TileTokens - 1, item_hi);
+        const int num_keys = k1 - k0 + 1; // tile-local key j is position k0 + j
+
+        // Locate the tile's key and value rows in their pages. float caches
+        // are read in place; other element types are converted into the
+        // tile buffers once per item (shared by the whole group).
+        for (int j = 0; j < num_keys; ++j) {
+          const int32_t k = k0 + j;
+          const int32_t page = table[k / PageSize];
+          ATTNRT_CPU_CHECK_PAGE(page, seq, k);
+          const int32_t slot = k % PageSize;
+          const T *key = cache.keys(page, slot) + static_cast<int64_t>(kv_head) * HeadDim;
+          const T *value = cache.values(page, slot) + static_cast<int64_t>(kv_head) * VHeadDim;
+          if constexpr (!kConvert) {
+            key_rows[j] = key;
+            value_rows[j] = value;
+          } else {
+            float *kt = key_tile + static_cast<size_t>(j) * HeadDim;
+            for (int d = 0; d < HeadDim; ++d)
+              kt[d] = static_cast<float>(key[d]);
+            float *vt = value_tile + static_cast<size_t>(j) * VHeadDim;
+            for (int e = 0; e < VHeadDim; ++e)
+              vt[e] = static_cast<float>(value[e]);
+            key_rows[j] = kt;
+            value_rows[j] = vt;
+          }
+        }
+
+        // S = scale * Q Kᵀ for every row of the item against the loaded keys.
+        detail::attention_scores<HeadDim, TileTokens>(query_rows, rows, key_rows, num_keys,
+                                                      args.scale, probs);
+
+        for (int r = 0; r < rows; ++r) {
+          const int j0 = std::max(k0, row_lo[r]) - k0;
+          const int j1 = std::min(k1, row_hi[r]) - k0; // inclusive
+          if (j0 > j1)
+            continue; // this row has no key in this tile
+          float *p = probs + static_cast<size_t>(r) * TileTokens;
+          if (args.softcap > 0.0f)
+            for (int j = j0; j <= j1; ++j)
+              p[j] = args.softcap * std::tanh(p[j] / args.softcap);
+          float tile_max = p[j0];
+          for (int j = j0 + 1; j <= j1; ++j)
+            tile_max = std::max(tile_max, p[j]);
+
+          // Online softmax update: rescale the running sum and accumulator to
+          // the new max, add this tile's exp-weighted values.
+          const float new_max = std::max(row_max[r], tile_max);
+          const float rescale = std::exp(row_max[r] - new_max); // 0 on the first tile
+          float tile_sum = 0.0f;
+          for (int j = j0; j <= j1; ++j) {
+            p[j] = std::exp(p[j] - new_max);
+            tile_sum += p[j];
+          }
+          row_sum[r] = row_sum[r] * rescale + tile_sum;
+          row_max[r] = new_max;
+          detail::accumulate_pv<VHeadDim>(p, j0, j1, value_rows, rescale,
+                                          acc + static_cast<size_t>(r) * VHeadDim);
+        }
+      }
+
+      if (unit.partial >= 0) {
+        // A split: hand the unnormalised state to the merge.
+        const size_t base = static_cast<size_t>(unit.partial) + static_cast<size_t>(kv_head) * rows;
+        std::copy(row_max, row_max + rows, partial_max.get() + base);
+        std::copy(row_sum, row_sum + rows, partial_sum.get() + base);
+        std::copy(acc, acc + static_cast<size_t>(rows) * VHeadDim,
+                  partial_acc.get() + base * VHeadDim);
+        continue;
+      }
+      // Normalise once; a row with no visible key (only possible without
+      // causal masking or with an empty context) gets zeros.
+      for (int r = 0; r < rows; ++r) {
+        const int64_t t = t_begin + r / GroupSize;
+        const int64_t head = static_cast<int64_t>(kv_head) * GroupSize + r % GroupSize;
+        T *o = args.out + (t * num_heads + head) * VHeadDim;
+        const float inv_sum = row_sum[r] > 0.0f ? 1.0f / row_sum[r] : 0.0f;
+        const float *a = acc + static_cast<size_t>(r) * VHeadDim;
+        for (int e = 0; e < VHeadDim; ++e)
+          o[e] = static_cast<T>(a[e] * inv_sum);
+      }
+    }
+  });
+
+  if (split_groups.empty())
+    return;
+  // Merge the parts of each split query block, in part order: rescale every
+  // part to the common max, add sums and accumulators, normalise.
+  pool.parallel_for(0, static_cast<int64_t>(split_groups.size()) * num_kv_heads, 1,
+                    [&](int64_t item_begin, int64_t item_end) {
+    float merged[VHeadDim];
+    for (int64_t item = item_begin; item < item_end; ++item) {
+      const SplitGroup &group = split_groups[item / num_kv_heads];
+      const int32_t kv_head = static_cast<int32_t>(item % num_kv_heads);
+      const Unit &first = units[group.first_unit];
+      const int32_t rows = static_cast<int32_t>(first.t_end - first.t_begin) * GroupSize;
+      for (int r = 0; r < rows; ++r) {
+        auto state = [&](int part) {
+          return static_cast<size_t>(units[group.first_unit + part].partial) +
+                 static_cast<size_t>(kv_head) * rows + r;
+        };
+        float max_all = -std::numeric_limits<float>::infinity();
+        for (int part = 0; part < group.num_units; ++part)
+          max_all = std::max(max_all, partial_max[state(part)]);
+        float sum_all = 0.0f;
+        std::fill(merged, merged + VHeadDim, 0.0f);
+        if (max_all != -std::numeric_limits<float>::infinity()) {
+          for (int part = 0; part < group.num_units; ++part) {
+            if (partial_sum[state(part)] == 0.0f)
+              continue; // part without visible keys for this row
+            const float weight = std::exp(partial_max[state(part)] - max_all);
+            sum_all += partial_sum[state(part)] * weight;
+            const float *a = partial_acc.get() + state(part) * VHeadDim;
+            for (int e = 0; e < VHeadDim; ++e)
+              merged[e] += a[e] * weight;
+          }
+        }
+        const int64_t t = first.t_begin + r / GroupSize;
+        const int64_t head = static_cast<int64_t>(kv_head) * GroupSize + r % GroupSize;
+        T *o = args.out + (t * num_heads + head) * VHeadDim;
+        const float inv_sum = sum_all > 0.0f ? 1.0f / sum_all : 0.0f;
+        for (int e = 0; e < VHeadDim; ++e)
+          o[e] = static_cast<T>(merged[e] * inv_sum);
+      }
+    }
+  });
+}
+
+} // namespace attnrt::cpu
+
+#endif // ATTNC_RUNTIME_CPU_ATTENTION_H

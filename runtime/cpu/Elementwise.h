@@ -1,0 +1,123 @@
+// Token-wise elementwise kernels: activations, gated MLP activations,
+// embedding gather, residual add, logit softcap. Flat ranges are split into
+// fixed chunks of kElementwiseChunk elements (independent of the thread
+// count). The activation is a template parameter, so each instantiation is a
+// straight loop with no per-element dispatch.
+#ifndef ATTNC_RUNTIME_CPU_ELEMENTWISE_H
+#define ATTNC_RUNTIME_CPU_ELEMENTWISE_H
+
+#include "runtime/cpu/ThreadPool.h"
+#include "runtime/cpu/VectorOps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace attnrt::cpu {
+
+constexpr int64_t kElementwiseChunk = 16384;
+
+enum class Activation {
+  Silu,     // x * sigmoid(x)
+  Gelu,     // exact: 0.5 x (1 + erf(x / sqrt 2))
+  GeluTanh, // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x³)))
+  Relu,     // max(x, 0)
+};
+
+template <Activation Act> inline float activate(float x) {
+  if constexpr (Act == Activation::Silu) {
+    return x / (1.0f + std::exp(-x));
+  } else if constexpr (Act == Activation::Gelu) {
+    return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+  } else if constexpr (Act == Activation::GeluTanh) {
+    constexpr float kSqrt2OverPi = 0.79788456080286536f;
+    return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  } else {
+    return x > 0.0f ? x : 0.0f;
+  }
+}
+
+// y[i] = act(x[i]) for i < n; y may alias x.
+template <Activation Act, typename T>
+void activation(ThreadPool &pool, const T *x, T *y, int64_t n) {
+  pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      y[i] = static_cast<T>(activate<Act>(static_cast<float>(x[i])));
+  });
+}
+
+// Gated MLP activation: out[t, i] = act(gate[t, i]) * up[t, i] for i < width.
+// gate / up rows start every gate_stride / up_stride elements (so they can be
+// separate [T, width] buffers or column ranges of one wider buffer).
+// out: [rows, width] contiguous; it may alias gate when gate_stride == width.
+template <Activation Act, typename T>
+void gated_activation(ThreadPool &pool, const T *gate, int64_t gate_stride, const T *up,
+                      int64_t up_stride, T *out, int64_t rows, int64_t width) {
+  pool.parallel_for(0, rows, detail::rows_per_chunk(width), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T *g = gate + r * gate_stride;
+      const T *u = up + r * up_stride;
+      T *o = out + r * width;
+      for (int64_t i = 0; i < width; ++i)
+        o[i] = static_cast<T>(activate<Act>(static_cast<float>(g[i])) * static_cast<float>(u[i]));
+    }
+  });
+}
+
+// Fused gate/up projection output: gate_up is [rows, 2 * width] with the gate
+// in columns [0, width) and up in [width, 2 * width) (Phi-3's gate_up_proj
+// order; the packer concatenates separate gate/up weights in that order).
+// out: [rows, width], must not alias gate_up.
+template <Activation Act, typename T>
+void gated_activation_fused(ThreadPool &pool, const T *gate_up, T *out, int64_t rows,
+                            int64_t width) {
+  gated_activation<Act>(pool, gate_up, 2 * width, gate_up + width, 2 * width, out, rows, width);
+}
+
+// out[t, :] = table[ids[t], :] * scale (scale 1 copies; Gemma passes
+// sqrt(hidden) rounded to the model dtype). table: [vocab, dim]; out:
+// [num_tokens, dim]. Returns false, writing nothing, if an id is outside
+// [0, vocab).
+template <typename T>
+bool embedding(ThreadPool &pool, const int32_t *ids, int64_t num_tokens, const T *table,
+               int64_t vocab, int64_t dim, float scale, T *out) {
+  for (int64_t t = 0; t < num_tokens; ++t)
+    if (ids[t] < 0 || ids[t] >= vocab)
+      return false;
+  pool.parallel_for(0, num_tokens, detail::rows_per_chunk(dim), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const T *row = table + static_cast<int64_t>(ids[t]) * dim;
+      T *o = out + t * dim;
+      if (scale == 1.0f) {
+        std::memcpy(o, row, sizeof(T) * dim);
+      } else {
+        for (int64_t i = 0; i < dim; ++i)
+          o[i] = static_cast<T>(static_cast<float>(row[i]) * scale);
+      }
+    }
+  });
+  return true;
+}
+
+// out[i] = a[i] + b[i]; out may alias a or b.
+template <typename T>
+void residual_add(ThreadPool &pool, const T *a, const T *b, T *out, int64_t n) {
+  pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      out[i] = static_cast<T>(static_cast<float>(a[i]) + static_cast<float>(b[i]));
+  });
+}
+
+// Logit softcap (Gemma-2 final logits): x[i] = cap * tanh(x[i] / cap), in
+// place. A true division (not a multiply by 1/cap), as HF computes it.
+template <typename T> void softcap(ThreadPool &pool, T *x, int64_t n, float cap) {
+  pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      x[i] = static_cast<T>(cap * std::tanh(static_cast<float>(x[i]) / cap));
+  });
+}
+
+} // namespace attnrt::cpu
+
+#endif // ATTNC_RUNTIME_CPU_ELEMENTWISE_H

@@ -1,0 +1,206 @@
+#include "runtime/pack/WeightTransforms.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace attnrt::pack {
+namespace {
+
+std::string shapeString(const std::vector<std::int64_t> &shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+Status checkView(const TensorView &t, const std::string &what) {
+  if (t.elementSize == 0)
+    return Status::failure(what + " has element size 0");
+  for (std::int64_t d : t.shape)
+    if (d < 0)
+      return Status::failure(what + " has a negative dim: " + shapeString(t.shape));
+  if (!t.data && t.numElements() != 0)
+    return Status::failure(what + " has no data");
+  return Status::success();
+}
+
+Status checkOutput(std::size_t elementSize, const std::vector<std::int64_t> &shape,
+                   void *out, std::size_t outBytes) {
+  std::size_t need = elementSize;
+  for (std::int64_t d : shape)
+    need *= std::size_t(d);
+  if (outBytes != need)
+    return Status::failure("output buffer holds " + std::to_string(outBytes) +
+                           " bytes but the result " + shapeString(shape) + " needs " +
+                           std::to_string(need));
+  if (!out && need != 0)
+    return Status::failure("no output buffer");
+  return Status::success();
+}
+
+std::size_t product(const std::vector<std::int64_t> &shape, std::size_t begin, std::size_t end) {
+  std::size_t p = 1;
+  for (std::size_t i = begin; i < end; ++i)
+    p *= std::size_t(shape[i]);
+  return p;
+}
+
+// Blocked so both the reads and the writes stay within a few cache lines.
+template <typename Element>
+void transposeTyped(const Element *in, Element *out, std::size_t rows, std::size_t cols) {
+  constexpr std::size_t kBlock = 32;
+  for (std::size_t r0 = 0; r0 < rows; r0 += kBlock)
+    for (std::size_t c0 = 0; c0 < cols; c0 += kBlock) {
+      std::size_t r1 = std::min(rows, r0 + kBlock), c1 = std::min(cols, c0 + kBlock);
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c)
+          out[c * rows + r] = in[r * cols + c];
+    }
+}
+
+void transposeBytes(const std::uint8_t *in, std::uint8_t *out, std::size_t rows,
+                    std::size_t cols, std::size_t elementSize) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c)
+      std::memcpy(out + (c * rows + r) * elementSize, in + (r * cols + c) * elementSize,
+                  elementSize);
+}
+
+} // namespace
+
+std::int64_t TensorView::numElements() const {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Status concatShape(const std::vector<TensorView> &inputs, std::int64_t axis,
+                   std::vector<std::int64_t> &shape) {
+  if (inputs.empty())
+    return Status::failure("concat needs at least one input");
+  const TensorView &first = inputs.front();
+  std::int64_t rank = std::int64_t(first.shape.size());
+  if (axis < 0 || axis >= rank)
+    return Status::failure("concat axis " + std::to_string(axis) + " is out of range for rank " +
+                           std::to_string(rank));
+  shape = first.shape;
+  shape[axis] = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const TensorView &t = inputs[i];
+    std::string what = "concat input " + std::to_string(i);
+    if (Status s = checkView(t, what); !s.ok())
+      return s;
+    if (t.elementSize != first.elementSize)
+      return Status::failure(what + " has element size " + std::to_string(t.elementSize) +
+                             " but input 0 has " + std::to_string(first.elementSize));
+    if (std::int64_t(t.shape.size()) != rank)
+      return Status::failure(what + " has shape " + shapeString(t.shape) + " but input 0 has " +
+                             shapeString(first.shape));
+    for (std::int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.shape[d] != first.shape[d])
+        return Status::failure(what + " has shape " + shapeString(t.shape) + " but input 0 has " +
+                               shapeString(first.shape) + " (they may differ only in dim " +
+                               std::to_string(axis) + ")");
+    shape[axis] += t.shape[axis];
+  }
+  return Status::success();
+}
+
+Status concat(const std::vector<TensorView> &inputs, std::int64_t axis, void *out,
+              std::size_t outBytes) {
+  std::vector<std::int64_t> shape;
+  if (Status s = concatShape(inputs, axis, shape); !s.ok())
+    return s;
+  std::size_t elementSize = inputs.front().elementSize;
+  if (Status s = checkOutput(elementSize, shape, out, outBytes); !s.ok())
+    return s;
+  // Row-major: the result is `outer` rows, each the inputs' contiguous
+  // chunks (their dims from `axis` on) one after the other.
+  std::size_t outer = product(shape, 0, std::size_t(axis));
+  std::size_t inner = product(shape, std::size_t(axis) + 1, shape.size()) * elementSize;
+  std::size_t rowBytes = std::size_t(shape[axis]) * inner;
+  auto *dst = static_cast<std::uint8_t *>(out);
+  std::size_t offset = 0;
+  for (const TensorView &t : inputs) {
+    std::size_t chunk = std::size_t(t.shape[axis]) * inner;
+    const auto *src = static_cast<const std::uint8_t *>(t.data);
+    for (std::size_t o = 0; o < outer && chunk; ++o)
+      std::memcpy(dst + o * rowBytes + offset, src + o * chunk, chunk);
+    offset += chunk;
+  }
+  return Status::success();
+}
+
+Status concat(const std::vector<TensorView> &inputs, std::int64_t axis, Tensor &out) {
+  Tensor result;
+  if (Status s = concatShape(inputs, axis, result.shape); !s.ok())
+    return s;
+  result.elementSize = inputs.front().elementSize;
+  result.bytes.resize(product(result.shape, 0, result.shape.size()) * result.elementSize);
+  if (Status s = concat(inputs, axis, result.bytes.data(), result.bytes.size()); !s.ok())
+    return s;
+  out = std::move(result);
+  return Status::success();
+}
+
+Status transpose2dShape(const TensorView &input, std::vector<std::int64_t> &shape) {
+  if (Status s = checkView(input, "transpose input"); !s.ok())
+    return s;
+  if (input.shape.size() != 2)
+    return Status::failure("transpose2d needs a 2-D tensor, got shape " +
+                           shapeString(input.shape));
+  shape = {input.shape[1], input.shape[0]};
+  return Status::success();
+}
+
+Status transpose2d(const TensorView &input, void *out, std::size_t outBytes) {
+  std::vector<std::int64_t> shape;
+  if (Status s = transpose2dShape(input, shape); !s.ok())
+    return s;
+  if (Status s = checkOutput(input.elementSize, shape, out, outBytes); !s.ok())
+    return s;
+  if (out == input.data && outBytes != 0)
+    return Status::failure("transpose2d cannot work in place");
+  std::size_t rows = std::size_t(input.shape[0]), cols = std::size_t(input.shape[1]);
+  // Mapped weights need not be aligned to their element size; the typed
+  // loops are only for the aligned case.
+  bool aligned = (reinterpret_cast<std::uintptr_t>(input.data) |
+                  reinterpret_cast<std::uintptr_t>(out)) % input.elementSize == 0;
+  switch (aligned ? input.elementSize : 0) {
+  case 1:
+    transposeTyped(static_cast<const std::uint8_t *>(input.data), static_cast<std::uint8_t *>(out),
+                   rows, cols);
+    break;
+  case 2:
+    transposeTyped(static_cast<const std::uint16_t *>(input.data),
+                   static_cast<std::uint16_t *>(out), rows, cols);
+    break;
+  case 4:
+    transposeTyped(static_cast<const std::uint32_t *>(input.data),
+                   static_cast<std::uint32_t *>(out), rows, cols);
+    break;
+  case 8:
+    transposeTyped(static_cast<const std::uint64_t *>(input.data),
+                   static_cast<std::uint64_t *>(out), rows, cols);
+    break;
+  default:
+    transposeBytes(static_cast<const std::uint8_t *>(input.data), static_cast<std::uint8_t *>(out),
+                   rows, cols, input.elementSize);
+  }
+  return Status::success();
+}
+
+Status transpose2d(const TensorView &input, Tensor &out) {
+  Tensor result;
+  if (Status s = transpose2dShape(input, result.shape); !s.ok())
+    return s;
+  result.elementSize = input.elementSize;
+  result.bytes.resize(product(result.shape, 0, 2) * result.elementSize);
+  if (Status s = transpose2d(input, result.bytes.data(), result.bytes.size()); !s.ok())
+    return s;
+  out = std::move(result);
+  return Status::success();
+}
+
+} // namespace attnrt::pack

@@ -1,0 +1,77 @@
+// The weight transforms of the artifact's packer: the byte-level operations
+// that turn the weights a model ships with into the weights the generated
+// kernels read (concatenated projections, transposed matrices; casts and
+// quantization next). The compiler evaluates weight transform ops of the IR
+// through these same functions (compiler/WeightEvaluation), and a deploy-time
+// packer calls them where the weights live, so both produce identical bytes.
+//
+// Tensors are dense and row-major; a transform only needs each element's size
+// in bytes, not its type. Nothing here throws: the compiler that links this
+// library is built without exceptions, so every failure is a Status.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace attnrt::pack {
+
+// The outcome of a transform: ok, or why the arguments were rejected.
+class Status {
+public:
+  static Status success() { return Status(); }
+  static Status failure(std::string message) { return Status(std::move(message)); }
+
+  bool ok() const { return !failed_; }
+  const std::string &message() const { return message_; }
+
+private:
+  Status() = default;
+  explicit Status(std::string message) : failed_(true), message_(std::move(message)) {}
+
+  bool failed_ = false;
+  std::string message_;
+};
+
+// A read-only view of a dense row-major tensor that somebody else owns (a
+// mapped weight file, an MLIR attribute).
+struct TensorView {
+  const void *data = nullptr;
+  std::vector<std::int64_t> shape; // empty: a scalar
+  std::size_t elementSize = 0;     // bytes per element
+
+  std::int64_t numElements() const;
+  std::size_t byteSize() const { return std::size_t(numElements()) * elementSize; }
+};
+
+// A dense row-major tensor that owns its bytes: what a transform produces.
+struct Tensor {
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::int64_t> shape;
+  std::size_t elementSize = 0;
+
+  TensorView view() const { return TensorView{bytes.data(), shape, elementSize}; }
+};
+
+// Every transform comes in two parts: a shape function that validates the
+// arguments and computes the result's shape, and an apply function that
+// writes the result into caller-provided memory of exactly that size (so a
+// packer can write straight into its output file mapping). The convenience
+// forms allocate a Tensor.
+
+// Concatenation of `inputs` along `axis` (0 <= axis < rank): every input has
+// the same rank, element size and dims except along `axis`.
+Status concatShape(const std::vector<TensorView> &inputs, std::int64_t axis,
+                   std::vector<std::int64_t> &shape);
+Status concat(const std::vector<TensorView> &inputs, std::int64_t axis, void *out,
+              std::size_t outBytes);
+Status concat(const std::vector<TensorView> &inputs, std::int64_t axis, Tensor &out);
+
+// The transpose of a 2-D tensor: [rows, cols] -> [cols, rows].
+Status transpose2dShape(const TensorView &input, std::vector<std::int64_t> &shape);
+Status transpose2d(const TensorView &input, void *out, std::size_t outBytes);
+Status transpose2d(const TensorView &input, Tensor &out);
+
+} // namespace attnrt::pack

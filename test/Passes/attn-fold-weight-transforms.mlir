@@ -1,0 +1,95 @@
+// RUN: attnc-opt %s -split-input-file -attn-fold-weight-transforms | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attn-fold-weight-transforms | attnc-opt -split-input-file | FileCheck %s
+
+// Concatenation along axis 0 (out_in weights of a fused projection): the rows
+// of the first input, then the rows of the second. The inputs, now unused,
+// are gone.
+// CHECK-LABEL: func.func @concat_rows
+// CHECK-NOT: attn.weight_concat
+// CHECK: %[[W:.*]] = onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>} : () -> tensor<3x2xf32>
+// CHECK-NEXT: %[[Y:.*]] = attn.linear %arg0, %[[W]] {weight_layout = #attn<weight_layout out_in>} : (tensor<4x2xf32>, tensor<3x2xf32>) -> tensor<4x3xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @concat_rows(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
+  %a = onnx.Constant() {value = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %b = onnx.Constant() {value = dense<[[5.0, 6.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %w = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %y = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<4x2xf32>, tensor<3x2xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+
+// -----
+
+// Concatenation along axis 1 (in_out weights): each row is the first input's
+// row followed by the second's. A splat input counts as its full tensor; an
+// input still used elsewhere stays.
+// CHECK-LABEL: func.func @concat_columns
+// CHECK: %[[A:.*]] = onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>}
+// CHECK-NEXT: %[[W:.*]] = onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00, 7.000000e+00, 7.000000e+00, 7.000000e+00], [3.000000e+00, 4.000000e+00, 7.000000e+00, 7.000000e+00, 7.000000e+00]]> : tensor<2x5xf32>}
+// CHECK-NOT: attn.weight_concat
+// CHECK: return %[[W]], %[[A]]
+func.func @concat_columns() -> (tensor<2x5xf32>, tensor<2x2xf32>) {
+  %a = onnx.Constant() {value = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %b = onnx.Constant() {value = dense<7.0> : tensor<2x3xf32>} : () -> tensor<2x3xf32>
+  %w = attn.weight_concat %a, %b {axis = 1 : i64} : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  return %w, %a : tensor<2x5xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// Nested transforms fold inside out: concat(concat(a, b, axis 1), c, axis 0),
+// on f16 so two-byte elements are moved whole. The three-input bias concat
+// is folded too.
+// CHECK-LABEL: func.func @nested
+// CHECK-NOT: attn.weight_concat
+// CHECK: %[[W:.*]] = onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00], [4.000000e+00, 5.000000e+00, 6.000000e+00], [7.000000e+00, 8.000000e+00, 9.000000e+00]]> : tensor<3x3xf16>}
+// CHECK: %[[B:.*]] = onnx.Constant() {value = dense<[5.000000e-01, 1.500000e+00, 2.500000e+00]> : tensor<3xf16>}
+// CHECK-NOT: attn.weight_concat
+// CHECK: return %[[W]], %[[B]]
+func.func @nested() -> (tensor<3x3xf16>, tensor<3xf16>) {
+  %a = onnx.Constant() {value = dense<[[1.0, 2.0], [4.0, 5.0]]> : tensor<2x2xf16>} : () -> tensor<2x2xf16>
+  %b = onnx.Constant() {value = dense<[[3.0], [6.0]]> : tensor<2x1xf16>} : () -> tensor<2x1xf16>
+  %c = onnx.Constant() {value = dense<[[7.0, 8.0, 9.0]]> : tensor<1x3xf16>} : () -> tensor<1x3xf16>
+  %ab = attn.weight_concat %a, %b {axis = 1 : i64} : (tensor<2x2xf16>, tensor<2x1xf16>) -> tensor<2x3xf16>
+  %w = attn.weight_concat %ab, %c {axis = 0 : i64} : (tensor<2x3xf16>, tensor<1x3xf16>) -> tensor<3x3xf16>
+  %b0 = onnx.Constant() {value = dense<[0.5]> : tensor<1xf16>} : () -> tensor<1xf16>
+  %b1 = onnx.Constant() {value = dense<[1.5]> : tensor<1xf16>} : () -> tensor<1xf16>
+  %b2 = onnx.Constant() {value = dense<[2.5]> : tensor<1xf16>} : () -> tensor<1xf16>
+  %bias = attn.weight_concat %b0, %b1, %b2 {axis = 0 : i64} : (tensor<1xf16>, tensor<1xf16>, tensor<1xf16>) -> tensor<3xf16>
+  return %w, %bias : tensor<3x3xf16>, tensor<3xf16>
+}
+
+// -----
+
+// A weight mapped as a resource blob (how the importer keeps large
+// initializers) is read from the blob: [[1, 2], [3, 4]] stacked on [[5, 6]].
+// CHECK-LABEL: func.func @resource_blob
+// CHECK: onnx.Constant() {value = dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>}
+// CHECK-NOT: attn.weight_concat
+func.func @resource_blob() -> tensor<3x2xf32> {
+  %a = onnx.Constant() {value = dense_resource<w_a> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %b = onnx.Constant() {value = dense<[[5.0, 6.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %w = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  return %w : tensor<3x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w_a: "0x040000000000803F000000400000404000008040"
+    }
+  }
+#-}
+
+// -----
+
+// Must not fire: a transform over a function argument has no bytes to
+// evaluate; it and its constant input stay.
+// CHECK-LABEL: func.func @not_constant
+// CHECK: %[[A:.*]] = onnx.Constant() {value = dense<1.000000e+00> : tensor<2x2xf32>}
+// CHECK: %[[W:.*]] = attn.weight_concat %[[A]], %arg0 {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+// CHECK: return %[[W]]
+func.func @not_constant(%b: tensor<1x2xf32>) -> tensor<3x2xf32> {
+  %a = onnx.Constant() {value = dense<1.0> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %w = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  return %w : tensor<3x2xf32>
+}
