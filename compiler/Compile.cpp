@@ -133,6 +133,9 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   InsertKVCacheOptions kvOptions;
   kvOptions.pageSize = options.pageSize;
   func.addPass(createInsertKVCache(kvOptions));
+  FlashTilingOptions tiling;
+  tiling.target = options.target;
+  func.addPass(createFlashTiling(tiling));
   if (failed(pm.run(*module)))
     return failure();
   auto funcs = llvm::to_vector(module->getOps<func::FuncOp>());

@@ -139,6 +139,19 @@ def InsertKVCache : Pass<"attn-insert-kv-cache", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def FlashTiling : Pass<"attn-flash-tiling", "::mlir::func::FuncOp"> {
+  let summary = "Choose the flash-attention tiling of each paged attention for a target";
+  let description = [{
+    Records tile_kv (keys per online-softmax tile, a power of two so tiles are
+    page-aligned), query_block (query tokens per work item) and split_kv (keys
+    per flash-decoding split) on every attn.paged_attention; code generation
+    instantiates the attention kernels with them.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"", "cpu (cuda follows)">
+  ];
+}
+
 def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
   let summary = "Fuse linears that read the same input (Q/K/V, gate/up) into one linear";
   let description = [{

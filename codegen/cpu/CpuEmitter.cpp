@@ -455,14 +455,16 @@ LogicalResult Emitter::emitOp(Operation *op) {
       model.numKvHeads = kvHeads;
       model.headDim = headDim;
     }
-    // Tile sizes: the flash-tiling pass's choice when present, else defaults.
-    auto intAttr = [&](StringRef name, int64_t fallback) {
-      if (auto a = op->getAttrOfType<IntegerAttr>(name))
-        return a.getInt();
-      return fallback;
+    // The tiling attn-flash-tiling chose for this layer and target.
+    auto tileAttr = [&](StringRef name) -> int64_t {
+      auto a = op->getAttrOfType<IntegerAttr>(name);
+      return a ? a.getInt() : 0;
     };
-    int64_t tile = intAttr("tile_kv", 64), queryBlock = intAttr("query_block", 16),
-            split = intAttr("split_kv", 512);
+    int64_t tile = tileAttr("tile_kv"), queryBlock = tileAttr("query_block"),
+            split = tileAttr("split_kv");
+    if (tile <= 0 || queryBlock <= 0 || split <= 0 || split % tile != 0 ||
+        !llvm::isPowerOf2_64(tile))
+      return op->emitError("no valid flash tiling (run attn-flash-tiling first)");
     const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
     os << llvm::formatv(
         "  attnrt::cpu::kv_append<float, kPageSize, {0}, {1}>(pool, {2}, {3}, T, a->positions, "

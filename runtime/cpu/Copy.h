@@ -6,6 +6,7 @@
 
 #include "runtime/cpu/ThreadPool.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 

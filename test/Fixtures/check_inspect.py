@@ -36,6 +36,8 @@ def main():
     expect("layers", report["layers"], layers)
     expect("hidden_size", report["hidden_size"], cfg["hidden_size"])
     expect("vocab_size", report["vocab_size"], cfg["vocab_size"])
+    # PyTorch's own parameter count (tied tables once), recorded by the export script.
+    expect("parameters", report["parameters"], cfg["num_parameters"])
     expect("unraised_softmax", report["unraised_softmax"], 0)
     expect("kv_cache_bytes_per_token", report["kv_cache_bytes_per_token"],
            layers * cfg["num_kv_heads"] * 2 * cfg["head_dim"] * 4)

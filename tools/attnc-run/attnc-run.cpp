@@ -230,6 +230,10 @@ int run(const Options &o) {
   engineOptions.max_batch_tokens = static_cast<std::int32_t>(o.maxBatchTokens);
   attnrt::Session session(o.dir, &engineOptions);
 
+  // A rejected request (ids outside the vocabulary, a prompt longer than the
+  // context) fails alone: its line stays empty, the others still run.
+  constexpr std::int64_t kRejected = -1;
+  int status = 0;
   std::vector<std::int64_t> ids;
   for (std::size_t i = 0; i < o.prompts.size(); ++i) {
     attnrt::GenerateOptions g;
@@ -247,11 +251,11 @@ int run(const Options &o) {
       ids.push_back(session.addRequest(o.prompts[i], g));
     } catch (const attnrt::ApiError &e) {
       std::fprintf(stderr, "attnc-run: sequence %zu (--tokens #%zu): %s\n", i, i + 1, e.what());
-      return 1;
+      ids.push_back(kRejected);
+      status = 1;
     }
   }
 
-  int status = 0;
   auto start = std::chrono::steady_clock::now();
   try {
     session.run();
@@ -272,6 +276,10 @@ int run(const Options &o) {
   }
   std::int32_t vocab = session.info().vocab_size;
   for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] == kRejected) {
+      std::fputs("\n", stdout);
+      continue;
+    }
     if (session.state(ids[i]) != ATTNRT_REQUEST_FINISHED) {
       std::fprintf(stderr, "attnc-run: sequence %zu failed: %s\n", i, session.message(ids[i]).c_str());
       std::fputs("\n", stdout);

@@ -369,7 +369,10 @@ def build_model(family, impl, cfg_impl=None):
         for param in model.parameters():
             param.add_(torch.randn_like(param) * JITTER_STD)
     model.eval()
-    return model, manifest_entry(family, impl, model.config, extra)
+    entry = manifest_entry(family, impl, model.config, extra)
+    # PyTorch's own count (tied tables once): what `attnc inspect` must report.
+    entry["num_parameters"] = sum(p.numel() for p in model.parameters())
+    return model, entry
 
 
 def strip_metadata(message):

@@ -1,0 +1,108 @@
+// RUN: attnc-opt %s -split-input-file -attn-insert-kv-cache -verify-diagnostics
+
+// Bidirectional (encoder) attention lets a token see later tokens, which a
+// step over a KV cache has not computed yet.
+func.func @non_causal(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %q = onnx.Reshape(%h, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  // expected-error @+1 {{non-causal attention cannot run incrementally over a KV cache}}
+  %a = attn.attention %q, %q, %q {causal = false, head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32} : (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  %m = onnx.Reshape(%a, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// An additive attention bias (ALiBi-style) has no place in the paged kernel yet.
+func.func @attention_bias(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %bias = onnx.Constant() {value = dense<-1.0> : tensor<1x2x1x1xf32>} : () -> tensor<1x2x1x1xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %q = onnx.Reshape(%h, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  // expected-error @+1 {{an attention bias is not supported by the paged KV cache yet}}
+  %a = attn.attention %q, %q, %q bias(%bias) {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32} : (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1x2x1x1xf32>) -> tensor<?x?x2x16xf32>
+  %m = onnx.Reshape(%a, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// StreamingLLM sink tokens need pages the window would release.
+func.func @sink_tokens(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %q = onnx.Reshape(%h, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  // expected-error @+1 {{sink tokens are not supported by the paged KV cache yet}}
+  %a = attn.attention %q, %q, %q {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32, window = 8 : i64, sink_tokens = 4 : i64} : (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) -> tensor<?x?x2x16xf32>
+  %m = onnx.Reshape(%a, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// A graph exported with past_key_values inputs (optimum naming) is not mapped
+// onto the paged cache yet: the input is named, not dropped.
+// expected-error @+1 {{input 'past_key_values.0.key' has no place in a step function (expected input_ids, attention_mask, position_ids; past_key_values inputs are not supported yet)}}
+func.func @past_key_values_input(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %past: tensor<?x2x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""], onnx.name = "past_key_values.0.key"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %h, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// A Softmax over the hidden features is not on RaisedForm.h's allow-list: the
+// pass refuses it instead of guessing how it splits into tokens.
+func.func @unraised_softmax(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  // expected-error @+1 {{'onnx.Softmax' remains after raising: not raised to the attn dialect}}
+  %s = onnx.Softmax(%h) {axis = -1 : i64} : (tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %s, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// The attention mask may only become attention's padding mask (which a
+// ragged batch does not need); read as token ids it would carry meaning the
+// step function drops.
+func.func @mask_used_elsewhere(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "attention_mask"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %types = onnx.Constant() {value = dense<0.25> : tensor<2x32xf32>} : () -> tensor<2x32xf32>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  // expected-error @+1 {{'attention_mask' is used for something other than a padding mask}}
+  %t = attn.embedding %types, %mask : (tensor<2x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %x = attn.residual_add %h, %t : (tensor<?x?x32xf32>, tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %x, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}
+
+// -----
+
+// A padding mask that is not the attention_mask input (here: input_ids
+// cast to i1) would mask keys the ragged step cannot know about.
+func.func @padding_not_from_mask(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "attention_mask"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %q = onnx.Reshape(%h, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  %pad = onnx.Cast(%ids) {to = 9 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi1>
+  // expected-error @+1 {{the key padding mask does not come from the 'attention_mask' input}}
+  %a = attn.attention %q, %q, %q padding(%pad) {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, scale = 2.500000e-01 : f32} : (tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?xi1>) -> tensor<?x?x2x16xf32>
+  %m = onnx.Reshape(%a, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits : tensor<?x?x64xf32>
+}

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the CPU target against onnxruntime.
+
+For every fixture model: `attnc compile` builds an artifact, `attnc-run`
+generates with it, and onnxruntime runs the original ONNX model on the same
+inputs (fresh random prompts each run; the seed is printed so a failure can be
+replayed with --seed):
+
+  logits      every prompt position: max|attnc - ort| / max|ort| <= 1e-4
+  greedy      a 32-token greedy continuation through the KV cache equals
+              onnxruntime's greedy continuation by full recompute
+  batching    8 sequences of different lengths, admitted in chunks under a
+              small token budget (they join and leave at different steps),
+              each produce exactly the tokens they produce alone
+  window      (sliding-window fixtures) prompt and continuation longer than
+              the window, compiled with 4-token pages; where every layer is
+              windowed, a KV pool too small to hold the whole sequence still
+              works, which it only can if slid-out pages are released
+  bad input   corrupt / truncated weights, a manifest of another version,
+              out-of-vocabulary ids, a prompt longer than the context, KV
+              pages exhausted: a clear error, exit 1, others unaffected
+
+usage: cpu_e2e.py --attnc BIN --attnc-run BIN --fixtures DIR --work DIR [--only NAME] [--seed N]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+
+LOGIT_TOLERANCE = 1e-4
+
+
+class Failure(Exception):
+    pass
+
+
+def run(cmd, expect_rc=0):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if expect_rc is not None and r.returncode != expect_rc:
+        raise Failure(f"{' '.join(map(str, cmd))}\n  exit {r.returncode} (expected {expect_rc})\n"
+                      f"  stderr: {r.stderr.strip()[:2000]}")
+    return r
+
+
+class Fixture:
+    def __init__(self, args, name, config):
+        self.args, self.name, self.config = args, name, config
+        self.path = os.path.join(args.fixtures, name + ".onnx")
+        self.session = ort.InferenceSession(self.path, providers=["CPUExecutionProvider"])
+        self.vocab = config["vocab_size"]
+
+    def compile(self, tag, *flags):
+        out = os.path.join(self.args.work, f"{self.name}{tag}")
+        run([self.args.attnc, "compile", self.path, "-o", out, *flags])
+        return out
+
+    def generate(self, artifact, prompts, new_tokens, *flags, expect_rc=0):
+        cmd = [self.args.attnc_run, artifact, "--max-new-tokens", str(new_tokens), *flags]
+        for p in prompts:
+            cmd += ["--tokens", ",".join(map(str, p))]
+        r = run(cmd, expect_rc)
+        lines = r.stdout.split("\n")[:-1]  # one line per sequence, empty when it failed
+        return [[int(t) for t in l.split(",")] if l else [] for l in lines], r
+
+    def ort_logits(self, tokens):
+        ids = np.array([tokens], dtype=np.int64)
+        return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+
+    def ort_greedy(self, prompt, new_tokens):
+        seq = list(prompt)
+        for _ in range(new_tokens):
+            seq.append(int(self.ort_logits(seq)[-1].argmax()))
+        return seq[len(prompt):]
+
+
+def check_logits(fx, artifact, rng, length):
+    prompt = [rng.randrange(fx.vocab) for _ in range(length)]
+    dump = os.path.join(fx.args.work, f"{fx.name}-logits.npy")
+    fx.generate(artifact, [prompt], 1, "--dump-logits", dump)
+    got, ref = np.load(dump), fx.ort_logits(prompt)
+    if got.shape != ref.shape:
+        raise Failure(f"logits shape {got.shape}, onnxruntime {ref.shape}")
+    err = float(np.abs(got - ref).max() / np.abs(ref).max())
+    if not err <= LOGIT_TOLERANCE:
+        raise Failure(f"prompt of {length}: logits differ from onnxruntime by {err:.3e} "
+                      f"(relative, > {LOGIT_TOLERANCE})")
+    return err
+
+
+def check_greedy(fx, artifact, rng, prompt_len, new_tokens, *flags):
+    prompt = [rng.randrange(fx.vocab) for _ in range(prompt_len)]
+    (got,), _ = fx.generate(artifact, [prompt], new_tokens, *flags)
+    ref = fx.ort_greedy(prompt, new_tokens)
+    if got != ref:
+        first = next(i for i, (a, b) in enumerate(zip(got + [None] * len(ref), ref)) if a != b)
+        raise Failure(f"greedy continuation of a {prompt_len}-token prompt differs from "
+                      f"onnxruntime at step {first}:\n  attnc {got}\n  ort   {ref}")
+
+
+def check_batching(fx, artifact, rng):
+    lengths = [3, 40, 7, 25, 1, 16, 33, 11]
+    prompts = [[rng.randrange(fx.vocab) for _ in range(n)] for n in lengths]
+    flags = ["--max-batch-tokens", "24"]  # chunked prefill: sequences join over several steps
+    together, _ = fx.generate(artifact, prompts, 12, *flags)
+    for i, prompt in enumerate(prompts):
+        (alone,), _ = fx.generate(artifact, [prompt], 12, *flags)
+        if together[i] != alone:
+            raise Failure(f"sequence {i} (prompt of {len(prompt)}) generated {together[i]} "
+                          f"with 7 others but {alone} alone")
+
+
+def check_window(fx, rng):
+    artifact = fx.compile("-page4", "--page-size", "4")
+    check_logits(fx, artifact, rng, 30)  # prompt > window
+    check_greedy(fx, artifact, rng, 20, 24)  # continuation runs far past the window
+    if all(fx.config["windowed_layers"]):
+        # 8-token window, 4-token pages, 4-token chunks: at most 4 pages are
+        # live per sequence, so 5 pages carry 40 tokens only with release.
+        check_greedy(fx, artifact, rng, 20, 20, "--kv-pages", "5", "--max-batch-tokens", "4")
+
+
+def check_bad_input(fx, artifact, rng):
+    prompt = [rng.randrange(fx.vocab) for _ in range(5)]
+    good, _ = fx.generate(artifact, [prompt], 4)
+    work = os.path.join(fx.args.work, f"{fx.name}-bad")
+
+    def broken_copy(edit):
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(artifact, work)
+        edit(work)
+        return work
+
+    def expect_error(art, prompts, words, *flags):
+        lines, r = fx.generate(art, prompts, 4, *flags, expect_rc=1)
+        if not all(w in r.stderr.lower() for w in words):
+            raise Failure(f"expected an error mentioning {words}, got: {r.stderr.strip()[:500]}")
+        return lines
+
+    def flip_byte(d):
+        with open(os.path.join(d, "weights.bin"), "r+b") as f:
+            f.seek(1000)
+            b = f.read(1)
+            f.seek(1000)
+            f.write(bytes([b[0] ^ 0x40]))
+
+    def truncate(d):
+        p = os.path.join(d, "weights.bin")
+        os.truncate(p, os.path.getsize(p) - 4)
+
+    def other_version(d):
+        p = os.path.join(d, "manifest.json")
+        m = json.load(open(p))
+        m["attnc_version"] = "0.0.1"
+        json.dump(m, open(p, "w"))
+
+    expect_error(broken_copy(flip_byte), [prompt], ["checksum"])
+    expect_error(broken_copy(truncate), [prompt], ["truncated"])
+    expect_error(broken_copy(other_version), [prompt], ["version"])
+    # A bad request fails alone; the good one next to it still generates.
+    lines = expect_error(artifact, [prompt, [fx.vocab + 3]], [str(fx.vocab + 3)])
+    if lines[0] != good[0] or lines[1]:
+        raise Failure(f"an out-of-vocabulary request disturbed its neighbour: {lines}")
+    context = json.load(open(os.path.join(artifact, "manifest.json")))["architecture"]["max_context"]
+    lines = expect_error(artifact, [prompt, [1] * (context + 1)], [str(context + 1)])
+    if lines[0] != good[0]:
+        raise Failure(f"a too-long prompt disturbed its neighbour: {lines}")
+    # Two pages of 16 tokens cannot hold a 40-token prompt; the short one still runs.
+    lines = expect_error(artifact, [prompt, [1] * 40], ["pages"], "--kv-pages", "2")
+    if lines[0] != good[0]:
+        raise Failure(f"KV exhaustion of one sequence disturbed another: {lines}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--attnc", required=True)
+    ap.add_argument("--attnc-run", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--only", action="append")
+    ap.add_argument("--seed", type=int)
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
+    print(f"cpu_e2e: seed {seed} (replay with --seed {seed})", flush=True)
+    os.makedirs(args.work, exist_ok=True)
+    manifest = json.load(open(os.path.join(args.fixtures, "manifest.json")))
+    names = sorted(k[:-5] for k in manifest)
+    if args.only:
+        names = [n for n in names if n in args.only]
+    failures = 0
+    for name in names:
+        rng = random.Random(f"{seed}-{name}")
+        fx = Fixture(args, name, manifest[name + ".onnx"])
+        checks = [("logits", None), ("greedy", None), ("batching", None)]
+        if any(fx.config["windowed_layers"]):
+            checks.append(("window", None))
+        if name in ("llama-sdpa", "gpt2-eager", "gemma2-eager"):
+            checks.append(("bad input", None))
+        try:
+            artifact = fx.compile("")
+        except Failure as e:
+            print(f"FAIL {name}: compile\n  {e}", flush=True)
+            failures += 1
+            continue
+        for check, _ in checks:
+            try:
+                if check == "logits":
+                    errs = [check_logits(fx, artifact, rng, n) for n in (1, rng.randrange(2, 48))]
+                    detail = f"max rel err {max(errs):.2e}"
+                elif check == "greedy":
+                    check_greedy(fx, artifact, rng, rng.randrange(1, 12), 32)
+                    detail = "32 tokens equal"
+                elif check == "batching":
+                    check_batching(fx, artifact, rng)
+                    detail = "8 sequences equal alone"
+                elif check == "window":
+                    check_window(fx, rng)
+                    detail = f"window {fx.config['sliding_window']}, 4-token pages"
+                else:
+                    check_bad_input(fx, artifact, rng)
+                    detail = "clear errors"
+                print(f"ok   {name}: {check} ({detail})", flush=True)
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {name}: {check}\n  {e}", flush=True)
+    print(f"cpu_e2e: {failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
