@@ -356,7 +356,8 @@ def main():
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpu": cpu_model(), "logical_cpus": os.cpu_count(),
                     "platform": platform.platform()},
-        "command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+        # "python3" rather than sys.executable: no paths of this machine's Python.
+        "command": " ".join(shlex.quote(a) for a in ["python3"] + sys.argv),
         "threads": args.threads, "reps": args.reps,
         "onnxruntime": ort.__version__, "numpy": np.__version__,
         "model": json.load(open(os.path.join(artifact, "manifest.json")))["architecture"],

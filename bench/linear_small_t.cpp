@@ -1,6 +1,7 @@
 // Micro-benchmark behind a BENCHMARKS.md finding: attnrt::cpu::linear at a
-// few tokens per step (batched decode). Streams the layer-linear weights of
-// the bench model (8 x [768+512+3072+512... ] shapes, ~97 MB, above the L3)
+// few tokens per step (batched decode). Streams the 32 layer linears of the
+// bench model (per layer: qkv 768x512, o 512x512, gate+up 3072x512, down
+// 512x1536; 96.5 MB, above the L3)
 // through linear() at T = 1, 2, 4, 8 and compares with the same column
 // blocks done as T separate sgemv calls (weights of a 64-column block stay
 // in L2 between the T calls). Build and run: see bench/README.md.

@@ -72,6 +72,10 @@ public:
 private:
   LogicalResult emitOp(Operation *op);
   FailureOr<std::string> weightPointer(Value weight, bool transposeToOutIn = false);
+  // "nullptr" for an absent optional weight (a bias).
+  FailureOr<std::string> optionalWeightPointer(Value weight) {
+    return weight ? weightPointer(weight) : FailureOr<std::string>(std::string("nullptr"));
+  }
   FailureOr<const ValueInfo *> activation(Operation *user, Value v);
   const ValueInfo &defineActivation(Value v, const std::string &rows);
   void aliasActivation(Value result, Value source);
@@ -94,17 +98,18 @@ private:
   // free, and how many live values point into each.
   std::vector<int64_t> slotElems;
   std::vector<int> slotLive;
-  llvm::DenseMap<Value, int> weightIndex;
+  std::map<std::pair<void *, bool>, int> weightIndex; // (weight, transposed) -> index
   std::vector<size_t> weightOffsets;
   std::string body;   // the step function's statements
   std::string setup;  // statements of create() (RoPE tables)
   std::string members;
-  int ropeTables = 0;
+  std::map<std::string, int> ropeTables; // "theta/rotary_dim" -> table index
   int64_t pageSize = 16;
 };
 
 FailureOr<std::string> Emitter::weightPointer(Value weight, bool transposeToOutIn) {
-  auto key = weight;
+  // A weight used in two layouts (say, transposed for one linear) is packed twice.
+  auto key = std::make_pair(weight.getAsOpaquePointer(), transposeToOutIn);
   auto found = weightIndex.find(key);
   if (found != weightIndex.end())
     return std::string(llvm::formatv("m.w[{0}]", found->second));
@@ -252,17 +257,13 @@ LogicalResult Emitter::emitOp(Operation *op) {
     FailureOr<std::string> x = operand(n.getX());
     if (failed(w) || failed(x))
       return failure();
-    std::string bias = "nullptr";
-    if (Value b = n.getBias()) {
-      FailureOr<std::string> bp = weightPointer(b);
-      if (failed(bp))
-        return failure();
-      bias = *bp;
-    }
+    FailureOr<std::string> bias = optionalWeightPointer(n.getBias());
+    if (failed(bias))
+      return failure();
     int64_t dim = cast<RankedTensorType>(n.getX().getType()).getShape().back();
     const ValueInfo &out = defineActivation(n.getOutput(), rowsOf(n.getX()));
     os << llvm::formatv("  attnrt::cpu::layer_norm(pool, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
-                        *x, *w, bias, floatLiteral(n.getEpsilon().convertToFloat()),
+                        *x, *w, *bias, floatLiteral(n.getEpsilon().convertToFloat()),
                         rowsTimes(n.getX()), dim, out.pointer);
     return success();
   }
@@ -272,17 +273,13 @@ LogicalResult Emitter::emitOp(Operation *op) {
     FailureOr<std::string> x = operand(l.getX());
     if (failed(w) || failed(x))
       return failure();
-    std::string bias = "nullptr";
-    if (Value b = l.getBias()) {
-      FailureOr<std::string> bp = weightPointer(b);
-      if (failed(bp))
-        return failure();
-      bias = *bp;
-    }
+    FailureOr<std::string> bias = optionalWeightPointer(l.getBias());
+    if (failed(bias))
+      return failure();
     int64_t in = l.getInFeatures(), out = l.getOutFeatures();
     const ValueInfo &y = defineActivation(l.getOutput(), rowsOf(l.getX()));
     os << llvm::formatv("  attnrt::cpu::linear(pool, {0}, {1} / {2}, {2}, {3}, {4}, {5}, {6});\n",
-                        *x, rowsTimes(l.getX()), in, *w, bias, out, y.pointer);
+                        *x, rowsTimes(l.getX()), in, *w, *bias, out, y.pointer);
     return success();
   }
   if (auto a = dyn_cast<attn::ActivationOp>(op)) {
@@ -410,11 +407,17 @@ LogicalResult Emitter::emitOp(Operation *op) {
     os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n", y.pointer, *x,
                         rowsTimes(rope.getX()));
     if (rope.getTheta()) {
-      int table = ropeTables++;
-      members += llvm::formatv("  float inv_freq{0}[{1}];\n", table, rotary / 2).str();
-      setup += llvm::formatv("  attnrt::cpu::rope_inv_freq({0}, {1}, m->inv_freq{2});\n",
-                             floatLiteral(rope.getTheta()->convertToFloat()), rotary, table)
-                   .str();
+      // One inv_freq table per (theta, rotary_dim): q and k, and every layer, share it.
+      std::string theta = floatLiteral(rope.getTheta()->convertToFloat());
+      auto [it, inserted] = ropeTables.try_emplace(theta + "/" + std::to_string(rotary),
+                                                   int(ropeTables.size()));
+      int table = it->second;
+      if (inserted) {
+        members += llvm::formatv("  float inv_freq{0}[{1}];\n", table, rotary / 2).str();
+        setup += llvm::formatv("  attnrt::cpu::rope_inv_freq({0}, {1}, m->inv_freq{2});\n",
+                               theta, rotary, table)
+                     .str();
+      }
       os << llvm::formatv("  attnrt::cpu::rope<float, {0}, {1}, attnrt::cpu::RopeStyle::{2}>(pool, "
                           "{3}, {4}, {5}, {6}, m.inv_freq{7});\n",
                           headDim, rotary, style, y.pointer, (*positions)->rows, heads,

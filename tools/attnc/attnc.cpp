@@ -4,7 +4,9 @@
 //   attnc inspect MODEL.onnx [--json]
 //   attnc compile MODEL.onnx -o DIR [--target cpu] [--dtype f32] [--page-size N]
 //                 [--max-batch-tokens N] [--max-context N]
+//   attnc emit-cpp STEP.mlir [-o OUT.cpp]
 //   attnc --help | --version
+#include "codegen/cpu/CpuEmitter.h"
 #include "compiler/Compile.h"
 #include "compiler/Diagnostics.h"
 #include "compiler/Import/OnnxImporter.h"
@@ -14,7 +16,9 @@
 #include "compiler/Registry.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -23,6 +27,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -46,6 +51,9 @@ commands:
   compile MODEL.onnx -o DIR         compile the model into an artifact directory
                                     (libmodel.so, model.h, weights.bin, manifest.json)
                                     that attnc-run and libattnrt run
+  emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ the CPU target generates for a step
+                                    function (after attn-insert-kv-cache and
+                                    attn-flash-tiling); for inspection and tests
 
 options:
   --help       show this help (attnc <command> --help for a command's options)
@@ -188,6 +196,48 @@ int runCompile(int argc, char **argv) {
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
 
+int runEmitCpp(int argc, char **argv) {
+  namespace cl = llvm::cl;
+  cl::OptionCategory category("attnc emit-cpp options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("STEP.mlir"), cl::Required,
+                             cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("output file (default: stdout)"),
+                              cl::value_desc("OUT.cpp"), cl::init("-"), cl::cat(category));
+  cl::opt<int64_t> maxBatchTokens("max-batch-tokens", cl::desc("most tokens one step carries"),
+                                  cl::init(2048), cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv, "attnc emit-cpp\n", &llvm::errs()))
+    return 1;
+
+  DialectRegistry registry;
+  attnc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &context);
+  if (!module)
+    return 1;
+  auto funcs = llvm::to_vector(module->getOps<func::FuncOp>());
+  if (funcs.size() != 1) {
+    llvm::errs() << input << ": error: expected one step function, got " << funcs.size() << "\n";
+    return 1;
+  }
+  attnc::codegen::CpuEmitOptions options;
+  options.modelName = llvm::sys::path::filename(input).str();
+  options.maxBatchTokens = maxBatchTokens;
+  FailureOr<attnc::codegen::EmittedCpuModel> model = attnc::codegen::emitCpuModel(funcs.front(), options);
+  if (failed(model))
+    return 1;
+  std::string error;
+  auto out = openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  out->os() << model->source;
+  out->keep();
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -211,6 +261,8 @@ int main(int argc, char **argv) {
     return runInspect(argc - 1, argv + 1);
   if (command == "compile")
     return runCompile(argc - 1, argv + 1);
+  if (command == "emit-cpp")
+    return runEmitCpp(argc - 1, argv + 1);
   llvm::errs() << "error: unknown command '" << command
                << "'; run `attnc --help` for the list of commands\n";
   return 1;
