@@ -152,6 +152,10 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
 
   // Assemble in a fresh temporary directory beside the output, then rename.
   SmallString<256> outDir(options.outputDir);
+  // Absolute, so the staging directory is created beside it (a relative
+  // prefix would put it in the system's temporary directory).
+  if (std::error_code ec = llvm::sys::fs::make_absolute(outDir))
+    return emitError(loc) << "cannot resolve '" << options.outputDir << "': " << ec.message();
   llvm::sys::path::remove_dots(outDir, /*remove_dot_dot=*/true);
   SmallString<256> parent = llvm::sys::path::parent_path(outDir);
   if (parent.empty())

@@ -1,0 +1,838 @@
+// Paged attention on NVIDIA GPUs (sm_80+; built for sm_90a): FlashAttention-2
+// style tiled online softmax on the tensor cores (mma.sync m16n8k16, f16/bf16
+// operands, f32 accumulators), reading K/V tiles straight from the paged cache
+// of runtime/ModelABI.h. Semantics: runtime/cuda/Attention.h.
+//
+// One CTA is one work item x one kv head. Its rows are (query token, head of
+// the kv group) pairs, token-major, so all group_size query heads of a kv head
+// share every K/V tile a CTA loads (GQA/MQA: K/V read once per group, not once
+// per query head). A row r of the item is token t_begin + r / G, head
+// kv_head * G + r % G. Two shapes of the same kernel:
+//   large (prefill): 4 warps along the rows (64 rows), each warp the whole
+//                    64-key tile; K/V tile loaded once for 64 rows.
+//   small (decode):  1 x 16 rows, 4 warps along the keys: each warp takes 16
+//                    keys of the 64-key tile with its own softmax state, and
+//                    the 4 states are merged in shared memory at the end.
+// Tiles start at multiples of 64 keys inside [key_lo, key_hi] of the item,
+// which the planner computed exactly from the rows' causal/window bounds, so
+// fully masked tiles are never visited and released pages (-1) are never
+// read; keys of a visited tile outside the item are zero-filled (finite V).
+// Per element, keys outside the row's own bounds get -inf before the max.
+// Scores live in the log2 domain (scale * log2 e folded in); the accumulator
+// is normalised once, in the epilogue. A decode-sized sequence whose keys
+// are long is cut into key slices (flash-decoding), each slice one item
+// writing (max, sum, unnormalised accumulator) to a workspace; a merge
+// kernel combines the slices.
+#include "Attention.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <limits>
+#include <vector>
+
+namespace {
+
+constexpr int kTileKeys = 64; // keys per online-softmax tile, both shapes
+
+struct WorkItem {
+  int32_t seq;
+  int32_t t_begin, t_end; // query tokens
+  int32_t key_lo, key_hi; // keys any row of the item needs, inclusive (empty: lo > hi)
+  int32_t partial;        // -1: writes out; else base row of its partial states (kv head 0)
+};
+
+struct MergeGroup {        // the key slices of one sequence's query block
+  int32_t t_begin, rows;   // rows = tokens * group_size
+  int32_t first_partial;   // partial row of slice 0, kv head 0
+  int32_t num_parts;
+  int32_t part_stride;     // rows * kv_heads
+};
+
+struct KernelParams {
+  const void *query;
+  void *out;
+  const int32_t *positions;
+  const int32_t *context_len;
+  const int32_t *block_table;
+  const char *cache;
+  int64_t page_bytes;
+  int32_t blocks_per_seq;
+  int32_t num_kv_heads;
+  int32_t group_size;
+  int32_t page_size;
+  uint32_t page_magic; // k / page_size == (umulhi(k, magic) + k) >> page_shift, k < 2^31
+  int32_t page_shift;
+  int32_t causal;
+  int32_t window;
+  float scale_log2;  // scale * log2(e), used when softcap == 0
+  float scale;
+  float softcap;
+  float *partial_max; // log2 domain
+  float *partial_sum;
+  float *partial_acc;
+};
+
+template <typename T> struct Vec2;
+template <> struct Vec2<__half> {
+  static __device__ __forceinline__ uint32_t pack(float a, float b) {
+    __half2 h = __floats2half2_rn(a, b);
+    return *reinterpret_cast<uint32_t *>(&h);
+  }
+};
+template <> struct Vec2<__nv_bfloat16> {
+  static __device__ __forceinline__ uint32_t pack(float a, float b) {
+    __nv_bfloat162 h = __floats2bfloat162_rn(a, b);
+    return *reinterpret_cast<uint32_t *>(&h);
+  }
+};
+
+template <typename T>
+__device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1);
+template <>
+__device__ __forceinline__ void mma16816<__half>(float c[4], const uint32_t a[4], uint32_t b0,
+                                                 uint32_t b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, "
+               "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+template <>
+__device__ __forceinline__ void mma16816<__nv_bfloat16>(float c[4], const uint32_t a[4],
+                                                        uint32_t b0, uint32_t b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, "
+               "{%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], const void *p) {
+  const uint32_t a = static_cast<uint32_t>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t r[4], const void *p) {
+  const uint32_t a = static_cast<uint32_t>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
+}
+// 16-byte async copy; when !valid nothing is read and the destination is zeroed.
+__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
+  const uint32_t s = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem),
+               "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+
+// Shared tiles are [rows][HD] with 16-byte chunks XOR-swizzled by row % 8, so
+// the 8 row addresses of one ldmatrix land in 8 different bank groups.
+template <int HD> __device__ __forceinline__ int swz(int row, int chunk) {
+  return row * HD + ((chunk ^ (row & 7)) << 3);
+}
+
+// WM warps along the rows, each with MT m16 tiles (16 * MT rows); WK warps
+// along the keys of a tile. Q fragments stay in registers when a warp has one
+// m-tile; with two (32 rows a warp: each K/V fragment read from shared memory
+// feeds two MMAs) they are re-read from shared memory to stay under 255
+// registers.
+template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
+  static constexpr int kStages = STAGES; // K/V tiles in flight (cp.async pipeline depth)
+  static constexpr int kWarps = WM * WK;
+  static constexpr int kThreads = kWarps * 32;
+  static constexpr int kWarpRows = 16 * MT;
+  static constexpr int kRows = kWarpRows * WM;
+  static constexpr int kWarpKeys = kTileKeys / WK; // keys per warp per tile
+  static constexpr int kChunks = HD / 8;
+  static constexpr bool kQInRegs = MT == 1;
+  static constexpr int kMainElems = kRows * HD + 2 * kStages * kTileKeys * HD; // Q + stages of K, V
+  static constexpr int kEpiFloats = WK * kRows * (HD + 4) + 2 * WK * kRows;
+  static constexpr size_t kSmemBytes =
+      std::max(sizeof(uint16_t) * kMainElems, sizeof(float) * kEpiFloats);
+  static_assert(kWarpKeys % 16 == 0, "each warp needs whole k16 steps of keys");
+  static_assert(kStages >= 2, "at least double buffering");
+};
+
+template <typename T, int HD, int WM, int WK, int MT, int STAGES>
+__global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
+    paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items) {
+  using S = Shape<HD, WM, WK, MT, STAGES>;
+  constexpr int kRows = S::kRows, kWarpKeys = S::kWarpKeys, kChunks = S::kChunks;
+  constexpr int kNT = kWarpKeys / 8; // score n-tiles per warp
+  constexpr int kDT = HD / 8;        // output n-tiles
+  constexpr int kQRegTiles = S::kQInRegs ? HD / 16 : 1;
+  extern __shared__ uint4 smem_raw[];
+  T *sQ = reinterpret_cast<T *>(smem_raw);
+  T *sK = sQ + kRows * HD;                 // [kStages][kTileKeys][HD]
+  T *sV = sK + S::kStages * kTileKeys * HD; // [kStages][kTileKeys][HD]
+
+  const WorkItem item = items[blockIdx.x];
+  const int kv_head = blockIdx.y;
+  const int G = p.group_size;
+  const int num_heads = p.num_kv_heads * G;
+  const int rows = (item.t_end - item.t_begin) * G;
+  const int context = p.context_len[item.seq];
+  const int32_t *table = p.block_table + static_cast<int64_t>(item.seq) * p.blocks_per_seq;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int wm = warp % WM, wk = warp / WM;
+  const int warp_row0 = wm * S::kWarpRows;
+  const T *query = static_cast<const T *>(p.query);
+
+  // Q rows of the item (zero rows past its tokens).
+  for (int i = tid; i < kRows * kChunks; i += S::kThreads) {
+    const int r = i / kChunks, c = i % kChunks;
+    const bool valid = r < rows;
+    const int64_t t = item.t_begin + (valid ? r / G : 0);
+    const int head = kv_head * G + (valid ? r % G : 0);
+    cp_async16(sQ + swz<HD>(r, c), query + (t * num_heads + head) * HD + c * 8, valid);
+  }
+
+  const int tile0 = item.key_lo / kTileKeys * kTileKeys;
+  const int num_tiles = item.key_hi >= item.key_lo ? (item.key_hi - tile0) / kTileKeys + 1 : 0;
+  const int64_t v_offset = static_cast<int64_t>(p.page_size) * p.num_kv_heads * HD * sizeof(T);
+  auto load_tile = [&](int tile, int stage) {
+    const int start = tile0 + tile * kTileKeys;
+    T *dk = sK + stage * kTileKeys * HD;
+    T *dv = sV + stage * kTileKeys * HD;
+    static_assert(kTileKeys * kChunks % S::kThreads == 0, "whole chunks per thread");
+    // Unrolled so that a thread's block-table reads are all issued before
+    // its first copy.
+#pragma unroll
+    for (int it = 0; it < kTileKeys * kChunks / S::kThreads; ++it) {
+      const int i = tid + it * S::kThreads;
+      const int j = i / kChunks, c = i % kChunks;
+      const int k = start + j;
+      const bool valid = k >= item.key_lo && k <= item.key_hi;
+      const char *src = p.cache;
+      if (valid) {
+        const int q = (__umulhi(static_cast<uint32_t>(k), p.page_magic) + static_cast<uint32_t>(k)) >> p.page_shift;
+        const int64_t page = table[q];
+        const int slot = k - q * p.page_size;
+        src = p.cache + page * p.page_bytes +
+              (static_cast<int64_t>(slot) * p.num_kv_heads + kv_head) * HD * sizeof(T) + c * 16;
+      }
+      cp_async16(dk + swz<HD>(j, c), src, valid);
+      cp_async16(dv + swz<HD>(j, c), valid ? src + v_offset : src, valid);
+    }
+  };
+  // Pipeline prologue: Q and tile 0 in group 0, tiles 1 .. kStages - 2 in
+  // one group each (empty groups past the last tile keep the count uniform).
+  if (num_tiles > 0)
+    load_tile(0, 0);
+  cp_async_commit();
+#pragma unroll
+  for (int t = 1; t < S::kStages - 1; ++t) {
+    if (t < num_tiles)
+      load_tile(t, t);
+    cp_async_commit();
+  }
+
+  // Bounds of this thread's rows: lane / 4 and lane / 4 + 8 of each m-tile.
+  int row_lo[MT][2], row_hi[MT][2];
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const int r = warp_row0 + mt * 16 + (lane >> 2) + 8 * i;
+      row_lo[mt][i] = 0;
+      row_hi[mt][i] = -1;
+      if (r < rows) {
+        const int q = p.positions[item.t_begin + r / G];
+        const int hi = p.causal ? min(q, context - 1) : context - 1;
+        const int lo = p.window > 0 ? max(0, q - p.window + 1) : 0;
+        row_lo[mt][i] = max(lo, item.key_lo);
+        row_hi[mt][i] = min(hi, item.key_hi);
+      }
+    }
+  }
+
+  // Keys every valid row of the warp sees (rows past the item count as
+  // unbounded: their Q is zero and they are never written).
+  int warp_lo = INT_MIN, warp_hi = INT_MAX;
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+      if (warp_row0 + mt * 16 + (lane >> 2) + 8 * i < rows) {
+        warp_lo = max(warp_lo, row_lo[mt][i]);
+        warp_hi = min(warp_hi, row_hi[mt][i]);
+      }
+  warp_lo = __reduce_max_sync(0xffffffffu, warp_lo);
+  warp_hi = __reduce_min_sync(0xffffffffu, warp_hi);
+  const float mul = p.softcap > 0.0f ? 1.0f : p.scale_log2;
+
+  cp_async_wait<S::kStages - 2>(); // Q (group 0) has landed
+  __syncthreads();
+  const int mat = lane >> 3, r8 = lane & 7;
+  // A-fragment rows of this lane for ldmatrix (m-tile 0; + 16 per m-tile).
+  const int q_row = warp_row0 + r8 + (mat & 1) * 8;
+  uint32_t qf[kQRegTiles][4];
+  if constexpr (S::kQInRegs) {
+#pragma unroll
+    for (int kk = 0; kk < HD / 16; ++kk)
+      ldmatrix_x4(qf[kk], sQ + swz<HD>(q_row, kk * 2 + (mat >> 1)));
+  }
+
+  float acc[MT][kDT][4];
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int n = 0; n < kDT; ++n)
+      acc[mt][n][0] = acc[mt][n][1] = acc[mt][n][2] = acc[mt][n][3] = 0.0f;
+  float row_max[MT][2], row_sum[MT][2]; // sums: this thread's share, quad-summed at the end
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+    row_max[mt][0] = row_max[mt][1] = -INFINITY, row_sum[mt][0] = row_sum[mt][1] = 0.0f;
+
+  for (int tile = 0; tile < num_tiles; ++tile) {
+    const int stage = tile % S::kStages;
+    // Tile `tile` is in group `tile`; refill the stage freed last iteration.
+    if (tile + S::kStages - 1 < num_tiles)
+      load_tile(tile + S::kStages - 1, (tile + S::kStages - 1) % S::kStages);
+    cp_async_commit();
+    cp_async_wait<S::kStages - 1>();
+    __syncthreads();
+
+    const T *tk = sK + stage * kTileKeys * HD;
+    const T *tv = sV + stage * kTileKeys * HD;
+    const int key_base = tile0 + tile * kTileKeys + wk * kWarpKeys; // first key of this warp
+
+    float s[MT][kNT][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int n = 0; n < kNT; ++n)
+        s[mt][n][0] = s[mt][n][1] = s[mt][n][2] = s[mt][n][3] = 0.0f;
+#pragma unroll
+    for (int kk = 0; kk < HD / 16; ++kk) {
+      uint32_t qa[MT][4];
+      if constexpr (!S::kQInRegs) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+          ldmatrix_x4(qa[mt], sQ + swz<HD>(q_row + mt * 16, kk * 2 + (mat >> 1)));
+      }
+#pragma unroll
+      for (int np = 0; np < kNT / 2; ++np) {
+        const int j = wk * kWarpKeys + np * 16 + r8 + (mat >> 1) * 8;
+        uint32_t b[4];
+        ldmatrix_x4(b, tk + swz<HD>(j, kk * 2 + (mat & 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint32_t *a = S::kQInRegs ? qf[S::kQInRegs ? kk : 0] : qa[mt];
+          mma16816<T>(s[mt][2 * np], a, b[0], b[1]);
+          mma16816<T>(s[mt][2 * np + 1], a, b[2], b[3]);
+        }
+      }
+    }
+
+    // Softcap (into the log2 domain), mask, online-softmax update. Without a
+    // softcap the scores stay raw and the scale is folded into one FFMA per
+    // element: exp2(x * scale_log2 - max). Tiles whose keys every row of the
+    // warp sees skip the mask.
+    const bool interior = key_base >= warp_lo && key_base + kWarpKeys - 1 <= warp_hi;
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      if (p.softcap > 0.0f) {
+#pragma unroll
+        for (int n = 0; n < kNT; ++n)
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            s[mt][n][e] = p.softcap * tanhf(s[mt][n][e] * p.scale / p.softcap) * 1.4426950408889634f;
+      }
+      if (!interior) {
+#pragma unroll
+        for (int n = 0; n < kNT; ++n)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int key = key_base + n * 8 + (lane & 3) * 2 + (e & 1);
+            if (key < row_lo[mt][e >> 1] || key > row_hi[mt][e >> 1])
+              s[mt][n][e] = -INFINITY;
+          }
+      }
+      float tile_max[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+      for (int n = 0; n < kNT; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          tile_max[e >> 1] = fmaxf(tile_max[e >> 1], s[mt][n][e]);
+      tile_max[0] *= mul; // to the log2 domain (mul > 0 keeps -inf)
+      tile_max[1] *= mul;
+      float rescale[2], base[2];
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        tile_max[i] = fmaxf(tile_max[i], __shfl_xor_sync(0xffffffffu, tile_max[i], 1));
+        tile_max[i] = fmaxf(tile_max[i], __shfl_xor_sync(0xffffffffu, tile_max[i], 2));
+        const float new_max = fmaxf(row_max[mt][i], tile_max[i]);
+        base[i] = new_max == -INFINITY ? 0.0f : new_max; // no key yet: exp2(-inf - 0) = 0
+        rescale[i] = exp2f(row_max[mt][i] - base[i]);
+        row_max[mt][i] = new_max;
+        row_sum[mt][i] *= rescale[i];
+      }
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          s[mt][n][e] = exp2f(fmaf(s[mt][n][e], mul, -base[e >> 1]));
+          row_sum[mt][e >> 1] += s[mt][n][e];
+        }
+      }
+#pragma unroll
+      for (int n = 0; n < kDT; ++n) {
+        acc[mt][n][0] *= rescale[0];
+        acc[mt][n][1] *= rescale[0];
+        acc[mt][n][2] *= rescale[1];
+        acc[mt][n][3] *= rescale[1];
+      }
+    }
+
+    // O += P V: the score accumulators of two adjacent n-tiles are the A
+    // fragment of one k16 step.
+#pragma unroll
+    for (int ks = 0; ks < kWarpKeys / 16; ++ks) {
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        a[mt][0] = Vec2<T>::pack(s[mt][2 * ks][0], s[mt][2 * ks][1]);
+        a[mt][1] = Vec2<T>::pack(s[mt][2 * ks][2], s[mt][2 * ks][3]);
+        a[mt][2] = Vec2<T>::pack(s[mt][2 * ks + 1][0], s[mt][2 * ks + 1][1]);
+        a[mt][3] = Vec2<T>::pack(s[mt][2 * ks + 1][2], s[mt][2 * ks + 1][3]);
+      }
+      const int j = wk * kWarpKeys + ks * 16 + r8 + (mat & 1) * 8;
+#pragma unroll
+      for (int dp = 0; dp < HD / 16; ++dp) {
+        uint32_t b[4];
+        ldmatrix_x4_trans(b, tv + swz<HD>(j, dp * 2 + (mat >> 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          mma16816<T>(acc[mt][2 * dp], a[mt], b[0], b[1]);
+          mma16816<T>(acc[mt][2 * dp + 1], a[mt], b[2], b[3]);
+        }
+      }
+    }
+    __syncthreads(); // the next iteration's load overwrites this stage
+  }
+  cp_async_wait<0>();
+  __syncthreads();
+
+  // Epilogue in shared memory (reusing the tiles): merge the WK key-warps'
+  // states of each row, normalise once, write 16-byte chunks.
+  constexpr int kStride = HD + 4;
+  float *sO = reinterpret_cast<float *>(smem_raw);        // [WK][kRows][kStride]
+  float *sM = sO + WK * kRows * kStride;                   // [WK][kRows]
+  float *sL = sM + WK * kRows;                             // [WK][kRows]
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      row_sum[mt][i] += __shfl_xor_sync(0xffffffffu, row_sum[mt][i], 1);
+      row_sum[mt][i] += __shfl_xor_sync(0xffffffffu, row_sum[mt][i], 2);
+      if ((lane & 3) == 0)
+        sM[wk * kRows + warp_row0 + mt * 16 + (lane >> 2) + 8 * i] = row_max[mt][i];
+    }
+  }
+  __syncthreads();
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const int r = warp_row0 + mt * 16 + (lane >> 2) + 8 * i;
+      float m_all = -INFINITY;
+#pragma unroll
+      for (int w = 0; w < WK; ++w)
+        m_all = fmaxf(m_all, sM[w * kRows + r]);
+      const float f = row_max[mt][i] == -INFINITY ? 0.0f : exp2f(row_max[mt][i] - m_all);
+      float *o = sO + (wk * kRows + r) * kStride + (lane & 3) * 2;
+#pragma unroll
+      for (int n = 0; n < kDT; ++n)
+        *reinterpret_cast<float2 *>(o + n * 8) =
+            make_float2(acc[mt][n][2 * i] * f, acc[mt][n][2 * i + 1] * f);
+      if ((lane & 3) == 0)
+        sL[wk * kRows + r] = row_sum[mt][i] * f;
+    }
+  }
+  __syncthreads();
+
+  const int64_t partial_row = item.partial >= 0 ? item.partial + static_cast<int64_t>(kv_head) * rows : -1;
+  for (int i = tid; i < rows * kChunks; i += S::kThreads) {
+    const int r = i / kChunks, c = i % kChunks;
+    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float l = 0.0f, m_all = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < WK; ++w) {
+      const float *o = sO + (w * kRows + r) * kStride + c * 8;
+      const float4 x0 = *reinterpret_cast<const float4 *>(o);
+      const float4 x1 = *reinterpret_cast<const float4 *>(o + 4);
+      v[0] += x0.x; v[1] += x0.y; v[2] += x0.z; v[3] += x0.w;
+      v[4] += x1.x; v[5] += x1.y; v[6] += x1.z; v[7] += x1.w;
+      l += sL[w * kRows + r];
+      m_all = fmaxf(m_all, sM[w * kRows + r]);
+    }
+    if (partial_row < 0) {
+      const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+      uint4 packed;
+      packed.x = Vec2<T>::pack(v[0] * inv, v[1] * inv);
+      packed.y = Vec2<T>::pack(v[2] * inv, v[3] * inv);
+      packed.z = Vec2<T>::pack(v[4] * inv, v[5] * inv);
+      packed.w = Vec2<T>::pack(v[6] * inv, v[7] * inv);
+      const int64_t t = item.t_begin + r / G;
+      const int head = kv_head * G + r % G;
+      *reinterpret_cast<uint4 *>(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8) = packed;
+    } else {
+      float *dst = p.partial_acc + (partial_row + r) * HD + c * 8;
+      *reinterpret_cast<float4 *>(dst) = make_float4(v[0], v[1], v[2], v[3]);
+      *reinterpret_cast<float4 *>(dst + 4) = make_float4(v[4], v[5], v[6], v[7]);
+      if (c == 0) {
+        p.partial_max[partial_row + r] = m_all;
+        p.partial_sum[partial_row + r] = l;
+      }
+    }
+  }
+}
+
+// Combines the key slices of each split query block: rescale every slice to
+// the common max, add sums and accumulators, normalise.
+template <typename T, int HD>
+__global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const MergeGroup *groups) {
+  const MergeGroup g = groups[blockIdx.x];
+  const int kv_head = blockIdx.y;
+  const int G = p.group_size, num_heads = p.num_kv_heads * G;
+  constexpr int kChunks = HD / 8;
+  for (int i = threadIdx.x; i < g.rows * kChunks; i += blockDim.x) {
+    const int r = i / kChunks, c = i % kChunks;
+    const int64_t row0 = g.first_partial + static_cast<int64_t>(kv_head) * g.rows + r;
+    float m_all = -INFINITY;
+    for (int part = 0; part < g.num_parts; ++part)
+      m_all = fmaxf(m_all, p.partial_max[row0 + static_cast<int64_t>(part) * g.part_stride]);
+    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float l = 0.0f;
+    if (m_all != -INFINITY) {
+      for (int part = 0; part < g.num_parts; ++part) {
+        const int64_t row = row0 + static_cast<int64_t>(part) * g.part_stride;
+        const float sum = p.partial_sum[row];
+        if (sum == 0.0f)
+          continue; // slice without visible keys for this row
+        const float w = exp2f(p.partial_max[row] - m_all);
+        l += sum * w;
+        const float *a = p.partial_acc + row * HD + c * 8;
+        const float4 x0 = *reinterpret_cast<const float4 *>(a);
+        const float4 x1 = *reinterpret_cast<const float4 *>(a + 4);
+        v[0] += x0.x * w; v[1] += x0.y * w; v[2] += x0.z * w; v[3] += x0.w * w;
+        v[4] += x1.x * w; v[5] += x1.y * w; v[6] += x1.z * w; v[7] += x1.w * w;
+      }
+    }
+    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+    uint4 packed;
+    packed.x = Vec2<T>::pack(v[0] * inv, v[1] * inv);
+    packed.y = Vec2<T>::pack(v[2] * inv, v[3] * inv);
+    packed.z = Vec2<T>::pack(v[4] * inv, v[5] * inv);
+    packed.w = Vec2<T>::pack(v[6] * inv, v[7] * inv);
+    const int64_t t = g.t_begin + r / G;
+    const int head = kv_head * G + r % G;
+    *reinterpret_cast<uint4 *>(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8) = packed;
+  }
+}
+
+void set_error(char *error, size_t len, const char *fmt, ...) {
+  if (!error || len == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(error, len, fmt, ap);
+  va_end(ap);
+}
+
+} // namespace
+
+struct attnc_cuda_attention_plan {
+  attnc_cuda_attention_config config;
+  int32_t num_small = 0, num_large = 0, num_groups = 0, split_tokens = 0;
+  int64_t partial_rows = 0;
+  WorkItem *d_items = nullptr; // small items, then large ones
+  MergeGroup *d_groups = nullptr;
+  float *d_partial = nullptr; // max, sum, acc
+};
+
+namespace {
+
+// Rows of a work item in the small (decode) and large (prefill) kernels.
+// The large shape's m-tiles per warp (1: 64-row CTAs, 2: 128-row CTAs);
+// a build flag so both can be measured.
+#ifndef ATTNC_CUDA_LARGE_MT
+#define ATTNC_CUDA_LARGE_MT 2
+#endif
+constexpr int kLargeMT = ATTNC_CUDA_LARGE_MT;
+constexpr int kSmallRows = 16, kLargeRows = 64 * kLargeMT;
+// Decode CTAs are few and memory-bound: keep more tiles in flight.
+#ifndef ATTNC_CUDA_SMALL_STAGES
+#define ATTNC_CUDA_SMALL_STAGES 3
+#endif
+constexpr int kSmallStages = ATTNC_CUDA_SMALL_STAGES;
+
+template <typename T, int HD, int WM, int WK, int MT, int STAGES>
+cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, int num_items,
+                             int kv_heads, cudaStream_t stream) {
+  using S = Shape<HD, WM, WK, MT, STAGES>;
+  auto kernel = paged_attention_kernel<T, HD, WM, WK, MT, STAGES>;
+  static bool configured = false; // per instantiation; the limit is per function
+  if (!configured) {
+    cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         static_cast<int>(S::kSmemBytes));
+    if (e != cudaSuccess)
+      return e;
+    configured = true;
+  }
+  kernel<<<dim3(num_items, kv_heads), S::kThreads, S::kSmemBytes, stream>>>(kp, items);
+  return cudaGetLastError();
+}
+
+template <typename T, int HD>
+cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
+                          cudaStream_t stream) {
+  const int kvh = plan.config.num_kv_heads;
+  cudaError_t e = cudaSuccess;
+  if (plan.num_small > 0 &&
+      (e = launch_attention<T, HD, 1, 4, 1, kSmallStages>(kp, plan.d_items, plan.num_small, kvh, stream)) != cudaSuccess)
+    return e;
+  if (plan.num_large > 0 &&
+      (e = launch_attention<T, HD, 4, 1, kLargeMT, 2>(kp, plan.d_items + plan.num_small, plan.num_large, kvh,
+                                         stream)) != cudaSuccess)
+    return e;
+  if (plan.num_groups > 0) {
+    merge_kernel<T, HD><<<dim3(plan.num_groups, kvh), 128, 0, stream>>>(kp, plan.d_groups);
+    e = cudaGetLastError();
+  }
+  return e;
+}
+
+} // namespace
+
+extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config,
+                                                int32_t num_seqs, const int32_t *qs,
+                                                const int32_t *ctx, const int32_t *positions,
+                                                attnc_cuda_attention_plan **out, char *error,
+                                                size_t error_len) {
+  *out = nullptr;
+  const attnc_cuda_attention_config c = *config;
+  if (c.dtype != ATTNC_CUDA_F16 && c.dtype != ATTNC_CUDA_BF16) {
+    set_error(error, error_len, "paged attention: unsupported dtype %d", c.dtype);
+    return 1;
+  }
+  if (c.head_dim != 64 && c.head_dim != 128) {
+    set_error(error, error_len, "paged attention: head_dim %d not supported (64, 128)", c.head_dim);
+    return 1;
+  }
+  if (c.group_size < 1 || c.group_size > kLargeRows || c.num_kv_heads < 1 || c.page_size < 1) {
+    set_error(error, error_len, "paged attention: group_size %d (1..%d), kv heads %d, page size %d",
+              c.group_size, kLargeRows, c.num_kv_heads, c.page_size);
+    return 1;
+  }
+  if (c.split_tokens < 0 || c.split_tokens % kTileKeys != 0) {
+    set_error(error, error_len, "paged attention: split_tokens %d is not a multiple of %d",
+              c.split_tokens, kTileKeys);
+    return 1;
+  }
+  const int G = c.group_size;
+  auto key_bounds = [&](int32_t t, int32_t context, int32_t &lo, int32_t &hi) {
+    const int32_t q = positions[t];
+    hi = c.causal ? std::min(q, context - 1) : context - 1;
+    lo = c.window > 0 ? std::max(0, q - c.window + 1) : 0;
+  };
+  auto block_bounds = [&](int32_t t0, int32_t t1, int32_t context, int32_t &lo_all, int32_t &hi_all) {
+    lo_all = std::numeric_limits<int32_t>::max();
+    hi_all = -1;
+    for (int32_t t = t0; t < t1; ++t) {
+      int32_t lo, hi;
+      key_bounds(t, context, lo, hi);
+      if (lo <= hi) {
+        lo_all = std::min(lo_all, lo);
+        hi_all = std::max(hi_all, hi);
+      }
+    }
+    if (hi_all < 0) { // no visible key: an item with no tiles writes zeros
+      lo_all = 0;
+      hi_all = -1;
+    }
+  };
+
+  // A sequence whose whole step fits one item (decode, short chunks) may be
+  // split along its keys. Slices are chosen so that the step has about two
+  // CTAs per multiprocessor, never shorter than 256 keys.
+  int32_t split = c.split_tokens;
+  if (split == 0) {
+    int device = 0, sms = 132;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    int64_t keys = 0, items = 0, max_keys = 0;
+    for (int32_t s = 0; s < num_seqs; ++s) {
+      const int32_t n = qs[s + 1] - qs[s];
+      if (n <= 0)
+        continue;
+      const int per_item = (n * G <= kSmallRows ? kSmallRows : kLargeRows) / G;
+      if (n <= per_item) {
+        int32_t lo, hi;
+        block_bounds(qs[s], qs[s + 1], ctx[s], lo, hi);
+        keys += std::max(0, hi - lo + 1);
+        max_keys = std::max<int64_t>(max_keys, hi - lo + 1);
+      } else {
+        items += (n + per_item - 1) / per_item;
+      }
+    }
+    // CTAs ~ keys * kv_heads / split: aim the split ones at what the unsplit
+    // items leave of 2 per multiprocessor, and cut the longest sequence into
+    // equal parts (a 16k context with a 15.9k slice would leave a 0.5k tail).
+    const int64_t target = std::max<int64_t>(2 * sms - items * c.num_kv_heads, sms);
+    const int64_t want = std::max<int64_t>(1, (keys * c.num_kv_heads + target - 1) / target);
+    const int64_t parts = std::max<int64_t>(1, (max_keys + want / 2) / want);
+    const int64_t even = (max_keys + parts - 1) / parts;
+    split = static_cast<int32_t>(std::max<int64_t>(256, (even + kTileKeys - 1) / kTileKeys * kTileKeys));
+  }
+
+  std::vector<WorkItem> small_items, large_items;
+  std::vector<MergeGroup> groups;
+  int64_t partial_rows = 0;
+  for (int32_t s = 0; s < num_seqs; ++s) {
+    const int32_t q0 = qs[s], q1 = qs[s + 1], n = q1 - q0;
+    if (n <= 0)
+      continue;
+    const bool small = n * G <= kSmallRows;
+    const int per_item = (small ? kSmallRows : kLargeRows) / G;
+    std::vector<WorkItem> &list = small ? small_items : large_items;
+    if (n <= per_item) {
+      int32_t lo, hi;
+      block_bounds(q0, q1, ctx[s], lo, hi);
+      if (hi >= lo && lo / split != hi / split) {
+        const int rows = n * G;
+        const int first = lo / split, last = hi / split;
+        groups.push_back({q0, rows, static_cast<int32_t>(partial_rows), last - first + 1,
+                          rows * c.num_kv_heads});
+        for (int part = first; part <= last; ++part) {
+          list.push_back({s, q0, q1, std::max(lo, part * split), std::min(hi, part * split + split - 1),
+                          static_cast<int32_t>(partial_rows)});
+          partial_rows += static_cast<int64_t>(rows) * c.num_kv_heads;
+        }
+        continue;
+      }
+    }
+    for (int32_t t = q0; t < q1; t += per_item) {
+      const int32_t t1 = std::min(t + per_item, q1);
+      int32_t lo, hi;
+      block_bounds(t, t1, ctx[s], lo, hi);
+      list.push_back({s, t, t1, lo, hi, -1});
+    }
+  }
+  // Longest key ranges first (the last query blocks of causal prefills), so
+  // the heaviest CTAs do not start in the last wave.
+  std::stable_sort(large_items.begin(), large_items.end(), [](const WorkItem &a, const WorkItem &b) {
+    return a.key_hi - a.key_lo > b.key_hi - b.key_lo;
+  });
+  if (partial_rows > std::numeric_limits<int32_t>::max()) {
+    set_error(error, error_len, "paged attention: split workspace too large");
+    return 1;
+  }
+
+  auto *plan = new attnc_cuda_attention_plan();
+  plan->config = c;
+  plan->num_small = static_cast<int32_t>(small_items.size());
+  plan->num_large = static_cast<int32_t>(large_items.size());
+  plan->num_groups = static_cast<int32_t>(groups.size());
+  plan->split_tokens = split;
+  plan->partial_rows = partial_rows;
+  std::vector<WorkItem> all(small_items);
+  all.insert(all.end(), large_items.begin(), large_items.end());
+  cudaError_t e = cudaSuccess;
+  if (!all.empty()) {
+    e = cudaMalloc(&plan->d_items, all.size() * sizeof(WorkItem));
+    if (e == cudaSuccess)
+      e = cudaMemcpy(plan->d_items, all.data(), all.size() * sizeof(WorkItem), cudaMemcpyHostToDevice);
+  }
+  if (e == cudaSuccess && !groups.empty()) {
+    e = cudaMalloc(&plan->d_groups, groups.size() * sizeof(MergeGroup));
+    if (e == cudaSuccess)
+      e = cudaMemcpy(plan->d_groups, groups.data(), groups.size() * sizeof(MergeGroup),
+                     cudaMemcpyHostToDevice);
+  }
+  if (e == cudaSuccess && partial_rows > 0)
+    e = cudaMalloc(&plan->d_partial, partial_rows * (2 + c.head_dim) * sizeof(float));
+  if (e != cudaSuccess) {
+    set_error(error, error_len, "paged attention plan: %s", cudaGetErrorString(e));
+    attnc_cuda_attention_plan_destroy(plan);
+    return 1;
+  }
+  *out = plan;
+  return 0;
+}
+
+extern "C" void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *plan) {
+  if (!plan)
+    return;
+  cudaFree(plan->d_items);
+  cudaFree(plan->d_groups);
+  cudaFree(plan->d_partial);
+  delete plan;
+}
+
+extern "C" void attnc_cuda_attention_plan_info(const attnc_cuda_attention_plan *plan,
+                                               int32_t *decode_items, int32_t *prefill_items,
+                                               int32_t *split_groups, int32_t *split_tokens) {
+  *decode_items = plan->num_small;
+  *prefill_items = plan->num_large;
+  *split_groups = plan->num_groups;
+  *split_tokens = plan->split_tokens;
+}
+
+extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
+                                          const attnc_cuda_attention_args *a, void *stream_ptr,
+                                          char *error, size_t error_len) {
+  const attnc_cuda_attention_config &c = plan->config;
+  const int elem = 2;
+  KernelParams kp;
+  kp.query = a->query;
+  kp.out = a->out;
+  kp.positions = a->positions;
+  kp.context_len = a->context_len;
+  kp.block_table = a->block_table;
+  kp.cache = static_cast<const char *>(a->layer_cache);
+  kp.page_bytes = static_cast<int64_t>(c.page_size) * c.num_kv_heads * 2 * c.head_dim * elem;
+  kp.blocks_per_seq = a->blocks_per_seq;
+  kp.num_kv_heads = c.num_kv_heads;
+  kp.group_size = c.group_size;
+  kp.page_size = c.page_size;
+  { // division by the page size as multiply-high and shift (Granlund-Montgomery)
+    int shift = 0;
+    while ((1ll << shift) < c.page_size)
+      ++shift;
+    kp.page_shift = shift;
+    kp.page_magic = static_cast<uint32_t>(((1ull << 32) * ((1ull << shift) - c.page_size)) / c.page_size + 1);
+  }
+  kp.causal = c.causal;
+  kp.window = c.window;
+  kp.scale = a->scale;
+  kp.scale_log2 = a->scale * 1.4426950408889634f;
+  kp.softcap = a->softcap;
+  kp.partial_max = plan->d_partial;
+  kp.partial_sum = plan->d_partial ? plan->d_partial + plan->partial_rows : nullptr;
+  kp.partial_acc = plan->d_partial ? plan->d_partial + 2 * plan->partial_rows : nullptr;
+  cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
+  cudaError_t e;
+  if (c.dtype == ATTNC_CUDA_F16)
+    e = c.head_dim == 64 ? run_attention<__half, 64>(*plan, kp, stream)
+                         : run_attention<__half, 128>(*plan, kp, stream);
+  else
+    e = c.head_dim == 64 ? run_attention<__nv_bfloat16, 64>(*plan, kp, stream)
+                         : run_attention<__nv_bfloat16, 128>(*plan, kp, stream);
+  if (e != cudaSuccess) {
+    set_error(error, error_len, "paged attention launch: %s", cudaGetErrorString(e));
+    return 1;
+  }
+  return 0;
+}

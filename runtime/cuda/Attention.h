@@ -1,0 +1,103 @@
+/* attnrt CUDA kernels: paged attention over a ragged batch and the KV append,
+ * with exactly the semantics of runtime/cpu/Attention.h and PagedKV.h on the
+ * cache layout of runtime/ModelABI.h:
+ *   page p of a layer starts at layer_cache + p * page_bytes,
+ *   page_bytes = page_size * kv_heads * (head_dim + v_head_dim) * elem_bytes,
+ *   K block [page_size][kv_heads][head_dim], then V block [page_size][kv_heads][v_head_dim].
+ *
+ * For each sequence s, each query token t in [query_start[s], query_start[s+1])
+ * at position q = positions[t] and each query head h (kv head h / group_size),
+ * the keys attended are the cached positions k in [0, context_len[s]) with
+ *   k <= q                 when causal,
+ *   k >= q - window + 1    when window > 0;
+ * scores are scale * q.k, softcapped (cap * tanh(score / cap)) when softcap > 0,
+ * out = softmax(scores) . V, and a row with no visible key gets zeros.
+ *
+ * Tensors: query [num_tokens, kv_heads * group_size, head_dim], out the same
+ * shape (v_head_dim == head_dim), block_table [num_seqs * blocks_per_seq].
+ * All pointers of attnc_cuda_attention_args are device pointers.
+ *
+ * Attention runs in two phases. A plan is made on the host from host copies
+ * of the step's metadata (query_start, context_len, positions: the scheduler
+ * builds them on the host anyway); it cuts the step into work items (a block
+ * of query tokens of one sequence, and for decode-sized steps a slice of the
+ * keys: flash-decoding) and uploads them with the split workspace to device
+ * memory it owns. Running the plan launches the kernels on a stream; a plan
+ * can be run any number of times while the metadata it was made from holds.
+ *
+ * Supported now: f16 and bf16 storage (f32 accumulation), head_dim 64 or
+ * 128 (v_head_dim == head_dim), group_size 1..128 (tested up to 32), any
+ * page_size >= 1. Needs sm_80+ (built for sm_90a). */
+#ifndef ATTNC_RUNTIME_CUDA_ATTENTION_H
+#define ATTNC_RUNTIME_CUDA_ATTENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { ATTNC_CUDA_F16 = 0, ATTNC_CUDA_BF16 = 1 };
+
+typedef struct attnc_cuda_attention_config {
+  int32_t dtype;        /* ATTNC_CUDA_F16 or ATTNC_CUDA_BF16 */
+  int32_t head_dim;     /* 64 or 128; V has the same size */
+  int32_t num_kv_heads;
+  int32_t group_size;   /* query heads per kv head: 1 = MHA, num_heads = MQA */
+  int32_t page_size;    /* tokens per cache page */
+  int32_t causal;       /* nonzero: keys k <= q */
+  int32_t window;       /* 0 = unbounded; else keys k >= q - window + 1 */
+  int32_t split_tokens; /* flash-decoding key slice; 0 = chosen from the step; else a multiple of 64 */
+} attnc_cuda_attention_config;
+
+typedef struct attnc_cuda_attention_args {
+  const void *query;           /* [num_tokens, num_heads, head_dim] */
+  void *out;                   /* [num_tokens, num_heads, head_dim] */
+  const int32_t *positions;    /* [num_tokens] */
+  const int32_t *context_len;  /* [num_seqs] cached tokens after this step's append */
+  const int32_t *block_table;  /* [num_seqs * blocks_per_seq] page ids, -1 = released */
+  int32_t blocks_per_seq;
+  const void *layer_cache;     /* base of this layer's pages */
+  float scale;                 /* usually 1 / sqrt(head_dim) */
+  float softcap;               /* 0 = none */
+} attnc_cuda_attention_args;
+
+typedef struct attnc_cuda_attention_plan attnc_cuda_attention_plan;
+
+/* Makes a plan from host copies of the step's metadata. Returns 0, or nonzero
+ * with a message in `error`. Allocates device memory (freed by _destroy). */
+int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config, int32_t num_seqs,
+                                     const int32_t *host_query_start, const int32_t *host_context_len,
+                                     const int32_t *host_positions, attnc_cuda_attention_plan **plan,
+                                     char *error, size_t error_len);
+void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *plan);
+/* What the plan chose, for tests and benchmarks: work items of the small
+ * (decode) and large (prefill) kernels, split groups, key slice. */
+void attnc_cuda_attention_plan_info(const attnc_cuda_attention_plan *plan, int32_t *decode_items,
+                                    int32_t *prefill_items, int32_t *split_groups,
+                                    int32_t *split_tokens);
+
+/* Launches the attention of a planned step on `stream` (a cudaStream_t; 0 =
+ * the default stream). Returns 0, or nonzero with a message (launch errors
+ * included; kernel faults surface at the next synchronisation). */
+int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
+                               const attnc_cuda_attention_args *args, void *stream, char *error,
+                               size_t error_len);
+
+/* Writes the step's keys and values into their pages (positions through the
+ * block table). key [num_tokens, kv_heads, head_dim], value [num_tokens,
+ * kv_heads, v_head_dim], elem_bytes per element; head_dim * elem_bytes and
+ * v_head_dim * elem_bytes must be multiples of 16. Device pointers. */
+int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_t v_head_dim,
+                         int32_t num_kv_heads, int32_t page_size, const void *key,
+                         const void *value, int32_t num_tokens, const int32_t *positions,
+                         int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
+                         int32_t blocks_per_seq, void *layer_cache, void *stream, char *error,
+                         size_t error_len);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_RUNTIME_CUDA_ATTENTION_H */

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds libattnc_cuda.so (paged attention + KV append, C API in Attention.h)
+# with plain nvcc; not part of the top-level CMake build (CI has no GPU).
+#   runtime/cuda/build.sh [output_dir]     (default /tmp/attnc_cuda)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:-/tmp/attnc_cuda}"
+mkdir -p "$out"
+NVCC="${NVCC:-nvcc}"
+ARCH="${ATTNC_CUDA_ARCH:--gencode=arch=compute_90a,code=sm_90a}"
+"$NVCC" -O3 -std=c++17 $ARCH -Xcompiler -fPIC -shared -lineinfo \
+  -Xptxas=-v "$here/Attention.cu" "$here/KVAppend.cu" -o "$out/libattnc_cuda.so" \
+  2> "$out/ptxas.log" || { cat "$out/ptxas.log"; exit 1; }
+grep -E "registers|spill|Compiling entry" "$out/ptxas.log" | sed 's/^ptxas info *: //' > "$out/resources.txt" || true
+echo "built $out/libattnc_cuda.so"

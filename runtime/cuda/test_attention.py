@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""GPU tests of runtime/cuda: kv_append and paged attention against a PyTorch
+float32 reference on upcast inputs (the masked score matrix materialised).
+
+Each case is a ragged step (prefill from 0, a chunk starting mid-sequence,
+decodes of short and long contexts, a few multi-token steps, an idle
+sequence) over a paged cache with shuffled pages. Page slots not yet written,
+pages released below the window (-1 in the block table) and a guard page in
+front of the cache hold NaN, and the output is NaN-poisoned before each run,
+so any read the semantics forbid or any element left unwritten fails the
+check. Every case also runs with forced key splits (flash-decoding path).
+
+Exit status: 0 when every case passes (or when there is no GPU: skipped),
+1 otherwise. ATTNC_TEST_SEED=<n> replays a run; ATTNC_TEST_QUICK=1 runs a
+subset (f16, hd 128, GQA4 and MQA32, two masks) for compute-sanitizer.
+"""
+import math
+import os
+import random
+import sys
+
+try:
+    import torch
+except ImportError:
+    print("SKIP: PyTorch is not installed")
+    sys.exit(0)
+if not torch.cuda.is_available():
+    print("SKIP: no CUDA GPU")
+    sys.exit(0)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attnc_cuda  # noqa: E402
+
+
+def make_step(gen, seqs, kv_heads, head_dim, page_size, dtype, window, release):
+    """seqs: list of (context_len, query tokens). Returns the cache, metadata
+    and the step's new K/V (not yet appended)."""
+    dev = "cuda"
+    pages_per_seq = [math.ceil(c / page_size) for c, _ in seqs]
+    num_pages = sum(pages_per_seq) + 3
+    blocks_per_seq = max(pages_per_seq + [1]) + 2
+    perm = list(range(num_pages))
+    gen.shuffle(perm)
+    # Page 0 of the buffer is a NaN guard: the kernel's page -1. Slots of
+    # earlier tokens hold random K/V; every other slot holds NaN.
+    cache = torch.randn((num_pages + 1, 2, page_size, kv_heads, head_dim), device=dev).to(dtype)
+    written = torch.zeros(num_pages + 1, page_size, dtype=torch.bool)
+    table = torch.full((len(seqs), blocks_per_seq), -1, dtype=torch.int32)
+    positions, query_start, context_len = [], [0], []
+    next_page = 0
+    for s, (ctx, nq) in enumerate(seqs):
+        for b in range(pages_per_seq[s]):
+            table[s, b] = perm[next_page]
+            next_page += 1
+        first_new = ctx - nq
+        positions += list(range(first_new, ctx))
+        query_start.append(query_start[-1] + nq)
+        context_len.append(ctx)
+        k = torch.arange(first_new)
+        written[1 + table[s][k // page_size].long(), k % page_size] = True
+    cache.masked_fill_(~written.to(dev)[:, None, :, None, None], float("nan"))
+    full_table = table.clone()
+    if window > 0 and release:
+        for s, (ctx, nq) in enumerate(seqs):
+            if nq == 0:
+                continue
+            lowest = max(0, ctx - nq - window + 1)  # lowest key any query token needs
+            for b in range(lowest // page_size):
+                cache[1 + int(table[s, b])] = float("nan")
+                table[s, b] = -1
+    T = len(positions)
+    new_k = torch.randn(T, kv_heads, head_dim, device=dev).to(dtype)
+    new_v = torch.randn(T, kv_heads, head_dim, device=dev).to(dtype)
+    return dict(cache=cache, table=table, full_table=full_table, positions=positions,
+                query_start=query_start, context_len=context_len, blocks_per_seq=blocks_per_seq,
+                new_k=new_k, new_v=new_v)
+
+
+def reference(step, query, group, causal, window, softcap, scale, page_size):
+    cache = step["cache"][1:].float()
+    table = step["table"]
+    out = torch.zeros_like(query, dtype=torch.float32)
+    qs, ctxs, pos_all = step["query_start"], step["context_len"], step["positions"]
+    for s, ctx in enumerate(ctxs):
+        t0, t1 = qs[s], qs[s + 1]
+        if t1 == t0:
+            continue
+        keys = torch.arange(ctx, device="cuda")
+        pages = table[s].cuda().long()[keys // page_size]
+        live = pages >= 0
+        slots = keys % page_size
+        k = torch.where(live[:, None, None], cache[pages.clamp(min=0), 0, slots], 0.0)
+        v = torch.where(live[:, None, None], cache[pages.clamp(min=0), 1, slots], 0.0)
+        k = k.repeat_interleave(group, dim=1)  # [ctx, H, D]
+        v = v.repeat_interleave(group, dim=1)
+        q = query[t0:t1].float()  # [n, H, D]
+        scores = torch.einsum("nhd,khd->hnk", q, k) * scale
+        if softcap > 0:
+            scores = softcap * torch.tanh(scores / softcap)
+        pos = torch.tensor(pos_all[t0:t1], device="cuda")[:, None]
+        mask = keys[None, :] < ctx
+        if causal:
+            mask = mask & (keys[None, :] <= pos)
+        if window > 0:
+            mask = mask & (keys[None, :] >= pos - window + 1)
+        assert bool((mask <= live[None, :]).all()), "test bug: a visible key sits on a released page"
+        scores = scores.masked_fill(~mask[None], float("-inf"))
+        p = torch.softmax(scores, dim=-1)
+        p = torch.nan_to_num(p, nan=0.0)  # rows without keys -> zeros
+        out[t0:t1] = torch.einsum("hnk,khd->nhd", p, v)
+    return out
+
+
+def check_append(step, page_size):
+    """The step's new K/V must sit at their positions."""
+    qs = step["query_start"]
+    seq_of = [s for s in range(len(qs) - 1) for _ in range(qs[s + 1] - qs[s])]
+    pos = torch.tensor(step["positions"]).long()
+    pages = step["full_table"][torch.tensor(seq_of).long(), pos // page_size].long()
+    cache = step["cache"]
+    got_k = cache[(1 + pages).cuda(), 0, (pos % page_size).cuda()]
+    got_v = cache[(1 + pages).cuda(), 1, (pos % page_size).cuda()]
+    return torch.equal(got_k, step["new_k"]) and torch.equal(got_v, step["new_v"])
+
+
+def main():
+    seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
+    print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
+    gen = random.Random(seed)
+    torch.manual_seed(seed)
+    lib = attnc_cuda.load_library()
+    # (query heads, kv heads): MHA, GQA 4, GQA 8, MQA (group 16 -> small kernel, 32 -> large)
+    head_configs = [("MHA", 8, 8), ("GQA4", 16, 4), ("GQA8", 32, 4), ("MQA16", 16, 1),
+                    ("MQA32", 32, 1)]
+    # (name, causal, window, softcap)
+    masks = [("causal", True, 0, 0.0), ("causal+win", True, 100, 0.0),
+             ("full", False, 0, 0.0), ("full+win", False, 77, 0.0),
+             ("causal+softcap", True, 0, 30.0), ("win+softcap", True, 300, 20.0)]
+    quick = os.environ.get("ATTNC_TEST_QUICK") == "1"  # for compute-sanitizer runs
+    dtypes = (torch.float16,) if quick else (torch.float16, torch.bfloat16)
+    head_dims = (128,) if quick else (64, 128)
+    if quick:
+        head_configs = head_configs[1:2] + head_configs[4:]
+        masks = masks[:2]
+    failures = 0
+    worst = {}
+    rows = []
+    for dtype in dtypes:
+        for head_dim in head_dims:
+            for hname, heads, kv_heads in head_configs:
+                for mname, causal, window, softcap in masks:
+                    page_size = gen.choice([16, 64, 7]) if hname != "GQA8" else 16
+                    group = heads // kv_heads
+                    seqs = [(gen.randint(150, 300), 0), (gen.randint(600, 800), gen.randint(100, 140)),
+                            (1, 1), (gen.randint(1000, 3000), 1), (gen.randint(4000, 6000), 1),
+                            (gen.randint(400, 600), 3), (gen.randint(60, 80), 5), (50, 0),
+                            (gen.randint(2000, 2500), 2)]
+                    seqs[0] = (seqs[0][0], seqs[0][0])  # whole prompt from position 0
+                    step = make_step(gen, seqs, kv_heads, head_dim, page_size, dtype, window,
+                                     release=True)
+                    dev = lambda x: torch.tensor(x, dtype=torch.int32, device="cuda")
+                    positions, query_start = dev(step["positions"]), dev(step["query_start"])
+                    context_len = dev(step["context_len"])
+                    table = step["table"].cuda()
+                    full_table = step["full_table"].cuda()
+                    cache_ptr = step["cache"].data_ptr() + step["cache"][0].numel() * step["cache"].element_size()
+                    attnc_cuda.kv_append(lib, step["new_k"], step["new_v"], positions, query_start,
+                                         full_table, step["blocks_per_seq"], cache_ptr, page_size)
+                    torch.cuda.synchronize()
+                    append_ok = check_append(step, page_size)
+                    T = len(step["positions"])
+                    query = torch.randn(T, heads, head_dim, device="cuda").to(dtype)
+                    scale = 1.0 / math.sqrt(head_dim)
+                    ref = reference(step, query, group, causal, window, softcap, scale, page_size)
+                    for split in (0, 64, 192):
+                        plan = attnc_cuda.Plan(lib, dtype, head_dim, kv_heads, group, page_size,
+                                               causal, window, step["query_start"],
+                                               step["context_len"], step["positions"], split)
+                        out = torch.full_like(query, float("nan"))
+                        plan.run(query, out, positions, context_len, table, step["blocks_per_seq"],
+                                 cache_ptr, scale, softcap)
+                        torch.cuda.synchronize()
+                        o = out.float()
+                        nan = int(torch.isnan(o).sum())
+                        abs_err = float((o - ref).abs().nan_to_num(float("inf")).max())
+                        rel_max = abs_err / max(float(ref.abs().max()), 1e-6)
+                        rel_l2 = float((o - ref).nan_to_num(1e9).norm() / ref.norm().clamp(min=1e-6))
+                        ok = append_ok and nan == 0 and rel_max <= 2e-2 and rel_l2 <= 1e-2
+                        key = (str(dtype).split(".")[1], head_dim, hname)
+                        w = worst.setdefault(key, [0.0, 0.0])
+                        w[0], w[1] = max(w[0], rel_max), max(w[1], rel_l2)
+                        if not ok:
+                            failures += 1
+                            print(f"FAIL {key} {mname} page {page_size} split {split} "
+                                  f"(plan: {plan.decode_items} decode / {plan.prefill_items} prefill items, "
+                                  f"{plan.split_groups} split groups of {plan.split_tokens}): "
+                                  f"append_ok={append_ok} nan={nan} rel_max={rel_max:.3e} rel_l2={rel_l2:.3e}")
+                        rows.append((key, mname, split, rel_max, rel_l2, ok))
+    print(f"\n{len(rows)} runs, {failures} failed")
+    print(f"{'dtype':<9}{'hd':>4} {'heads':<7}{'max |err|/max|ref|':>20}{'l2 rel':>12}")
+    for key, (rm, rl) in sorted(worst.items()):
+        print(f"{key[0]:<9}{key[1]:>4} {key[2]:<7}{rm:>20.3e}{rl:>12.3e}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
