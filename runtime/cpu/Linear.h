@@ -21,7 +21,7 @@ namespace attnrt::cpu {
 //   transposes other layouts at pack time).
 // bias: [out_features] or nullptr.
 // y: [num_tokens, out_features] row-major; must not alias x.
-// num_tokens == 1 (decode) uses sgemv, larger batches sgemm (see Linear.cpp
+// Up to 4 tokens (decode) use one sgemv per token, larger batches sgemm (see Linear.cpp
 // for the measurement behind that choice).
 void linear(ThreadPool &pool, const float *x, int64_t num_tokens, int64_t in_features,
             const float *weight, const float *bias, int64_t out_features, float *y);

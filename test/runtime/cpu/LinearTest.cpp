@@ -40,7 +40,7 @@ void check_linear(std::mt19937 &rng, ThreadPool &pool, int64_t T, int64_t K, int
 TEST(Linear, MatchesDoubleReference) {
   ATTNRT_SEEDED_RNG(rng);
   ThreadPool pool(3);
-  for (int64_t T : {1, 2, 17})
+  for (int64_t T : {1, 2, 4, 5, 17}) // sgemv per row up to 4, sgemm above
     for (bool bias : {false, true}) {
       check_linear(rng, pool, T, 64, 64, bias);
       check_linear(rng, pool, T, 77, 300, bias);  // N not a multiple of the column block
