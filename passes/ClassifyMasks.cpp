@@ -26,6 +26,18 @@
 // query index q, the first the batch index b. No lengths are evaluated, so a
 // window of 4096 is recovered as exactly as a window of 8.
 //
+// Past length. A graph exported with past_key_values inputs offsets the
+// query positions by the past length P (read off a past input's shape):
+// queries are Range(0, seq) + P, keys Range(0, P + seq). A scalar the shape
+// analysis knows only symbolically is a symbol: a coordinate with a negative
+// number, which substitutions keep. A bound is accepted only when its
+// symbolic part is exactly its query coefficient times (kv_seq - seq) of the
+// scores, i.e. the query sits at key position kv_seq - seq + i as in
+// attn.attention; without a past that difference is 0 and so must the
+// symbolic part be. When the scores' dims are not known in terms of the
+// graph's named dims, the symbolic part must be 0 and the bounds are by index
+// (attention raising then needs seq == kv_seq).
+//
 // Normal form. The formula is put in negation normal form and flattened into a
 // conjunction; a disjunction survives only when one side is trivially true or
 // false (indices are never negative). Every conjunct must be one of
@@ -45,8 +57,10 @@
 // Where directly below the anchor), the masks are combined and the outermost op
 // is annotated. A Softmax whose input is neither Add nor Where is unmasked
 // attention and is left alone. The result is
-//   attn.mask = {causal = true, window = 8 : i64, padding = true, padding_arg = 1 : i64}
-// (window = 0: none; padding_arg only when padding = true).
+//   attn.mask = {causal = true, window = 8 : i64, padding = true, padding_arg = 1 : i64,
+//                kv_aligned = true}
+// (window = 0: none; padding_arg only when padding = true; kv_aligned when the
+// bounds were checked against the scores' kv_seq - seq, see "Past length").
 #include "passes/Passes.h"
 #include "passes/ShapeAnalysis.h"
 
@@ -125,6 +139,10 @@ using Substitution = std::map<int64_t, Affine>;
 std::optional<Affine> substitute(const Affine &a, const Substitution &s) {
   Affine r = Affine::constantOf(a.constant);
   for (auto [axis, c] : a.coeff) {
+    if (axis < 0) { // a symbol (see "Past length"), not a coordinate
+      r = r.plus(Affine::coordinate(axis, c));
+      continue;
+    }
     auto it = s.find(axis);
     if (it == s.end())
       return std::nullopt;
@@ -333,8 +351,30 @@ public:
   }
 
   std::string why;
+  // The symbols' values: symbol coordinate -1 - i is symbols[i].
+  std::vector<SymDim> symbols;
 
 private:
+  // A scalar integer the shape analysis knows only as a symbolic expression
+  // of dims with no negative term (a past length), as a symbol coordinate.
+  std::optional<Affine> symbolicScalar(Value v) {
+    auto t = rankedOf(v);
+    if (!shapes || !t || !t.getElementType().isInteger() || !t.hasStaticShape() ||
+        t.getNumElements() != 1)
+      return std::nullopt;
+    const SymVector *contents = shapes->contentsOf(v);
+    if (!contents || contents->size() != 1 || (*contents)[0].isConstant() ||
+        (*contents)[0].str().find('-') != std::string::npos)
+      return std::nullopt;
+    const SymDim &d = (*contents)[0];
+    auto it = llvm::find(symbols, d);
+    int64_t index = it - symbols.begin();
+    if (it == symbols.end())
+      symbols.push_back(d);
+    return Affine::coordinate(-1 - index);
+  }
+
+
   std::nullopt_t failAt(Value v, const std::string &reason) {
     if (why.empty()) {
       if (Operation *op = v.getDefiningOp())
@@ -420,11 +460,20 @@ std::optional<AbsValue> MaskEvaluator::compute(Value v) {
   Operation *op = v.getDefiningOp();
   if (auto c = dyn_cast<od::ConstantOp>(op))
     return computeConstant(c);
+  if (!scalarInt(v))
+    if (auto symbol = symbolicScalar(v))
+      return AbsValue::ofInt(*symbol);
   if (auto range = dyn_cast<od::RangeOp>(op)) {
-    auto start = scalarInt(range.getStart()), delta = scalarInt(range.getDelta());
+    std::optional<Affine> start;
+    if (auto c = scalarInt(range.getStart()))
+      start = Affine::constantOf(*c);
+    else
+      start = symbolicScalar(range.getStart());
+    auto delta = scalarInt(range.getDelta());
     if (!start || !delta)
-      return fail(op, "a Range with a non-constant start or step");
-    return AbsValue::ofInt(Affine::constantOf(*start).plus(Affine::coordinate(0, *delta)));
+      return fail(op, "a Range with a start that is neither constant nor a symbolic length, or "
+                      "a non-constant step");
+    return AbsValue::ofInt(start->plus(Affine::coordinate(0, *delta)));
   }
   if (isa<od::AddOp, od::SubOp, od::MulOp, od::LessOp, od::LessOrEqualOp, od::GreaterOp,
           od::GreaterOrEqualOp, od::EqualOp, od::AndOp, od::OrOp, od::XorOp>(op))
@@ -1044,7 +1093,7 @@ std::string describe(const Affine &e) {
     int64_t m = c < 0 ? -c : c;
     if (m != 1)
       s += std::to_string(m) + "*";
-    s += axis >= 0 && axis < 4 ? names[axis] : "?";
+    s += axis >= 0 && axis < 4 ? names[axis] : axis < 0 ? "s" + std::to_string(-1 - axis) : "?";
   }
   if (e.constant || s.empty())
     s += (s.empty()        ? ""
@@ -1056,7 +1105,11 @@ std::string describe(const Affine &e) {
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-FailureOr<MaskClass> classify(const FormulaPtr &pred, std::string &why) {
+// `symbols` gives the symbol coordinates' values; `offset` is kv_seq - seq of
+// the scores when the shape analysis knows both.
+FailureOr<MaskClass> classify(const FormulaPtr &pred, std::string &why,
+                              const std::vector<SymDim> &symbols,
+                              const std::optional<SymDim> &offset) {
   std::vector<Literal> literals;
   if (failed(flatten(*pred, false, literals, why)))
     return failure();
@@ -1088,16 +1141,29 @@ FailureOr<MaskClass> classify(const FormulaPtr &pred, std::string &why) {
     }
     const Affine &e = lit.expr;
     int64_t cq = 0, ck = 0;
+    SymDim symbolic = SymDim::constant(0);
     for (auto [axis, c] : e.coeff) {
       if (axis == kQuery)
         cq = c;
       else if (axis == kKey)
         ck = c;
+      else if (axis < 0)
+        symbolic = symbolic + symbols[-1 - axis] * SymDim::constant(c);
       else {
         why = std::string("a mask condition on the ") + (axis == kBatch ? "batch" : "head") +
               " index: " + describe(e) + at(&atom);
         return failure();
       }
+    }
+    // The bound must place query i at key position kv_seq - seq + i.
+    bool bound = (cq > 0 && ck == -cq) || (ck > 0 && cq == -ck);
+    SymDim expected = offset ? *offset * SymDim::constant(cq) : SymDim::constant(0);
+    if (bound && symbolic != expected) {
+      why = "a mask bound whose query offset (" + symbolic.str() +
+            ") is not the past length kv_seq - seq (" +
+            (offset ? offset->str() : std::string("unknown")) + ") times " +
+            std::to_string(cq) + ": " + describe(e) + at(&atom);
+      return failure();
     }
     if (cq > 0 && ck == -cq) { // cq * (q - k) + c >= 0  <=>  k <= q + floor(c / cq)
       // Redundant looser bounds are fine; the tightest one decides.
@@ -1280,9 +1346,17 @@ struct ClassifyMasksPass : impl::ClassifyMasksBase<ClassifyMasksPass> {
         if (layer && !isa<od::AddOp, od::WhereOp>(layer))
           break;
       }
+      std::optional<SymDim> offset;
+      if (haveShapes)
+        if (const SymVector *s = shapes.shapeOf(anchor->getResult(0)); s && s->size() >= 2) {
+          // Only in terms of the graph's named dims: unknown ("?") dims prove nothing.
+          SymDim d = (*s)[s->size() - 1] - (*s)[s->size() - 2];
+          if (d.str().find('?') == std::string::npos)
+            offset = d;
+        }
       FailureOr<MaskClass> cls = failure();
       if (why.empty())
-        cls = classify(visible, why);
+        cls = classify(visible, why, evaluator.symbols, offset);
       if (!why.empty() || failed(cls)) {
         anchor->emitError("cannot classify the attention mask: ") << why;
         anyFailed = true;
@@ -1295,6 +1369,10 @@ struct ClassifyMasksPass : impl::ClassifyMasksBase<ClassifyMasksPass> {
           b.getNamedAttr("padding", b.getBoolAttr(cls->paddingArg.has_value()))};
       if (cls->paddingArg)
         fields.push_back(b.getNamedAttr("padding_arg", b.getI64IntegerAttr(*cls->paddingArg)));
+      // The bounds were checked against the scores' kv_seq - seq: they place
+      // query i at key position kv_seq - seq + i, as attn.attention does.
+      if (offset)
+        fields.push_back(b.getNamedAttr("kv_aligned", b.getBoolAttr(true)));
       anchor->setAttr("attn.mask", b.getDictionaryAttr(fields));
     });
     if (anyFailed)

@@ -20,9 +20,22 @@
 //   produces the logits (final norm, lm_head, softcap), so logits are only
 //   computed for the rows the runtime asks for.
 //
+// * Graphs exported with a KV cache (optimum naming): inputs
+//   past_key_values.N.key / .value [b, kv_heads, past, head_dim] and outputs
+//   present.N.key / .value. Layer N's (program order) attention reads
+//   Transpose(Concat(past, Transpose(new K/V))) (the raised form's KV-cache
+//   concat, RaisedForm.h) and present.N returns that Concat: the paged cache
+//   is that concat, so attention reads the new K/V (paged_attention appends
+//   them and reads the cached ones), the present outputs leave the step's
+//   results (the runtime owns the cache) and the past inputs are dropped.
+//   attn.positions' offset must be the past length. A past input used any
+//   other way, for another layer, or a present output that is not exactly
+//   its layer's concat is an error naming it.
+//
 // Anything the step function cannot express (non-causal attention, an
 // attention bias, sink tokens, an input other than input_ids /
-// attention_mask / position_ids) is an error naming the op or input.
+// attention_mask / position_ids / past_key_values.N.key|value) is an error
+// naming the op or input.
 #include "passes/Passes.h"
 #include "passes/RaiseUtils.h"
 #include "passes/RaisedForm.h"
@@ -63,6 +76,18 @@ RankedTensorType dropTokenDim(RankedTensorType type) {
   return RankedTensorType::get(shape, type.getElementType());
 }
 
+// past_key_values.N.key -> (N, true), past_key_values.N.value -> (N, false);
+// present.N.* likewise with `prefix` "present.".
+std::optional<std::pair<int64_t, bool>> cacheName(StringRef name, StringRef prefix) {
+  if (!name.consume_front(prefix))
+    return std::nullopt;
+  auto [index, kind] = name.split('.');
+  int64_t layer;
+  if (index.getAsInteger(10, layer) || layer < 0 || (kind != "key" && kind != "value"))
+    return std::nullopt;
+  return std::pair(layer, kind == "key");
+}
+
 class KVCacheInsertion {
 public:
   explicit KVCacheInsertion(func::FuncOp func) : func(func), analysis(func) {}
@@ -71,6 +96,7 @@ public:
 
 private:
   LogicalResult findInputs();
+  LogicalResult mapPastOntoCache();
   LogicalResult checkAttention(attn::AttentionOp op);
   bool isTokenValue(Value v) const;
   LogicalResult rewriteOp(Operation *op, OpBuilder &builder);
@@ -80,6 +106,9 @@ private:
   ShapeAnalysis analysis;
   SymDim batch, seq;
   BlockArgument inputIds, attentionMask, positionIds;
+  // past_key_values.N.key/value inputs: argument number -> (N, is key).
+  std::map<unsigned, std::pair<int64_t, bool>> pastInputs;
+  std::optional<SymDim> pastLength;
   Value tokenIds, positions, logitTokens;
   std::map<int64_t, int64_t> groupOfWindow;
   int64_t nextLayer = 0;
@@ -95,11 +124,12 @@ LogicalResult KVCacheInsertion::findInputs() {
       attentionMask = arg;
     else if (name == "position_ids")
       positionIds = arg;
+    else if (auto cache = cacheName(name, "past_key_values."))
+      pastInputs[arg.getArgNumber()] = *cache;
     else
       return func.emitError() << "input '" << name
                               << "' has no place in a step function (expected input_ids, "
-                                 "attention_mask, position_ids; past_key_values inputs are not "
-                                 "supported yet)";
+                                 "attention_mask, position_ids, past_key_values.N.key/value)";
   }
   if (!inputIds)
     return func.emitError("the model has no 'input_ids' input");
@@ -112,9 +142,119 @@ LogicalResult KVCacheInsertion::findInputs() {
   seq = (*shape)[1];
   if (seq.isConstant())
     return func.emitError("'input_ids' needs a symbolic sequence dim");
-  if (func.getNumResults() != 1)
+  if (pastInputs.empty() && func.getNumResults() != 1)
     return func.emitError() << "expected one output (logits), got " << func.getNumResults();
   return success();
+}
+
+LogicalResult KVCacheInsertion::mapPastOntoCache() {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  auto resultName = [&](unsigned i) -> StringRef {
+    if (auto n = func.getResultAttrOfType<StringAttr>(i, "onnx.name"))
+      return n.getValue();
+    return "";
+  };
+  if (pastInputs.empty())
+    return success();
+  if (func.getNumResults() < 1)
+    return func.emitError("expected the logits as the first output");
+  // The past length every past input agrees on.
+  for (auto &[argNo, cache] : pastInputs) {
+    BlockArgument arg = func.getArgument(argNo);
+    const SymVector *shape = analysis.shapeOf(arg);
+    if (!shape || shape->size() != 4 || (pastLength && *pastLength != (*shape)[2]))
+      return func.emitError() << "input '" << inputName(func, argNo)
+                              << "' is not a [batch, kv_heads, past, head_dim] tensor with "
+                                 "the same past length as the other past inputs";
+    pastLength = (*shape)[2];
+  }
+
+  // Layer N's attention reads the cache concats of past_key_values.N.
+  std::map<std::pair<int64_t, bool>, Operation *> concatOf; // (layer, is key) -> Concat
+  int64_t layer = 0;
+  SmallVector<Operation *> dead;
+  LogicalResult status = success();
+  func.walk([&](attn::AttentionOp op) {
+    for (bool isKey : {true, false}) {
+      OpOperand &operand = isKey ? op.getKeyMutable() : op.getValueMutable();
+      Operation *read = operand.get().getDefiningOp();
+      Operation *concat = read && read->getNumOperands() == 1
+                              ? read->getOperand(0).getDefiningOp()
+                              : nullptr;
+      if (!concat || !isKvCacheConcat(concat)) {
+        status = op.emitError() << "the " << (isKey ? "key" : "value") << " of layer " << layer
+                                << " does not read a past_key_values input through a KV-cache "
+                                   "concat, but the model has past inputs";
+        return;
+      }
+      auto past = cast<BlockArgument>(concat->getOperand(0));
+      auto it = pastInputs.find(past.getArgNumber());
+      std::string name = inputName(func, past.getArgNumber()).str();
+      if (it == pastInputs.end() || it->second != std::pair(layer, isKey)) {
+        status = op.emitError() << "input '" << name << "' is concatenated with the "
+                                << (isKey ? "keys" : "values") << " of layer " << layer
+                                << " (expected past_key_values." << layer << "."
+                                << (isKey ? "key" : "value") << ")";
+        return;
+      }
+      // Besides the concat, only its shape may be read (the past length,
+      // for the positions' offset; checked again once that is gone).
+      if (llvm::any_of(past.getUsers(),
+                       [&](Operation *u) { return u != concat && !isa<od::ShapeOp>(u); })) {
+        status = func.emitError() << "input '" << name
+                                  << "' is used for something other than its layer's cache concat";
+        return;
+      }
+      // The new keys/values, token-major, are what paged_attention appends.
+      operand.set(concat->getOperand(1).getDefiningOp()->getOperand(0));
+      concatOf[{layer, isKey}] = concat;
+      if (read->use_empty())
+        dead.push_back(read);
+    }
+    ++layer;
+  });
+  if (failed(status))
+    return failure();
+  for (auto &[argNo, cache] : pastInputs)
+    if (!concatOf.count(cache))
+      return func.emitError() << "input '" << inputName(func, argNo)
+                              << "' does not feed its layer's attention";
+
+  // present.N.key/value return exactly layer N's concats; they leave the step.
+  llvm::BitVector dropResults(func.getNumResults());
+  for (unsigned i = 1; i < func.getNumResults(); ++i) {
+    StringRef name = resultName(i);
+    auto cache = cacheName(name, "present.");
+    auto it = cache ? concatOf.find(*cache) : concatOf.end();
+    if (it == concatOf.end() || ret.getOperand(i).getDefiningOp() != it->second)
+      return func.emitError() << "output '" << name
+                              << "' is not a present.N.key/value output returning layer N's "
+                                 "KV-cache concat (the step function returns only the logits)";
+    dropResults.set(i);
+  }
+  ret->eraseOperands(dropResults);
+  if (failed(func.eraseResults(dropResults)))
+    return failure();
+  for (Operation *read : dead)
+    read->erase();
+  for (auto &[key, concat] : concatOf) {
+    Operation *swap = concat->getOperand(1).getDefiningOp();
+    if (concat->use_empty())
+      concat->erase();
+    if (swap->use_empty())
+      swap->erase();
+  }
+
+  // Positions offset by the past length are the step's absolute positions.
+  status = success();
+  func.walk([&](attn::PositionsOp p) {
+    if (Value offset = p.getOffset()) {
+      const SymVector *contents = analysis.contentsOf(offset);
+      if (!contents || contents->size() != 1 || (*contents)[0] != *pastLength)
+        status = p.emitError("the positions' offset is not provably the past length");
+    }
+  });
+  return status;
 }
 
 LogicalResult KVCacheInsertion::checkAttention(attn::AttentionOp op) {
@@ -225,7 +365,7 @@ void KVCacheInsertion::selectLogitRows(OpBuilder &builder) {
 }
 
 LogicalResult KVCacheInsertion::run() {
-  if (failed(analysis.run()) || failed(findInputs()))
+  if (failed(analysis.run()) || failed(findInputs()) || failed(mapPastOntoCache()))
     return failure();
   bool ok = true;
   func.walk([&](attn::AttentionOp op) { ok &= succeeded(checkAttention(op)); });
@@ -293,6 +433,11 @@ LogicalResult KVCacheInsertion::run() {
   for (Operation *op : llvm::reverse(ops))
     if (op->use_empty() && !isa<attn::PagedAttentionOp>(op))
       op->erase();
+  for (auto &[argNo, cache] : pastInputs)
+    if (!func.getArgument(argNo).use_empty())
+      return (*func.getArgument(argNo).getUsers().begin())->emitError()
+             << "input '" << inputName(func, argNo)
+             << "' is used for something other than its layer's cache concat";
   if (attentionMask && !attentionMask.use_empty())
     return (*attentionMask.getUsers().begin())->emitError(
         "'attention_mask' is used for something other than a padding mask");

@@ -68,6 +68,9 @@ def ClassifyMasks : Pass<"attn-classify-masks", "::mlir::func::FuncOp"> {
     a sliding window of w tokens, and whether it also masks padding from an
     attention_mask input, and records the result on the consuming op as
     `attn.mask`. A mask that cannot be classified is an error naming the node.
+    Query positions offset by a past length (graphs with past_key_values) are
+    accepted when the offset is provably the scores' kv_seq - seq
+    (`kv_aligned = true`: query i at key position kv_seq - seq + i).
   }];
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
@@ -98,7 +101,10 @@ def RaisePositions : Pass<"attn-raise-positions", "::mlir::func::FuncOp"> {
   let summary = "Raise the exporter's position-id computation to attn.positions";
   let description = [{
     Unsqueeze(Range(0, n, 1), [0]) where n is provably dim 1 (seq) of a
-    [batch, seq] integer input becomes attn.positions(input) : [1, seq].
+    [batch, seq] integer input becomes attn.positions(input) : [1, seq];
+    Unsqueeze(Add(Range(0, n, 1), p), [0]) with p an integer scalar (the past
+    length of a graph with past_key_values inputs) becomes
+    attn.positions(input) offset(p).
   }];
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
@@ -131,7 +137,11 @@ def InsertKVCache : Pass<"attn-insert-kv-cache", "::mlir::func::FuncOp"> {
     attn.paged_attention (layer index, cache group per distinct window);
     attn.positions becomes the positions input; logits are computed only for
     logit_tokens (attn.select_tokens before the final norm). Records the page
-    size as `attn.page_size` on the function.
+    size as `attn.page_size` on the function. Graphs exported with
+    past_key_values.N.key/value inputs and present.N.key/value outputs
+    (optimum naming) map onto the same cache: layer N's KV-cache concat is
+    dropped (paged_attention appends and reads), and so are the past inputs
+    and the present outputs; any other use of them is an error naming them.
   }];
   let options = [
     Option<"pageSize", "page-size", "int64_t", "16", "tokens per KV-cache page">

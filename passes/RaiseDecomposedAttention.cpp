@@ -524,7 +524,7 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
     if (!prover.same(kSrc, kSeqDim, value.headMajor, 2))
       return rewriter.notifyMatchFailure(softmax, "k and v lengths are not provably equal");
 
-    bool causal = false, padding = false;
+    bool causal = false, padding = false, kvAligned = false;
     int64_t window = 0, paddingArg = -1;
     if (mask) {
       auto causalAttr = mask.getAs<BoolAttr>("causal");
@@ -535,6 +535,8 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
       causal = causalAttr.getValue();
       window = windowAttr.getInt();
       padding = paddingAttr.getValue();
+      if (auto aligned = mask.getAs<BoolAttr>("kv_aligned"))
+        kvAligned = aligned.getValue();
       if (window < 0 || (window > 0 && !causal))
         return rewriter.notifyMatchFailure(softmax, "attn.mask window without causal");
       if (padding) {
@@ -544,9 +546,11 @@ struct RaiseDecomposedAttention : OpRewritePattern<od::SoftmaxOp> {
         paddingArg = argAttr.getInt();
       }
     }
-    // The classifier's causal bound is k <= q by index; attn.attention aligns
-    // queries to the last keys. They agree when the lengths are equal.
-    if (causal && !prover.same(q, 2, kSrc, kSeqDim))
+    // attn.attention aligns queries to the last keys. The classifier says so
+    // (kv_aligned) when it checked the bounds against kv_seq - seq (graphs
+    // with past_key_values); otherwise its causal bound is k <= q by index,
+    // and the two agree when the lengths are equal.
+    if (causal && !kvAligned && !prover.same(q, 2, kSrc, kSeqDim))
       return rewriter.notifyMatchFailure(
           softmax, "causal with q and kv lengths not provably equal (alignment would differ)");
     Value paddingMask;

@@ -739,6 +739,54 @@ LogicalResult ShapeAnalysis::visit(Operation *op) {
   return success();
 }
 
+// Graphs exported with a KV cache (optimum naming: past_key_values.N.key /
+// .value [batch, kv_heads, past, head_dim]) take an attention_mask that covers
+// the past and the new tokens, [batch, past + seq]. Exporters cannot state that
+// sum (torch.export has no Dim + Dim), so the mask gets a length symbol of its
+// own; when that symbol occurs in no other input, it is bound to past + seq
+// here, which is what the graph's Range(0, past + seq) key indices into the
+// mask require anyway.
+void ShapeAnalysis::bindPastAttentionMask() {
+  auto nameOf = [&](BlockArgument arg) -> StringRef {
+    if (auto n = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name"))
+      return n.getValue();
+    return "";
+  };
+  BlockArgument ids, mask;
+  std::optional<SymDim> past;
+  bool pastAgrees = true;
+  for (BlockArgument arg : func.getArguments()) {
+    StringRef name = nameOf(arg);
+    auto it = shapes.find(arg);
+    if (it == shapes.end())
+      continue;
+    if (name == "input_ids")
+      ids = arg;
+    else if (name == "attention_mask")
+      mask = arg;
+    else if (name.starts_with("past_key_values.") && it->second.size() == 4) {
+      if (past && *past != it->second[2])
+        pastAgrees = false;
+      past = it->second[2];
+    }
+  }
+  if (!ids || !mask || !past || !pastAgrees || past->isConstant())
+    return;
+  SymVector &maskShape = shapes[mask];
+  const SymVector &idsShape = shapes[ids];
+  if (maskShape.size() != 2 || idsShape.size() != 2 || maskShape[1].isConstant())
+    return;
+  SymDim length = maskShape[1];
+  for (BlockArgument arg : func.getArguments()) {
+    if (arg == mask || !shapes.count(arg))
+      continue;
+    for (const SymDim &d : shapes[arg])
+      if (d == length)
+        return; // the length is shared with another input: not a free symbol
+  }
+  maskShape[1] = *past + idsShape[1];
+}
+
 LogicalResult ShapeAnalysis::run() {
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
@@ -756,6 +804,7 @@ LogicalResult ShapeAnalysis::run() {
     }
     shapes[arg] = s;
   }
+  bindPastAttentionMask();
   for (Operation &op : func.getBody().front())
     if (failed(visit(&op)))
       return failure();

@@ -41,6 +41,7 @@ public:
   }
 
 private:
+  void bindPastAttentionMask();
   SymDim fresh() { return SymDim::symbol("?" + std::to_string(nextUnknown++)); }
   SymVector freshShape(int64_t rank) {
     SymVector s;

@@ -70,23 +70,32 @@ LogicalResult checkNormWeight(Operation *op, Value x, Value weight, StringRef na
   return checkSameDim(op, weight, name, 0, x, "x", -1);
 }
 
+// The attributes attn.attention and attn.paged_attention share.
+template <typename OpTy>
+LogicalResult verifyAttentionAttributes(OpTy op) {
+  int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return op.emitOpError() << "num_heads, num_kv_heads and head_dim must be positive, got "
+                            << heads << ", " << kvHeads << ", " << headDim;
+  if (heads % kvHeads != 0)
+    return op.emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
+                            << kvHeads << ")";
+  if (!(op.getScale().convertToFloat() > 0) || op.getScale().isInfinity())
+    return op.emitOpError("scale must be positive and finite");
+  if (op.getSoftcap().isNegative() || !op.getSoftcap().isFinite())
+    return op.emitOpError("softcap must be non-negative and finite (0 means none)");
+  if (int64_t(op.getWindow()) < 0)
+    return op.emitOpError() << "window must be non-negative (0 means none), got "
+                            << int64_t(op.getWindow());
+  return success();
+}
+
 } // namespace
 
 LogicalResult AttentionOp::verify() {
+  if (failed(verifyAttentionAttributes(*this)))
+    return failure();
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
-  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
-    return emitOpError() << "num_heads, num_kv_heads and head_dim must be positive, got "
-                         << heads << ", " << kvHeads << ", " << headDim;
-  if (heads % kvHeads != 0)
-    return emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
-                         << kvHeads << ")";
-  if (!(getScale().convertToFloat() > 0) || getScale().isInfinity())
-    return emitOpError("scale must be positive and finite");
-  if (getSoftcap().isNegative() || !getSoftcap().isFinite())
-    return emitOpError("softcap must be non-negative and finite (0 means none)");
-  if (int64_t(getWindow()) < 0)
-    return emitOpError() << "window must be non-negative (0 means none), got "
-                         << int64_t(getWindow());
   if (getWindow() > 0 && !getCausal())
     return emitOpError("a sliding window needs causal attention");
   if (int64_t(getSinkTokens()) < 0)
@@ -262,6 +271,11 @@ LogicalResult PositionsOp::verify() {
       failed(checkRank(*this, getPositions(), "result", 2)) ||
       failed(checkSameDim(*this, getTokens(), "tokens", 1, getPositions(), "result", 1)))
     return failure();
+  if (Value offset = getOffset()) {
+    auto type = dyn_cast<RankedTensorType>(offset.getType());
+    if (!type || type.getRank() > 1 || (type.getRank() == 1 && type.getDimSize(0) != 1))
+      return emitOpError() << "offset must be a scalar (rank 0 or [1]), got " << offset.getType();
+  }
   auto rows = staticDim(getPositions(), 0), batch = staticDim(getTokens(), 0);
   if (rows && batch && *rows != 1 && *rows != *batch)
     return emitOpError() << "result dim 0 (" << *rows << ") must be 1 or the tokens' batch ("
@@ -270,22 +284,11 @@ LogicalResult PositionsOp::verify() {
 }
 
 LogicalResult PagedAttentionOp::verify() {
+  if (failed(verifyAttentionAttributes(*this)))
+    return failure();
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
-  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
-    return emitOpError() << "num_heads, num_kv_heads and head_dim must be positive, got "
-                         << heads << ", " << kvHeads << ", " << headDim;
-  if (heads % kvHeads != 0)
-    return emitOpError() << "num_heads (" << heads << ") is not a multiple of num_kv_heads ("
-                         << kvHeads << ")";
   if (int64_t(getLayer()) < 0 || int64_t(getCacheGroup()) < 0)
     return emitOpError("layer and cache_group must be non-negative");
-  if (int64_t(getWindow()) < 0)
-    return emitOpError() << "window must be non-negative (0 means none), got "
-                         << int64_t(getWindow());
-  if (!(getScale().convertToFloat() > 0) || getScale().isInfinity())
-    return emitOpError("scale must be positive and finite");
-  if (getSoftcap().isNegative() || !getSoftcap().isFinite())
-    return emitOpError("softcap must be non-negative and finite (0 means none)");
   Value q = getQuery(), k = getKey(), v = getValue(), out = getOutput();
   if (!sameElementType({q, k, v, out}))
     return emitOpError("query, key, value and result must share an element type");

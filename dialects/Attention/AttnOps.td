@@ -247,13 +247,16 @@ def Attn_PositionsOp : Attn_Op<"positions", [Pure]> {
   let summary = "the position of every token of a [batch, seq] token grid";
   let description = [{
     Positions 0 .. seq-1 of the tokens in `tokens` (dim 1), as [1, seq]
-    (every row starts at 0) or [batch, seq]. Exporters compute them with
-    Range/Unsqueeze; KV-cache insertion replaces this op by the step's
-    per-token positions.
+    (every row starts at 0) or [batch, seq]. With `offset` (a scalar: the
+    past length of a graph exported with past_key_values inputs) they are
+    offset .. offset+seq-1. Exporters compute them with Range/Unsqueeze;
+    KV-cache insertion replaces this op by the step's per-token positions.
   }];
-  let arguments = (ins Attn_IntTensor:$tokens);
+  let arguments = (ins Attn_IntTensor:$tokens, Optional<Attn_IntTensor>:$offset);
   let results = (outs Attn_IntTensor:$positions);
-  let assemblyFormat = "$tokens attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $tokens (`offset` `(` $offset^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

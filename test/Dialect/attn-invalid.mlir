@@ -1226,3 +1226,12 @@ func.func @select_tokens_float_indices(%x: tensor<?x64xf32>, %idx: tensor<?xf32>
   %0 = attn.select_tokens %x, %idx : (tensor<?x64xf32>, tensor<?xf32>) -> tensor<?x64xf32>
   return
 }
+
+// -----
+
+// The positions offset is one number (the past length), not a vector.
+func.func @positions_offset_vector(%ids: tensor<?x?xi64>, %past: tensor<2xi64>) {
+  // expected-error @+1 {{offset must be a scalar (rank 0 or [1]), got 'tensor<2xi64>'}}
+  %0 = attn.positions %ids offset(%past) : (tensor<?x?xi64>, tensor<2xi64>) -> tensor<1x?xi64>
+  return
+}

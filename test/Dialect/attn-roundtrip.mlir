@@ -290,6 +290,18 @@ func.func @positions(%ids: tensor<?x?xi64>, %ids32: tensor<?x?xi32>, %grid: tens
 
 // -----
 
+// Positions after a cached prefix: offset (the past length) .. offset + seq - 1.
+// CHECK-LABEL: func.func @positions_offset
+// CHECK: attn.positions %{{.*}} offset(%{{.*}}) : (tensor<?x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+// CHECK: attn.positions %{{.*}} offset(%{{.*}}) : (tensor<?x?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+func.func @positions_offset(%ids: tensor<?x?xi64>, %past: tensor<i64>, %past1: tensor<1xi64>) -> (tensor<1x?xi64>, tensor<1x?xi64>) {
+  %0 = attn.positions %ids offset(%past) : (tensor<?x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+  %1 = attn.positions %ids offset(%past1) : (tensor<?x?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  return %0, %1 : tensor<1x?xi64>, tensor<1x?xi64>
+}
+
+// -----
+
 // Gemma-2's final logit softcap on dynamic, static and unranked logits.
 // CHECK-LABEL: func.func @logit_softcap
 // CHECK: attn.logit_softcap %{{.*}} {cap = 3.000000e+01 : f32} : (tensor<?x?x256000xf32>) -> tensor<?x?x256000xf32>

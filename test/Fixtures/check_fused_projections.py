@@ -92,6 +92,12 @@ def main():
         for _ in range(64):
             if op is None or op.name == "attn.linear":
                 return op
+            # The KV-cache concat of a past_key_values export: Concat(past
+            # argument, new keys/values); the new ones come from the projection.
+            if (op.name == "onnx.Concat" and len(op.operands) == 2
+                    and op.operands[0].startswith("%arg")):
+                op = defs.get(op.operands[1])
+                continue
             if op.name not in PASS_THROUGH or not op.operands:
                 return None
             op = defs.get(op.operands[0])

@@ -7,7 +7,7 @@ Reads the annotated onnx IR on stdin. Every attention is counted by its
 Softmax (eager graphs share one mask among layers, but each layer has its own
 Softmax and its own anchor op), in graph order, which is layer order. The op
 whose result feeds each Softmax (the anchor) must carry
-  attn.mask = {causal = true, window = W, padding = P, padding_arg = N}
+  attn.mask = {causal = true, window = W, padding = P, padding_arg = N, kv_aligned = true}
 with W the manifest's sliding_window on windowed_layers and 0 elsewhere, and
 padding from the attention_mask input (padding_arg its input number).
 Only the stdlib.
@@ -59,7 +59,10 @@ def main():
         got = parse_fields(m["fields"])
         want = {"causal": True,
                 "window": window if config["windowed_layers"][layer] else 0,
-                "padding": "attention_mask" in inputs}
+                "padding": "attention_mask" in inputs,
+                # The fixtures' dims are named, so the bounds are checked
+                # against kv_seq - seq (0, or the past length).
+                "kv_aligned": True}
         if want["padding"]:
             want["padding_arg"] = inputs.index("attention_mask")
         if got != want:

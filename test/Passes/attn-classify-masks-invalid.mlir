@@ -133,3 +133,73 @@ func.func @padding_wrong_index(%q: tensor<?x4x?x8xf32>, %kt: tensor<?x4x8x?xf32>
   %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
   return %p : tensor<?x4x?x?xf32>
 }
+
+// -----
+
+// With a past, queries not offset by it (k <= q by index while kv_seq = past
+// + seq) are not aligned with the last keys: refused, not classified causal.
+func.func @past_not_offset(%q: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %kn: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %pk: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "past", ""]}) -> tensor<?x4x?x?xf32> {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %c8 = onnx.Constant() {value = dense<8> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %min = onnx.Constant() {value = dense<-3.40282347E+38> : tensor<f32>} : () -> tensor<f32>
+  %none = onnx.NoValue() : () -> none
+  %ps = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%ps, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %ss = onnx.Shape(%q) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%ss, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %total = onnx.Add(%past, %seq) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %qr = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qpos = onnx.Identity(%qr) : (tensor<?xi64>) -> tensor<?xi64>
+  %kpos = onnx.Range(%c0, %total, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qi = onnx.Unsqueeze(%qpos, %ax1) : (tensor<?xi64>, tensor<1xi64>) -> tensor<?x1xi64>
+  %ki = onnx.Unsqueeze(%kpos, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %causal = onnx.LessOrEqual(%ki, %qi) : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %vis = onnx.Identity(%causal) : (tensor<?x?xi1>) -> tensor<?x?xi1>
+  %mask = onnx.Where(%vis, %zero, %min) : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = 2 : i64} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x8xf32>) -> tensor<?x4x8x?xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32>
+  // expected-error @+1 {{cannot classify the attention mask: a mask bound whose query offset (0) is not the past length kv_seq - seq (past) times 1: q - k >= 0 (from onnx.LessOrEqual)}}
+  %a = onnx.Add(%s, %mask) : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  return %p : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// Queries offset by twice the past length: refused.
+func.func @past_offset_twice(%q: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %kn: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %pk: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "past", ""]}) -> tensor<?x4x?x?xf32> {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %c8 = onnx.Constant() {value = dense<8> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %min = onnx.Constant() {value = dense<-3.40282347E+38> : tensor<f32>} : () -> tensor<f32>
+  %none = onnx.NoValue() : () -> none
+  %ps = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%ps, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %ss = onnx.Shape(%q) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%ss, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %total = onnx.Add(%past, %seq) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %qr = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %past2 = onnx.Add(%past, %past) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %qpos = onnx.Add(%qr, %past2) : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %kpos = onnx.Range(%c0, %total, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qi = onnx.Unsqueeze(%qpos, %ax1) : (tensor<?xi64>, tensor<1xi64>) -> tensor<?x1xi64>
+  %ki = onnx.Unsqueeze(%kpos, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %causal = onnx.LessOrEqual(%ki, %qi) : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %vis = onnx.Identity(%causal) : (tensor<?x?xi1>) -> tensor<?x?xi1>
+  %mask = onnx.Where(%vis, %zero, %min) : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = 2 : i64} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x8xf32>) -> tensor<?x4x8x?xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32>
+  // expected-error @+1 {{a mask bound whose query offset (2*past) is not the past length kv_seq - seq (past)}}
+  %a = onnx.Add(%s, %mask) : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  return %p : tensor<?x4x?x?xf32>
+}

@@ -263,3 +263,78 @@ func.func @redundant_bound(%q: tensor<?x4x?x8xf32>, %kt: tensor<?x4x8x?xf32>, %l
   %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
   return %p : tensor<?x4x?x?xf32>
 }
+
+// -----
+
+// A graph with past_key_values: queries at Range(0, seq) + past (the past
+// length read off the past input's shape, a symbol), keys Range(0, past +
+// seq). The bound k <= q + past is causal with query i at key position
+// kv_seq - seq + i, which the scores' shapes prove: kv_aligned.
+// CHECK-LABEL: func.func @causal_past
+// CHECK: onnx.Add(%{{.*}}, %{{.*}}) {attn.mask = {causal = true, kv_aligned = true, padding = false, window = 0 : i64}}
+func.func @causal_past(%q: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %kn: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %pk: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "past", ""]}) -> tensor<?x4x?x?xf32> {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %c8 = onnx.Constant() {value = dense<8> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %min = onnx.Constant() {value = dense<-3.40282347E+38> : tensor<f32>} : () -> tensor<f32>
+  %none = onnx.NoValue() : () -> none
+  %ps = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%ps, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %ss = onnx.Shape(%q) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%ss, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %total = onnx.Add(%past, %seq) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %qr = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qpos = onnx.Add(%qr, %past) : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %kpos = onnx.Range(%c0, %total, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qi = onnx.Unsqueeze(%qpos, %ax1) : (tensor<?xi64>, tensor<1xi64>) -> tensor<?x1xi64>
+  %ki = onnx.Unsqueeze(%kpos, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %causal = onnx.LessOrEqual(%ki, %qi) : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %vis = onnx.Identity(%causal) : (tensor<?x?xi1>) -> tensor<?x?xi1>
+  %mask = onnx.Where(%vis, %zero, %min) : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = 2 : i64} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x8xf32>) -> tensor<?x4x8x?xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32>
+  %a = onnx.Add(%s, %mask) : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  return %p : tensor<?x4x?x?xf32>
+}
+
+// -----
+
+// The same with a sliding window of 8 (Mistral with a past).
+// CHECK-LABEL: func.func @window_past
+// CHECK: onnx.Add(%{{.*}}, %{{.*}}) {attn.mask = {causal = true, kv_aligned = true, padding = false, window = 8 : i64}}
+func.func @window_past(%q: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %kn: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "seq", ""]}, %pk: tensor<?x4x?x8xf32> {onnx.dim_params = ["batch", "", "past", ""]}) -> tensor<?x4x?x?xf32> {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %c8 = onnx.Constant() {value = dense<8> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ax1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %zero = onnx.Constant() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %min = onnx.Constant() {value = dense<-3.40282347E+38> : tensor<f32>} : () -> tensor<f32>
+  %none = onnx.NoValue() : () -> none
+  %ps = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%ps, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %ss = onnx.Shape(%q) {end = 3 : i64, start = 2 : i64} : (tensor<?x4x?x8xf32>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%ss, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %total = onnx.Add(%past, %seq) : (tensor<i64>, tensor<i64>) -> tensor<i64>
+  %qr = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qpos = onnx.Add(%qr, %past) : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %kpos = onnx.Range(%c0, %total, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qi = onnx.Unsqueeze(%qpos, %ax1) : (tensor<?xi64>, tensor<1xi64>) -> tensor<?x1xi64>
+  %ki = onnx.Unsqueeze(%kpos, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %causal = onnx.LessOrEqual(%ki, %qi) : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %lo = onnx.Sub(%qi, %c8) : (tensor<?x1xi64>, tensor<i64>) -> tensor<?x1xi64>
+  %inwin = onnx.Greater(%ki, %lo) : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %vis = onnx.And(%causal, %inwin) : (tensor<?x?xi1>, tensor<?x?xi1>) -> tensor<?x?xi1>
+  %mask = onnx.Where(%vis, %zero, %min) : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = 2 : i64} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x8xf32>) -> tensor<?x4x8x?xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32>
+  %a = onnx.Add(%s, %mask) : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax(%a) : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  return %p : tensor<?x4x?x?xf32>
+}

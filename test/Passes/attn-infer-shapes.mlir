@@ -183,3 +183,31 @@ func.func @allowzero_with_literal_zero_stays(%x: tensor<?x?x64xf32> {onnx.dim_pa
   %y = onnx.Reshape(%x, %target) {allowzero = 1 : i64} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<*xf32>
   return %y : tensor<*xf32>
 }
+
+// -----
+
+// With past_key_values inputs (optimum naming) the attention mask covers the
+// past and the new tokens: its own length symbol is bound to past + seq.
+// SYM-LABEL: func.func @past_attention_mask
+// SYM: onnx.Cast{{.*}}onnx.symbolic_shape = ["[batch, past + seq]"]
+func.func @past_attention_mask(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "past_seq"], onnx.name = "attention_mask"}, %pk: tensor<?x2x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""], onnx.name = "past_key_values.0.key"}) -> tensor<?x?xi1> {
+  %b = onnx.Cast(%mask) {to = 9 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi1>
+  return %b : tensor<?x?xi1>
+}
+
+// -----
+
+// Must not fire: without past inputs, or when the mask's length symbol is
+// shared with another input, it stays as it is.
+// SYM-LABEL: func.func @mask_without_past
+// SYM: onnx.Cast{{.*}}onnx.symbolic_shape = ["[batch, total]"]
+// SYM-LABEL: func.func @mask_length_shared
+// SYM: onnx.Cast{{.*}}onnx.symbolic_shape = ["[batch, total]"]
+func.func @mask_without_past(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "total"], onnx.name = "attention_mask"}) -> tensor<?x?xi1> {
+  %b = onnx.Cast(%mask) {to = 9 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi1>
+  return %b : tensor<?x?xi1>
+}
+func.func @mask_length_shared(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "total"], onnx.name = "attention_mask"}, %pk: tensor<?x2x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""], onnx.name = "past_key_values.0.key"}, %other: tensor<?xf32> {onnx.dim_params = ["total"], onnx.name = "other"}) -> tensor<?x?xi1> {
+  %b = onnx.Cast(%mask) {to = 9 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi1>
+  return %b : tensor<?x?xi1>
+}

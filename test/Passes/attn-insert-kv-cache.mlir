@@ -265,3 +265,54 @@ func.func @position_ids_input(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch",
   %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
   return %logits : tensor<?x?x64xf32>
 }
+// -----
+
+// A graph exported with past_key_values inputs (optimum naming) maps onto the
+// same paged cache: attention reads Transpose(Concat(past, Transpose(new K/V))),
+// so paged_attention gets the new K/V; the present outputs (exactly those
+// concats) leave the results, the past inputs and the past-length
+// computation (Shape/Squeeze) go, and the positions offset by the past length
+// are the step's positions.
+// CHECK-LABEL: func.func @past_key_values
+// CHECK-SAME: (%[[TOK:.*]]: tensor<?xi64> {attn.step_input = "token_ids"}, %[[POS:.*]]: tensor<?xi64> {attn.step_input = "positions"}, %[[SEL:.*]]: tensor<?xi64> {attn.step_input = "logit_tokens"})
+// CHECK-SAME: -> (tensor<?x64xf32> {onnx.name = "logits"})
+// CHECK-NOT: onnx.Shape
+// CHECK-NOT: onnx.Concat
+// CHECK: %[[QR:.*]] = attn.rope %{{.*}}, %[[POS]] {{.*}} : (tensor<?x2x16xf32>, tensor<?xi64>) -> tensor<?x2x16xf32>
+// CHECK: %[[K:.*]] = attn.linear
+// CHECK: %[[KH:.*]] = onnx.Reshape(%[[K]], %{{.*}}) : (tensor<?x16xf32>, tensor<3xi64>) -> tensor<?x1x16xf32>
+// CHECK: %[[KR:.*]] = attn.rope %[[KH]], %[[POS]]
+// CHECK-NOT: onnx.Transpose
+// CHECK-NOT: onnx.Concat
+// CHECK: attn.paged_attention %[[QR]], %[[KR]], %[[KH]] {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 2.500000e-01 : f32} : (tensor<?x2x16xf32>, tensor<?x1x16xf32>, tensor<?x1x16xf32>) -> tensor<?x2x16xf32>
+// CHECK: %[[L:.*]] = attn.linear
+// CHECK: return %[[L]] : tensor<?x64xf32>
+func.func @past_key_values(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}, %mask: tensor<?x?xi64> {onnx.dim_params = ["batch", "past_seq"], onnx.name = "attention_mask"}, %pk: tensor<?x1x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""], onnx.name = "past_key_values.0.key"}, %pv: tensor<?x1x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""], onnx.name = "past_key_values.0.value"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}, tensor<?x1x?x16xf32> {onnx.name = "present.0.key"}, tensor<?x1x?x16xf32> {onnx.name = "present.0.value"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %wk = onnx.Constant() {value = dense<0.125> : tensor<32x16xf32>} : () -> tensor<32x16xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %kvs = onnx.Constant() {value = dense<[0, 0, 1, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %three = onnx.Constant() {value = dense<3> : tensor<i64>} : () -> tensor<i64>
+  %none = onnx.NoValue() : () -> none
+  %shape = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x1x?x16xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%shape, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %h = attn.embedding %emb, %ids : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %pos = attn.positions %ids offset(%past) : (tensor<?x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+  %q = onnx.Reshape(%h, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  %qr = attn.rope %q, %pos {rotary_dim = 16 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<?x?x2x16xf32>, tensor<1x?xi64>) -> tensor<?x?x2x16xf32>
+  %k = attn.linear %h, %wk {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x32xf32>, tensor<32x16xf32>) -> tensor<?x?x16xf32>
+  %kh = onnx.Reshape(%k, %kvs) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x?x1x16xf32>
+  %kr = attn.rope %kh, %pos {rotary_dim = 16 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<?x?x1x16xf32>, tensor<1x?xi64>) -> tensor<?x?x1x16xf32>
+  %kt = onnx.Transpose(%kr) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x1x16xf32>) -> tensor<?x1x?x16xf32>
+  %vt = onnx.Transpose(%kh) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x1x16xf32>) -> tensor<?x1x?x16xf32>
+  %kc = onnx.Concat(%pk, %kt) {axis = -2 : i64} : (tensor<?x1x?x16xf32>, tensor<?x1x?x16xf32>) -> tensor<?x1x?x16xf32>
+  %vc = onnx.Concat(%pv, %vt) {axis = -2 : i64} : (tensor<?x1x?x16xf32>, tensor<?x1x?x16xf32>) -> tensor<?x1x?x16xf32>
+  %kread = onnx.Transpose(%kc) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x1x?x16xf32>) -> tensor<?x?x1x16xf32>
+  %vread = onnx.Transpose(%vc) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x1x?x16xf32>) -> tensor<?x?x1x16xf32>
+  %pad = onnx.Cast(%mask) {to = 9 : i64} : (tensor<?x?xi64>) -> tensor<?x?xi1>
+  %a = attn.attention %qr, %kread, %vread padding(%pad) {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 2.500000e-01 : f32} : (tensor<?x?x2x16xf32>, tensor<?x?x1x16xf32>, tensor<?x?x1x16xf32>, tensor<?x?xi1>) -> tensor<?x?x2x16xf32>
+  %m = onnx.Reshape(%a, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %m, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  return %logits, %kc, %vc : tensor<?x?x64xf32>, tensor<?x1x?x16xf32>, tensor<?x1x?x16xf32>
+}

@@ -292,3 +292,54 @@ func.func @sdpa_reshape_not_transpose(%q: tensor<?x4x?x16xf32>, %k: tensor<?x4x?
   %o = onnx.MatMul(%p, %v) : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
   return %o : tensor<?x4x?x16xf32>
 }
+
+// -----
+
+// Keys and values with a past (Concat(past, new) along the sequence, 5 + 3
+// keys for 3 queries): a mask that attn-classify-masks checked against kv_seq
+// - seq (kv_aligned) raises as causal with the concatenated K/V, query i at
+// key position 5 + i as attn.attention defines it.
+// CHECK-LABEL: func.func @past_kv_aligned_causal
+// CHECK: %[[K:.*]] = onnx.Concat
+// CHECK: %[[V:.*]] = onnx.Concat
+// CHECK-DAG: %[[KT:.*]] = onnx.Transpose(%[[K]]) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+// CHECK-DAG: %[[VT:.*]] = onnx.Transpose(%[[V]]) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+// CHECK: %[[A:.*]] = attn.attention %{{.*}}, %[[KT]], %[[VT]] {head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 1.000000e+00 : f32} : (tensor<2x3x4x16xf32>, tensor<2x8x4x16xf32>, tensor<2x8x4x16xf32>) -> tensor<2x3x4x16xf32>
+// CHECK-NOT: onnx.Softmax
+// CHECK: return %[[A]]
+func.func @past_kv_aligned_causal(%xq: tensor<2x3x4x16xf32>, %xk: tensor<2x3x4x16xf32>, %xv: tensor<2x3x4x16xf32>, %pk: tensor<2x4x5x16xf32>, %pv: tensor<2x4x5x16xf32>, %mask: tensor<2x1x3x8xf32>) -> tensor<2x3x4x16xf32> {
+  %q = onnx.Transpose(%xq) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %kn = onnx.Transpose(%xk) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %vn = onnx.Transpose(%xv) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = -2 : i64} : (tensor<2x4x5x16xf32>, tensor<2x4x3x16xf32>) -> tensor<2x4x8x16xf32>
+  %v = onnx.Concat(%pv, %vn) {axis = -2 : i64} : (tensor<2x4x5x16xf32>, tensor<2x4x3x16xf32>) -> tensor<2x4x8x16xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x8x16xf32>) -> tensor<2x4x16x8xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<2x4x3x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x3x8xf32>
+  %m = onnx.Add(%s, %mask) {attn.mask = {causal = true, kv_aligned = true, padding = false, window = 0 : i64}} : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %p = onnx.Softmax(%m) : (tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<2x4x3x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x3x16xf32>
+  %ot = onnx.Transpose(%o) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x3x16xf32>) -> tensor<2x3x4x16xf32>
+  return %ot : tensor<2x3x4x16xf32>
+}
+
+// -----
+
+// Must not fire: the same causal mask without kv_aligned is a bound by index
+// (k <= q), which for 3 queries over 8 keys is not attn.attention's alignment.
+// CHECK-LABEL: func.func @past_causal_by_index
+// CHECK-NOT: attn.attention
+// CHECK: onnx.Softmax
+func.func @past_causal_by_index(%xq: tensor<2x3x4x16xf32>, %xk: tensor<2x3x4x16xf32>, %xv: tensor<2x3x4x16xf32>, %pk: tensor<2x4x5x16xf32>, %pv: tensor<2x4x5x16xf32>, %mask: tensor<2x1x3x8xf32>) -> tensor<2x3x4x16xf32> {
+  %q = onnx.Transpose(%xq) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %kn = onnx.Transpose(%xk) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %vn = onnx.Transpose(%xv) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x16xf32>) -> tensor<2x4x3x16xf32>
+  %k = onnx.Concat(%pk, %kn) {axis = -2 : i64} : (tensor<2x4x5x16xf32>, tensor<2x4x3x16xf32>) -> tensor<2x4x8x16xf32>
+  %v = onnx.Concat(%pv, %vn) {axis = -2 : i64} : (tensor<2x4x5x16xf32>, tensor<2x4x3x16xf32>) -> tensor<2x4x8x16xf32>
+  %kt = onnx.Transpose(%k) {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x8x16xf32>) -> tensor<2x4x16x8xf32>
+  %s = onnx.MatMul(%q, %kt) : (tensor<2x4x3x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x3x8xf32>
+  %m = onnx.Add(%s, %mask) {attn.mask = {causal = true, padding = false, window = 0 : i64}} : (tensor<2x4x3x8xf32>, tensor<2x1x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %p = onnx.Softmax(%m) : (tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %o = onnx.MatMul(%p, %v) : (tensor<2x4x3x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x3x16xf32>
+  %ot = onnx.Transpose(%o) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x3x16xf32>) -> tensor<2x3x4x16xf32>
+  return %ot : tensor<2x3x4x16xf32>
+}

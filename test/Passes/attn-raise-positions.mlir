@@ -159,3 +159,52 @@ func.func @bool_mask_before_ids(%mask: tensor<?x?xi1> {onnx.dim_params = ["batch
   %pos = onnx.Unsqueeze(%r, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
   return %pos : tensor<1x?xi64>
 }
+
+// -----
+
+// A graph with past_key_values offsets its positions by the past length (read
+// off a past input's shape): Unsqueeze(Add(Range(0, seq, 1), past), [0]) is
+// attn.positions with that offset, in either Add operand order.
+// CHECK-LABEL: func.func @past_offset
+// CHECK-NOT: onnx.Range
+// CHECK: %[[PAST:.*]] = onnx.Squeeze
+// CHECK-NOT: onnx.Range
+// CHECK: %[[P:.*]] = attn.positions %arg0 offset(%[[PAST]]) : (tensor<?x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+// CHECK: %[[P2:.*]] = attn.positions %arg0 offset(%[[PAST]]) : (tensor<?x?xi64>, tensor<i64>) -> tensor<1x?xi64>
+// CHECK: return %[[P]], %[[P2]]
+func.func @past_offset(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"]}, %pk: tensor<?x2x?x16xf32> {onnx.dim_params = ["batch", "", "past", ""]}) -> (tensor<1x?xi64>, tensor<1x?xi64>) {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %none = onnx.NoValue() : () -> none
+  %ps = onnx.Shape(%pk) {end = 3 : i64, start = 2 : i64} : (tensor<?x2x?x16xf32>) -> tensor<1xi64>
+  %past = onnx.Squeeze(%ps, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %shape = onnx.Shape(%ids) {end = 2 : i64, start = 1 : i64} : (tensor<?x?xi64>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%shape, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %r = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %shifted = onnx.Add(%r, %past) : (tensor<?xi64>, tensor<i64>) -> tensor<?xi64>
+  %pos = onnx.Unsqueeze(%shifted, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  %shifted2 = onnx.Add(%past, %r) : (tensor<i64>, tensor<?xi64>) -> tensor<?xi64>
+  %pos2 = onnx.Unsqueeze(%shifted2, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  return %pos, %pos2 : tensor<1x?xi64>, tensor<1x?xi64>
+}
+
+// -----
+
+// Must not fire: a Range plus a per-position vector is not an offset.
+// CHECK-LABEL: func.func @vector_offset
+// CHECK-NOT: attn.positions
+// CHECK: onnx.Add
+// CHECK: onnx.Unsqueeze
+func.func @vector_offset(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"]}, %shift: tensor<?xi64> {onnx.dim_params = ["seq"]}) -> tensor<1x?xi64> {
+  %c0 = onnx.Constant() {value = dense<0> : tensor<i64>} : () -> tensor<i64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %ax0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %none = onnx.NoValue() : () -> none
+  %shape = onnx.Shape(%ids) {end = 2 : i64, start = 1 : i64} : (tensor<?x?xi64>) -> tensor<1xi64>
+  %seq = onnx.Squeeze(%shape, %none) : (tensor<1xi64>, none) -> tensor<i64>
+  %r = onnx.Range(%c0, %seq, %c1) : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %shifted = onnx.Add(%r, %shift) : (tensor<?xi64>, tensor<?xi64>) -> tensor<?xi64>
+  %pos = onnx.Unsqueeze(%shifted, %ax0) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+  return %pos : tensor<1x?xi64>
+}

@@ -20,6 +20,12 @@ replayed with --seed):
               out-of-vocabulary ids, a prompt longer than the context, KV
               pages exhausted: a clear error, exit 1, others unaffected
 
+Fixtures exported with a KV cache (manifest "past_inputs": past_key_values.N.*
+in, present.N.* out) compile to the same step function; their reference is
+onnxruntime on that model: prompt logits with an empty past (length 0), and
+greedy continuations decoded incrementally, each step feeding the present
+outputs back as the past.
+
 usage: cpu_e2e.py --attnc BIN --attnc-run BIN --fixtures DIR --work DIR [--only NAME] [--seed N]
 """
 import argparse
@@ -54,6 +60,22 @@ class Fixture:
         self.path = os.path.join(args.fixtures, name + ".onnx")
         self.session = ort.InferenceSession(self.path, providers=["CPUExecutionProvider"])
         self.vocab = config["vocab_size"]
+        self.with_past = bool(config.get("past_inputs", False))
+        self.input_names = config["inputs"]
+
+    def ort_step(self, new_tokens, past):
+        """One run of a past_inputs model: the new tokens after `past` (the
+        previous present outputs, or None for an empty past) -> (logits of
+        the new tokens, present outputs)."""
+        ids = np.array([new_tokens], dtype=np.int64)
+        if past is None:
+            shape = (1, self.config["num_kv_heads"], 0, self.config["head_dim"])
+            past = [np.zeros(shape, np.float32) for _ in self.input_names[2:]]
+        length = past[0].shape[2] + len(new_tokens)
+        feed = {"input_ids": ids, "attention_mask": np.ones((1, length), np.int64)}
+        feed.update(zip(self.input_names[2:], past))
+        logits, *present = self.session.run(None, feed)
+        return logits[0], present
 
     def compile(self, tag, *flags):
         out = os.path.join(self.args.work, f"{self.name}{tag}")
@@ -69,10 +91,19 @@ class Fixture:
         return [[int(t) for t in l.split(",")] if l else [] for l in lines], r
 
     def ort_logits(self, tokens):
+        if self.with_past:
+            return self.ort_step(tokens, None)[0]
         ids = np.array([tokens], dtype=np.int64)
         return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
 
     def ort_greedy(self, prompt, new_tokens):
+        if self.with_past:  # incremental decoding through the model's own cache
+            out, step, past = [], list(prompt), None
+            for _ in range(new_tokens):
+                logits, past = self.ort_step(step, past)
+                step = [int(logits[-1].argmax())]
+                out += step
+            return out
         seq = list(prompt)
         for _ in range(new_tokens):
             seq.append(int(self.ort_logits(seq)[-1].argmax()))
@@ -99,8 +130,27 @@ def check_greedy(fx, artifact, rng, prompt_len, new_tokens, *flags):
     ref = fx.ort_greedy(prompt, new_tokens)
     if got != ref:
         first = next(i for i, (a, b) in enumerate(zip(got + [None] * len(ref), ref)) if a != b)
+        if near_tie(fx, prompt + ref[:first]):
+            return  # both choices are right to within float rounding; the rest is unverifiable
         raise Failure(f"greedy continuation of a {prompt_len}-token prompt differs from "
                       f"onnxruntime at step {first}:\n  attnc {got}\n  ort   {ref}")
+
+
+# Two tokens whose reference logits differ by less than this (relative to the
+# largest logit) are a tie that float rounding may break either way: greedy
+# decoding may legitimately diverge there. Measured logit errors are ~1e-6.
+TIE_MARGIN = 1e-5
+
+
+def near_tie(fx, prefix):
+    last = fx.ort_logits(prefix)[-1]
+    top2 = np.sort(last)[-2:]
+    margin = float(top2[1] - top2[0]) / float(np.abs(last).max())
+    if margin < TIE_MARGIN:
+        print(f"note {fx.name}: greedy paths split at a near-tie (margin {margin:.1e}); "
+              f"accepted", flush=True)
+        return True
+    return False
 
 
 def check_batching(fx, artifact, rng):
@@ -111,6 +161,9 @@ def check_batching(fx, artifact, rng):
     for i, prompt in enumerate(prompts):
         (alone,), _ = fx.generate(artifact, [prompt], 12, *flags)
         if together[i] != alone:
+            first = next(j for j, (a, b) in enumerate(zip(together[i] + [None] * 12, alone)) if a != b)
+            if near_tie(fx, prompt + alone[:first]):
+                continue
             raise Failure(f"sequence {i} (prompt of {len(prompt)}) generated {together[i]} "
                           f"with 7 others but {alone} alone")
 

@@ -27,9 +27,26 @@ with one row left-padded) and at sequence lengths other than the traced one,
 and its logits are compared with the PyTorch model's. A model that does not
 match is not written; the script exits nonzero at the end if any model failed.
 
+With --with-past the script exports, instead, the same models (sdpa) with a
+KV cache in optimum naming, as FAMILY-sdpa-past.onnx:
+
+    input_ids[batch, seq], attention_mask[batch, past + seq] (the exporter
+    cannot state the sum: its length is a symbol of its own, "past_seq"),
+    past_key_values.N.key / .value[batch, kv_heads, past, head_dim]
+        -> logits[batch, seq, vocab], present.N.key / .value[batch, kv_heads,
+           past + seq, head_dim]
+
+(past_inputs true in the manifest). The model runs on a DynamicCache built
+from the past tensors with one full (unwindowed) layer per model layer, so
+present.N is exactly Concat(past, new) also in sliding-window models; the
+window is applied by the mask. verify_past() checks them with an empty past
+(past 0) and incrementally (a PyTorch-made past of several lengths, one row
+left-padded) against the PyTorch model without a cache, and the present
+outputs against PyTorch's cache.
+
 Usage:
     python3 tools/export/export_hf_fixtures.py [--out test/fixtures/hf]
-        [--only llama,gpt2] [--check-only]
+        [--only llama,gpt2] [--check-only] [--with-past]
 
 Alongside the .onnx files, manifest.json records each model's true config
 values (layers, heads, windows, softcaps, rope, norm kind, ...), which tests of
@@ -66,6 +83,10 @@ CHECK_SEQS = (3, TRACE_SEQ, 11)
 TOLERANCE = 1e-3
 OPSET = 20
 INPUTS = ("input_ids", "attention_mask")
+PAST_IMPL = "sdpa"
+PAST_FAMILIES = ("llama", "mistral")  # --with-past default
+TRACE_PAST = 3
+CHECK_PASTS = (0, 1, 6)
 FORBIDDEN = (b"/home", b"/root", b"/work", b"/tmp", b"site-packages")
 
 # Shared tiny shape: 2 layers, hidden 64 = 4 heads x head_dim 16.
@@ -341,6 +362,46 @@ def manifest_entry(family, impl, cfg, extra):
     return entry
 
 
+def past_names(layers):
+    inputs = list(INPUTS) + [f"past_key_values.{i}.{kv}" for i in range(layers)
+                             for kv in ("key", "value")]
+    outputs = ["logits"] + [f"present.{i}.{kv}" for i in range(layers)
+                            for kv in ("key", "value")]
+    return inputs, outputs
+
+
+def past_manifest_entry(entry):
+    """The manifest entry of a --with-past export of the model of `entry`."""
+    entry = dict(entry)
+    entry["file"] = entry["file"].replace(".onnx", "-past.onnx")
+    entry["inputs"], entry["outputs"] = past_names(entry["num_layers"])
+    entry["past_inputs"] = True
+    return entry
+
+
+class WithPast(torch.nn.Module):
+    """The model over flat past tensors: (input_ids, attention_mask,
+    past_key_values.0.key, .0.value, ...) -> (logits, present.0.key, ...).
+    The cache is a DynamicCache of full layers (no config: a sliding-window
+    layer would crop the present outputs); the mask applies the window."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.layers = model.config.num_hidden_layers
+
+    def forward(self, input_ids, attention_mask, *past):
+        cache = transformers.DynamicCache(
+            ddp_cache_data=[(past[2 * i], past[2 * i + 1])
+                            for i in range(self.layers)])
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                         past_key_values=cache, use_cache=True)
+        present = []
+        for layer in out.past_key_values.layers:
+            present += [layer.keys, layer.values]
+        return (out.logits, *present)
+
+
 @contextlib.contextmanager
 def sdpa_allowed(cfg, allow):
     """Let transformers build an sdpa model for a class flagged as not
@@ -417,6 +478,91 @@ def export(model, path):
     return len(data)
 
 
+def export_past(model, entry, path):
+    """export() for the WithPast wrapper: past length `past` dynamic (traced
+    at TRACE_PAST > 0), the attention mask's length a symbol of its own."""
+    cfg = model.config
+    batch = torch.export.Dim("batch", min=1, max=64)
+    seq = torch.export.Dim("seq", min=1, max=cfg.max_position_embeddings)
+    past = torch.export.Dim("past", min=0, max=cfg.max_position_embeddings)
+    total = torch.export.Dim("past_seq", min=1, max=2 * cfg.max_position_embeddings)
+    ids = torch.randint(0, cfg.vocab_size, (TRACE_BATCH, TRACE_SEQ))
+    mask = torch.ones(TRACE_BATCH, TRACE_PAST + TRACE_SEQ, dtype=torch.int64)
+    kv_shape = (TRACE_BATCH, entry["num_kv_heads"], TRACE_PAST, entry["head_dim"])
+    pasts = [torch.randn(kv_shape) for _ in range(2 * cfg.num_hidden_layers)]
+    inputs, outputs = past_names(cfg.num_hidden_layers)
+    dynamic = ({0: batch, 1: seq}, {0: batch, 1: total},
+               tuple({0: batch, 2: past} for _ in pasts))
+    with torch.no_grad():
+        program = torch.onnx.export(
+            WithPast(model).eval(), (ids, mask, *pasts), dynamo=True,
+            opset_version=OPSET, input_names=inputs, output_names=outputs,
+            dynamic_shapes=dynamic, optimize=True, verbose=False)
+    proto = program.model_proto
+    strip_metadata(proto)
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    check_no_paths(data, path)
+    with open(path, "wb") as f:
+        f.write(data)
+    return len(data)
+
+
+def verify_past(model, entry, path):
+    """Run a --with-past file with onnxruntime: for each past length in
+    CHECK_PASTS and new length in CHECK_SEQS, batch 2 with row 1 left-padded
+    by two tokens (when the whole sequence is long enough), the past made by
+    the PyTorch model itself (empty for 0). Compares the logits of the new
+    tokens with the PyTorch model run without a cache over past + new tokens,
+    and the present outputs with PyTorch's cache. Returns ({seq: max abs
+    diff}, 0.0)."""
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    inputs, outputs = past_names(entry["num_layers"])
+    rng = np.random.default_rng(SEED + 2)
+    kv_shape = (2, entry["num_kv_heads"], 0, entry["head_dim"])
+    diffs = {}
+    for seq in CHECK_SEQS:
+        diffs[seq] = 0.0
+        for past in CHECK_PASTS:
+            total = past + seq
+            ids = rng.integers(0, entry["vocab_size"], (2, total), dtype=np.int64)
+            mask = np.ones_like(ids)
+            if total > 3:
+                mask[1, :2] = 0
+            pt = {k: torch.from_numpy(v) for k, v in
+                  (("input_ids", ids), ("attention_mask", mask))}
+            with torch.no_grad():
+                want = model(**pt).logits.numpy()
+                if past:
+                    # Full layers, as in WithPast (see there).
+                    cache = model(input_ids=pt["input_ids"][:, :past],
+                                  attention_mask=pt["attention_mask"][:, :past],
+                                  past_key_values=transformers.DynamicCache(),
+                                  use_cache=True).past_key_values
+                    pasts = [t.numpy() for layer in cache.layers
+                             for t in (layer.keys, layer.values)]
+                else:
+                    pasts = [np.zeros(kv_shape, np.float32)
+                             for _ in range(2 * entry["num_layers"])]
+                full = model(**pt, past_key_values=transformers.DynamicCache(),
+                             use_cache=True).past_key_values
+                want_present = [t.numpy() for layer in full.layers
+                                for t in (layer.keys, layer.values)]
+            feed = {"input_ids": ids[:, past:], "attention_mask": mask}
+            feed.update(zip(inputs[2:], pasts))
+            got = session.run(outputs, feed)
+            real = mask[:, past:].astype(bool)
+            logits = got[0]
+            diff = (float(np.abs(logits - want[:, past:])[real].max())
+                    if logits.shape == want[:, past:].shape else float("inf"))
+            for g, w in zip(got[1:], want_present):
+                keep = mask.astype(bool)  # padded positions hold garbage
+                diff = max(diff, float(np.abs(g - w).transpose(0, 2, 1, 3)[keep].max())
+                           if g.shape == w.shape else float("inf"))
+            diffs[seq] = max(diffs[seq], diff)
+    return diffs, 0.0
+
+
 def check_inputs(vocab, seq, rng):
     """The inputs verify() runs at one length: batch 1 and batch 2 unpadded,
     and batch 2 with its second row left-padded by a third of the length."""
@@ -464,18 +610,25 @@ def op_count(path):
     return len(proto.graph.node) + sum(len(f.node) for f in proto.functions)
 
 
-def process(family, impl, out, manifest, check_only):
+def process(family, impl, out, manifest, check_only, with_past=False):
     """Export (unless check_only) and verify one model; print one summary or
     FAILED line; return whether it passed. An export that fails removes any
     older file of that name and its manifest entry, so that the folder only
     holds files this run verified."""
-    name = f"{family}-{impl}"
+    name = f"{family}-{impl}" + ("-past" if with_past else "")
     path = os.path.join(out, name + ".onnx")
     tmp = None
     try:
         model, entry = build_model(family, impl)
-        reference = (model if impl == "eager"
-                     else build_model(family, "eager", cfg_impl=impl)[0])
+        if with_past:
+            entry = past_manifest_entry(entry)
+            do_export = lambda p: export_past(model, entry, p)
+            do_verify = lambda p: verify_past(model, entry, p)
+        else:
+            reference = (model if impl == "eager"
+                         else build_model(family, "eager", cfg_impl=impl)[0])
+            do_export = lambda p: export(model, p)
+            do_verify = lambda p: verify(model, reference, p)
         if check_only:
             with open(path, "rb") as f:
                 data = f.read()
@@ -483,13 +636,13 @@ def process(family, impl, out, manifest, check_only):
             size = len(data)
             if manifest.get(entry["file"]) != entry:
                 raise ValueError("manifest.json entry differs from the config")
-            diffs, ref_diff = verify(model, reference, path)
+            diffs, ref_diff = do_verify(path)
         else:
             # Export and verify a temporary file; move it into place below.
             fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out)
             os.close(fd)
-            size = export(model, tmp)
-            diffs, ref_diff = verify(model, reference, tmp)
+            size = do_export(tmp)
+            diffs, ref_diff = do_verify(tmp)
         per_len = " ".join(f"L{seq}={d:.1e}" for seq, d in diffs.items())
         worst = max(diffs.values())
         if worst >= TOLERANCE:
@@ -518,7 +671,8 @@ def process(family, impl, out, manifest, check_only):
         return False
     print(f"ok {name}.onnx {size / 1024:.0f} KiB, {op_count(path)} ops, "
           f"max abs diff {per_len}"
-          + (f", vs eager {ref_diff:.1e}" if impl != "eager" else ""))
+          + (f", vs eager {ref_diff:.1e}" if impl != "eager" and not with_past
+             else ""))
     return True
 
 
@@ -540,9 +694,15 @@ def main():
     parser.add_argument("--check-only", action="store_true",
                         help="verify the files and manifest already in --out; "
                              "export nothing")
+    parser.add_argument("--with-past", action="store_true",
+                        help="the models with past_key_values inputs and "
+                             "present outputs (FAMILY-sdpa-past.onnx; default "
+                             f"families: {','.join(PAST_FAMILIES)})")
     args = parser.parse_args()
 
-    families = [f for f in args.only.split(",") if f] or list(FAMILIES)
+    families = ([f for f in args.only.split(",") if f]
+                or list(PAST_FAMILIES if args.with_past else FAMILIES))
+    impls = (PAST_IMPL,) if args.with_past else IMPLS
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         parser.error(f"unknown families {unknown}; known: {list(FAMILIES)}")
@@ -557,8 +717,9 @@ def main():
     quiet_exporter()
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, "
           f"onnx {onnx.__version__}, onnxruntime {ort.__version__}")
-    failed = [f"{family}-{impl}" for family in families for impl in IMPLS
-              if not process(family, impl, args.out, manifest, args.check_only)]
+    failed = [f"{family}-{impl}" for family in families for impl in impls
+              if not process(family, impl, args.out, manifest, args.check_only,
+                             args.with_past)]
 
     if not args.check_only:
         with open(manifest_path, "w") as f:
@@ -567,7 +728,7 @@ def main():
     if failed:
         print(f"FAILED: {len(failed)} model(s): {', '.join(failed)}")
         return 1
-    print(f"all {len(families) * len(IMPLS)} models passed")
+    print(f"all {len(families) * len(impls)} models passed")
     return 0
 
 
