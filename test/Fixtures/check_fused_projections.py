@@ -31,6 +31,8 @@ import json
 import re
 import sys
 
+import mlir_text
+
 ARCHITECTURE = {
     # Parallel blocks whose attention and MLP read the same norm output
     # (GPT-NeoX's parallel block normalises twice, so its MLP input differs).
@@ -39,8 +41,6 @@ ARCHITECTURE = {
     "fused_gate_up": {"phi3"},
 }
 
-OP_LINE = re.compile(r"^\s*(?P<results>%[^=]*?)\s*=\s*(?P<op>[a-z_]+\.[A-Za-z_.]+)\b(?P<rest>.*)$")
-TENSOR = re.compile(r"tensor<([^>]*)>")
 # Ops between a projection and what reads its heads: splits, head reshapes,
 # transposes, RoPE and per-head q/k norms (operand 0 is the data).
 PASS_THROUGH = {"onnx.Split", "onnx.Slice", "onnx.Reshape", "onnx.Transpose", "onnx.Squeeze",
@@ -48,29 +48,10 @@ PASS_THROUGH = {"onnx.Split", "onnx.Slice", "onnx.Reshape", "onnx.Transpose", "o
                 "attn.rms_norm"}
 
 
-class Op:
-    def __init__(self, name, results, rest):
-        self.name = name
-        self.results = [r.strip().split(":")[0] for r in results.split(",")]
-        self.rest = rest
-        sig = rest.rsplit(" : ", 1)
-        self.operands = [o.split("#")[0] for o in re.findall(r"%[\w#]+", sig[0])]
-        self.types = TENSOR.findall(sig[1]) if len(sig) > 1 else []
-
-    def dims(self, i):
-        return self.types[i].split("x")[:-1]
-
-
 def parse(text):
-    ops, defs = [], {}
-    for line in text.splitlines():
-        m = OP_LINE.match(line)
-        if not m:
-            continue
-        op = Op(m["op"], m["results"], m["rest"])
-        ops.append(op)
-        for r in op.results:
-            defs[r] = op
+    ops, defs = mlir_text.parse(text)
+    for op in ops:  # this script follows values, not which result of a Split they are
+        op.operands = [o.split("#")[0] for o in op.operands]
     return ops, defs
 
 

@@ -32,25 +32,10 @@ import sys
 ALLOWED_ONNX = {"Constant", "NoValue", "Reshape", "Split", "Slice", "Add"}
 STEP_INPUTS = ["token_ids", "positions", "logit_tokens"]
 
-OP_LINE = re.compile(r"^\s*(?P<results>%[^=]*?)\s*=\s*(?P<op>[a-z_]+\.[A-Za-z_.]+)\b(?P<rest>.*)$")
-TENSOR = re.compile(r"tensor<([^>]*)>")
 FUNC = re.compile(r"^\s*func\.func @(?P<name>\w+)\((?P<args>.*)\) -> (?P<results>.*?)(?: attributes (?P<attrs>\{.*\}))? \{$")
 
 
-class Op:
-    def __init__(self, name, results, rest):
-        self.name = name
-        self.results = [r.strip() for r in results.split(",")]
-        self.rest = rest
-        sig = rest.rsplit(" : ", 1)
-        self.operands = re.findall(r"%[\w#]+", sig[0].split("{", 1)[0])
-        self.types = TENSOR.findall(sig[1]) if len(sig) > 1 else []
-        attrs = re.search(r"\{([^{}]*)\}", sig[0])
-        self.attrs = dict(re.findall(r"(\w+) = ([-+0-9.eE]+)", attrs.group(1))) if attrs else {}
-
-    def num(self, key, default=None):
-        value = self.attrs.get(key)
-        return default if value is None else float(value)
+from mlir_text import OP_LINE, TENSOR, Op  # noqa: E402
 
 
 def main():

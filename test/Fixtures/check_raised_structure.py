@@ -43,34 +43,9 @@ MUST_BE_GONE = ["Pow", "ReduceMean", "Sqrt", "Reciprocal", "Sigmoid", "Erf", "Ge
                 "LayerNormalization", "RMSNormalization", "SimplifiedLayerNormalization",
                 "Gemm", "Gather"]
 
-OP_LINE = re.compile(r"^\s*(?P<results>%[^=]*?)\s*=\s*(?P<op>[a-z_]+\.[A-Za-z_.]+)\b(?P<rest>.*)$")
-TENSOR = re.compile(r"tensor<([^>]*)>")
 
 
-class Op:
-    def __init__(self, name, results, rest):
-        self.name = name
-        self.results = [r.strip() for r in results.split(",")]
-        self.rest = rest
-        sig = rest.rsplit(" : ", 1)
-        self.operands = re.findall(r"%[\w#]+", sig[0])
-        self.types = TENSOR.findall(sig[1]) if len(sig) > 1 else []
-
-    def dims(self, i):
-        return self.types[i].split("x")[:-1]
-
-
-def parse(text):
-    ops, defs = [], {}
-    for line in text.splitlines():
-        m = OP_LINE.match(line)
-        if not m:
-            continue
-        op = Op(m["op"], m["results"], m["rest"])
-        ops.append(op)
-        for r in op.results:
-            defs[r.split(":")[0]] = op
-    return ops, defs
+from mlir_text import parse  # noqa: E402
 
 
 def scalar(defs, value):
