@@ -33,7 +33,9 @@ def load_library():
     if not path:
         out = "/tmp/attnc_cuda"
         path = os.path.join(out, "libattnc_cuda.so")
-        sources = [os.path.join(HERE, f) for f in ("Attention.cu", "KVAppend.cu", "Attention.h")]
+        sources = [os.path.join(HERE, f) for f in ("Attention.cu", "KVAppend.cu", "Attention.h",
+                                                   "StepKernels.cu", "Linear.cu",
+                                                   "StepKernels.h")]
         if not os.path.exists(path) or any(os.path.getmtime(s) > os.path.getmtime(path)
                                            for s in sources):
             subprocess.check_call([os.path.join(HERE, "build.sh"), out])
@@ -50,7 +52,120 @@ def load_library():
         ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32,
         ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p,
         ctypes.c_char_p, ctypes.c_size_t]
+    declare_step_kernels(lib)
     return lib
+
+
+def declare_step_kernels(lib):
+    """argtypes of the StepKernels.h functions."""
+    vp, i32, i64, f32 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64, ctypes.c_float
+    tail = [vp, ctypes.c_char_p, ctypes.c_size_t]  # stream, error, error_len
+    for name, args in {
+        "attnc_cuda_rms_norm": [i32, vp, vp, f32, f32, i32, i32, vp],
+        "attnc_cuda_residual_add_rms_norm": [i32, vp, vp, vp, f32, f32, i32, i32, vp, vp],
+        "attnc_cuda_layer_norm": [i32, vp, vp, vp, f32, i32, i32, vp],
+        "attnc_cuda_rope_kv_append": [i32] * 7 + [vp, vp, vp, i64, vp, i64, vp, i64, i32, vp, vp,
+                                                  i32, i32, vp],
+        "attnc_cuda_activation": [i32, i32, vp, vp, i64],
+        "attnc_cuda_gated_activation": [i32, i32, vp, i64, vp, i64, vp, i32, i32],
+        "attnc_cuda_embedding": [i32, vp, i32, vp, i64, i32, f32, vp, vp],
+        "attnc_cuda_linear": [vp, i32, vp, i32, i32, vp, vp, i32, vp],
+    }.items():
+        fn = getattr(lib, name)
+        fn.argtypes = args + tail
+        fn.restype = ctypes.c_int
+    lib.attnc_cuda_rope_inv_freq.argtypes = [ctypes.c_double, i32, ctypes.POINTER(ctypes.c_float)]
+    lib.attnc_cuda_rope_inv_freq.restype = None
+    lib.attnc_cuda_linear_create.argtypes = [ctypes.c_size_t, ctypes.POINTER(vp), ctypes.c_char_p,
+                                             ctypes.c_size_t]
+    lib.attnc_cuda_linear_destroy.argtypes = [vp]
+
+
+ACT = {"silu": 0, "gelu": 1, "gelu_tanh": 2, "relu": 3}
+
+
+def _ptr(t):
+    return None if t is None else t.data_ptr()
+
+
+def _call(lib, name, *args):
+    err = ctypes.create_string_buffer(512)
+    rc = getattr(lib, name)(*args, torch.cuda.current_stream().cuda_stream, err, 512)
+    if rc:
+        raise RuntimeError(err.value.decode())
+
+
+def rms_norm(lib, x, weight, eps, y, offset=0.0):
+    _call(lib, "attnc_cuda_rms_norm", DTYPES[x.dtype], x.data_ptr(), weight.data_ptr(), offset,
+          eps, x.numel() // x.shape[-1], x.shape[-1], y.data_ptr())
+
+
+def residual_add_rms_norm(lib, a, b, weight, eps, res, y, offset=0.0):
+    _call(lib, "attnc_cuda_residual_add_rms_norm", DTYPES[a.dtype], a.data_ptr(), b.data_ptr(),
+          weight.data_ptr(), offset, eps, a.numel() // a.shape[-1], a.shape[-1], res.data_ptr(),
+          y.data_ptr())
+
+
+def layer_norm(lib, x, weight, bias, eps, y):
+    _call(lib, "attnc_cuda_layer_norm", DTYPES[x.dtype], x.data_ptr(), weight.data_ptr(),
+          _ptr(bias), eps, x.numel() // x.shape[-1], x.shape[-1], y.data_ptr())
+
+
+def rope_inv_freq(lib, theta, rotary_dim):
+    buf = (ctypes.c_float * (rotary_dim // 2))()
+    lib.attnc_cuda_rope_inv_freq(theta, rotary_dim, buf)
+    return torch.tensor(list(buf), dtype=torch.float32)
+
+
+def rope_kv_append(lib, style, head_dim, rotary_dim, num_heads, num_kv_heads, positions, inv_freq,
+                   query, q_stride, key=None, k_stride=0, value=None, v_stride=0,
+                   query_start=None, block_table=None, blocks_per_seq=0, page_size=1,
+                   cache_ptr=None, num_tokens=None):
+    """query/key/value: tensors whose data_ptr() is token 0's first head (may be
+    column views of one fused QKV buffer); strides in elements per token."""
+    T = positions.numel() if num_tokens is None else num_tokens
+    _call(lib, "attnc_cuda_rope_kv_append", DTYPES[query.dtype], style, head_dim, rotary_dim,
+          num_heads, num_kv_heads, T, positions.data_ptr(), inv_freq.data_ptr(),
+          query.data_ptr(), q_stride, _ptr(key), k_stride, _ptr(value), v_stride,
+          0 if query_start is None else query_start.numel() - 1, _ptr(query_start),
+          _ptr(block_table), blocks_per_seq, page_size, cache_ptr)
+
+
+def activation(lib, act, x, y):
+    _call(lib, "attnc_cuda_activation", DTYPES[x.dtype], ACT[act], x.data_ptr(), y.data_ptr(),
+          x.numel())
+
+
+def gated_activation(lib, act, gate, gate_stride, up, up_stride, out, rows, width):
+    _call(lib, "attnc_cuda_gated_activation", DTYPES[out.dtype], ACT[act], gate.data_ptr(),
+          gate_stride, up.data_ptr(), up_stride, out.data_ptr(), rows, width)
+
+
+def embedding(lib, ids, table, scale, out, bad=None):
+    _call(lib, "attnc_cuda_embedding", DTYPES[table.dtype], ids.data_ptr(), ids.numel(),
+          table.data_ptr(), table.shape[0], table.shape[1], scale, out.data_ptr(), _ptr(bad))
+
+
+class Linear:
+    """cuBLASLt context (handle + workspace created once)."""
+
+    def __init__(self, lib, workspace_bytes=0):
+        self.lib = lib
+        handle = ctypes.c_void_p()
+        err = ctypes.create_string_buffer(512)
+        if lib.attnc_cuda_linear_create(workspace_bytes, ctypes.byref(handle), err, 512):
+            raise RuntimeError(err.value.decode())
+        self.handle = handle
+
+    def __call__(self, x, weight, bias, y):
+        N, K = weight.shape
+        _call(self.lib, "attnc_cuda_linear", self.handle, DTYPES[x.dtype], x.data_ptr(),
+              x.numel() // K, K, weight.data_ptr(), _ptr(bias), N, y.data_ptr())
+
+    def __del__(self):
+        if getattr(self, "handle", None):
+            self.lib.attnc_cuda_linear_destroy(self.handle)
+            self.handle = None
 
 
 def _i32(values):

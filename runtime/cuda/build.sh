@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds libattnc_cuda.so (paged attention + KV append, C API in Attention.h)
+# Builds libattnc_cuda.so (paged attention + KV append, C API in Attention.h;
+# step kernels + cuBLASLt linear, C API in StepKernels.h)
 # with plain nvcc; not part of the top-level CMake build (CI has no GPU).
 #   runtime/cuda/build.sh [output_dir]     (default /tmp/attnc_cuda)
 set -euo pipefail
@@ -9,7 +10,8 @@ mkdir -p "$out"
 NVCC="${NVCC:-nvcc}"
 ARCH="${ATTNC_CUDA_ARCH:--gencode=arch=compute_90a,code=sm_90a}"
 "$NVCC" -O3 -std=c++17 $ARCH -Xcompiler -fPIC -shared -lineinfo \
-  -Xptxas=-v "$here/Attention.cu" "$here/KVAppend.cu" -o "$out/libattnc_cuda.so" \
+  -Xptxas=-v "$here/Attention.cu" "$here/KVAppend.cu" \
+  "$here/StepKernels.cu" "$here/Linear.cu" -lcublasLt -o "$out/libattnc_cuda.so" \
   2> "$out/ptxas.log" || { cat "$out/ptxas.log"; exit 1; }
 grep -E "registers|spill|Compiling entry" "$out/ptxas.log" | sed 's/^ptxas info *: //' > "$out/resources.txt" || true
 echo "built $out/libattnc_cuda.so"

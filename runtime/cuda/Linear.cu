@@ -1,0 +1,163 @@
+// Dense linear layer on cuBLASLt (C API in StepKernels.h):
+//   y[T, N] = x[T, K] . W^T (+ bias),  W [N, K] row-major.
+// In cuBLASLt's column-major terms this is D[N, T] = op_T(A[K, N]) . B[K, T]
+// with A = W (ld K), B = x (ld K), D = y (ld N), so no data is transposed; the
+// bias (length N = rows of D) is added by the BIAS epilogue. f16/bf16 in and
+// out, f32 compute. The handle and a workspace are created once per context;
+// descriptors and the heuristic's first algorithm are cached per (dtype,
+// shape, bias, pointer alignment).
+#include "StepKernels.h"
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+namespace {
+
+struct LinearPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+};
+
+using LinearKey = std::tuple<int, int, int, int, int, int, int, int>;
+
+unsigned alignment(const void *p) {
+  const uintptr_t v = reinterpret_cast<uintptr_t>(p);
+  unsigned a = 256;
+  while (a > 1 && (v % a) != 0)
+    a >>= 1;
+  return a;
+}
+
+int fail_lt(char *error, size_t error_len, const char *what, cublasStatus_t st) {
+  if (error && error_len)
+    std::snprintf(error, error_len, "linear: %s: %s", what, cublasLtGetStatusString(st));
+  return 1;
+}
+
+} // namespace
+
+struct attnc_cuda_linear_ctx {
+  cublasLtHandle_t handle = nullptr;
+  void *workspace = nullptr;
+  size_t workspace_bytes = 0;
+  std::map<LinearKey, LinearPlan> plans;
+};
+
+extern "C" int attnc_cuda_linear_create(size_t workspace_bytes, attnc_cuda_linear_ctx **out,
+                                        char *error, size_t error_len) {
+  auto *ctx = new attnc_cuda_linear_ctx;
+  ctx->workspace_bytes = workspace_bytes ? workspace_bytes : (32u << 20);
+  const cublasStatus_t st = cublasLtCreate(&ctx->handle);
+  if (st != CUBLAS_STATUS_SUCCESS) {
+    delete ctx;
+    return fail_lt(error, error_len, "cublasLtCreate", st);
+  }
+  if (cudaMalloc(&ctx->workspace, ctx->workspace_bytes) != cudaSuccess) {
+    cublasLtDestroy(ctx->handle);
+    delete ctx;
+    if (error && error_len)
+      std::snprintf(error, error_len, "linear: workspace allocation failed");
+    return 1;
+  }
+  *out = ctx;
+  return 0;
+}
+
+extern "C" void attnc_cuda_linear_destroy(attnc_cuda_linear_ctx *ctx) {
+  if (!ctx)
+    return;
+  for (auto &kv : ctx->plans) {
+    cublasLtMatrixLayoutDestroy(kv.second.a);
+    cublasLtMatrixLayoutDestroy(kv.second.b);
+    cublasLtMatrixLayoutDestroy(kv.second.d);
+    cublasLtMatmulDescDestroy(kv.second.desc);
+  }
+  cudaFree(ctx->workspace);
+  cublasLtDestroy(ctx->handle);
+  delete ctx;
+}
+
+extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x,
+                                 int32_t num_tokens, int32_t in_features, const void *weight,
+                                 const void *bias, int32_t out_features, void *y, void *stream,
+                                 char *error, size_t error_len) {
+  if (!ctx || (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16) || in_features < 1 ||
+      out_features < 1 || num_tokens < 0) {
+    if (error && error_len)
+      std::snprintf(error, error_len, "linear: bad arguments");
+    return 1;
+  }
+  if (num_tokens == 0)
+    return 0;
+  const int T = num_tokens, K = in_features, N = out_features;
+  const unsigned al_x = alignment(x), al_w = alignment(weight), al_y = alignment(y);
+  const LinearKey key{dtype, T, K, N, bias != nullptr, static_cast<int>(al_x),
+                      static_cast<int>(al_w), static_cast<int>(al_y)};
+  auto it = ctx->plans.find(key);
+  cublasStatus_t st;
+  if (it == ctx->plans.end()) {
+    const cudaDataType_t ty = dtype == ATTNC_CUDA_F16 ? CUDA_R_16F : CUDA_R_16BF;
+    LinearPlan p;
+    st = cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
+    if (st != CUBLAS_STATUS_SUCCESS)
+      return fail_lt(error, error_len, "MatmulDescCreate", st);
+    const cublasOperation_t opT = CUBLAS_OP_T, opN = CUBLAS_OP_N;
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opT, sizeof(opT));
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opN, sizeof(opN));
+    if (bias) {
+      const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+      cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi));
+      cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &ty, sizeof(ty));
+      cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
+                                     sizeof(bias));
+    }
+    cublasLtMatrixLayoutCreate(&p.a, ty, K, N, K);
+    cublasLtMatrixLayoutCreate(&p.b, ty, K, T, K);
+    cublasLtMatrixLayoutCreate(&p.d, ty, N, T, N);
+    cublasLtMatmulPreference_t pref;
+    cublasLtMatmulPreferenceCreate(&pref);
+    uint64_t ws = ctx->workspace_bytes;
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                                         sizeof(ws));
+    const uint32_t aa = al_w, ab = al_x, ad = al_y;
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &aa,
+                                         sizeof(aa));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &ab,
+                                         sizeof(ab));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &ad,
+                                         sizeof(ad));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &ad,
+                                         sizeof(ad));
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    st = cublasLtMatmulAlgoGetHeuristic(ctx->handle, p.desc, p.a, p.b, p.d, p.d, pref, 1, &result,
+                                        &found);
+    cublasLtMatmulPreferenceDestroy(pref);
+    if (st != CUBLAS_STATUS_SUCCESS || found == 0) {
+      cublasLtMatrixLayoutDestroy(p.a);
+      cublasLtMatrixLayoutDestroy(p.b);
+      cublasLtMatrixLayoutDestroy(p.d);
+      cublasLtMatmulDescDestroy(p.desc);
+      return fail_lt(error, error_len, "no algorithm for this shape",
+                     st != CUBLAS_STATUS_SUCCESS ? st : CUBLAS_STATUS_NOT_SUPPORTED);
+    }
+    p.algo = result.algo;
+    it = ctx->plans.emplace(key, p).first;
+  }
+  LinearPlan &p = it->second;
+  if (bias)
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias));
+  const float alpha = 1.0f, beta = 0.0f;
+  st = cublasLtMatmul(ctx->handle, p.desc, &alpha, weight, p.a, x, p.b, &beta, y, p.d, y, p.d,
+                      &p.algo, ctx->workspace, ctx->workspace_bytes,
+                      static_cast<cudaStream_t>(stream));
+  if (st != CUBLAS_STATUS_SUCCESS)
+    return fail_lt(error, error_len, "cublasLtMatmul", st);
+  return 0;
+}

@@ -1,0 +1,730 @@
+// Non-attention kernels of a decoder step (C API in StepKernels.h): norms,
+// RoPE fused with the KV append, activations, embedding gather. f16/bf16
+// storage, f32 arithmetic, semantics of runtime/cpu/Norm.h, Rope.h and
+// Elementwise.h.
+//
+// Every kernel has a vector path (16-byte loads/stores of 8 elements, used
+// when the sizes, strides and pointers allow it) and a scalar fallback for
+// odd sizes; both compute the same thing.
+#include "StepKernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+namespace {
+
+// ---------------------------------------------------------------- helpers --
+
+template <typename T> __device__ __forceinline__ float tof(T v);
+template <> __device__ __forceinline__ float tof<__half>(__half v) { return __half2float(v); }
+template <> __device__ __forceinline__ float tof<__nv_bfloat16>(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
+template <typename T> __device__ __forceinline__ T fromf(float v);
+template <> __device__ __forceinline__ __half fromf<__half>(float v) { return __float2half_rn(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 fromf<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
+
+// V consecutive elements to / from f32; V == 8 is one 16-byte access.
+template <typename T, int V> __device__ __forceinline__ void ldv(const T *p, float *f) {
+  if constexpr (V == 8) {
+    const uint4 u = *reinterpret_cast<const uint4 *>(p);
+    const T *e = reinterpret_cast<const T *>(&u);
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      f[i] = tof(e[i]);
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      f[i] = tof(p[i]);
+  }
+}
+template <typename T, int V> __device__ __forceinline__ void stv(T *p, const float *f) {
+  if constexpr (V == 8) {
+    uint4 u;
+    T *e = reinterpret_cast<T *>(&u);
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      e[i] = fromf<T>(f[i]);
+    *reinterpret_cast<uint4 *>(p) = u;
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      p[i] = fromf<T>(f[i]);
+  }
+}
+template <typename T, int V> __device__ __forceinline__ void cpv(T *dst, const T *src) {
+  if constexpr (V == 8) {
+    *reinterpret_cast<uint4 *>(dst) = *reinterpret_cast<const uint4 *>(src);
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      dst[i] = src[i];
+  }
+}
+
+bool aligned16(const void *p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+int fail(char *error, size_t error_len, const char *what) {
+  if (error && error_len)
+    std::snprintf(error, error_len, "%s", what);
+  return 1;
+}
+
+int check_launch(char *error, size_t error_len, const char *what) {
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) {
+    if (error && error_len)
+      std::snprintf(error, error_len, "%s launch: %s", what, cudaGetErrorString(e));
+    return 1;
+  }
+  return 0;
+}
+
+// Sum over the block; every thread gets the result. `red` holds 33 floats;
+// callable repeatedly (barrier before reuse).
+__device__ __forceinline__ float block_sum(float v, float *red) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+    v += __shfl_xor_sync(0xffffffffu, v, o);
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  __syncthreads(); // earlier readers of red are done
+  if (lane == 0)
+    red[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    const int nw = (blockDim.x + 31) >> 5;
+    float s = lane < nw ? red[lane] : 0.0f;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1)
+      s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0)
+      red[32] = s;
+  }
+  __syncthreads();
+  return red[32];
+}
+
+// ------------------------------------------------------------------ norms --
+
+enum NormMode { kRms = 0, kAddRms = 1, kLayer = 2 };
+
+struct NormArgs {
+  const void *a, *b;
+  const float *weight, *bias;
+  float offset, eps;
+  int32_t dim;
+  void *res, *y;
+};
+
+// One CTA per row; the row stays in registers (VPT 8-element vectors per thread).
+template <typename T, int Mode, int VPT>
+__global__ void norm_vec_kernel(NormArgs p) {
+  __shared__ float red[33];
+  const int64_t base = static_cast<int64_t>(blockIdx.x) * p.dim;
+  const T *a = static_cast<const T *>(p.a) + base;
+  const int nvec = p.dim >> 3;
+  float v[VPT][8];
+  float acc = 0.0f;
+#pragma unroll
+  for (int j = 0; j < VPT; ++j) {
+    const int c = threadIdx.x + j * blockDim.x;
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      v[j][i] = 0.0f;
+    if (c < nvec) {
+      ldv<T, 8>(a + c * 8, v[j]);
+      if constexpr (Mode == kAddRms) {
+        float bb[8];
+        ldv<T, 8>(static_cast<const T *>(p.b) + base + c * 8, bb);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          v[j][i] += bb[i];
+        stv<T, 8>(static_cast<T *>(p.res) + base + c * 8, v[j]);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) // the statistics see the stored (rounded) residual
+          v[j][i] = tof(fromf<T>(v[j][i]));
+      }
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        acc += Mode == kLayer ? v[j][i] : v[j][i] * v[j][i];
+    }
+  }
+  const float total = block_sum(acc, red);
+  float mean = 0.0f, inv;
+  if constexpr (Mode == kLayer) {
+    mean = total / static_cast<float>(p.dim);
+    float dev = 0.0f;
+#pragma unroll
+    for (int j = 0; j < VPT; ++j)
+      if (threadIdx.x + j * blockDim.x < nvec)
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          dev += (v[j][i] - mean) * (v[j][i] - mean);
+    const float var = block_sum(dev, red) / static_cast<float>(p.dim);
+    inv = 1.0f / sqrtf(var + p.eps);
+  } else {
+    inv = 1.0f / sqrtf(total / static_cast<float>(p.dim) + p.eps);
+  }
+  T *y = static_cast<T *>(p.y) + base;
+#pragma unroll
+  for (int j = 0; j < VPT; ++j) {
+    const int c = threadIdx.x + j * blockDim.x;
+    if (c < nvec) {
+      float w[8], o[8];
+      const float4 w0 = reinterpret_cast<const float4 *>(p.weight)[2 * c];
+      const float4 w1 = reinterpret_cast<const float4 *>(p.weight)[2 * c + 1];
+      w[0] = w0.x, w[1] = w0.y, w[2] = w0.z, w[3] = w0.w, w[4] = w1.x, w[5] = w1.y, w[6] = w1.z,
+      w[7] = w1.w;
+      if constexpr (Mode == kLayer) {
+        float bi[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        if (p.bias) {
+          const float4 b0 = reinterpret_cast<const float4 *>(p.bias)[2 * c];
+          const float4 b1 = reinterpret_cast<const float4 *>(p.bias)[2 * c + 1];
+          bi[0] = b0.x, bi[1] = b0.y, bi[2] = b0.z, bi[3] = b0.w, bi[4] = b1.x, bi[5] = b1.y,
+          bi[6] = b1.z, bi[7] = b1.w;
+        }
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          o[i] = (v[j][i] - mean) * inv * w[i] + bi[i];
+      } else {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          o[i] = v[j][i] * inv * (w[i] + p.offset);
+      }
+      stv<T, 8>(y + c * 8, o);
+    }
+  }
+}
+
+// Any dim: element loops over global memory (a thread always touches the same
+// elements, so aliasing y = x or res = a/b is safe).
+template <typename T, int Mode> __global__ void norm_scalar_kernel(NormArgs p) {
+  __shared__ float red[33];
+  const int64_t base = static_cast<int64_t>(blockIdx.x) * p.dim;
+  const T *x = static_cast<const T *>(p.a) + base;
+  float acc = 0.0f;
+  for (int i = threadIdx.x; i < p.dim; i += blockDim.x) {
+    float v;
+    if constexpr (Mode == kAddRms) {
+      const T r = fromf<T>(tof(x[i]) + tof(static_cast<const T *>(p.b)[base + i]));
+      static_cast<T *>(p.res)[base + i] = r;
+      v = tof(r);
+    } else {
+      v = tof(x[i]);
+    }
+    acc += Mode == kLayer ? v : v * v;
+  }
+  const float total = block_sum(acc, red);
+  const T *src = Mode == kAddRms ? static_cast<const T *>(p.res) + base : x;
+  T *y = static_cast<T *>(p.y) + base;
+  if constexpr (Mode == kLayer) {
+    const float mean = total / static_cast<float>(p.dim);
+    float dev = 0.0f;
+    for (int i = threadIdx.x; i < p.dim; i += blockDim.x) {
+      const float d = tof(src[i]) - mean;
+      dev += d * d;
+    }
+    const float inv = 1.0f / sqrtf(block_sum(dev, red) / static_cast<float>(p.dim) + p.eps);
+    for (int i = threadIdx.x; i < p.dim; i += blockDim.x)
+      y[i] = fromf<T>((tof(src[i]) - mean) * inv * p.weight[i] + (p.bias ? p.bias[i] : 0.0f));
+  } else {
+    const float inv = 1.0f / sqrtf(total / static_cast<float>(p.dim) + p.eps);
+    for (int i = threadIdx.x; i < p.dim; i += blockDim.x)
+      y[i] = fromf<T>(tof(src[i]) * inv * (p.weight[i] + p.offset));
+  }
+}
+
+template <typename T, int Mode>
+int launch_norm(const NormArgs &p, int32_t rows, cudaStream_t stream, char *error,
+                size_t error_len) {
+  bool vec = p.dim % 8 == 0 && aligned16(p.a) && aligned16(p.y) && aligned16(p.weight) &&
+             (Mode != kAddRms || (aligned16(p.b) && aligned16(p.res))) &&
+             (Mode != kLayer || !p.bias || aligned16(p.bias));
+  const int nvec = p.dim / 8;
+  int vpt = 0;
+  // One 16-byte vector per thread up to 256 threads (dim 2048), then more
+  // vectors per thread. (64 threads x 4 vectors for dim 2048 measured no
+  // faster at T = 2048 and 1.1 us slower at T = 1 on the H100.)
+  for (int c : {1, 2, 4, 8})
+    if (vpt == 0 && (nvec + c - 1) / c <= 256)
+      vpt = c;
+  if (vpt == 0 && nvec <= 8 * 1024)
+    vpt = 8;
+  if (vpt == 0)
+    vec = false;
+  if (vec) {
+    const int threads = ((nvec + vpt - 1) / vpt + 31) / 32 * 32;
+    switch (vpt) {
+    case 1: norm_vec_kernel<T, Mode, 1><<<rows, threads, 0, stream>>>(p); break;
+    case 2: norm_vec_kernel<T, Mode, 2><<<rows, threads, 0, stream>>>(p); break;
+    case 4: norm_vec_kernel<T, Mode, 4><<<rows, threads, 0, stream>>>(p); break;
+    default: norm_vec_kernel<T, Mode, 8><<<rows, threads, 0, stream>>>(p); break;
+    }
+  } else {
+    const int threads = p.dim >= 256 ? 256 : (p.dim + 31) / 32 * 32;
+    norm_scalar_kernel<T, Mode><<<rows, threads, 0, stream>>>(p);
+  }
+  return check_launch(error, error_len, "norm");
+}
+
+template <int Mode>
+int norm_dispatch(int32_t dtype, const NormArgs &p, int32_t rows, void *stream, char *error,
+                  size_t error_len) {
+  if (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16)
+    return fail(error, error_len, "norm: dtype must be f16 or bf16");
+  if (rows < 0 || p.dim < 1)
+    return fail(error, error_len, "norm: bad shape");
+  if (rows == 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  return dtype == ATTNC_CUDA_F16 ? launch_norm<__half, Mode>(p, rows, s, error, error_len)
+                                 : launch_norm<__nv_bfloat16, Mode>(p, rows, s, error, error_len);
+}
+
+// ------------------------------------------------------------------- RoPE --
+
+struct RopeArgs {
+  int32_t head_dim, rotary_dim, num_heads, num_kv_heads, num_seqs, blocks_per_seq, page_size;
+  const int32_t *positions, *query_start, *block_table;
+  const float *inv_freq;
+  void *query;
+  const void *key, *value;
+  int64_t q_stride, k_stride, v_stride, page_bytes;
+  char *cache;
+};
+
+// Rotation unit j of one head: half-split, elements [jV, jV+V) (x0) with
+// their partners at + half (x1); interleaved, V elements = V/2 (even, odd)
+// pairs (x0 only). Loaded first, rotated and stored second, so that a thread's
+// first unit can be loaded before the cos/sin table is ready.
+template <typename T, int V, int Style>
+__device__ __forceinline__ void load_unit(const T *src, int j, int half, float *x0, float *x1) {
+  ldv<T, V>(src + j * V, x0);
+  if constexpr (Style == ATTNC_CUDA_ROPE_HALF_SPLIT)
+    ldv<T, V>(src + half + j * V, x1);
+}
+
+template <typename T, int V, int Style>
+__device__ __forceinline__ void rotate_store(T *dst, int j, int half, const float *x0,
+                                             const float *x1, const float *cs, const float *sn) {
+  const int i0 = j * V;
+  if constexpr (Style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
+    float y0[V], y1[V];
+#pragma unroll
+    for (int e = 0; e < V; ++e) {
+      const float c = cs[i0 + e], s = sn[i0 + e];
+      y0[e] = x0[e] * c - x1[e] * s;
+      y1[e] = x1[e] * c + x0[e] * s;
+    }
+    stv<T, V>(dst + i0, y0);
+    stv<T, V>(dst + half + i0, y1);
+  } else {
+    float y[V];
+#pragma unroll
+    for (int e = 0; e < V / 2; ++e) {
+      const float c = cs[i0 / 2 + e], s = sn[i0 / 2 + e];
+      y[2 * e] = x0[2 * e] * c - x0[2 * e + 1] * s;
+      y[2 * e + 1] = x0[2 * e + 1] * c + x0[2 * e] * s;
+    }
+    stv<T, V>(dst + i0, y);
+  }
+}
+
+// One CTA per token. V: rotation unit (8 vector; 1 half-split / 2 interleaved
+// scalar); P: pass-through / V copy unit (8 or 1).
+template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(RopeArgs p) {
+  extern __shared__ float trig[]; // cos[half], sin[half]
+  const int t = blockIdx.x;
+  const int half = p.rotary_dim / 2, hd = p.head_dim;
+  const int pos = p.positions[t];
+  float *cs = trig, *sn = trig + half;
+  // The thread's first query unit is loaded before the table is built.
+  const int rot_units = (Style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half : p.rotary_dim) / V;
+  const int q_units = p.num_heads * rot_units;
+  T *q = static_cast<T *>(p.query) + static_cast<int64_t>(t) * p.q_stride;
+  float x0[V], x1[V];
+  if (threadIdx.x < q_units) {
+    const int h = threadIdx.x / rot_units;
+    load_unit<T, V, Style>(q + h * hd, threadIdx.x - h * rot_units, half, x0, x1);
+  }
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    const float angle = static_cast<float>(pos) * p.inv_freq[i];
+    cs[i] = cosf(angle);
+    sn[i] = sinf(angle);
+  }
+  T *kdst = nullptr, *vdst = nullptr;
+  if (p.key) {
+    int32_t lo = 0, hi = p.num_seqs - 1; // last s with query_start[s] <= t
+    while (lo < hi) {
+      const int32_t mid = (lo + hi + 1) / 2;
+      if (p.query_start[mid] <= t)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    const int64_t page =
+        p.block_table[static_cast<int64_t>(lo) * p.blocks_per_seq + pos / p.page_size];
+    const int64_t slot = pos % p.page_size;
+    const int64_t row = static_cast<int64_t>(p.num_kv_heads) * hd; // elements per token
+    T *pg = reinterpret_cast<T *>(p.cache + page * p.page_bytes);
+    kdst = pg + slot * row;
+    vdst = pg + static_cast<int64_t>(p.page_size) * row + slot * row;
+  }
+  __syncthreads();
+  for (int u = threadIdx.x; u < q_units; u += blockDim.x) {
+    const int h = u / rot_units, j = u - h * rot_units;
+    if (u != threadIdx.x)
+      load_unit<T, V, Style>(q + h * hd, j, half, x0, x1);
+    rotate_store<T, V, Style>(q + h * hd, j, half, x0, x1, cs, sn);
+  }
+  if (!p.key)
+    return;
+  const T *k = static_cast<const T *>(p.key) + static_cast<int64_t>(t) * p.k_stride;
+  for (int u = threadIdx.x; u < p.num_kv_heads * rot_units; u += blockDim.x) {
+    const int g = u / rot_units, j = u - g * rot_units;
+    load_unit<T, V, Style>(k + g * hd, j, half, x0, x1);
+    rotate_store<T, V, Style>(kdst + g * hd, j, half, x0, x1, cs, sn);
+  }
+  const int pass_units = (hd - p.rotary_dim) / P;
+  for (int u = threadIdx.x; u < p.num_kv_heads * pass_units; u += blockDim.x) {
+    const int g = u / pass_units, j = u - g * pass_units;
+    const int off = g * hd + p.rotary_dim + j * P;
+    cpv<T, P>(kdst + off, k + off);
+  }
+  const T *v = static_cast<const T *>(p.value) + static_cast<int64_t>(t) * p.v_stride;
+  const int v_units = hd / P;
+  for (int u = threadIdx.x; u < p.num_kv_heads * v_units; u += blockDim.x) {
+    const int g = u / v_units, j = u - g * v_units;
+    cpv<T, P>(vdst + g * hd + j * P, v + g * hd + j * P);
+  }
+}
+
+template <typename T>
+int launch_rope(const RopeArgs &p, int style, int32_t num_tokens, cudaStream_t stream, char *error,
+                size_t error_len) {
+  const int half = p.rotary_dim / 2;
+  bool vec = p.head_dim % 8 == 0 && p.q_stride % 8 == 0 && aligned16(p.query) &&
+             (style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half % 8 == 0 : p.rotary_dim % 8 == 0);
+  if (p.key)
+    vec = vec && p.k_stride % 8 == 0 && p.v_stride % 8 == 0 && aligned16(p.key) &&
+          aligned16(p.value) && aligned16(p.cache) && p.page_bytes % 16 == 0;
+  const size_t smem = sizeof(float) * 2 * half;
+  const int threads = 128;
+  if (style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
+    if (vec)
+      rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_HALF_SPLIT><<<num_tokens, threads, smem, stream>>>(p);
+    else
+      rope_kv_kernel<T, 1, 1, ATTNC_CUDA_ROPE_HALF_SPLIT><<<num_tokens, threads, smem, stream>>>(p);
+  } else {
+    if (vec)
+      rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_INTERLEAVED><<<num_tokens, threads, smem, stream>>>(p);
+    else
+      rope_kv_kernel<T, 2, 1, ATTNC_CUDA_ROPE_INTERLEAVED><<<num_tokens, threads, smem, stream>>>(p);
+  }
+  return check_launch(error, error_len, "rope_kv_append");
+}
+
+// ------------------------------------------------------------ activations --
+
+template <int Act> __device__ __forceinline__ float activate(float x) {
+  if constexpr (Act == ATTNC_CUDA_ACT_SILU) {
+    return x / (1.0f + expf(-x));
+  } else if constexpr (Act == ATTNC_CUDA_ACT_GELU) {
+    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  } else if constexpr (Act == ATTNC_CUDA_ACT_GELU_TANH) {
+    constexpr float kSqrt2OverPi = 0.79788456080286536f;
+    return 0.5f * x * (1.0f + tanhf(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  } else {
+    return x > 0.0f ? x : 0.0f;
+  }
+}
+
+template <typename T, int Act, int V>
+__global__ void activation_kernel(const T *x, T *y, int64_t units) {
+  const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (u >= units)
+    return;
+  float f[V];
+  ldv<T, V>(x + u * V, f);
+#pragma unroll
+  for (int i = 0; i < V; ++i)
+    f[i] = activate<Act>(f[i]);
+  stv<T, V>(y + u * V, f);
+}
+
+template <typename T, int Act, int V>
+__global__ void gated_kernel(const T *gate, int64_t gate_stride, const T *up, int64_t up_stride,
+                             T *out, int32_t width, int64_t units) {
+  const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (u >= units)
+    return;
+  const int32_t per_row = width / V;
+  const int64_t r = u / per_row;
+  const int32_t c = static_cast<int32_t>(u - r * per_row) * V;
+  float g[V], w[V];
+  ldv<T, V>(gate + r * gate_stride + c, g);
+  ldv<T, V>(up + r * up_stride + c, w);
+#pragma unroll
+  for (int i = 0; i < V; ++i)
+    g[i] = activate<Act>(g[i]) * w[i];
+  stv<T, V>(out + r * width + c, g);
+}
+
+template <typename T, int Act>
+void launch_activation(const void *x, void *y, int64_t n, cudaStream_t stream) {
+  const bool vec = n % 8 == 0 && aligned16(x) && aligned16(y);
+  const int64_t units = vec ? n / 8 : n;
+  const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
+  if (vec)
+    activation_kernel<T, Act, 8><<<blocks, 256, 0, stream>>>(static_cast<const T *>(x),
+                                                             static_cast<T *>(y), units);
+  else
+    activation_kernel<T, Act, 1><<<blocks, 256, 0, stream>>>(static_cast<const T *>(x),
+                                                             static_cast<T *>(y), units);
+}
+
+template <typename T, int Act>
+void launch_gated(const void *gate, int64_t gs, const void *up, int64_t us, void *out, int32_t rows,
+                  int32_t width, cudaStream_t stream) {
+  const bool vec = width % 8 == 0 && gs % 8 == 0 && us % 8 == 0 && aligned16(gate) &&
+                   aligned16(up) && aligned16(out);
+  const int64_t units = static_cast<int64_t>(rows) * (vec ? width / 8 : width);
+  const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
+  if (vec)
+    gated_kernel<T, Act, 8><<<blocks, 256, 0, stream>>>(static_cast<const T *>(gate), gs,
+                                                        static_cast<const T *>(up), us,
+                                                        static_cast<T *>(out), width, units);
+  else
+    gated_kernel<T, Act, 1><<<blocks, 256, 0, stream>>>(static_cast<const T *>(gate), gs,
+                                                        static_cast<const T *>(up), us,
+                                                        static_cast<T *>(out), width, units);
+}
+
+template <typename T, template <typename, int> class F, typename... A>
+void by_act(int act, A... args) {
+  switch (act) {
+  case ATTNC_CUDA_ACT_SILU: F<T, ATTNC_CUDA_ACT_SILU>::run(args...); break;
+  case ATTNC_CUDA_ACT_GELU: F<T, ATTNC_CUDA_ACT_GELU>::run(args...); break;
+  case ATTNC_CUDA_ACT_GELU_TANH: F<T, ATTNC_CUDA_ACT_GELU_TANH>::run(args...); break;
+  default: F<T, ATTNC_CUDA_ACT_RELU>::run(args...); break;
+  }
+}
+template <typename T, int Act> struct ActF {
+  static void run(const void *x, void *y, int64_t n, cudaStream_t s) {
+    launch_activation<T, Act>(x, y, n, s);
+  }
+};
+template <typename T, int Act> struct GatedF {
+  static void run(const void *g, int64_t gs, const void *u, int64_t us, void *o, int32_t rows,
+                  int32_t width, cudaStream_t s) {
+    launch_gated<T, Act>(g, gs, u, us, o, rows, width, s);
+  }
+};
+
+// -------------------------------------------------------------- embedding --
+
+// One CTA per token; each thread moves kBatch 16-byte units per round, loads
+// issued before stores (kBatch 4 with 64-thread CTAs measured no faster than 1
+// with 256 on the H100, so 1). CTA 0 also scans all ids and writes the report
+// (no global atomics, no reset launch), so the call is one kernel.
+constexpr int kBatch = 1;
+
+template <typename T, int V>
+__global__ void embedding_kernel(const int32_t *__restrict__ ids, const T *__restrict__ table,
+                                 int64_t vocab, int32_t dim, float scale, T *__restrict__ out,
+                                 int32_t *bad, int32_t num_tokens) {
+  const int t = blockIdx.x;
+  if (t == 0 && bad) {
+    __shared__ int s_count, s_max;
+    if (threadIdx.x == 0)
+      s_count = 0, s_max = -1;
+    __syncthreads();
+    int count = 0, last = -1;
+    for (int i = threadIdx.x; i < num_tokens; i += blockDim.x) {
+      const int32_t id = ids[i];
+      if (id < 0 || id >= vocab)
+        ++count, last = i;
+    }
+    if (count) {
+      atomicAdd(&s_count, count);
+      atomicMax(&s_max, last);
+    }
+    __syncthreads();
+    if (threadIdx.x == 0)
+      bad[0] = s_count, bad[1] = s_max;
+  }
+  const int32_t id = ids[t];
+  T *o = out + static_cast<int64_t>(t) * dim;
+  const int units = dim / V;
+  const int step = blockDim.x * kBatch;
+  if (id < 0 || id >= vocab) {
+    const float zero[V] = {};
+    for (int u = threadIdx.x; u < units; u += blockDim.x)
+      stv<T, V>(o + u * V, zero);
+    return;
+  }
+  const T *row = table + static_cast<int64_t>(id) * dim;
+  for (int u0 = threadIdx.x; u0 < units; u0 += step) {
+    float f[kBatch][V];
+#pragma unroll
+    for (int k = 0; k < kBatch; ++k) {
+      const int u = u0 + k * blockDim.x;
+      if (u < units)
+        ldv<T, V>(row + u * V, f[k]);
+    }
+#pragma unroll
+    for (int k = 0; k < kBatch; ++k) {
+      const int u = u0 + k * blockDim.x;
+      if (u < units) {
+        if (scale != 1.0f) { // scale 1: f16/bf16 -> f32 -> f16/bf16 is exact, a plain copy
+#pragma unroll
+          for (int i = 0; i < V; ++i)
+            f[k][i] *= scale;
+        }
+        stv<T, V>(o + u * V, f[k]);
+      }
+    }
+  }
+}
+
+template <typename T>
+void launch_embedding(const int32_t *ids, int32_t n, const void *table, int64_t vocab, int32_t dim,
+                      float scale, void *out, int32_t *bad, cudaStream_t stream) {
+  const bool vec = dim % 8 == 0 && aligned16(table) && aligned16(out);
+  const int units = vec ? dim / 8 : dim;
+  int threads = (units + kBatch - 1) / kBatch;
+  threads = threads > 256 ? 256 : (threads + 31) / 32 * 32;
+  if (vec)
+    embedding_kernel<T, 8><<<n, threads, 0, stream>>>(ids, static_cast<const T *>(table), vocab,
+                                                      dim, scale, static_cast<T *>(out), bad, n);
+  else
+    embedding_kernel<T, 1><<<n, threads, 0, stream>>>(ids, static_cast<const T *>(table), vocab,
+                                                      dim, scale, static_cast<T *>(out), bad, n);
+}
+
+bool good_dtype(int32_t d) { return d == ATTNC_CUDA_F16 || d == ATTNC_CUDA_BF16; }
+
+} // namespace
+
+// ------------------------------------------------------------------ C API --
+
+extern "C" int attnc_cuda_rms_norm(int32_t dtype, const void *x, const float *weight,
+                                   float weight_offset, float eps, int32_t rows, int32_t dim,
+                                   void *y, void *stream, char *error, size_t error_len) {
+  NormArgs p{x, nullptr, weight, nullptr, weight_offset, eps, dim, nullptr, y};
+  return norm_dispatch<kRms>(dtype, p, rows, stream, error, error_len);
+}
+
+extern "C" int attnc_cuda_residual_add_rms_norm(int32_t dtype, const void *a, const void *b,
+                                                const float *weight, float weight_offset,
+                                                float eps, int32_t rows, int32_t dim,
+                                                void *residual_out, void *y, void *stream,
+                                                char *error, size_t error_len) {
+  NormArgs p{a, b, weight, nullptr, weight_offset, eps, dim, residual_out, y};
+  return norm_dispatch<kAddRms>(dtype, p, rows, stream, error, error_len);
+}
+
+extern "C" int attnc_cuda_layer_norm(int32_t dtype, const void *x, const float *weight,
+                                     const float *bias, float eps, int32_t rows, int32_t dim,
+                                     void *y, void *stream, char *error, size_t error_len) {
+  NormArgs p{x, nullptr, weight, bias, 0.0f, eps, dim, nullptr, y};
+  return norm_dispatch<kLayer>(dtype, p, rows, stream, error, error_len);
+}
+
+extern "C" void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float *inv_freq) {
+  for (int i = 0; i < rotary_dim / 2; ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(rotary_dim);
+    const float power = static_cast<float>(std::pow(theta, static_cast<double>(exponent)));
+    inv_freq[i] = 1.0f / power;
+  }
+}
+
+extern "C" int attnc_cuda_rope_kv_append(
+    int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim, int32_t num_heads,
+    int32_t num_kv_heads, int32_t num_tokens, const int32_t *positions, const float *inv_freq,
+    void *query, int64_t q_stride, const void *key, int64_t k_stride, const void *value,
+    int64_t v_stride, int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
+    int32_t blocks_per_seq, int32_t page_size, void *layer_cache, void *stream, char *error,
+    size_t error_len) {
+  if (!good_dtype(dtype))
+    return fail(error, error_len, "rope_kv_append: dtype must be f16 or bf16");
+  if (style != ATTNC_CUDA_ROPE_HALF_SPLIT && style != ATTNC_CUDA_ROPE_INTERLEAVED)
+    return fail(error, error_len, "rope_kv_append: unknown style");
+  if (rotary_dim <= 0 || rotary_dim % 2 || rotary_dim > head_dim || head_dim > 4096)
+    return fail(error, error_len, "rope_kv_append: need 0 < rotary_dim <= head_dim, rotary_dim even");
+  if (key && (!value || !layer_cache || num_seqs < 1 || page_size < 1 || !query_start ||
+              !block_table))
+    return fail(error, error_len, "rope_kv_append: key given without value/cache/metadata");
+  if (num_tokens <= 0)
+    return 0;
+  RopeArgs p{};
+  p.head_dim = head_dim, p.rotary_dim = rotary_dim, p.num_heads = num_heads;
+  p.num_kv_heads = key ? num_kv_heads : 0, p.num_seqs = num_seqs;
+  p.blocks_per_seq = blocks_per_seq, p.page_size = page_size;
+  p.positions = positions, p.query_start = query_start, p.block_table = block_table;
+  p.inv_freq = inv_freq, p.query = query, p.key = key, p.value = value;
+  p.q_stride = q_stride, p.k_stride = k_stride, p.v_stride = v_stride;
+  p.page_bytes = static_cast<int64_t>(page_size) * num_kv_heads * 2 * head_dim * 2;
+  p.cache = static_cast<char *>(layer_cache);
+  auto s = static_cast<cudaStream_t>(stream);
+  return dtype == ATTNC_CUDA_F16
+             ? launch_rope<__half>(p, style, num_tokens, s, error, error_len)
+             : launch_rope<__nv_bfloat16>(p, style, num_tokens, s, error, error_len);
+}
+
+extern "C" int attnc_cuda_activation(int32_t dtype, int32_t act, const void *x, void *y, int64_t n,
+                                     void *stream, char *error, size_t error_len) {
+  if (!good_dtype(dtype) || act < 0 || act > ATTNC_CUDA_ACT_RELU)
+    return fail(error, error_len, "activation: bad dtype or activation");
+  if (n <= 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  if (dtype == ATTNC_CUDA_F16)
+    by_act<__half, ActF>(act, x, y, n, s);
+  else
+    by_act<__nv_bfloat16, ActF>(act, x, y, n, s);
+  return check_launch(error, error_len, "activation");
+}
+
+extern "C" int attnc_cuda_gated_activation(int32_t dtype, int32_t act, const void *gate,
+                                           int64_t gate_stride, const void *up, int64_t up_stride,
+                                           void *out, int32_t rows, int32_t width, void *stream,
+                                           char *error, size_t error_len) {
+  if (!good_dtype(dtype) || act < 0 || act > ATTNC_CUDA_ACT_RELU)
+    return fail(error, error_len, "gated_activation: bad dtype or activation");
+  if (rows <= 0 || width <= 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  if (dtype == ATTNC_CUDA_F16)
+    by_act<__half, GatedF>(act, gate, gate_stride, up, up_stride, out, rows, width, s);
+  else
+    by_act<__nv_bfloat16, GatedF>(act, gate, gate_stride, up, up_stride, out, rows, width, s);
+  return check_launch(error, error_len, "gated_activation");
+}
+
+extern "C" int attnc_cuda_embedding(int32_t dtype, const int32_t *ids, int32_t num_tokens,
+                                    const void *table, int64_t vocab, int32_t dim, float scale,
+                                    void *out, int32_t *bad_ids, void *stream, char *error,
+                                    size_t error_len) {
+  if (!good_dtype(dtype) || dim < 1)
+    return fail(error, error_len, "embedding: bad dtype or dim");
+  auto s = static_cast<cudaStream_t>(stream);
+  if (num_tokens <= 0) {
+    const int32_t none[2] = {0, -1};
+    if (bad_ids && cudaMemcpyAsync(bad_ids, none, sizeof(none), cudaMemcpyHostToDevice, s))
+      return check_launch(error, error_len, "embedding report");
+    return 0;
+  }
+  if (dtype == ATTNC_CUDA_F16)
+    launch_embedding<__half>(ids, num_tokens, table, vocab, dim, scale, out, bad_ids, s);
+  else
+    launch_embedding<__nv_bfloat16>(ids, num_tokens, table, vocab, dim, scale, out, bad_ids, s);
+  return check_launch(error, error_len, "embedding");
+}

@@ -1,0 +1,135 @@
+/* attnrt CUDA kernels, second slice: the non-attention kernels of a decoder
+ * step, with the semantics of the CPU kernels (runtime/cpu/Norm.h, Rope.h,
+ * Elementwise.h, Linear.h). Storage is f16 or bf16 (`dtype`, ATTNC_CUDA_F16 /
+ * ATTNC_CUDA_BF16 of Attention.h); all arithmetic is f32; norm weights and
+ * biases, RoPE inv_freq tables and scales are f32 (as on the CPU). Every
+ * pointer is a device pointer unless named host_; tensors are row-major and
+ * contiguous unless a stride is given. Each function launches on `stream` (a
+ * cudaStream_t, 0 = default stream) and returns 0, or nonzero with a message
+ * in `error` (argument and launch errors; kernel faults surface at the next
+ * synchronisation). All launches can be captured in a CUDA graph.
+ *
+ * Needs sm_80+ (built for sm_90a). Link: libattnc_cuda.so (also -lcublasLt). */
+#ifndef ATTNC_RUNTIME_CUDA_STEPKERNELS_H
+#define ATTNC_RUNTIME_CUDA_STEPKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "Attention.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Normalisations over the last dimension of [rows, dim] ---- */
+
+/* y = x / sqrt(mean(x^2) + eps) * (weight + weight_offset); y may alias x.
+ * weight_offset: 0 LLaMA, 1 Gemma. */
+int attnc_cuda_rms_norm(int32_t dtype, const void *x, const float *weight, float weight_offset,
+                        float eps, int32_t rows, int32_t dim, void *y, void *stream, char *error,
+                        size_t error_len);
+
+/* residual_out = a + b (rounded to the storage type); y = rms_norm(residual_out).
+ * residual_out may alias a or b; y must not alias residual_out. */
+int attnc_cuda_residual_add_rms_norm(int32_t dtype, const void *a, const void *b,
+                                     const float *weight, float weight_offset, float eps,
+                                     int32_t rows, int32_t dim, void *residual_out, void *y,
+                                     void *stream, char *error, size_t error_len);
+
+/* y = (x - mean) / sqrt(var + eps) * weight (+ bias), biased variance, two
+ * passes (no E[x^2] - E[x]^2). bias may be NULL; y may alias x. */
+int attnc_cuda_layer_norm(int32_t dtype, const void *x, const float *weight, const float *bias,
+                          float eps, int32_t rows, int32_t dim, void *y, void *stream,
+                          char *error, size_t error_len);
+
+/* ---- Rotary embedding, fused with the KV append ---- */
+
+enum { ATTNC_CUDA_ROPE_HALF_SPLIT = 0, ATTNC_CUDA_ROPE_INTERLEAVED = 1 };
+
+/* inv_freq[i] = 1 / theta^(2i / rotary_dim), i < rotary_dim / 2, exactly as
+ * runtime/cpu/Rope.h rope_inv_freq (float32 exponent, double pow rounded to
+ * float32, float32 reciprocal). Host function writing host memory; upload
+ * the table once per model. */
+void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float *host_inv_freq);
+
+/* For every token t (position positions[t], angle_i = float(position) *
+ * inv_freq[i] in f32, cosf/sinf of it):
+ *   - query [t, h, :] (h < num_heads) rotated in place;
+ *   - key [t, g, :] (g < num_kv_heads) rotated and written, with value
+ *     [t, g, :], to its page of layer_cache (runtime/ModelABI.h layout, as
+ *     attnc_cuda_kv_append: page block_table[s * blocks_per_seq + pos /
+ *     page_size] of token t's sequence s (query_start), slot pos % page_size);
+ *     key and value themselves are not modified.
+ * Dimensions [rotary_dim, head_dim) pass through (partial rotary); half-split
+ * pairs i with i + rotary_dim/2, interleaved pairs 2i with 2i+1.
+ * q_stride / k_stride / v_stride: elements between consecutive tokens' rows
+ * (num_heads * head_dim etc. for separate tensors; the fused QKV row width
+ * when query/key/value are column ranges of one [T, (H + 2 KVH) * hd] buffer).
+ * key == NULL: only the query is rotated (and layer_cache is not touched).
+ * v_head_dim == head_dim. The written pages must be allocated (not -1). */
+int attnc_cuda_rope_kv_append(int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim,
+                              int32_t num_heads, int32_t num_kv_heads, int32_t num_tokens,
+                              const int32_t *positions, const float *inv_freq, void *query,
+                              int64_t q_stride, const void *key, int64_t k_stride,
+                              const void *value, int64_t v_stride, int32_t num_seqs,
+                              const int32_t *query_start, const int32_t *block_table,
+                              int32_t blocks_per_seq, int32_t page_size, void *layer_cache,
+                              void *stream, char *error, size_t error_len);
+
+/* ---- Activations ---- */
+
+/* As runtime/cpu/Elementwise.h Activation. */
+enum {
+  ATTNC_CUDA_ACT_SILU = 0,      /* x * sigmoid(x) */
+  ATTNC_CUDA_ACT_GELU = 1,      /* exact erf GELU */
+  ATTNC_CUDA_ACT_GELU_TANH = 2, /* tanh approximation */
+  ATTNC_CUDA_ACT_RELU = 3
+};
+
+/* y[i] = act(x[i]), i < n; y may alias x. */
+int attnc_cuda_activation(int32_t dtype, int32_t act, const void *x, void *y, int64_t n,
+                          void *stream, char *error, size_t error_len);
+
+/* out[r, i] = act(gate[r * gate_stride + i]) * up[r * up_stride + i], i < width.
+ * SwiGLU = SILU, GeGLU = GELU / GELU_TANH. out: [rows, width] contiguous.
+ * For the fused [rows, 2 * width] gate_up buffer (gate columns first): gate =
+ * gate_up, up = gate_up + width, both strides 2 * width. */
+int attnc_cuda_gated_activation(int32_t dtype, int32_t act, const void *gate, int64_t gate_stride,
+                                const void *up, int64_t up_stride, void *out, int32_t rows,
+                                int32_t width, void *stream, char *error, size_t error_len);
+
+/* ---- Embedding gather ---- */
+
+/* out[t, :] = table[ids[t], :] * scale (scale 1 copies bit-exactly).
+ * An id outside [0, vocab) is never read: its row of out is set to zeros and
+ * it is reported in bad_ids (device, 2 int32, may be NULL): bad_ids[0] = number
+ * of out-of-range ids, bad_ids[1] = the largest token index holding one (-1 if
+ * none); both are written by every call (no reset needed; one kernel launch). */
+int attnc_cuda_embedding(int32_t dtype, const int32_t *ids, int32_t num_tokens, const void *table,
+                         int64_t vocab, int32_t dim, float scale, void *out, int32_t *bad_ids,
+                         void *stream, char *error, size_t error_len);
+
+/* ---- Dense linear on cuBLASLt ---- */
+
+typedef struct attnc_cuda_linear_ctx attnc_cuda_linear_ctx;
+
+/* Creates the cuBLASLt handle and a device workspace (workspace_bytes; 0 =
+ * 32 MiB) once. A context caches the matmul descriptors and the heuristic's
+ * algorithm per shape; use one context per host thread. */
+int attnc_cuda_linear_create(size_t workspace_bytes, attnc_cuda_linear_ctx **ctx, char *error,
+                             size_t error_len);
+void attnc_cuda_linear_destroy(attnc_cuda_linear_ctx *ctx);
+
+/* y[T, N] = x[T, K] . W^T (+ bias), W [N, K] row-major ("out_in"); x, W, y
+ * and bias (length N, may be NULL; added in the epilogue) in the storage
+ * dtype; f32 accumulation; y must not alias x. */
+int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int32_t num_tokens,
+                      int32_t in_features, const void *weight, const void *bias,
+                      int32_t out_features, void *y, void *stream, char *error, size_t error_len);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_RUNTIME_CUDA_STEPKERNELS_H */

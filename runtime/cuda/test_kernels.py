@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""GPU tests of the runtime/cuda step kernels (StepKernels.h): norms, RoPE
+fused with the KV append, activations, embedding gather and the cuBLASLt
+linear, each against a PyTorch float32 reference on upcast inputs.
+
+Shapes are random per run and include T = 1 and odd sizes (so both the
+16-byte vector paths and the scalar fallbacks run). Outputs are NaN-poisoned
+before every call; cache pages and slots not written by the step, and the
+table rows around the embedding table, hold NaN, so an unwritten element or a
+forbidden read fails. Pass: no NaN, max|out - ref| / max|ref| <= 1e-2 and
+||out - ref|| / ||ref|| <= 1e-2 (exact where the kernel only moves data).
+
+Exit status: 0 when every case passes (or when there is no GPU/torch:
+skipped), 1 otherwise. ATTNC_TEST_SEED=<n> replays a run.
+"""
+import math
+import os
+import random
+import sys
+
+try:
+    import torch
+except ImportError:
+    print("SKIP: PyTorch is not installed")
+    sys.exit(0)
+if not torch.cuda.is_available():
+    print("SKIP: no CUDA GPU")
+    sys.exit(0)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attnc_cuda  # noqa: E402
+
+DTYPES = (torch.float16, torch.bfloat16)
+NAN = float("nan")
+
+
+class Results:
+    def __init__(self):
+        self.rows = []
+        self.failures = 0
+        self.worst = {}
+
+    def check(self, kernel, case, dtype, out, ref, exact=False, tol=1e-2):
+        o, r = out.float(), ref.float()
+        nan = int(torch.isnan(o).sum())
+        if exact:
+            ok = nan == 0 and torch.equal(out, ref.to(out.dtype))
+            rel_max = rel_l2 = 0.0 if ok else float("inf")
+        else:
+            err = (o - r).nan_to_num(1e9)
+            rel_max = float(err.abs().max()) / max(float(r.abs().max()), 1e-6) if r.numel() else 0.0
+            rel_l2 = float(err.norm() / r.norm().clamp(min=1e-6)) if r.numel() else 0.0
+            ok = nan == 0 and rel_max <= tol and rel_l2 <= tol
+        dn = str(dtype).split(".")[1]
+        w = self.worst.setdefault((kernel, dn), [0.0, 0.0, 0])
+        w[0], w[1], w[2] = max(w[0], rel_max), max(w[1], rel_l2), w[2] + 1
+        if not ok:
+            self.failures += 1
+            print(f"FAIL {kernel} {dn} {case}: nan={nan} rel_max={rel_max:.3e} rel_l2={rel_l2:.3e}")
+        self.rows.append(ok)
+        return ok
+
+    def flag(self, kernel, case, dtype, ok, what):
+        if not ok:
+            self.failures += 1
+            print(f"FAIL {kernel} {str(dtype).split('.')[1]} {case}: {what}")
+        self.rows.append(ok)
+
+
+def rnd(*shape, dtype, scale=1.0):
+    return (torch.randn(*shape, device="cuda") * scale).to(dtype)
+
+
+def test_norms(lib, res, gen):
+    shapes = [(1, 2048), (gen.randint(2, 40), 4096), (gen.randint(2, 9), 1000), (5, 77), (1, 13),
+              (3, 16384), (2, 20000), (gen.randint(100, 300), 2048), (1, 8)]
+    for dtype in DTYPES:
+        for rows, dim in shapes:
+            case = f"[{rows}, {dim}]"
+            eps = 1e-5 if dim % 2 else 1e-6
+            w = (1.0 + 0.1 * torch.randn(dim, device="cuda")).float()
+            bias = 0.1 * torch.randn(dim, device="cuda")
+            x = rnd(rows, dim, dtype=dtype, scale=2.0)
+            for offset in (0.0, 1.0):
+                y = torch.full_like(x, NAN)
+                attnc_cuda.rms_norm(lib, x, w, eps, y, offset)
+                xf = x.float()
+                ref = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps) * (w + offset)
+                res.check("rms_norm", case + f" offset {offset}", dtype, y, ref)
+            # residual add + rms norm; once in place (residual_out aliases a)
+            a, b = rnd(rows, dim, dtype=dtype, scale=2.0), rnd(rows, dim, dtype=dtype)
+            r_exp = (a.float() + b.float()).to(dtype)
+            for in_place in (False, True):
+                a_in = a.clone()
+                r_out = a_in if in_place else torch.full_like(a, NAN)
+                y = torch.full_like(a, NAN)
+                attnc_cuda.residual_add_rms_norm(lib, a_in, b, w, eps, r_out, y)
+                rf = r_exp.float()
+                ref = rf * torch.rsqrt(rf.pow(2).mean(-1, keepdim=True) + eps) * w
+                tag = case + (" in-place" if in_place else "")
+                res.check("add_rms_norm.residual", tag, dtype, r_out, r_exp, exact=True)
+                res.check("add_rms_norm", tag, dtype, y, ref)
+            for with_bias in (True, False):
+                y = torch.full_like(x, NAN)
+                attnc_cuda.layer_norm(lib, x, w, bias if with_bias else None, eps, y)
+                ref = torch.nn.functional.layer_norm(x.float(), (dim,), w,
+                                                     bias if with_bias else None, eps)
+                res.check("layer_norm", case + (" bias" if with_bias else ""), dtype, y, ref)
+            # y aliases x
+            xc = x.clone()
+            attnc_cuda.layer_norm(lib, xc, w, bias, eps, xc)
+            ref = torch.nn.functional.layer_norm(x.float(), (dim,), w, bias, eps)
+            res.check("layer_norm", case + " in-place", dtype, xc, ref)
+
+
+def rope_ref(x, pos, inv_freq, rot, style):
+    """x: [T, heads, hd] float32."""
+    ang = pos.float()[:, None] * inv_freq[None, :]  # [T, rot/2], f32 as HF
+    c, s = torch.cos(ang)[:, None, :], torch.sin(ang)[:, None, :]
+    out = x.clone()
+    if style == 0:
+        h = rot // 2
+        x0, x1 = x[..., :h], x[..., h:rot]
+        out[..., :h] = x0 * c - x1 * s
+        out[..., h:rot] = x1 * c + x0 * s
+    else:
+        x0, x1 = x[..., 0:rot:2], x[..., 1:rot:2]
+        out[..., 0:rot:2] = x0 * c - x1 * s
+        out[..., 1:rot:2] = x1 * c + x0 * s
+    return out
+
+
+def test_rope(lib, res, gen):
+    # (heads, kv heads, head_dim, rotary_dim)
+    configs = [(32, 4, 64, 64), (8, 8, 128, 128), (16, 2, 128, 64), (4, 1, 80, 32),
+               (3, 1, 24, 10), (6, 3, 96, 96)]
+    inv_ok = True
+    for theta, rot in ((10000.0, 64), (500000.0, 128), (1e6, 10)):
+        ours = attnc_cuda.rope_inv_freq(lib, theta, rot)
+        hf = 1.0 / (theta ** (torch.arange(0, rot, 2, dtype=torch.int64).float() / rot))
+        inv_ok = inv_ok and torch.allclose(ours, hf, rtol=1e-6, atol=0)
+    res.flag("rope_inv_freq", "vs HF formula", torch.float32, inv_ok, "mismatch")
+    for dtype in DTYPES:
+        for style in (0, 1):
+            for ci, (H, KVH, hd, rot) in enumerate(configs):
+                fused = ci % 2 == 1  # Q/K/V as column ranges of one QKV buffer
+                page_size = gen.choice([16, 7, 1])
+                seqs = [(gen.randint(1, 3000), 1), (gen.randint(200, 400), gen.randint(20, 60)),
+                        (1, 1), (gen.randint(5000, 20000), 2), (40, 0)]
+                seqs[1] = (seqs[1][0], seqs[1][0])  # prompt from 0
+                if ci == 0:
+                    seqs = [(gen.randint(1, 4000), 1)]  # single decode token, T = 1
+                pages_per = [math.ceil(c / page_size) for c, _ in seqs]
+                num_pages = sum(pages_per) + 2
+                bps = max(pages_per) + 1
+                perm = list(range(num_pages))
+                gen.shuffle(perm)
+                table = torch.full((len(seqs), bps), -1, dtype=torch.int32)
+                positions, qs, nxt = [], [0], 0
+                seq_of = []
+                for s, (ctx, nq) in enumerate(seqs):
+                    for b in range(pages_per[s]):
+                        table[s, b] = perm[nxt]
+                        nxt += 1
+                    positions += list(range(ctx - nq, ctx))
+                    seq_of += [s] * nq
+                    qs.append(qs[-1] + nq)
+                T = len(positions)
+                pos = torch.tensor(positions, dtype=torch.int32, device="cuda")
+                qs_d = torch.tensor(qs, dtype=torch.int32, device="cuda")
+                table_d = table.cuda()
+                cache = torch.full((num_pages, 2, page_size, KVH, hd), NAN, device="cuda",
+                                   dtype=dtype)
+                inv = attnc_cuda.rope_inv_freq(lib, 10000.0 + 1000 * ci, rot).cuda()
+                width = (H + 2 * KVH) * hd
+                if fused:
+                    qkv = rnd(T, width, dtype=dtype)
+                    q_view, k_view, v_view = qkv[:, :H * hd], qkv[:, H * hd:(H + KVH) * hd], \
+                        qkv[:, (H + KVH) * hd:]
+                    strides = (width, width, width)
+                else:
+                    q_view = rnd(T, H * hd, dtype=dtype)
+                    k_view, v_view = rnd(T, KVH * hd, dtype=dtype), rnd(T, KVH * hd, dtype=dtype)
+                    strides = (H * hd, KVH * hd, KVH * hd)
+                q0 = q_view.clone().view(T, H, hd)
+                k0, v0 = k_view.clone(), v_view.clone()
+                attnc_cuda.rope_kv_append(lib, style, hd, rot, H, KVH, pos, inv, q_view,
+                                          strides[0], k_view, strides[1], v_view, strides[2],
+                                          qs_d, table_d, bps, page_size, cache.data_ptr())
+                torch.cuda.synchronize()
+                case = f"H{H}/{KVH} hd{hd} rot{rot} {'interleaved' if style else 'half'} " \
+                       f"T{T} page{page_size}{' fused-qkv' if fused else ''}"
+                q_ref = rope_ref(q0.float(), pos, inv, rot, style)
+                res.check("rope.q", case, dtype, q_view.reshape(T, H, hd), q_ref)
+                k_ref = rope_ref(k0.float().view(T, KVH, hd), pos, inv, rot, style)
+                p_t = torch.tensor(positions).long()
+                pages = table[torch.tensor(seq_of).long(), p_t // page_size].long().cuda()
+                slots = (p_t % page_size).cuda()
+                got_k, got_v = cache[pages, 0, slots], cache[pages, 1, slots]
+                res.check("rope.k_cache", case, dtype, got_k, k_ref)
+                # rotary pass-through dims of K are copied exactly
+                res.check("rope.k_pass", case, dtype, got_k[..., rot:],
+                          k0.view(T, KVH, hd)[..., rot:], exact=True)
+                res.check("rope.v_cache", case, dtype, got_v, v0.view(T, KVH, hd), exact=True)
+                res.flag("rope.inputs", case, dtype,
+                         torch.equal(k_view, k0) and torch.equal(v_view, v0), "K/V input modified")
+                mask = torch.ones(num_pages, page_size, dtype=torch.bool, device="cuda")
+                mask[pages, slots] = False
+                res.flag("rope.untouched", case, dtype,
+                         bool(torch.isnan(cache.permute(0, 2, 1, 3, 4)[mask].float()).all()),
+                         "a slot outside the step was written")
+            # key == NULL: query only
+            H, hd, rot = 8, 64, 32
+            T = 5
+            pos = torch.randint(0, 9000, (T,), dtype=torch.int32, device="cuda")
+            inv = attnc_cuda.rope_inv_freq(lib, 10000.0, rot).cuda()
+            q = rnd(T, H, hd, dtype=dtype)
+            q0 = q.clone()
+            attnc_cuda.rope_kv_append(lib, style, hd, rot, H, 0, pos, inv, q, H * hd)
+            res.check("rope.q_only", f"T{T} {style}", dtype, q, rope_ref(q0.float(), pos, inv, rot,
+                                                                            style))
+
+
+def test_activations(lib, res, gen):
+    ref_act = {"silu": torch.nn.functional.silu,
+               "gelu": lambda x: torch.nn.functional.gelu(x),
+               "gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
+               "relu": torch.relu}
+    for dtype in DTYPES:
+        for act, f in ref_act.items():
+            for n in (1, 7, 2048, 5632 * 3 + 5):
+                x = rnd(n, dtype=dtype, scale=3.0)
+                y = torch.full_like(x, NAN)
+                attnc_cuda.activation(lib, act, x, y)
+                res.check(f"act.{act}", f"n{n}", dtype, y, f(x.float()))
+            if act == "relu":
+                continue
+            for rows, width in ((1, 5632), (gen.randint(2, 70), 5632), (5, 37), (3, 8),
+                                (gen.randint(100, 400), 2816)):
+                gu = rnd(rows, 2 * width, dtype=dtype, scale=2.0)
+                out = torch.full((rows, width), NAN, device="cuda", dtype=dtype)
+                attnc_cuda.gated_activation(lib, act, gu, 2 * width, gu[:, width:], 2 * width, out,
+                                            rows, width)
+                ref = f(gu[:, :width].float()) * gu[:, width:].float()
+                res.check(f"gated.{act}", f"fused [{rows}, 2x{width}]", dtype, out, ref)
+                g, u = rnd(rows, width, dtype=dtype, scale=2.0), rnd(rows, width, dtype=dtype)
+                out = torch.full((rows, width), NAN, device="cuda", dtype=dtype)
+                attnc_cuda.gated_activation(lib, act, g, width, u, width, out, rows, width)
+                res.check(f"gated.{act}", f"separate [{rows}, {width}]", dtype, out,
+                          f(g.float()) * u.float())
+
+
+def test_embedding(lib, res, gen):
+    for dtype in DTYPES:
+        for vocab, dim in ((32000, 2048), (1000, 77), (50, 8)):
+            big = rnd(vocab + 2, dim, dtype=dtype)
+            big[0] = NAN
+            big[-1] = NAN  # guards around the table: a read of id -1 or vocab shows
+            table = big[1:vocab + 1]
+            for T in (1, gen.randint(2, 20), 300):
+                ids = torch.randint(0, vocab, (T,), dtype=torch.int32, device="cuda")
+                for scale in (1.0, math.sqrt(dim)):
+                    out = torch.full((T, dim), NAN, device="cuda", dtype=dtype)
+                    bad = torch.full((2,), 77, dtype=torch.int32, device="cuda")
+                    attnc_cuda.embedding(lib, ids, table, scale, out, bad)
+                    case = f"vocab{vocab} dim{dim} T{T} scale{scale:.2f}"
+                    ref = table[ids.long()].float() * scale
+                    res.check("embedding", case, dtype, out, ref, exact=scale == 1.0)
+                    res.flag("embedding.report", case, dtype, bad.tolist() == [0, -1],
+                             f"bad_ids {bad.tolist()} for valid ids")
+            T = 9
+            ids = torch.randint(0, vocab, (T,), dtype=torch.int32, device="cuda")
+            ids[2], ids[6] = -1, vocab
+            out = torch.full((T, dim), NAN, device="cuda", dtype=dtype)
+            bad = torch.zeros(2, dtype=torch.int32, device="cuda")
+            attnc_cuda.embedding(lib, ids, table, 1.0, out, bad)
+            ref = table[ids.long().clamp(0, vocab - 1)].clone()
+            ref[2] = 0
+            ref[6] = 0
+            case = f"vocab{vocab} dim{dim} out-of-range ids"
+            res.check("embedding.bad", case, dtype, out, ref, exact=True)
+            res.flag("embedding.report", case, dtype, bad.tolist() == [2, 6],
+                     f"bad_ids {bad.tolist()}, expected [2, 6]")
+
+
+def test_linear(lib, res, gen):
+    lin = attnc_cuda.Linear(lib)
+    shapes = [(1, 2048, 2048), (16, 2048, 5632), (gen.randint(17, 90), 5632, 2048), (1, 37, 53),
+              (5, 64, 48), (2048, 2048, 2048), (3, 4096, 11), (1, 2048, 32000), (7, 13, 8)]
+    for dtype in DTYPES:
+        for T, K, N in shapes:
+            x = rnd(T, K, dtype=dtype)
+            w = rnd(N, K, dtype=dtype, scale=1.0 / math.sqrt(K))
+            b = rnd(N, dtype=dtype)
+            for bias in (None, b):
+                y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                lin(x, w, bias, y)
+                ref = x.float() @ w.float().t()
+                if bias is not None:
+                    ref = ref + bias.float()
+                res.check("linear", f"T{T} K{K} N{N}{' bias' if bias is not None else ''}", dtype,
+                          y, ref)
+        # run again on the cached plan with fresh inputs
+        T, K, N = shapes[0]
+        x, w = rnd(T, K, dtype=dtype), rnd(N, K, dtype=dtype, scale=1.0 / math.sqrt(K))
+        y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+        lin(x, w, None, y)
+        res.check("linear", "cached plan", dtype, y, x.float() @ w.float().t())
+
+
+def main():
+    seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
+    print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
+    gen = random.Random(seed)
+    torch.manual_seed(seed)
+    lib = attnc_cuda.load_library()
+    res = Results()
+    for t in (test_norms, test_rope, test_activations, test_embedding, test_linear):
+        try:
+            t(lib, res, gen)
+            torch.cuda.synchronize()
+        except Exception as exc:  # a launch/argument error fails the group, not the run
+            res.failures += 1
+            print(f"FAIL {t.__name__}: {type(exc).__name__}: {exc}")
+    print(f"\n{len(res.rows)} checks, {res.failures} failed")
+    print(f"{'kernel':<24}{'dtype':<10}{'runs':>5}{'max|err|/max|ref|':>19}{'l2 rel':>11}")
+    for (k, d), (rm, rl, n) in sorted(res.worst.items()):
+        print(f"{k:<24}{d:<10}{n:>5}{rm:>19.2e}{rl:>11.2e}")
+    return 1 if res.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
