@@ -1,6 +1,7 @@
 // attn-raise-norms: RMSNorm and LayerNorm, fused (RMSNormalization-23,
 // SimplifiedLayerNormalization, LayerNormalization) or decomposed, become
-// attn.rms_norm / attn.layer_norm.
+// attn.rms_norm / attn.layer_norm; onnxruntime's Skip(Simplified)LayerNormalization
+// become attn.residual_add + the norm.
 //
 // A norm is raised only when it is exactly the op's semantics: a reduction
 // over the last dim alone (keepdims, so the statistic broadcasts back), a
@@ -14,6 +15,8 @@
 #include "dialects/Onnx/OnnxOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
 
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
@@ -298,6 +301,93 @@ struct RaiseLayerNormalization : OpRewritePattern<od::LayerNormalizationOp> {
   }
 };
 
+// onnxruntime's fused residual + norm (com.microsoft SkipSimplifiedLayerNormalization
+// and SkipLayerNormalization, from the transformer optimizer and the genai
+// builder):
+//   output              = norm(input + skip (+ bias))
+//   input_skip_bias_sum = input + skip (+ bias)
+// becomes sum = attn.residual_add(input, skip) and attn.rms_norm /
+// attn.layer_norm of sum. A bias (a per-channel add on the residual stream)
+// has no attn spelling, so ops with one stay; so do ops whose mean or
+// inv_std_var is used, whose skip broadcasts (a [hidden] or [1, hidden] skip
+// is not a residual), or whose gamma / beta are not constants of the
+// normalised dim's size.
+template <typename OpTy>
+LogicalResult matchSkipNorm(OpTy op, PatternRewriter &rewriter, int64_t &dim) {
+  Value input = op.getInput();
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  std::optional<int64_t> d = lastDim(input);
+  if (!type || !d)
+    return rewriter.notifyMatchFailure(op, "input is not a float tensor with a static last dim");
+  if (op.getSkip().getType() != type)
+    return rewriter.notifyMatchFailure(op, "skip broadcasts or differs in type from input");
+  if (!isa<NoneType>(op.getBias().getType()))
+    return rewriter.notifyMatchFailure(
+        op, "bias present: no attn op expresses a bias add on the residual sum");
+  if (!isNormParameter(op.getGamma(), input, *d))
+    return rewriter.notifyMatchFailure(op, "gamma is not a constant of the normalised dim's size");
+  if (!op.getMean().use_empty() || !op.getInvStdVar().use_empty())
+    return rewriter.notifyMatchFailure(op, "mean or inv_std_var is used");
+  if (op.getOutput().getType() != type)
+    return rewriter.notifyMatchFailure(op, "output type differs from input");
+  Value sum = op.getInputSkipBiasSum();
+  if (!sum.use_empty() && sum.getType() != type)
+    return rewriter.notifyMatchFailure(op, "input_skip_bias_sum type differs from input");
+  float eps = op.getEpsilon().convertToFloat();
+  if (!(eps >= 0.0f) || std::isinf(eps))
+    return rewriter.notifyMatchFailure(op, "epsilon is negative or not finite");
+  dim = *d;
+  return success();
+}
+
+// Replaces the op's output by `norm` and its input_skip_bias_sum by `sum`.
+void replaceSkipNorm(Operation *op, Value norm, Value sum, PatternRewriter &rewriter) {
+  rewriter.replaceAllUsesWith(op->getResult(0), norm);
+  rewriter.replaceAllUsesWith(op->getResult(3), sum);
+  rewriter.eraseOp(op);
+}
+
+struct RaiseSkipSimplifiedLayerNorm : OpRewritePattern<od::MsSkipSimplifiedLayerNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MsSkipSimplifiedLayerNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t dim = 0;
+    if (failed(matchSkipNorm(op, rewriter, dim)))
+      return failure();
+    Type type = op.getInput().getType();
+    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip());
+    auto norm = attn::RmsNormOp::create(rewriter, op.getLoc(), type, sum.getResult(), op.getGamma(),
+                                        rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()),
+                                        rewriter.getF32FloatAttr(0.0f));
+    replaceSkipNorm(op, norm.getResult(), sum.getResult(), rewriter);
+    return success();
+  }
+};
+
+struct RaiseSkipLayerNorm : OpRewritePattern<od::MsSkipLayerNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MsSkipLayerNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t dim = 0;
+    if (failed(matchSkipNorm(op, rewriter, dim)))
+      return failure();
+    Value beta = op.getBeta();
+    if (isa<NoneType>(beta.getType()))
+      beta = nullptr;
+    else if (!isNormParameter(beta, op.getInput(), dim))
+      return rewriter.notifyMatchFailure(op, "beta is not a constant of the normalised dim's size");
+    Type type = op.getInput().getType();
+    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip());
+    auto norm = attn::LayerNormOp::create(rewriter, op.getLoc(), type, sum.getResult(), op.getGamma(),
+                                          beta,
+                                          rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()));
+    replaceSkipNorm(op, norm.getResult(), sum.getResult(), rewriter);
+    return success();
+  }
+};
+
 struct RaiseNormsPass : impl::RaiseNormsBase<RaiseNormsPass> {
   void runOnOperation() override {
     if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseNormsPatterns)))
@@ -309,7 +399,8 @@ struct RaiseNormsPass : impl::RaiseNormsBase<RaiseNormsPass> {
 
 void populateRaiseNormsPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseDecomposedNorm, FoldBiasAddIntoLayerNorm, RaiseFusedRmsNorm<od::RMSNormalizationOp>,
-               RaiseFusedRmsNorm<od::SimplifiedLayerNormalizationOp>, RaiseLayerNormalization>(
+               RaiseFusedRmsNorm<od::SimplifiedLayerNormalizationOp>, RaiseLayerNormalization,
+               RaiseSkipSimplifiedLayerNorm, RaiseSkipLayerNorm>(
       patterns.getContext());
 }
 

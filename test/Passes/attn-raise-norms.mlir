@@ -459,3 +459,89 @@ func.func @centred_other_axis(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %y = onnx.Mul(%normed, %w) : (tensor<2x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// onnxruntime's SkipSimplifiedLayerNormalization: the residual sum becomes
+// attn.residual_add (replacing input_skip_bias_sum) and the output an
+// attn.rms_norm of it with the op's epsilon and gamma.
+// CHECK-LABEL: func.func @skip_simplified_sum_used
+// CHECK-SAME: (%[[IN:.*]]: tensor<2x8x4xf32>, %[[SK:.*]]: tensor<2x8x4xf32>)
+// CHECK: %[[G:.*]] = onnx.Constant() {value = dense<2.000000e+00> : tensor<4xf32>}
+// CHECK-NOT: onnx.ms.SkipSimplifiedLayerNormalization
+// CHECK: %[[S:.*]] = attn.residual_add %[[IN]], %[[SK]] : (tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4xf32>
+// CHECK: %[[N:.*]] = attn.rms_norm %[[S]], %[[G]] {epsilon = 9.99999997E-7 : f32} : (tensor<2x8x4xf32>, tensor<4xf32>) -> tensor<2x8x4xf32>
+// CHECK: return %[[N]], %[[S]]
+func.func @skip_simplified_sum_used(%in: tensor<2x8x4xf32>, %sk: tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<2x8x4xf32>) {
+  %g = onnx.Constant() {value = dense<2.0> : tensor<4xf32>} : () -> tensor<4xf32>
+  %none = onnx.NoValue() : () -> none
+  %y, %m, %v, %s = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk, %g, %none) {epsilon = 1.0e-6 : f32} : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, none) -> (tensor<2x8x4xf32>, none, none, tensor<2x8x4xf32>)
+  return %y, %s : tensor<2x8x4xf32>, tensor<2x8x4xf32>
+}
+
+// -----
+
+// Without the sum output (the last layer's final norm), only the norm is
+// used; the residual_add still feeds it. Dynamic batch/seq are fine, and the
+// default epsilon is 1e-5.
+// CHECK-LABEL: func.func @skip_simplified_sum_unused
+// CHECK-NOT: onnx.ms.SkipSimplifiedLayerNormalization
+// CHECK: %[[S:.*]] = attn.residual_add %arg0, %arg1 : (tensor<?x?x4xf16>, tensor<?x?x4xf16>) -> tensor<?x?x4xf16>
+// CHECK: %[[N:.*]] = attn.rms_norm %[[S]], %{{.*}} {epsilon = 9.99999974E-6 : f32} : (tensor<?x?x4xf16>, tensor<4xf16>) -> tensor<?x?x4xf16>
+// CHECK: return %[[N]] :
+func.func @skip_simplified_sum_unused(%in: tensor<?x?x4xf16>, %sk: tensor<?x?x4xf16>) -> tensor<?x?x4xf16> {
+  %g = onnx.Constant() {value = dense<1.0> : tensor<4xf16>} : () -> tensor<4xf16>
+  %none = onnx.NoValue() : () -> none
+  %y, %m, %v, %s = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk, %g, %none) : (tensor<?x?x4xf16>, tensor<?x?x4xf16>, tensor<4xf16>, none) -> (tensor<?x?x4xf16>, none, none, none)
+  return %y : tensor<?x?x4xf16>
+}
+
+// -----
+
+// SkipLayerNormalization with beta: attn.layer_norm of the residual sum with
+// gamma, beta as its bias, and the op's epsilon; 2-D input too.
+// CHECK-LABEL: func.func @skip_layer_norm_beta
+// CHECK: %[[G:.*]] = onnx.Constant() {value = dense<2.000000e+00> : tensor<4xf32>}
+// CHECK: %[[B:.*]] = onnx.Constant() {value = dense<5.000000e-01> : tensor<4xf32>}
+// CHECK-NOT: onnx.ms.SkipLayerNormalization
+// CHECK: %[[S:.*]] = attn.residual_add %arg0, %arg1 : (tensor<?x?x4xf32>, tensor<?x?x4xf32>) -> tensor<?x?x4xf32>
+// CHECK: %[[N:.*]] = attn.layer_norm %[[S]], %[[G]] bias(%[[B]]) {epsilon = 9.99999996E-13 : f32} : (tensor<?x?x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x?x4xf32>
+// CHECK: %[[S2:.*]] = attn.residual_add %arg2, %arg2 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+// CHECK: %[[N2:.*]] = attn.layer_norm %[[S2]], %[[G]] {epsilon = 9.99999974E-6 : f32} : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+// CHECK: return %[[N]], %[[S]], %[[N2]]
+func.func @skip_layer_norm_beta(%in: tensor<?x?x4xf32>, %sk: tensor<?x?x4xf32>, %t: tensor<3x4xf32>) -> (tensor<?x?x4xf32>, tensor<?x?x4xf32>, tensor<3x4xf32>) {
+  %g = onnx.Constant() {value = dense<2.0> : tensor<4xf32>} : () -> tensor<4xf32>
+  %b = onnx.Constant() {value = dense<0.5> : tensor<4xf32>} : () -> tensor<4xf32>
+  %none = onnx.NoValue() : () -> none
+  %y, %m, %v, %s = onnx.ms.SkipLayerNormalization(%in, %sk, %g, %b, %none) {epsilon = 1.0e-12 : f32} : (tensor<?x?x4xf32>, tensor<?x?x4xf32>, tensor<4xf32>, tensor<4xf32>, none) -> (tensor<?x?x4xf32>, none, none, tensor<?x?x4xf32>)
+  %y2, %m2, %v2, %s2 = onnx.ms.SkipLayerNormalization(%t, %t, %g, %none, %none) : (tensor<3x4xf32>, tensor<3x4xf32>, tensor<4xf32>, none, none) -> (tensor<3x4xf32>, none, none, none)
+  return %y, %s, %y2 : tensor<?x?x4xf32>, tensor<?x?x4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// Skip norms stay when their mean or inv_std_var is used, when a bias is
+// added to the sum (no attn op spells a bias add on the residual stream),
+// when gamma is computed at run time or of the wrong size, when beta is not
+// a constant, or when skip broadcasts.
+// CHECK-LABEL: func.func @skip_norm_not_raised
+// CHECK-NOT: attn.residual_add
+// CHECK-NOT: attn.rms_norm
+// CHECK-NOT: attn.layer_norm
+// CHECK-COUNT-4: onnx.ms.SkipSimplifiedLayerNormalization
+// CHECK-COUNT-3: onnx.ms.SkipLayerNormalization
+// CHECK-NOT: attn.
+func.func @skip_norm_not_raised(%in: tensor<2x8x4xf32>, %sk: tensor<2x8x4xf32>, %gs: tensor<4xf32>, %sk1: tensor<4xf32>) -> (tensor<2x8x1xf32>, tensor<2x8x1xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) {
+  %g = onnx.Constant() {value = dense<1.0> : tensor<4xf32>} : () -> tensor<4xf32>
+  %g8 = onnx.Constant() {value = dense<1.0> : tensor<8xf32>} : () -> tensor<8xf32>
+  %bias = onnx.Constant() {value = dense<0.25> : tensor<4xf32>} : () -> tensor<4xf32>
+  %none = onnx.NoValue() : () -> none
+  %a, %am, %av, %as = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk, %g, %none) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, none) -> (tensor<2x8x4xf32>, none, tensor<2x8x1xf32>, none)
+  %b, %bm, %bv, %bs = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk, %g, %bias) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<2x8x4xf32>, none, none, tensor<2x8x4xf32>)
+  %c, %cm, %cv, %cs = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk, %gs, %none) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, none) -> (tensor<2x8x4xf32>, none, none, none)
+  %d, %dm, %dv, %ds = onnx.ms.SkipSimplifiedLayerNormalization(%in, %sk1, %g, %none) : (tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>, none) -> (tensor<2x8x4xf32>, none, none, none)
+  %e, %em, %ev, %es = onnx.ms.SkipLayerNormalization(%in, %sk, %g, %none, %none) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, none, none) -> (tensor<2x8x4xf32>, tensor<2x8x1xf32>, none, none)
+  %f, %fm, %fv, %fs = onnx.ms.SkipLayerNormalization(%in, %sk, %g8, %none, %none) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<8xf32>, none, none) -> (tensor<2x8x4xf32>, none, none, none)
+  %h, %hm, %hv, %hs = onnx.ms.SkipLayerNormalization(%in, %sk, %g, %gs, %none) : (tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<4xf32>, tensor<4xf32>, none) -> (tensor<2x8x4xf32>, none, none, none)
+  return %av, %em, %b, %bs, %c, %d, %f, %h : tensor<2x8x1xf32>, tensor<2x8x1xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>
+}

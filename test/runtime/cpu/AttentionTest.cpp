@@ -13,6 +13,7 @@
 #include "PagedProblem.h"
 
 #include <cmath>
+#include <limits>
 
 namespace attnrt::cpu {
 namespace {
@@ -239,3 +240,22 @@ TEST(PagedAttention, SameBitsForOneAndManyThreads) {
 
 } // namespace
 } // namespace attnrt::cpu
+
+// The softmax's vector exp against libm over the range it sees (s - max <= 0),
+// including the flush to zero far below and exp(-inf) = 0.
+TEST(AttentionExp, NonPositiveExpMatchesLibm) {
+  using attnrt::cpu::detail::exp_nonpositive;
+  double worst = 0.0;
+  for (int i = 0; i <= 200000; ++i) {
+    const float x = -100.0f * static_cast<float>(i) / 200000.0f;
+    const double want = std::exp(static_cast<double>(x));
+    const double got = exp_nonpositive(x);
+    if (want > 1e-37)
+      worst = std::max(worst, std::abs(got - want) / want);
+    else
+      EXPECT_LE(got, 1e-36) << "x = " << x;
+  }
+  EXPECT_LT(worst, 4e-7) << "max relative error";
+  EXPECT_EQ(exp_nonpositive(0.0f), 1.0f);
+  EXPECT_EQ(exp_nonpositive(-std::numeric_limits<float>::infinity()), 0.0f);
+}
