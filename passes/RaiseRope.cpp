@@ -1,5 +1,6 @@
 // attn-raise-rope: rotary position embeddings, decomposed (torch dynamo's
-// rotate-half) or fused (RotaryEmbedding-23, com.microsoft RotaryEmbedding),
+// rotate-half, or GPT-J's interleaved rotate_every_two over a precomputed
+// sin/cos table) or fused (RotaryEmbedding-23, com.microsoft RotaryEmbedding),
 // become attn.rope.
 //
 // attn.rope is token-major ([batch, seq, heads, head_dim]); the head-major
@@ -14,7 +15,11 @@
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+#include <cstring>
 
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
@@ -47,13 +52,13 @@ bool isTransposeWith(od::TransposeOp t, ArrayRef<int64_t> perm) {
 
 // The [start, end) a Slice takes of the last dim of `data` (static size),
 // with the whole of every other dim: one constant start/end on the last axis,
-// unit step, clamped as ONNX does.
+// a constant positive step (1 when absent), clamped as ONNX does.
 struct LastDimSlice {
   Value data;
-  int64_t start, end;
+  int64_t start, end, step = 1;
 };
 
-std::optional<LastDimSlice> lastDimSlice(Value v) {
+std::optional<LastDimSlice> lastDimStridedSlice(Value v) {
   auto slice = v.getDefiningOp<od::SliceOp>();
   if (!slice)
     return std::nullopt;
@@ -65,10 +70,12 @@ std::optional<LastDimSlice> lastDimSlice(Value v) {
   std::optional<int64_t> axis = singleAxis(slice.getAxes(), rank);
   if (!axis || *axis != rank - 1)
     return std::nullopt;
+  int64_t step = 1;
   if (!isa<NoneType>(slice.getSteps().getType())) {
     std::optional<SmallVector<int64_t>> steps = raise::intConstants(slice.getSteps());
-    if (!steps || steps->size() != 1 || (*steps)[0] != 1)
+    if (!steps || steps->size() != 1 || (*steps)[0] < 1)
       return std::nullopt;
+    step = (*steps)[0];
   }
   std::optional<SmallVector<int64_t>> starts = raise::intConstants(slice.getStarts());
   std::optional<SmallVector<int64_t>> ends = raise::intConstants(slice.getEnds());
@@ -79,7 +86,15 @@ std::optional<LastDimSlice> lastDimSlice(Value v) {
       i += *size;
     return std::clamp<int64_t>(i, 0, *size);
   };
-  return LastDimSlice{data, clamp((*starts)[0]), clamp((*ends)[0])};
+  return LastDimSlice{data, clamp((*starts)[0]), clamp((*ends)[0]), step};
+}
+
+// A unit-step last-dim Slice.
+std::optional<LastDimSlice> lastDimSlice(Value v) {
+  std::optional<LastDimSlice> s = lastDimStridedSlice(v);
+  if (!s || s->step != 1)
+    return std::nullopt;
+  return s;
 }
 
 // The operand of a binary Mul that is not Unsqueeze(Trig(angle)), and the
@@ -248,6 +263,238 @@ std::optional<double> geometricTheta(const Angles &angles, int64_t rotaryDim) {
   return fits(theta) ? std::optional(theta) : std::nullopt;
 }
 
+// A Reshape that only merges the last two dims of its input into one:
+// result rank = input rank - 1, last dim = product of the input's last two,
+// every other entry of the constant shape copies the input dim (0 without
+// allowzero, the same static size, or one -1).
+bool mergesLastTwoDims(od::ReshapeOp reshape) {
+  if (!reshape)
+    return false;
+  auto in = raise::rankedOf(reshape.getData());
+  auto out = raise::rankedOf(reshape.getResult());
+  if (!in || !out || out.getRank() != in.getRank() - 1 || out.getRank() < 1)
+    return false;
+  int64_t n = out.getRank();
+  std::optional<int64_t> a = raise::staticDim(reshape.getData(), n - 1);
+  std::optional<int64_t> b = raise::staticDim(reshape.getData(), n);
+  std::optional<SmallVector<int64_t>> shape = raise::intConstants(reshape.getShape());
+  if (!a || !b || !shape || int64_t(shape->size()) != n || (*shape)[n - 1] != *a * *b)
+    return false;
+  int minusOnes = 0;
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    int64_t e = (*shape)[i];
+    if (e == -1) {
+      ++minusOnes;
+    } else if (e == 0) {
+      if (reshape.getAllowzero() != 0)
+        return false;
+    } else if (raise::staticDim(reshape.getData(), i) != e) {
+      return false;
+    }
+  }
+  return minusOnes <= 1;
+}
+
+// rotate_every_two(x) (GPT-J) = Reshape(Concat(Unsqueeze(-x[..., 1::2], -1),
+// Unsqueeze(x[..., ::2], -1), axis -1)) merging the pair dim back: pair i
+// becomes (-x[2i + 1], x[2i]). Returns x.
+Value rotateEveryTwoInput(Value v) {
+  auto reshape = v.getDefiningOp<od::ReshapeOp>();
+  if (!mergesLastTwoDims(reshape))
+    return nullptr;
+  Value stacked = reshape.getData();
+  auto concat = stacked.getDefiningOp<od::ConcatOp>();
+  if (!concat || concat.getInputs().size() != 2 || !isLastAxis(int64_t(concat.getAxis()), stacked) ||
+      raise::staticDim(stacked, -1) != 2)
+    return nullptr;
+  auto unsqueezed = [&](Value u) -> Value {
+    auto op = u.getDefiningOp<od::UnsqueezeOp>();
+    int64_t rank = raise::rankOf(u);
+    if (!op || rank < 1)
+      return nullptr;
+    std::optional<int64_t> axis = singleAxis(op.getAxes(), rank);
+    return axis && *axis == rank - 1 ? op.getData() : Value();
+  };
+  Value first = unsqueezed(concat.getInputs()[0]), second = unsqueezed(concat.getInputs()[1]);
+  auto neg = first ? first.getDefiningOp<od::NegOp>() : od::NegOp();
+  if (!neg || !second)
+    return nullptr;
+  std::optional<LastDimSlice> odd = lastDimStridedSlice(neg.getX());
+  std::optional<LastDimSlice> even = lastDimStridedSlice(second);
+  if (!odd || !even || odd->data != even->data)
+    return nullptr;
+  std::optional<int64_t> d = raise::staticDim(odd->data, -1);
+  if (!d || *d % 2 != 0 || odd->step != 2 || even->step != 2 || even->start != 0 ||
+      odd->start != 1 || even->end != *d || odd->end != *d)
+    return nullptr;
+  if (v.getType() != odd->data.getType())
+    return nullptr;
+  return odd->data;
+}
+
+// GPT-J's repeat_interleave(t[:, :, None, :], 2, 3) of a [b or 1, seq, r/2]
+// half table: Reshape(Expand(Unsqueeze(t, [heads, 4]), [.., 2])) merging the
+// last two dims. Returns t and the heads axis (1 or 2) of the [.., r] result.
+struct InterleavedTrig {
+  Value half;
+  int64_t headAxis;
+};
+
+std::optional<InterleavedTrig> interleavedTrig(Value factor) {
+  auto reshape = factor.getDefiningOp<od::ReshapeOp>();
+  if (!mergesLastTwoDims(reshape) || raise::rankOf(factor) != 4)
+    return std::nullopt;
+  auto expand = reshape.getData().getDefiningOp<od::ExpandOp>();
+  if (!expand || raise::staticDim(expand.getResult(), -1) != 2)
+    return std::nullopt;
+  auto unsqueeze = expand.getInput().getDefiningOp<od::UnsqueezeOp>();
+  if (!unsqueeze || raise::rankOf(unsqueeze.getResult()) != 5 ||
+      raise::staticDim(unsqueeze.getResult(), -1) != 1 || raise::rankOf(unsqueeze.getData()) != 3)
+    return std::nullopt;
+  // Expand may only copy the pair dim: every other dim keeps its size.
+  for (int64_t i = 0; i < 4; ++i) {
+    std::optional<int64_t> from = raise::staticDim(unsqueeze.getResult(), i);
+    std::optional<int64_t> to = raise::staticDim(expand.getResult(), i);
+    if (from != to)
+      return std::nullopt;
+  }
+  std::optional<SmallVector<int64_t>> axes = raise::intConstants(unsqueeze.getAxes());
+  if (!axes || axes->size() != 2)
+    return std::nullopt;
+  SmallVector<int64_t> a;
+  for (int64_t e : *axes)
+    a.push_back(e < 0 ? e + 5 : e);
+  llvm::sort(a);
+  if (a[1] != 4 || (a[0] != 1 && a[0] != 2))
+    return std::nullopt;
+  return InterleavedTrig{unsqueeze.getData(), a[0]};
+}
+
+// The float values of a constant (dense, or a dense_resource blob of f32).
+std::optional<SmallVector<double>> floatConstants(Value v) {
+  auto constant = v.getDefiningOp<od::ConstantOp>();
+  auto type = raise::rankedOf(v);
+  if (!constant || !type || !type.hasStaticShape())
+    return std::nullopt;
+  SmallVector<double> out;
+  ElementsAttr value = constant.getValue();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || !type.getElementType().isF32())
+      return std::nullopt;
+    ArrayRef<char> raw = blob->getData();
+    if (raw.size() != size_t(type.getNumElements()) * sizeof(float))
+      return std::nullopt;
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      float f;
+      std::memcpy(&f, raw.data() + i * sizeof(float), sizeof(float));
+      out.push_back(f);
+    }
+    return out;
+  }
+  auto values = value.tryGetValues<APFloat>();
+  if (!values)
+    return std::nullopt;
+  for (APFloat f : *values) {
+    bool lost = false;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(f.convertToDouble());
+  }
+  return out;
+}
+
+// GPT-J's sin/cos: a constant table [1, max_positions, r] (sin | cos halves,
+// precomputed) gathered per token by GatherElements(table, Tile(Unsqueeze(
+// positions, 2), [1, 1, r]), axis 1) and cut in two by Split on the last axis.
+// Matches when `cosHalf` and `sinHalf` are the two outputs of that Split and
+// the table's columns are exactly cos / sin(p * theta^(-2k / r)) there: theta
+// is recovered from the table and checked on every entry.
+struct TableAngles {
+  double theta;
+  Value positions; // integer [batch or 1, seq]
+};
+
+FailureOr<TableAngles> matchGatheredTable(Value cosHalf, Value sinHalf, int64_t rotaryDim,
+                                          std::string &why) {
+  auto split = cosHalf.getDefiningOp<od::SplitOp>();
+  if (!split || sinHalf.getDefiningOp<od::SplitOp>() != split || split.getNumResults() != 2 ||
+      cosHalf == sinHalf) {
+    why = "cos and sin are not the two halves of one Split";
+    return failure();
+  }
+  Value gathered = split.getInput();
+  int64_t rank = raise::rankOf(gathered);
+  int64_t splitAxis = int64_t(split.getAxis());
+  if (rank != 3 || (splitAxis != -1 && splitAxis != 2) ||
+      raise::staticDim(gathered, 2) != rotaryDim) {
+    why = "the Split is not of a [.., seq, rotary_dim] table on its last axis";
+    return failure();
+  }
+  if (!isa<NoneType>(split.getSplit().getType())) {
+    std::optional<SmallVector<int64_t>> sizes = raise::intConstants(split.getSplit());
+    if (!sizes || *sizes != SmallVector<int64_t>{rotaryDim / 2, rotaryDim / 2}) {
+      why = "the Split does not cut the table in equal halves";
+      return failure();
+    }
+  }
+  auto gather = gathered.getDefiningOp<od::GatherElementsOp>();
+  if (!gather || gather.getAxis() != 1) {
+    why = "the sin/cos table is not GatherElements on the positions axis";
+    return failure();
+  }
+  auto tableType = raise::rankedOf(gather.getData());
+  if (!tableType || !tableType.hasStaticShape() || tableType.getRank() != 3 ||
+      tableType.getDimSize(0) != 1 || tableType.getDimSize(2) != rotaryDim) {
+    why = "the sin/cos table is not a static [1, max_positions, rotary_dim]";
+    return failure();
+  }
+  auto tile = gather.getIndices().getDefiningOp<od::TileOp>();
+  std::optional<SmallVector<int64_t>> repeats =
+      tile ? raise::intConstants(tile.getRepeats()) : std::nullopt;
+  auto unsqueeze = tile ? tile.getInput().getDefiningOp<od::UnsqueezeOp>() : od::UnsqueezeOp();
+  if (!repeats || *repeats != SmallVector<int64_t>{1, 1, rotaryDim} || !unsqueeze ||
+      singleAxis(unsqueeze.getAxes(), 3) != 2 || raise::rankOf(unsqueeze.getData()) != 2 ||
+      !getElementTypeOrSelf(unsqueeze.getData()).isInteger() ||
+      raise::staticDim(unsqueeze.getData(), 0) != 1) {
+    why = "the table index is not Tile(Unsqueeze([1, seq] positions, 2), [1, 1, rotary_dim])";
+    return failure();
+  }
+  std::optional<SmallVector<double>> table = floatConstants(gather.getData());
+  if (!table) {
+    why = "the sin/cos table's values are not readable";
+    return failure();
+  }
+  int64_t maxPos = tableType.getDimSize(1), half = rotaryDim / 2;
+  int64_t cosOffset = cosHalf == split.getResult(0) ? 0 : half;
+  int64_t sinOffset = half - cosOffset;
+  auto at = [&](int64_t p, int64_t col) { return (*table)[p * rotaryDim + col]; };
+  if (maxPos < 2) {
+    why = "the sin/cos table has fewer than two positions";
+    return failure();
+  }
+  // Position 1 holds the frequencies themselves: atan2(sin, cos).
+  Angles angles;
+  angles.invFreqElement = tableType.getElementType();
+  for (int64_t k = 0; k < half; ++k)
+    angles.invFreq.push_back(std::atan2(at(1, sinOffset + k), at(1, cosOffset + k)));
+  std::optional<double> theta = geometricTheta(angles, rotaryDim);
+  if (!theta) {
+    why = "the table's frequencies are not theta^(-2k / rotary_dim) (scaled RoPE); not raised";
+    return failure();
+  }
+  double tolerance = angles.invFreqElement.isF32() ? 1e-4 : 1e-2;
+  for (int64_t p = 0; p < maxPos; ++p)
+    for (int64_t k = 0; k < half; ++k) {
+      double angle = double(p) * std::pow(*theta, -2.0 * double(k) / double(rotaryDim));
+      if (std::fabs(at(p, cosOffset + k) - std::cos(angle)) > tolerance ||
+          std::fabs(at(p, sinOffset + k) - std::sin(angle)) > tolerance) {
+        why = "the sin/cos table is not cos / sin(p * theta^(-2k / rotary_dim))";
+        return failure();
+      }
+    }
+  return TableAngles{*theta, unsqueeze.getData()};
+}
+
 // positions as [batch or 1, seq]: the integer tensor the [b, 1, seq] MatMul
 // operand unsqueezes (Unsqueeze only inserts unit dims, so the data is the
 // same), given a leading unit dim when it is 1-D.
@@ -316,6 +563,24 @@ bool seqMatches(Value positions, Value x, bool headMajor) {
   return !p || !s || *p == *s;
 }
 
+// Partial rotary: when x = y[..., :r] and the rope's only use is
+// Concat(rope, y[..., r:]) on the last axis, that Concat is the root to
+// replace and y the rope's input; else the rope itself and x.
+std::pair<Operation *, Value> partialRotaryRoot(od::AddOp add, Value x, int64_t rotaryDim) {
+  if (std::optional<LastDimSlice> head = lastDimSlice(x);
+      head && head->start == 0 && head->end == rotaryDim && add->hasOneUse()) {
+    auto concat = dyn_cast<od::ConcatOp>(*add->user_begin());
+    std::optional<LastDimSlice> tail;
+    if (concat && concat.getInputs().size() == 2 && concat.getInputs()[0] == add.getResult() &&
+        isLastAxis(int64_t(concat.getAxis()), concat.getResult()))
+      tail = lastDimSlice(concat.getInputs()[1]);
+    if (tail && tail->data == head->data && tail->start == rotaryDim &&
+        tail->end == *raise::staticDim(head->data, -1) && concat.getType() == head->data.getType())
+      return {concat.getOperation(), head->data};
+  }
+  return {add.getOperation(), x};
+}
+
 //===----------------------------------------------------------------------===//
 // Decomposed rotate-half RoPE (torch dynamo):
 //   x * Unsqueeze(Cos(angle)) + rotate_half(x) * Unsqueeze(Sin(angle))
@@ -360,21 +625,7 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
           add, "inv_freq is not theta^(-2k / rotary_dim) (scaled RoPE); not raised");
 
     // Partial rotary: rope(x[..., :r]) concatenated with x[..., r:].
-    Operation *root = add;
-    Value ropeInput = x;
-    if (std::optional<LastDimSlice> head = lastDimSlice(x);
-        head && head->start == 0 && head->end == rotaryDim && add->hasOneUse()) {
-      auto concat = dyn_cast<od::ConcatOp>(*add->user_begin());
-      std::optional<LastDimSlice> tail;
-      if (concat && concat.getInputs().size() == 2 && concat.getInputs()[0] == add.getResult() &&
-          isLastAxis(int64_t(concat.getAxis()), concat.getResult()))
-        tail = lastDimSlice(concat.getInputs()[1]);
-      if (tail && tail->data == head->data && tail->start == rotaryDim &&
-          tail->end == *raise::staticDim(head->data, -1) && concat.getType() == head->data.getType()) {
-        root = concat;
-        ropeInput = head->data;
-      }
-    }
+    auto [root, ropeInput] = partialRotaryRoot(add, x, rotaryDim);
 
     // Checked on the [b, 1, seq] MatMul operand: positions2d may create ops,
     // so nothing may fail after it.
@@ -388,6 +639,70 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
     Location loc = add.getLoc();
     Value rope = createRope(rewriter, loc, ropeInput, headMajor, *positions, Value(), Value(),
                             attn::RopeStyle::half_split, rotaryDim, theta);
+    rewriter.replaceOp(root, rope);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Decomposed interleaved RoPE (GPT-J's rotate_every_two, torch dynamo):
+//   x * ri(cos) + rotate_every_two(x) * ri(sin)
+// with ri = repeat_interleave(., 2) over the pair dim and sin / cos the
+// halves of a precomputed table gathered per position (matchGatheredTable),
+// either operand order, x token-major (tables unsqueezed at 2) or head-major
+// (at 1). Partial rotary ropes x[..., :r] and concats x[..., r:] back; that
+// whole Concat becomes one attn.rope {style = interleaved, rotary_dim = r}.
+//===----------------------------------------------------------------------===//
+
+struct RaiseRotateEveryTwoRope : OpRewritePattern<od::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::AddOp add, PatternRewriter &rewriter) const override {
+    // x * cos factor and rotate_every_two(x) * sin factor, in any order.
+    Value x;
+    std::optional<InterleavedTrig> cos, sin;
+    for (auto [cosSide, sinSide] : {std::pair(add.getA(), add.getB()), {add.getB(), add.getA()}}) {
+      auto cosMul = cosSide.getDefiningOp<od::MulOp>(), sinMul = sinSide.getDefiningOp<od::MulOp>();
+      if (!cosMul || !sinMul)
+        continue;
+      for (auto [sx, sf] : {std::pair(sinMul.getA(), sinMul.getB()), {sinMul.getB(), sinMul.getA()}}) {
+        Value input = rotateEveryTwoInput(sx);
+        if (!input)
+          continue;
+        for (auto [cx, cf] :
+             {std::pair(cosMul.getA(), cosMul.getB()), {cosMul.getB(), cosMul.getA()}}) {
+          if (cx != input)
+            continue;
+          cos = interleavedTrig(cf);
+          sin = interleavedTrig(sf);
+          x = cx;
+        }
+      }
+      if (x)
+        break;
+    }
+    if (!x)
+      return rewriter.notifyMatchFailure(
+          add, "not x * cos + rotate_every_two(x) * sin of the same x");
+    if (!cos || !sin)
+      return rewriter.notifyMatchFailure(add, "cos/sin are not repeat_interleave(table, 2)");
+    if (cos->headAxis != sin->headAxis)
+      return rewriter.notifyMatchFailure(add, "cos/sin do not broadcast over one heads dim");
+    bool headMajor = cos->headAxis == 1;
+    if (raise::rankOf(x) != 4 || x.getType() != add.getType())
+      return rewriter.notifyMatchFailure(add, "x is not a 4-D tensor of the result's type");
+    int64_t rotaryDim = *raise::staticDim(x, -1);
+
+    std::string why;
+    FailureOr<TableAngles> table = matchGatheredTable(cos->half, sin->half, rotaryDim, why);
+    if (failed(table))
+      return rewriter.notifyMatchFailure(add, why);
+    auto [root, ropeInput] = partialRotaryRoot(add, x, rotaryDim);
+    if (!seqMatches(table->positions, ropeInput, headMajor))
+      return rewriter.notifyMatchFailure(add, "positions' seq differs from x's");
+    Value rope = createRope(rewriter, add.getLoc(), ropeInput, headMajor, table->positions,
+                            Value(), Value(), attn::RopeStyle::interleaved, rotaryDim,
+                            table->theta);
     rewriter.replaceOp(root, rope);
     return success();
   }
@@ -516,7 +831,7 @@ struct RaiseRopePass : impl::RaiseRopeBase<RaiseRopePass> {
 } // namespace
 
 void populateRaiseRopePatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseRotateHalfRope, RaiseRotaryEmbedding, RaiseMsRotaryEmbedding>(
+  patterns.add<RaiseRotateHalfRope, RaiseRotateEveryTwoRope, RaiseRotaryEmbedding, RaiseMsRotaryEmbedding>(
       patterns.getContext());
 }
 

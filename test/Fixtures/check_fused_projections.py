@@ -35,7 +35,9 @@ import mlir_text
 
 ARCHITECTURE = {
     # Parallel blocks whose attention and MLP read the same norm output
-    # (GPT-NeoX's parallel block normalises twice, so its MLP input differs).
+    # (GPT-NeoX's parallel block normalises twice, so its MLP input differs;
+    # GPT-J's has one ln_1, but its q/k/v have no bias and its fc_in has one,
+    # so they are not fused into one linear).
     "one_norm_parallel": {"falcon"},
     # Exporter-fused gate/up (one gate_up_proj constant).
     "fused_gate_up": {"phi3"},

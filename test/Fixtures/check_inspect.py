@@ -63,7 +63,8 @@ def main():
             if rope is None:
                 errors.append(f"{where}: no rope")
             else:
-                expect(f"{where} rope style", rope["style"], "half_split")
+                expect(f"{where} rope style", rope["style"],
+                       cfg.get("rope_style") or "half_split")
                 expect(f"{where} rotary_dim", rope["rotary_dim"],
                        int(cfg["head_dim"] * cfg["partial_rotary_factor"]))
                 expect(f"{where} theta", rope.get("theta"), float(expected_theta(cfg, windowed)))

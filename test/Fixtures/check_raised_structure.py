@@ -22,10 +22,14 @@ ARCHITECTURE = {
     # sublayers in pre- and post-norms; Falcon's parallel block (not the new
     # decoder architecture) feeds attention and MLP from one input_layernorm;
     # GPT-NeoX's parallel residual still normalises twice
-    # (input_layernorm for attention, post_attention_layernorm for the MLP).
-    "norms_per_layer": {"gemma2": 4, "gemma3": 4, "falcon": 1},
+    # (input_layernorm for attention, post_attention_layernorm for the MLP);
+    # GPT-J's parallel block has one ln_1 like Falcon's.
+    "norms_per_layer": {"gemma2": 4, "gemma3": 4, "falcon": 1, "gptj": 1},
     # Phi-3 computes gate and up with one gate_up_proj linear.
     "fused_gate_up": {"phi3"},
+    # GPT-J: no q/k/v/out bias, but fc_in / fc_out and the lm_head have one.
+    "mlp_bias": {"gptj"},
+    "lm_head_bias": {"gptj"},
     # Gemma scales the token embeddings by sqrt(hidden_size).
     "embedding_scale_sqrt_hidden": {"gemma2", "gemma3"},
 }
@@ -102,12 +106,15 @@ def main():
         if len(biased) < layers * (1 if config["fused_qkv"] else 3):
             errors.append(f"qkv_bias: only {len(biased)} linears have a bias")
     else:
-        expect("linears with a bias", len(biased), 0)
+        expect("linears with a bias", len(biased),
+               layers * mlp_linears * (family in ARCHITECTURE["mlp_bias"])
+               + (family in ARCHITECTURE["lm_head_bias"]))
     # The lm_head is the last projection of a decoder.
     lm_head = linears[-1:]
     if lm_head:
         expect("lm_head out features", lm_head[0].dims(-1)[-1], str(config["vocab_size"]))
-        expect("lm_head has a bias", " bias(" in lm_head[0].rest, False)
+        expect("lm_head has a bias", " bias(" in lm_head[0].rest,
+               family in ARCHITECTURE["lm_head_bias"])
     embeddings = named("attn.embedding")
     expect("attn.embedding count", len(embeddings), 1 + (config["positions"] == "learned"))
     tokens = [e for e in embeddings if e.dims(0) == [str(config["vocab_size"]), str(hidden)]]
@@ -158,7 +165,8 @@ def main():
             expect("attn.rope x head_dim", r.dims(0)[-1:], [str(head_dim)])
             got_dim = int(re.search(r"rotary_dim = (\d+)", r.rest).group(1))
             expect(f"layer {layer} rotary_dim", got_dim, rotary_dim)
-            expect(f"layer {layer} rope style", "rope_style half_split" in r.rest, True)
+            style = config.get("rope_style") or "half_split"
+            expect(f"layer {layer} rope style", f"rope_style {style}" in r.rest, True)
             want = config["rope_theta"]
             if config["rope_local_theta"] and config["windowed_layers"][layer]:
                 want = config["rope_local_theta"]

@@ -587,3 +587,254 @@ func.func @no_fire_fused_inexpressible(%x: tensor<2x4x8x16xf32>, %cos3: tensor<2
   %c = onnx.ms.RotaryEmbedding(%x3, %off, %cos, %sin) {num_heads = 4 : i64} : (tensor<1x8x64xf32>, tensor<1xi64>, tensor<32x8xf32>, tensor<32x8xf32>) -> tensor<1x8x64xf32>
   return %a, %b, %c : tensor<2x4x8x16xf32>, tensor<1x8x64xf32>, tensor<1x8x64xf32>
 }
+
+// -----
+
+// GPT-J (rotate_every_two, dynamo): x[..., ::2] / x[..., 1::2] stacked as
+// (-odd, even) and merged back, sin / cos halves of a precomputed [1, max_pos,
+// rotary_dim] table gathered per position and repeat_interleave'd (Unsqueeze,
+// Expand, Reshape). Partial rotary: the rope of q[..., :4] concatenated with
+// q[..., 4:] is one interleaved attn.rope over q; theta comes from the table.
+// CHECK-LABEL: func.func @rotate_every_two_gptj
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x3x4x8xf32>, %[[POS:.*]]: tensor<1x3xi64>)
+// CHECK-NOT: onnx.GatherElements
+// CHECK-NOT: onnx.Neg
+// CHECK: %[[R:.*]] = attn.rope %[[Q]], %[[POS]] {rotary_dim = 4 : i64, style = #attn<rope_style interleaved>, theta = 1.000000e+04 : f32} : (tensor<2x3x4x8xf32>, tensor<1x3xi64>) -> tensor<2x3x4x8xf32>
+// CHECK-NOT: onnx.
+// CHECK: return %[[R]]
+func.func @rotate_every_two_gptj(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.99983333e-03, 5.40302306e-01, 9.99950000e-01], [9.09297427e-01, 1.99986667e-02, -4.16146837e-01, 9.99800007e-01], [1.41120008e-01, 2.99955002e-02, -9.89992497e-01, 9.99550034e-01]]]> : tensor<1x4x4xf32>} : () -> tensor<1x4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %rep = onnx.Constant() {value = dense<[1, 1, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x4xi64>
+  %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x4xf32>, tensor<1x3x4xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c1, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// Head-major x (tables unsqueezed at 1), full rotary, commuted Mul/Add
+// operands: transposed in and out.
+// CHECK-LABEL: func.func @rotate_every_two_head_major
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x3x8xf32>, %[[POS:.*]]: tensor<1x3xi64>)
+// CHECK: %[[IN:.*]] = onnx.Transpose(%[[X]]) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x3x8xf32>) -> tensor<2x3x4x8xf32>
+// CHECK-NEXT: %[[R:.*]] = attn.rope %[[IN]], %[[POS]] {rotary_dim = 8 : i64, style = #attn<rope_style interleaved>, theta = 1.000000e+04 : f32}
+// CHECK-NEXT: %[[T:.*]] = onnx.Transpose(%[[R]]) {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x3x4x8xf32>) -> tensor<2x4x3x8xf32>
+// CHECK-NOT: onnx.Add
+// CHECK: return %[[T]]
+func.func @rotate_every_two_head_major(%q: tensor<2x4x3x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x4x3x8xf32> {
+  %table = onnx.Constant() {value = dense<[[[0.00000000e+00, 0.00000000e+00, 0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.98334166e-02, 9.99983333e-03, 9.99999833e-04, 5.40302306e-01, 9.95004165e-01, 9.99950000e-01, 9.99999500e-01], [9.09297427e-01, 1.98669331e-01, 1.99986667e-02, 1.99999867e-03, -4.16146837e-01, 9.80066578e-01, 9.99800007e-01, 9.99998000e-01], [1.41120008e-01, 2.95520207e-01, 2.99955002e-02, 2.99999550e-03, -9.89992497e-01, 9.55336489e-01, 9.99550034e-01, 9.99995500e-01]]]> : tensor<1x4x8xf32>} : () -> tensor<1x4x8xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %rep = onnx.Constant() {value = dense<[1, 1, 8]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x8xi64>
+  %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x8xf32>, tensor<1x3x8xi64>) -> tensor<1x3x8xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x8xf32>, none) -> (tensor<1x3x4xf32>, tensor<1x3x4xf32>)
+  %ax = onnx.Constant() {value = dense<[1, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, 1, -1, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x4xf32>, tensor<2xi64>) -> tensor<1x1x3x4x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x1x3x4x1xf32>, tensor<5xi64>) -> tensor<1x1x3x4x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x1x3x4x2xf32>, tensor<4xi64>) -> tensor<1x1x3x8xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x4xf32>, tensor<2xi64>) -> tensor<1x1x3x4x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x1x3x4x1xf32>, tensor<5xi64>) -> tensor<1x1x3x4x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x1x3x4x2xf32>, tensor<4xi64>) -> tensor<1x1x3x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<8> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %ev = onnx.Slice(%q, %c0, %cmax, %a3, %c2) : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %od = onnx.Slice(%q, %c1, %cmax, %a3, %c2) : (tensor<2x4x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x4x3x4xf32>
+  %n = onnx.Neg(%od) : (tensor<2x4x3x4xf32>) -> tensor<2x4x3x4xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x4x3x4xf32>, tensor<1xi64>) -> tensor<2x4x3x4x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x4x3x4xf32>, tensor<1xi64>) -> tensor<2x4x3x4x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x4x3x4x1xf32>, tensor<2x4x3x4x1xf32>) -> tensor<2x4x3x4x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 4, 0, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x4x3x4x2xf32>, tensor<4xi64>) -> tensor<2x4x3x8xf32>
+  %xc = onnx.Mul(%cosr, %q) : (tensor<1x1x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %rsn = onnx.Mul(%sinr, %rot) : (tensor<1x1x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  %y = onnx.Add(%rsn, %xc) : (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32>
+  return %y : tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Must not fire: the pairs are stacked (even, -odd), which is not a rotation
+// by +angle.
+// CHECK-LABEL: func.func @no_fire_every_two_wrong_pairing
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Add
+func.func @no_fire_every_two_wrong_pairing(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.99983333e-03, 5.40302306e-01, 9.99950000e-01], [9.09297427e-01, 1.99986667e-02, -4.16146837e-01, 9.99800007e-01], [1.41120008e-01, 2.99955002e-02, -9.89992497e-01, 9.99550034e-01]]]> : tensor<1x4x4xf32>} : () -> tensor<1x4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %rep = onnx.Constant() {value = dense<[1, 1, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x4xi64>
+  %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x4xf32>, tensor<1x3x4xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c1, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%eu, %nu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// Must not fire: the cos factor reads the table's sin half and vice versa.
+// CHECK-LABEL: func.func @no_fire_every_two_swapped_sin_cos
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Add
+func.func @no_fire_every_two_swapped_sin_cos(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.99983333e-03, 5.40302306e-01, 9.99950000e-01], [9.09297427e-01, 1.99986667e-02, -4.16146837e-01, 9.99800007e-01], [1.41120008e-01, 2.99955002e-02, -9.89992497e-01, 9.99550034e-01]]]> : tensor<1x4x4xf32>} : () -> tensor<1x4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %rep = onnx.Constant() {value = dense<[1, 1, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x4xi64>
+  %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x4xf32>, tensor<1x3x4xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c1, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// Must not fire: the "odd" / "even" slices are unit-step halves, not stride 2.
+// CHECK-LABEL: func.func @no_fire_every_two_unit_stride
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Add
+func.func @no_fire_every_two_unit_stride(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.99983333e-03, 5.40302306e-01, 9.99950000e-01], [9.09297427e-01, 1.99986667e-02, -4.16146837e-01, 9.99800007e-01], [1.41120008e-01, 2.99955002e-02, -9.89992497e-01, 9.99550034e-01]]]> : tensor<1x4x4xf32>} : () -> tensor<1x4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %rep = onnx.Constant() {value = dense<[1, 1, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x4xi64>
+  %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x4xf32>, tensor<1x3x4xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %c2, %a3, %c1) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c2, %cmax, %a3, %c1) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
