@@ -339,14 +339,15 @@ LogicalResult KVCacheInsertion::rewriteOp(Operation *op, OpBuilder &builder) {
   return success();
 }
 
-// Walks back from the returned logits through the per-token tail (softcap,
+// Walks back from the returned logits through the per-token tail (softcap, scale,
 // lm_head, final norm) and selects the wanted rows before it.
 void KVCacheInsertion::selectLogitRows(OpBuilder &builder) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   Value head = ret.getOperand(0);
   Operation *first = nullptr;
   while (Operation *def = head.getDefiningOp()) {
-    if (!isa<attn::LogitSoftcapOp, attn::LinearOp, attn::RmsNormOp, attn::LayerNormOp>(def) ||
+    if (!isa<attn::LogitSoftcapOp, attn::LogitScaleOp, attn::LinearOp, attn::RmsNormOp,
+             attn::LayerNormOp>(def) ||
         !def->getResult(0).hasOneUse())
       break;
     first = def;

@@ -9,6 +9,7 @@
 //   Gather(constant table [V, H], ids, axis 0)        -> embedding
 //   embedding * c (c a scalar constant)                -> embedding {scale = c}
 //   c * Tanh(x / c), x = lm_head logits (or x * (1/c)) -> logit_softcap {cap = c}
+//   x / c, x = lm_head logits, returned               -> logit_scale {scale = 1/c}
 //
 // The decomposed GELUs are matched on their constants (within the
 // precision the graph is stored in): a Tanh or Erf in any other formula,
@@ -19,9 +20,12 @@
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include "llvm/Support/MathExtras.h"
+
+#include <cmath>
 
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
@@ -315,6 +319,26 @@ struct RaiseLogitSoftcap : OpRewritePattern<od::MulOp> {
   }
 };
 
+// Granite divides the final logits by logits_scaling. Only a Div of an
+// attn.linear that the function returns: an in-graph scaling is not logits.
+struct RaiseLogitScale : OpRewritePattern<od::DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::DivOp op, PatternRewriter &rewriter) const override {
+    std::optional<double> divisor = raise::scalarConstant(op.getB());
+    if (!divisor || *divisor == 0.0 || !std::isfinite(*divisor))
+      return rewriter.notifyMatchFailure(op, "divisor is not a finite nonzero scalar constant");
+    Value x = op.getA();
+    if (x.getType() != op.getType() || !x.getDefiningOp<attn::LinearOp>())
+      return rewriter.notifyMatchFailure(op, "dividend is not an attn.linear of the result type");
+    if (!op->hasOneUse() || !isa<func::ReturnOp>(*op->getUsers().begin()))
+      return rewriter.notifyMatchFailure(op, "result is not returned (not the logits)");
+    rewriter.replaceOpWithNewOp<attn::LogitScaleOp>(
+        op, op.getType(), x, rewriter.getF32FloatAttr(static_cast<float>(1.0 / *divisor)));
+    return success();
+  }
+};
+
 struct RaiseActivationsPass : impl::RaiseActivationsBase<RaiseActivationsPass> {
   void runOnOperation() override {
     if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseActivationsPatterns)))
@@ -326,7 +350,8 @@ struct RaiseActivationsPass : impl::RaiseActivationsBase<RaiseActivationsPass> {
 
 void populateRaiseActivationsPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseSilu, RaiseGeluOp, RaiseRelu, RaiseDecomposedGelu, RaiseGatedActivation,
-               RaiseEmbedding, RaiseEmbeddingScale, RaiseLogitSoftcap>(patterns.getContext());
+               RaiseEmbedding, RaiseEmbeddingScale, RaiseLogitSoftcap, RaiseLogitScale>(
+      patterns.getContext());
 }
 
 } // namespace attnc

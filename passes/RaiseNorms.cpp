@@ -356,7 +356,8 @@ struct RaiseSkipSimplifiedLayerNorm : OpRewritePattern<od::MsSkipSimplifiedLayer
     if (failed(matchSkipNorm(op, rewriter, dim)))
       return failure();
     Type type = op.getInput().getType();
-    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip());
+    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip(),
+                                            /*scale=*/nullptr);
     auto norm = attn::RmsNormOp::create(rewriter, op.getLoc(), type, sum.getResult(), op.getGamma(),
                                         rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()),
                                         rewriter.getF32FloatAttr(0.0f));
@@ -379,7 +380,8 @@ struct RaiseSkipLayerNorm : OpRewritePattern<od::MsSkipLayerNormalizationOp> {
     else if (!isNormParameter(beta, op.getInput(), dim))
       return rewriter.notifyMatchFailure(op, "beta is not a constant of the normalised dim's size");
     Type type = op.getInput().getType();
-    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip());
+    auto sum = attn::ResidualAddOp::create(rewriter, op.getLoc(), type, op.getInput(), op.getSkip(),
+                                            /*scale=*/nullptr);
     auto norm = attn::LayerNormOp::create(rewriter, op.getLoc(), type, sum.getResult(), op.getGamma(),
                                           beta,
                                           rewriter.getF32FloatAttr(op.getEpsilon().convertToFloat()));

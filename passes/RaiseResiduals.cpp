@@ -8,6 +8,11 @@
 // them (parallel blocks: Falcon, GPT-NeoX), or an attn norm on the plain
 // stream (Gemma-2/3 post-sublayer norms). Other Adds (GPT-2's token +
 // position embeddings, anything unraised) stay.
+//
+//   Add(stream, Mul(update, c)) -> residual_add(stream, update) {scale = c}
+//
+// with c a scalar constant and update a sublayer output as above (Granite's
+// residual_multiplier); the Mul must have no other user.
 #include "passes/Passes.h"
 #include "passes/RaiseUtils.h"
 
@@ -28,6 +33,22 @@ namespace {
 
 // What one side of a residual Add is.
 enum class Side { Projection, ParallelSum, Norm, Other };
+
+Side classify(Value v);
+
+// A sublayer output times a scalar constant (Granite): the product's
+// operands, or nothing.
+std::optional<std::pair<Value, double>> scaledUpdate(Value v) {
+  auto mul = v.getDefiningOp<od::MulOp>();
+  if (!mul || !mul->hasOneUse())
+    return std::nullopt;
+  for (auto [x, factor] : {std::pair(mul.getA(), mul.getB()), std::pair(mul.getB(), mul.getA())}) {
+    std::optional<double> c = raise::scalarConstant(factor);
+    if (c && x.getType() == v.getType() && classify(x) != Side::Other)
+      return std::pair(x, *c);
+  }
+  return std::nullopt;
+}
 
 Side classify(Value v) {
   Operation *def = v.getDefiningOp();
@@ -62,6 +83,21 @@ struct RaiseResidualAdd : OpRewritePattern<od::AddOp> {
     if (a.getDefiningOp<od::ConstantOp>() || b.getDefiningOp<od::ConstantOp>())
       return rewriter.notifyMatchFailure(add, "one side is a constant (a bias, not a residual)");
     Side sa = classify(a), sb = classify(b);
+    // Granite: stream + c * update.
+    std::optional<std::pair<Value, double>> scaledA = scaledUpdate(a), scaledB = scaledUpdate(b);
+    if (scaledA && scaledB)
+      return rewriter.notifyMatchFailure(add, "both sides are scaled sublayer outputs");
+    if (scaledA || scaledB) {
+      Value stream = scaledB ? a : b;
+      auto [update, scale] = scaledB ? *scaledB : *scaledA;
+      if (isProjection(classify(stream)))
+        return rewriter.notifyMatchFailure(add, "the stream side is itself a sublayer output");
+      Operation *mul = (scaledB ? b : a).getDefiningOp();
+      rewriter.replaceOpWithNewOp<attn::ResidualAddOp>(
+          add, type, stream, update, rewriter.getF32FloatAttr(static_cast<float>(scale)));
+      rewriter.eraseOp(mul);
+      return success();
+    }
     // The update is the projection (or the parallel sum of two); a norm is
     // the update only when the other side is the plain stream (Gemma's
     // post-sublayer norms).
@@ -77,7 +113,8 @@ struct RaiseResidualAdd : OpRewritePattern<od::AddOp> {
     } else {
       return rewriter.notifyMatchFailure(add, "no side is a sublayer output");
     }
-    rewriter.replaceOpWithNewOp<attn::ResidualAddOp>(add, type, stream, update);
+    rewriter.replaceOpWithNewOp<attn::ResidualAddOp>(add, type, stream, update,
+                                                     /*scale=*/nullptr);
     return success();
   }
 };

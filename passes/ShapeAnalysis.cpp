@@ -684,7 +684,8 @@ LogicalResult ShapeAnalysis::visit(Operation *op) {
       })
       // attn ops (raising passes re-run the analysis on partly raised IR).
       .Case<attn::RmsNormOp, attn::LayerNormOp, attn::ActivationOp, attn::RopeOp,
-            attn::ResidualAddOp, attn::LogitSoftcapOp, attn::GatedActivationOp>(
+            attn::ResidualAddOp, attn::LogitSoftcapOp, attn::LogitScaleOp,
+            attn::GatedActivationOp>(
           [&](Operation *) {
             if (const SymVector *s = shapeOf(op->getOperand(0)))
               setShape(op->getResult(0), *s);

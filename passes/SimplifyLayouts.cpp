@@ -93,7 +93,8 @@ struct PushTransposeBelowRowOp : RewritePattern {
   PushTransposeBelowRowOp(MLIRContext *ctx)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
-    if (!isa<attn::RmsNormOp, attn::LayerNormOp, attn::ActivationOp, attn::LogitSoftcapOp>(op))
+    if (!isa<attn::RmsNormOp, attn::LayerNormOp, attn::ActivationOp, attn::LogitSoftcapOp,
+             attn::LogitScaleOp>(op))
       return failure();
     auto transpose = op->getOperand(0).getDefiningOp<od::TransposeOp>();
     if (!transpose)

@@ -311,8 +311,25 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(pa) || failed(pb))
       return failure();
     const ValueInfo &y = defineActivation(op->getResult(0), rowsOf(a));
-    os << llvm::formatv("  attnrt::cpu::residual_add(pool, {0}, {1}, {2}, {3});\n", *pa, *pb,
-                        y.pointer, rowsTimes(a));
+    auto residual = dyn_cast<attn::ResidualAddOp>(op);
+    if (residual && residual.getScale())
+      os << llvm::formatv("  attnrt::cpu::residual_add_scaled(pool, {0}, {1}, {2}, {3}, {4});\n",
+                          *pa, *pb, y.pointer, rowsTimes(a),
+                          floatLiteral(residual.getScale()->convertToFloat()));
+    else
+      os << llvm::formatv("  attnrt::cpu::residual_add(pool, {0}, {1}, {2}, {3});\n", *pa, *pb,
+                          y.pointer, rowsTimes(a));
+    return success();
+  }
+  if (auto s = dyn_cast<attn::LogitScaleOp>(op)) {
+    FailureOr<std::string> x = operand(s.getX());
+    if (failed(x))
+      return failure();
+    const ValueInfo &y = defineActivation(s.getOutput(), rowsOf(s.getX()));
+    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n"
+                        "  attnrt::cpu::scale_inplace(pool, {0}, {2}, {3});\n",
+                        y.pointer, *x, rowsTimes(s.getX()),
+                        floatLiteral(s.getScale().convertToFloat()));
     return success();
   }
   if (auto s = dyn_cast<attn::LogitSoftcapOp>(op)) {

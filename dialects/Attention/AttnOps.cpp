@@ -266,6 +266,22 @@ LogicalResult LogitSoftcapOp::verify() {
   return success();
 }
 
+LogicalResult ResidualAddOp::verify() {
+  if (std::optional<APFloat> attr = getScale()) {
+    float scale = attr->convertToFloat();
+    if (std::isnan(scale) || std::isinf(scale))
+      return emitOpError() << "scale must be finite, got " << scale;
+  }
+  return success();
+}
+
+LogicalResult LogitScaleOp::verify() {
+  float scale = getScale().convertToFloat();
+  if (std::isnan(scale) || std::isinf(scale) || scale == 0.0f)
+    return emitOpError() << "scale must be finite and nonzero, got " << scale;
+  return success();
+}
+
 LogicalResult PositionsOp::verify() {
   if (failed(checkRank(*this, getTokens(), "tokens", 2)) ||
       failed(checkRank(*this, getPositions(), "result", 2)) ||

@@ -229,15 +229,30 @@ def Attn_EmbeddingOp : Attn_Op<"embedding"> {
 def Attn_ResidualAddOp : Attn_Op<"residual_add",
     [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "the residual stream: hidden + sublayer output";
-  let arguments = (ins Attn_FloatTensor:$residual, Attn_FloatTensor:$update);
+  let description = [{
+    residual + update, or residual + scale * update with `scale` (Granite's
+    residual_multiplier scales every sublayer output before its add).
+  }];
+  let arguments = (ins Attn_FloatTensor:$residual, Attn_FloatTensor:$update,
+                   OptionalAttr<F32Attr>:$scale);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = "$residual `,` $update attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Attn_LogitSoftcapOp : Attn_Op<"logit_softcap",
     [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "cap * tanh(x / cap): Gemma-2's final logit soft-capping";
   let arguments = (ins Attn_FloatTensor:$x, F32Attr:$cap);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_LogitScaleOp : Attn_Op<"logit_scale",
+    [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
+  let summary = "x * scale: the final logits scaled (Granite: 1 / logits_scaling)";
+  let arguments = (ins Attn_FloatTensor:$x, F32Attr:$scale);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

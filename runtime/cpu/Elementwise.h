@@ -1,8 +1,9 @@
 // Token-wise elementwise kernels: activations, gated MLP activations,
-// embedding gather, residual add, logit softcap. Flat ranges are split into
-// fixed chunks of kElementwiseChunk elements (independent of the thread
-// count). The activation is a template parameter, so each instantiation is a
-// straight loop with no per-element dispatch.
+// embedding gather, residual add (plain and scaled), logit softcap and
+// scale. Flat ranges are split into fixed chunks of kElementwiseChunk
+// elements (independent of the thread count). The activation is a template
+// parameter, so each instantiation is a straight loop with no per-element
+// dispatch.
 #ifndef ATTNC_RUNTIME_CPU_ELEMENTWISE_H
 #define ATTNC_RUNTIME_CPU_ELEMENTWISE_H
 
@@ -106,6 +107,25 @@ void residual_add(ThreadPool &pool, const T *a, const T *b, T *out, int64_t n) {
   pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; ++i)
       out[i] = static_cast<T>(static_cast<float>(a[i]) + static_cast<float>(b[i]));
+  });
+}
+
+// out[i] = a[i] + scale * b[i] (Granite's residual_multiplier); out may
+// alias a or b.
+template <typename T>
+void residual_add_scaled(ThreadPool &pool, const T *a, const T *b, T *out, int64_t n,
+                         float scale) {
+  pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      out[i] = static_cast<T>(static_cast<float>(a[i]) + static_cast<float>(b[i]) * scale);
+  });
+}
+
+// x[i] *= scale, in place (Granite's logits / logits_scaling).
+template <typename T> void scale_inplace(ThreadPool &pool, T *x, int64_t n, float scale) {
+  pool.parallel_for(0, n, kElementwiseChunk, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      x[i] = static_cast<T>(static_cast<float>(x[i]) * scale);
   });
 }
 

@@ -1235,3 +1235,48 @@ func.func @positions_offset_vector(%ids: tensor<?x?xi64>, %past: tensor<2xi64>) 
   %0 = attn.positions %ids offset(%past) : (tensor<?x?xi64>, tensor<2xi64>) -> tensor<1x?xi64>
   return
 }
+
+// -----
+
+// A NaN residual scale poisons the stream.
+func.func @residual_add_scale_nan(%a: tensor<?x?x8xf32>, %b: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{scale must be finite, got nan}}
+  %0 = attn.residual_add %a, %b {scale = 0x7FC00000 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+// An infinite residual scale too.
+func.func @residual_add_scale_inf(%a: tensor<?x?x8xf32>, %b: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{scale must be finite, got INF}}
+  %0 = attn.residual_add %a, %b {scale = 0x7F800000 : f32} : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+// A zero logit scale erases the logits.
+func.func @logit_scale_zero(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{scale must be finite and nonzero, got 0.000000e+00}}
+  %0 = attn.logit_scale %x {scale = 0.0 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// An infinite logit scale (a logits_scaling of 0) is rejected.
+func.func @logit_scale_inf(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{scale must be finite and nonzero, got INF}}
+  %0 = attn.logit_scale %x {scale = 0x7F800000 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  return
+}
+
+// -----
+
+// ODS: the logit scale keeps the logits' shape.
+func.func @logit_scale_shape_mismatch(%x: tensor<?x?x256xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = attn.logit_scale %x {scale = 0.125 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x128xf32>
+  return
+}

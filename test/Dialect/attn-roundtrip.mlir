@@ -404,3 +404,17 @@ func.func @decoder_layer(%h: tensor<1x?x64xf32>, %pos: tensor<1x?xi64>, %ln: ten
   %r = attn.residual_add %h, %o : (tensor<1x?x64xf32>, tensor<1x?x64xf32>) -> tensor<1x?x64xf32>
   return %qkv, %r : tensor<1x?x128xf32>, tensor<1x?x64xf32>
 }
+
+// -----
+
+// Granite's scaled residual (residual + scale * update) and logit scale.
+// CHECK-LABEL: func.func @granite_scales
+// CHECK: attn.residual_add %{{.*}}, %{{.*}} {scale = 2.200000e-01 : f32} : (tensor<?x?x512xf32>, tensor<?x?x512xf32>) -> tensor<?x?x512xf32>
+// CHECK: attn.logit_scale %{{.*}} {scale = 1.250000e-01 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+// CHECK: attn.logit_scale %{{.*}} {scale = -2.000000e+00 : f32} : (tensor<*xf16>) -> tensor<*xf16>
+func.func @granite_scales(%c: tensor<?x?x512xf32>, %d: tensor<?x?x512xf32>, %x: tensor<?x?x256xf32>, %u: tensor<*xf16>) -> (tensor<?x?x512xf32>, tensor<?x?x256xf32>, tensor<*xf16>) {
+  %0 = attn.residual_add %c, %d {scale = 0.22 : f32} : (tensor<?x?x512xf32>, tensor<?x?x512xf32>) -> tensor<?x?x512xf32>
+  %1 = attn.logit_scale %x {scale = 0.125 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %2 = attn.logit_scale %u {scale = -2.0 : f32} : (tensor<*xf16>) -> tensor<*xf16>
+  return %0, %1, %2 : tensor<?x?x512xf32>, tensor<?x?x256xf32>, tensor<*xf16>
+}

@@ -12,6 +12,9 @@ import sys
 
 def expected_scale(cfg):
     # Gemma scales queries by query_pre_attn_scalar^-0.5, everyone else by head_dim^-0.5.
+    # Granite states the scale itself (attention_multiplier).
+    if cfg.get("attention_multiplier"):
+        return cfg["attention_multiplier"]
     base = cfg.get("query_pre_attn_scalar") or cfg["head_dim"]
     return base ** -0.5
 

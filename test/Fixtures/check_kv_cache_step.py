@@ -70,7 +70,8 @@ def main():
 
     layers = config["num_layers"]
     heads, kv_heads, head_dim = config["num_heads"], config["num_kv_heads"], config["head_dim"]
-    scale = (config["query_pre_attn_scalar"] or head_dim) ** -0.5
+    scale = (config.get("attention_multiplier")  # Granite
+             or (config["query_pre_attn_scalar"] or head_dim) ** -0.5)
     softcap = config["attn_logit_softcapping"] or 0.0
     windows = [config["sliding_window"] if w else 0 for w in config["windowed_layers"]]
     expect("manifest windowed_layers length", len(windows), layers)

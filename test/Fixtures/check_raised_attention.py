@@ -40,7 +40,9 @@ def main():
         errors.append(f"{len(ops)} attn.attention ops, expected {config['num_layers']}")
 
     head_dim = config["head_dim"]
-    if config.get("query_pre_attn_scalar"):
+    if config.get("attention_multiplier"):  # Granite
+        scale = config["attention_multiplier"]
+    elif config.get("query_pre_attn_scalar"):
         scale = config["query_pre_attn_scalar"] ** -0.5
     else:
         scale = 1.0 / math.sqrt(head_dim)

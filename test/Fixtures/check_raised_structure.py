@@ -122,6 +122,8 @@ def main():
     # Gemma's sqrt(hidden) embedding scale is the token embedding's `scale`;
     # no other embedding is scaled.
     want_scale = hidden ** 0.5 if family in ARCHITECTURE["embedding_scale_sqrt_hidden"] else None
+    # Granite's embedding_multiplier.
+    want_scale = config.get("embedding_multiplier") or want_scale
     for e in embeddings:
         m = re.search(r"\{[^}]*scale = ([-+0-9.eE]+)", e.rest)
         scale = float(m.group(1)) if m else None
@@ -193,6 +195,19 @@ def main():
             errors.append(f"attn.logit_softcap cap {cap} != {want_final}")
         if lm_head:
             expect("attn.logit_softcap input is the lm_head's logits", c.operands[0],
+                   lm_head[0].results[0])
+    # Granite's logits / logits_scaling is one attn.logit_scale {scale =
+    # 1/logits_scaling} of the lm_head's logits.
+    scales = named("attn.logit_scale")
+    want_div = config.get("logits_scaling")
+    expect("attn.logit_scale count", len(scales), 1 if want_div else 0)
+    for c in scales:
+        m = re.search(r"scale = ([-+0-9.eE]+)", c.rest)
+        scale = float(m.group(1)) if m else None
+        if not want_div or scale is None or abs(scale - 1 / want_div) > 1e-5 / want_div:
+            errors.append(f"attn.logit_scale scale {scale} != 1/{want_div}")
+        if lm_head:
+            expect("attn.logit_scale input is the lm_head's logits", c.operands[0],
                    lm_head[0].results[0])
     # Tanh stays only as an attention-logit softcap c * tanh(s / c), one per
     # layer (eager only; the manifest records what was exported).

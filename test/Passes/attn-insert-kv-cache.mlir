@@ -119,6 +119,38 @@ func.func @windows(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], on
 
 // -----
 
+// Granite style: the scaled residual add keeps its scale on the token step,
+// and the rows are selected before the final norm, lm_head and logit scale.
+// CHECK-LABEL: func.func @granite_scales
+// CHECK: attn.paged_attention {{.*}} scale = 1.250000e-01 : f32
+// CHECK: %[[R:.*]] = attn.residual_add %{{.*}}, %{{.*}} {scale = 2.200000e-01 : f32} : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+// CHECK: %[[ROWS:.*]] = attn.select_tokens %[[R]], %arg2
+// CHECK: %[[FN:.*]] = attn.rms_norm %[[ROWS]]
+// CHECK: %[[L:.*]] = attn.linear %[[FN]]
+// CHECK: %[[S:.*]] = attn.logit_scale %[[L]] {scale = 1.250000e-01 : f32} : (tensor<?x64xf32>) -> tensor<?x64xf32>
+// CHECK: return %[[S]]
+func.func @granite_scales(%ids: tensor<?x?xi64> {onnx.dim_params = ["batch", "seq"], onnx.name = "input_ids"}) -> (tensor<?x?x64xf32> {onnx.name = "logits"}) {
+  %emb = onnx.Constant() {value = dense<0.5> : tensor<64x32xf32>} : () -> tensor<64x32xf32>
+  %ln = onnx.Constant() {value = dense<1.0> : tensor<32xf32>} : () -> tensor<32xf32>
+  %wkv = onnx.Constant() {value = dense<0.125> : tensor<32x16xf32>} : () -> tensor<32x16xf32>
+  %qs = onnx.Constant() {value = dense<[0, 0, 2, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %kvs = onnx.Constant() {value = dense<[0, 0, 1, 16]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %merge = onnx.Constant() {value = dense<[0, 0, 32]> : tensor<3xi64>} : () -> tensor<3xi64>
+  %h0 = attn.embedding %emb, %ids {scale = 12.0 : f32} : (tensor<64x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %q0 = onnx.Reshape(%h0, %qs) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+  %kv0 = attn.linear %h0, %wkv {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x32xf32>, tensor<32x16xf32>) -> tensor<?x?x16xf32>
+  %k0 = onnx.Reshape(%kv0, %kvs) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x?x1x16xf32>
+  %a0 = attn.attention %q0, %k0, %k0 {head_dim = 16 : i64, num_heads = 2 : i64, num_kv_heads = 1 : i64, scale = 1.250000e-01 : f32} : (tensor<?x?x2x16xf32>, tensor<?x?x1x16xf32>, tensor<?x?x1x16xf32>) -> tensor<?x?x2x16xf32>
+  %m0 = onnx.Reshape(%a0, %merge) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+  %h1 = attn.residual_add %h0, %m0 {scale = 0.22 : f32} : (tensor<?x?x32xf32>, tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+  %fn = attn.rms_norm %h1, %ln {epsilon = 1.0e-6 : f32} : (tensor<?x?x32xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
+  %logits = attn.linear %fn, %emb {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x32xf32>, tensor<64x32xf32>) -> tensor<?x?x64xf32>
+  %scaled = attn.logit_scale %logits {scale = 0.125 : f32} : (tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+  return %scaled : tensor<?x?x64xf32>
+}
+
+// -----
+
 // GPT-2 style learned positions: the position embedding looks up the step's
 // positions, and the Add of token and position embeddings (a [1, seq] operand
 // before) is per-token. No attention_mask input is fine.

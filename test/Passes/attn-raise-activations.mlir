@@ -353,3 +353,40 @@ func.func @score_softcap_stays(%q: tensor<?x4x?x16xf32>, %kt: tensor<?x4x16x?xf3
   %y = onnx.Mul(%t, %cap) : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
   return %y : tensor<?x4x?x?xf32>
 }
+
+// -----
+
+// Granite divides the returned lm_head logits by logits_scaling: that Div
+// becomes attn.logit_scale {scale = 1 / logits_scaling}.
+// CHECK-LABEL: func.func @logit_scale
+// CHECK: %[[L:.*]] = attn.linear
+// CHECK: %[[S:.*]] = attn.logit_scale %[[L]] {scale = 1.250000e-01 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+// CHECK-NOT: onnx.Div
+// CHECK: return %[[S]]
+func.func @logit_scale(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>) -> tensor<?x?x256xf32> {
+  %c = onnx.Constant() {value = dense<8.0> : tensor<f32>} : () -> tensor<f32>
+  %logits = attn.linear %h, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+  %d = onnx.Div(%logits, %c) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  return %d : tensor<?x?x256xf32>
+}
+
+// -----
+
+// Must not fire: a Div of a linear that is not returned (it feeds further
+// computation, so it is not the logits), a Div by a non-constant, a Div of
+// something other than a linear, and a Div by zero.
+// CHECK-LABEL: func.func @logit_scale_not_logits
+// CHECK-NOT: attn.logit_scale
+// CHECK-COUNT-4: onnx.Div
+// CHECK-NOT: attn.logit_scale
+func.func @logit_scale_not_logits(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>, %k: tensor<f32>, %x: tensor<?x?x256xf32>) -> (tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>) {
+  %c = onnx.Constant() {value = dense<8.0> : tensor<f32>} : () -> tensor<f32>
+  %z = onnx.Constant() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %logits = attn.linear %h, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+  %inner = onnx.Div(%logits, %c) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %e = onnx.Exp(%inner) : (tensor<?x?x256xf32>) -> tensor<?x?x256xf32>
+  %byinput = onnx.Div(%logits, %k) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %notlinear = onnx.Div(%x, %c) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  %byzero = onnx.Div(%logits, %z) : (tensor<?x?x256xf32>, tensor<f32>) -> tensor<?x?x256xf32>
+  return %e, %byinput, %notlinear, %byzero : tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>, tensor<?x?x256xf32>
+}

@@ -84,3 +84,47 @@ func.func @bias_and_broadcast_stay(%h: tensor<?x?x8xf32>, %w: tensor<8x8xf32>, %
   %r2 = onnx.Add(%p, %row) : (tensor<?x?x8xf32>, tensor<1x1x8xf32>) -> tensor<?x?x8xf32>
   return %r1, %r2 : tensor<?x?x8xf32>, tensor<?x?x8xf32>
 }
+
+// -----
+
+// Granite: the sublayer output times residual_multiplier (either operand
+// order of the Mul and of the Add) is the update; the factor becomes the
+// add's `scale` and the Mul disappears.
+// CHECK-LABEL: func.func @scaled_update
+// CHECK: %[[P:.*]] = attn.linear
+// CHECK: %[[R:.*]] = attn.residual_add %arg0, %[[P]] {scale = 2.200000e-01 : f32}
+// CHECK: %[[Q:.*]] = attn.linear
+// CHECK: attn.residual_add %[[R]], %[[Q]] {scale = 2.200000e-01 : f32}
+// CHECK-NOT: onnx.Mul
+// CHECK-NOT: onnx.Add
+func.func @scaled_update(%h: tensor<?x?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x?x8xf32> {
+  %c = onnx.Constant() {value = dense<0.22> : tensor<f32>} : () -> tensor<f32>
+  %p = attn.linear %h, %w {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  %s = onnx.Mul(%p, %c) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %r = onnx.Add(%h, %s) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %q = attn.linear %r, %w {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  %t = onnx.Mul(%c, %q) : (tensor<f32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %r2 = onnx.Add(%t, %r) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %r2 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Must not fire: a scaled projection whose product has another user (the
+// Mul must stay, so the add is not folded into it), a product by a
+// non-constant, and a scaled non-sublayer value.
+// CHECK-LABEL: func.func @scaled_update_not_fired
+// CHECK-NOT: attn.residual_add
+// CHECK-COUNT-3: onnx.Add
+// CHECK-NOT: attn.residual_add
+func.func @scaled_update_not_fired(%h: tensor<?x?x8xf32>, %w: tensor<8x8xf32>, %k: tensor<f32>, %x: tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>) {
+  %c = onnx.Constant() {value = dense<0.22> : tensor<f32>} : () -> tensor<f32>
+  %p = attn.linear %h, %w {weight_layout = #attn<weight_layout in_out>} : (tensor<?x?x8xf32>, tensor<8x8xf32>) -> tensor<?x?x8xf32>
+  %s = onnx.Mul(%p, %c) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %r1 = onnx.Add(%h, %s) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %sk = onnx.Mul(%p, %k) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %r2 = onnx.Add(%h, %sk) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %sx = onnx.Mul(%x, %c) : (tensor<?x?x8xf32>, tensor<f32>) -> tensor<?x?x8xf32>
+  %r3 = onnx.Add(%h, %sx) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %r1, %r2, %r3, %s : tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>
+}

@@ -57,6 +57,22 @@ func.func @transpose_below_rms_norm(%x: tensor<?x?x4x16xf32>, %w: tensor<16xf32>
 
 // -----
 
+// The logit scale works on elements alone, so it commutes with a Transpose
+// like the row ops, and the transposes around it cancel.
+// CHECK-LABEL: func.func @transpose_below_logit_scale
+// CHECK-NOT: onnx.Transpose
+// CHECK: %[[S:.*]] = attn.logit_scale %arg0 {scale = 1.250000e-01 : f32} : (tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32>
+// CHECK-NOT: onnx.Transpose
+// CHECK: return %[[S]]
+func.func @transpose_below_logit_scale(%x: tensor<?x?x4x16xf32>) -> tensor<?x?x4x16xf32> {
+  %t = onnx.Transpose(%x) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  %n = attn.logit_scale %t {scale = 0.125 : f32} : (tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %u = onnx.Transpose(%n) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x4x?x16xf32>) -> tensor<?x?x4x16xf32>
+  return %u : tensor<?x?x4x16xf32>
+}
+
+// -----
+
 // Alone, the Transpose just moves below the norm (and an activation), which
 // then see the untransposed type.
 // CHECK-LABEL: func.func @transpose_moves_below

@@ -2,10 +2,10 @@
 """Export tiny random-weight Hugging Face decoder LLMs to ONNX test fixtures.
 
 Each model family (LLaMA, Mistral, Qwen2, GPT-2, Falcon, Phi-3, Gemma-2,
-Qwen3, GPT-NeoX, StarCoder2, Gemma-3, GPT-J) is built from a config written out in this file -- nothing is downloaded -- with
-a fixed torch seed, in float32, in both the "eager" and the "sdpa" attention
-implementation (GPT-J: eager only -- transformers has no sdpa GPT-J).
-The graph is
+Qwen3, GPT-NeoX, StarCoder2, Gemma-3, GPT-J, Granite) is built from a config
+written out in this file -- nothing is downloaded -- with a fixed torch seed,
+in float32, in both the "eager" and the "sdpa" attention implementation
+(GPT-J: eager only -- transformers has no sdpa GPT-J). The graph is
 
     input_ids[batch, seq] (int64), attention_mask[batch, seq] (int64)
         -> logits[batch, seq, vocab] (float32)
@@ -57,6 +57,9 @@ them their own (Gemma-3), else null. qk_norm says whether queries and keys are
 RMS-normalized per head before rope (Qwen3, Gemma-3). rope_style is how rope
 pairs the rotated dims: "half_split" (rotate_half: i with i + rotary_dim/2) or
 "interleaved" (GPT-J's rotate_every_two: 2i with 2i + 1); null without rope.
+Granite's entries also carry its config's embedding_multiplier,
+residual_multiplier, attention_multiplier (the attention scale) and
+logits_scaling (the logits are divided by it); other entries lack them.
 As in transformers, a query at position q in a
 windowed layer attends to keys q - sliding_window < k <= q.
 """
@@ -305,6 +308,29 @@ def gptj_config(impl):
                      rope_style="interleaved")
 
 
+def granite_config(impl):
+    """Granite: LLaMA with multipliers -- embeddings times
+    embedding_multiplier, every sublayer output times residual_multiplier
+    before its residual add, attention_multiplier as the attention scale
+    (instead of 1/sqrt(head_dim)) and the logits divided by logits_scaling."""
+    cfg = transformers.GraniteConfig(
+        num_hidden_layers=LAYERS, hidden_size=HIDDEN, num_attention_heads=HEADS,
+        num_key_value_heads=2, intermediate_size=FFN,
+        vocab_size=VOCAB, max_position_embeddings=MAX_POS,
+        rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+        embedding_multiplier=12.0, residual_multiplier=0.22,
+        attention_multiplier=0.125, logits_scaling=8.0,
+        initializer_range=INIT_STD)
+    return cfg, dict(norm="rms", activation=cfg.hidden_act, mlp="gated",
+                     qkv_bias=cfg.attention_bias, fused_qkv=False,
+                     positions="rope",
+                     multipliers={
+                         "embedding_multiplier": cfg.embedding_multiplier,
+                         "residual_multiplier": cfg.residual_multiplier,
+                         "attention_multiplier": cfg.attention_multiplier,
+                         "logits_scaling": cfg.logits_scaling})
+
+
 FAMILIES = {
     "llama": llama_config,
     "mistral": mistral_config,
@@ -318,6 +344,7 @@ FAMILIES = {
     "starcoder2": starcoder2_config,
     "gemma3": gemma3_config,
     "gptj": gptj_config,
+    "granite": granite_config,
 }
 
 
@@ -386,6 +413,8 @@ def manifest_entry(family, impl, cfg, extra):
         "inputs": list(INPUTS),
         "outputs": ["logits"],
     }
+    if "multipliers" in extra:  # Granite's scale factors
+        entry.update(extra["multipliers"])
     return entry
 
 

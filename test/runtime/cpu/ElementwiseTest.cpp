@@ -1,5 +1,6 @@
 // Activations, gated activations (two buffers and one fused [T, 2I] buffer),
-// embedding gather, residual add and logit softcap against double references.
+// embedding gather, residual add (plain and scaled), logit softcap and logit
+// scale against double references.
 #include "runtime/cpu/Elementwise.h"
 
 #include "TestUtil.h"
@@ -128,6 +129,30 @@ TEST(Elementwise, ResidualAddAndSoftcap) {
     capped[i] = cap * std::tanh(double(logits[i]) / cap);
   softcap(pool, logits.data(), n, cap);
   EXPECT_TRUE(all_close(logits, capped, 1e-5, 1e-6));
+}
+
+TEST(Elementwise, ScaledResidualAddAndLogitScale) {
+  ATTNRT_SEEDED_RNG(rng);
+  ThreadPool pool(2);
+  const int64_t n = random_int(rng, 1, 50000);
+  const std::vector<float> a = random_vector(rng, n, -5, 5), b = random_vector(rng, n, -5, 5);
+  const float scale = 0.22f;
+  std::vector<double> want(n);
+  for (int64_t i = 0; i < n; ++i)
+    want[i] = double(a[i]) + double(scale) * b[i];
+  std::vector<float> out(n, kNaN);
+  residual_add_scaled(pool, a.data(), b.data(), out.data(), n, scale);
+  EXPECT_TRUE(all_close(out, want, 1e-6, 1e-6));
+  std::vector<float> stream = a; // in place, out aliasing the stream
+  residual_add_scaled(pool, stream.data(), b.data(), stream.data(), n, scale);
+  EXPECT_TRUE(all_close(stream, want, 1e-6, 1e-6));
+
+  std::vector<float> logits = random_vector(rng, n, -100, 100);
+  std::vector<double> scaled(n);
+  for (int64_t i = 0; i < n; ++i)
+    scaled[i] = double(logits[i]) / 8.0;
+  scale_inplace(pool, logits.data(), n, 1.0f / 8.0f);
+  EXPECT_TRUE(all_close(logits, scaled, 1e-7, 0));
 }
 
 } // namespace
