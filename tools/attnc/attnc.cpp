@@ -37,6 +37,19 @@ using namespace mlir;
 
 namespace {
 
+// What every subcommand compiles in: a context with all of attnc's dialects
+// whose diagnostics go to stderr as `FILE: 'NODE': error: ...`.
+struct CompilerContext {
+  CompilerContext() : context(makeRegistry()), diagnostics(context, llvm::errs()) {}
+  static DialectRegistry makeRegistry() {
+    DialectRegistry registry;
+    attnc::registerAllDialects(registry);
+    return registry;
+  }
+  MLIRContext context;
+  attnc::CommandLineDiagnostics diagnostics;
+};
+
 constexpr const char *kUsage = R"(attnc - ahead-of-time compiler for transformer inference
 
 usage: attnc <command> [options]
@@ -84,10 +97,8 @@ int runImport(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc import\n", &llvm::errs()))
     return 1;
 
-  DialectRegistry registry;
-  attnc::registerAllDialects(registry);
-  MLIRContext context(registry);
-  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  CompilerContext compiler;
+  MLIRContext &context = compiler.context;
 
   OwningOpRef<ModuleOp> module = attnc::importOnnxModel(input, context);
   if (!module)
@@ -133,10 +144,8 @@ int runInspect(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc inspect\n", &llvm::errs()))
     return 1;
 
-  DialectRegistry registry;
-  attnc::registerAllDialects(registry);
-  MLIRContext context(registry);
-  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  CompilerContext compiler;
+  MLIRContext &context = compiler.context;
   OwningOpRef<ModuleOp> module = attnc::importOnnxModel(input, context);
   if (!module)
     return 1;
@@ -182,10 +191,8 @@ int runCompile(int argc, char **argv) {
     return 1;
   }
 
-  DialectRegistry registry;
-  attnc::registerAllDialects(registry);
-  MLIRContext context(registry);
-  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  CompilerContext compiler;
+  MLIRContext &context = compiler.context;
   attnc::CompileOptions options;
   options.outputDir = output;
   options.target = target;
@@ -209,10 +216,8 @@ int runEmitCpp(int argc, char **argv) {
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc emit-cpp\n", &llvm::errs()))
     return 1;
 
-  DialectRegistry registry;
-  attnc::registerAllDialects(registry);
-  MLIRContext context(registry);
-  attnc::CommandLineDiagnostics diagnostics(context, llvm::errs());
+  CompilerContext compiler;
+  MLIRContext &context = compiler.context;
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &context);
   if (!module)
     return 1;

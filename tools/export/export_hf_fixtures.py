@@ -524,7 +524,13 @@ def export(model, path):
             input_names=list(INPUTS), output_names=["logits"],
             dynamic_shapes={name: {0: batch, 1: seq} for name in INPUTS},
             optimize=True, verbose=False)
-    proto = program.model_proto
+    return save_exported(program.model_proto, path)
+
+
+def save_exported(proto, path):
+    """Strips node metadata (it records absolute source paths), checks the
+    model and that no path of this machine is left, writes one file. Returns
+    the size in bytes."""
     strip_metadata(proto)
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
@@ -554,14 +560,7 @@ def export_past(model, entry, path):
             WithPast(model).eval(), (ids, mask, *pasts), dynamo=True,
             opset_version=OPSET, input_names=inputs, output_names=outputs,
             dynamic_shapes=dynamic, optimize=True, verbose=False)
-    proto = program.model_proto
-    strip_metadata(proto)
-    onnx.checker.check_model(proto)
-    data = proto.SerializeToString()
-    check_no_paths(data, path)
-    with open(path, "wb") as f:
-        f.write(data)
-    return len(data)
+    return save_exported(program.model_proto, path)
 
 
 def verify_past(model, entry, path):
