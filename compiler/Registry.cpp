@@ -5,14 +5,17 @@
 #include "compiler/Pipelines.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace attnc {
 
 void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<mlir::func::FuncDialect, onnx_dialect::OnnxDialect,
-                  attn::AttnDialect>();
+  // scf and arith spell the flash-attention tile loop (attn-flash-tiling).
+  registry.insert<mlir::func::FuncDialect, mlir::scf::SCFDialect, mlir::arith::ArithDialect,
+                  onnx_dialect::OnnxDialect, attn::AttnDialect>();
 }
 
 void registerAllPasses() {

@@ -150,16 +150,24 @@ def InsertKVCache : Pass<"attn-insert-kv-cache", "::mlir::func::FuncOp"> {
 }
 
 def FlashTiling : Pass<"attn-flash-tiling", "::mlir::func::FuncOp"> {
-  let summary = "Choose the flash-attention tiling of each paged attention for a target";
+  let summary = "Tile every paged attention into an online-softmax loop over KV tiles";
   let description = [{
-    Records tile_kv (keys per online-softmax tile, a power of two so tiles are
-    page-aligned), query_block (query tokens per work item) and split_kv (keys
-    per flash-decoding split) on every attn.paged_attention; code generation
-    instantiates the attention kernels with them.
+    Rewrites each attn.paged_attention into attn.flash_attention: the tiling
+    chosen for the target (tile_kv keys per online-softmax tile, a power of
+    two so tiles are page-aligned; query_block query tokens per work item;
+    split_kv keys per flash-decoding slice) and the body one work item runs,
+    an scf.for over the KV tiles between the item's key bounds (causal and
+    window bounds clamp the loop, so fully masked tiles are never visited)
+    carrying the running max, running sum and rescaled accumulator through
+    attn.load_kv_tile, attn.tile_scores, attn.logit_softcap (only when the
+    layer has a softcap) and attn.online_softmax. Code generation translates
+    that body into the kernel's tile loop.
   }];
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"", "cpu (cuda follows)">
   ];
+  let dependentDialects = ["::attnc::attn::AttnDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {

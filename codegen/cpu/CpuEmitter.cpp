@@ -3,6 +3,9 @@
 #include "compiler/WeightEvaluation.h"
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "runtime/Version.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -53,6 +56,138 @@ const char *activationName(attn::Activation kind) {
   }
   return "Silu";
 }
+
+// The tile loop of an attn.flash_attention body (attn-flash-tiling) as the
+// body of the C++ lambda runtime/cpu/Attention.h's run_flash_attention runs
+// per work item. The item (a FlashWorkItem) holds the online-softmax state in
+// place, so the translation checks that the IR threads one state through the
+// loop (init -> iter_args -> online_softmax -> yield -> flash_yield) and one
+// tile through load -> scores -> softcap -> update; anything else is refused.
+class FlashBodyTranslator {
+public:
+  explicit FlashBodyTranslator(attn::FlashAttentionOp flash) : flash(flash) {}
+
+  FailureOr<std::string> translate() {
+    Block &body = flash.getBody().front();
+    queries = body.getArgument(0);
+    index[body.getArgument(1)] = "item.key_begin()";
+    index[body.getArgument(2)] = "item.key_end()";
+    if (failed(block(body, "      ")))
+      return failure();
+    auto yield = cast<attn::FlashYieldOp>(body.getTerminator());
+    if (!isState(yield.getState()))
+      return yield.emitError("flash_attention must yield the loop's online-softmax state");
+    return out;
+  }
+
+private:
+  LogicalResult block(Block &b, StringRef indent) {
+    for (Operation &op : b.without_terminator())
+      if (failed(translate(&op, indent)))
+        return failure();
+    return success();
+  }
+
+  bool isState(ValueRange values) const {
+    return values.size() == 3 && SmallVector<Value>(values) == state;
+  }
+
+  FailureOr<std::string> indexExpr(Operation *user, Value v) {
+    auto found = index.find(v);
+    if (found == index.end())
+      return user->emitError("flash_attention body: unsupported index operand");
+    return found->second;
+  }
+
+  LogicalResult translate(Operation *op, StringRef indent) {
+    if (auto c = dyn_cast<arith::ConstantIndexOp>(op)) {
+      index[c.getResult()] = std::to_string(c.value());
+      return success();
+    }
+    if (isa<arith::DivUIOp, arith::MulIOp, arith::AddIOp>(op)) {
+      FailureOr<std::string> a = indexExpr(op, op->getOperand(0)), b = indexExpr(op, op->getOperand(1));
+      if (failed(a) || failed(b))
+        return failure();
+      const char *sign = isa<arith::DivUIOp>(op) ? " / " : isa<arith::MulIOp>(op) ? " * " : " + ";
+      index[op->getResult(0)] = "(" + *a + sign + *b + ")";
+      return success();
+    }
+    if (auto init = dyn_cast<attn::SoftmaxStateInitOp>(op)) {
+      if (init.getQueries() != queries || !state.empty())
+        return op->emitError("flash_attention body: one state of the item's queries expected");
+      state = {init.getMax(), init.getSum(), init.getAcc()};
+      out += (indent + "item.init_state();\n").str();
+      return success();
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      if (loopVar || !isState(loop.getInitArgs()))
+        return op->emitError("flash_attention body: one tile loop carrying the state expected");
+      FailureOr<std::string> lb = indexExpr(op, loop.getLowerBound()),
+                             ub = indexExpr(op, loop.getUpperBound()),
+                             step = indexExpr(op, loop.getStep());
+      if (failed(lb) || failed(ub) || failed(step))
+        return failure();
+      loopVar = loop.getInductionVar();
+      index[loopVar] = "tile_start";
+      state = SmallVector<Value>(loop.getRegionIterArgs());
+      out += llvm::formatv("{0}for (int32_t tile_start = {1}; tile_start < {2}; tile_start += {3}) {{\n",
+                           indent, *lb, *ub, *step)
+                 .str();
+      if (failed(block(*loop.getBody(), (indent + "  ").str())))
+        return failure();
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      if (!isState(yield.getResults()))
+        return yield.emitError("flash_attention body: the loop must yield the updated state");
+      out += (indent + "}\n").str();
+      state = SmallVector<Value>(loop.getResults());
+      return success();
+    }
+    if (auto load = dyn_cast<attn::LoadKvTileOp>(op)) {
+      if (load.getStart() != loopVar)
+        return op->emitError("flash_attention body: tiles must start at the loop variable");
+      tileKeys = load.getKeys();
+      tileValues = load.getValues();
+      out += (indent + "item.load_kv_tile(tile_start);\n").str();
+      return success();
+    }
+    if (auto scoresOp = dyn_cast<attn::TileScoresOp>(op)) {
+      if (scoresOp.getQueries() != queries || scoresOp.getKeys() != tileKeys)
+        return op->emitError("flash_attention body: scores of the item's queries against the "
+                             "loaded tile expected");
+      scores = scoresOp.getScores();
+      out += llvm::formatv("{0}item.tile_scores({1});\n", indent,
+                           floatLiteral(scoresOp.getScale().convertToFloat()))
+                 .str();
+      return success();
+    }
+    if (auto cap = dyn_cast<attn::LogitSoftcapOp>(op)) {
+      if (cap.getX() != scores)
+        return op->emitError("flash_attention body: softcap of the tile's scores expected");
+      scores = cap.getOutput();
+      out += llvm::formatv("{0}item.softcap_scores({1});\n", indent,
+                           floatLiteral(cap.getCap().convertToFloat()))
+                 .str();
+      return success();
+    }
+    if (auto update = dyn_cast<attn::OnlineSoftmaxOp>(op)) {
+      if (update.getScores() != scores || update.getValues() != tileValues ||
+          !isState({update.getMax(), update.getSum(), update.getAcc()}))
+        return op->emitError("flash_attention body: the update must read the tile's scores and "
+                             "values and the running state");
+      state = {update.getNewMax(), update.getNewSum(), update.getNewAcc()};
+      out += (indent + "item.online_softmax();\n").str();
+      return success();
+    }
+    return op->emitError() << "flash_attention body: '" << op->getName()
+                           << "' is not supported by the CPU target";
+  }
+
+  attn::FlashAttentionOp flash;
+  std::string out;
+  llvm::DenseMap<Value, std::string> index; // index values -> C++ expressions
+  Value queries, loopVar, tileKeys, tileValues, scores;
+  SmallVector<Value> state; // the current (max, sum, acc)
+};
 
 // How the generated code reaches a value.
 struct ValueInfo {
@@ -451,13 +586,13 @@ LogicalResult Emitter::emitOp(Operation *op) {
     }
     return success();
   }
-  if (auto attention = dyn_cast<attn::PagedAttentionOp>(op)) {
+  if (auto attention = dyn_cast<attn::FlashAttentionOp>(op)) {
     FailureOr<std::string> q = operand(attention.getQuery()), k = operand(attention.getKey()),
                            v = operand(attention.getValue());
     if (failed(q) || failed(k) || failed(v))
       return failure();
     int64_t headDim = attention.getHeadDim();
-    int64_t vHeadDim = cast<RankedTensorType>(attention.getValue().getType()).getDimSize(2);
+    int64_t vHeadDim = attention.getVHeadDim();
     int64_t kvHeads = attention.getNumKvHeads(), group = attention.getGroupSize();
     int64_t layer = attention.getLayer(), cacheGroup = attention.getCacheGroup();
     if (layer != int64_t(model.layers.size()))
@@ -475,16 +610,9 @@ LogicalResult Emitter::emitOp(Operation *op) {
       model.numKvHeads = kvHeads;
       model.headDim = headDim;
     }
-    // The tiling attn-flash-tiling chose for this layer and target.
-    auto tileAttr = [&](StringRef name) -> int64_t {
-      auto a = op->getAttrOfType<IntegerAttr>(name);
-      return a ? a.getInt() : 0;
-    };
-    int64_t tile = tileAttr("tile_kv"), queryBlock = tileAttr("query_block"),
-            split = tileAttr("split_kv");
-    if (tile <= 0 || queryBlock <= 0 || split <= 0 || split % tile != 0 ||
-        !llvm::isPowerOf2_64(tile))
-      return op->emitError("no valid flash tiling (run attn-flash-tiling first)");
+    FailureOr<std::string> tileLoop = FlashBodyTranslator(attention).translate();
+    if (failed(tileLoop))
+      return failure();
     const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
     os << llvm::formatv(
         "  attnrt::cpu::kv_append<float, kPageSize, {0}, {1}>(pool, {2}, {3}, T, a->positions, "
@@ -499,16 +627,17 @@ LogicalResult Emitter::emitOp(Operation *op) {
                         "    args.block_table = a->block_tables[{2}];\n"
                         "    args.blocks_per_seq = a->blocks_per_seq;\n"
                         "    args.layer_cache = a->layer_cache[{3}];\n"
-                        "    args.num_kv_heads = {4};\n    args.scale = {5};\n"
-                        "    args.softcap = {6};\n    args.window = {7};\n",
-                        *q, out.pointer, cacheGroup, layer, kvHeads,
-                        floatLiteral(attention.getScale().convertToFloat()),
-                        floatLiteral(attention.getSoftcap().convertToFloat()), window);
-    os << llvm::formatv("    attnrt::cpu::paged_attention<float, {0}, {1}, {2}, kPageSize, {3}, {4}, "
-                        "{5}>(pool, args);\n  }\n",
-                        headDim, vHeadDim, group, tile, queryBlock, split);
+                        "    args.num_kv_heads = {4};\n    args.window = {5};\n",
+                        *q, out.pointer, cacheGroup, layer, kvHeads, window);
+    // The tiling attn-flash-tiling chose, and the tile loop it wrote.
+    os << llvm::formatv("    attnrt::cpu::run_flash_attention<float, {0}, {1}, {2}, kPageSize, {3}, "
+                        "{4}, {5}>(\n        pool, args, [&](auto &item) {{\n{6}    });\n  }\n",
+                        headDim, vHeadDim, group, attention.getTileKv(),
+                        attention.getQueryBlock(), attention.getSplitKv(), *tileLoop);
     return success();
   }
+  if (isa<attn::PagedAttentionOp>(op))
+    return op->emitError("attention is not tiled (run attn-flash-tiling first)");
   if (auto select = dyn_cast<attn::SelectTokensOp>(op)) {
     FailureOr<std::string> x = operand(select.getX());
     FailureOr<const ValueInfo *> index = activation(op, select.getIndices());

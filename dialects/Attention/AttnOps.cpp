@@ -4,6 +4,7 @@
 #include "dialects/Attention/AttnOps.h"
 
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/MathExtras.h"
 #include <cmath>
 
 using namespace mlir;
@@ -299,29 +300,145 @@ LogicalResult PositionsOp::verify() {
   return success();
 }
 
-LogicalResult PagedAttentionOp::verify() {
-  if (failed(verifyAttentionAttributes(*this)))
+namespace {
+
+// Operands and result of attn.paged_attention and attn.flash_attention.
+template <typename OpTy> LogicalResult verifyPagedAttention(OpTy op) {
+  if (failed(verifyAttentionAttributes(op)))
     return failure();
-  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
-  if (int64_t(getLayer()) < 0 || int64_t(getCacheGroup()) < 0)
-    return emitOpError("layer and cache_group must be non-negative");
-  Value q = getQuery(), k = getKey(), v = getValue(), out = getOutput();
+  int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
+  if (int64_t(op.getLayer()) < 0 || int64_t(op.getCacheGroup()) < 0)
+    return op.emitOpError("layer and cache_group must be non-negative");
+  Value q = op.getQuery(), k = op.getKey(), v = op.getValue(), out = op.getOutput();
   if (!sameElementType({q, k, v, out}))
-    return emitOpError("query, key, value and result must share an element type");
+    return op.emitOpError("query, key, value and result must share an element type");
   for (auto [value, name] : {std::pair(q, "query"), {k, "key"}, {v, "value"}, {out, "result"}})
-    if (failed(checkRank(*this, value, name, 3)))
+    if (failed(checkRank(op, value, name, 3)))
       return failure();
-  if (failed(checkDim(*this, q, "query", 1, heads, "num_heads")) ||
-      failed(checkDim(*this, q, "query", 2, headDim, "head_dim")) ||
-      failed(checkDim(*this, k, "key", 1, kvHeads, "num_kv_heads")) ||
-      failed(checkDim(*this, k, "key", 2, headDim, "head_dim")) ||
-      failed(checkDim(*this, v, "value", 1, kvHeads, "num_kv_heads")) ||
-      failed(checkDim(*this, out, "result", 1, heads, "num_heads")) ||
-      failed(checkSameDim(*this, v, "value", 2, out, "result", 2)) ||
-      failed(checkSameDim(*this, q, "query", 0, k, "key", 0)) ||
-      failed(checkSameDim(*this, q, "query", 0, v, "value", 0)) ||
-      failed(checkSameDim(*this, q, "query", 0, out, "result", 0)))
+  if (failed(checkDim(op, q, "query", 1, heads, "num_heads")) ||
+      failed(checkDim(op, q, "query", 2, headDim, "head_dim")) ||
+      failed(checkDim(op, k, "key", 1, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(op, k, "key", 2, headDim, "head_dim")) ||
+      failed(checkDim(op, v, "value", 1, kvHeads, "num_kv_heads")) ||
+      failed(checkDim(op, out, "result", 1, heads, "num_heads")) ||
+      failed(checkSameDim(op, v, "value", 2, out, "result", 2)) ||
+      failed(checkSameDim(op, q, "query", 0, k, "key", 0)) ||
+      failed(checkSameDim(op, q, "query", 0, v, "value", 0)) ||
+      failed(checkSameDim(op, q, "query", 0, out, "result", 0)))
     return failure();
+  return success();
+}
+
+// `v` is a ranked f32 tensor of `rank` whose static dims match `dims`
+// (kDynamic in `dims`: any).
+LogicalResult checkF32Tensor(Operation *op, Value v, StringRef name, ArrayRef<int64_t> dims) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !t.getElementType().isF32() || t.getRank() != int64_t(dims.size()))
+    return op->emitOpError() << name << " must be a rank-" << dims.size()
+                             << " f32 tensor, got " << v.getType();
+  for (auto [i, expected] : llvm::enumerate(dims))
+    if (!ShapedType::isDynamic(expected) && !t.isDynamicDim(i) && t.getDimSize(i) != expected)
+      return op->emitOpError() << name << " dim " << i << " is " << t.getDimSize(i)
+                               << ", expected " << expected;
+  return success();
+}
+
+} // namespace
+
+LogicalResult PagedAttentionOp::verify() { return verifyPagedAttention(*this); }
+
+LogicalResult FlashAttentionOp::verify() {
+  if (failed(verifyPagedAttention(*this)))
+    return failure();
+  int64_t tile = getTileKv(), queryBlock = getQueryBlock(), split = getSplitKv();
+  if (tile <= 0 || !llvm::isPowerOf2_64(tile))
+    return emitOpError() << "tile_kv must be a positive power of two, got " << tile;
+  if (queryBlock <= 0)
+    return emitOpError() << "query_block must be positive, got " << queryBlock;
+  if (split <= 0 || split % tile != 0)
+    return emitOpError() << "split_kv (" << split << ") must be a positive multiple of tile_kv ("
+                         << tile << ")";
+  if (ShapedType::isDynamic(getVHeadDim()))
+    return emitOpError("value's head dim must be static");
+  return success();
+}
+
+LogicalResult FlashAttentionOp::verifyRegions() {
+  Block &body = getBody().front();
+  int64_t dyn = ShapedType::kDynamic, v = getVHeadDim();
+  if (body.getNumArguments() != 3 || !body.getArgument(1).getType().isIndex() ||
+      !body.getArgument(2).getType().isIndex())
+    return emitOpError("body must take (queries, key_begin: index, key_end: index)");
+  if (failed(checkF32Tensor(*this, body.getArgument(0), "body queries", {dyn, int64_t(getHeadDim())})))
+    return failure();
+  auto yield = dyn_cast<FlashYieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with attn.flash_yield");
+  if (yield.getState().size() != 3)
+    return emitOpError("body must yield (max, sum, acc)");
+  if (failed(checkF32Tensor(*this, yield.getState()[0], "yielded max", {dyn})) ||
+      failed(checkF32Tensor(*this, yield.getState()[1], "yielded sum", {dyn})) ||
+      failed(checkF32Tensor(*this, yield.getState()[2], "yielded acc", {dyn, v})))
+    return failure();
+  return success();
+}
+
+LogicalResult SoftmaxStateInitOp::verify() {
+  auto flash = (*this)->getParentOfType<FlashAttentionOp>();
+  if (!flash)
+    return emitOpError("must be inside attn.flash_attention");
+  int64_t dyn = ShapedType::kDynamic;
+  if (failed(checkF32Tensor(*this, getQueries(), "queries", {dyn, int64_t(flash.getHeadDim())})) ||
+      failed(checkF32Tensor(*this, getMax(), "max", {dyn})) ||
+      failed(checkF32Tensor(*this, getSum(), "sum", {dyn})) ||
+      failed(checkF32Tensor(*this, getAcc(), "acc", {dyn, flash.getVHeadDim()})))
+    return failure();
+  return success();
+}
+
+LogicalResult LoadKvTileOp::verify() {
+  auto flash = (*this)->getParentOfType<FlashAttentionOp>();
+  if (!flash)
+    return emitOpError("must be inside attn.flash_attention");
+  int64_t tile = int64_t(flash.getTileKv());
+  if (failed(checkF32Tensor(*this, getKeys(), "keys", {tile, int64_t(flash.getHeadDim())})) ||
+      failed(checkF32Tensor(*this, getValues(), "values", {tile, flash.getVHeadDim()})))
+    return failure();
+  return success();
+}
+
+LogicalResult TileScoresOp::verify() {
+  auto flash = (*this)->getParentOfType<FlashAttentionOp>();
+  if (!flash)
+    return emitOpError("must be inside attn.flash_attention");
+  int64_t dyn = ShapedType::kDynamic, tile = int64_t(flash.getTileKv());
+  if (failed(checkF32Tensor(*this, getQueries(), "queries", {dyn, int64_t(flash.getHeadDim())})) ||
+      failed(checkF32Tensor(*this, getKeys(), "keys", {tile, int64_t(flash.getHeadDim())})) ||
+      failed(checkF32Tensor(*this, getScores(), "scores", {dyn, tile})))
+    return failure();
+  if (!(getScale().convertToFloat() > 0) || getScale().isInfinity())
+    return emitOpError("scale must be positive and finite");
+  return success();
+}
+
+LogicalResult OnlineSoftmaxOp::verify() {
+  auto flash = (*this)->getParentOfType<FlashAttentionOp>();
+  if (!flash)
+    return emitOpError("must be inside attn.flash_attention");
+  int64_t dyn = ShapedType::kDynamic, tile = int64_t(flash.getTileKv()), v = flash.getVHeadDim();
+  if (failed(checkF32Tensor(*this, getScores(), "scores", {dyn, tile})) ||
+      failed(checkF32Tensor(*this, getValues(), "values", {tile, v})))
+    return failure();
+  for (auto [state, result, name, dims] :
+       {std::tuple(getMax(), getNewMax(), "max", SmallVector<int64_t>{dyn}),
+        {getSum(), getNewSum(), "sum", SmallVector<int64_t>{dyn}},
+        {getAcc(), getNewAcc(), "acc", SmallVector<int64_t>{dyn, v}}}) {
+    if (failed(checkF32Tensor(*this, state, name, dims)))
+      return failure();
+    if (state.getType() != result.getType())
+      return emitOpError() << "new " << name << " must have " << name << "'s type "
+                           << state.getType();
+  }
   return success();
 }
 

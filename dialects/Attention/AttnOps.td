@@ -309,6 +309,124 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Flash attention: the tiled form of attn.paged_attention (attn-flash-tiling)
+//===----------------------------------------------------------------------===//
+
+def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
+    [SingleBlock]> {
+  let summary = "paged attention as an online-softmax loop over KV tiles";
+  let description = [{
+    The semantics of attn.paged_attention (same operands, result and
+    attributes: the step's key/value are appended to layer `layer`'s pages,
+    then every query attends over its sequence's cached keys) with the loop
+    spelled out. The op cuts the step into work items: all query heads of one
+    KV head for a block of `query_block` tokens of one sequence and, when a
+    sequence has at most `query_block` tokens in the step (decode), a slice of
+    its keys cut at multiples of `split_kv` (flash-decoding). The body runs
+    once per item with
+      %queries  [rows, head_dim]  the item's query rows (token-major, then head)
+      %key_begin, %key_end        the keys any row of the item may see (causal
+                                  and window bounds, the split's slice); the
+                                  tile loop runs over these only, so fully
+                                  masked tiles are never visited
+    and yields the item's online-softmax state (running max [rows], running
+    sum [rows], unnormalised accumulator [rows, v_head_dim]). The op then
+    writes acc / sum per row (zeros for a row without visible keys), after
+    merging the states of a split item's slices.
+  }];
+  let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
+                   Attn_FloatTensor:$value,
+                   I64Attr:$layer, I64Attr:$cache_group,
+                   I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                   F32Attr:$scale,
+                   DefaultValuedAttr<I64Attr, "0">:$window,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                   I64Attr:$tile_kv, I64Attr:$query_block, I64Attr:$split_kv);
+  let results = (outs Attn_FloatTensor:$output);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` functional-type(operands, results) $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getGroupSize() { return getNumHeadsAttr().getInt() / getNumKvHeadsAttr().getInt(); }
+    int64_t getVHeadDim() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getValue().getType()).getDimSize(2);
+    }
+  }];
+}
+
+def Attn_FlashYieldOp : Attn_Op<"flash_yield",
+    [Terminator, HasParent<"FlashAttentionOp">]> {
+  let summary = "the online-softmax state a flash_attention work item ends with";
+  let arguments = (ins Variadic<AnyRankedTensor>:$state);
+  let assemblyFormat = "$state attr-dict `:` type($state)";
+}
+
+def Attn_SoftmaxStateInitOp : Attn_Op<"softmax_state_init"> {
+  let summary = "the empty online-softmax state of a work item's query rows";
+  let description = [{
+    queries [rows, head_dim] -> running max [rows] = -inf, running sum [rows]
+    = 0, accumulator [rows, v_head_dim] = 0. Only inside attn.flash_attention.
+  }];
+  let arguments = (ins AnyRankedTensor:$queries);
+  let results = (outs AnyRankedTensor:$max, AnyRankedTensor:$sum, AnyRankedTensor:$acc);
+  let assemblyFormat = "$queries attr-dict `:` type($queries) `->` type(results)";
+  let hasVerifier = 1;
+}
+
+def Attn_LoadKvTileOp : Attn_Op<"load_kv_tile"> {
+  let summary = "the cached keys and values of one KV tile of the work item's sequence";
+  let description = [{
+    Keys and values at positions [start, start + tile_kv) of the enclosing
+    flash_attention's layer and KV head, read through the sequence's block
+    table; positions outside the item's keys are not read (and are masked by
+    the ops that use the tile). `start` is a multiple of tile_kv, so a tile
+    covers whole pages or an even part of one. keys [tile_kv, head_dim],
+    values [tile_kv, v_head_dim]. Only inside attn.flash_attention.
+  }];
+  let arguments = (ins Index:$start);
+  let results = (outs AnyRankedTensor:$keys, AnyRankedTensor:$values);
+  let assemblyFormat = "$start attr-dict `:` type(results)";
+  let hasVerifier = 1;
+}
+
+def Attn_TileScoresOp : Attn_Op<"tile_scores"> {
+  let summary = "scale * Q Kᵀ of a work item's query rows against one KV tile";
+  let description = [{
+    queries [rows, head_dim], keys [tile_kv, head_dim] -> scores [rows,
+    tile_kv]. A score a row may not see (beyond its causal or window bound,
+    outside the item's keys) is masked: it counts as -inf in
+    attn.online_softmax. Only inside attn.flash_attention.
+  }];
+  let arguments = (ins AnyRankedTensor:$queries, AnyRankedTensor:$keys, F32Attr:$scale);
+  let results = (outs AnyRankedTensor:$scores);
+  let assemblyFormat = "$queries `,` $keys attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_OnlineSoftmaxOp : Attn_Op<"online_softmax"> {
+  let summary = "one tile's update of a running softmax state";
+  let description = [{
+    scores [rows, tile_kv], values [tile_kv, v_head_dim] and the state (max,
+    sum [rows], acc [rows, v_head_dim]) -> the new state:
+      m' = max(m, max_j s_j)
+      l' = l * exp(m - m') + sum_j exp(s_j - m')
+      acc' = acc * exp(m - m') + sum_j exp(s_j - m') v_j
+    over the unmasked scores of each row (a row without any keeps its state).
+  }];
+  let arguments = (ins AnyRankedTensor:$scores, AnyRankedTensor:$values,
+                   AnyRankedTensor:$max, AnyRankedTensor:$sum, AnyRankedTensor:$acc);
+  let results = (outs AnyRankedTensor:$new_max, AnyRankedTensor:$new_sum,
+                      AnyRankedTensor:$new_acc);
+  let assemblyFormat = [{
+    $scores `,` $values `,` $max `,` $sum `,` $acc attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Attn_SelectTokensOp : Attn_Op<"select_tokens", [Pure]> {
   let summary = "the rows of the step's tokens whose logits are wanted";
   let description = [{

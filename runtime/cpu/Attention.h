@@ -244,6 +244,145 @@ template <typename T> struct PagedAttentionArgs {
   bool causal = true;           // false: every cached key up to context_len (and window)
 };
 
+// One work item of flash_attention and the operations of its tile loop. The
+// loop itself is generated code (the attn.flash_attention body after
+// attn-flash-tiling; see paged_attention below for the same loop written by
+// hand): for each KV tile from key_begin() rounded down to TileTokens up to
+// key_end(),
+//   load_kv_tile(start)   locate keys and values start .. start+TileTokens-1
+//                         (clamped to the item's keys) in their pages
+//   tile_scores(scale)    S = scale * Q Kᵀ for every row of the item
+//   softcap_scores(cap)   S = cap * tanh(S / cap) (optional)
+//   online_softmax()      running max m, running sum l and accumulator acc
+//                         rescaled by exp(m_old - m_new), plus exp(S - m_new) V,
+//                         each row over the keys it may see (causal, window)
+// after init_state() has set m = -inf, l = 0, acc = 0. flash_attention sets
+// up the item (query rows, key bounds per row) and normalises acc / l, or
+// hands the state to the flash-decoding merge, afterwards.
+template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens,
+          int QueryBlock>
+class FlashWorkItem {
+public:
+  static constexpr int kRows = QueryBlock * GroupSize; // most query rows of one item
+
+  // Keys [key_begin(), key_end()) hold every key some row of the item sees;
+  // an item without visible keys has key_begin() == key_end() == 0.
+  int32_t key_begin() const { return item_hi_ < 0 ? 0 : item_lo_; }
+  int32_t key_end() const { return item_hi_ + 1; }
+
+  void init_state() {
+    std::fill(row_max_, row_max_ + rows_, -std::numeric_limits<float>::infinity());
+    std::fill(row_sum_, row_sum_ + rows_, 0.0f);
+    std::fill(acc_, acc_ + static_cast<size_t>(rows_) * VHeadDim, 0.0f);
+  }
+
+  void load_kv_tile(int32_t tile_start) {
+    k0_ = std::max(tile_start, item_lo_);
+    k1_ = std::min(tile_start + TileTokens - 1, item_hi_);
+    num_keys_ = k1_ - k0_ + 1; // tile-local key j is position k0_ + j
+    // float caches are read in place; other element types are converted into
+    // the tile buffers once per item (shared by the whole group).
+    for (int j = 0; j < num_keys_; ++j) {
+      const int32_t k = k0_ + j;
+      const int32_t page = table_[k / PageSize];
+      ATTNRT_CPU_CHECK_PAGE(page, seq_, k);
+      const int32_t slot = k % PageSize;
+      const T *key = cache_.keys(page, slot) + static_cast<int64_t>(kv_head_) * HeadDim;
+      const T *value = cache_.values(page, slot) + static_cast<int64_t>(kv_head_) * VHeadDim;
+      if constexpr (!kConvert) {
+        key_rows_[j] = key;
+        value_rows_[j] = value;
+      } else {
+        float *kt = key_tile_ + static_cast<size_t>(j) * HeadDim;
+        for (int d = 0; d < HeadDim; ++d)
+          kt[d] = static_cast<float>(key[d]);
+        float *vt = value_tile_ + static_cast<size_t>(j) * VHeadDim;
+        for (int e = 0; e < VHeadDim; ++e)
+          vt[e] = static_cast<float>(value[e]);
+        key_rows_[j] = kt;
+        value_rows_[j] = vt;
+      }
+    }
+  }
+
+  void tile_scores(float scale) {
+    detail::attention_scores<HeadDim, TileTokens>(query_rows_, rows_, key_rows_, num_keys_, scale,
+                                                  probs_);
+  }
+
+  void softcap_scores(float cap) {
+    for (int r = 0; r < rows_; ++r) {
+      int j0, j1;
+      if (!row_keys(r, j0, j1))
+        continue;
+      float *p = probs_ + static_cast<size_t>(r) * TileTokens;
+      for (int j = j0; j <= j1; ++j)
+        p[j] = cap * std::tanh(p[j] / cap);
+    }
+  }
+
+  void online_softmax() {
+    using detail::VecF;
+    constexpr int kVec = detail::kVec;
+    for (int r = 0; r < rows_; ++r) {
+      int j0, j1;
+      if (!row_keys(r, j0, j1))
+        continue; // this row has no key in this tile
+      float *p = probs_ + static_cast<size_t>(r) * TileTokens;
+      float tile_max = p[j0];
+      for (int j = j0 + 1; j <= j1; ++j)
+        tile_max = std::max(tile_max, p[j]);
+      const float new_max = std::max(row_max_[r], tile_max);
+      const float rescale = std::exp(row_max_[r] - new_max); // 0 on the first tile
+      // exp(s - max) kVec at a time; lanes and tail sum in a fixed order.
+      VecF lanes = VecF{} + 0.0f;
+      int j = j0;
+      for (; j + kVec - 1 <= j1; j += kVec) {
+        const VecF e = detail::exp_nonpositive(detail::loadv(p + j) - new_max);
+        detail::storev(p + j, e);
+        lanes += e;
+      }
+      float tile_sum = detail::sumv(lanes);
+      for (; j <= j1; ++j) {
+        p[j] = detail::exp_nonpositive(p[j] - new_max);
+        tile_sum += p[j];
+      }
+      row_sum_[r] = row_sum_[r] * rescale + tile_sum;
+      row_max_[r] = new_max;
+      detail::accumulate_pv<VHeadDim>(p, j0, j1, value_rows_, rescale,
+                                      acc_ + static_cast<size_t>(r) * VHeadDim);
+    }
+  }
+
+private:
+  template <typename U, int, int, int, int, int, int, int, typename Body>
+  friend void run_flash_attention(ThreadPool &, const PagedAttentionArgs<U> &, Body &&);
+
+  static constexpr bool kConvert = !std::is_same_v<T, float>;
+
+  // Row r's visible keys of the loaded tile, tile-local and inclusive.
+  bool row_keys(int r, int &j0, int &j1) const {
+    j0 = std::max(k0_, row_lo_[r]) - k0_;
+    j1 = std::min(k1_, row_hi_[r]) - k0_;
+    return j0 <= j1;
+  }
+
+  PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache_;
+  const int32_t *table_ = nullptr; // the sequence's block table
+  int32_t seq_ = 0, kv_head_ = 0, rows_ = 0;
+  int32_t item_lo_ = 0, item_hi_ = -1;  // keys of the item (inclusive)
+  int32_t k0_ = 0, k1_ = -1, num_keys_ = 0; // the loaded tile
+  float *query_rows_ = nullptr, *probs_ = nullptr, *acc_ = nullptr;
+  float *row_max_ = nullptr, *row_sum_ = nullptr;
+  float *key_tile_ = nullptr, *value_tile_ = nullptr;
+  int32_t *row_lo_ = nullptr, *row_hi_ = nullptr; // inclusive key range per row
+  const float *key_rows_[TileTokens];
+  const float *value_rows_[TileTokens];
+
+public:
+  explicit FlashWorkItem(PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache) : cache_(cache) {}
+};
+
 // HeadDim / VHeadDim: K and V head sizes. GroupSize: query heads per kv head
 // (1 = MHA, num_heads = MQA). PageSize: tokens per cache page. TileTokens: keys
 // per online-softmax tile; a multiple or divisor of PageSize so tiles start
@@ -254,15 +393,19 @@ template <typename T> struct PagedAttentionArgs {
 // partial softmax states are merged afterwards (flash-decoding), so one long
 // decoding sequence still spreads over many threads. The cut points depend
 // only on positions, never on the thread count.
-template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens = 64,
-          int QueryBlock = 16, int SplitTokens = 512>
-void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
+//
+// `body(item)` runs the tile loop of one work item (a FlashWorkItem&; see
+// there): generated code passes the loop attn-flash-tiling spelled in the IR.
+template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens,
+          int QueryBlock, int SplitTokens, typename Body>
+void run_flash_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args, Body &&body) {
   static_assert(TileTokens > 0 && (TileTokens % PageSize == 0 || PageSize % TileTokens == 0),
                 "KV tiles must be aligned to pages");
   static_assert(GroupSize > 0 && QueryBlock > 0, "group size and query block must be positive");
   static_assert(SplitTokens > 0 && SplitTokens % TileTokens == 0,
                 "key splits must be whole tiles");
-  constexpr int kRows = QueryBlock * GroupSize; // query rows of one work item
+  using Item = FlashWorkItem<T, HeadDim, VHeadDim, GroupSize, PageSize, TileTokens, QueryBlock>;
+  constexpr int kRows = Item::kRows;
   const int32_t num_kv_heads = args.num_kv_heads;
   const int32_t num_heads = num_kv_heads * GroupSize;
   const PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache{const_cast<void *>(args.layer_cache),
@@ -334,31 +477,33 @@ void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
     // Per-thread scratch, kept across calls (a decode step would otherwise
     // allocate and zero ~100 KB per work item). The tile buffers are only
     // used to convert non-float caches.
-    constexpr bool kConvert = !std::is_same_v<T, float>;
     detail::AttentionScratch &scratch = detail::attention_scratch();
-    float *key_tile = detail::grow(scratch.key_tile, kConvert ? size_t(TileTokens) * HeadDim : 0);
-    float *value_tile = detail::grow(scratch.value_tile, kConvert ? size_t(TileTokens) * VHeadDim : 0);
-    float *query_rows = detail::grow(scratch.query_rows, size_t(kRows) * HeadDim);
-    float *probs = detail::grow(scratch.probs, size_t(kRows) * TileTokens); // scores, then exp
-    float *acc = detail::grow(scratch.acc, size_t(kRows) * VHeadDim);
-    float *row_max = detail::grow(scratch.row_max, kRows);
-    float *row_sum = detail::grow(scratch.row_sum, kRows);
-    int32_t *row_lo = detail::grow(scratch.row_lo, kRows); // inclusive key range per row
-    int32_t *row_hi = detail::grow(scratch.row_hi, kRows);
-    const float *key_rows[TileTokens];
-    const float *value_rows[TileTokens];
+    Item it(cache);
+    it.key_tile_ = detail::grow(scratch.key_tile, Item::kConvert ? size_t(TileTokens) * HeadDim : 0);
+    it.value_tile_ =
+        detail::grow(scratch.value_tile, Item::kConvert ? size_t(TileTokens) * VHeadDim : 0);
+    it.query_rows_ = detail::grow(scratch.query_rows, size_t(kRows) * HeadDim);
+    it.probs_ = detail::grow(scratch.probs, size_t(kRows) * TileTokens); // scores, then exp
+    it.acc_ = detail::grow(scratch.acc, size_t(kRows) * VHeadDim);
+    it.row_max_ = detail::grow(scratch.row_max, kRows);
+    it.row_sum_ = detail::grow(scratch.row_sum, kRows);
+    it.row_lo_ = detail::grow(scratch.row_lo, kRows);
+    it.row_hi_ = detail::grow(scratch.row_hi, kRows);
 
     for (int64_t item = item_begin; item < item_end; ++item) {
       const Unit &unit = units[item / num_kv_heads];
       const int32_t kv_head = static_cast<int32_t>(item % num_kv_heads);
-      const int32_t seq = unit.seq;
       const int64_t t_begin = unit.t_begin, t_end = unit.t_end;
       const int32_t rows = static_cast<int32_t>(t_end - t_begin) * GroupSize;
-      const int32_t context = args.context_len[seq];
-      const int32_t *table = args.block_table + static_cast<int64_t>(seq) * args.blocks_per_seq;
+      const int32_t context = args.context_len[unit.seq];
+      it.seq_ = unit.seq;
+      it.kv_head_ = kv_head;
+      it.rows_ = rows;
+      it.table_ = args.block_table + static_cast<int64_t>(unit.seq) * args.blocks_per_seq;
 
       // Key bounds of each row (clamped to the unit's keys) and of the item.
-      int32_t item_lo = std::numeric_limits<int32_t>::max(), item_hi = -1;
+      it.item_lo_ = std::numeric_limits<int32_t>::max();
+      it.item_hi_ = -1;
       for (int64_t t = t_begin; t < t_end; ++t) {
         int32_t lo, hi;
         key_bounds(t, context, lo, hi);
@@ -366,12 +511,12 @@ void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
         hi = std::min(hi, unit.key_hi);
         for (int g = 0; g < GroupSize; ++g) {
           const int r = static_cast<int>(t - t_begin) * GroupSize + g;
-          row_lo[r] = lo;
-          row_hi[r] = hi;
+          it.row_lo_[r] = lo;
+          it.row_hi_[r] = hi;
         }
         if (lo <= hi) {
-          item_lo = std::min(item_lo, lo);
-          item_hi = std::max(item_hi, hi);
+          it.item_lo_ = std::min(it.item_lo_, lo);
+          it.item_hi_ = std::max(it.item_hi_, hi);
         }
       }
 
@@ -379,96 +524,19 @@ void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
       // in the query tensor, so rows of one token are one contiguous copy.
       for (int64_t t = t_begin; t < t_end; ++t) {
         const T *src = args.query + (t * num_heads + static_cast<int64_t>(kv_head) * GroupSize) * HeadDim;
-        float *dst = query_rows + (t - t_begin) * GroupSize * HeadDim;
+        float *dst = it.query_rows_ + (t - t_begin) * GroupSize * HeadDim;
         for (int i = 0; i < GroupSize * HeadDim; ++i)
           dst[i] = static_cast<float>(src[i]);
       }
-      std::fill(row_max, row_max + rows, -std::numeric_limits<float>::infinity());
-      std::fill(row_sum, row_sum + rows, 0.0f);
-      std::fill(acc, acc + static_cast<size_t>(rows) * VHeadDim, 0.0f);
 
-      // Tiles start at multiples of TileTokens (fixed positions, so a key's
-      // tile does not depend on how queries were blocked).
-      for (int32_t tile_start = item_hi < 0 ? 0 : item_lo / TileTokens * TileTokens;
-           tile_start <= item_hi; tile_start += TileTokens) {
-        const int32_t k0 = std::max(tile_start, item_lo);
-        const int32_t k1 = std::min(tile_start + TileTokens - 1, item_hi);
-        const int num_keys = k1 - k0 + 1; // tile-local key j is position k0 + j
-
-        // Locate the tile's key and value rows in their pages. float caches
-        // are read in place; other element types are converted into the
-        // tile buffers once per item (shared by the whole group).
-        for (int j = 0; j < num_keys; ++j) {
-          const int32_t k = k0 + j;
-          const int32_t page = table[k / PageSize];
-          ATTNRT_CPU_CHECK_PAGE(page, seq, k);
-          const int32_t slot = k % PageSize;
-          const T *key = cache.keys(page, slot) + static_cast<int64_t>(kv_head) * HeadDim;
-          const T *value = cache.values(page, slot) + static_cast<int64_t>(kv_head) * VHeadDim;
-          if constexpr (!kConvert) {
-            key_rows[j] = key;
-            value_rows[j] = value;
-          } else {
-            float *kt = key_tile + static_cast<size_t>(j) * HeadDim;
-            for (int d = 0; d < HeadDim; ++d)
-              kt[d] = static_cast<float>(key[d]);
-            float *vt = value_tile + static_cast<size_t>(j) * VHeadDim;
-            for (int e = 0; e < VHeadDim; ++e)
-              vt[e] = static_cast<float>(value[e]);
-            key_rows[j] = kt;
-            value_rows[j] = vt;
-          }
-        }
-
-        // S = scale * Q Kᵀ for every row of the item against the loaded keys.
-        detail::attention_scores<HeadDim, TileTokens>(query_rows, rows, key_rows, num_keys,
-                                                      args.scale, probs);
-
-        for (int r = 0; r < rows; ++r) {
-          const int j0 = std::max(k0, row_lo[r]) - k0;
-          const int j1 = std::min(k1, row_hi[r]) - k0; // inclusive
-          if (j0 > j1)
-            continue; // this row has no key in this tile
-          float *p = probs + static_cast<size_t>(r) * TileTokens;
-          if (args.softcap > 0.0f)
-            for (int j = j0; j <= j1; ++j)
-              p[j] = args.softcap * std::tanh(p[j] / args.softcap);
-          float tile_max = p[j0];
-          for (int j = j0 + 1; j <= j1; ++j)
-            tile_max = std::max(tile_max, p[j]);
-
-          // Online softmax update: rescale the running sum and accumulator to
-          // the new max, add this tile's exp-weighted values.
-          const float new_max = std::max(row_max[r], tile_max);
-          const float rescale = std::exp(row_max[r] - new_max); // 0 on the first tile
-          // exp(s - max) kVec at a time; lanes and tail sum in a fixed order.
-          using detail::VecF;
-          constexpr int kVec = detail::kVec;
-          VecF lanes = VecF{} + 0.0f;
-          int j = j0;
-          for (; j + kVec - 1 <= j1; j += kVec) {
-            const VecF e = detail::exp_nonpositive(detail::loadv(p + j) - new_max);
-            detail::storev(p + j, e);
-            lanes += e;
-          }
-          float tile_sum = detail::sumv(lanes);
-          for (; j <= j1; ++j) {
-            p[j] = detail::exp_nonpositive(p[j] - new_max);
-            tile_sum += p[j];
-          }
-          row_sum[r] = row_sum[r] * rescale + tile_sum;
-          row_max[r] = new_max;
-          detail::accumulate_pv<VHeadDim>(p, j0, j1, value_rows, rescale,
-                                          acc + static_cast<size_t>(r) * VHeadDim);
-        }
-      }
+      body(it);
 
       if (unit.partial >= 0) {
         // A split: hand the unnormalised state to the merge.
         const size_t base = static_cast<size_t>(unit.partial) + static_cast<size_t>(kv_head) * rows;
-        std::copy(row_max, row_max + rows, partial_max.get() + base);
-        std::copy(row_sum, row_sum + rows, partial_sum.get() + base);
-        std::copy(acc, acc + static_cast<size_t>(rows) * VHeadDim,
+        std::copy(it.row_max_, it.row_max_ + rows, partial_max.get() + base);
+        std::copy(it.row_sum_, it.row_sum_ + rows, partial_sum.get() + base);
+        std::copy(it.acc_, it.acc_ + static_cast<size_t>(rows) * VHeadDim,
                   partial_acc.get() + base * VHeadDim);
         continue;
       }
@@ -478,8 +546,8 @@ void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
         const int64_t t = t_begin + r / GroupSize;
         const int64_t head = static_cast<int64_t>(kv_head) * GroupSize + r % GroupSize;
         T *o = args.out + (t * num_heads + head) * VHeadDim;
-        const float inv_sum = row_sum[r] > 0.0f ? 1.0f / row_sum[r] : 0.0f;
-        const float *a = acc + static_cast<size_t>(r) * VHeadDim;
+        const float inv_sum = it.row_sum_[r] > 0.0f ? 1.0f / it.row_sum_[r] : 0.0f;
+        const float *a = it.acc_ + static_cast<size_t>(r) * VHeadDim;
         for (int e = 0; e < VHeadDim; ++e)
           o[e] = static_cast<T>(a[e] * inv_sum);
       }
@@ -526,6 +594,27 @@ void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
         for (int e = 0; e < VHeadDim; ++e)
           o[e] = static_cast<T>(merged[e] * inv_sum);
       }
+    }
+  });
+}
+
+
+// Paged attention with the canonical tile loop (the loop attn-flash-tiling
+// writes into the IR, by hand): for the kernel tests and direct callers.
+template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens = 64,
+          int QueryBlock = 16, int SplitTokens = 512>
+void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
+  const float scale = args.scale, softcap = args.softcap;
+  run_flash_attention<T, HeadDim, VHeadDim, GroupSize, PageSize, TileTokens, QueryBlock,
+                      SplitTokens>(pool, args, [&](auto &item) {
+    item.init_state();
+    for (int32_t start = item.key_begin() / TileTokens * TileTokens; start < item.key_end();
+         start += TileTokens) {
+      item.load_kv_tile(start);
+      item.tile_scores(scale);
+      if (softcap > 0.0f)
+        item.softcap_scores(softcap);
+      item.online_softmax();
     }
   });
 }

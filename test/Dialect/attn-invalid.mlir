@@ -1280,3 +1280,81 @@ func.func @logit_scale_shape_mismatch(%x: tensor<?x?x256xf32>) {
   %0 = attn.logit_scale %x {scale = 0.125 : f32} : (tensor<?x?x256xf32>) -> tensor<?x?x128xf32>
   return
 }
+
+// -----
+
+// flash_attention tiles must be a power of two (page-aligned tiles).
+func.func @flash_attention_tile_not_power_of_two(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{tile_kv must be a positive power of two, got 48}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 480 : i64, tile_kv = 48 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// Flash-decoding slices are whole tiles.
+func.func @flash_attention_split_not_whole_tiles(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{split_kv (100) must be a positive multiple of tile_kv (64)}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 100 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// The body yields the whole state: max, sum and accumulator.
+func.func @flash_attention_yields_partial_state(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{body must yield (max, sum, acc)}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l : tensor<?xf32>, tensor<?xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// A KV tile has tile_kv rows.
+func.func @load_kv_tile_wrong_rows(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    // expected-error @+1 {{keys dim 0 is 32, expected 64}}
+    %kt, %vt = attn.load_kv_tile %b : tensor<32x16xf32>, tensor<32x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// Tile ops only exist inside a flash_attention (they read its layer's pages).
+func.func @load_kv_tile_outside(%start: index) {
+  // expected-error @+1 {{must be inside attn.flash_attention}}
+  %kt, %vt = attn.load_kv_tile %start : tensor<64x16xf32>, tensor<64x16xf32>
+  return
+}
+
+// -----
+
+// The update returns the state in the state's types.
+func.func @online_softmax_state_types(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    %kt, %vt = attn.load_kv_tile %b : tensor<64x16xf32>, tensor<64x16xf32>
+    %s = attn.tile_scores %qs, %kt {scale = 2.500000e-01 : f32} : (tensor<?x16xf32>, tensor<64x16xf32>) -> tensor<?x64xf32>
+    // expected-error @+1 {{new sum must have sum's type 'tensor<?xf32>'}}
+    %m2, %l2, %acc2 = attn.online_softmax %s, %vt, %m, %l, %acc : (tensor<?x64xf32>, tensor<64x16xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>) -> (tensor<?xf32>, tensor<4xf32>, tensor<?x16xf32>)
+    attn.flash_yield %m2, %l2, %acc2 : tensor<?xf32>, tensor<4xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}

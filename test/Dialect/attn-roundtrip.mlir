@@ -352,6 +352,36 @@ func.func @paged_attention(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: t
 
 // -----
 
+// The tiled form attn-flash-tiling writes: a flash_attention whose body is the
+// online-softmax loop over KV tiles (state init, tile load, scores, softcap,
+// update), MQA with a value head dim of its own.
+// CHECK-LABEL: func.func @flash_attention
+// CHECK: attn.flash_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 1 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, softcap = 3.000000e+01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf32>, tensor<?x1x16xf32>, tensor<?x1x32xf32>) -> tensor<?x4x32xf32> {
+// CHECK: attn.softmax_state_init %{{.*}} : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>
+// CHECK: attn.load_kv_tile %{{.*}} : tensor<64x16xf32>, tensor<64x32xf32>
+// CHECK: attn.tile_scores %{{.*}}, %{{.*}} {scale = 2.500000e-01 : f32} : (tensor<?x16xf32>, tensor<64x16xf32>) -> tensor<?x64xf32>
+// CHECK: attn.logit_softcap %{{.*}} {cap = 3.000000e+01 : f32} : (tensor<?x64xf32>) -> tensor<?x64xf32>
+// CHECK: attn.online_softmax %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<64x32xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>)
+// CHECK: attn.flash_yield %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>
+func.func @flash_attention(%q: tensor<?x4x16xf32>, %k: tensor<?x1x16xf32>, %v: tensor<?x1x32xf32>) -> tensor<?x4x32xf32> {
+  %0 = attn.flash_attention %q, %k, %v {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 1 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, softcap = 3.000000e+01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf32>, tensor<?x1x16xf32>, tensor<?x1x32xf32>) -> tensor<?x4x32xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %begin: index, %end: index):
+    %m0, %l0, %acc0 = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>
+    %tile = arith.constant 64 : index
+    %state:3 = scf.for %start = %begin to %end step %tile iter_args(%m = %m0, %l = %l0, %acc = %acc0) -> (tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>) {
+      %keys, %values = attn.load_kv_tile %start : tensor<64x16xf32>, tensor<64x32xf32>
+      %s = attn.tile_scores %qs, %keys {scale = 2.500000e-01 : f32} : (tensor<?x16xf32>, tensor<64x16xf32>) -> tensor<?x64xf32>
+      %c = attn.logit_softcap %s {cap = 3.000000e+01 : f32} : (tensor<?x64xf32>) -> tensor<?x64xf32>
+      %m1, %l1, %acc1 = attn.online_softmax %c, %values, %m, %l, %acc : (tensor<?x64xf32>, tensor<64x32xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>)
+      scf.yield %m1, %l1, %acc1 : tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>
+    }
+    attn.flash_yield %state#0, %state#1, %state#2 : tensor<?xf32>, tensor<?xf32>, tensor<?x32xf32>
+  }
+  return %0 : tensor<?x4x32xf32>
+}
+
+// -----
+
 // The rows whose logits are wanted, from [tokens, hidden] activations (i64 or
 // i32 indices), static rows, and unranked x.
 // CHECK-LABEL: func.func @select_tokens
