@@ -29,6 +29,8 @@ class Args(ctypes.Structure):
 
 
 def load_library():
+    """libattnc_cuda.so from ATTNC_CUDA_LIB (the CMake-built library); without it,
+    built by build.sh into /tmp/attnc_cuda when missing or older than the sources."""
     path = os.environ.get("ATTNC_CUDA_LIB")
     if not path:
         out = "/tmp/attnc_cuda"

@@ -10,23 +10,26 @@ front of the cache hold NaN, and the output is NaN-poisoned before each run,
 so any read the semantics forbid or any element left unwritten fails the
 check. Every case also runs with forced key splits (flash-decoding path).
 
-Exit status: 0 when every case passes (or when there is no GPU: skipped),
-1 otherwise. ATTNC_TEST_SEED=<n> replays a run; ATTNC_TEST_QUICK=1 runs a
-subset (f16, hd 128, GQA4 and MQA32, two masks) for compute-sanitizer.
+Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
+SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
+a run; ATTNC_TEST_QUICK=1 runs a subset (f16, hd 128, GQA4 and MQA32, two
+masks) for compute-sanitizer.
 """
 import math
 import os
 import random
 import sys
 
+SKIP = 77  # exit status of a skipped test (ctest SKIP_RETURN_CODE)
+
 try:
     import torch
 except ImportError:
     print("SKIP: PyTorch is not installed")
-    sys.exit(0)
+    sys.exit(SKIP)
 if not torch.cuda.is_available():
     print("SKIP: no CUDA GPU")
-    sys.exit(0)
+    sys.exit(SKIP)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnc_cuda  # noqa: E402

@@ -10,22 +10,25 @@ table rows around the embedding table, hold NaN, so an unwritten element or a
 forbidden read fails. Pass: no NaN, max|out - ref| / max|ref| <= 1e-2 and
 ||out - ref|| / ||ref|| <= 1e-2 (exact where the kernel only moves data).
 
-Exit status: 0 when every case passes (or when there is no GPU/torch:
-skipped), 1 otherwise. ATTNC_TEST_SEED=<n> replays a run.
+Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
+SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
+a run.
 """
 import math
 import os
 import random
 import sys
 
+SKIP = 77  # exit status of a skipped test (ctest SKIP_RETURN_CODE)
+
 try:
     import torch
 except ImportError:
     print("SKIP: PyTorch is not installed")
-    sys.exit(0)
+    sys.exit(SKIP)
 if not torch.cuda.is_available():
     print("SKIP: no CUDA GPU")
-    sys.exit(0)
+    sys.exit(SKIP)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnc_cuda  # noqa: E402
