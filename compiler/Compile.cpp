@@ -1,6 +1,6 @@
 #include "compiler/Compile.h"
 
-#include "codegen/cpu/CpuEmitter.h"
+#include "codegen/StepEmitter.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "compiler/Pipelines.h"
 #include "passes/Passes.h"
@@ -48,38 +48,17 @@ LogicalResult writeFile(const Twine &path, StringRef bytes, Location loc) {
   return success();
 }
 
-// Builds libmodel.so from model.cpp with the system C++ compiler.
-LogicalResult buildSharedLibrary(StringRef dir, Location loc) {
-  std::string cxx = runtimeSetting("ATTNC_CXX", "c++");
-  auto program = llvm::sys::findProgramByName(cxx);
-  if (!program)
-    return emitError(loc) << "no C++ compiler '" << cxx << "' on PATH (set ATTNC_CXX)";
-  std::string include = runtimeSetting("ATTNC_RUNTIME_INCLUDE", ATTNC_RUNTIME_INCLUDE_DIR);
-  std::string kernels = runtimeSetting("ATTNC_RUNTIME_CPU_LIB", ATTNC_RUNTIME_CPU_LIB);
-  std::string arch = runtimeSetting("ATTNC_CPU_ARCH", "native");
+// Runs a compiler command, its output in DIR/build.log, which a failure quotes.
+LogicalResult runBuild(StringRef dir, const std::string &program, ArrayRef<std::string> args,
+                       StringRef what, Location loc) {
   std::string log = (dir + "/build.log").str();
-  SmallVector<std::string> args = {*program,
-                                   "-std=c++17",
-                                   "-O3",
-                                   "-march=" + arch,
-                                   "-fno-math-errno",
-                                   "-fPIC",
-                                   "-shared",
-                                   "-I" + include,
-                                   "-I" + std::string(ATTNC_OPENBLAS_INCLUDE_DIR),
-                                   (dir + "/model.cpp").str(),
-                                   "-o",
-                                   (dir + "/libmodel.so").str(),
-                                   kernels,
-                                   ATTNC_OPENBLAS_LIBRARY,
-                                   "-lpthread"};
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log), StringRef(log)};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*program, argRefs, std::nullopt, redirects, 0, 0, &message);
+  int rc = llvm::sys::ExecuteAndWait(program, argRefs, std::nullopt, redirects, 0, 0, &message);
   if (rc != 0) {
     auto logText = llvm::MemoryBuffer::getFile(log);
-    InFlightDiagnostic diag = emitError(loc) << "building libmodel.so failed (" << cxx << " exit "
+    InFlightDiagnostic diag = emitError(loc) << "building libmodel.so failed (" << what << " exit "
                                              << rc << (message.empty() ? "" : ": ") << message
                                              << ")";
     if (logText)
@@ -87,6 +66,58 @@ LogicalResult buildSharedLibrary(StringRef dir, Location loc) {
     return failure();
   }
   return success();
+}
+
+// Builds libmodel.so from model.cpp with the system C++ compiler.
+LogicalResult buildCpuLibrary(StringRef dir, Location loc) {
+  std::string cxx = runtimeSetting("ATTNC_CXX", "c++");
+  auto program = llvm::sys::findProgramByName(cxx);
+  if (!program)
+    return emitError(loc) << "no C++ compiler '" << cxx << "' on PATH (set ATTNC_CXX)";
+  std::string include = runtimeSetting("ATTNC_RUNTIME_INCLUDE", ATTNC_RUNTIME_INCLUDE_DIR);
+  std::string kernels = runtimeSetting("ATTNC_RUNTIME_CPU_LIB", ATTNC_RUNTIME_CPU_LIB);
+  std::string arch = runtimeSetting("ATTNC_CPU_ARCH", "native");
+  return runBuild(dir, *program,
+                  {*program, "-std=c++17", "-O3", "-march=" + arch, "-fno-math-errno", "-fPIC",
+                   "-shared", "-I" + include, "-I" + std::string(ATTNC_OPENBLAS_INCLUDE_DIR),
+                   (dir + "/model.cpp").str(), "-o", (dir + "/libmodel.so").str(), kernels,
+                   ATTNC_OPENBLAS_LIBRARY, "-lpthread"},
+                  cxx, loc);
+}
+
+// Builds libmodel.so from model.cu with nvcc, warnings as errors, linking the
+// CUDA kernel library (runtime/cuda, static) and cuBLASLt; the CUDA runtime
+// is linked statically (nvcc's default), so the artifact needs only the
+// driver and libcublasLt where it runs.
+LogicalResult buildCudaLibrary(StringRef dir, Location loc) {
+  std::string nvcc = runtimeSetting("ATTNC_NVCC", "nvcc");
+  auto program = llvm::sys::findProgramByName(nvcc);
+  if (!program)
+    program = llvm::sys::findProgramByName(nvcc, {"/usr/local/cuda/bin"});
+  if (!program || !llvm::sys::fs::can_execute(*program))
+    return emitError(loc) << "no CUDA compiler '" << nvcc
+                          << "' on PATH or in /usr/local/cuda/bin (set ATTNC_NVCC)";
+  std::string include = runtimeSetting("ATTNC_RUNTIME_INCLUDE", ATTNC_RUNTIME_INCLUDE_DIR);
+  std::string kernels = runtimeSetting("ATTNC_RUNTIME_CUDA_LIB", ATTNC_RUNTIME_CUDA_LIB);
+  if (kernels.empty())
+    return emitError(loc) << "this attnc was built without the CUDA kernel library; set "
+                             "ATTNC_RUNTIME_CUDA_LIB to a libattnrt_cuda.a";
+  // sm_90a (Hopper) first; sm_80 also compiles. ATTNC_CUDA_ARCH: e.g. "90a" or "80".
+  std::string archList = runtimeSetting("ATTNC_CUDA_ARCH", "90a,80");
+  SmallVector<std::string> args = {*program, "-std=c++17", "-O3", "-shared",
+                                   "-Xcompiler=-fPIC,-Wall,-Wextra,-Werror",
+                                   "--Werror=all-warnings", "-I" + include};
+  SmallVector<StringRef> archs;
+  StringRef(archList).split(archs, ',', -1, false);
+  for (StringRef arch : archs)
+    args.push_back(("--generate-code=arch=compute_" + arch + ",code=sm_" + arch).str());
+  for (const char *tail : {"-o"})
+    args.push_back(tail);
+  args.push_back((dir + "/libmodel.so").str());
+  args.push_back((dir + "/model.cu").str());
+  args.push_back(kernels);
+  args.push_back("-lcublasLt");
+  return runBuild(dir, *program, args, nvcc, loc);
 }
 
 bool isEmptyDirectory(const Twine &path) {
@@ -97,8 +128,10 @@ bool isEmptyDirectory(const Twine &path) {
 
 std::string compileOptionsJson(const CompileOptions &o) {
   return llvm::formatv("{{\"target\": \"{0}\", \"dtype\": \"{1}\", \"page_size\": {2}, "
-                       "\"max_batch_tokens\": {3}, \"max_context\": {4}}",
-                       o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext)
+                       "\"max_batch_tokens\": {3}, \"max_context\": {4}, "
+                       "\"strip_weights\": {5}}",
+                       o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext,
+                       o.stripWeights ? "true" : "false")
       .str();
 }
 
@@ -107,12 +140,14 @@ std::string compileOptionsJson(const CompileOptions &o) {
 LogicalResult compileModel(const std::string &modelPath, const CompileOptions &options,
                            MLIRContext &context) {
   Location loc = FileLineColLoc::get(&context, modelPath, 0, 0);
-  if (options.target != "cpu")
-    return emitError(loc) << "--target " << options.target
-                          << " is not available yet (supported: cpu)";
-  if (options.dtype != "f32")
+  if (options.target != "cpu" && options.target != "cuda")
+    return emitError(loc) << "--target " << options.target << " is not supported (cpu, cuda)";
+  if (options.target == "cpu" && options.dtype != "f32")
     return emitError(loc) << "--dtype " << options.dtype
-                          << " is not available yet for the CPU target (supported: f32)";
+                          << " is not available for the CPU target (supported: f32)";
+  if (options.target == "cuda" && options.dtype != "f16" && options.dtype != "bf16")
+    return emitError(loc) << "--dtype " << options.dtype
+                          << " is not available for the CUDA target (supported: f16, bf16)";
   if (options.pageSize <= 0 || options.pageSize > 1024 ||
       (options.pageSize & (options.pageSize - 1)) != 0)
     return emitError(loc) << "--page-size must be a power of two in [1, 1024], got "
@@ -123,7 +158,9 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (options.outputDir.empty())
     return emitError(loc) << "no output directory (-o DIR)";
 
-  OwningOpRef<ModuleOp> module = importOnnxModel(modelPath, context);
+  ImportOptions importOptions;
+  importOptions.allowMissingExternalData = options.stripWeights;
+  OwningOpRef<ModuleOp> module = importOnnxModel(modelPath, context, importOptions);
   if (!module)
     return failure();
   PassManager pm(&context);
@@ -142,11 +179,13 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (funcs.size() != 1)
     return emitError(loc) << "expected one function after raising, got " << funcs.size();
 
-  codegen::CpuEmitOptions emitOptions;
+  codegen::StepEmitOptions emitOptions;
   emitOptions.modelName = llvm::sys::path::filename(modelPath).str();
+  emitOptions.target = options.target;
+  emitOptions.dtype = options.dtype;
   emitOptions.maxBatchTokens = options.maxBatchTokens;
   emitOptions.maxContext = options.maxContext;
-  FailureOr<codegen::EmittedCpuModel> model = codegen::emitCpuModel(funcs.front(), emitOptions);
+  FailureOr<codegen::EmittedModel> model = codegen::emitStepModel(funcs.front(), emitOptions);
   if (failed(model))
     return failure();
 
@@ -173,7 +212,20 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
       llvm::sys::fs::remove_directories(staging);
   });
 
-  StringRef weights(reinterpret_cast<const char *>(model->weights.data()), model->weights.size());
+  // weights.bin is the weight plan evaluated over the imported initializers:
+  // the same evaluation `attnc pack` runs over the ONNX file.
+  const attnrt::pack::WeightPlan &plan = model->weightPlan;
+  std::vector<uint8_t> weightBytes;
+  if (!options.stripWeights) {
+    weightBytes.resize(plan.weightsBytes);
+    attnrt::pack::Status status = attnrt::pack::evaluatePlan(
+        plan, *model->initializers, weightBytes.data(), weightBytes.size());
+    if (!status.ok())
+      return emitError(loc) << "cannot build the weights: " << status.message();
+  }
+  StringRef weights(reinterpret_cast<const char *>(weightBytes.data()), weightBytes.size());
+  StringRef inlineWeights(reinterpret_cast<const char *>(plan.inlineData.data()),
+                          plan.inlineData.size());
   attnrt::Manifest manifest;
   manifest.attncVersion = ATTNC_VERSION_STRING;
   manifest.abiVersion = ATTNC_MODEL_ABI_VERSION;
@@ -193,17 +245,23 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
     manifest.cacheGroups.push_back(attnc_cache_group{window});
   for (const codegen::CacheLayer &l : model->layers)
     manifest.layers.push_back(
-        attnc_layer_cache{l.group, l.kvHeads, l.headDim, l.vHeadDim, /*elem_bytes=*/4});
+        attnc_layer_cache{l.group, l.kvHeads, l.headDim, l.vHeadDim, l.elemBytes});
   manifest.weights.file = "weights.bin";
-  manifest.weights.bytes = weights.size();
-  manifest.weights.xxh3 = attnrt::weightsChecksum(weights.data(), weights.size());
+  manifest.weights.bytes = plan.weightsBytes;
+  manifest.weights.stripped = options.stripWeights;
+  manifest.weights.xxh3 =
+      options.stripWeights ? 0 : attnrt::weightsChecksum(weights.data(), weights.size());
   manifest.compileOptionsJson = compileOptionsJson(options);
 
-  if (failed(writeFile(staging + "/weights.bin", weights, loc)) ||
-      failed(writeFile(staging + "/model.cpp", model->source, loc)) ||
+  if ((!options.stripWeights && failed(writeFile(staging + "/weights.bin", weights, loc))) ||
+      failed(writeFile(staging + "/" + attnrt::pack::kWeightPlanFile,
+                       attnrt::pack::serializeWeightPlan(plan), loc)) ||
+      failed(writeFile(staging + "/" + attnrt::pack::kWeightInlineFile, inlineWeights, loc)) ||
+      failed(writeFile(staging + "/" + model->sourceName, model->source, loc)) ||
       failed(writeFile(staging + "/model.h", model->header, loc)) ||
       failed(writeFile(staging + "/manifest.json", attnrt::serializeManifest(manifest), loc)) ||
-      failed(buildSharedLibrary(staging, loc)))
+      failed(options.target == "cuda" ? buildCudaLibrary(staging, loc)
+                                      : buildCpuLibrary(staging, loc)))
     return failure();
 
   // Replace the output directory only now.

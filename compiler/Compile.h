@@ -2,7 +2,8 @@
 // compiles (attnc compile, benchmarks) goes through compileModel.
 //
 //   import -> attn-raise -> attn-check-raised -> attn-insert-kv-cache
-//          -> code generation (codegen/cpu) -> weights.bin, model.cpp,
+//          -> code generation (codegen/cpu) -> weights.bin (the weight plan
+//             evaluated), weights.plan.json, weights.inline.bin, model.cpp,
 //             model.h, manifest.json -> system C++ compiler -> libmodel.so
 //
 // The artifact is assembled in a temporary directory next to the output and
@@ -25,6 +26,9 @@ struct CompileOptions {
   int64_t pageSize = 16;
   int64_t maxBatchTokens = 2048;
   int64_t maxContext = 0;      // 0: the model's learned position table, else 8192
+  // Write no weights.bin (the manifest says so); `attnc pack` builds it later
+  // from the plan, where the checkpoint lives.
+  bool stripWeights = false;
 };
 
 // Reports problems through the context's diagnostic handler.

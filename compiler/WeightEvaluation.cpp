@@ -6,9 +6,13 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Location.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cstring>
+#include <map>
 #include <optional>
+#include <utility>
 
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
@@ -69,6 +73,45 @@ FailureOr<EvaluatedWeight> evaluateConstant(od::ConstantOp constant, RankedTenso
                               << " constant of this attribute kind";
 }
 
+
+// The plan's name for a weight element type; nullopt for types the plan
+// cannot express (sub-byte, complex, ...).
+std::optional<std::string> planDtype(Type elementType) {
+  if (elementType.isF32())
+    return "f32";
+  if (elementType.isF16())
+    return "f16";
+  if (elementType.isBF16())
+    return "bf16";
+  if (elementType.isF64())
+    return "f64";
+  if (auto i = dyn_cast<IntegerType>(elementType)) {
+    if (i.getWidth() == 1)
+      return std::nullopt; // MLIR stores i1 bit-packed
+    if (i.getWidth() != 8 && i.getWidth() != 16 && i.getWidth() != 32 && i.getWidth() != 64)
+      return std::nullopt;
+    return (i.isUnsigned() ? "u" : "i") + std::to_string(i.getWidth());
+  }
+  return std::nullopt;
+}
+
+// The graph initializer an onnx.Constant stands for: the importer names the
+// resource blob and the op's location after the initializer. Anything else
+// (Constant nodes, folded constants, a blob MLIR renamed) is not one.
+std::optional<std::string> initializerName(od::ConstantOp constant) {
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  if (!resource)
+    return std::nullopt;
+  StringRef key = resource.getRawHandle().getKey();
+  bool named = false;
+  LocationAttr(constant.getLoc()).walk([&](Location loc) {
+    if (auto nameLoc = dyn_cast<NameLoc>(loc); nameLoc && nameLoc.getName() == key)
+      named = true;
+    return WalkResult::advance();
+  });
+  return named ? std::optional<std::string>(key.str()) : std::nullopt;
+}
+
 } // namespace
 
 FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
@@ -106,6 +149,155 @@ FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
   }
 
   return emitError(loc) << "weight is not a constant or a weight transform over constants";
+}
+
+//===----------------------------------------------------------------------===//
+// Weight plans
+//===----------------------------------------------------------------------===//
+
+// Serves the initializers a plan names from the module's resource blobs.
+class WeightPlanBuilder::ModuleInitializers : public pack::InitializerSource {
+public:
+  struct Entry {
+    std::string dtype;
+    std::vector<int64_t> shape;
+    const void *data = nullptr; // null: the blob's data is not available
+  };
+
+  // Records `name`; false when another constant already claimed it with
+  // other contents or type.
+  bool add(const std::string &name, Entry entry) {
+    auto [it, inserted] = entries.try_emplace(name, entry);
+    return inserted || (it->second.dtype == entry.dtype && it->second.shape == entry.shape &&
+                        it->second.data == entry.data);
+  }
+
+  pack::Status lookup(const std::string &name, const std::string &dtype,
+                      const std::vector<int64_t> &shape, pack::TensorView &view) override {
+    auto it = entries.find(name);
+    if (it == entries.end())
+      return pack::Status::failure("initializer '" + name + "' is not in the compiled module");
+    const Entry &e = it->second;
+    if (e.dtype != dtype || e.shape != shape)
+      return pack::Status::failure("initializer '" + name + "' is " + e.dtype + " " +
+                                   pack::formatShape(e.shape) + " but the plan expects " + dtype +
+                                   " " + pack::formatShape(shape));
+    if (!e.data)
+      return pack::Status::failure("the data of initializer '" + name +
+                                   "' is not available (elided weights?)");
+    view = pack::TensorView{e.data, e.shape, pack::dtypeSize(e.dtype)};
+    return pack::Status::success();
+  }
+
+private:
+  std::map<std::string, Entry> entries;
+};
+
+WeightPlanBuilder::WeightPlanBuilder() : source_(std::make_shared<ModuleInitializers>()) {}
+
+std::shared_ptr<pack::InitializerSource> WeightPlanBuilder::initializers() const {
+  return source_;
+}
+
+FailureOr<pack::WeightExpr> WeightPlanBuilder::describe(Value weight) {
+  Operation *def = weight.getDefiningOp();
+  Location loc = def ? def->getLoc() : weight.getLoc();
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  if (!type || !type.hasStaticShape())
+    return emitError(loc) << "weight type " << weight.getType() << " is not a static tensor";
+  std::optional<std::string> dtype = planDtype(type.getElementType());
+  if (!dtype)
+    return emitError(loc) << "weight element type " << type.getElementType()
+                          << " has no whole-byte storage";
+  pack::WeightExpr expr;
+  expr.dtype = *dtype;
+  expr.shape = shapeOf(type);
+
+  if (auto constant = dyn_cast_or_null<od::ConstantOp>(def)) {
+    if (std::optional<std::string> name = initializerName(constant)) {
+      // Named, not read: a weight-stripped compile never touches its bytes.
+      AsmResourceBlob *blob =
+          cast<DenseResourceElementsAttr>(constant.getValue()).getRawHandle().getBlob();
+      const void *data = nullptr;
+      if (blob) {
+        if (blob->getData().size() != expr.byteSize())
+          return constant.emitError() << "resource blob '" << *name << "' holds "
+                                      << blob->getData().size() << " bytes but " << type
+                                      << " needs " << expr.byteSize();
+        data = blob->getData().data();
+      }
+      if (!source_->add(*name, {expr.dtype, expr.shape, data}))
+        return constant.emitError() << "two different constants claim initializer '" << *name
+                                    << "'";
+      expr.op = pack::WeightExpr::Op::Initializer;
+      expr.name = *name;
+      return expr;
+    }
+    // Not an initializer: the artifact keeps these bytes itself.
+    FailureOr<EvaluatedWeight> evaluated = evaluateWeight(weight);
+    if (failed(evaluated))
+      return failure();
+    ArrayRef<char> bytes = evaluated->bytes();
+    expr.op = pack::WeightExpr::Op::Inline;
+    expr.inlineOffset = plan_.inlineData.size();
+    plan_.inlineData.insert(plan_.inlineData.end(), bytes.begin(), bytes.end());
+    return expr;
+  }
+
+  if (auto concat = dyn_cast_or_null<attn::WeightConcatOp>(def)) {
+    expr.op = pack::WeightExpr::Op::Concat;
+    expr.axis = int64_t(concat.getAxis());
+    for (Value input : concat.getInputs()) {
+      FailureOr<pack::WeightExpr> described = describe(input);
+      if (failed(described))
+        return failure();
+      expr.inputs.push_back(std::move(*described));
+    }
+    return expr;
+  }
+
+  return emitError(loc) << "weight is not a constant or a weight transform over constants";
+}
+
+FailureOr<uint64_t> WeightPlanBuilder::addBlob(Value weight, bool transposeToOutIn,
+                                               size_t alignment, StringRef castTo) {
+  FailureOr<pack::WeightExpr> expr = describe(weight);
+  if (failed(expr))
+    return failure();
+  if (transposeToOutIn) {
+    pack::WeightExpr transposed;
+    transposed.op = pack::WeightExpr::Op::Transpose2d;
+    transposed.dtype = expr->dtype;
+    if (expr->shape.size() != 2) {
+      emitError(weight.getLoc()) << "cannot transpose weight: transpose2d needs a 2-D tensor, got "
+                                 << pack::formatShape(expr->shape);
+      return failure();
+    }
+    transposed.shape = {expr->shape[1], expr->shape[0]};
+    transposed.inputs.push_back(std::move(*expr));
+    expr = std::move(transposed);
+  }
+  if (!castTo.empty() && castTo != expr->dtype) {
+    pack::WeightExpr cast;
+    cast.op = pack::WeightExpr::Op::Cast;
+    cast.dtype = castTo.str();
+    cast.shape = expr->shape;
+    cast.inputs.push_back(std::move(*expr));
+    expr = std::move(cast);
+  }
+  // Checked as it is added, so a transform the packer would refuse fails
+  // here, at its op.
+  pack::Status status = pack::checkExpression(*expr, plan_);
+  if (!status.ok()) {
+    Operation *def = weight.getDefiningOp();
+    (def ? def->emitError() : emitError(weight.getLoc()))
+        << "the packer cannot rebuild this weight: " << status.message();
+    return failure();
+  }
+  uint64_t offset = llvm::alignTo(plan_.weightsBytes, alignment);
+  plan_.weightsBytes = offset + expr->byteSize();
+  plan_.blobs.push_back({offset, std::move(*expr)});
+  return offset;
 }
 
 } // namespace attnc

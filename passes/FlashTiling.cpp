@@ -27,6 +27,7 @@
 //   split_kv     keys per slice when a step has few query tokens per sequence
 //                (decode): the slices run in parallel and their partial
 //                softmax states are merged (flash-decoding)
+// query_block and split_kv 0 leave the choice to the target's planner per step.
 // CPU: a K and a V tile together fill about half of a 32 KiB L1 data cache.
 #include "passes/Passes.h"
 
@@ -99,18 +100,25 @@ attn::FlashAttentionOp buildFlashAttention(mlir::OpBuilder &b, attn::PagedAttent
   return flash;
 }
 
+// CUDA (runtime/cuda/Attention.cu): the kernels' K/V tiles are 64 keys; how
+// many query rows an item takes (16 for decode-sized items, 64 per warp
+// group for prefill) and where long decodes are split are decided per step
+// by the planner from the step's shape and the multiprocessor count (0).
+Tiling cudaTiling(attn::PagedAttentionOp) { return {64, 0, 0}; }
+
 struct FlashTilingPass : impl::FlashTilingBase<FlashTilingPass> {
   using FlashTilingBase::FlashTilingBase;
   void runOnOperation() override {
-    if (target != "cpu") {
+    if (target != "cpu" && target != "cuda") {
       getOperation().emitError() << "attn-flash-tiling: unknown target '" << target
-                                 << "' (supported: cpu)";
+                                 << "' (supported: cpu, cuda)";
       return signalPassFailure();
     }
     mlir::OpBuilder b(&getContext());
     getOperation().walk([&](attn::PagedAttentionOp op) {
       b.setInsertionPoint(op);
-      attn::FlashAttentionOp flash = buildFlashAttention(b, op, cpuTiling(op));
+      attn::FlashAttentionOp flash =
+          buildFlashAttention(b, op, target == "cuda" ? cudaTiling(op) : cpuTiling(op));
       op.getOutput().replaceAllUsesWith(flash.getOutput());
       op.erase();
     });

@@ -164,7 +164,7 @@ def FlashTiling : Pass<"attn-flash-tiling", "::mlir::func::FuncOp"> {
     that body into the kernel's tile loop.
   }];
   let options = [
-    Option<"target", "target", "std::string", "\"cpu\"", "cpu (cuda follows)">
+    Option<"target", "target", "std::string", "\"cpu\"", "cpu or cuda">
   ];
   let dependentDialects = ["::attnc::attn::AttnDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];

@@ -18,6 +18,9 @@ namespace attnrt {
 class Engine::ModelLibrary {
 public:
   ~ModelLibrary() {
+    if (instance && desc && desc->free_cache)
+      for (void *base : deviceCaches)
+        desc->free_cache(instance, base);
     if (instance && desc && desc->destroy)
       desc->destroy(instance);
     weights.reset();
@@ -28,6 +31,7 @@ public:
   const attnc_model_desc *desc = nullptr;
   std::shared_ptr<const MappedFile> weights;
   void *instance = nullptr;
+  std::vector<void *> deviceCaches; // KV pools the instance allocated (alloc_cache)
 };
 
 namespace {
@@ -106,6 +110,11 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
   std::unique_ptr<Engine> engine(new Engine());
   engine->manifest_ = loadManifest(joinPath(artifactDir, "manifest.json"));
   const Manifest &m = engine->manifest_;
+  if (m.weights.stripped)
+    throw Error(ErrorCode::Io,
+                artifactDir + ": the artifact was compiled with --strip-weights and has no " +
+                    m.weights.file + " yet; run `attnc pack " + artifactDir +
+                    " --from MODEL.onnx` (or attnc-pack) where the model's weights are");
 
   auto model = std::make_unique<ModelLibrary>();
   std::string libraryPath = joinPath(artifactDir, "libmodel.so");
@@ -131,10 +140,11 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
                     kAttncVersion + " (model ABI " + std::to_string(ATTNC_MODEL_ABI_VERSION) +
                     ")");
   checkModelMatchesManifest(*desc, m);
-  if (m.target != "cpu")
-    throw Error(ErrorCode::Model, "artifact target '" + m.target +
-                                      "' is not supported by this runtime build (cpu only): "
-                                      "it keeps the KV cache in host memory");
+  if ((desc->alloc_cache == nullptr) != (desc->free_cache == nullptr))
+    throw Error(ErrorCode::Model, libraryPath + ": alloc_cache and free_cache come in pairs");
+  if (m.target != "cpu" && !desc->alloc_cache)
+    throw Error(ErrorCode::Model, libraryPath + ": a '" + m.target +
+                                      "' model must allocate its own KV cache (alloc_cache)");
 
   model->weights = loadWeights(joinPath(artifactDir, m.weights.file), m.weights);
 
@@ -170,6 +180,17 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
   }
   for (const attnc_layer_cache &layer : m.layers) {
     std::uint64_t bytes = static_cast<std::uint64_t>(pages) * pageBytes(layer, m.pageSize);
+    if (desc->alloc_cache) { // device memory, owned by the instance
+      void *base = nullptr;
+      if (desc->alloc_cache(model->instance, bytes, &base, error, sizeof error) != 0 || !base)
+        throw Error(ErrorCode::OutOfPages,
+                    "cannot allocate " + std::to_string(bytes) + " bytes of KV cache for " +
+                        std::to_string(pages) + " pages: " +
+                        (error[0] ? std::string(error) : "(no message)") + "; ask for fewer pages");
+      model->deviceCaches.push_back(base);
+      engine->layerCache_.push_back(base);
+      continue;
+    }
     std::unique_ptr<std::uint8_t[]> storage(new (std::nothrow)
                                                 std::uint8_t[bytes + kCacheAlignment]());
     if (!storage)

@@ -189,6 +189,11 @@ Manifest parseManifest(const std::string &text, const std::string &fileName) {
   std::string checksum = read.string(weights, "weights", "xxh3_64");
   if (!parseXxh3(checksum, m.weights.xxh3))
     read.fail("weights.xxh3_64", "expected 16 hex digits, got \"" + checksum + "\"");
+  if (weights.contains("stripped")) {
+    if (!weights["stripped"].is_boolean())
+      read.fail("weights.stripped", "expected true or false");
+    m.weights.stripped = weights["stripped"].get<bool>();
+  }
 
   const Json &options = read.member(root, "", "compile_options");
   if (!options.is_object())
@@ -242,6 +247,8 @@ std::string serializeManifest(const Manifest &m) {
   root["weights"] = {{"file", m.weights.file},
                      {"bytes", m.weights.bytes},
                      {"xxh3_64", formatXxh3(m.weights.xxh3)}};
+  if (m.weights.stripped)
+    root["weights"]["stripped"] = true;
   Json options = Json::parse(m.compileOptionsJson, nullptr, /*allow_exceptions=*/false);
   root["compile_options"] = options.is_object() ? options : Json::object();
   // Replace invalid UTF-8 in user strings instead of throwing.

@@ -18,7 +18,11 @@
 //       {"group": 0, "kv_heads": 2, "head_dim": 16, "v_head_dim": 16, "elem_bytes": 4}
 //     ],
 //     "weights": {"file": "weights.bin", "bytes": 123456,
-//                 "xxh3_64": "0123456789abcdef"}   // XXH3-64 of the file, 16 lower-case hex digits
+//                 "xxh3_64": "0123456789abcdef",   // XXH3-64 of the file, 16 lower-case hex digits
+//                 "stripped": true}  // optional, default false: compiled with
+//                                    // --strip-weights and not packed yet, so the
+//                                    // file is absent and xxh3_64 is all zeros
+//                                    // (`attnc pack` writes both, drops the key)
 //     "compile_options": { ... }       // free-form object (how attnc was invoked)
 //   }
 // Unknown keys are ignored, so later versions may add keys; a change that
@@ -48,6 +52,7 @@ struct ManifestWeights {
   std::string file = "weights.bin"; // relative to the artifact directory
   std::uint64_t bytes = 0;
   std::uint64_t xxh3 = 0;           // written as 16 hex digits
+  bool stripped = false;            // no weights yet: run the packer
 };
 
 struct Manifest {

@@ -19,7 +19,9 @@
  * [page_size][kv_heads][v_head_dim]. Block-table entries of released pages
  * are -1 and are never read (the window bound excludes them).
  *
- * Bump ATTNC_MODEL_ABI_VERSION whenever a struct below changes. */
+ * Step arguments are host memory (the runtime builds them on the host); a
+ * device model copies what its kernels need. Bump ATTNC_MODEL_ABI_VERSION
+ * whenever a struct below changes (2: alloc_cache / free_cache). */
 #ifndef ATTNC_RUNTIME_MODEL_ABI_H
 #define ATTNC_RUNTIME_MODEL_ABI_H
 
@@ -30,9 +32,11 @@
 extern "C" {
 #endif
 
-#define ATTNC_MODEL_ABI_VERSION 1u
+#define ATTNC_MODEL_ABI_VERSION 2u
 
-/* The symbol every libmodel.so exports (looked up with dlsym). */
+/* The symbol every libmodel.so exports (looked up with dlsym); its name
+ * stays fixed across ABI versions so that a mismatch is reported from
+ * abi_version rather than as a missing symbol. */
 #define ATTNC_MODEL_ENTRY_SYMBOL "attnc_model_v1"
 
 typedef struct attnc_layer_cache {
@@ -85,6 +89,14 @@ typedef struct attnc_model_desc {
    * `error`, and the cache pages of this step's tokens are unspecified. */
   int (*step)(void *instance, const attnc_step_args *args, char *error, size_t error_len);
   void (*destroy)(void *instance);
+
+  /* Where the KV pages live. Device models (target "cuda") keep them in
+   * device memory: the runtime asks the instance for each layer's pool
+   * (`bytes`, zero-filled, aligned to at least 256 bytes) and passes those
+   * addresses back in attnc_step_args.layer_cache; it frees them before
+   * destroy. NULL for host models: the runtime allocates host memory. */
+  int (*alloc_cache)(void *instance, uint64_t bytes, void **base, char *error, size_t error_len);
+  void (*free_cache)(void *instance, void *base);
 } attnc_model_desc;
 
 typedef const attnc_model_desc *(*attnc_model_entry_fn)(void);

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# GPU tests of the CUDA kernels, for a machine with an NVIDIA GPU, nvcc, cmake,
-# ninja and PyTorch (no MLIR/LLVM needed): builds runtime/cuda on its own
-# (Release, warnings as errors) and runs runtime/cuda/test_attention.py and
-# test_kernels.py against it. Exits nonzero if the build or a test fails, and
-# also if a test skips (no GPU or no PyTorch), since running them is the point.
+# GPU tests, for a machine with an NVIDIA GPU, nvcc, cmake, ninja and PyTorch
+# (no MLIR/LLVM needed): builds runtime/cuda on its own (Release, warnings as
+# errors) and runs its kernel tests (runtime/cuda/test_attention.py,
+# test_kernels.py, the attnc_cuda_step_test binary); then, when given
+# artifacts compiled elsewhere, the model tests of every fixture against
+# onnxruntime (test/e2e/cuda_e2e.py run). Exits nonzero if the build or a test
+# fails, and also if a test skips (no GPU or no PyTorch), since running them
+# is the point.
 #   scripts/gpu-test.sh [extra cmake arguments, e.g. -DCMAKE_CUDA_ARCHITECTURES=90a]
-# CUDA_BUILD_DIR (default build-cuda) is the build directory, PYTHON the interpreter.
+# CUDA_BUILD_DIR (default build-cuda) is the build directory, PYTHON the
+# interpreter. Model tests: CUDA_E2E_WORK, the directory `cuda_e2e.py prepare`
+# filled on a development machine, and ATTNC_RUN, an attnc-run binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${CUDA_BUILD_DIR:-build-cuda}
@@ -27,6 +32,13 @@ for test in test_attention test_kernels; do
     *) failed+=("$test (exit $rc)") ;;
   esac
 done
+echo "gpu-test: attnc_cuda_step_test"
+"$BUILD_DIR/attnc_cuda_step_test" || failed+=("attnc_cuda_step_test")
+if [ -n "${CUDA_E2E_WORK:-}" ]; then
+  echo "gpu-test: model tests (cuda_e2e.py run) over $CUDA_E2E_WORK"
+  "$PYTHON" test/e2e/cuda_e2e.py run --attnc-run "${ATTNC_RUN:?set ATTNC_RUN to attnc-run}" \
+      --fixtures test/fixtures/hf --work "$CUDA_E2E_WORK" || failed+=("cuda_e2e")
+fi
 if ((${#failed[@]})); then
   echo "gpu-test: FAILED: ${failed[*]}" >&2
   exit 1

@@ -14,6 +14,9 @@ config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
 
 config.substitutions.append(("%fixtures", os.path.join(config.attnc_src_root, "test", "fixtures")))
 
+if config.attnc_cuda:
+    config.available_features.add("cuda-compiler")
+
 llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

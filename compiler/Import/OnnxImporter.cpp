@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -136,6 +137,7 @@ private:
   llvm::StringMap<const onnx::ValueInfoProto *> valueInfos;
   llvm::StringMap<Value> values;
   llvm::StringMap<std::shared_ptr<const attnrt::MappedFile>> externalFiles;
+  llvm::StringSet<> missingExternalFiles; // absent, allowed by the options
   Value none;
 };
 
@@ -395,6 +397,17 @@ FailureOr<ElementsAttr> Importer::tensorToAttr(const onnx::TensorProto &tensor,
                             << entry.key() << " '" << entry.value()
                             << "' is not a number";
         (entry.key() == "offset" ? offset : length) = v;
+      }
+    }
+    if (options.allowMissingExternalData && !location.empty()) {
+      llvm::SmallString<256> full(modelDir);
+      llvm::sys::path::append(full, location);
+      if (!llvm::sys::fs::exists(full)) {
+        if (missingExternalFiles.insert(location).second)
+          emitWarning(loc) << "external data file '" << location
+                           << "' is absent; compiling without the weights it holds";
+        auto handle = DenseResourceElementsHandle::getManagerInterface(&ctx).insert(name);
+        return ElementsAttr(DenseResourceElementsAttr::get(type, handle));
       }
     }
     auto file = mapExternalFile(location, name, loc);

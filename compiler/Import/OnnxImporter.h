@@ -15,6 +15,11 @@ struct ImportOptions {
   // attributes (shape constants, scalars, masks) that folding reads directly;
   // larger ones are resource blobs viewing the mapped file without a copy.
   int64_t inlineElementLimit = 64;
+  // A weight-stripped compile needs no initializer bytes: an external data
+  // file that is absent then yields resource blobs without data (the
+  // importer warns once per file) instead of an error. A pass that must read
+  // such a weight (a RoPE table it matches, say) fails to match it.
+  bool allowMissingExternalData = false;
 };
 
 // Imports the ONNX model at `path` into a module holding `func.func @main`.

@@ -353,10 +353,10 @@ LogicalResult FlashAttentionOp::verify() {
   int64_t tile = getTileKv(), queryBlock = getQueryBlock(), split = getSplitKv();
   if (tile <= 0 || !llvm::isPowerOf2_64(tile))
     return emitOpError() << "tile_kv must be a positive power of two, got " << tile;
-  if (queryBlock <= 0)
-    return emitOpError() << "query_block must be positive, got " << queryBlock;
-  if (split <= 0 || split % tile != 0)
-    return emitOpError() << "split_kv (" << split << ") must be a positive multiple of tile_kv ("
+  if (queryBlock < 0)
+    return emitOpError() << "query_block must be non-negative, got " << queryBlock;
+  if (split < 0 || split % tile != 0)
+    return emitOpError() << "split_kv (" << split << ") must be a non-negative multiple of tile_kv ("
                          << tile << ")";
   if (ShapedType::isDynamic(getVHeadDim()))
     return emitOpError("value's head dim must be static");

@@ -323,7 +323,9 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
     spelled out. The op cuts the step into work items: all query heads of one
     KV head for a block of `query_block` tokens of one sequence and, when a
     sequence has at most `query_block` tokens in the step (decode), a slice of
-    its keys cut at multiples of `split_kv` (flash-decoding). The body runs
+    its keys cut at multiples of `split_kv` (flash-decoding). query_block and
+    split_kv 0: chosen per step by the target's planner (CUDA: from the
+    step's shape and the multiprocessor count). The body runs
     once per item with
       %queries  [rows, head_dim]  the item's query rows (token-major, then head)
       %key_begin, %key_end        the keys any row of the item may see (causal

@@ -27,6 +27,7 @@
 #ifndef ATTNC_RUNTIME_CPU_ATTENTION_H
 #define ATTNC_RUNTIME_CPU_ATTENTION_H
 
+#include "runtime/PagedAttentionArgs.h"
 #include "runtime/cpu/PagedKV.h"
 #include "runtime/cpu/ThreadPool.h"
 
@@ -224,25 +225,8 @@ template <typename E> inline E *grow(std::vector<E> &buffer, size_t size) {
 
 } // namespace detail
 
-// Per-call arguments of paged_attention. T is the element type of query,
-// output and cache (compute is float32).
-template <typename T> struct PagedAttentionArgs {
-  const T *query;               // [num_tokens, num_kv_heads * GroupSize, HeadDim]
-  T *out;                       // [num_tokens, num_kv_heads * GroupSize, VHeadDim]
-  int64_t num_tokens;
-  const int32_t *positions;     // [num_tokens]
-  int32_t num_seqs;
-  const int32_t *query_start;   // [num_seqs + 1]
-  const int32_t *context_len;   // [num_seqs], cached tokens after this step's append
-  const int32_t *block_table;   // [num_seqs * blocks_per_seq], this layer's cache group
-  int32_t blocks_per_seq;
-  const void *layer_cache;      // this layer's pages
-  int32_t num_kv_heads;
-  float scale;                  // usually 1 / sqrt(HeadDim)
-  float softcap = 0.0f;         // 0 = none
-  int32_t window = 0;           // 0 = unbounded; else keys k >= q - window + 1
-  bool causal = true;           // false: every cached key up to context_len (and window)
-};
+// Per-call arguments of paged_attention (runtime/PagedAttentionArgs.h).
+using attnrt::PagedAttentionArgs;
 
 // One work item of flash_attention and the operations of its tile loop. The
 // loop itself is generated code (the attn.flash_attention body after

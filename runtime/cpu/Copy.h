@@ -40,6 +40,22 @@ bool gather_rows(ThreadPool &pool, const T *src, int64_t src_rows, const int32_t
   return true;
 }
 
+// dst[0:n] = src[0:n] (a value the next op rewrites in place, e.g. RoPE).
+template <typename T> void copy(ThreadPool &pool, T *dst, const T *src, int64_t n) {
+  pool.parallel_for(0, n, 1 << 16, [&](int64_t i0, int64_t i1) {
+    std::memcpy(dst + i0, src + i0, sizeof(T) * (i1 - i0));
+  });
+}
+
+// The step's logits into the runtime's float32 buffer.
+template <typename T>
+void copy_logits(ThreadPool &pool, float *logits, const T *src, int64_t n) {
+  pool.parallel_for(0, n, 1 << 16, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      logits[i] = static_cast<float>(src[i]);
+  });
+}
+
 } // namespace attnrt::cpu
 
 #endif // ATTNC_RUNTIME_CPU_COPY_H

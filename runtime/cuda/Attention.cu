@@ -8,11 +8,13 @@
 // share every K/V tile a CTA loads (GQA/MQA: K/V read once per group, not once
 // per query head). A row r of the item is token t_begin + r / G, head
 // kv_head * G + r % G. Two shapes of the same kernel:
-//   large (prefill): 4 warps along the rows (64 rows), each warp the whole
-//                    64-key tile; K/V tile loaded once for 64 rows.
+//   large (prefill): 128 rows: 4 warps along the rows of 2 m-tiles each (8
+//                    warps of 1 at head_dim 256), each warp the whole 64-key
+//                    tile; K/V tile loaded once for 128 rows.
 //   small (decode):  1 x 16 rows, 4 warps along the keys: each warp takes 16
 //                    keys of the 64-key tile with its own softmax state, and
 //                    the 4 states are merged in shared memory at the end.
+// Head sizes 16, 32, 64, 128, 256 (Shapes<HD> below).
 // Tiles start at multiples of 64 keys inside [key_lo, key_hi] of the item,
 // which the planner computed exactly from the rows' causal/window bounds, so
 // fully masked tiles are never visited and released pages (-1) are never
@@ -135,18 +137,26 @@ template <int N> __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
 
-// Shared tiles are [rows][HD] with 16-byte chunks XOR-swizzled by row % 8, so
-// the 8 row addresses of one ldmatrix land in 8 different bank groups.
+// Shared tiles are [rows][HD] with 16-byte chunks XOR-swizzled by row, so the
+// 8 row addresses of one ldmatrix (8 consecutive rows, one chunk) land in 8
+// different bank groups. Rows of 8+ chunks swizzle by row % 8; shorter rows
+// (HD 16, 32: 8 rows span 2 or 4 bank-group lines) by the row's position
+// within the rows sharing a line, staying inside the row.
 template <int HD> __device__ __forceinline__ int swz(int row, int chunk) {
-  return row * HD + ((chunk ^ (row & 7)) << 3);
+  constexpr int kChunks = HD / 8;
+  if constexpr (kChunks >= 8)
+    return row * HD + ((chunk ^ (row & 7)) << 3);
+  else
+    return row * HD + ((chunk ^ ((row / (8 / kChunks)) & (kChunks - 1))) << 3);
 }
 
 // WM warps along the rows, each with MT m16 tiles (16 * MT rows); WK warps
 // along the keys of a tile. Q fragments stay in registers when a warp has one
-// m-tile; with two (32 rows a warp: each K/V fragment read from shared memory
-// feeds two MMAs) they are re-read from shared memory to stay under 255
-// registers.
+// m-tile of HD <= 128; with two (32 rows a warp: each K/V fragment read from
+// shared memory feeds two MMAs), or at HD 256 (a 128-float accumulator),
+// they are re-read from shared memory to stay under 255 registers.
 template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
+  static constexpr int kHD = HD, kWM = WM, kWK = WK, kMT = MT;
   static constexpr int kStages = STAGES; // K/V tiles in flight (cp.async pipeline depth)
   static constexpr int kWarps = WM * WK;
   static constexpr int kThreads = kWarps * 32;
@@ -154,13 +164,14 @@ template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
   static constexpr int kRows = kWarpRows * WM;
   static constexpr int kWarpKeys = kTileKeys / WK; // keys per warp per tile
   static constexpr int kChunks = HD / 8;
-  static constexpr bool kQInRegs = MT == 1;
+  static constexpr bool kQInRegs = MT == 1 && HD <= 128;
   static constexpr int kMainElems = kRows * HD + 2 * kStages * kTileKeys * HD; // Q + stages of K, V
   static constexpr int kEpiFloats = WK * kRows * (HD + 4) + 2 * WK * kRows;
   static constexpr size_t kSmemBytes =
       std::max(sizeof(uint16_t) * kMainElems, sizeof(float) * kEpiFloats);
   static_assert(kWarpKeys % 16 == 0, "each warp needs whole k16 steps of keys");
   static_assert(kStages >= 2, "at least double buffering");
+  static_assert(HD % 16 == 0 && HD >= 16, "whole k16 steps of the head");
 };
 
 template <typename T, int HD, int WM, int WK, int MT, int STAGES>
@@ -578,11 +589,28 @@ constexpr int kSmallRows = 16, kLargeRows = 64 * kLargeMT;
 #endif
 constexpr int kSmallStages = ATTNC_CUDA_SMALL_STAGES;
 
-template <typename T, int HD, int WM, int WK, int MT, int STAGES>
+// Kernel shapes per head size. 16..128: small = 16 rows, 4 key-warps,
+// kSmallStages stages; large = 4 row-warps of kLargeMT m-tiles, 2 stages.
+// 256: the accumulator alone is 128 floats a thread, so the large shape has
+// one m-tile per warp and twice the warps (same rows: 128 rows, 8 warps,
+// 192 KiB), and the small one 2 stages (64 KiB of K/V in flight, as 3
+// stages of 128; 136 KiB).
+template <int HD> struct Shapes {
+  using Small = Shape<HD, 1, 4, 1, kSmallStages>;
+  using Large = Shape<HD, 4, 1, kLargeMT, 2>;
+};
+template <> struct Shapes<256> {
+  using Small = Shape<256, 1, 4, 1, 2>;
+  using Large = Shape<256, 4 * kLargeMT, 1, 1, 2>;
+};
+static_assert(Shapes<256>::Large::kRows == kLargeRows && Shapes<256>::Small::kRows == kSmallRows,
+              "the planner cuts items by the same rows for every head size");
+static_assert(Shapes<256>::Large::kSmemBytes <= 227 * 1024, "over the H100's opt-in shared memory");
+
+template <typename T, typename S>
 cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, int num_items,
                              int kv_heads, cudaStream_t stream) {
-  using S = Shape<HD, WM, WK, MT, STAGES>;
-  auto kernel = paged_attention_kernel<T, HD, WM, WK, MT, STAGES>;
+  auto kernel = paged_attention_kernel<T, S::kHD, S::kWM, S::kWK, S::kMT, S::kStages>;
   static bool configured = false; // per instantiation; the limit is per function
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -601,17 +629,44 @@ cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelPar
   const int kvh = plan.config.num_kv_heads;
   cudaError_t e = cudaSuccess;
   if (plan.num_small > 0 &&
-      (e = launch_attention<T, HD, 1, 4, 1, kSmallStages>(kp, plan.d_items, plan.num_small, kvh, stream)) != cudaSuccess)
+      (e = launch_attention<T, typename Shapes<HD>::Small>(kp, plan.d_items, plan.num_small, kvh,
+                                                            stream)) != cudaSuccess)
     return e;
   if (plan.num_large > 0 &&
-      (e = launch_attention<T, HD, 4, 1, kLargeMT, 2>(kp, plan.d_items + plan.num_small, plan.num_large, kvh,
-                                         stream)) != cudaSuccess)
+      (e = launch_attention<T, typename Shapes<HD>::Large>(kp, plan.d_items + plan.num_small,
+                                                            plan.num_large, kvh, stream)) != cudaSuccess)
     return e;
   if (plan.num_groups > 0) {
     merge_kernel<T, HD><<<dim3(plan.num_groups, kvh), 128, 0, stream>>>(kp, plan.d_groups);
     e = cudaGetLastError();
   }
   return e;
+}
+
+template <typename T>
+cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
+                          cudaStream_t stream) {
+  switch (plan.config.head_dim) {
+  case 16: return run_attention<T, 16>(plan, kp, stream);
+  case 32: return run_attention<T, 32>(plan, kp, stream);
+  case 64: return run_attention<T, 64>(plan, kp, stream);
+  case 128: return run_attention<T, 128>(plan, kp, stream);
+  case 256: return run_attention<T, 256>(plan, kp, stream);
+  default: return cudaErrorInvalidValue; // refused by plan_create
+  }
+}
+
+bool head_dim_supported(int hd) { return hd == 16 || hd == 32 || hd == 64 || hd == 128 || hd == 256; }
+
+// Dynamic shared memory of the small and large kernels of a head size.
+void shape_smem(int hd, size_t &small, size_t &large) {
+  switch (hd) {
+  case 16: small = Shapes<16>::Small::kSmemBytes, large = Shapes<16>::Large::kSmemBytes; break;
+  case 32: small = Shapes<32>::Small::kSmemBytes, large = Shapes<32>::Large::kSmemBytes; break;
+  case 64: small = Shapes<64>::Small::kSmemBytes, large = Shapes<64>::Large::kSmemBytes; break;
+  case 128: small = Shapes<128>::Small::kSmemBytes, large = Shapes<128>::Large::kSmemBytes; break;
+  default: small = Shapes<256>::Small::kSmemBytes, large = Shapes<256>::Large::kSmemBytes; break;
+  }
 }
 
 } // namespace
@@ -627,8 +682,10 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
     set_error(error, error_len, "paged attention: unsupported dtype %d", c.dtype);
     return 1;
   }
-  if (c.head_dim != 64 && c.head_dim != 128) {
-    set_error(error, error_len, "paged attention: head_dim %d not supported (64, 128)", c.head_dim);
+  if (!head_dim_supported(c.head_dim)) {
+    set_error(error, error_len,
+              "paged attention: head_dim %d not supported (16, 32, 64, 128 or 256; v_head_dim the same)",
+              c.head_dim);
     return 1;
   }
   if (c.group_size < 1 || c.group_size > kLargeRows || c.num_kv_heads < 1 || c.page_size < 1) {
@@ -735,6 +792,20 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
   std::stable_sort(large_items.begin(), large_items.end(), [](const WorkItem &a, const WorkItem &b) {
     return a.key_hi - a.key_lo > b.key_hi - b.key_lo;
   });
+  { // HD 256 needs more than some sm_8x parts allow a block (A100: 163 KiB)
+    size_t small_smem = 0, large_smem = 0;
+    shape_smem(c.head_dim, small_smem, large_smem);
+    const size_t need = std::max(small_items.empty() ? 0 : small_smem, large_items.empty() ? 0 : large_smem);
+    int device = 0, optin = 0;
+    cudaGetDevice(&device);
+    if (need > 0 && cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) ==
+                        cudaSuccess && need > static_cast<size_t>(optin)) {
+      set_error(error, error_len,
+                "paged attention: head_dim %d needs %zu bytes of shared memory per block, the device allows %d",
+                c.head_dim, need, optin);
+      return 1;
+    }
+  }
   if (partial_rows > std::numeric_limits<int32_t>::max()) {
     set_error(error, error_len, "paged attention: split workspace too large");
     return 1;
@@ -825,11 +896,9 @@ extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   cudaError_t e;
   if (c.dtype == ATTNC_CUDA_F16)
-    e = c.head_dim == 64 ? run_attention<__half, 64>(*plan, kp, stream)
-                         : run_attention<__half, 128>(*plan, kp, stream);
+    e = run_attention<__half>(*plan, kp, stream);
   else
-    e = c.head_dim == 64 ? run_attention<__nv_bfloat16, 64>(*plan, kp, stream)
-                         : run_attention<__nv_bfloat16, 128>(*plan, kp, stream);
+    e = run_attention<__nv_bfloat16>(*plan, kp, stream);
   if (e != cudaSuccess) {
     set_error(error, error_len, "paged attention launch: %s", cudaGetErrorString(e));
     return 1;

@@ -25,9 +25,12 @@
  * memory it owns. Running the plan launches the kernels on a stream; a plan
  * can be run any number of times while the metadata it was made from holds.
  *
- * Supported now: f16 and bf16 storage (f32 accumulation), head_dim 64 or
- * 128 (v_head_dim == head_dim), group_size 1..128 (tested up to 32), any
- * page_size >= 1. Needs sm_80+ (built for sm_90a). */
+ * Supported now: f16 and bf16 storage (f32 accumulation), head_dim 16, 32,
+ * 64, 128 or 256 (v_head_dim == head_dim), group_size 1..128 (tested up to
+ * 32), any page_size >= 1. Needs sm_80+ (built for sm_90a); head_dim 256
+ * needs 136 KiB (decode) and 192 KiB (prefill) of shared memory per block,
+ * which the H100 has (227 KiB) and the A100 has not for prefill (163 KiB):
+ * plan creation refuses such a step on such a device. */
 #ifndef ATTNC_RUNTIME_CUDA_ATTENTION_H
 #define ATTNC_RUNTIME_CUDA_ATTENTION_H
 
@@ -42,7 +45,7 @@ enum { ATTNC_CUDA_F16 = 0, ATTNC_CUDA_BF16 = 1 };
 
 typedef struct attnc_cuda_attention_config {
   int32_t dtype;        /* ATTNC_CUDA_F16 or ATTNC_CUDA_BF16 */
-  int32_t head_dim;     /* 64 or 128; V has the same size */
+  int32_t head_dim;     /* 16, 32, 64, 128 or 256; V has the same size */
   int32_t num_kv_heads;
   int32_t group_size;   /* query heads per kv head: 1 = MHA, num_heads = MQA */
   int32_t page_size;    /* tokens per cache page */
@@ -66,7 +69,8 @@ typedef struct attnc_cuda_attention_args {
 typedef struct attnc_cuda_attention_plan attnc_cuda_attention_plan;
 
 /* Makes a plan from host copies of the step's metadata. Returns 0, or nonzero
- * with a message in `error`. Allocates device memory (freed by _destroy). */
+ * with a message in `error` (an unsupported head_dim is named in it).
+ * Allocates device memory (freed by _destroy). */
 int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config, int32_t num_seqs,
                                      const int32_t *host_query_start, const int32_t *host_context_len,
                                      const int32_t *host_positions, attnc_cuda_attention_plan **plan,
@@ -88,7 +92,8 @@ int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
 /* Writes the step's keys and values into their pages (positions through the
  * block table). key [num_tokens, kv_heads, head_dim], value [num_tokens,
  * kv_heads, v_head_dim], elem_bytes per element; head_dim * elem_bytes and
- * v_head_dim * elem_bytes must be multiples of 16. Device pointers. */
+ * v_head_dim * elem_bytes must be positive multiples of 16 (every head_dim
+ * the attention takes, in f16/bf16). Device pointers. */
 int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_t v_head_dim,
                          int32_t num_kv_heads, int32_t page_size, const void *key,
                          const void *value, int32_t num_tokens, const int32_t *positions,

@@ -60,9 +60,20 @@ extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_
                                     const int32_t *query_start, const int32_t *block_table,
                                     int32_t blocks_per_seq, void *layer_cache, void *stream,
                                     char *error, size_t error_len) {
-  if ((head_dim * elem_bytes) % 16 != 0 || (v_head_dim * elem_bytes) % 16 != 0 || num_seqs < 1) {
+  // Any head size whose rows are whole 16-byte chunks (f16/bf16: multiples of
+  // 8, so every size the attention kernels take, 16..256).
+  if (head_dim <= 0 || v_head_dim <= 0 || (head_dim * elem_bytes) % 16 != 0 ||
+      (v_head_dim * elem_bytes) % 16 != 0) {
     if (error && error_len)
-      std::snprintf(error, error_len, "kv_append: head rows must be multiples of 16 bytes");
+      std::snprintf(error, error_len,
+                    "kv_append: head_dim %d / v_head_dim %d: rows must be positive multiples of 16 bytes",
+                    head_dim, v_head_dim);
+    return 1;
+  }
+  if (num_seqs < 1 || num_kv_heads < 1 || page_size < 1) {
+    if (error && error_len)
+      std::snprintf(error, error_len, "kv_append: %d sequences, %d kv heads, page size %d", num_seqs,
+                    num_kv_heads, page_size);
     return 1;
   }
   if (num_tokens <= 0)

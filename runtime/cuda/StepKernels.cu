@@ -1,5 +1,6 @@
 // Non-attention kernels of a decoder step (C API in StepKernels.h): norms,
-// RoPE fused with the KV append, activations, embedding gather. f16/bf16
+// RoPE fused with the KV append, RoPE from tables, activations, embedding
+// gather, flat elementwise ops, f32 conversion, row gather. f16/bf16
 // storage, f32 arithmetic, semantics of runtime/cpu/Norm.h, Rope.h and
 // Elementwise.h.
 //
@@ -609,7 +610,196 @@ void launch_embedding(const int32_t *ids, int32_t n, const void *table, int64_t 
                                                       dim, scale, static_cast<T *>(out), bad, n);
 }
 
+// ------------------------------------------------------- range reports --
+
+// CTA 0 of the launch: every thread counts ids outside [0, limit); thread 0
+// writes (count, largest index of one; -1 if none) to bad. All of CTA 0 must
+// call it (barriers).
+__device__ void report_out_of_range(const int32_t *ids, int32_t n, int64_t limit, int32_t *bad) {
+  __shared__ int s_count, s_max;
+  if (threadIdx.x == 0)
+    s_count = 0, s_max = -1;
+  __syncthreads();
+  int count = 0, last = -1;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) {
+    const int32_t id = ids[i];
+    if (id < 0 || id >= limit)
+      ++count, last = i;
+  }
+  if (count) {
+    atomicAdd(&s_count, count);
+    atomicMax(&s_max, last);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0)
+    bad[0] = s_count, bad[1] = s_max;
+}
+
+// ----------------------------------------------------- flat elementwise --
+
+enum MapOp { kAddScaled = 0, kScale = 1, kSoftcap = 2 };
+
+template <typename T, int Op, int V>
+__global__ void map_kernel(const T *a, const T *b, T *out, int64_t units, float s) {
+  const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (u >= units)
+    return;
+  float x[V];
+  ldv<T, V>(a + u * V, x);
+  if constexpr (Op == kAddScaled) {
+    float y[V];
+    ldv<T, V>(b + u * V, y);
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      x[i] += y[i] * s;
+  } else if constexpr (Op == kScale) {
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      x[i] *= s;
+  } else {
+#pragma unroll
+    for (int i = 0; i < V; ++i)
+      x[i] = s * tanhf(x[i] / s);
+  }
+  stv<T, V>(out + u * V, x);
+}
+
+template <typename T, int Op>
+void launch_map(const void *a, const void *b, void *out, int64_t n, float s, cudaStream_t stream) {
+  const bool vec = n % 8 == 0 && aligned16(a) && aligned16(out) && (Op != kAddScaled || aligned16(b));
+  const int64_t units = vec ? n / 8 : n;
+  const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
+  const T *ta = static_cast<const T *>(a), *tb = static_cast<const T *>(b);
+  T *to = static_cast<T *>(out);
+  if (vec)
+    map_kernel<T, Op, 8><<<blocks, 256, 0, stream>>>(ta, tb, to, units, s);
+  else
+    map_kernel<T, Op, 1><<<blocks, 256, 0, stream>>>(ta, tb, to, units, s);
+}
+
+template <typename T, int V> __global__ void to_f32_kernel(const T *x, float *y, int64_t units) {
+  const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (u >= units)
+    return;
+  float f[V];
+  ldv<T, V>(x + u * V, f);
+  if constexpr (V == 8) {
+    reinterpret_cast<float4 *>(y + u * 8)[0] = make_float4(f[0], f[1], f[2], f[3]);
+    reinterpret_cast<float4 *>(y + u * 8)[1] = make_float4(f[4], f[5], f[6], f[7]);
+  } else {
+    y[u] = f[0];
+  }
+}
+
+// ------------------------------------------------------------ row gather --
+
+// One CTA per output row; U is the copy unit (16, 4, 2 or 1 bytes).
+template <typename U>
+__global__ void gather_kernel(const char *src, int64_t src_rows, const int32_t *index, int32_t count,
+                              int64_t row_units, char *dst, int32_t *bad) {
+  if (blockIdx.x == 0 && bad)
+    report_out_of_range(index, count, src_rows, bad);
+  const int32_t id = index[blockIdx.x];
+  U *o = reinterpret_cast<U *>(dst) + blockIdx.x * row_units;
+  if (id < 0 || id >= src_rows) {
+    const U zero{};
+    for (int64_t u = threadIdx.x; u < row_units; u += blockDim.x)
+      o[u] = zero;
+    return;
+  }
+  const U *row = reinterpret_cast<const U *>(src) + id * row_units;
+  for (int64_t u = threadIdx.x; u < row_units; u += blockDim.x)
+    o[u] = row[u];
+}
+
+template <typename U>
+void launch_gather(const void *src, int64_t src_rows, const int32_t *index, int32_t count,
+                   int64_t row_bytes, void *dst, int32_t *bad, cudaStream_t stream) {
+  const int64_t units = row_bytes / static_cast<int64_t>(sizeof(U));
+  const int threads = units >= 256 ? 256 : static_cast<int>((units + 31) / 32 * 32);
+  gather_kernel<U><<<count, threads, 0, stream>>>(static_cast<const char *>(src), src_rows, index,
+                                                  count, units, static_cast<char *>(dst), bad);
+}
+
+// ------------------------------------------------------ RoPE from tables --
+
+struct RopeTableArgs {
+  int32_t head_dim, rotary_dim, num_heads, num_tokens;
+  const int32_t *positions;
+  const float *cos_table, *sin_table;
+  int64_t table_rows, x_stride;
+  void *x;
+  int32_t *bad;
+};
+
+// One CTA per token: its table row is staged in shared memory, then every
+// (head, rotation unit) is rotated as in rope_kv_kernel.
+template <typename T, int V, int Style> __global__ void rope_table_kernel(RopeTableArgs p) {
+  extern __shared__ float trig[]; // cos[half], sin[half]
+  if (blockIdx.x == 0 && p.bad)
+    report_out_of_range(p.positions, p.num_tokens, p.table_rows, p.bad);
+  const int t = blockIdx.x, half = p.rotary_dim / 2, hd = p.head_dim;
+  const int32_t pos = p.positions[t];
+  if (pos < 0 || pos >= p.table_rows)
+    return; // uniform over the CTA
+  float *cs = trig, *sn = trig + half;
+  const int64_t row = static_cast<int64_t>(pos) * half;
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    cs[i] = p.cos_table[row + i];
+    sn[i] = p.sin_table[row + i];
+  }
+  __syncthreads();
+  const int rot_units = (Style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half : p.rotary_dim) / V;
+  T *x = static_cast<T *>(p.x) + static_cast<int64_t>(t) * p.x_stride;
+  for (int u = threadIdx.x; u < p.num_heads * rot_units; u += blockDim.x) {
+    const int h = u / rot_units, j = u - h * rot_units;
+    float x0[V], x1[V];
+    load_unit<T, V, Style>(x + h * hd, j, half, x0, x1);
+    rotate_store<T, V, Style>(x + h * hd, j, half, x0, x1, cs, sn);
+  }
+}
+
+template <typename T>
+int launch_rope_table(const RopeTableArgs &p, int style, cudaStream_t stream, char *error,
+                      size_t error_len) {
+  const int half = p.rotary_dim / 2;
+  const bool vec = p.head_dim % 8 == 0 && p.x_stride % 8 == 0 && aligned16(p.x) &&
+                   (style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half % 8 == 0 : p.rotary_dim % 8 == 0);
+  const size_t smem = sizeof(float) * 2 * half;
+  const int threads = 128;
+  if (style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
+    if (vec)
+      rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_HALF_SPLIT><<<p.num_tokens, threads, smem, stream>>>(p);
+    else
+      rope_table_kernel<T, 1, ATTNC_CUDA_ROPE_HALF_SPLIT><<<p.num_tokens, threads, smem, stream>>>(p);
+  } else {
+    if (vec)
+      rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_INTERLEAVED><<<p.num_tokens, threads, smem, stream>>>(p);
+    else
+      rope_table_kernel<T, 2, ATTNC_CUDA_ROPE_INTERLEAVED><<<p.num_tokens, threads, smem, stream>>>(p);
+  }
+  return check_launch(error, error_len, "rope_table");
+}
+
 bool good_dtype(int32_t d) { return d == ATTNC_CUDA_F16 || d == ATTNC_CUDA_BF16; }
+
+template <int Op>
+int map_dispatch(const char *what, int32_t dtype, const void *a, const void *b, void *out,
+                 int64_t n, float s, void *stream, char *error, size_t error_len) {
+  if (!good_dtype(dtype) || n < 0) {
+    if (error && error_len)
+      std::snprintf(error, error_len, "%s: bad dtype or size", what);
+    return 1;
+  }
+  if (n == 0)
+    return 0;
+  auto st = static_cast<cudaStream_t>(stream);
+  if (dtype == ATTNC_CUDA_F16)
+    launch_map<__half, Op>(a, b, out, n, s, st);
+  else
+    launch_map<__nv_bfloat16, Op>(a, b, out, n, s, st);
+  return check_launch(error, error_len, what);
+}
 
 } // namespace
 
@@ -727,4 +917,102 @@ extern "C" int attnc_cuda_embedding(int32_t dtype, const int32_t *ids, int32_t n
   else
     launch_embedding<__nv_bfloat16>(ids, num_tokens, table, vocab, dim, scale, out, bad_ids, s);
   return check_launch(error, error_len, "embedding");
+}
+
+extern "C" int attnc_cuda_add_scaled(int32_t dtype, const void *a, const void *b, float scale,
+                                     void *out, int64_t n, void *stream, char *error,
+                                     size_t error_len) {
+  return map_dispatch<kAddScaled>("add_scaled", dtype, a, b, out, n, scale, stream, error,
+                                  error_len);
+}
+
+extern "C" int attnc_cuda_scale(int32_t dtype, const void *x, float scale, void *y, int64_t n,
+                                void *stream, char *error, size_t error_len) {
+  return map_dispatch<kScale>("scale", dtype, x, nullptr, y, n, scale, stream, error, error_len);
+}
+
+extern "C" int attnc_cuda_softcap(int32_t dtype, const void *x, float cap, void *y, int64_t n,
+                                  void *stream, char *error, size_t error_len) {
+  if (!(cap > 0.0f))
+    return fail(error, error_len, "softcap: cap must be positive");
+  return map_dispatch<kSoftcap>("softcap", dtype, x, nullptr, y, n, cap, stream, error, error_len);
+}
+
+extern "C" int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t n, void *stream,
+                                 char *error, size_t error_len) {
+  if (!good_dtype(dtype) || n < 0)
+    return fail(error, error_len, "to_f32: bad dtype or size");
+  if (n == 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  const bool vec = n % 8 == 0 && aligned16(x) && aligned16(y);
+  const int64_t units = vec ? n / 8 : n;
+  const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
+  if (dtype == ATTNC_CUDA_F16) {
+    if (vec)
+      to_f32_kernel<__half, 8><<<blocks, 256, 0, s>>>(static_cast<const __half *>(x), y, units);
+    else
+      to_f32_kernel<__half, 1><<<blocks, 256, 0, s>>>(static_cast<const __half *>(x), y, units);
+  } else {
+    if (vec)
+      to_f32_kernel<__nv_bfloat16, 8><<<blocks, 256, 0, s>>>(
+          static_cast<const __nv_bfloat16 *>(x), y, units);
+    else
+      to_f32_kernel<__nv_bfloat16, 1><<<blocks, 256, 0, s>>>(
+          static_cast<const __nv_bfloat16 *>(x), y, units);
+  }
+  return check_launch(error, error_len, "to_f32");
+}
+
+extern "C" int attnc_cuda_gather_rows(int32_t elem_bytes, const void *src, int64_t src_rows,
+                                      const int32_t *index, int32_t count, int64_t width,
+                                      void *dst, int32_t *bad_index, void *stream, char *error,
+                                      size_t error_len) {
+  if (elem_bytes < 1 || width < 1 || src_rows < 0 || count < 0)
+    return fail(error, error_len, "gather_rows: bad arguments");
+  auto s = static_cast<cudaStream_t>(stream);
+  if (count == 0) {
+    const int32_t none[2] = {0, -1};
+    if (bad_index && cudaMemcpyAsync(bad_index, none, sizeof(none), cudaMemcpyHostToDevice, s))
+      return check_launch(error, error_len, "gather_rows report");
+    return 0;
+  }
+  const int64_t row_bytes = width * elem_bytes;
+  const uintptr_t both = reinterpret_cast<uintptr_t>(src) | reinterpret_cast<uintptr_t>(dst);
+  if (row_bytes % 16 == 0 && both % 16 == 0)
+    launch_gather<uint4>(src, src_rows, index, count, row_bytes, dst, bad_index, s);
+  else if (row_bytes % 4 == 0 && both % 4 == 0)
+    launch_gather<uint32_t>(src, src_rows, index, count, row_bytes, dst, bad_index, s);
+  else if (row_bytes % 2 == 0 && both % 2 == 0)
+    launch_gather<uint16_t>(src, src_rows, index, count, row_bytes, dst, bad_index, s);
+  else
+    launch_gather<unsigned char>(src, src_rows, index, count, row_bytes, dst, bad_index, s);
+  return check_launch(error, error_len, "gather_rows");
+}
+
+extern "C" int attnc_cuda_rope_table(int32_t dtype, int32_t style, int32_t head_dim,
+                                     int32_t rotary_dim, int32_t num_heads, int32_t num_tokens,
+                                     const int32_t *positions, const float *cos_table,
+                                     const float *sin_table, int64_t table_rows, void *x,
+                                     int64_t x_stride, int32_t *bad_positions, void *stream,
+                                     char *error, size_t error_len) {
+  if (!good_dtype(dtype))
+    return fail(error, error_len, "rope_table: dtype must be f16 or bf16");
+  if (style != ATTNC_CUDA_ROPE_HALF_SPLIT && style != ATTNC_CUDA_ROPE_INTERLEAVED)
+    return fail(error, error_len, "rope_table: unknown style");
+  if (rotary_dim <= 0 || rotary_dim % 2 || rotary_dim > head_dim || head_dim > 4096 ||
+      num_heads < 0 || table_rows < 0)
+    return fail(error, error_len, "rope_table: need 0 < rotary_dim <= head_dim, rotary_dim even");
+  auto s = static_cast<cudaStream_t>(stream);
+  if (num_tokens <= 0) {
+    const int32_t none[2] = {0, -1};
+    if (bad_positions &&
+        cudaMemcpyAsync(bad_positions, none, sizeof(none), cudaMemcpyHostToDevice, s))
+      return check_launch(error, error_len, "rope_table report");
+    return 0;
+  }
+  const RopeTableArgs p{head_dim, rotary_dim, num_heads, num_tokens, positions, cos_table,
+                        sin_table, table_rows, x_stride, x, bad_positions};
+  return dtype == ATTNC_CUDA_F16 ? launch_rope_table<__half>(p, style, s, error, error_len)
+                                 : launch_rope_table<__nv_bfloat16>(p, style, s, error, error_len);
 }

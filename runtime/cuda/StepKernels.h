@@ -110,6 +110,54 @@ int attnc_cuda_embedding(int32_t dtype, const int32_t *ids, int32_t num_tokens, 
                          int64_t vocab, int32_t dim, float scale, void *out, int32_t *bad_ids,
                          void *stream, char *error, size_t error_len);
 
+/* ---- Elementwise over flat ranges (runtime/cpu/Elementwise.h) ---- */
+
+/* out[i] = a[i] + b[i] * scale in f32, rounded once to the storage type
+ * (residual_add_scaled; scale 1 is the plain residual_add, exactly). out may
+ * alias a or b. */
+int attnc_cuda_add_scaled(int32_t dtype, const void *a, const void *b, float scale, void *out,
+                          int64_t n, void *stream, char *error, size_t error_len);
+
+/* y[i] = x[i] * scale (scale_inplace when y == x). */
+int attnc_cuda_scale(int32_t dtype, const void *x, float scale, void *y, int64_t n, void *stream,
+                     char *error, size_t error_len);
+
+/* y[i] = cap * tanhf(x[i] / cap), a true division as HF computes it; cap > 0;
+ * y may alias x. */
+int attnc_cuda_softcap(int32_t dtype, const void *x, float cap, void *y, int64_t n, void *stream,
+                       char *error, size_t error_len);
+
+/* y[i] = float(x[i]) (exact): logits to f32 for the host. */
+int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t n, void *stream, char *error,
+                      size_t error_len);
+
+/* ---- Row gather (runtime/cpu/Copy.h gather_rows) ---- */
+
+/* dst[i, :] = src[index[i], :] for i < count, rows of `width` elements of
+ * elem_bytes bytes (any element type; a byte copy). An index outside
+ * [0, src_rows) is never read: its row of dst is zeroed and it is reported in
+ * bad_index (device, 2 int32, may be NULL) as attnc_cuda_embedding reports
+ * ids: [0] = number of bad indices, [1] = the largest i holding one (-1 if
+ * none), written by every call. dst must not overlap src. */
+int attnc_cuda_gather_rows(int32_t elem_bytes, const void *src, int64_t src_rows,
+                           const int32_t *index, int32_t count, int64_t width, void *dst,
+                           int32_t *bad_index, void *stream, char *error, size_t error_len);
+
+/* ---- Rotary embedding from precomputed tables (runtime/cpu/Rope.h rope_from_table) ---- */
+
+/* x [t, h, :] (t < num_tokens, h < num_heads; token rows x_stride elements
+ * apart, heads head_dim apart) rotated in place with c = cos_table[p, i], s =
+ * sin_table[p, i], p = positions[t]: tables [table_rows, rotary_dim / 2] f32,
+ * each frequency once. Pairs and pass-through dims as
+ * attnc_cuda_rope_kv_append. A position outside [0, table_rows) is never
+ * read: that token is left unchanged and reported in bad_positions (device, 2
+ * int32, may be NULL; as attnc_cuda_embedding's bad_ids). */
+int attnc_cuda_rope_table(int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim,
+                          int32_t num_heads, int32_t num_tokens, const int32_t *positions,
+                          const float *cos_table, const float *sin_table, int64_t table_rows,
+                          void *x, int64_t x_stride, int32_t *bad_positions, void *stream,
+                          char *error, size_t error_len);
+
 /* ---- Dense linear on cuBLASLt ---- */
 
 typedef struct attnc_cuda_linear_ctx attnc_cuda_linear_ctx;

@@ -37,7 +37,7 @@ def load_library():
         path = os.path.join(out, "libattnc_cuda.so")
         sources = [os.path.join(HERE, f) for f in ("Attention.cu", "KVAppend.cu", "Attention.h",
                                                    "StepKernels.cu", "Linear.cu",
-                                                   "StepKernels.h")]
+                                                   "StepKernels.h", "Step.cu", "Step.h")]
         if not os.path.exists(path) or any(os.path.getmtime(s) > os.path.getmtime(path)
                                            for s in sources):
             subprocess.check_call([os.path.join(HERE, "build.sh"), out])
@@ -72,6 +72,12 @@ def declare_step_kernels(lib):
         "attnc_cuda_gated_activation": [i32, i32, vp, i64, vp, i64, vp, i32, i32],
         "attnc_cuda_embedding": [i32, vp, i32, vp, i64, i32, f32, vp, vp],
         "attnc_cuda_linear": [vp, i32, vp, i32, i32, vp, vp, i32, vp],
+        "attnc_cuda_add_scaled": [i32, vp, vp, f32, vp, i64],
+        "attnc_cuda_scale": [i32, vp, f32, vp, i64],
+        "attnc_cuda_softcap": [i32, vp, f32, vp, i64],
+        "attnc_cuda_to_f32": [i32, vp, vp, i64],
+        "attnc_cuda_gather_rows": [i32, vp, i64, vp, i32, i64, vp, vp],
+        "attnc_cuda_rope_table": [i32] * 6 + [vp, vp, vp, i64, vp, i64, vp],
     }.items():
         fn = getattr(lib, name)
         fn.argtypes = args + tail
@@ -146,6 +152,37 @@ def gated_activation(lib, act, gate, gate_stride, up, up_stride, out, rows, widt
 def embedding(lib, ids, table, scale, out, bad=None):
     _call(lib, "attnc_cuda_embedding", DTYPES[table.dtype], ids.data_ptr(), ids.numel(),
           table.data_ptr(), table.shape[0], table.shape[1], scale, out.data_ptr(), _ptr(bad))
+
+
+def add_scaled(lib, a, b, scale, out):
+    _call(lib, "attnc_cuda_add_scaled", DTYPES[a.dtype], a.data_ptr(), b.data_ptr(), scale,
+          out.data_ptr(), a.numel())
+
+
+def scale(lib, x, s, y):
+    _call(lib, "attnc_cuda_scale", DTYPES[x.dtype], x.data_ptr(), s, y.data_ptr(), x.numel())
+
+
+def softcap(lib, x, cap, y):
+    _call(lib, "attnc_cuda_softcap", DTYPES[x.dtype], x.data_ptr(), cap, y.data_ptr(), x.numel())
+
+
+def to_f32(lib, x, y):
+    _call(lib, "attnc_cuda_to_f32", DTYPES[x.dtype], x.data_ptr(), y.data_ptr(), x.numel())
+
+
+def gather_rows(lib, src, index, dst, bad=None):
+    """src [rows, width] (any dtype), index int32 [count], dst [count, width]."""
+    _call(lib, "attnc_cuda_gather_rows", src.element_size(), src.data_ptr(), src.shape[0],
+          index.data_ptr(), index.numel(), src.shape[1], dst.data_ptr(), _ptr(bad))
+
+
+def rope_table(lib, style, head_dim, rotary_dim, num_heads, positions, cos, sin, x, x_stride,
+               bad=None):
+    """x: tensor whose data_ptr() is token 0's first head; cos/sin [rows, rotary_dim / 2]."""
+    _call(lib, "attnc_cuda_rope_table", DTYPES[x.dtype], style, head_dim, rotary_dim, num_heads,
+          positions.numel(), positions.data_ptr(), cos.data_ptr(), sin.data_ptr(), cos.shape[0],
+          x.data_ptr(), x_stride, _ptr(bad))
 
 
 class Linear:

@@ -12,8 +12,10 @@ check. Every case also runs with forced key splits (flash-decoding path).
 
 Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
 SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
-a run; ATTNC_TEST_QUICK=1 runs a subset (f16, hd 128, GQA4 and MQA32, two
-masks) for compute-sanitizer.
+a run; ATTNC_TEST_QUICK=1 runs a subset (f16, hd 16, 128 and 256, GQA4 and
+MQA32, two masks) for compute-sanitizer. Head sizes 64, 128 and 256 run every
+head config x mask; 16 and 32 two masks per head config (every mask per dtype).
+Plans for unsupported head sizes must be refused with the size named.
 """
 import math
 import os
@@ -141,64 +143,81 @@ def main():
              ("causal+softcap", True, 0, 30.0), ("win+softcap", True, 300, 20.0)]
     quick = os.environ.get("ATTNC_TEST_QUICK") == "1"  # for compute-sanitizer runs
     dtypes = (torch.float16,) if quick else (torch.float16, torch.bfloat16)
-    head_dims = (128,) if quick else (64, 128)
+    # Every head config x mask for the model head sizes; 16 and 32 (tiny
+    # models, same kernels) take two masks per head config, rotating so that
+    # each mask still meets every dtype.
+    head_dims = (16, 128, 256) if quick else (16, 32, 64, 128, 256)
+    full_dims = (64, 128, 256)
     if quick:
         head_configs = head_configs[1:2] + head_configs[4:]
         masks = masks[:2]
+    cases = []
+    for di, dtype in enumerate(dtypes):
+        for head_dim in head_dims:
+            for hi, hc in enumerate(head_configs):
+                for mi, mask in enumerate(masks):
+                    if quick or head_dim in full_dims or (mi - 2 * hi - di - head_dim // 16) % 3 == 0:
+                        cases.append((dtype, head_dim, hc, mask))
     failures = 0
     worst = {}
     rows = []
-    for dtype in dtypes:
-        for head_dim in head_dims:
-            for hname, heads, kv_heads in head_configs:
-                for mname, causal, window, softcap in masks:
-                    page_size = gen.choice([16, 64, 7]) if hname != "GQA8" else 16
-                    group = heads // kv_heads
-                    seqs = [(gen.randint(150, 300), 0), (gen.randint(600, 800), gen.randint(100, 140)),
-                            (1, 1), (gen.randint(1000, 3000), 1), (gen.randint(4000, 6000), 1),
-                            (gen.randint(400, 600), 3), (gen.randint(60, 80), 5), (50, 0),
-                            (gen.randint(2000, 2500), 2)]
-                    seqs[0] = (seqs[0][0], seqs[0][0])  # whole prompt from position 0
-                    step = make_step(gen, seqs, kv_heads, head_dim, page_size, dtype, window,
-                                     release=True)
-                    dev = lambda x: torch.tensor(x, dtype=torch.int32, device="cuda")
-                    positions, query_start = dev(step["positions"]), dev(step["query_start"])
-                    context_len = dev(step["context_len"])
-                    table = step["table"].cuda()
-                    full_table = step["full_table"].cuda()
-                    cache_ptr = step["cache"].data_ptr() + step["cache"][0].numel() * step["cache"].element_size()
-                    attnc_cuda.kv_append(lib, step["new_k"], step["new_v"], positions, query_start,
-                                         full_table, step["blocks_per_seq"], cache_ptr, page_size)
-                    torch.cuda.synchronize()
-                    append_ok = check_append(step, page_size)
-                    T = len(step["positions"])
-                    query = torch.randn(T, heads, head_dim, device="cuda").to(dtype)
-                    scale = 1.0 / math.sqrt(head_dim)
-                    ref = reference(step, query, group, causal, window, softcap, scale, page_size)
-                    for split in (0, 64, 192):
-                        plan = attnc_cuda.Plan(lib, dtype, head_dim, kv_heads, group, page_size,
-                                               causal, window, step["query_start"],
-                                               step["context_len"], step["positions"], split)
-                        out = torch.full_like(query, float("nan"))
-                        plan.run(query, out, positions, context_len, table, step["blocks_per_seq"],
-                                 cache_ptr, scale, softcap)
-                        torch.cuda.synchronize()
-                        o = out.float()
-                        nan = int(torch.isnan(o).sum())
-                        abs_err = float((o - ref).abs().nan_to_num(float("inf")).max())
-                        rel_max = abs_err / max(float(ref.abs().max()), 1e-6)
-                        rel_l2 = float((o - ref).nan_to_num(1e9).norm() / ref.norm().clamp(min=1e-6))
-                        ok = append_ok and nan == 0 and rel_max <= 2e-2 and rel_l2 <= 1e-2
-                        key = (str(dtype).split(".")[1], head_dim, hname)
-                        w = worst.setdefault(key, [0.0, 0.0])
-                        w[0], w[1] = max(w[0], rel_max), max(w[1], rel_l2)
-                        if not ok:
-                            failures += 1
-                            print(f"FAIL {key} {mname} page {page_size} split {split} "
-                                  f"(plan: {plan.decode_items} decode / {plan.prefill_items} prefill items, "
-                                  f"{plan.split_groups} split groups of {plan.split_tokens}): "
-                                  f"append_ok={append_ok} nan={nan} rel_max={rel_max:.3e} rel_l2={rel_l2:.3e}")
-                        rows.append((key, mname, split, rel_max, rel_l2, ok))
+    for dtype, head_dim, (hname, heads, kv_heads), (mname, causal, window, softcap) in cases:
+        page_size = gen.choice([16, 64, 7]) if hname != "GQA8" else 16
+        group = heads // kv_heads
+        seqs = [(gen.randint(150, 300), 0), (gen.randint(600, 800), gen.randint(100, 140)),
+                (1, 1), (gen.randint(1000, 3000), 1), (gen.randint(4000, 6000), 1),
+                (gen.randint(400, 600), 3), (gen.randint(60, 80), 5), (50, 0),
+                (gen.randint(2000, 2500), 2)]
+        seqs[0] = (seqs[0][0], seqs[0][0])  # whole prompt from position 0
+        step = make_step(gen, seqs, kv_heads, head_dim, page_size, dtype, window,
+                         release=True)
+        dev = lambda x: torch.tensor(x, dtype=torch.int32, device="cuda")
+        positions, query_start = dev(step["positions"]), dev(step["query_start"])
+        context_len = dev(step["context_len"])
+        table = step["table"].cuda()
+        full_table = step["full_table"].cuda()
+        cache_ptr = step["cache"].data_ptr() + step["cache"][0].numel() * step["cache"].element_size()
+        attnc_cuda.kv_append(lib, step["new_k"], step["new_v"], positions, query_start,
+                             full_table, step["blocks_per_seq"], cache_ptr, page_size)
+        torch.cuda.synchronize()
+        append_ok = check_append(step, page_size)
+        T = len(step["positions"])
+        query = torch.randn(T, heads, head_dim, device="cuda").to(dtype)
+        scale = 1.0 / math.sqrt(head_dim)
+        ref = reference(step, query, group, causal, window, softcap, scale, page_size)
+        for split in (0, 64, 192):
+            plan = attnc_cuda.Plan(lib, dtype, head_dim, kv_heads, group, page_size,
+                                   causal, window, step["query_start"],
+                                   step["context_len"], step["positions"], split)
+            out = torch.full_like(query, float("nan"))
+            plan.run(query, out, positions, context_len, table, step["blocks_per_seq"],
+                     cache_ptr, scale, softcap)
+            torch.cuda.synchronize()
+            o = out.float()
+            nan = int(torch.isnan(o).sum())
+            abs_err = float((o - ref).abs().nan_to_num(float("inf")).max())
+            rel_max = abs_err / max(float(ref.abs().max()), 1e-6)
+            rel_l2 = float((o - ref).nan_to_num(1e9).norm() / ref.norm().clamp(min=1e-6))
+            ok = append_ok and nan == 0 and rel_max <= 2e-2 and rel_l2 <= 1e-2
+            key = (str(dtype).split(".")[1], head_dim, hname)
+            w = worst.setdefault(key, [0.0, 0.0])
+            w[0], w[1] = max(w[0], rel_max), max(w[1], rel_l2)
+            if not ok:
+                failures += 1
+                print(f"FAIL {key} {mname} page {page_size} split {split} "
+                      f"(plan: {plan.decode_items} decode / {plan.prefill_items} prefill items, "
+                      f"{plan.split_groups} split groups of {plan.split_tokens}): "
+                      f"append_ok={append_ok} nan={nan} rel_max={rel_max:.3e} rel_l2={rel_l2:.3e}")
+            rows.append((key, mname, split, rel_max, rel_l2, ok))
+    for bad in (8, 48, 96, 512):
+        try:
+            attnc_cuda.Plan(lib, torch.float16, bad, 1, 1, 16, True, 0, [0, 1], [1], [0])
+            refused = ""
+        except RuntimeError as e:
+            refused = str(e)
+        if f"head_dim {bad} " not in refused:
+            failures += 1
+            print(f"FAIL head_dim {bad} not refused by name: {refused!r}")
     print(f"\n{len(rows)} runs, {failures} failed")
     print(f"{'dtype':<9}{'hd':>4} {'heads':<7}{'max |err|/max|ref|':>20}{'l2 rel':>12}")
     for key, (rm, rl) in sorted(worst.items()):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """GPU tests of the runtime/cuda step kernels (StepKernels.h): norms, RoPE
-fused with the KV append, activations, embedding gather and the cuBLASLt
-linear, each against a PyTorch float32 reference on upcast inputs.
+fused with the KV append, RoPE from tables, activations, embedding gather,
+the cuBLASLt linear, add / scale / softcap, f32 conversion and row gather,
+each against a PyTorch float32 reference on upcast inputs.
 
 Shapes are random per run and include T = 1 and odd sizes (so both the
 16-byte vector paths and the scalar fallbacks run). Outputs are NaN-poisoned
@@ -12,7 +13,7 @@ forbidden read fails. Pass: no NaN, max|out - ref| / max|ref| <= 1e-2 and
 
 Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
 SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
-a run.
+a run; ATTNC_TEST_ONLY=<test_x,test_y> runs only those groups.
 """
 import math
 import os
@@ -311,6 +312,169 @@ def test_linear(lib, res, gen):
         res.check("linear", "cached plan", dtype, y, x.float() @ w.float().t())
 
 
+def test_elementwise(lib, res, gen):
+    """add_scaled (residual_add[_scaled]), scale, softcap, to_f32; views offset
+    by one element run the scalar path on sizes the vector path would take."""
+    for dtype in DTYPES:
+        for n in (1, 7, 2048, 5632 * 3 + 5, gen.randint(9, 5000) * 8):
+            for offset in (0, 1):
+                case = f"n{n}{' unaligned' if offset else ''}"
+                a = rnd(n + offset, dtype=dtype, scale=2.0)[offset:]
+                b = rnd(n + offset, dtype=dtype)[offset:]
+                for sc in (1.0, 0.22):
+                    out = torch.full_like(a, NAN)
+                    attnc_cuda.add_scaled(lib, a, b, sc, out)
+                    ref = a.float() + b.float() * sc
+                    res.check("add_scaled", f"{case} scale{sc}", dtype, out,
+                              ref.to(dtype) if sc == 1.0 else ref, exact=sc == 1.0)
+                # out aliases a, then b
+                ref = a.float() + b.float() * 0.5
+                a2, b2 = a.clone(), b.clone()
+                attnc_cuda.add_scaled(lib, a2, b, 0.5, a2)
+                attnc_cuda.add_scaled(lib, a, b2, 0.5, b2)
+                res.check("add_scaled", case + " out=a", dtype, a2, ref)
+                res.check("add_scaled", case + " out=b", dtype, b2, ref)
+                x = rnd(n + offset, dtype=dtype, scale=3.0)[offset:]
+                y = torch.full_like(x, NAN)
+                attnc_cuda.scale(lib, x, 0.37, y)
+                res.check("scale", case, dtype, y, (x.float() * 0.37).to(dtype), exact=True)
+                xc = x.clone()
+                attnc_cuda.scale(lib, xc, 0.37, xc)
+                res.check("scale", case + " in-place", dtype, xc, (x.float() * 0.37).to(dtype),
+                          exact=True)
+                big = rnd(n + offset, dtype=dtype, scale=40.0)[offset:]
+                for cap in (30.0, 5.0):
+                    y = torch.full_like(big, NAN)
+                    attnc_cuda.softcap(lib, big, cap, y)
+                    res.check("softcap", f"{case} cap{cap}", dtype, y,
+                              cap * torch.tanh(big.float() / cap))
+                bc = big.clone()
+                attnc_cuda.softcap(lib, bc, 30.0, bc)
+                res.check("softcap", case + " in-place", dtype, bc,
+                          30.0 * torch.tanh(big.float() / 30.0))
+                y = torch.full((n + offset,), NAN, device="cuda")[offset:]
+                attnc_cuda.to_f32(lib, x, y)
+                res.check("to_f32", case, dtype, y, x.float(), exact=True)
+
+
+def test_gather(lib, res, gen):
+    # (dtype, width): 16-byte, 4-byte, 2-byte and 1-byte copy units
+    cases = [(d, w) for d in DTYPES for w in (2048, 37, 8, 1)] + \
+        [(torch.float32, 37), (torch.float32, 32000), (torch.uint8, 37), (torch.uint8, 64)]
+    for dtype, width in cases:
+        rows = gen.randint(1, 300)
+        if dtype == torch.uint8:
+            big = torch.randint(0, 255, (rows + 2, width), dtype=dtype, device="cuda")
+        else:
+            big = rnd(rows + 2, width, dtype=dtype)
+            big[0] = NAN
+            big[-1] = NAN  # guards: a read of index -1 or rows shows
+        src = big[1:rows + 1]
+        fill = 77 if dtype == torch.uint8 else NAN
+        for count in (1, 5, gen.randint(6, 40)):
+            index = torch.randint(0, rows, (count,), dtype=torch.int32, device="cuda")
+            dst = torch.full((count, width), fill, device="cuda", dtype=dtype)
+            bad = torch.full((2,), 77, dtype=torch.int32, device="cuda")
+            attnc_cuda.gather_rows(lib, src, index, dst, bad)
+            case = f"rows{rows} width{width} count{count}"
+            res.check("gather_rows", case, dtype, dst, src[index.long()], exact=True)
+            res.flag("gather_rows.report", case, dtype, bad.tolist() == [0, -1],
+                     f"bad {bad.tolist()} for valid indices")
+        count = 6
+        index = torch.randint(0, rows, (count,), dtype=torch.int32, device="cuda")
+        index[1], index[3] = -1, rows
+        dst = torch.full((count, width), fill, device="cuda", dtype=dtype)
+        bad = torch.zeros(2, dtype=torch.int32, device="cuda")
+        attnc_cuda.gather_rows(lib, src, index, dst, bad)
+        ref = src[index.long().clamp(0, rows - 1)].clone()
+        ref[1] = 0
+        ref[3] = 0
+        case = f"rows{rows} width{width} out-of-range"
+        res.check("gather_rows.bad", case, dtype, dst, ref, exact=True)
+        res.flag("gather_rows.report", case, dtype, bad.tolist() == [2, 3],
+                 f"bad {bad.tolist()}, expected [2, 3]")
+    empty = torch.zeros(0, dtype=torch.int32, device="cuda")
+    bad = torch.full((2,), 77, dtype=torch.int32, device="cuda")
+    src = rnd(4, 8, dtype=torch.float16)
+    attnc_cuda.gather_rows(lib, src, empty, src, bad)
+    res.flag("gather_rows.report", "count 0", torch.float16, bad.tolist() == [0, -1],
+             f"bad {bad.tolist()}")
+
+
+def rope_table_ref(x, c, s, rot, style):
+    """x [T, heads, hd] f32; c, s [T, rot/2] (the tables' rows of each token)."""
+    c, s = c[:, None, :], s[:, None, :]
+    out = x.clone()
+    if style == 0:
+        h = rot // 2
+        x0, x1 = x[..., :h], x[..., h:rot]
+        out[..., :h] = x0 * c - x1 * s
+        out[..., h:rot] = x1 * c + x0 * s
+    else:
+        x0, x1 = x[..., 0:rot:2], x[..., 1:rot:2]
+        out[..., 0:rot:2] = x0 * c - x1 * s
+        out[..., 1:rot:2] = x1 * c + x0 * s
+    return out
+
+
+def test_rope_table(lib, res, gen):
+    configs = [(32, 64, 64), (8, 128, 128), (16, 128, 64), (4, 80, 32), (3, 24, 10), (6, 96, 96)]
+    for dtype in DTYPES:
+        for style in (0, 1):
+            for ci, (H, hd, rot) in enumerate(configs):
+                rows = gen.randint(2000, 9000)
+                # A scaled table (as YaRN's attention factor): not cos/sin of a plain angle,
+                # so a kernel recomputing angles fails.
+                inv = attnc_cuda.rope_inv_freq(lib, 10000.0 + 1000 * ci, rot).cuda()
+                ang = torch.arange(rows, device="cuda").float()[:, None] * inv[None, :] * 0.75
+                cos, sin = torch.cos(ang) * 1.1, torch.sin(ang) * 1.1
+                for T in (1, 7, gen.randint(100, 400)):
+                    fused = (ci + T) % 2 == 1  # x as the Q columns of a wider buffer
+                    pos = torch.randint(0, rows, (T,), dtype=torch.int32, device="cuda")
+                    if fused:
+                        width = (H + 2) * hd
+                        buf = rnd(T, width, dtype=dtype)
+                        x, stride = buf[:, :H * hd], width
+                    else:
+                        buf = rnd(T, H * hd, dtype=dtype)
+                        x, stride = buf, H * hd
+                    before = buf.clone()
+                    bad = torch.full((2,), 77, dtype=torch.int32, device="cuda")
+                    attnc_cuda.rope_table(lib, style, hd, rot, H, pos, cos, sin, x, stride, bad)
+                    p = pos.long()
+                    ref = rope_table_ref(before[:, :H * hd].float().reshape(T, H, hd), cos[p], sin[p],
+                                         rot, style)
+                    case = f"H{H} hd{hd} rot{rot} {'interleaved' if style else 'half'} T{T}" \
+                           f"{' strided' if fused else ''}"
+                    res.check("rope_table", case, dtype, x.reshape(T, H, hd), ref)
+                    res.check("rope_table.pass", case, dtype, x.reshape(T, H, hd)[..., rot:],
+                              before[:, :H * hd].reshape(T, H, hd)[..., rot:], exact=True)
+                    if fused:
+                        res.check("rope_table.rest", case, dtype, buf[:, H * hd:],
+                                  before[:, H * hd:], exact=True)
+                    res.flag("rope_table.report", case, dtype, bad.tolist() == [0, -1],
+                             f"bad {bad.tolist()} for valid positions")
+            # positions outside the table: those tokens untouched and reported
+            H, hd, rot, rows, T = 4, 64, 64, 100, 6
+            inv = attnc_cuda.rope_inv_freq(lib, 10000.0, rot).cuda()
+            ang = torch.arange(rows, device="cuda").float()[:, None] * inv[None, :]
+            cos, sin = torch.cos(ang), torch.sin(ang)
+            pos = torch.randint(0, rows, (T,), dtype=torch.int32, device="cuda")
+            pos[2], pos[4] = -1, rows
+            x = rnd(T, H * hd, dtype=dtype)
+            before = x.clone()
+            bad = torch.zeros(2, dtype=torch.int32, device="cuda")
+            attnc_cuda.rope_table(lib, style, hd, rot, H, pos, cos, sin, x, H * hd, bad)
+            p = pos.long().clamp(0, rows - 1)
+            ref = rope_table_ref(before.float().view(T, H, hd), cos[p], sin[p], rot, style)
+            ok = [t for t in range(T) if t not in (2, 4)]
+            case = f"{'interleaved' if style else 'half'} out-of-range positions"
+            res.check("rope_table", case, dtype, x.view(T, H, hd)[ok], ref[ok])
+            res.check("rope_table.bad", case, dtype, x[[2, 4]], before[[2, 4]], exact=True)
+            res.flag("rope_table.report", case, dtype, bad.tolist() == [2, 4],
+                     f"bad {bad.tolist()}, expected [2, 4]")
+
+
 def main():
     seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
     print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
@@ -318,7 +482,12 @@ def main():
     torch.manual_seed(seed)
     lib = attnc_cuda.load_library()
     res = Results()
-    for t in (test_norms, test_rope, test_activations, test_embedding, test_linear):
+    tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
+             test_elementwise, test_gather, test_rope_table)
+    only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
+    if only:
+        tests = [t for t in tests if t.__name__ in only.split(",")]
+    for t in tests:
         try:
             t(lib, res, gen)
             torch.cuda.synchronize()

@@ -203,4 +203,105 @@ Status transpose2d(const TensorView &input, Tensor &out) {
   return Status::success();
 }
 
+namespace {
+
+float loadFloat(const std::uint8_t *p, const std::string &dtype) {
+  std::uint32_t bits = 0;
+  if (dtype == "f32") {
+    std::memcpy(&bits, p, 4);
+  } else if (dtype == "bf16") {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    bits = std::uint32_t(h) << 16;
+  } else { // f16
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    const std::uint32_t sign = std::uint32_t(h & 0x8000) << 16;
+    std::uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    if (exponent == 0x1f) {
+      bits = sign | 0x7f800000u | (mantissa << 13);
+    } else if (exponent != 0) {
+      bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {
+      bits = sign;
+    } else { // subnormal: normalise
+      exponent = 113;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+    }
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+std::uint16_t toBf16(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) // NaN: keep it quiet and a NaN
+    return std::uint16_t((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1); // round to nearest even
+  return std::uint16_t(bits >> 16);
+}
+
+std::uint16_t toF16(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  const std::uint16_t sign = std::uint16_t((bits >> 16) & 0x8000);
+  const std::uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude > 0x7f800000u)
+    return sign | 0x7e00; // NaN
+  if (magnitude >= 0x477ff000u)
+    return sign | 0x7c00; // rounds past 65504: infinity
+  if (magnitude < 0x38800000u) { // below 2^-14: subnormal or zero
+    if (magnitude < 0x33000000u)
+      return sign; // below half the smallest subnormal
+    const std::uint32_t mantissa = (magnitude & 0x7fffff) | 0x800000;
+    const int shift = 126 - int(magnitude >> 23); // 14 .. 24
+    std::uint32_t value = mantissa >> shift;
+    const std::uint32_t rest = mantissa & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rest > half || (rest == half && (value & 1)))
+      ++value;
+    return sign | std::uint16_t(value);
+  }
+  std::uint32_t value = magnitude - 0x38000000u; // rebias 127 -> 15
+  value += 0xfffu + ((value >> 13) & 1);
+  return sign | std::uint16_t(value >> 13);
+}
+
+} // namespace
+
+bool isCastableFloat(const std::string &dtype) {
+  return dtype == "f32" || dtype == "f16" || dtype == "bf16";
+}
+
+Status castFloat(const TensorView &input, const std::string &from, const std::string &to,
+                 void *out, std::size_t outBytes) {
+  if (!isCastableFloat(from) || !isCastableFloat(to))
+    return Status::failure("cast supports f32, f16 and bf16, not " + from + " -> " + to);
+  const std::size_t inSize = from == "f32" ? 4 : 2, outSize = to == "f32" ? 4 : 2;
+  if (input.elementSize != inSize)
+    return Status::failure("cast from " + from + " needs " + std::to_string(inSize) +
+                           "-byte elements, got " + std::to_string(input.elementSize));
+  const std::int64_t n = input.numElements();
+  if (outBytes != std::size_t(n) * outSize)
+    return Status::failure("cast output has " + std::to_string(outBytes) + " bytes, expected " +
+                           std::to_string(std::size_t(n) * outSize));
+  const auto *src = static_cast<const std::uint8_t *>(input.data);
+  auto *dst = static_cast<std::uint8_t *>(out);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float f = loadFloat(src + i * inSize, from);
+    if (to == "f32") {
+      std::memcpy(dst + i * 4, &f, 4);
+    } else {
+      const std::uint16_t h = to == "bf16" ? toBf16(f) : toF16(f);
+      std::memcpy(dst + i * 2, &h, 2);
+    }
+  }
+  return Status::success();
+}
+
 } // namespace attnrt::pack

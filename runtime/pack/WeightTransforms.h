@@ -1,6 +1,6 @@
 // The weight transforms of the artifact's packer: the byte-level operations
 // that turn the weights a model ships with into the weights the generated
-// kernels read (concatenated projections, transposed matrices; casts and
+// kernels read (concatenated projections, transposed matrices, float casts;
 // quantization next). The compiler evaluates weight transform ops of the IR
 // through these same functions (compiler/WeightEvaluation), and a deploy-time
 // packer calls them where the weights live, so both produce identical bytes.
@@ -73,5 +73,12 @@ Status concat(const std::vector<TensorView> &inputs, std::int64_t axis, Tensor &
 Status transpose2dShape(const TensorView &input, std::vector<std::int64_t> &shape);
 Status transpose2d(const TensorView &input, void *out, std::size_t outBytes);
 Status transpose2d(const TensorView &input, Tensor &out);
+
+// Float conversion between the element types "f32", "f16" and "bf16" (same
+// shape), rounding to nearest even; NaN stays NaN, overflow becomes
+// infinity. The storage conversion of weights for f16 / bf16 models.
+bool isCastableFloat(const std::string &dtype);
+Status castFloat(const TensorView &input, const std::string &from, const std::string &to,
+                 void *out, std::size_t outBytes);
 
 } // namespace attnrt::pack

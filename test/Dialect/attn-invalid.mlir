@@ -1298,7 +1298,7 @@ func.func @flash_attention_tile_not_power_of_two(%q: tensor<?x2x16xf32>, %k: ten
 
 // Flash-decoding slices are whole tiles.
 func.func @flash_attention_split_not_whole_tiles(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
-  // expected-error @+1 {{split_kv (100) must be a positive multiple of tile_kv (64)}}
+  // expected-error @+1 {{split_kv (100) must be a non-negative multiple of tile_kv (64)}}
   %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 100 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
   ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
     %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>

@@ -1,7 +1,8 @@
 // RUN: attnc-opt %s -split-input-file -attn-flash-tiling | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attn-flash-tiling=target=cuda | FileCheck %s --check-prefix=CUDA
 // RUN: not attnc-opt %s -split-input-file -attn-flash-tiling=target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
 
-// TARGET: unknown target 'tpu' (supported: cpu)
+// TARGET: unknown target 'tpu' (supported: cpu, cuda)
 
 // Every paged attention becomes a flash_attention whose body is the
 // online-softmax loop over KV tiles: the state starts empty, the loop runs
@@ -10,6 +11,12 @@
 // through load -> scores -> update. Tile sizes: head dim 16 means a K and a
 // V row of 128 bytes, so 128 keys fill the 16 KiB budget (the cap).
 // CHECK-LABEL: func.func @per_head_dim
+// With target=cuda: the CUDA kernels' 64-key tiles whatever the head dim; query blocks and
+// flash-decoding splits are left to the planner per step (0).
+// CUDA-LABEL: func.func @per_head_dim
+// CUDA: attn.flash_attention {{.*}}head_dim = 16 : i64{{.*}}query_block = 0 : i64, scale = 2.500000e-01 : f32, split_kv = 0 : i64, tile_kv = 64 : i64}
+// CUDA: attn.load_kv_tile {{.*}} : tensor<64x16xf32>, tensor<64x16xf32>
+// CUDA: attn.flash_attention {{.*}}head_dim = 128 : i64{{.*}}query_block = 0 : i64, {{.*}}split_kv = 0 : i64, tile_kv = 64 : i64}
 // CHECK-NOT: attn.paged_attention
 // CHECK: %[[A:.*]] = attn.flash_attention %{{.*}} {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 128 : i64}
 // CHECK-NEXT: ^bb0(%[[Q:.*]]: tensor<?x16xf32>, %[[BEGIN:.*]]: index, %[[END:.*]]: index):

@@ -110,17 +110,17 @@ class Fixture:
         return seq[len(prompt):]
 
 
-def check_logits(fx, artifact, rng, length):
+def check_logits(fx, artifact, rng, length, tolerance=LOGIT_TOLERANCE):
     prompt = [rng.randrange(fx.vocab) for _ in range(length)]
-    dump = os.path.join(fx.args.work, f"{fx.name}-logits.npy")
+    dump = artifact + "-logits.npy"
     fx.generate(artifact, [prompt], 1, "--dump-logits", dump)
     got, ref = np.load(dump), fx.ort_logits(prompt)
     if got.shape != ref.shape:
         raise Failure(f"logits shape {got.shape}, onnxruntime {ref.shape}")
     err = float(np.abs(got - ref).max() / np.abs(ref).max())
-    if not err <= LOGIT_TOLERANCE:
+    if not err <= tolerance:
         raise Failure(f"prompt of {length}: logits differ from onnxruntime by {err:.3e} "
-                      f"(relative, > {LOGIT_TOLERANCE})")
+                      f"(relative, > {tolerance})")
     return err
 
 

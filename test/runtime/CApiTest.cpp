@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 namespace attnrt_test {
-void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed);
+void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed, bool ownsCache = false);
 }
 
 namespace {

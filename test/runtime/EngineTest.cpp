@@ -9,12 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <fstream>
 #include <map>
 #include <unistd.h>
 
 namespace attnrt_test {
-void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed);
+void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed, bool ownsCache = false);
 }
 
 namespace {
@@ -342,6 +344,15 @@ void editManifest(const std::string &dir, const std::string &from, const std::st
   std::ofstream(dir + "/manifest.json") << text;
 }
 
+TEST(Engine, AWeightStrippedArtifactIsRefusedWithTheCommandThatPacksIt) {
+  std::string dir = artifact("stripped");
+  editManifest(dir, "\"weights\": {", "\"weights\": {\"stripped\": true, ");
+  attnrt::Error e = openError(dir);
+  EXPECT_EQ(e.code(), attnrt::ErrorCode::Io);
+  EXPECT_TRUE(contains(e.what(), "--strip-weights")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "attnc pack " + dir + " --from MODEL.onnx")) << e.what();
+}
+
 TEST(Engine, ManifestFromAnotherVersionIsRefused) {
   std::string dir = artifact("version");
   editManifest(dir, std::string("\"") + attnrt::kAttncVersion + "\"", "\"0.0.1-old\"");
@@ -351,7 +362,8 @@ TEST(Engine, ManifestFromAnotherVersionIsRefused) {
   EXPECT_TRUE(contains(e.what(), attnrt::kAttncVersion)) << e.what();
 
   std::string abi = artifact("abi");
-  editManifest(abi, "\"abi_version\": 1", "\"abi_version\": 2");
+  editManifest(abi, "\"abi_version\": " + std::to_string(ATTNC_MODEL_ABI_VERSION),
+               "\"abi_version\": " + std::to_string(ATTNC_MODEL_ABI_VERSION + 1));
   EXPECT_EQ(openError(abi).code(), attnrt::ErrorCode::Version);
 }
 
@@ -394,3 +406,36 @@ TEST(Engine, KvCacheBytesSizeThePools) {
 }
 
 } // namespace
+
+// A device model (target "cuda") allocates its own KV pools: the engine asks
+// it for one per layer, passes them to every step, and frees them before the
+// instance is destroyed. The fake's pools are host memory, so the tokens must
+// equal the host-allocated run's.
+TEST(Engine, ADeviceModelAllocatesAndFreesItsOwnKvPools) {
+  std::string dir = ::testing::TempDir() + "attnrt-artifact-owncache-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+  std::vector<std::int32_t> tokens;
+  {
+    auto engine = Engine::open(dir);
+    EXPECT_EQ(engine->info().target, "cuda");
+    attnrt::RequestId id = engine->addRequest(request(10, 1, 12));
+    attnrt::RequestId other = engine->addRequest(request(30, 2, 8));
+    engine->runToCompletion();
+    EXPECT_EQ(engine->result(other).state, RequestState::Finished);
+    tokens = engine->result(id).tokens;
+  }
+  EXPECT_EQ(tokens, solo(request(10, 1, 12)).tokens);
+
+  // The pools it handed out were freed: open again, count, close.
+  std::string library = dir + "/libmodel.so";
+  void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  auto live = reinterpret_cast<int (*)()>(dlsym(handle, "attnrt_fake_live_caches"));
+  ASSERT_NE(live, nullptr);
+  {
+    auto engine = Engine::open(dir);
+    EXPECT_EQ(live(), 3) << "one pool per layer";
+  }
+  EXPECT_EQ(live(), 0) << "pools leaked";
+  dlclose(handle);
+}

@@ -17,8 +17,8 @@ namespace attnrt_test {
 
 const char *fakeModelPath() { return ATTNRT_FAKE_MODEL_PATH; }
 
-attnrt::Manifest fakeManifest() {
-  void *handle = dlopen(ATTNRT_FAKE_MODEL_PATH, RTLD_NOW | RTLD_LOCAL);
+attnrt::Manifest fakeManifest(const char *libraryPath) {
+  void *handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     throw std::runtime_error(std::string("cannot load the fake model: ") + dlerror());
   auto entry = reinterpret_cast<attnc_model_entry_fn>(dlsym(handle, ATTNC_MODEL_ENTRY_SYMBOL));
@@ -47,10 +47,12 @@ attnrt::Manifest fakeManifest() {
 }
 
 // Creates `dir` with manifest.json, libmodel.so and weights.bin (bytes from
-// `weightsSeed`). Throws std::runtime_error on I/O failure.
-void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed) {
+// `weightsSeed`); `ownsCache`: the device-model flavour, which allocates the
+// KV pools itself. Throws std::runtime_error on I/O failure.
+void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed, bool ownsCache) {
+  const char *library = ownsCache ? ATTNRT_FAKE_OWNCACHE_MODEL_PATH : ATTNRT_FAKE_MODEL_PATH;
   ::mkdir(dir.c_str(), 0755);
-  attnrt::Manifest m = fakeManifest();
+  attnrt::Manifest m = fakeManifest(library);
   std::vector<unsigned char> weights(m.weights.bytes);
   std::uint64_t state = weightsSeed * 0x9e3779b97f4a7c15ull + 1;
   for (unsigned char &byte : weights) {
@@ -61,10 +63,10 @@ void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed) {
   std::ofstream(dir + "/weights.bin", std::ios::binary)
       .write(reinterpret_cast<const char *>(weights.data()), static_cast<std::streamsize>(weights.size()));
   std::ofstream(dir + "/manifest.json") << attnrt::serializeManifest(m);
-  std::ifstream library(ATTNRT_FAKE_MODEL_PATH, std::ios::binary);
+  std::ifstream model(library, std::ios::binary);
   std::ofstream copy(dir + "/libmodel.so", std::ios::binary);
-  copy << library.rdbuf();
-  if (!library || !copy)
+  copy << model.rdbuf();
+  if (!model || !copy)
     throw std::runtime_error("cannot write the fake artifact in " + dir);
 }
 

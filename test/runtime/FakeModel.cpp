@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -141,15 +142,59 @@ int step(void *opaque, const attnc_step_args *a, char *error, size_t len) {
   return 0;
 }
 
+#ifdef ATTNRT_FAKE_MODEL_OWNS_CACHE
+// The device-model flavour (built as libattnrt-fakemodel-owncache.so): the
+// instance allocates the KV pools (host memory standing in for device
+// memory), zero-filled and counted, so the engine tests see that the runtime
+// uses them, hands them back, and frees them before destroying the instance.
+int liveCaches = 0;
+
+int allocCache(void *instance, uint64_t bytes, void **base, char *error, size_t len) {
+  if (!instance)
+    return fail(error, len, "fake model: alloc_cache without an instance");
+  *base = std::calloc(1, bytes);
+  if (!*base)
+    return fail(error, len, "fake model: out of memory");
+  ++liveCaches;
+  return 0;
+}
+
+void freeCache(void *instance, void *base) {
+  if (instance && base) {
+    std::free(base);
+    --liveCaches;
+  }
+}
+
+void destroy(void *instance) {
+  if (liveCaches != 0)
+    std::fprintf(stderr, "fake model: destroyed with %d KV pools still allocated\n", liveCaches);
+  delete static_cast<Instance *>(instance);
+}
+
+const attnc_model_desc kDesc = {
+    ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cuda",
+    kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
+    /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
+    create, step, destroy, allocCache, freeCache};
+#else
 void destroy(void *instance) { delete static_cast<Instance *>(instance); }
 
 const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cpu",
     kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
     /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
-    create, step, destroy};
+    create, step, destroy, /*alloc_cache=*/nullptr, /*free_cache=*/nullptr};
+#endif
 
 } // namespace
+
+#ifdef ATTNRT_FAKE_MODEL_OWNS_CACHE
+// KV pools allocated and not yet freed, for the tests.
+extern "C" __attribute__((visibility("default"))) int attnrt_fake_live_caches(void) {
+  return liveCaches;
+}
+#endif
 
 extern "C" __attribute__((visibility("default"))) const attnc_model_desc *attnc_model_v1(void) {
   return &kDesc;

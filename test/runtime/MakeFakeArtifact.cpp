@@ -6,7 +6,7 @@
 #include <string>
 
 namespace attnrt_test {
-void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed);
+void writeFakeArtifact(const std::string &dir, std::uint64_t weightsSeed, bool ownsCache = false);
 }
 
 int main(int argc, char **argv) {

@@ -74,6 +74,23 @@ TEST(Manifest, RoundTripsEveryField) {
   EXPECT_NE(text.find("\"0123456789abcdef\""), std::string::npos);
 }
 
+TEST(Manifest, StrippedWeightsRoundTripAndDefaultToAbsent) {
+  attnrt::Manifest m = sampleManifest();
+  EXPECT_EQ(attnrt::serializeManifest(m).find("stripped"), std::string::npos);
+  EXPECT_FALSE(attnrt::parseManifest(attnrt::serializeManifest(m), "manifest.json").weights.stripped);
+  m.weights.stripped = true;
+  std::string text = attnrt::serializeManifest(m);
+  EXPECT_TRUE(attnrt::parseManifest(text, "manifest.json").weights.stripped);
+  std::string bad = text;
+  bad.replace(bad.find("\"stripped\": true"), 16, "\"stripped\": 1");
+  try {
+    attnrt::parseManifest(bad, "manifest.json");
+    FAIL() << "a non-boolean \"stripped\" was accepted";
+  } catch (const attnrt::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("weights.stripped"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Manifest, SerializerDoesNotThrowOnOddButValidInput) {
   attnrt::Manifest m = sampleManifest();
   m.compileOptionsJson = "not json";

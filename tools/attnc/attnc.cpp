@@ -2,11 +2,12 @@
 //
 //   attnc import MODEL.onnx [-o OUT.mlir] [--infer-shapes] [--summary]
 //   attnc inspect MODEL.onnx [--json]
-//   attnc compile MODEL.onnx -o DIR [--target cpu] [--dtype f32] [--page-size N]
-//                 [--max-batch-tokens N] [--max-context N]
-//   attnc emit-cpp STEP.mlir [-o OUT.cpp]
+//   attnc compile MODEL.onnx -o DIR [--target cpu|cuda] [--dtype f32|f16|bf16] [--page-size N]
+//                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
+//   attnc pack DIR --from MODEL.onnx
+//   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
-#include "codegen/cpu/CpuEmitter.h"
+#include "codegen/StepEmitter.h"
 #include "compiler/Compile.h"
 #include "compiler/Diagnostics.h"
 #include "compiler/Import/OnnxImporter.h"
@@ -15,6 +16,7 @@
 #include "compiler/Pipelines.h"
 #include "compiler/Registry.h"
 #include "passes/Passes.h"
+#include "runtime/pack/ArtifactPacker.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -64,7 +66,10 @@ commands:
   compile MODEL.onnx -o DIR         compile the model into an artifact directory
                                     (libmodel.so, model.h, weights.bin, manifest.json)
                                     that attnc-run and libattnrt run
-  emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ the CPU target generates for a step
+                                    (--strip-weights: all but weights.bin)
+  pack DIR --from MODEL.onnx        build DIR/weights.bin from the model's weights
+                                    (external data included) by DIR's weight plan
+  emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ (CUDA C++ with --target cuda) generated for a step
                                     function (after attn-insert-kv-cache and
                                     attn-flash-tiling); for inspection and tests
 
@@ -171,10 +176,10 @@ int runCompile(int argc, char **argv) {
                              cl::cat(category));
   cl::opt<std::string> output("o", cl::desc("artifact directory (replaced if it holds one)"),
                               cl::value_desc("DIR"), cl::Required, cl::cat(category));
-  cl::opt<std::string> target("target", cl::desc("cpu (cuda follows)"), cl::init("cpu"),
+  cl::opt<std::string> target("target", cl::desc("cpu or cuda"), cl::init("cpu"),
                               cl::cat(category));
-  cl::opt<std::string> dtype("dtype", cl::desc("f32 (f16, bf16 follow)"), cl::init("f32"),
-                             cl::cat(category));
+  cl::opt<std::string> dtype("dtype", cl::desc("cpu: f32 (default); cuda: f16 (default), bf16"),
+                             cl::init(""), cl::cat(category));
   cl::opt<int64_t> pageSize("page-size", cl::desc("tokens per KV-cache page (power of two)"),
                             cl::init(16), cl::cat(category));
   cl::opt<int64_t> maxBatchTokens("max-batch-tokens", cl::desc("most tokens one step carries"),
@@ -183,6 +188,10 @@ int runCompile(int argc, char **argv) {
       "max-context",
       cl::desc("longest sequence accepted (default: the learned position table, else 8192)"),
       cl::init(0), cl::cat(category));
+  cl::opt<bool> stripWeights(
+      "strip-weights",
+      cl::desc("write no weights.bin; build it later with `attnc pack DIR --from MODEL.onnx`"),
+      cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc compile\n", &llvm::errs()))
     return 1;
@@ -196,10 +205,11 @@ int runCompile(int argc, char **argv) {
   attnc::CompileOptions options;
   options.outputDir = output;
   options.target = target;
-  options.dtype = dtype;
+  options.dtype = !dtype.empty() ? dtype.getValue() : target == "cuda" ? "f16" : "f32";
   options.pageSize = pageSize;
   options.maxBatchTokens = maxBatchTokens;
   options.maxContext = maxContext;
+  options.stripWeights = stripWeights;
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
 
@@ -212,6 +222,10 @@ int runEmitCpp(int argc, char **argv) {
                               cl::value_desc("OUT.cpp"), cl::init("-"), cl::cat(category));
   cl::opt<int64_t> maxBatchTokens("max-batch-tokens", cl::desc("most tokens one step carries"),
                                   cl::init(2048), cl::cat(category));
+  cl::opt<std::string> target("target", cl::desc("cpu or cuda"), cl::init("cpu"),
+                              cl::cat(category));
+  cl::opt<std::string> dtype("dtype", cl::desc("f32 (cpu); f16 or bf16 (cuda)"),
+                             cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc emit-cpp\n", &llvm::errs()))
     return 1;
@@ -226,10 +240,13 @@ int runEmitCpp(int argc, char **argv) {
     llvm::errs() << input << ": error: expected one step function, got " << funcs.size() << "\n";
     return 1;
   }
-  attnc::codegen::CpuEmitOptions options;
+  attnc::codegen::StepEmitOptions options;
   options.modelName = llvm::sys::path::filename(input).str();
   options.maxBatchTokens = maxBatchTokens;
-  FailureOr<attnc::codegen::EmittedCpuModel> model = attnc::codegen::emitCpuModel(funcs.front(), options);
+  options.target = target;
+  options.dtype = !dtype.empty() ? dtype.getValue() : target == "cuda" ? "f16" : "f32";
+  FailureOr<attnc::codegen::EmittedModel> model =
+      attnc::codegen::emitStepModel(funcs.front(), options);
   if (failed(model))
     return 1;
   std::string error;
@@ -268,6 +285,12 @@ int main(int argc, char **argv) {
     return runCompile(argc - 1, argv + 1);
   if (command == "emit-cpp")
     return runEmitCpp(argc - 1, argv + 1);
+  if (command == "pack") {
+    // The packer's own command line, shared with the standalone attnc-pack.
+    std::string name = "attnc pack";
+    argv[1] = name.data();
+    return attnrt::pack::packCommand(argc - 1, argv + 1);
+  }
   llvm::errs() << "error: unknown command '" << command
                << "'; run `attnc --help` for the list of commands\n";
   return 1;

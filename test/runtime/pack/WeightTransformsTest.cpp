@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 namespace attnrt::pack {
@@ -194,3 +197,91 @@ TEST(WeightTransforms, TransposeRejectsBadArguments) {
 
 } // namespace
 } // namespace attnrt::pack
+
+// Float casts round to nearest even like the compiler's own conversions:
+// f16 against GCC's _Float16 (IEEE binary16, hardware or soft-float
+// rounding), bf16 against rounding the value at bf16's ulp with nearbyint.
+namespace {
+
+template <typename To, typename From> To bitCast(From from) {
+  static_assert(sizeof(To) == sizeof(From));
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
+}
+
+std::vector<float> castInputs() {
+  std::vector<float> values = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.0f, 65520.0f, 1e6f,
+                               -1e6f, 6.1035156e-05f, 5.9604645e-08f, 2.9802322e-08f,
+                               2.98023259e-08f, 1e-10f, 3.3895314e38f,
+                               std::numeric_limits<float>::infinity(),
+                               -std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::denorm_min()};
+  std::mt19937 rng(12345);
+  std::uniform_real_distribution<float> mantissa(-2.0f, 2.0f);
+  std::uniform_int_distribution<int> exponent(-30, 20);
+  for (int i = 0; i < 20000; ++i)
+    values.push_back(std::ldexp(mantissa(rng), exponent(rng)));
+  for (int i = 0; i < 2000; ++i) { // exact ties between two representable halves
+    float h = std::ldexp(float(1024 + rng() % 1024), -10 + int(rng() % 20));
+    values.push_back(h + std::ldexp(1.0f, -11 + int(std::ilogb(h))));
+  }
+  return values;
+}
+
+std::uint16_t bf16Reference(float f) {
+  if (f == 0.0f || std::isinf(f))
+    return std::uint16_t(bitCast<std::uint32_t>(f) >> 16);
+  const float ulp = std::ldexp(1.0f, std::max(std::ilogb(f), -126) - 7); // subnormals: fixed ulp
+  const float rounded = std::nearbyint(f / ulp) * ulp; // default rounding: ties to even
+  return std::uint16_t(bitCast<std::uint32_t>(rounded) >> 16);
+}
+
+} // namespace
+
+TEST(WeightTransforms, CastToF16MatchesTheCompilersConversion) {
+  std::vector<float> in = castInputs();
+  std::vector<std::uint16_t> out(in.size());
+  attnrt::pack::TensorView view{in.data(), {std::int64_t(in.size())}, 4};
+  ASSERT_TRUE(attnrt::pack::castFloat(view, "f32", "f16", out.data(), out.size() * 2).ok());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::uint16_t expected = bitCast<std::uint16_t>(static_cast<_Float16>(in[i]));
+    ASSERT_EQ(out[i], expected) << "value " << in[i] << " (index " << i << ")";
+  }
+  // And back: every f16 converts to the float the compiler gives.
+  std::vector<std::uint16_t> all(1 << 16);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    all[i] = std::uint16_t(i);
+  std::vector<float> back(all.size());
+  attnrt::pack::TensorView halves{all.data(), {std::int64_t(all.size())}, 2};
+  ASSERT_TRUE(attnrt::pack::castFloat(halves, "f16", "f32", back.data(), back.size() * 4).ok());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const float expected = static_cast<float>(bitCast<_Float16>(all[i]));
+    if (std::isnan(expected))
+      ASSERT_TRUE(std::isnan(back[i])) << i;
+    else
+      ASSERT_EQ(bitCast<std::uint32_t>(back[i]), bitCast<std::uint32_t>(expected)) << i;
+  }
+}
+
+TEST(WeightTransforms, CastToBf16RoundsToNearestEven) {
+  std::vector<float> in = castInputs();
+  in.push_back(std::numeric_limits<float>::quiet_NaN());
+  std::vector<std::uint16_t> out(in.size());
+  attnrt::pack::TensorView view{in.data(), {std::int64_t(in.size())}, 4};
+  ASSERT_TRUE(attnrt::pack::castFloat(view, "f32", "bf16", out.data(), out.size() * 2).ok());
+  for (std::size_t i = 0; i + 1 < in.size(); ++i)
+    ASSERT_EQ(out[i], bf16Reference(in[i])) << "value " << in[i] << " (index " << i << ")";
+  EXPECT_EQ(out.back() & 0x7f80, 0x7f80); // NaN stays NaN
+  EXPECT_NE(out.back() & 0x7f, 0);
+}
+
+TEST(WeightTransforms, CastRejectsUnknownTypesAndWrongSizes) {
+  float in[4] = {1, 2, 3, 4};
+  std::uint16_t out[4];
+  attnrt::pack::TensorView view{in, {4}, 4};
+  EXPECT_FALSE(attnrt::pack::castFloat(view, "f32", "i8", out, sizeof out).ok());
+  EXPECT_FALSE(attnrt::pack::castFloat(view, "f32", "f16", out, sizeof out - 2).ok());
+  attnrt::pack::TensorView wrongSize{in, {4}, 2};
+  EXPECT_FALSE(attnrt::pack::castFloat(wrongSize, "f32", "f16", out, sizeof out).ok());
+}

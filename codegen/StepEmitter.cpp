@@ -1,11 +1,11 @@
-#include "codegen/cpu/CpuEmitter.h"
+#include "codegen/StepEmitter.h"
+
+#include "codegen/TargetEmitter.h"
 
 #include "compiler/WeightEvaluation.h"
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "runtime/Version.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -57,138 +57,6 @@ const char *activationName(attn::Activation kind) {
   return "Silu";
 }
 
-// The tile loop of an attn.flash_attention body (attn-flash-tiling) as the
-// body of the C++ lambda runtime/cpu/Attention.h's run_flash_attention runs
-// per work item. The item (a FlashWorkItem) holds the online-softmax state in
-// place, so the translation checks that the IR threads one state through the
-// loop (init -> iter_args -> online_softmax -> yield -> flash_yield) and one
-// tile through load -> scores -> softcap -> update; anything else is refused.
-class FlashBodyTranslator {
-public:
-  explicit FlashBodyTranslator(attn::FlashAttentionOp flash) : flash(flash) {}
-
-  FailureOr<std::string> translate() {
-    Block &body = flash.getBody().front();
-    queries = body.getArgument(0);
-    index[body.getArgument(1)] = "item.key_begin()";
-    index[body.getArgument(2)] = "item.key_end()";
-    if (failed(block(body, "      ")))
-      return failure();
-    auto yield = cast<attn::FlashYieldOp>(body.getTerminator());
-    if (!isState(yield.getState()))
-      return yield.emitError("flash_attention must yield the loop's online-softmax state");
-    return out;
-  }
-
-private:
-  LogicalResult block(Block &b, StringRef indent) {
-    for (Operation &op : b.without_terminator())
-      if (failed(translate(&op, indent)))
-        return failure();
-    return success();
-  }
-
-  bool isState(ValueRange values) const {
-    return values.size() == 3 && SmallVector<Value>(values) == state;
-  }
-
-  FailureOr<std::string> indexExpr(Operation *user, Value v) {
-    auto found = index.find(v);
-    if (found == index.end())
-      return user->emitError("flash_attention body: unsupported index operand");
-    return found->second;
-  }
-
-  LogicalResult translate(Operation *op, StringRef indent) {
-    if (auto c = dyn_cast<arith::ConstantIndexOp>(op)) {
-      index[c.getResult()] = std::to_string(c.value());
-      return success();
-    }
-    if (isa<arith::DivUIOp, arith::MulIOp, arith::AddIOp>(op)) {
-      FailureOr<std::string> a = indexExpr(op, op->getOperand(0)), b = indexExpr(op, op->getOperand(1));
-      if (failed(a) || failed(b))
-        return failure();
-      const char *sign = isa<arith::DivUIOp>(op) ? " / " : isa<arith::MulIOp>(op) ? " * " : " + ";
-      index[op->getResult(0)] = "(" + *a + sign + *b + ")";
-      return success();
-    }
-    if (auto init = dyn_cast<attn::SoftmaxStateInitOp>(op)) {
-      if (init.getQueries() != queries || !state.empty())
-        return op->emitError("flash_attention body: one state of the item's queries expected");
-      state = {init.getMax(), init.getSum(), init.getAcc()};
-      out += (indent + "item.init_state();\n").str();
-      return success();
-    }
-    if (auto loop = dyn_cast<scf::ForOp>(op)) {
-      if (loopVar || !isState(loop.getInitArgs()))
-        return op->emitError("flash_attention body: one tile loop carrying the state expected");
-      FailureOr<std::string> lb = indexExpr(op, loop.getLowerBound()),
-                             ub = indexExpr(op, loop.getUpperBound()),
-                             step = indexExpr(op, loop.getStep());
-      if (failed(lb) || failed(ub) || failed(step))
-        return failure();
-      loopVar = loop.getInductionVar();
-      index[loopVar] = "tile_start";
-      state = SmallVector<Value>(loop.getRegionIterArgs());
-      out += llvm::formatv("{0}for (int32_t tile_start = {1}; tile_start < {2}; tile_start += {3}) {{\n",
-                           indent, *lb, *ub, *step)
-                 .str();
-      if (failed(block(*loop.getBody(), (indent + "  ").str())))
-        return failure();
-      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
-      if (!isState(yield.getResults()))
-        return yield.emitError("flash_attention body: the loop must yield the updated state");
-      out += (indent + "}\n").str();
-      state = SmallVector<Value>(loop.getResults());
-      return success();
-    }
-    if (auto load = dyn_cast<attn::LoadKvTileOp>(op)) {
-      if (load.getStart() != loopVar)
-        return op->emitError("flash_attention body: tiles must start at the loop variable");
-      tileKeys = load.getKeys();
-      tileValues = load.getValues();
-      out += (indent + "item.load_kv_tile(tile_start);\n").str();
-      return success();
-    }
-    if (auto scoresOp = dyn_cast<attn::TileScoresOp>(op)) {
-      if (scoresOp.getQueries() != queries || scoresOp.getKeys() != tileKeys)
-        return op->emitError("flash_attention body: scores of the item's queries against the "
-                             "loaded tile expected");
-      scores = scoresOp.getScores();
-      out += llvm::formatv("{0}item.tile_scores({1});\n", indent,
-                           floatLiteral(scoresOp.getScale().convertToFloat()))
-                 .str();
-      return success();
-    }
-    if (auto cap = dyn_cast<attn::LogitSoftcapOp>(op)) {
-      if (cap.getX() != scores)
-        return op->emitError("flash_attention body: softcap of the tile's scores expected");
-      scores = cap.getOutput();
-      out += llvm::formatv("{0}item.softcap_scores({1});\n", indent,
-                           floatLiteral(cap.getCap().convertToFloat()))
-                 .str();
-      return success();
-    }
-    if (auto update = dyn_cast<attn::OnlineSoftmaxOp>(op)) {
-      if (update.getScores() != scores || update.getValues() != tileValues ||
-          !isState({update.getMax(), update.getSum(), update.getAcc()}))
-        return op->emitError("flash_attention body: the update must read the tile's scores and "
-                             "values and the running state");
-      state = {update.getNewMax(), update.getNewSum(), update.getNewAcc()};
-      out += (indent + "item.online_softmax();\n").str();
-      return success();
-    }
-    return op->emitError() << "flash_attention body: '" << op->getName()
-                           << "' is not supported by the CPU target";
-  }
-
-  attn::FlashAttentionOp flash;
-  std::string out;
-  llvm::DenseMap<Value, std::string> index; // index values -> C++ expressions
-  Value queries, loopVar, tileKeys, tileValues, scores;
-  SmallVector<Value> state; // the current (max, sum, acc)
-};
-
 // How the generated code reaches a value.
 struct ValueInfo {
   enum Kind { Activation, TokenInput, Weight } kind = Activation;
@@ -198,18 +66,25 @@ struct ValueInfo {
   int slot = -1;         // activation buffer slot
 };
 
+// Weights are read as float (norm weights, RoPE tables: f32 on every
+// target) or as Elem (embedding tables, linear weights and biases: the
+// storage type).
+enum class WeightType { F32, Elem };
+
 class Emitter {
 public:
-  Emitter(func::FuncOp step, const CpuEmitOptions &options) : step(step), options(options) {}
+  Emitter(func::FuncOp step, const StepEmitOptions &options, const TargetEmitter &target)
+      : step(step), options(options), target(target) {}
 
-  FailureOr<EmittedCpuModel> run();
+  FailureOr<EmittedModel> run();
 
 private:
   LogicalResult emitOp(Operation *op);
-  FailureOr<std::string> weightPointer(Value weight, bool transposeToOutIn = false);
+  FailureOr<std::string> weightPointer(Value weight, WeightType type,
+                                       bool transposeToOutIn = false);
   // "nullptr" for an absent optional weight (a bias).
-  FailureOr<std::string> optionalWeightPointer(Value weight) {
-    return weight ? weightPointer(weight) : FailureOr<std::string>(std::string("nullptr"));
+  FailureOr<std::string> optionalWeightPointer(Value weight, WeightType type) {
+    return weight ? weightPointer(weight, type) : FailureOr<std::string>(std::string("nullptr"));
   }
   FailureOr<const ValueInfo *> activation(Operation *user, Value v);
   const ValueInfo &defineActivation(Value v, const std::string &rows);
@@ -225,55 +100,50 @@ private:
   }
 
   func::FuncOp step;
-  const CpuEmitOptions &options;
-  EmittedCpuModel model;
+  const StepEmitOptions &options;
+  const TargetEmitter &target;
+  EmittedModel model;
   llvm::DenseMap<Value, ValueInfo> info;
   llvm::DenseMap<Value, int64_t> lastUse;
   // Activation slots: size in elements (per max_batch_tokens rows), whether
   // free, and how many live values point into each.
   std::vector<int64_t> slotElems;
   std::vector<int> slotLive;
-  std::map<std::pair<void *, bool>, int> weightIndex; // (weight, transposed) -> index
+  std::map<std::tuple<void *, bool, WeightType>, int> weightIndex; // -> index in w[]
   std::vector<size_t> weightOffsets;
+  WeightPlanBuilder weightPlan;
   std::string body;   // the step function's statements
   std::string setup;  // statements of create() (RoPE tables)
-  std::string members;
+  std::string members; // of Model (RoPE tables)
   std::map<std::string, int> ropeTables; // "theta/rotary_dim" -> table index
   int64_t pageSize = 16;
 };
 
-FailureOr<std::string> Emitter::weightPointer(Value weight, bool transposeToOutIn) {
+FailureOr<std::string> Emitter::weightPointer(Value weight, WeightType type,
+                                             bool transposeToOutIn) {
   // A weight used in two layouts (say, transposed for one linear) is packed twice.
-  auto key = std::make_pair(weight.getAsOpaquePointer(), transposeToOutIn);
+  auto key = std::make_tuple(weight.getAsOpaquePointer(), transposeToOutIn, type);
+  const char *cType = type == WeightType::F32 ? "float" : "Elem";
   auto found = weightIndex.find(key);
   if (found != weightIndex.end())
-    return std::string(llvm::formatv("m.w[{0}]", found->second));
-  FailureOr<EvaluatedWeight> evaluated = evaluateWeight(weight);
-  if (failed(evaluated))
+    return std::string(llvm::formatv("m.weight<{0}>({1})", cType, found->second));
+
+  // Planned, not copied: weights.bin is the plan evaluated (compiler/Compile.cpp).
+  // Elem weights are stored in the model's dtype (a cast in the plan).
+  FailureOr<uint64_t> offset = weightPlan.addBlob(
+      weight, transposeToOutIn, kWeightAlignment,
+      type == WeightType::Elem ? StringRef(options.dtype) : StringRef("f32"));
+  if (failed(offset))
     return failure();
-  if (!evaluated->type().getElementType().isF32()) {
+  if (!cast<RankedTensorType>(weight.getType()).getElementType().isF32()) {
     if (Operation *def = weight.getDefiningOp())
-      def->emitError("the CPU target supports f32 weights only so far");
+      def->emitError("only f32 weights are supported so far");
     return failure();
   }
-  attnrt::pack::Tensor transposed;
-  ArrayRef<char> bytes = evaluated->bytes();
-  if (transposeToOutIn) {
-    attnrt::pack::Status status = attnrt::pack::transpose2d(evaluated->view(), transposed);
-    if (!status.ok()) {
-      weight.getDefiningOp()->emitError() << "cannot transpose weight: " << status.message();
-      return failure();
-    }
-    bytes = ArrayRef<char>(reinterpret_cast<const char *>(transposed.bytes.data()),
-                           transposed.bytes.size());
-  }
-  size_t offset = llvm::alignTo(model.weights.size(), kWeightAlignment);
-  model.weights.resize(offset + bytes.size());
-  std::memcpy(model.weights.data() + offset, bytes.data(), bytes.size());
   int index = weightOffsets.size();
-  weightOffsets.push_back(offset);
+  weightOffsets.push_back(*offset);
   weightIndex[key] = index;
-  return std::string(llvm::formatv("m.w[{0}]", index));
+  return std::string(llvm::formatv("m.weight<{0}>({1})", cType, index));
 }
 
 const ValueInfo &Emitter::defineActivation(Value v, const std::string &rows) {
@@ -333,7 +203,7 @@ void Emitter::releaseDeadOperands(Operation *op, int64_t index) {
 FailureOr<const ValueInfo *> Emitter::activation(Operation *user, Value v) {
   auto it = info.find(v);
   if (it == info.end()) {
-    user->emitError("the CPU code generator has no buffer for an operand of this op");
+    user->emitError("the code generator has no buffer for an operand of this op");
     return failure();
   }
   return &it->second;
@@ -356,13 +226,13 @@ LogicalResult Emitter::emitOp(Operation *op) {
 
   if (auto e = dyn_cast<attn::EmbeddingOp>(op)) {
     auto table = cast<RankedTensorType>(e.getTable().getType());
-    FailureOr<std::string> w = weightPointer(e.getTable());
+    FailureOr<std::string> w = weightPointer(e.getTable(), WeightType::Elem);
     FailureOr<const ValueInfo *> ids = activation(op, e.getIds());
     if (failed(w) || failed(ids))
       return failure();
     const ValueInfo &out = defineActivation(e.getOutput(), (*ids)->rows);
     float scale = e.getScale() ? e.getScale()->convertToFloat() : 1.0f;
-    os << llvm::formatv("  if (!attnrt::cpu::embedding(pool, {0}, {1}, {2}, {3}, {4}, {5}, {6}))\n"
+    os << llvm::formatv("  if (!rt::embedding(ctx, {0}, {1}, {2}, {3}, {4}, {5}, {6}))\n"
                         "    return fail(error, error_len, \"a token id is outside the vocabulary\");\n",
                         (*ids)->pointer, (*ids)->rows, *w, table.getDimSize(0),
                         table.getDimSize(1), floatLiteral(scale), out.pointer);
@@ -375,45 +245,45 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return success();
   }
   if (auto n = dyn_cast<attn::RmsNormOp>(op)) {
-    FailureOr<std::string> w = weightPointer(n.getWeight());
+    FailureOr<std::string> w = weightPointer(n.getWeight(), WeightType::F32);
     FailureOr<std::string> x = operand(n.getX());
     if (failed(w) || failed(x))
       return failure();
     int64_t dim = cast<RankedTensorType>(n.getX().getType()).getShape().back();
     const ValueInfo &out = defineActivation(n.getOutput(), rowsOf(n.getX()));
-    os << llvm::formatv("  attnrt::cpu::rms_norm(pool, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
+    os << llvm::formatv("  rt::rms_norm(ctx, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
                         *x, *w, floatLiteral(n.getWeightOffset().convertToFloat()),
                         floatLiteral(n.getEpsilon().convertToFloat()), rowsTimes(n.getX()), dim,
                         out.pointer);
     return success();
   }
   if (auto n = dyn_cast<attn::LayerNormOp>(op)) {
-    FailureOr<std::string> w = weightPointer(n.getWeight());
+    FailureOr<std::string> w = weightPointer(n.getWeight(), WeightType::F32);
     FailureOr<std::string> x = operand(n.getX());
     if (failed(w) || failed(x))
       return failure();
-    FailureOr<std::string> bias = optionalWeightPointer(n.getBias());
+    FailureOr<std::string> bias = optionalWeightPointer(n.getBias(), WeightType::F32);
     if (failed(bias))
       return failure();
     int64_t dim = cast<RankedTensorType>(n.getX().getType()).getShape().back();
     const ValueInfo &out = defineActivation(n.getOutput(), rowsOf(n.getX()));
-    os << llvm::formatv("  attnrt::cpu::layer_norm(pool, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
+    os << llvm::formatv("  rt::layer_norm(ctx, {0}, {1}, {2}, {3}, {4} / {5}, {5}, {6});\n",
                         *x, *w, *bias, floatLiteral(n.getEpsilon().convertToFloat()),
                         rowsTimes(n.getX()), dim, out.pointer);
     return success();
   }
   if (auto l = dyn_cast<attn::LinearOp>(op)) {
     bool inOut = l.getWeightLayout() == attn::WeightLayout::in_out;
-    FailureOr<std::string> w = weightPointer(l.getWeight(), /*transposeToOutIn=*/inOut);
+    FailureOr<std::string> w = weightPointer(l.getWeight(), WeightType::Elem, /*transposeToOutIn=*/inOut);
     FailureOr<std::string> x = operand(l.getX());
     if (failed(w) || failed(x))
       return failure();
-    FailureOr<std::string> bias = optionalWeightPointer(l.getBias());
+    FailureOr<std::string> bias = optionalWeightPointer(l.getBias(), WeightType::Elem);
     if (failed(bias))
       return failure();
     int64_t in = l.getInFeatures(), out = l.getOutFeatures();
     const ValueInfo &y = defineActivation(l.getOutput(), rowsOf(l.getX()));
-    os << llvm::formatv("  attnrt::cpu::linear(pool, {0}, {1} / {2}, {2}, {3}, {4}, {5}, {6});\n",
+    os << llvm::formatv("  rt::linear(ctx, {0}, {1} / {2}, {2}, {3}, {4}, {5}, {6});\n",
                         *x, rowsTimes(l.getX()), in, *w, *bias, out, y.pointer);
     return success();
   }
@@ -422,7 +292,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(x))
       return failure();
     const ValueInfo &y = defineActivation(a.getOutput(), rowsOf(a.getX()));
-    os << llvm::formatv("  attnrt::cpu::activation<attnrt::cpu::Activation::{0}>(pool, {1}, {2}, {3});\n",
+    os << llvm::formatv("  rt::activation<rt::Activation::{0}>(ctx, {1}, {2}, {3});\n",
                         activationName(a.getKind()), *x, y.pointer, rowsTimes(a.getX()));
     return success();
   }
@@ -432,7 +302,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
       return failure();
     int64_t width = cast<RankedTensorType>(g.getGate().getType()).getShape().back();
     const ValueInfo &y = defineActivation(g.getOutput(), rowsOf(g.getGate()));
-    os << llvm::formatv("  attnrt::cpu::gated_activation<attnrt::cpu::Activation::{0}>(pool, {1}, "
+    os << llvm::formatv("  rt::gated_activation<rt::Activation::{0}>(ctx, {1}, "
                         "{3}, {2}, {3}, {4}, {5} / {3}, {3});\n",
                         activationName(g.getKind()), *gate, *up, width, y.pointer,
                         rowsTimes(g.getGate()));
@@ -441,18 +311,18 @@ LogicalResult Emitter::emitOp(Operation *op) {
   if (isa<attn::ResidualAddOp, od::AddOp>(op)) {
     Value a = op->getOperand(0), b = op->getOperand(1);
     if (a.getType() != b.getType())
-      return op->emitError("the CPU code generator needs both addends of one shape");
+      return op->emitError("the code generator needs both addends of one shape");
     FailureOr<std::string> pa = operand(a), pb = operand(b);
     if (failed(pa) || failed(pb))
       return failure();
     const ValueInfo &y = defineActivation(op->getResult(0), rowsOf(a));
     auto residual = dyn_cast<attn::ResidualAddOp>(op);
     if (residual && residual.getScale())
-      os << llvm::formatv("  attnrt::cpu::residual_add_scaled(pool, {0}, {1}, {2}, {3}, {4});\n",
+      os << llvm::formatv("  rt::residual_add_scaled(ctx, {0}, {1}, {2}, {3}, {4});\n",
                           *pa, *pb, y.pointer, rowsTimes(a),
                           floatLiteral(residual.getScale()->convertToFloat()));
     else
-      os << llvm::formatv("  attnrt::cpu::residual_add(pool, {0}, {1}, {2}, {3});\n", *pa, *pb,
+      os << llvm::formatv("  rt::residual_add(ctx, {0}, {1}, {2}, {3});\n", *pa, *pb,
                           y.pointer, rowsTimes(a));
     return success();
   }
@@ -461,8 +331,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(x))
       return failure();
     const ValueInfo &y = defineActivation(s.getOutput(), rowsOf(s.getX()));
-    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n"
-                        "  attnrt::cpu::scale_inplace(pool, {0}, {2}, {3});\n",
+    os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n"
+                        "  rt::scale_inplace(ctx, {0}, {2}, {3});\n",
                         y.pointer, *x, rowsTimes(s.getX()),
                         floatLiteral(s.getScale().convertToFloat()));
     return success();
@@ -472,8 +342,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(x))
       return failure();
     const ValueInfo &y = defineActivation(s.getOutput(), rowsOf(s.getX()));
-    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n"
-                        "  attnrt::cpu::softcap(pool, {0}, {2}, {3});\n",
+    os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n"
+                        "  rt::softcap(ctx, {0}, {2}, {3});\n",
                         y.pointer, *x, rowsTimes(s.getX()),
                         floatLiteral(s.getCap().convertToFloat()));
     return success();
@@ -503,7 +373,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     for (Value r : split.getOutputs()) {
       int64_t part = cast<RankedTensorType>(r.getType()).getDimSize(axis) * inner;
       const ValueInfo &y = defineActivation(r, rowsOf(split.getInput()));
-      os << llvm::formatv("  attnrt::cpu::copy_rows(pool, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
+      os << llvm::formatv("  rt::copy_rows(ctx, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
                           *x, offset, full, y.pointer, part, rowsOf(split.getInput()), outer);
       offset += part;
     }
@@ -521,7 +391,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     auto type = cast<RankedTensorType>(slice.getData().getType());
     if (!starts || !ends || !axes || !steps || axes->size() != 1 || starts->size() != 1 ||
         (*steps)[0] != 1)
-      return op->emitError("the CPU code generator supports single-axis unit-step Slices only");
+      return op->emitError("the code generator supports single-axis unit-step Slices only");
     int64_t axis = (*axes)[0] < 0 ? (*axes)[0] + type.getRank() : (*axes)[0];
     if (axis < 1)
       return op->emitError("a Slice across tokens cannot be generated");
@@ -538,7 +408,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     for (int64_t d = axis + 1; d < type.getRank(); ++d)
       inner *= type.getDimSize(d);
     const ValueInfo &y = defineActivation(slice.getOutput(), rowsOf(slice.getData()));
-    os << llvm::formatv("  attnrt::cpu::copy_rows(pool, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
+    os << llvm::formatv("  rt::copy_rows(ctx, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
                         *x, begin * inner, dim * inner, y.pointer, (end - begin) * inner,
                         rowsOf(slice.getData()), outer);
     return success();
@@ -556,7 +426,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     const char *style =
         rope.getStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved";
     const ValueInfo &y = defineActivation(rope.getOutput(), rowsOf(rope.getX()));
-    os << llvm::formatv("  std::memcpy({0}, {1}, sizeof(float) * {2});\n", y.pointer, *x,
+    os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", y.pointer, *x,
                         rowsTimes(rope.getX()));
     if (rope.getTheta()) {
       // One inv_freq table per (theta, rotary_dim): q and k, and every layer, share it.
@@ -565,22 +435,25 @@ LogicalResult Emitter::emitOp(Operation *op) {
                                                    int(ropeTables.size()));
       int table = it->second;
       if (inserted) {
-        members += llvm::formatv("  float inv_freq{0}[{1}];\n", table, rotary / 2).str();
-        setup += llvm::formatv("  attnrt::cpu::rope_inv_freq({0}, {1}, m->inv_freq{2});\n",
-                               theta, rotary, table)
+        members += llvm::formatv("  const float *inv_freq{0} = nullptr;\n", table).str();
+        setup += llvm::formatv("  {{\n    float table[{1}];\n    rt::rope_inv_freq({0}, {2}, table);\n"
+                               "    m->inv_freq{3} = m->keep_f32(table, {1});\n"
+                               "    if (!m->inv_freq{3}) return fail(error, error_len, \"out of "
+                               "memory for a RoPE table\");\n  }\n",
+                               theta, rotary / 2, rotary, table)
                      .str();
       }
-      os << llvm::formatv("  attnrt::cpu::rope<float, {0}, {1}, attnrt::cpu::RopeStyle::{2}>(pool, "
+      os << llvm::formatv("  rt::rope<Elem, {0}, {1}, rt::RopeStyle::{2}>(ctx, "
                           "{3}, {4}, {5}, {6}, m.inv_freq{7});\n",
                           headDim, rotary, style, y.pointer, (*positions)->rows, heads,
                           (*positions)->pointer, table);
     } else {
-      FailureOr<std::string> cosTable = weightPointer(rope.getCosTable());
-      FailureOr<std::string> sinTable = weightPointer(rope.getSinTable());
+      FailureOr<std::string> cosTable = weightPointer(rope.getCosTable(), WeightType::F32);
+      FailureOr<std::string> sinTable = weightPointer(rope.getSinTable(), WeightType::F32);
       if (failed(cosTable) || failed(sinTable))
         return failure();
-      os << llvm::formatv("  attnrt::cpu::rope_from_table<float, {0}, {1}, attnrt::cpu::RopeStyle::{2}>("
-                          "pool, {3}, {4}, {5}, {6}, {7}, {8});\n",
+      os << llvm::formatv("  rt::rope_from_table<Elem, {0}, {1}, rt::RopeStyle::{2}>("
+                          "ctx, {3}, {4}, {5}, {6}, {7}, {8});\n",
                           headDim, rotary, style, y.pointer, (*positions)->rows, heads,
                           (*positions)->pointer, *cosTable, *sinTable);
     }
@@ -598,7 +471,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (layer != int64_t(model.layers.size()))
       return op->emitError() << "layers must be numbered in program order, got " << layer;
     model.layers.push_back({int32_t(cacheGroup), int32_t(kvHeads), int32_t(headDim),
-                            int32_t(vHeadDim)});
+                            int32_t(vHeadDim), target.elemBytes()});
     if (cacheGroup >= int64_t(model.groupWindows.size()))
       model.groupWindows.resize(cacheGroup + 1, -1);
     int64_t window = attention.getWindow();
@@ -610,16 +483,16 @@ LogicalResult Emitter::emitOp(Operation *op) {
       model.numKvHeads = kvHeads;
       model.headDim = headDim;
     }
-    FailureOr<std::string> tileLoop = FlashBodyTranslator(attention).translate();
-    if (failed(tileLoop))
+    FailureOr<std::string> call = target.flashAttention({attention, headDim, vHeadDim, group});
+    if (failed(call))
       return failure();
     const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
     os << llvm::formatv(
-        "  attnrt::cpu::kv_append<float, kPageSize, {0}, {1}>(pool, {2}, {3}, T, a->positions, "
+        "  rt::kv_append<Elem, kPageSize, {0}, {1}>(ctx, {2}, {3}, T, a->positions, "
         "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
         "a->layer_cache[{5}], {6});\n",
         headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads);
-    os << "  {\n    attnrt::cpu::PagedAttentionArgs<float> args;\n";
+    os << "  {\n    rt::PagedAttentionArgs<Elem> args;\n";
     os << llvm::formatv("    args.query = {0};\n    args.out = {1};\n    args.num_tokens = T;\n"
                         "    args.positions = a->positions;\n    args.num_seqs = a->num_seqs;\n"
                         "    args.query_start = a->query_start;\n"
@@ -629,11 +502,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
                         "    args.layer_cache = a->layer_cache[{3}];\n"
                         "    args.num_kv_heads = {4};\n    args.window = {5};\n",
                         *q, out.pointer, cacheGroup, layer, kvHeads, window);
-    // The tiling attn-flash-tiling chose, and the tile loop it wrote.
-    os << llvm::formatv("    attnrt::cpu::run_flash_attention<float, {0}, {1}, {2}, kPageSize, {3}, "
-                        "{4}, {5}>(\n        pool, args, [&](auto &item) {{\n{6}    });\n  }\n",
-                        headDim, vHeadDim, group, attention.getTileKv(),
-                        attention.getQueryBlock(), attention.getSplitKv(), *tileLoop);
+    os << *call << "  }\n";
     return success();
   }
   if (isa<attn::PagedAttentionOp>(op))
@@ -644,7 +513,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(x) || failed(index))
       return failure();
     const ValueInfo &y = defineActivation(select.getOutput(), (*index)->rows);
-    os << llvm::formatv("  if (!attnrt::cpu::gather_rows(pool, {0}, {1}, {2}, {3}, {4}, {5}))\n"
+    os << llvm::formatv("  if (!rt::gather_rows(ctx, {0}, {1}, {2}, {3}, {4}, {5}))\n"
                         "    return fail(error, error_len, \"a logit token index is outside the "
                         "step\");\n",
                         *x, rowsOf(select.getX()), (*index)->pointer, (*index)->rows,
@@ -657,15 +526,15 @@ LogicalResult Emitter::emitOp(Operation *op) {
       return failure();
     if (rowsOf(ret.getOperand(0)) != "N")
       return op->emitError("the returned logits must be the selected rows");
-    os << llvm::formatv("  std::memcpy(a->logits, {0}, sizeof(float) * {1});\n", *logits,
+    os << llvm::formatv("  rt::copy_logits(ctx, a->logits, {0}, {1});\n", *logits,
                         rowsTimes(ret.getOperand(0)));
     return success();
   }
-  return op->emitError() << "the CPU code generator does not support '" << op->getName()
+  return op->emitError() << "the code generator does not support '" << op->getName()
                          << "'";
 }
 
-FailureOr<EmittedCpuModel> Emitter::run() {
+FailureOr<EmittedModel> Emitter::run() {
   if (step.getNumArguments() != 3 || step.getNumResults() != 1)
     return step.emitError("expected a step function (run attn-insert-kv-cache first)");
   if (auto ps = step->getAttrOfType<IntegerAttr>("attn.page_size"))
@@ -700,7 +569,7 @@ FailureOr<EmittedCpuModel> Emitter::run() {
   else if (model.maxContext == 0)
     model.maxContext = kDefaultMaxContext;
 
-  // Assemble model.cpp.
+  // Assemble the source.
   std::string src;
   llvm::raw_string_ostream os(src);
   int64_t arena = 0;
@@ -711,17 +580,16 @@ FailureOr<EmittedCpuModel> Emitter::run() {
   }
   os << "// Generated by attnc " << ATTNC_VERSION_STRING << " from " << options.modelName
      << ". Do not edit: recompile the model instead.\n"
-     << "// The step function of runtime/ModelABI.h on the CPU kernels of runtime/cpu.\n"
-     << "#include \"runtime/ModelABI.h\"\n"
-     << "#include \"runtime/cpu/Attention.h\"\n#include \"runtime/cpu/Copy.h\"\n"
-     << "#include \"runtime/cpu/Elementwise.h\"\n#include \"runtime/cpu/Linear.h\"\n"
-     << "#include \"runtime/cpu/Norm.h\"\n#include \"runtime/cpu/PagedKV.h\"\n"
-     << "#include \"runtime/cpu/Rope.h\"\n#include \"runtime/cpu/ThreadPool.h\"\n\n"
-     << "#include <cstdio>\n#include <cstring>\n#include <memory>\n#include <new>\n\n"
+     << "// The step function of runtime/ModelABI.h for the " << target.name()
+     << " target: kernel calls `rt::kernel(ctx, ...)` on buffers of Elem.\n"
+     << "#include \"runtime/ModelABI.h\"\n" << target.preamble()
+     << "#include <cstdio>\n#include <cstring>\n#include <memory>\n#include <new>\n"
+     << "#include <vector>\n\n"
      << "namespace {\n\n"
      << "constexpr int kPageSize = " << pageSize << ";\n"
+     << "constexpr int kNumGroups = " << model.groupWindows.size() << "; // KV cache groups\n"
      << "constexpr int64_t kMaxBatchTokens = " << options.maxBatchTokens << ";\n"
-     << "constexpr uint64_t kWeightsBytes = " << model.weights.size() << "ull;\n"
+     << "constexpr uint64_t kWeightsBytes = " << weightPlan.plan().weightsBytes << "ull;\n"
      << "constexpr int kNumWeights = " << weightOffsets.size() << ";\n"
      << "constexpr uint64_t kWeightOffsets[kNumWeights > 0 ? kNumWeights : 1] = {";
   for (size_t off : weightOffsets)
@@ -730,53 +598,42 @@ FailureOr<EmittedCpuModel> Emitter::run() {
      << "// Activation buffers (elements, " << options.maxBatchTokens
      << " rows each), reused once their values are dead.\n"
      << slots << "constexpr int64_t kArenaElems = " << arena << ";\n\n"
-     << "struct Model {\n  explicit Model(int threads) : pool(threads) {}\n"
-     << "  attnrt::cpu::ThreadPool pool;\n  const float *w[kNumWeights > 0 ? kNumWeights : 1];\n"
-     << "  std::unique_ptr<float[]> arena_storage;\n  float *arena = nullptr;\n"
-     << members << "};\n\n"
+     << "struct Model {\n" << target.modelMembers(!ropeTables.empty())
+     << "  const void *w[kNumWeights > 0 ? kNumWeights : 1] = {};\n"
+     << "  Elem *arena = nullptr;\n" << members
+     << "  template <typename W> const W *weight(int i) const { return static_cast<const W *>(w[i]); }\n"
+     << "};\n\n"
      << "int fail(char *error, size_t error_len, const char *message) {\n"
      << "  if (error && error_len) std::snprintf(error, error_len, \"%s\", message);\n"
      << "  return 1;\n}\n\n"
-     << "int model_create(const void *weights, uint64_t weights_bytes, int32_t num_threads,\n"
-     << "                 void **instance, char *error, size_t error_len) {\n"
-     << "  if (weights_bytes != kWeightsBytes)\n"
-     << "    return fail(error, error_len, \"the weights do not have the size this model was "
-        "compiled for\");\n"
-     << "  std::unique_ptr<Model> m(new (std::nothrow) Model(num_threads));\n"
-     << "  if (!m) return fail(error, error_len, \"out of memory\");\n"
-     << "  const char *base = static_cast<const char *>(weights);\n"
-     << "  for (int i = 0; i < kNumWeights; ++i)\n"
-     << "    m->w[i] = reinterpret_cast<const float *>(base + kWeightOffsets[i]);\n"
-     << "  m->arena_storage.reset(new (std::nothrow) float[kArenaElems]);\n"
-     << "  if (!m->arena_storage) return fail(error, error_len, \"out of memory for activations\");\n"
-     << "  m->arena = m->arena_storage.get();\n"
-     << setup << "  attnrt::cpu::configure_blas_threads();\n"
-     << "  *instance = m.release();\n  return 0;\n}\n\n"
-     << "int model_step(void *instance, const attnc_step_args *a, char *error, size_t error_len) {\n"
-     << "  Model &m = *static_cast<Model *>(instance);\n"
-     << "  attnrt::cpu::ThreadPool &pool = m.pool;\n"
+     << target.createFunction(setup)
+     << "int model_step(void *instance, const attnc_step_args *host, char *error, size_t error_len) {\n"
+     << "  Model &m = *static_cast<Model *>(instance);\n" << target.stepPrologue()
      << "  const int64_t T = a->num_tokens;\n  const int64_t N = a->num_logits;\n"
      << "  if (T <= 0 || T > kMaxBatchTokens || N < 0 || N > T)\n"
      << "    return fail(error, error_len, \"a step must carry 1 to max_batch_tokens tokens and at "
         "most as many logit rows\");\n"
-     << body << "  return 0;\n}\n\n"
-     << "void model_destroy(void *instance) { delete static_cast<Model *>(instance); }\n\n";
+     << body << target.stepEpilogue() << "}\n\n"
+     << "void model_destroy(void *instance) { delete static_cast<Model *>(instance); }\n\n"
+     << target.extraFunctions();
   // The descriptor.
   os << "const attnc_cache_group kGroups[] = {";
   for (int32_t w : model.groupWindows)
     os << "{" << std::max(w, 0) << "}, ";
   os << "};\nconst attnc_layer_cache kLayers[] = {\n";
   for (const CacheLayer &l : model.layers)
-    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, 4},\n", l.group, l.kvHeads, l.headDim,
-                        l.vHeadDim);
+    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, {4}},\n", l.group, l.kvHeads, l.headDim,
+                        l.vHeadDim, l.elemBytes);
   os << "};\n\n} // namespace\n\n"
      << "extern \"C\" const attnc_model_desc *attnc_model_v1(void) {\n"
      << "  static const attnc_model_desc desc = {\n"
-     << "      ATTNC_MODEL_ABI_VERSION, \"" << ATTNC_VERSION_STRING << "\", \"cpu\",\n"
+     << "      ATTNC_MODEL_ABI_VERSION, \"" << ATTNC_VERSION_STRING << "\", \"" << target.name()
+     << "\",\n"
      << llvm::formatv("      {0}, {1}, {2}, {3}, kPageSize, (int32_t)kMaxBatchTokens,\n",
                       model.layers.size(), model.vocabSize, model.hiddenSize, model.maxContext)
      << "      " << model.groupWindows.size() << ", kGroups, kLayers, kWeightsBytes,\n"
-     << "      model_create, model_step, model_destroy};\n  return &desc;\n}\n";
+     << "      model_create, model_step, model_destroy, " << target.cacheAllocators() << "};\n"
+     << "  return &desc;\n}\n";
 
   // model.h: what a service embedding the artifact includes.
   model.header = llvm::formatv(
@@ -794,13 +651,32 @@ FailureOr<EmittedCpuModel> Emitter::run() {
   for (int32_t &w : model.groupWindows)
     w = std::max(w, 0);
   model.source = std::move(src);
+  model.initializers = weightPlan.initializers();
+  model.weightPlan = weightPlan.takePlan();
   return std::move(model);
 }
 
 } // namespace
 
-FailureOr<EmittedCpuModel> emitCpuModel(func::FuncOp step, const CpuEmitOptions &options) {
-  return Emitter(step, options).run();
+FailureOr<EmittedModel> emitStepModel(func::FuncOp step, const StepEmitOptions &options) {
+  std::unique_ptr<TargetEmitter> target;
+  if (options.target == "cpu") {
+    if (options.dtype != "f32")
+      return step.emitError() << "--dtype " << options.dtype
+                              << " is not available for the CPU target (supported: f32)";
+    target = makeCpuTarget();
+  } else if (options.target == "cuda") {
+    if (options.dtype != "f16" && options.dtype != "bf16")
+      return step.emitError() << "--dtype " << options.dtype
+                              << " is not available for the CUDA target (supported: f16, bf16)";
+    target = makeCudaTarget(options.dtype);
+  } else {
+    return step.emitError() << "unknown target '" << options.target << "' (supported: cpu, cuda)";
+  }
+  FailureOr<EmittedModel> model = Emitter(step, options, *target).run();
+  if (succeeded(model))
+    model->sourceName = target->sourceName();
+  return model;
 }
 
 } // namespace attnc::codegen

@@ -1,0 +1,423 @@
+#include "runtime/pack/WeightPlan.h"
+
+#include "runtime/Error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <limits>
+#include <list>
+
+namespace attnrt::pack {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char *opName(WeightExpr::Op op) {
+  switch (op) {
+  case WeightExpr::Op::Initializer:
+    return "initializer";
+  case WeightExpr::Op::Inline:
+    return "inline";
+  case WeightExpr::Op::Concat:
+    return "concat";
+  case WeightExpr::Op::Transpose2d:
+    return "transpose2d";
+  case WeightExpr::Op::Cast:
+    return "cast";
+  }
+  return "?";
+}
+
+// The shape functions of WeightTransforms validate views; they read no data,
+// so a placeholder pointer stands in for it while checking a plan.
+TensorView shapeOnlyView(const WeightExpr &e) {
+  static const std::uint8_t placeholder = 0;
+  return TensorView{&placeholder, e.shape, dtypeSize(e.dtype)};
+}
+
+Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string &path) {
+  auto fail = [&](const std::string &what) { return Status::failure(path + ": " + what); };
+  if (dtypeSize(e.dtype) == 0)
+    return fail("unknown dtype '" + e.dtype + "'");
+  // Bounded so that byteSize cannot overflow on a hostile plan.
+  std::uint64_t bytes = dtypeSize(e.dtype);
+  for (std::int64_t d : e.shape)
+    if (d < 0 || __builtin_mul_overflow(bytes, std::uint64_t(d), &bytes) || bytes > (1ull << 62))
+      return fail("invalid shape " + formatShape(e.shape));
+  switch (e.op) {
+  case WeightExpr::Op::Initializer:
+    if (e.name.empty() || !e.inputs.empty())
+      return fail("an initializer needs a name and no inputs");
+    return Status::success();
+  case WeightExpr::Op::Inline:
+    if (!e.inputs.empty() || e.inlineOffset > plan.inlineData.size() ||
+        e.byteSize() > plan.inlineData.size() - e.inlineOffset)
+      return fail("inline bytes [" + std::to_string(e.inlineOffset) + ", +" +
+                  std::to_string(e.byteSize()) + ") lie outside the inline file (" +
+                  std::to_string(plan.inlineData.size()) + " bytes)");
+    return Status::success();
+  case WeightExpr::Op::Concat: {
+    if (e.inputs.empty())
+      return fail("concat has no inputs");
+    std::vector<TensorView> views;
+    for (std::size_t i = 0; i < e.inputs.size(); ++i) {
+      const WeightExpr &input = e.inputs[i];
+      if (Status s = checkExpr(input, plan, path + ".inputs[" + std::to_string(i) + "]"); !s.ok())
+        return s;
+      if (input.dtype != e.dtype)
+        return fail("concat input " + std::to_string(i) + " is " + input.dtype + ", not " +
+                    e.dtype);
+      views.push_back(shapeOnlyView(input));
+    }
+    std::vector<std::int64_t> shape;
+    if (Status s = concatShape(views, e.axis, shape); !s.ok())
+      return fail(s.message());
+    if (shape != e.shape)
+      return fail("concat gives " + formatShape(shape) + " but the plan says " +
+                  formatShape(e.shape));
+    return Status::success();
+  }
+  case WeightExpr::Op::Transpose2d: {
+    if (e.inputs.size() != 1)
+      return fail("transpose2d needs one input");
+    if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
+      return s;
+    if (e.inputs[0].dtype != e.dtype)
+      return fail("transpose2d input is " + e.inputs[0].dtype + ", not " + e.dtype);
+    std::vector<std::int64_t> shape;
+    if (Status s = transpose2dShape(shapeOnlyView(e.inputs[0]), shape); !s.ok())
+      return fail(s.message());
+    if (shape != e.shape)
+      return fail("transpose2d gives " + formatShape(shape) + " but the plan says " +
+                  formatShape(e.shape));
+    return Status::success();
+  }
+  case WeightExpr::Op::Cast: {
+    if (e.inputs.size() != 1)
+      return fail("cast needs one input");
+    if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
+      return s;
+    if (!isCastableFloat(e.inputs[0].dtype) || !isCastableFloat(e.dtype))
+      return fail("cast supports f32, f16 and bf16, not " + e.inputs[0].dtype + " -> " + e.dtype);
+    if (e.inputs[0].shape != e.shape)
+      return fail("cast keeps the shape " + formatShape(e.inputs[0].shape) +
+                  " but the plan says " + formatShape(e.shape));
+    return Status::success();
+  }
+  }
+  return fail("unknown op");
+}
+
+class Evaluator {
+public:
+  Evaluator(const WeightPlan &plan, InitializerSource &source) : plan_(plan), source_(source) {}
+
+  // Writes `e` into out[0, e.byteSize()).
+  Status into(const WeightExpr &e, void *out) {
+    switch (e.op) {
+    case WeightExpr::Op::Initializer:
+    case WeightExpr::Op::Inline: {
+      TensorView view;
+      if (Status s = leaf(e, view); !s.ok())
+        return s;
+      if (view.byteSize())
+        std::memcpy(out, view.data, view.byteSize());
+      return Status::success();
+    }
+    case WeightExpr::Op::Concat: {
+      std::vector<TensorView> views(e.inputs.size());
+      for (std::size_t i = 0; i < e.inputs.size(); ++i)
+        if (Status s = view(e.inputs[i], views[i]); !s.ok())
+          return s;
+      return concat(views, e.axis, out, e.byteSize());
+    }
+    case WeightExpr::Op::Transpose2d: {
+      TensorView input;
+      if (Status s = view(e.inputs[0], input); !s.ok())
+        return s;
+      return transpose2d(input, out, e.byteSize());
+    }
+    case WeightExpr::Op::Cast: {
+      TensorView input;
+      if (Status s = view(e.inputs[0], input); !s.ok())
+        return s;
+      return castFloat(input, e.inputs[0].dtype, e.dtype, out, e.byteSize());
+    }
+    }
+    return Status::failure("unknown op");
+  }
+
+private:
+  // A view of `e`: leaves in place, transforms materialised (kept until the
+  // blob is written).
+  Status view(const WeightExpr &e, TensorView &out) {
+    if (e.op == WeightExpr::Op::Initializer || e.op == WeightExpr::Op::Inline)
+      return leaf(e, out);
+    Tensor &t = scratch_.emplace_back();
+    t.shape = e.shape;
+    t.elementSize = dtypeSize(e.dtype);
+    t.bytes.resize(e.byteSize());
+    if (Status s = into(e, t.bytes.data()); !s.ok())
+      return s;
+    out = t.view();
+    return Status::success();
+  }
+
+  Status leaf(const WeightExpr &e, TensorView &out) {
+    if (e.op == WeightExpr::Op::Inline) {
+      out = TensorView{plan_.inlineData.data() + e.inlineOffset, e.shape, dtypeSize(e.dtype)};
+      return Status::success();
+    }
+    if (Status s = source_.lookup(e.name, e.dtype, e.shape, out); !s.ok())
+      return s;
+    if (out.byteSize() != e.byteSize() || (!out.data && out.byteSize() != 0))
+      return Status::failure("initializer '" + e.name + "': the source returned " +
+                             std::to_string(out.byteSize()) + " bytes, expected " +
+                             std::to_string(e.byteSize()));
+    return Status::success();
+  }
+
+  const WeightPlan &plan_;
+  InitializerSource &source_;
+  std::list<Tensor> scratch_;  // stable addresses: views point into them
+};
+
+// Typed access to the plan's JSON with errors naming the file and key path.
+class Reader {
+public:
+  explicit Reader(const std::string &file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string &path, const std::string &what) const {
+    throw Error(ErrorCode::Corrupt, file_ + ": key '" + path + "': " + what);
+  }
+  const Json &member(const Json &object, const std::string &path, const char *key) const {
+    if (!object.is_object())
+      fail(path, "expected an object");
+    auto it = object.find(key);
+    if (it == object.end())
+      fail(join(path, key), "missing");
+    return *it;
+  }
+  std::string string(const Json &object, const std::string &path, const char *key) const {
+    const Json &v = member(object, path, key);
+    if (!v.is_string())
+      fail(join(path, key), "expected a string");
+    return v.get<std::string>();
+  }
+  std::int64_t integer(const Json &object, const std::string &path, const char *key,
+                       std::int64_t min) const {
+    return integerValue(member(object, path, key), join(path, key), min);
+  }
+  std::int64_t integerValue(const Json &v, const std::string &path, std::int64_t min) const {
+    if (!v.is_number_integer() ||
+        (v.is_number_unsigned() &&
+         v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())))
+      fail(path, "expected an integer");
+    std::int64_t value = v.get<std::int64_t>();
+    if (value < min)
+      fail(path, "value " + std::to_string(value) + " is below " + std::to_string(min));
+    return value;
+  }
+  static std::string join(const std::string &path, const char *key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  WeightExpr expr(const Json &j, const std::string &path, int depth) const {
+    if (depth > 64)
+      fail(path, "expressions nest too deeply");
+    WeightExpr e;
+    std::string op = string(j, path, "op");
+    e.dtype = string(j, path, "dtype");
+    const Json &shape = member(j, path, "shape");
+    if (!shape.is_array())
+      fail(join(path, "shape"), "expected an array");
+    for (std::size_t i = 0; i < shape.size(); ++i)
+      e.shape.push_back(integerValue(shape[i], join(path, "shape") + "[" + std::to_string(i) + "]", 0));
+    if (op == "initializer") {
+      e.op = WeightExpr::Op::Initializer;
+      e.name = string(j, path, "name");
+    } else if (op == "inline") {
+      e.op = WeightExpr::Op::Inline;
+      e.inlineOffset = std::uint64_t(integer(j, path, "offset", 0));
+    } else if (op == "concat") {
+      e.op = WeightExpr::Op::Concat;
+      e.axis = integer(j, path, "axis", 0);
+      const Json &inputs = member(j, path, "inputs");
+      if (!inputs.is_array())
+        fail(join(path, "inputs"), "expected an array");
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        e.inputs.push_back(
+            expr(inputs[i], join(path, "inputs") + "[" + std::to_string(i) + "]", depth + 1));
+    } else if (op == "transpose2d") {
+      e.op = WeightExpr::Op::Transpose2d;
+      e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
+    } else if (op == "cast") {
+      e.op = WeightExpr::Op::Cast;
+      e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
+    } else {
+      fail(join(path, "op"), "unknown op '" + op + "'");
+    }
+    return e;
+  }
+
+private:
+  std::string file_;
+};
+
+Json exprJson(const WeightExpr &e) {
+  Json j = Json::object();
+  j["op"] = opName(e.op);
+  j["dtype"] = e.dtype;
+  j["shape"] = e.shape;
+  switch (e.op) {
+  case WeightExpr::Op::Initializer:
+    j["name"] = e.name;
+    break;
+  case WeightExpr::Op::Inline:
+    j["offset"] = e.inlineOffset;
+    break;
+  case WeightExpr::Op::Concat: {
+    j["axis"] = e.axis;
+    Json inputs = Json::array();
+    for (const WeightExpr &input : e.inputs)
+      inputs.push_back(exprJson(input));
+    j["inputs"] = std::move(inputs);
+    break;
+  }
+  case WeightExpr::Op::Transpose2d:
+  case WeightExpr::Op::Cast:
+    j["input"] = e.inputs.empty() ? Json::object() : exprJson(e.inputs[0]);
+    break;
+  }
+  return j;
+}
+
+} // namespace
+
+std::size_t dtypeSize(const std::string &dtype) {
+  if (dtype == "f32" || dtype == "i32" || dtype == "u32")
+    return 4;
+  if (dtype == "f16" || dtype == "bf16" || dtype == "i16" || dtype == "u16")
+    return 2;
+  if (dtype == "f64" || dtype == "i64" || dtype == "u64")
+    return 8;
+  if (dtype == "i8" || dtype == "u8" || dtype == "bool")
+    return 1;
+  return 0;
+}
+
+std::size_t WeightExpr::byteSize() const {
+  std::size_t n = dtypeSize(dtype);
+  for (std::int64_t d : shape)
+    n *= std::size_t(d);
+  return n;
+}
+
+std::string formatShape(const std::vector<std::int64_t> &shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+Status checkPlan(const WeightPlan &plan) {
+  std::uint64_t end = 0;
+  for (std::size_t i = 0; i < plan.blobs.size(); ++i) {
+    const PlannedBlob &blob = plan.blobs[i];
+    std::string path = "blobs[" + std::to_string(i) + "]";
+    if (Status s = checkExpr(blob.source, plan, path + ".source"); !s.ok())
+      return s;
+    std::uint64_t bytes = blob.source.byteSize();
+    if (blob.offset < end)
+      return Status::failure(path + ": offset " + std::to_string(blob.offset) +
+                             " overlaps the previous blob (ends at " + std::to_string(end) + ")");
+    if (blob.offset > plan.weightsBytes || bytes > plan.weightsBytes - blob.offset)
+      return Status::failure(path + ": [" + std::to_string(blob.offset) + ", +" +
+                             std::to_string(bytes) + ") lies past the end of the weights (" +
+                             std::to_string(plan.weightsBytes) + " bytes)");
+    end = blob.offset + bytes;
+  }
+  return Status::success();
+}
+
+Status checkExpression(const WeightExpr &expr, const WeightPlan &plan) {
+  return checkExpr(expr, plan, "expression");
+}
+
+Status evaluatePlan(const WeightPlan &plan, InitializerSource &source, void *out,
+                    std::size_t outBytes) {
+  if (Status s = checkPlan(plan); !s.ok())
+    return Status::failure("invalid weight plan: " + s.message());
+  if (outBytes != plan.weightsBytes || (!out && outBytes != 0))
+    return Status::failure("the output holds " + std::to_string(outBytes) +
+                           " bytes but the plan needs " + std::to_string(plan.weightsBytes));
+  auto *bytes = static_cast<std::uint8_t *>(out);
+  std::uint64_t end = 0;
+  for (const PlannedBlob &blob : plan.blobs) {
+    std::memset(bytes + end, 0, blob.offset - end);  // alignment padding
+    Evaluator evaluator(plan, source);
+    if (Status s = evaluator.into(blob.source, bytes + blob.offset); !s.ok())
+      return s;
+    end = blob.offset + blob.source.byteSize();
+  }
+  std::memset(bytes + end, 0, plan.weightsBytes - end);
+  return Status::success();
+}
+
+std::string serializeWeightPlan(const WeightPlan &plan) {
+  // One blob per line: plans have one entry per weight, and a line each keeps
+  // them readable and diffable.
+  auto dump = [](const Json &j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  std::string text = "{\n";
+  text += "  \"format\": " + std::to_string(kWeightPlanFormat) + ",\n";
+  text += "  \"weights_bytes\": " + std::to_string(plan.weightsBytes) + ",\n";
+  text += std::string("  \"inline_file\": \"") + kWeightInlineFile + "\",\n";
+  text += "  \"inline_bytes\": " + std::to_string(plan.inlineData.size()) + ",\n";
+  text += "  \"blobs\": [";
+  for (std::size_t i = 0; i < plan.blobs.size(); ++i) {
+    Json b = Json::object();
+    b["offset"] = plan.blobs[i].offset;
+    b["source"] = exprJson(plan.blobs[i].source);
+    text += (i ? ",\n    " : "\n    ") + dump(b);
+  }
+  text += plan.blobs.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return text;
+}
+
+WeightPlan parseWeightPlan(const std::string &text, const std::string &fileName,
+                           std::uint64_t &inlineBytes) {
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::exception &e) {
+    throw Error(ErrorCode::Corrupt, fileName + ": not valid JSON: " + e.what());
+  }
+  Reader read(fileName);
+  if (!root.is_object())
+    throw Error(ErrorCode::Corrupt, fileName + ": expected a JSON object at the top level");
+  std::int64_t format = read.integer(root, "", "format", 0);
+  if (format != kWeightPlanFormat)
+    throw Error(ErrorCode::Version, fileName + ": weight plan format " + std::to_string(format) +
+                                        " but this packer reads format " +
+                                        std::to_string(kWeightPlanFormat) +
+                                        "; use the attnc that compiled the artifact");
+  WeightPlan plan;
+  plan.weightsBytes = std::uint64_t(read.integer(root, "", "weights_bytes", 0));
+  if (read.string(root, "", "inline_file") != kWeightInlineFile)
+    read.fail("inline_file", std::string("expected \"") + kWeightInlineFile + "\"");
+  inlineBytes = std::uint64_t(read.integer(root, "", "inline_bytes", 0));
+  const Json &blobs = read.member(root, "", "blobs");
+  if (!blobs.is_array())
+    read.fail("blobs", "expected an array");
+  for (std::size_t i = 0; i < blobs.size(); ++i) {
+    std::string path = "blobs[" + std::to_string(i) + "]";
+    PlannedBlob blob;
+    blob.offset = std::uint64_t(read.integer(blobs[i], path, "offset", 0));
+    blob.source = read.expr(read.member(blobs[i], path, "source"), path + ".source", 0);
+    plan.blobs.push_back(std::move(blob));
+  }
+  return plan;
+}
+
+} // namespace attnrt::pack
