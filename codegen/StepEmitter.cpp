@@ -308,6 +308,24 @@ LogicalResult Emitter::emitOp(Operation *op) {
                         rowsTimes(g.getGate()));
     return success();
   }
+  if (auto fused = dyn_cast<attn::ResidualAddRmsNormOp>(op)) {
+    FailureOr<std::string> w = weightPointer(fused.getWeight(), WeightType::F32);
+    FailureOr<std::string> a = operand(fused.getResidual()), b = operand(fused.getUpdate());
+    if (failed(w) || failed(a) || failed(b))
+      return failure();
+    int64_t dim = cast<RankedTensorType>(fused.getResidual().getType()).getShape().back();
+    std::string rows = rowsOf(fused.getResidual());
+    // Two live results: defined in turn, they get different buffers (the
+    // kernel's y must not alias its sum).
+    std::string sum = defineActivation(fused.getSum(), rows).pointer;
+    std::string out = defineActivation(fused.getOutput(), rows).pointer; // may rehash `info`
+    os << llvm::formatv("  rt::residual_add_rms_norm(ctx, {0}, {1}, {2}, {3}, {4}, {5} / {6}, {6}, "
+                        "{7}, {8});\n",
+                        *a, *b, *w, floatLiteral(fused.getWeightOffset().convertToFloat()),
+                        floatLiteral(fused.getEpsilon().convertToFloat()),
+                        rowsTimes(fused.getResidual()), dim, sum, out);
+    return success();
+  }
   if (isa<attn::ResidualAddOp, od::AddOp>(op)) {
     Value a = op->getOperand(0), b = op->getOperand(1);
     if (a.getType() != b.getType())

@@ -170,6 +170,7 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   InsertKVCacheOptions kvOptions;
   kvOptions.pageSize = options.pageSize;
   func.addPass(createInsertKVCache(kvOptions));
+  func.addPass(createFuseResidualNorm());
   FlashTilingOptions tiling;
   tiling.target = options.target;
   func.addPass(createFlashTiling(tiling));

@@ -170,6 +170,18 @@ def FlashTiling : Pass<"attn-flash-tiling", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FuseResidualNorm : Pass<"attn-fuse-residual-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fuse each residual add with the RMSNorm that reads its sum";
+  let description = [{
+    attn.residual_add (without scale) whose sum feeds an attn.rms_norm over
+    the same last dim becomes one attn.residual_add_rms_norm producing both
+    the sum (the residual stream goes on) and the normalised value, so the
+    kernels read the hidden states once. Placed where the add was; skipped
+    when the norm's weight is not available there.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
   let summary = "Fuse linears that read the same input (Q/K/V, gate/up) into one linear";
   let description = [{

@@ -276,6 +276,16 @@ LogicalResult ResidualAddOp::verify() {
   return success();
 }
 
+LogicalResult ResidualAddRmsNormOp::verify() {
+  if (getEpsilon().isNegative() || getEpsilon().isNaN())
+    return emitOpError("epsilon must be non-negative");
+  Type type = getResidual().getType();
+  if (getUpdate().getType() != type || getSum().getType() != type ||
+      getOutput().getType() != type)
+    return emitOpError("residual, update, sum and output must have one type");
+  return checkNormWeight(*this, getResidual(), getWeight(), "weight");
+}
+
 LogicalResult LogitScaleOp::verify() {
   float scale = getScale().convertToFloat();
   if (std::isnan(scale) || std::isinf(scale) || scale == 0.0f)

@@ -240,6 +240,23 @@ def Attn_ResidualAddOp : Attn_Op<"residual_add",
   let hasVerifier = 1;
 }
 
+def Attn_ResidualAddRmsNormOp : Attn_Op<"residual_add_rms_norm"> {
+  let summary = "the residual stream's add fused with the RMSNorm that reads it";
+  let description = [{
+    sum = residual + update (attn.residual_add without scale) and output =
+    rms_norm(sum) with `weight`, `epsilon`, `weight_offset` (attn.rms_norm):
+    the hidden states are read once for both (attn-fuse-residual-norm).
+  }];
+  let arguments = (ins Attn_FloatTensor:$residual, Attn_FloatTensor:$update,
+                   Attn_FloatTensor:$weight, F32Attr:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$weight_offset);
+  let results = (outs Attn_FloatTensor:$sum, Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $residual `,` $update `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Attn_LogitSoftcapOp : Attn_Op<"logit_softcap",
     [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "cap * tanh(x / cap): Gemma-2's final logit soft-capping";

@@ -1358,3 +1358,21 @@ func.func @online_softmax_state_types(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16x
   }
   return %0 : tensor<?x2x16xf32>
 }
+
+// -----
+
+// The fused residual add + RMSNorm keeps one type for inputs and results.
+func.func @residual_add_rms_norm_types(%a: tensor<?x64xf32>, %b: tensor<?x32xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{residual, update, sum and output must have one type}}
+  %s, %n = attn.residual_add_rms_norm %a, %b, %w {epsilon = 1.0e-6 : f32} : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+  return
+}
+
+// -----
+
+// Its weight spans the normalised (last) dim.
+func.func @residual_add_rms_norm_weight(%a: tensor<?x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{weight dim 0 (32) differs from x dim -1 (64)}}
+  %s, %n = attn.residual_add_rms_norm %a, %a, %w {epsilon = 1.0e-6 : f32} : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<32xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+  return
+}

@@ -382,6 +382,19 @@ func.func @flash_attention(%q: tensor<?x4x16xf32>, %k: tensor<?x1x16xf32>, %v: t
 
 // -----
 
+// A residual add fused with the RMSNorm of its sum: both results, Gemma's
+// weight offset kept, the default offset elided.
+// CHECK-LABEL: func.func @residual_add_rms_norm
+// CHECK: attn.residual_add_rms_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32, weight_offset = 1.000000e+00 : f32} : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+// CHECK: attn.residual_add_rms_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999974E-6 : f32} : (tensor<2x3x64xbf16>, tensor<2x3x64xbf16>, tensor<64xbf16>) -> (tensor<2x3x64xbf16>, tensor<2x3x64xbf16>)
+func.func @residual_add_rms_norm(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>, %w: tensor<64xf32>, %c: tensor<2x3x64xbf16>, %wc: tensor<64xbf16>) -> (tensor<?x64xf32>, tensor<?x64xf32>, tensor<2x3x64xbf16>) {
+  %s, %n = attn.residual_add_rms_norm %a, %b, %w {epsilon = 1.0e-6 : f32, weight_offset = 1.0 : f32} : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
+  %s2, %n2 = attn.residual_add_rms_norm %c, %c, %wc {epsilon = 1.0e-5 : f32, weight_offset = 0.0 : f32} : (tensor<2x3x64xbf16>, tensor<2x3x64xbf16>, tensor<64xbf16>) -> (tensor<2x3x64xbf16>, tensor<2x3x64xbf16>)
+  return %s, %n, %n2 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<2x3x64xbf16>
+}
+
+// -----
+
 // The rows whose logits are wanted, from [tokens, hidden] activations (i64 or
 // i32 indices), static rows, and unranked x.
 // CHECK-LABEL: func.func @select_tokens
