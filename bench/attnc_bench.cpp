@@ -1,7 +1,9 @@
-// Timing harness for bench/cpu_vs_ort.py: opens one attnc artifact through
-// the C++ wrapper of libattnrt (runtime/attnrt.hpp) and answers timing
-// requests read from stdin, one JSON object per line on stdout, so the
-// Python driver can interleave attnc and onnxruntime repetitions.
+// Timing harness for bench/cpu_vs_ort.py (CPU artifacts) and bench/gpu_e2e.py
+// (CUDA artifacts): opens one attnc artifact through the C++ wrapper of
+// libattnrt (runtime/attnrt.hpp) and answers timing requests read from
+// stdin, one JSON object per line on stdout, so the Python driver can
+// interleave attnc and baseline repetitions. A step returns after the
+// sampler has read the logits back, so host clocks time device work too.
 //
 //   attnc_bench ARTIFACT_DIR THREADS KV_PAGES
 //
@@ -13,7 +15,10 @@
 //                         prefilled (untimed), the time of the steps that
 //                         generate the next D tokens of every sequence
 //                         (greedy), B * D tokens in all.
+//   logits PATH IDS       one sequence, max_new_tokens 1, prompt logits kept:
+//                         writes [len(IDS), vocab] float32 (raw) to PATH.
 //   quit
+// decode replies also carry step_ms, the wall time of every timed step.
 // Every reply carries the generated tokens of each sequence, for the
 // agreement check against onnxruntime.
 #include "runtime/attnrt.hpp"
@@ -67,9 +72,9 @@ int main(int argc, char **argv) {
   try {
     attnrt::Session session(argv[1], &options);
     const auto info = session.info();
-    std::printf("{\"ready\":true,\"vocab\":%d,\"max_batch_tokens\":%d,\"page_size\":%d,"
+    std::printf("{\"ready\":true,\"target\":\"%s\",\"vocab\":%d,\"max_batch_tokens\":%d,\"page_size\":%d,"
                 "\"kv_pages\":%lld}\n",
-                info.vocab_size, info.max_batch_tokens, info.page_size,
+                info.target, info.vocab_size, info.max_batch_tokens, info.page_size,
                 static_cast<long long>(info.kv_pages_per_group));
     std::fflush(stdout);
     std::string line;
@@ -80,8 +85,11 @@ int main(int argc, char **argv) {
       if (cmd == "quit")
         break;
       int newTokens = 0;
+      std::string logitsPath;
       if (cmd == "decode")
         in >> newTokens;
+      else if (cmd == "logits")
+        in >> logitsPath;
       else if (cmd != "prefill") {
         std::printf("{\"error\":\"unknown command\"}\n");
         std::fflush(stdout);
@@ -89,7 +97,8 @@ int main(int argc, char **argv) {
       }
       std::vector<std::int64_t> ids;
       attnrt::GenerateOptions g;
-      g.maxNewTokens = cmd == "prefill" ? 1 : newTokens + 1;
+      g.maxNewTokens = cmd == "decode" ? newTokens + 1 : 1;
+      g.wantPromptLogits = cmd == "logits";
       std::string group;
       std::size_t promptTokens = 0;
       while (in >> group) {
@@ -101,7 +110,8 @@ int main(int argc, char **argv) {
       const std::int64_t gen0 = generated(session);
       double seconds = 0;
       int timedSteps = 0;
-      if (cmd == "prefill") {
+      std::vector<double> stepMs;
+      if (cmd == "prefill" || cmd == "logits") {
         auto t0 = Clock::now();
         while (session.step() > 0)
           ++timedSteps;
@@ -113,19 +123,34 @@ int main(int argc, char **argv) {
         while (generated(session) - gen0 < batch && left > 0)
           left = session.step();
         auto t0 = Clock::now();
+        auto last = t0;
         while (left > 0) {
           left = session.step();
           ++timedSteps;
+          auto now = Clock::now();
+          stepMs.push_back(std::chrono::duration<double, std::milli>(now - last).count());
+          last = now;
         }
         seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       }
       for (auto id : ids)
         if (session.state(id) != ATTNRT_REQUEST_FINISHED)
           throw std::runtime_error("request failed: " + session.message(id));
+      if (cmd == "logits") {
+        auto logits = session.promptLogits(ids[0]);
+        std::FILE *f = std::fopen(logitsPath.c_str(), "wb");
+        if (!f || std::fwrite(logits.data(), sizeof(float), logits.size(), f) != logits.size())
+          throw std::runtime_error("cannot write " + logitsPath);
+        std::fclose(f);
+      }
+      std::string steps = "[";
+      for (std::size_t i = 0; i < stepMs.size(); ++i)
+        steps += (i ? "," : "") + std::to_string(stepMs[i]);
+      steps += "]";
       std::printf("{\"cmd\":\"%s\",\"batch\":%d,\"prompt_tokens\":%zu,\"new_tokens\":%d,"
-                  "\"seconds\":%.9f,\"steps\":%d,\"tokens\":%s}\n",
+                  "\"seconds\":%.9f,\"steps\":%d,\"step_ms\":%s,\"tokens\":%s}\n",
                   cmd.c_str(), batch, promptTokens, newTokens, seconds, timedSteps,
-                  tokensJson(session, ids).c_str());
+                  steps.c_str(), tokensJson(session, ids).c_str());
       std::fflush(stdout);
       for (auto id : ids)
         session.release(id);

@@ -152,7 +152,15 @@ Value stripScaling(Value v, double &scale) {
 // dim unchanged from one operand (layout ops, token-wise attn ops, scalar
 // scalings), so that two dims with the same origin are provably equal even
 // where the symbolic shape analysis does not see through attn ops.
-std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
+// Results per (value, dim), shared by one DimProver: a binary op asks for
+// the origins of both operands, and residual streams chain such ops through
+// every layer, so without it the walk doubles per layer.
+using OriginMemo = llvm::DenseMap<std::pair<Value, int64_t>, std::pair<Value, int64_t>>;
+
+std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim, OriginMemo &memo) {
+  const std::pair<Value, int64_t> start{v, dim};
+  if (auto it = memo.find(start); it != memo.end())
+    return it->second;
   for (int step = 0; step < 256; ++step) {
     Operation *def = v.getDefiningOp();
     if (!def || dim < 0)
@@ -213,7 +221,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     if (isa<od::AddOp, od::SubOp, od::MulOp, od::DivOp, attn::ResidualAddOp>(def) &&
         def->getNumOperands() == 2 && raise::rankOf(def->getOperand(0)) == rank &&
         raise::rankOf(def->getOperand(1)) == rank &&
-        dimOrigin(def->getOperand(0), dim) == dimOrigin(def->getOperand(1), dim)) {
+        dimOrigin(def->getOperand(0), dim, memo) == dimOrigin(def->getOperand(1), dim, memo)) {
       v = def->getOperand(0);
       continue;
     }
@@ -233,6 +241,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim) {
     }
     break;
   }
+  memo[start] = {v, dim};
   return {v, dim};
 }
 
@@ -244,10 +253,10 @@ public:
     std::optional<int64_t> sa = raise::staticDim(a, da), sb = raise::staticDim(b, db);
     if (sa && sb)
       return *sa == *sb;
-    if (dimOrigin(a, da) == dimOrigin(b, db))
+    auto [oa, oda] = dimOrigin(a, da, origins);
+    auto [ob, odb] = dimOrigin(b, db, origins);
+    if (oa == ob && oda == odb)
       return true;
-    auto [oa, oda] = dimOrigin(a, da);
-    auto [ob, odb] = dimOrigin(b, db);
     return symbolicSame(a, da, b, db) || symbolicSame(oa, oda, ob, odb);
   }
 
@@ -270,6 +279,7 @@ private:
   }
 
   Operation *at;
+  OriginMemo origins;
   std::unique_ptr<ShapeAnalysis> analysis;
   bool failed_ = false;
 };
