@@ -52,6 +52,8 @@ import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from attnc_harness import AttncHarness  # noqa: E402
 
 
 def log(msg):
@@ -100,43 +102,14 @@ def build_harness(args):
     return exe
 
 
-class Attnc:
-    def __init__(self, exe, artifact, threads, kv_pages):
-        self.proc = subprocess.Popen([exe, artifact, str(threads), str(kv_pages)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
-        self.info = self._read()
-
-    def _read(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("attnc_bench exited")
-        reply = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError("attnc_bench: " + reply["error"])
-        return reply
-
-    def ask(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    @staticmethod
-    def _ids(prompts):
-        return " ".join(",".join(map(str, row)) for row in prompts)
-
+class Attnc(AttncHarness):
     def prefill(self, prompts):
-        r = self.ask("prefill " + self._ids(prompts))
+        r = self.ask("prefill " + self.ids(prompts))
         return r["seconds"], [t[0] for t in r["tokens"]]
 
     def decode(self, prompts, steps):
-        r = self.ask(f"decode {steps} " + self._ids(prompts))
+        r = self.ask(f"decode {steps} " + self.ids(prompts))
         return r["seconds"], np.array(r["tokens"])
-
-    def close(self):
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
 
 
 # ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+from attnc_harness import AttncHarness  # noqa: E402
 from export_bench_model import build_model  # noqa: E402
 
 
@@ -60,32 +61,11 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-class Attnc:
-    """The attnc_bench child process (see bench/attnc_bench.cpp)."""
+class Attnc(AttncHarness):
+    """attnc_bench over a CUDA artifact (one host thread: the GPU parallelises)."""
 
     def __init__(self, exe, artifact, kv_pages):
-        self.proc = subprocess.Popen([exe, artifact, "1", str(kv_pages)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
-        self.info = self._read()
-
-    def _read(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("attnc_bench exited")
-        reply = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError("attnc_bench: " + reply["error"])
-        return reply
-
-    def ask(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    @staticmethod
-    def ids(prompts):
-        return " ".join(",".join(map(str, row)) for row in prompts)
+        super().__init__(exe, artifact, 1, kv_pages)
 
     def prefill(self, prompts):
         r = self.ask("prefill " + self.ids(prompts))
@@ -100,10 +80,6 @@ class Attnc:
             self.ask(f"logits {f.name} " + self.ids([prompt]))
             return np.fromfile(f.name, np.float32).reshape(len(prompt), vocab)
 
-    def close(self):
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 def sync():

@@ -111,12 +111,8 @@ LogicalResult buildCudaLibrary(StringRef dir, Location loc) {
   StringRef(archList).split(archs, ',', -1, false);
   for (StringRef arch : archs)
     args.push_back(("--generate-code=arch=compute_" + arch + ",code=sm_" + arch).str());
-  for (const char *tail : {"-o"})
-    args.push_back(tail);
-  args.push_back((dir + "/libmodel.so").str());
-  args.push_back((dir + "/model.cu").str());
-  args.push_back(kernels);
-  args.push_back("-lcublasLt");
+  args.append({"-o", (dir + "/libmodel.so").str(), (dir + "/model.cu").str(), kernels,
+               "-lcublasLt"});
   return runBuild(dir, *program, args, nvcc, loc);
 }
 

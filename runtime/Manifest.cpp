@@ -1,6 +1,7 @@
 #include "runtime/Manifest.h"
 
 #include "runtime/Error.h"
+#include "runtime/JsonReader.h"
 #include "runtime/Version.h"
 
 #include <nlohmann/json.hpp>
@@ -11,9 +12,8 @@
 
 namespace attnrt {
 
-// ordered_json keeps keys in document order: manifests are written in schema
-// order and compile_options round-trips unchanged.
-using Json = nlohmann::ordered_json;
+// Json (runtime/JsonReader.h) is ordered_json: manifests are written in
+// schema order and compile_options round-trips unchanged.
 
 std::string formatXxh3(std::uint64_t value) {
   static const char digits[] = "0123456789abcdef";
@@ -45,74 +45,13 @@ bool parseXxh3(const std::string &text, std::uint64_t &value) {
 
 namespace {
 
-// Typed access to one JSON object with errors naming the file and key path.
-class Reader {
-public:
-  Reader(const std::string &file) : file_(file) {}
-
-  [[noreturn]] void fail(const std::string &key, const std::string &what) const {
-    throw Error(ErrorCode::Corrupt, file_ + ": key '" + key + "': " + what);
-  }
-
-  const Json &member(const Json &object, const std::string &path, const char *key) const {
-    std::string full = path.empty() ? key : path + "." + key;
-    if (!object.is_object())
-      fail(path, "expected an object");
-    auto it = object.find(key);
-    if (it == object.end())
-      fail(full, "missing");
-    return *it;
-  }
-
-  std::string string(const Json &object, const std::string &path, const char *key) const {
-    const Json &value = member(object, path, key);
-    if (!value.is_string())
-      fail(join(path, key), "expected a string, got " + std::string(value.type_name()));
-    return value.get<std::string>();
-  }
-
-  std::int64_t integer(const Json &object, const std::string &path, const char *key,
-                       std::int64_t min, std::int64_t max) const {
-    const Json &value = member(object, path, key);
-    return integerValue(value, join(path, key), min, max);
-  }
-
-  std::int64_t integerValue(const Json &value, const std::string &full, std::int64_t min,
-                            std::int64_t max) const {
-    if (!value.is_number_integer())
-      fail(full, "expected an integer, got " + std::string(value.type_name()));
-    if (value.is_number_unsigned() &&
-        value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      fail(full, "value " + value.dump() + " out of range");
-    std::int64_t result = value.get<std::int64_t>();
-    if (result < min || result > max)
-      fail(full, "value " + std::to_string(result) + " outside [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "]");
-    return result;
-  }
-
-  static std::string join(const std::string &path, const char *key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-private:
-  std::string file_;
-};
-
 constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
 
 } // namespace
 
 Manifest parseManifest(const std::string &text, const std::string &fileName) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::exception &e) {
-    throw Error(ErrorCode::Corrupt, fileName + ": not valid JSON: " + e.what());
-  }
-  Reader read(fileName);
-  if (!root.is_object())
-    throw Error(ErrorCode::Corrupt, fileName + ": expected a JSON object at the top level");
+  JsonReader read(fileName);
+  Json root = read.parseObject(text);
 
   Manifest m;
   // Versions first: another version's manifest may legitimately differ below.

@@ -95,6 +95,19 @@ template <> struct Vec2<__nv_bfloat16> {
   }
 };
 
+// Eight accumulator columns divided by the row sum (zeros for a row without
+// visible keys), stored as one 16-byte write.
+template <typename T>
+__device__ __forceinline__ void store_normalized8(T *dst, const float (&v)[8], float sum) {
+  const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+  uint4 packed;
+  packed.x = Vec2<T>::pack(v[0] * inv, v[1] * inv);
+  packed.y = Vec2<T>::pack(v[2] * inv, v[3] * inv);
+  packed.z = Vec2<T>::pack(v[4] * inv, v[5] * inv);
+  packed.w = Vec2<T>::pack(v[6] * inv, v[7] * inv);
+  *reinterpret_cast<uint4 *>(dst) = packed;
+}
+
 template <typename T>
 __device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1);
 template <>
@@ -489,15 +502,9 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
       m_all = fmaxf(m_all, sM[w * kRows + r]);
     }
     if (partial_row < 0) {
-      const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-      uint4 packed;
-      packed.x = Vec2<T>::pack(v[0] * inv, v[1] * inv);
-      packed.y = Vec2<T>::pack(v[2] * inv, v[3] * inv);
-      packed.z = Vec2<T>::pack(v[4] * inv, v[5] * inv);
-      packed.w = Vec2<T>::pack(v[6] * inv, v[7] * inv);
       const int64_t t = item.t_begin + r / G;
       const int head = kv_head * G + r % G;
-      *reinterpret_cast<uint4 *>(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8) = packed;
+      store_normalized8(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8, v, l);
     } else {
       float *dst = p.partial_acc + (partial_row + r) * HD + c * 8;
       *reinterpret_cast<float4 *>(dst) = make_float4(v[0], v[1], v[2], v[3]);
@@ -541,15 +548,9 @@ __global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const 
         v[4] += x1.x * w; v[5] += x1.y * w; v[6] += x1.z * w; v[7] += x1.w * w;
       }
     }
-    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-    uint4 packed;
-    packed.x = Vec2<T>::pack(v[0] * inv, v[1] * inv);
-    packed.y = Vec2<T>::pack(v[2] * inv, v[3] * inv);
-    packed.z = Vec2<T>::pack(v[4] * inv, v[5] * inv);
-    packed.w = Vec2<T>::pack(v[6] * inv, v[7] * inv);
     const int64_t t = g.t_begin + r / G;
     const int head = kv_head * G + r % G;
-    *reinterpret_cast<uint4 *>(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8) = packed;
+    store_normalized8(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8, v, l);
   }
 }
 

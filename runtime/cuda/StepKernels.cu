@@ -537,30 +537,38 @@ template <typename T, int Act> struct GatedF {
 // (no global atomics, no reset launch), so the call is one kernel.
 constexpr int kBatch = 1;
 
+// ------------------------------------------------------- range reports --
+
+// CTA 0 of the launch: every thread counts ids outside [0, limit); thread 0
+// writes (count, largest index of one; -1 if none) to bad. All of CTA 0 must
+// call it (barriers).
+__device__ void report_out_of_range(const int32_t *ids, int32_t n, int64_t limit, int32_t *bad) {
+  __shared__ int s_count, s_max;
+  if (threadIdx.x == 0)
+    s_count = 0, s_max = -1;
+  __syncthreads();
+  int count = 0, last = -1;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) {
+    const int32_t id = ids[i];
+    if (id < 0 || id >= limit)
+      ++count, last = i;
+  }
+  if (count) {
+    atomicAdd(&s_count, count);
+    atomicMax(&s_max, last);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0)
+    bad[0] = s_count, bad[1] = s_max;
+}
+
 template <typename T, int V>
 __global__ void embedding_kernel(const int32_t *__restrict__ ids, const T *__restrict__ table,
                                  int64_t vocab, int32_t dim, float scale, T *__restrict__ out,
                                  int32_t *bad, int32_t num_tokens) {
   const int t = blockIdx.x;
-  if (t == 0 && bad) {
-    __shared__ int s_count, s_max;
-    if (threadIdx.x == 0)
-      s_count = 0, s_max = -1;
-    __syncthreads();
-    int count = 0, last = -1;
-    for (int i = threadIdx.x; i < num_tokens; i += blockDim.x) {
-      const int32_t id = ids[i];
-      if (id < 0 || id >= vocab)
-        ++count, last = i;
-    }
-    if (count) {
-      atomicAdd(&s_count, count);
-      atomicMax(&s_max, last);
-    }
-    __syncthreads();
-    if (threadIdx.x == 0)
-      bad[0] = s_count, bad[1] = s_max;
-  }
+  if (t == 0 && bad)
+    report_out_of_range(ids, num_tokens, vocab, bad);
   const int32_t id = ids[t];
   T *o = out + static_cast<int64_t>(t) * dim;
   const int units = dim / V;
@@ -608,31 +616,6 @@ void launch_embedding(const int32_t *ids, int32_t n, const void *table, int64_t 
   else
     embedding_kernel<T, 1><<<n, threads, 0, stream>>>(ids, static_cast<const T *>(table), vocab,
                                                       dim, scale, static_cast<T *>(out), bad, n);
-}
-
-// ------------------------------------------------------- range reports --
-
-// CTA 0 of the launch: every thread counts ids outside [0, limit); thread 0
-// writes (count, largest index of one; -1 if none) to bad. All of CTA 0 must
-// call it (barriers).
-__device__ void report_out_of_range(const int32_t *ids, int32_t n, int64_t limit, int32_t *bad) {
-  __shared__ int s_count, s_max;
-  if (threadIdx.x == 0)
-    s_count = 0, s_max = -1;
-  __syncthreads();
-  int count = 0, last = -1;
-  for (int i = threadIdx.x; i < n; i += blockDim.x) {
-    const int32_t id = ids[i];
-    if (id < 0 || id >= limit)
-      ++count, last = i;
-  }
-  if (count) {
-    atomicAdd(&s_count, count);
-    atomicMax(&s_max, last);
-  }
-  __syncthreads();
-  if (threadIdx.x == 0)
-    bad[0] = s_count, bad[1] = s_max;
 }
 
 // ----------------------------------------------------- flat elementwise --

@@ -1,6 +1,7 @@
 #include "runtime/pack/WeightPlan.h"
 
 #include "runtime/Error.h"
+#include "runtime/JsonReader.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,8 +11,6 @@
 
 namespace attnrt::pack {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 const char *opName(WeightExpr::Op op) {
   switch (op) {
@@ -184,44 +183,10 @@ private:
 };
 
 // Typed access to the plan's JSON with errors naming the file and key path.
-class Reader {
+// The JSON reader plus the expression grammar of the plan.
+class Reader : public JsonReader {
 public:
-  explicit Reader(const std::string &file) : file_(file) {}
-
-  [[noreturn]] void fail(const std::string &path, const std::string &what) const {
-    throw Error(ErrorCode::Corrupt, file_ + ": key '" + path + "': " + what);
-  }
-  const Json &member(const Json &object, const std::string &path, const char *key) const {
-    if (!object.is_object())
-      fail(path, "expected an object");
-    auto it = object.find(key);
-    if (it == object.end())
-      fail(join(path, key), "missing");
-    return *it;
-  }
-  std::string string(const Json &object, const std::string &path, const char *key) const {
-    const Json &v = member(object, path, key);
-    if (!v.is_string())
-      fail(join(path, key), "expected a string");
-    return v.get<std::string>();
-  }
-  std::int64_t integer(const Json &object, const std::string &path, const char *key,
-                       std::int64_t min) const {
-    return integerValue(member(object, path, key), join(path, key), min);
-  }
-  std::int64_t integerValue(const Json &v, const std::string &path, std::int64_t min) const {
-    if (!v.is_number_integer() ||
-        (v.is_number_unsigned() &&
-         v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())))
-      fail(path, "expected an integer");
-    std::int64_t value = v.get<std::int64_t>();
-    if (value < min)
-      fail(path, "value " + std::to_string(value) + " is below " + std::to_string(min));
-    return value;
-  }
-  static std::string join(const std::string &path, const char *key) {
-    return path.empty() ? key : path + "." + key;
-  }
+  using JsonReader::JsonReader;
 
   WeightExpr expr(const Json &j, const std::string &path, int depth) const {
     if (depth > 64)
@@ -260,9 +225,6 @@ public:
     }
     return e;
   }
-
-private:
-  std::string file_;
 };
 
 Json exprJson(const WeightExpr &e) {
@@ -387,15 +349,8 @@ std::string serializeWeightPlan(const WeightPlan &plan) {
 
 WeightPlan parseWeightPlan(const std::string &text, const std::string &fileName,
                            std::uint64_t &inlineBytes) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::exception &e) {
-    throw Error(ErrorCode::Corrupt, fileName + ": not valid JSON: " + e.what());
-  }
   Reader read(fileName);
-  if (!root.is_object())
-    throw Error(ErrorCode::Corrupt, fileName + ": expected a JSON object at the top level");
+  Json root = read.parseObject(text);
   std::int64_t format = read.integer(root, "", "format", 0);
   if (format != kWeightPlanFormat)
     throw Error(ErrorCode::Version, fileName + ": weight plan format " + std::to_string(format) +

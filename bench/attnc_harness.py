@@ -1,0 +1,38 @@
+"""The attnc side of the benchmarks: the bench/attnc_bench.cpp child process,
+which opens an artifact through libattnrt and answers one JSON line per
+request line (prefill / decode / logits / quit), so a Python driver can
+interleave attnc repetitions with its baseline's in one run."""
+import json
+import subprocess
+
+
+class AttncHarness:
+    def __init__(self, exe, artifact, threads, kv_pages):
+        self.proc = subprocess.Popen([exe, artifact, str(threads), str(kv_pages)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.info = self._read()  # the harness's first line: the opened engine
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("attnc_bench exited")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError("attnc_bench: " + reply["error"])
+        return reply
+
+    def ask(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    @staticmethod
+    def ids(prompts):
+        """Request operand: one comma-separated id list per sequence."""
+        return " ".join(",".join(map(str, row)) for row in prompts)
+
+    def close(self, timeout=60):
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=timeout)
