@@ -7,10 +7,10 @@ import subprocess
 
 
 class AttncHarness:
-    def __init__(self, exe, artifact, threads, kv_pages):
+    def __init__(self, exe, artifact, threads, kv_pages, env=None):
         self.proc = subprocess.Popen([exe, artifact, str(threads), str(kv_pages)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, env=env)
         self.info = self._read()  # the harness's first line: the opened engine
 
     def _read(self):

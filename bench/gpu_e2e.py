@@ -6,7 +6,10 @@ Same GPU, same process run, same weights, same random prompts:
   attnc     the stateless export (bench/export_bench_model.py) compiled with
             `attnc compile --target cuda --dtype f16 --strip-weights` and
             packed here (`attnc-pack`), driven step by step through libattnrt
-            by bench/attnc_bench (a child process answering over a pipe).
+            by bench/attnc_bench (a child process answering over a pipe);
+            decode steps replay CUDA graphs (one per batch shape).
+  attnc-nograph  the same artifact with ATTNC_CUDA_GRAPHS=0 (every step
+            enqueued kernel by kernel), decode only: what the graphs buy.
   hf        the same Hugging Face LlamaForCausalLM (rebuilt with the
             export's seed, so the weights are the exported ones) in f16,
             plain PyTorch eager execution (sdpa attention, DynamicCache):
@@ -64,8 +67,11 @@ def log(msg):
 class Attnc(AttncHarness):
     """attnc_bench over a CUDA artifact (one host thread: the GPU parallelises)."""
 
-    def __init__(self, exe, artifact, kv_pages):
-        super().__init__(exe, artifact, 1, kv_pages)
+    def __init__(self, exe, artifact, kv_pages, graphs=True):
+        env = dict(os.environ)
+        if not graphs:
+            env["ATTNC_CUDA_GRAPHS"] = "0"
+        super().__init__(exe, artifact, 1, kv_pages, env=env)
 
     def prefill(self, prompts):
         r = self.ask("prefill " + self.ids(prompts))
@@ -211,7 +217,9 @@ def ncu_breakdown(args, vocab, prompt_len, steps, batch):
         per_step.append((end - s, sum(v for _, v in kernels[s:end]) / 1e6))  # ns -> ms
         if si >= 1:  # decode steps only (the first is the prefill)
             for n, v in kernels[s:end]:
-                key = n.split("(")[0].split("<")[0][:60]
+                # "void attnrt::...<...>(...)" -> "attnrt::..." (templates and
+                # arguments dropped; the return type would merge every kernel).
+                key = n.removeprefix("void ").split("(")[0].split("<")[0][:60]
                 by_name[key] = by_name.get(key, 0) + v / 1e6
     decode = per_step[1:]
     return {"batch": batch, "prompt_len": prompt_len, "kernels_total": len(kernels),
@@ -236,7 +244,7 @@ def main():
     p.add_argument("--decode-prompt", type=int, default=128)
     p.add_argument("--decode-tokens", type=int, default=128)
     p.add_argument("--kv-pages", type=int, default=1024)
-    p.add_argument("--systems", default="attnc,hf,compiled")
+    p.add_argument("--systems", default="attnc,attnc-nograph,hf,compiled")
     p.add_argument("--ncu", action="store_true", help="kernel-time breakdown of attnc decode")
     p.add_argument("--ncu-timeout", type=int, default=150)
     args = p.parse_args()
@@ -286,6 +294,8 @@ def main():
     engines = {}
     if attnc:
         engines["attnc"] = attnc
+    if "attnc-nograph" in systems:
+        engines["attnc-nograph"] = Attnc(args.harness, args.artifact, args.kv_pages, graphs=False)
     if "hf" in systems:
         engines["hf"] = HfEager(model)
     compile_s = {}
@@ -302,8 +312,10 @@ def main():
 
     configs = [("prefill", int(n), 1) for n in args.prefill.split(",") if n]
     configs += [("decode", args.decode_prompt, int(b)) for b in args.decode_batches.split(",") if b]
-    # The compiled baseline has no prefill of its own (it prefills eagerly).
-    runs = {c: [s for s in engines if c[0] == "decode" or s != "compiled"] for c in configs}
+    # The compiled baseline has no prefill of its own (it prefills eagerly);
+    # graphs are for decode steps only.
+    runs = {c: [s for s in engines if c[0] == "decode" or s not in ("compiled", "attnc-nograph")]
+            for c in configs}
     times = {c: {s: [] for s in runs[c]} for c in configs}
     tokens = {c: {s: [] for s in runs[c]} for c in configs}
     step_ms = {c: [] for c in configs}
@@ -321,15 +333,16 @@ def main():
                     res = e.prefill(prompts)
                 else:
                     res = e.decode(prompts, args.decode_tokens)
-                if s == "attnc" and kind == "decode" and rep > 0:
+                if s == "attnc" and kind == "decode" and rep > 0:  # graphs on
                     step_ms[(kind, length, batch)] += res[2]["step_ms"]
                 if rep > 0:
                     times[(kind, length, batch)][s].append(res[0])
                 tokens[(kind, length, batch)][s].append(np.asarray(res[1]).tolist())
                 line.append(f"{s} {res[0] * 1e3:.1f} ms")
             log(f"rep {rep} {kind} {length} b{batch}: " + ", ".join(line))
-    if attnc:
-        attnc.close()
+    for s in ("attnc", "attnc-nograph"):
+        if s in engines:
+            engines[s].close()
 
     results = []
     for (kind, length, batch), t in times.items():

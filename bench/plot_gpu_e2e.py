@@ -12,9 +12,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-LABELS = {"attnc": "attnc (CUDA, f16)", "hf": "HF transformers eager",
+LABELS = {"attnc": "attnc (CUDA, f16, decode as CUDA graphs)",
+          "attnc-nograph": "attnc without CUDA graphs", "hf": "HF transformers eager",
           "compiled": "HF + StaticCache + torch.compile (CUDA graphs)"}
-COLORS = {"attnc": "tab:blue", "hf": "tab:orange", "compiled": "tab:green"}
+COLORS = {"attnc": "tab:blue", "attnc-nograph": "lightsteelblue", "hf": "tab:orange",
+          "compiled": "tab:green"}
 
 
 def main():

@@ -89,6 +89,13 @@ private:
   FailureOr<const ValueInfo *> activation(Operation *user, Value v);
   const ValueInfo &defineActivation(Value v, const std::string &rows);
   void aliasActivation(Value result, Value source);
+  // A free slot of at least `need` elements, marked live (best fit).
+  int acquireSlot(int64_t need);
+  // Whether the current op may overwrite v's buffer: v is an activation no
+  // later op reads and no other live value shares its slot.
+  bool overwritable(Value v);
+  // The index of the inv_freq table of (theta, rotary_dim), made on first use.
+  int ropeTable(float theta, int64_t rotaryDim);
   void releaseDeadOperands(Operation *op, int64_t index);
   std::string rowsOf(Value v) { return info[v].rows; }
   static int64_t rowElemsOf(Value v) {
@@ -117,6 +124,7 @@ private:
   std::string members; // of Model (RoPE tables)
   std::map<std::string, int> ropeTables; // "theta/rotary_dim" -> table index
   int64_t pageSize = 16;
+  int64_t opIndex = 0; // of the op being emitted, in lastUse's numbering
 };
 
 FailureOr<std::string> Emitter::weightPointer(Value weight, WeightType type,
@@ -146,8 +154,7 @@ FailureOr<std::string> Emitter::weightPointer(Value weight, WeightType type,
   return std::string(llvm::formatv("m.weight<{0}>({1})", cType, index));
 }
 
-const ValueInfo &Emitter::defineActivation(Value v, const std::string &rows) {
-  int64_t need = rowElemsOf(v) * options.maxBatchTokens;
+int Emitter::acquireSlot(int64_t need) {
   // Best fit among free slots, else grow the largest free one, else a new one.
   int best = -1;
   for (int s = 0; s < int(slotElems.size()); ++s) {
@@ -168,6 +175,35 @@ const ValueInfo &Emitter::defineActivation(Value v, const std::string &rows) {
   }
   slotElems[best] = std::max(slotElems[best], need);
   slotLive[best] += 1;
+  return best;
+}
+
+bool Emitter::overwritable(Value v) {
+  auto it = info.find(v);
+  return it != info.end() && it->second.kind == ValueInfo::Activation &&
+         lastUse.lookup(v) == opIndex && slotLive[it->second.slot] == 1;
+}
+
+int Emitter::ropeTable(float theta, int64_t rotaryDim) {
+  // One inv_freq table per (theta, rotary_dim): q and k, and every layer, share it.
+  std::string literal = floatLiteral(theta);
+  auto [it, inserted] = ropeTables.try_emplace(literal + "/" + std::to_string(rotaryDim),
+                                               int(ropeTables.size()));
+  int table = it->second;
+  if (inserted) {
+    members += llvm::formatv("  const float *inv_freq{0} = nullptr;\n", table).str();
+    setup += llvm::formatv("  {{\n    float table[{1}];\n    rt::rope_inv_freq({0}, {2}, table);\n"
+                           "    m->inv_freq{3} = m->keep_f32(table, {1});\n"
+                           "    if (!m->inv_freq{3}) return fail(error, error_len, \"out of "
+                           "memory for a RoPE table\");\n  }\n",
+                           literal, rotaryDim / 2, rotaryDim, table)
+                 .str();
+  }
+  return table;
+}
+
+const ValueInfo &Emitter::defineActivation(Value v, const std::string &rows) {
+  int best = acquireSlot(rowElemsOf(v) * options.maxBatchTokens);
   ValueInfo &vi = info[v];
   vi.kind = ValueInfo::Activation;
   vi.slot = best;
@@ -433,9 +469,10 @@ LogicalResult Emitter::emitOp(Operation *op) {
   }
   if (auto rope = dyn_cast<attn::RopeOp>(op)) {
     FailureOr<std::string> x = operand(rope.getX());
-    FailureOr<const ValueInfo *> positions = activation(op, rope.getPositions());
-    if (failed(x) || failed(positions))
+    FailureOr<const ValueInfo *> positionsInfo = activation(op, rope.getPositions());
+    if (failed(x) || failed(positionsInfo))
       return failure();
+    std::string positions = (*positionsInfo)->pointer, positionRows = (*positionsInfo)->rows;
     auto type = cast<RankedTensorType>(rope.getX().getType());
     if (type.getRank() != 3)
       return op->emitError("rope must run on [tokens, heads, head_dim] here");
@@ -443,28 +480,21 @@ LogicalResult Emitter::emitOp(Operation *op) {
     int64_t rotary = rope.getRotaryDim();
     const char *style =
         rope.getStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved";
-    const ValueInfo &y = defineActivation(rope.getOutput(), rowsOf(rope.getX()));
-    os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", y.pointer, *x,
-                        rowsTimes(rope.getX()));
+    // Rotated in place when nothing else reads x (the kernel works in place);
+    // otherwise on a copy.
+    std::string y;
+    if (overwritable(rope.getX())) {
+      aliasActivation(rope.getOutput(), rope.getX());
+      y = *x;
+    } else {
+      y = defineActivation(rope.getOutput(), rowsOf(rope.getX())).pointer;
+      os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", y, *x, rowsTimes(rope.getX()));
+    }
     if (rope.getTheta()) {
-      // One inv_freq table per (theta, rotary_dim): q and k, and every layer, share it.
-      std::string theta = floatLiteral(rope.getTheta()->convertToFloat());
-      auto [it, inserted] = ropeTables.try_emplace(theta + "/" + std::to_string(rotary),
-                                                   int(ropeTables.size()));
-      int table = it->second;
-      if (inserted) {
-        members += llvm::formatv("  const float *inv_freq{0} = nullptr;\n", table).str();
-        setup += llvm::formatv("  {{\n    float table[{1}];\n    rt::rope_inv_freq({0}, {2}, table);\n"
-                               "    m->inv_freq{3} = m->keep_f32(table, {1});\n"
-                               "    if (!m->inv_freq{3}) return fail(error, error_len, \"out of "
-                               "memory for a RoPE table\");\n  }\n",
-                               theta, rotary / 2, rotary, table)
-                     .str();
-      }
+      int table = ropeTable(rope.getTheta()->convertToFloat(), rotary);
       os << llvm::formatv("  rt::rope<Elem, {0}, {1}, rt::RopeStyle::{2}>(ctx, "
                           "{3}, {4}, {5}, {6}, m.inv_freq{7});\n",
-                          headDim, rotary, style, y.pointer, (*positions)->rows, heads,
-                          (*positions)->pointer, table);
+                          headDim, rotary, style, y, positionRows, heads, positions, table);
     } else {
       FailureOr<std::string> cosTable = weightPointer(rope.getCosTable(), WeightType::F32);
       FailureOr<std::string> sinTable = weightPointer(rope.getSinTable(), WeightType::F32);
@@ -472,8 +502,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
         return failure();
       os << llvm::formatv("  rt::rope_from_table<Elem, {0}, {1}, rt::RopeStyle::{2}>("
                           "ctx, {3}, {4}, {5}, {6}, {7}, {8});\n",
-                          headDim, rotary, style, y.pointer, (*positions)->rows, heads,
-                          (*positions)->pointer, *cosTable, *sinTable);
+                          headDim, rotary, style, y, positionRows, heads, positions, *cosTable,
+                          *sinTable);
     }
     return success();
   }
@@ -504,12 +534,52 @@ LogicalResult Emitter::emitOp(Operation *op) {
     FailureOr<std::string> call = target.flashAttention({attention, headDim, vHeadDim, group});
     if (failed(call))
       return failure();
+    // The query the attention reads: the operand, or its rotation (rope_query).
+    std::string query = *q;
+    int scratchSlot = -1;
+    if (attention.getRopeQuery()) {
+      // The fused kernel rotates the query in place while it reads the key
+      // and value, so in the operand's buffer only when nothing else needs
+      // the un-rotated query and the buffer is not the key's or the value's.
+      Value qv = attention.getQuery();
+      int qSlot = info[qv].slot;
+      bool shared = qv == attention.getKey() || qv == attention.getValue() ||
+                    (info[attention.getKey()].kind == ValueInfo::Activation &&
+                     info[attention.getKey()].slot == qSlot) ||
+                    (info[attention.getValue()].kind == ValueInfo::Activation &&
+                     info[attention.getValue()].slot == qSlot);
+      if (shared || !overwritable(qv)) {
+        scratchSlot = acquireSlot(rowElemsOf(qv) * options.maxBatchTokens);
+        query = llvm::formatv("(m.arena + kSlot{0})", scratchSlot).str();
+        os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", query, *q, rowsTimes(qv));
+      }
+    }
     const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
-    os << llvm::formatv(
-        "  rt::kv_append<Elem, kPageSize, {0}, {1}>(ctx, {2}, {3}, T, a->positions, "
-        "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
-        "a->layer_cache[{5}], {6});\n",
-        headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads);
+    std::string outPointer = out.pointer;
+    if (scratchSlot >= 0)
+      slotLive[scratchSlot] -= 1; // free again once the op is emitted (out is elsewhere)
+    if (attention.hasKeyRope()) {
+      // attn-fuse-rope-kv-append: rotate the new keys on their way into the
+      // cache (and the query in place), one kernel.
+      int64_t rotary = *attention.getRotaryDim();
+      int table = ropeTable(attention.getRopeTheta()->convertToFloat(), rotary);
+      const char *style = *attention.getRopeStyle() == attn::RopeStyle::half_split
+                              ? "HalfSplit"
+                              : "Interleaved";
+      os << llvm::formatv(
+          "  rt::rope_kv_append<Elem, kPageSize, {0}, {1}, {2}, rt::RopeStyle::{3}>(ctx, {4}, "
+          "{5}, {6}, {7}, T, a->positions, m.inv_freq{8}, a->num_seqs, a->query_start, "
+          "a->block_tables[{9}], a->blocks_per_seq, a->layer_cache[{10}], {11});\n",
+          headDim, vHeadDim, rotary, style,
+          attention.getRopeQuery() ? query : std::string("nullptr"), attention.getNumHeads(), *k,
+          *v, table, cacheGroup, layer, kvHeads);
+    } else {
+      os << llvm::formatv(
+          "  rt::kv_append<Elem, kPageSize, {0}, {1}>(ctx, {2}, {3}, T, a->positions, "
+          "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
+          "a->layer_cache[{5}], {6});\n",
+          headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads);
+    }
     os << "  {\n    rt::PagedAttentionArgs<Elem> args;\n";
     os << llvm::formatv("    args.query = {0};\n    args.out = {1};\n    args.num_tokens = T;\n"
                         "    args.positions = a->positions;\n    args.num_seqs = a->num_seqs;\n"
@@ -519,7 +589,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
                         "    args.blocks_per_seq = a->blocks_per_seq;\n"
                         "    args.layer_cache = a->layer_cache[{3}];\n"
                         "    args.num_kv_heads = {4};\n    args.window = {5};\n",
-                        *q, out.pointer, cacheGroup, layer, kvHeads, window);
+                        query, outPointer, cacheGroup, layer, kvHeads, window);
     os << *call << "  }\n";
     return success();
   }
@@ -576,6 +646,7 @@ FailureOr<EmittedModel> Emitter::run() {
   }
   index = 0;
   for (Operation &op : block) {
+    opIndex = index;
     if (failed(emitOp(&op)))
       return failure();
     releaseDeadOperands(&op, index++);
@@ -606,6 +677,7 @@ FailureOr<EmittedModel> Emitter::run() {
      << "namespace {\n\n"
      << "constexpr int kPageSize = " << pageSize << ";\n"
      << "constexpr int kNumGroups = " << model.groupWindows.size() << "; // KV cache groups\n"
+     << "constexpr int kNumLayers = " << model.layers.size() << "; // with a KV cache\n"
      << "constexpr int64_t kMaxBatchTokens = " << options.maxBatchTokens << ";\n"
      << "constexpr uint64_t kWeightsBytes = " << weightPlan.plan().weightsBytes << "ull;\n"
      << "constexpr int kNumWeights = " << weightOffsets.size() << ";\n"
@@ -647,8 +719,8 @@ FailureOr<EmittedModel> Emitter::run() {
      << "  static const attnc_model_desc desc = {\n"
      << "      ATTNC_MODEL_ABI_VERSION, \"" << ATTNC_VERSION_STRING << "\", \"" << target.name()
      << "\",\n"
-     << llvm::formatv("      {0}, {1}, {2}, {3}, kPageSize, (int32_t)kMaxBatchTokens,\n",
-                      model.layers.size(), model.vocabSize, model.hiddenSize, model.maxContext)
+     << llvm::formatv("      kNumLayers, {0}, {1}, {2}, kPageSize, (int32_t)kMaxBatchTokens,\n",
+                      model.vocabSize, model.hiddenSize, model.maxContext)
      << "      " << model.groupWindows.size() << ", kGroups, kLayers, kWeightsBytes,\n"
      << "      model_create, model_step, model_destroy, " << target.cacheAllocators() << "};\n"
      << "  return &desc;\n}\n";
@@ -684,9 +756,9 @@ FailureOr<EmittedModel> emitStepModel(func::FuncOp step, const StepEmitOptions &
                               << " is not available for the CPU target (supported: f32)";
     target = makeCpuTarget();
   } else if (options.target == "cuda") {
-    if (options.dtype != "f16" && options.dtype != "bf16")
+    if (options.dtype != "f16" && options.dtype != "bf16" && options.dtype != "f32")
       return step.emitError() << "--dtype " << options.dtype
-                              << " is not available for the CUDA target (supported: f16, bf16)";
+                              << " is not available for the CUDA target (supported: f16, bf16, f32)";
     target = makeCudaTarget(options.dtype);
   } else {
     return step.emitError() << "unknown target '" << options.target << "' (supported: cpu, cuda)";

@@ -57,7 +57,7 @@ public:
 };
 
 std::unique_ptr<TargetEmitter> makeCpuTarget();
-// dtype: f16 or bf16 (the kernels' storage types).
+// dtype: f16, bf16 or f32 (the kernels' storage types).
 std::unique_ptr<TargetEmitter> makeCudaTarget(const std::string &dtype);
 
 } // namespace attnc::codegen

@@ -141,9 +141,10 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (options.target == "cpu" && options.dtype != "f32")
     return emitError(loc) << "--dtype " << options.dtype
                           << " is not available for the CPU target (supported: f32)";
-  if (options.target == "cuda" && options.dtype != "f16" && options.dtype != "bf16")
+  if (options.target == "cuda" && options.dtype != "f16" && options.dtype != "bf16" &&
+      options.dtype != "f32")
     return emitError(loc) << "--dtype " << options.dtype
-                          << " is not available for the CUDA target (supported: f16, bf16)";
+                          << " is not available for the CUDA target (supported: f16, bf16, f32)";
   if (options.pageSize <= 0 || options.pageSize > 1024 ||
       (options.pageSize & (options.pageSize - 1)) != 0)
     return emitError(loc) << "--page-size must be a power of two in [1, 1024], got "
@@ -170,6 +171,7 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   FlashTilingOptions tiling;
   tiling.target = options.target;
   func.addPass(createFlashTiling(tiling));
+  func.addPass(createFuseRopeKvAppend());
   if (failed(pm.run(*module)))
     return failure();
   auto funcs = llvm::to_vector(module->getOps<func::FuncOp>());

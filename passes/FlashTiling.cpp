@@ -64,7 +64,9 @@ attn::FlashAttentionOp buildFlashAttention(mlir::OpBuilder &b, attn::PagedAttent
       b, loc, op.getType(), op.getQuery(), op.getKey(), op.getValue(), op.getLayerAttr(),
       op.getCacheGroupAttr(), op.getNumHeadsAttr(), op.getNumKvHeadsAttr(), op.getHeadDimAttr(),
       op.getScaleAttr(), op.getWindowAttr(), op.getSoftcapAttr(), b.getI64IntegerAttr(t.tileKv),
-      b.getI64IntegerAttr(t.queryBlock), b.getI64IntegerAttr(t.splitKv));
+      b.getI64IntegerAttr(t.queryBlock), b.getI64IntegerAttr(t.splitKv),
+      /*rope_style=*/nullptr, /*rotary_dim=*/nullptr, /*rope_theta=*/nullptr,
+      /*rope_query=*/nullptr); // the keys' rotation: attn-fuse-rope-kv-append
 
   int64_t dyn = ShapedType::kDynamic, headDim = op.getHeadDim();
   int64_t vHeadDim = cast<RankedTensorType>(op.getValue().getType()).getDimSize(2);

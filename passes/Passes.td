@@ -182,6 +182,21 @@ def FuseResidualNorm : Pass<"attn-fuse-residual-norm", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def FuseRopeKvAppend : Pass<"attn-fuse-rope-kv-append", "::mlir::func::FuncOp"> {
+  let summary = "Fuse the new keys' RoPE into the KV-cache append of attn.flash_attention";
+  let description = [{
+    An attn.flash_attention whose new key is an attn.rope (theta form, the
+    step's positions argument) used nowhere else takes the un-rotated key and
+    carries the rotation (rope_style, rotary_dim, rope_theta): the targets
+    rotate the keys as they write them to the cache, one kernel instead of a
+    copy, a rotation and an append. A query rope of the same rotation, used
+    only as this op's query, is folded in too (rope_query) and rides on the
+    same kernel. Table-driven ropes (cos/sin tables) are left alone. Runs
+    after attn-flash-tiling.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
 def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
   let summary = "Fuse linears that read the same input (Q/K/V, gate/up) into one linear";
   let description = [{

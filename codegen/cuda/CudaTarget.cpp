@@ -3,7 +3,7 @@
 // state is an attnrt::cuda::Context (`ctx`: stream, cuBLASLt, the step's
 // metadata on the device), the weights copied to device memory once, and a
 // device arena; the KV cache is device memory the runtime asks the model for
-// (alloc_cache). Storage is f16 or bf16 with f32 arithmetic.
+// (alloc_cache). Storage is f16, bf16 or f32 with f32 arithmetic.
 //
 // Attention runs runtime/cuda's tensor-core kernel, which implements the
 // standard flash_attention body (state init, then per 64-key tile: load,
@@ -99,8 +99,10 @@ public:
 
   const char *name() const override { return "cuda"; }
   const char *sourceName() const override { return "model.cu"; }
-  int elemBytes() const override { return 2; }
-  const char *elemType() const override { return dtype == "bf16" ? "__nv_bfloat16" : "__half"; }
+  int elemBytes() const override { return dtype == "f32" ? 4 : 2; }
+  const char *elemType() const override {
+    return dtype == "f32" ? "float" : dtype == "bf16" ? "__nv_bfloat16" : "__half";
+  }
 
   std::string preamble() const override {
     return llvm::formatv("#include \"runtime/cuda/Step.h\"\n\n"
@@ -128,7 +130,8 @@ public:
            "compiled for\");\n"
            "  std::unique_ptr<Model> m(new (std::nothrow) Model());\n"
            "  if (!m) return fail(error, error_len, \"out of memory\");\n"
-           "  m->context = rt::Context::create(error, error_len, kNumGroups, kPageSize);\n"
+           "  // Decode steps become CUDA graphs (one per batch shape; ATTNC_CUDA_GRAPHS=0: off).\n"
+           "  m->context = rt::Context::create(error, error_len, kNumGroups, kPageSize, kNumLayers);\n"
            "  if (!m->context) return 1;\n"
            "  // The weights are copied to the device once; the context owns them.\n"
            "  const char *base = static_cast<const char *>(m->context->upload(weights, "
@@ -142,13 +145,19 @@ public:
            tableSetup + "  *instance = m.release();\n  return 0;\n}\n\n";
   }
 
+  // The operations go in a lambda run_step may replay as a CUDA graph
+  // instead of calling (decode steps of a shape seen before).
   std::string stepPrologue() const override {
     return "  rt::Context &ctx = *m.context;\n"
            "  // The step's metadata on the device (one copy); the host copy plans attention.\n"
            "  const attnc_step_args *a = ctx.begin_step(host);\n"
-           "  if (!a) return ctx.end_step(error, error_len);\n";
+           "  if (!a) return ctx.end_step(error, error_len);\n"
+           "  // Enqueued, or captured into / replayed from the shape's CUDA graph.\n"
+           "  const int rc = ctx.run_step([&]() -> int {\n";
   }
-  std::string stepEpilogue() const override { return "  return ctx.end_step(error, error_len);\n"; }
+  std::string stepEpilogue() const override {
+    return "  return 0;\n  });\n  return rc ? rc : ctx.end_step(error, error_len);\n";
+  }
 
   std::string extraFunctions() const override {
     return "int model_alloc_cache(void *instance, uint64_t bytes, void **base, char *error,\n"

@@ -370,6 +370,22 @@ LogicalResult FlashAttentionOp::verify() {
                          << tile << ")";
   if (ShapedType::isDynamic(getVHeadDim()))
     return emitOpError("value's head dim must be static");
+  // The fused key rotation: all three attributes or none.
+  bool style = getRopeStyle().has_value(), rotary = getRotaryDim().has_value(),
+       theta = getRopeTheta().has_value();
+  if (style != rotary || style != theta)
+    return emitOpError("rope_style, rotary_dim and rope_theta must be given together");
+  if (!style && getRopeQuery())
+    return emitOpError("rope_query needs the key rotation (rope_style, rotary_dim, rope_theta)");
+  if (style) {
+    int64_t rotaryDim = *getRotaryDim(), headDim = getHeadDim();
+    if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim)
+      return emitOpError() << "rotary_dim must be positive, even and at most head_dim ("
+                           << headDim << "), got " << rotaryDim;
+    float t = getRopeTheta()->convertToFloat();
+    if (!(t > 0.0f) || std::isinf(t))
+      return emitOpError() << "rope_theta must be positive and finite, got " << t;
+  }
   return success();
 }
 

@@ -353,6 +353,12 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
     sum [rows], unnormalised accumulator [rows, v_head_dim]). The op then
     writes acc / sum per row (zeros for a row without visible keys), after
     merging the states of a split item's slices.
+
+    With rope_style, rotary_dim and rope_theta (attn-fuse-rope-kv-append) the
+    step's key enters un-rotated: the op applies attn.rope (those attributes,
+    the step's token positions) to it as it appends it to the cache, one
+    kernel on both targets; with rope_query too, the query enters un-rotated
+    and gets the same rotation before attending.
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                    Attn_FloatTensor:$value,
@@ -361,7 +367,11 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
                    F32Attr:$scale,
                    DefaultValuedAttr<I64Attr, "0">:$window,
                    DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
-                   I64Attr:$tile_kv, I64Attr:$query_block, I64Attr:$split_kv);
+                   I64Attr:$tile_kv, I64Attr:$query_block, I64Attr:$split_kv,
+                   OptionalAttr<Attn_RopeStyleAttr>:$rope_style,
+                   OptionalAttr<I64Attr>:$rotary_dim,
+                   OptionalAttr<F32Attr>:$rope_theta,
+                   UnitAttr:$rope_query);
   let results = (outs Attn_FloatTensor:$output);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
@@ -374,6 +384,8 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
     int64_t getVHeadDim() {
       return ::llvm::cast<::mlir::RankedTensorType>(getValue().getType()).getDimSize(2);
     }
+    // Whether the op rotates the new keys as it appends them.
+    bool hasKeyRope() { return getRopeStyle().has_value(); }
   }];
 }
 

@@ -26,6 +26,7 @@
 // writing (max, sum, unnormalised accumulator) to a workspace; a merge
 // kernel combines the slices.
 #include "Attention.h"
+#include "AttentionPlan.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -36,50 +37,13 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 namespace {
 
-constexpr int kTileKeys = 64; // keys per online-softmax tile, both shapes
-
-struct WorkItem {
-  int32_t seq;
-  int32_t t_begin, t_end; // query tokens
-  int32_t key_lo, key_hi; // keys any row of the item needs, inclusive (empty: lo > hi)
-  int32_t partial;        // -1: writes out; else base row of its partial states (kv head 0)
-};
-
-struct MergeGroup {        // the key slices of one sequence's query block
-  int32_t t_begin, rows;   // rows = tokens * group_size
-  int32_t first_partial;   // partial row of slice 0, kv head 0
-  int32_t num_parts;
-  int32_t part_stride;     // rows * kv_heads
-};
-
-struct KernelParams {
-  const void *query;
-  void *out;
-  const int32_t *positions;
-  const int32_t *context_len;
-  const int32_t *block_table;
-  const char *cache;
-  int64_t page_bytes;
-  int32_t blocks_per_seq;
-  int32_t num_kv_heads;
-  int32_t group_size;
-  int32_t page_size;
-  uint32_t page_magic; // k / page_size == (umulhi(k, magic) + k) >> page_shift, k < 2^31
-  int32_t page_shift;
-  int32_t causal;
-  int32_t window;
-  float scale_log2;  // scale * log2(e), used when softcap == 0
-  float scale;
-  float softcap;
-  float *partial_max; // log2 domain
-  float *partial_sum;
-  float *partial_acc;
-};
+using namespace attnrt::cuda::attention;
 
 template <typename T> struct Vec2;
 template <> struct Vec2<__half> {
@@ -189,7 +153,8 @@ template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
 
 template <typename T, int HD, int WM, int WK, int MT, int STAGES>
 __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
-    paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items) {
+    paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items,
+                           const int32_t *__restrict__ item_count) {
   using S = Shape<HD, WM, WK, MT, STAGES>;
   constexpr int kRows = S::kRows, kWarpKeys = S::kWarpKeys, kChunks = S::kChunks;
   constexpr int kNT = kWarpKeys / 8; // score n-tiles per warp
@@ -200,6 +165,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
   T *sK = sQ + kRows * HD;                 // [kStages][kTileKeys][HD]
   T *sV = sK + S::kStages * kTileKeys * HD; // [kStages][kTileKeys][HD]
 
+  if (item_count && static_cast<int>(blockIdx.x) >= *item_count)
+    return; // a fixed grid (graph capture) past this step's items
   const WorkItem item = items[blockIdx.x];
   const int kv_head = blockIdx.y;
   const int G = p.group_size;
@@ -520,7 +487,10 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
 // Combines the key slices of each split query block: rescale every slice to
 // the common max, add sums and accumulators, normalise.
 template <typename T, int HD>
-__global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const MergeGroup *groups) {
+__global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const MergeGroup *groups,
+                                                      const int32_t *group_count) {
+  if (group_count && static_cast<int>(blockIdx.x) >= *group_count)
+    return;
   const MergeGroup g = groups[blockIdx.x];
   const int kv_head = blockIdx.y;
   const int G = p.group_size, num_heads = p.num_kv_heads * G;
@@ -569,9 +539,20 @@ struct attnc_cuda_attention_plan {
   attnc_cuda_attention_config config;
   int32_t num_small = 0, num_large = 0, num_groups = 0, split_tokens = 0;
   int64_t partial_rows = 0;
-  WorkItem *d_items = nullptr; // small items, then large ones
+  WorkItem *d_items = nullptr; // small items, then large ones (fixed: one kind only)
   MergeGroup *d_groups = nullptr;
   float *d_partial = nullptr; // max, sum, acc
+
+  // A fixed plan (graph capture): buffers sized once, grids of the
+  // capacities, the step's counts in device memory. d_block holds
+  // [counts: small, large, groups, pad][items: item_capacity][groups: max_seqs]
+  // with d_items / d_groups pointing into it; h_block is its pinned mirror.
+  bool fixed = false;
+  bool fixed_large = false; // group_size > 16 rows: decode items use the large kernel
+  int32_t max_seqs = 0, max_context = 0, item_capacity = 0;
+  int64_t partial_capacity = 0; // rows
+  int32_t *d_counts = nullptr;
+  void *d_block = nullptr, *h_block = nullptr;
 };
 
 namespace {
@@ -609,7 +590,7 @@ static_assert(Shapes<256>::Large::kRows == kLargeRows && Shapes<256>::Small::kRo
 static_assert(Shapes<256>::Large::kSmemBytes <= 227 * 1024, "over the H100's opt-in shared memory");
 
 template <typename T, typename S>
-cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, int num_items,
+cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, LaunchCount count,
                              int kv_heads, cudaStream_t stream) {
   auto kernel = paged_attention_kernel<T, S::kHD, S::kWM, S::kWK, S::kMT, S::kStages>;
   static bool configured = false; // per instantiation; the limit is per function
@@ -620,25 +601,48 @@ cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, int 
       return e;
     configured = true;
   }
-  kernel<<<dim3(num_items, kv_heads), S::kThreads, S::kSmemBytes, stream>>>(kp, items);
+  kernel<<<dim3(count.grid, kv_heads), S::kThreads, S::kSmemBytes, stream>>>(kp, items,
+                                                                             count.count);
   return cudaGetLastError();
+}
+
+// The launches of a plan: exact grids, or for a fixed plan the capacities
+// with the counts read on the device.
+struct PlanLaunches {
+  LaunchCount small, large, merge;
+  const WorkItem *large_items;
+};
+
+PlanLaunches plan_launches(const attnc_cuda_attention_plan &plan) {
+  if (!plan.fixed)
+    return {{plan.num_small, nullptr},
+            {plan.num_large, nullptr},
+            {plan.num_groups, nullptr},
+            plan.d_items + plan.num_small};
+  const LaunchCount none{0, nullptr}, items{plan.item_capacity, plan.d_counts};
+  return {plan.fixed_large ? none : items,
+          plan.fixed_large ? LaunchCount{plan.item_capacity, plan.d_counts + 1} : none,
+          {plan.max_seqs, plan.d_counts + 2},
+          plan.d_items};
 }
 
 template <typename T, int HD>
 cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
                           cudaStream_t stream) {
   const int kvh = plan.config.num_kv_heads;
+  const PlanLaunches l = plan_launches(plan);
   cudaError_t e = cudaSuccess;
-  if (plan.num_small > 0 &&
-      (e = launch_attention<T, typename Shapes<HD>::Small>(kp, plan.d_items, plan.num_small, kvh,
+  if (l.small.grid > 0 &&
+      (e = launch_attention<T, typename Shapes<HD>::Small>(kp, plan.d_items, l.small, kvh,
                                                             stream)) != cudaSuccess)
     return e;
-  if (plan.num_large > 0 &&
-      (e = launch_attention<T, typename Shapes<HD>::Large>(kp, plan.d_items + plan.num_small,
-                                                            plan.num_large, kvh, stream)) != cudaSuccess)
+  if (l.large.grid > 0 &&
+      (e = launch_attention<T, typename Shapes<HD>::Large>(kp, l.large_items, l.large, kvh,
+                                                            stream)) != cudaSuccess)
     return e;
-  if (plan.num_groups > 0) {
-    merge_kernel<T, HD><<<dim3(plan.num_groups, kvh), 128, 0, stream>>>(kp, plan.d_groups);
+  if (l.merge.grid > 0 && plan.d_partial) {
+    merge_kernel<T, HD><<<dim3(l.merge.grid, kvh), 128, 0, stream>>>(kp, plan.d_groups,
+                                                                    l.merge.count);
     e = cudaGetLastError();
   }
   return e;
@@ -672,14 +676,10 @@ void shape_smem(int hd, size_t &small, size_t &large) {
 
 } // namespace
 
-extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config,
-                                                int32_t num_seqs, const int32_t *qs,
-                                                const int32_t *ctx, const int32_t *positions,
-                                                attnc_cuda_attention_plan **out, char *error,
-                                                size_t error_len) {
-  *out = nullptr;
-  const attnc_cuda_attention_config c = *config;
-  if (c.dtype != ATTNC_CUDA_F16 && c.dtype != ATTNC_CUDA_BF16) {
+namespace {
+
+int check_config(const attnc_cuda_attention_config &c, char *error, size_t error_len) {
+  if (c.dtype != ATTNC_CUDA_F16 && c.dtype != ATTNC_CUDA_BF16 && c.dtype != ATTNC_CUDA_F32) {
     set_error(error, error_len, "paged attention: unsupported dtype %d", c.dtype);
     return 1;
   }
@@ -699,6 +699,50 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
               c.split_tokens, kTileKeys);
     return 1;
   }
+  return 0;
+}
+
+// HD 256 needs more shared memory than some sm_8x parts allow a block
+// (A100: 163 KiB). The f32 kernel is not bound by these shapes.
+int check_shared_memory(const attnc_cuda_attention_config &c, bool small, bool large, char *error,
+                        size_t error_len) {
+  if (c.dtype == ATTNC_CUDA_F32)
+    return 0;
+  size_t small_smem = 0, large_smem = 0;
+  shape_smem(c.head_dim, small_smem, large_smem);
+  const size_t need = std::max(small ? small_smem : 0, large ? large_smem : 0);
+  int device = 0, optin = 0;
+  cudaGetDevice(&device);
+  if (need > 0 &&
+      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) == cudaSuccess &&
+      need > static_cast<size_t>(optin)) {
+    set_error(error, error_len,
+              "paged attention: head_dim %d needs %zu bytes of shared memory per block, the device allows %d",
+              c.head_dim, need, optin);
+    return 1;
+  }
+  return 0;
+}
+
+int multiprocessors() {
+  int device = 0, sms = 132;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  return sms;
+}
+
+// A step cut into work items on the host.
+struct HostPlan {
+  std::vector<WorkItem> small_items, large_items;
+  std::vector<MergeGroup> groups;
+  int64_t partial_rows = 0;
+  int32_t split = 0;
+};
+
+// Cuts the step (host copies of its metadata) into work items; `split` keys
+// per flash-decoding slice, 0 = chosen from the step.
+void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const int32_t *qs,
+                const int32_t *ctx, const int32_t *positions, int32_t split, HostPlan &out) {
   const int G = c.group_size;
   auto key_bounds = [&](int32_t t, int32_t context, int32_t &lo, int32_t &hi) {
     const int32_t q = positions[t];
@@ -725,11 +769,10 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
   // A sequence whose whole step fits one item (decode, short chunks) may be
   // split along its keys. Slices are chosen so that the step has about two
   // CTAs per multiprocessor, never shorter than 256 keys.
-  int32_t split = c.split_tokens;
-  if (split == 0) {
-    int device = 0, sms = 132;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  if (c.dtype == ATTNC_CUDA_F32) // its kernel writes no partial states
+    split = std::numeric_limits<int32_t>::max() / kTileKeys * kTileKeys;
+  else if (split == 0) {
+    const int sms = multiprocessors();
     int64_t keys = 0, items = 0, max_keys = 0;
     for (int32_t s = 0; s < num_seqs; ++s) {
       const int32_t n = qs[s + 1] - qs[s];
@@ -755,28 +798,27 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
     split = static_cast<int32_t>(std::max<int64_t>(256, (even + kTileKeys - 1) / kTileKeys * kTileKeys));
   }
 
-  std::vector<WorkItem> small_items, large_items;
-  std::vector<MergeGroup> groups;
-  int64_t partial_rows = 0;
+  out = HostPlan{};
+  out.split = split;
   for (int32_t s = 0; s < num_seqs; ++s) {
     const int32_t q0 = qs[s], q1 = qs[s + 1], n = q1 - q0;
     if (n <= 0)
       continue;
     const bool small = n * G <= kSmallRows;
     const int per_item = (small ? kSmallRows : kLargeRows) / G;
-    std::vector<WorkItem> &list = small ? small_items : large_items;
+    std::vector<WorkItem> &list = small ? out.small_items : out.large_items;
     if (n <= per_item) {
       int32_t lo, hi;
       block_bounds(q0, q1, ctx[s], lo, hi);
       if (hi >= lo && lo / split != hi / split) {
         const int rows = n * G;
         const int first = lo / split, last = hi / split;
-        groups.push_back({q0, rows, static_cast<int32_t>(partial_rows), last - first + 1,
-                          rows * c.num_kv_heads});
+        out.groups.push_back({q0, rows, static_cast<int32_t>(out.partial_rows), last - first + 1,
+                              rows * c.num_kv_heads});
         for (int part = first; part <= last; ++part) {
           list.push_back({s, q0, q1, std::max(lo, part * split), std::min(hi, part * split + split - 1),
-                          static_cast<int32_t>(partial_rows)});
-          partial_rows += static_cast<int64_t>(rows) * c.num_kv_heads;
+                          static_cast<int32_t>(out.partial_rows)});
+          out.partial_rows += static_cast<int64_t>(rows) * c.num_kv_heads;
         }
         continue;
       }
@@ -790,51 +832,57 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
   }
   // Longest key ranges first (the last query blocks of causal prefills), so
   // the heaviest CTAs do not start in the last wave.
-  std::stable_sort(large_items.begin(), large_items.end(), [](const WorkItem &a, const WorkItem &b) {
-    return a.key_hi - a.key_lo > b.key_hi - b.key_lo;
-  });
-  { // HD 256 needs more than some sm_8x parts allow a block (A100: 163 KiB)
-    size_t small_smem = 0, large_smem = 0;
-    shape_smem(c.head_dim, small_smem, large_smem);
-    const size_t need = std::max(small_items.empty() ? 0 : small_smem, large_items.empty() ? 0 : large_smem);
-    int device = 0, optin = 0;
-    cudaGetDevice(&device);
-    if (need > 0 && cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) ==
-                        cudaSuccess && need > static_cast<size_t>(optin)) {
-      set_error(error, error_len,
-                "paged attention: head_dim %d needs %zu bytes of shared memory per block, the device allows %d",
-                c.head_dim, need, optin);
-      return 1;
-    }
-  }
-  if (partial_rows > std::numeric_limits<int32_t>::max()) {
+  std::stable_sort(out.large_items.begin(), out.large_items.end(),
+                   [](const WorkItem &a, const WorkItem &b) {
+                     return a.key_hi - a.key_lo > b.key_hi - b.key_lo;
+                   });
+}
+
+constexpr size_t kCountsBytes = 4 * sizeof(int32_t); // fixed plans: small, large, groups, pad
+
+} // namespace
+
+extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config,
+                                                int32_t num_seqs, const int32_t *qs,
+                                                const int32_t *ctx, const int32_t *positions,
+                                                attnc_cuda_attention_plan **out, char *error,
+                                                size_t error_len) {
+  *out = nullptr;
+  const attnc_cuda_attention_config c = *config;
+  if (check_config(c, error, error_len))
+    return 1;
+  HostPlan hp;
+  plan_items(c, num_seqs, qs, ctx, positions, c.split_tokens, hp);
+  if (check_shared_memory(c, !hp.small_items.empty(), !hp.large_items.empty(), error, error_len))
+    return 1;
+  if (hp.partial_rows > std::numeric_limits<int32_t>::max()) {
     set_error(error, error_len, "paged attention: split workspace too large");
     return 1;
   }
 
   auto *plan = new attnc_cuda_attention_plan();
   plan->config = c;
-  plan->num_small = static_cast<int32_t>(small_items.size());
-  plan->num_large = static_cast<int32_t>(large_items.size());
-  plan->num_groups = static_cast<int32_t>(groups.size());
-  plan->split_tokens = split;
-  plan->partial_rows = partial_rows;
-  std::vector<WorkItem> all(small_items);
-  all.insert(all.end(), large_items.begin(), large_items.end());
+  plan->num_small = static_cast<int32_t>(hp.small_items.size());
+  plan->num_large = static_cast<int32_t>(hp.large_items.size());
+  plan->num_groups = static_cast<int32_t>(hp.groups.size());
+  plan->split_tokens = hp.split;
+  plan->partial_rows = hp.partial_rows;
+  std::vector<WorkItem> all(hp.small_items);
+  all.insert(all.end(), hp.large_items.begin(), hp.large_items.end());
   cudaError_t e = cudaSuccess;
   if (!all.empty()) {
     e = cudaMalloc(&plan->d_items, all.size() * sizeof(WorkItem));
     if (e == cudaSuccess)
       e = cudaMemcpy(plan->d_items, all.data(), all.size() * sizeof(WorkItem), cudaMemcpyHostToDevice);
   }
-  if (e == cudaSuccess && !groups.empty()) {
-    e = cudaMalloc(&plan->d_groups, groups.size() * sizeof(MergeGroup));
+  if (e == cudaSuccess && !hp.groups.empty()) {
+    e = cudaMalloc(&plan->d_groups, hp.groups.size() * sizeof(MergeGroup));
     if (e == cudaSuccess)
-      e = cudaMemcpy(plan->d_groups, groups.data(), groups.size() * sizeof(MergeGroup),
+      e = cudaMemcpy(plan->d_groups, hp.groups.data(), hp.groups.size() * sizeof(MergeGroup),
                      cudaMemcpyHostToDevice);
   }
-  if (e == cudaSuccess && partial_rows > 0)
-    e = cudaMalloc(&plan->d_partial, partial_rows * (2 + c.head_dim) * sizeof(float));
+  if (e == cudaSuccess && hp.partial_rows > 0)
+    e = cudaMalloc(&plan->d_partial, hp.partial_rows * (2 + c.head_dim) * sizeof(float));
   if (e != cudaSuccess) {
     set_error(error, error_len, "paged attention plan: %s", cudaGetErrorString(e));
     attnc_cuda_attention_plan_destroy(plan);
@@ -844,11 +892,130 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
   return 0;
 }
 
+extern "C" int attnc_cuda_attention_plan_create_fixed(const attnc_cuda_attention_config *config,
+                                                      int32_t max_seqs, int32_t max_context,
+                                                      attnc_cuda_attention_plan **out, char *error,
+                                                      size_t error_len) {
+  *out = nullptr;
+  const attnc_cuda_attention_config c = *config;
+  if (check_config(c, error, error_len))
+    return 1;
+  if (max_seqs < 1 || max_context < 1) {
+    set_error(error, error_len, "paged attention: fixed plan for %d sequences of %d keys", max_seqs,
+              max_context);
+    return 1;
+  }
+  const bool large = c.group_size > kSmallRows; // one token's rows
+  if (check_shared_memory(c, !large, large, error, error_len))
+    return 1;
+  auto *plan = new attnc_cuda_attention_plan();
+  plan->config = c;
+  plan->fixed = true;
+  plan->fixed_large = large;
+  plan->max_seqs = max_seqs;
+  plan->max_context = max_context;
+  // The planner aims at ~2 CTAs per multiprocessor; room for twice that plus
+  // one unsplit item per sequence (update lengthens the slices if ever short).
+  const int sms = multiprocessors();
+  plan->item_capacity = max_seqs + (4 * sms + c.num_kv_heads - 1) / c.num_kv_heads;
+  plan->partial_capacity =
+      c.dtype == ATTNC_CUDA_F32 ? 0
+                                : int64_t(plan->item_capacity) * c.group_size * c.num_kv_heads;
+  const size_t bytes = kCountsBytes + sizeof(WorkItem) * size_t(plan->item_capacity) +
+                       sizeof(MergeGroup) * size_t(max_seqs);
+  cudaError_t e = cudaMalloc(&plan->d_block, bytes);
+  if (e == cudaSuccess)
+    e = cudaHostAlloc(&plan->h_block, bytes, cudaHostAllocDefault);
+  if (e == cudaSuccess)
+    e = cudaMemset(plan->d_block, 0, bytes); // no items until the first update
+  if (e == cudaSuccess && plan->partial_capacity > 0)
+    e = cudaMalloc(&plan->d_partial, plan->partial_capacity * (2 + c.head_dim) * sizeof(float));
+  if (e != cudaSuccess) {
+    set_error(error, error_len, "paged attention fixed plan: %s", cudaGetErrorString(e));
+    attnc_cuda_attention_plan_destroy(plan);
+    return 1;
+  }
+  char *d = static_cast<char *>(plan->d_block);
+  plan->d_counts = reinterpret_cast<int32_t *>(d);
+  plan->d_items = reinterpret_cast<WorkItem *>(d + kCountsBytes);
+  plan->d_groups = reinterpret_cast<MergeGroup *>(d + kCountsBytes +
+                                                  sizeof(WorkItem) * size_t(plan->item_capacity));
+  plan->partial_rows = plan->partial_capacity;
+  *out = plan;
+  return 0;
+}
+
+extern "C" int attnc_cuda_attention_plan_update(attnc_cuda_attention_plan *plan, int32_t num_seqs,
+                                                const int32_t *qs, const int32_t *ctx,
+                                                const int32_t *positions, void *stream,
+                                                char *error, size_t error_len) {
+  if (!plan->fixed) {
+    set_error(error, error_len, "paged attention: only a fixed plan can be updated");
+    return 1;
+  }
+  if (num_seqs < 0 || num_seqs > plan->max_seqs) {
+    set_error(error, error_len, "paged attention: %d sequences, the fixed plan holds %d", num_seqs,
+              plan->max_seqs);
+    return 1;
+  }
+  for (int32_t s = 0; s < num_seqs; ++s) {
+    if (qs[s + 1] - qs[s] > 1) {
+      set_error(error, error_len,
+                "paged attention: a fixed plan takes decode steps (sequence %d has %d tokens)", s,
+                qs[s + 1] - qs[s]);
+      return 1;
+    }
+    if (ctx[s] > plan->max_context) {
+      set_error(error, error_len, "paged attention: sequence %d has %d keys, the fixed plan %d", s,
+                ctx[s], plan->max_context);
+      return 1;
+    }
+  }
+  const attnc_cuda_attention_config &c = plan->config;
+  HostPlan hp;
+  int32_t split = c.split_tokens;
+  for (;;) { // longer slices until the items fit (one slice per sequence always does)
+    plan_items(c, num_seqs, qs, ctx, positions, split, hp);
+    const size_t items = hp.small_items.size() + hp.large_items.size();
+    if (items <= size_t(plan->item_capacity) && hp.partial_rows <= plan->partial_capacity)
+      break;
+    split = hp.split * 2;
+  }
+  const std::vector<WorkItem> &items = plan->fixed_large ? hp.large_items : hp.small_items;
+  plan->num_small = static_cast<int32_t>(hp.small_items.size());
+  plan->num_large = static_cast<int32_t>(hp.large_items.size());
+  plan->num_groups = static_cast<int32_t>(hp.groups.size());
+  plan->split_tokens = hp.split;
+  char *h = static_cast<char *>(plan->h_block);
+  const int32_t counts[4] = {plan->num_small, plan->num_large, plan->num_groups, 0};
+  std::memcpy(h, counts, kCountsBytes);
+  std::memcpy(h + kCountsBytes, items.data(), sizeof(WorkItem) * items.size());
+  const size_t groups_at = kCountsBytes + sizeof(WorkItem) * size_t(plan->item_capacity);
+  std::memcpy(h + groups_at, hp.groups.data(), sizeof(MergeGroup) * hp.groups.size());
+  // Counts and items, then the groups (the unused capacity between is not copied).
+  auto s = static_cast<cudaStream_t>(stream);
+  cudaError_t e = cudaMemcpyAsync(plan->d_block, h, kCountsBytes + sizeof(WorkItem) * items.size(),
+                                  cudaMemcpyHostToDevice, s);
+  if (e == cudaSuccess && !hp.groups.empty())
+    e = cudaMemcpyAsync(static_cast<char *>(plan->d_block) + groups_at, h + groups_at,
+                        sizeof(MergeGroup) * hp.groups.size(), cudaMemcpyHostToDevice, s);
+  if (e != cudaSuccess) {
+    set_error(error, error_len, "paged attention plan update: %s", cudaGetErrorString(e));
+    return 1;
+  }
+  return 0;
+}
+
 extern "C" void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *plan) {
   if (!plan)
     return;
-  cudaFree(plan->d_items);
-  cudaFree(plan->d_groups);
+  if (plan->fixed) {
+    cudaFree(plan->d_block); // d_items and d_groups point into it
+    cudaFreeHost(plan->h_block);
+  } else {
+    cudaFree(plan->d_items);
+    cudaFree(plan->d_groups);
+  }
   cudaFree(plan->d_partial);
   delete plan;
 }
@@ -866,7 +1033,7 @@ extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
                                           const attnc_cuda_attention_args *a, void *stream_ptr,
                                           char *error, size_t error_len) {
   const attnc_cuda_attention_config &c = plan->config;
-  const int elem = 2;
+  const int elem = c.dtype == ATTNC_CUDA_F32 ? 4 : 2;
   KernelParams kp;
   kp.query = a->query;
   kp.out = a->out;
@@ -896,7 +1063,14 @@ extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
   kp.partial_acc = plan->d_partial ? plan->d_partial + 2 * plan->partial_rows : nullptr;
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   cudaError_t e;
-  if (c.dtype == ATTNC_CUDA_F16)
+  if (c.dtype == ATTNC_CUDA_F32) {
+    const PlanLaunches l = plan_launches(*plan);
+    const LaunchCount all = !plan->fixed ? LaunchCount{plan->num_small + plan->num_large, nullptr}
+                            : plan->fixed_large ? l.large
+                                                : l.small;
+    e = all.grid > 0 ? launch_attention_f32(kp, plan->d_items, all, c.head_dim, stream)
+                     : cudaSuccess;
+  } else if (c.dtype == ATTNC_CUDA_F16)
     e = run_attention<__half>(*plan, kp, stream);
   else
     e = run_attention<__nv_bfloat16>(*plan, kp, stream);

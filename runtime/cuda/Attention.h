@@ -25,7 +25,9 @@
  * memory it owns. Running the plan launches the kernels on a stream; a plan
  * can be run any number of times while the metadata it was made from holds.
  *
- * Supported now: f16 and bf16 storage (f32 accumulation), head_dim 16, 32,
+ * Supported now: f16 and bf16 storage (f32 accumulation, tensor cores) and
+ * f32 storage (CUDA cores, never split: for checking against f32 references
+ * more than for speed), head_dim 16, 32,
  * 64, 128 or 256 (v_head_dim == head_dim), group_size 1..128 (tested up to
  * 32), any page_size >= 1. Needs sm_80+ (built for sm_90a); head_dim 256
  * needs 136 KiB (decode) and 192 KiB (prefill) of shared memory per block,
@@ -41,10 +43,10 @@
 extern "C" {
 #endif
 
-enum { ATTNC_CUDA_F16 = 0, ATTNC_CUDA_BF16 = 1 };
+enum { ATTNC_CUDA_F16 = 0, ATTNC_CUDA_BF16 = 1, ATTNC_CUDA_F32 = 2 };
 
 typedef struct attnc_cuda_attention_config {
-  int32_t dtype;        /* ATTNC_CUDA_F16 or ATTNC_CUDA_BF16 */
+  int32_t dtype;        /* ATTNC_CUDA_F16, ATTNC_CUDA_BF16 or ATTNC_CUDA_F32 */
   int32_t head_dim;     /* 16, 32, 64, 128 or 256; V has the same size */
   int32_t num_kv_heads;
   int32_t group_size;   /* query heads per kv head: 1 = MHA, num_heads = MQA */
@@ -75,6 +77,25 @@ int attnc_cuda_attention_plan_create(const attnc_cuda_attention_config *config, 
                                      const int32_t *host_query_start, const int32_t *host_context_len,
                                      const int32_t *host_positions, attnc_cuda_attention_plan **plan,
                                      char *error, size_t error_len);
+/* A plan for CUDA graph capture of decode steps (at most one query token per
+ * sequence, at most max_seqs sequences of at most max_context keys): its
+ * device buffers are sized once, its kernels launch fixed grids (the
+ * capacities) and read the step's item counts from device memory, so a
+ * captured launch stays valid while _update replans each step into the
+ * same buffers. Allocates device and pinned host memory. */
+int attnc_cuda_attention_plan_create_fixed(const attnc_cuda_attention_config *config,
+                                           int32_t max_seqs, int32_t max_context,
+                                           attnc_cuda_attention_plan **plan, char *error,
+                                           size_t error_len);
+/* Replans a fixed plan for a step (host copies of its metadata, as _create)
+ * and enqueues the upload on `stream`, ahead of the attention (or the graph)
+ * that reads it. The stream's previous upload must have completed (the
+ * pinned staging is reused). Refuses a step the plan was not sized for. */
+int attnc_cuda_attention_plan_update(attnc_cuda_attention_plan *plan, int32_t num_seqs,
+                                     const int32_t *host_query_start,
+                                     const int32_t *host_context_len,
+                                     const int32_t *host_positions, void *stream, char *error,
+                                     size_t error_len);
 void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *plan);
 /* What the plan chose, for tests and benchmarks: work items of the small
  * (decode) and large (prefill) kernels, split groups, key slice. */
@@ -93,7 +114,7 @@ int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
  * block table). key [num_tokens, kv_heads, head_dim], value [num_tokens,
  * kv_heads, v_head_dim], elem_bytes per element; head_dim * elem_bytes and
  * v_head_dim * elem_bytes must be positive multiples of 16 (every head_dim
- * the attention takes, in f16/bf16). Device pointers. */
+ * the attention takes, in f16/bf16 (elem_bytes 2) and f32 (4)). Device pointers. */
 int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_t v_head_dim,
                          int32_t num_kv_heads, int32_t page_size, const void *key,
                          const void *value, int32_t num_tokens, const int32_t *positions,

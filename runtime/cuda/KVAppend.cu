@@ -61,7 +61,7 @@ extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_
                                     int32_t blocks_per_seq, void *layer_cache, void *stream,
                                     char *error, size_t error_len) {
   // Any head size whose rows are whole 16-byte chunks (f16/bf16: multiples of
-  // 8, so every size the attention kernels take, 16..256).
+  // 8, f32: of 4; so every size the attention kernels take, 16..256).
   if (head_dim <= 0 || v_head_dim <= 0 || (head_dim * elem_bytes) % 16 != 0 ||
       (v_head_dim * elem_bytes) % 16 != 0) {
     if (error && error_len)

@@ -2,8 +2,10 @@
 //   y[T, N] = x[T, K] . W^T (+ bias),  W [N, K] row-major.
 // In cuBLASLt's column-major terms this is D[N, T] = op_T(A[K, N]) . B[K, T]
 // with A = W (ld K), B = x (ld K), D = y (ld N), so no data is transposed; the
-// bias (length N = rows of D) is added by the BIAS epilogue. f16/bf16 in and
-// out, f32 compute. The handle and a workspace are created once per context;
+// bias (length N = rows of D) is added by the BIAS epilogue. f16/bf16/f32 in
+// and out, f32 compute: CUBLAS_COMPUTE_32F, which for f32 operands is exact
+// f32 (TF32 only with CUBLAS_COMPUTE_32F_FAST_TF32, never asked for here: the
+// f32 models are checked against onnxruntime in f32). The handle and a workspace are created once per context;
 // descriptors and the heuristic's first algorithm are cached per (dtype,
 // shape, bias, pointer alignment).
 #include "StepKernels.h"
@@ -87,7 +89,8 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
                                  int32_t num_tokens, int32_t in_features, const void *weight,
                                  const void *bias, int32_t out_features, void *y, void *stream,
                                  char *error, size_t error_len) {
-  if (!ctx || (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16) || in_features < 1 ||
+  if (!ctx || (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
+      in_features < 1 ||
       out_features < 1 || num_tokens < 0) {
     if (error && error_len)
       std::snprintf(error, error_len, "linear: bad arguments");
@@ -102,7 +105,9 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
   auto it = ctx->plans.find(key);
   cublasStatus_t st;
   if (it == ctx->plans.end()) {
-    const cudaDataType_t ty = dtype == ATTNC_CUDA_F16 ? CUDA_R_16F : CUDA_R_16BF;
+    const cudaDataType_t ty = dtype == ATTNC_CUDA_F16    ? CUDA_R_16F
+                              : dtype == ATTNC_CUDA_BF16 ? CUDA_R_16BF
+                                                         : CUDA_R_32F;
     LinearPlan p;
     st = cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
     if (st != CUBLAS_STATUS_SUCCESS)

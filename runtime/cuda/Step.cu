@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <unordered_set>
@@ -18,6 +19,7 @@ namespace {
 constexpr int kMaxReports = 64; // reporting kernels per step
 constexpr size_t kScratch = 512;
 constexpr int kMaxGroups = 64; // device_tables entries: those past num_groups stay null
+constexpr size_t kMaxGraphs = 64; // decode shapes with a graph (or a failed capture)
 
 size_t round4(size_t n) { return (n + 3) / 4 * 4; } // int32 sections 16-byte aligned
 
@@ -83,6 +85,69 @@ struct Context::Impl {
   };
   std::vector<Pending> pending;
 
+  // CUDA graphs of decode steps, one per shape. A shape's first step runs
+  // eagerly on fixed-grid attention plans (made then), its second is
+  // captured, later ones replay; the bookkeeping the wrappers did while
+  // capturing (reports, logits regions) is replayed with the graph.
+  struct Graph {
+    int32_t num_tokens, num_logits, blocks_per_seq;
+    std::vector<void *> caches; // layer_cache[0, num_layers): the graph's kernels hold them
+    int steps = 0;              // begun with this shape
+    bool failed = false;        // capture failed: eager from now on
+    std::vector<PlanEntry> plans;
+    cudaGraphExec_t exec = nullptr;
+    int num_reports = 0;
+    const char *report_message[kMaxReports] = {};
+    int64_t report_op[kMaxReports] = {};
+    int64_t ops = 0;
+    struct Region {
+      int64_t at, offset, n; // host: logits + at; device: logits buffer + offset
+    };
+    std::vector<Region> pending;
+  };
+  enum class Mode { Eager, Capture, Replay };
+  int32_t num_layers = 0;
+  bool graphs_enabled = false;
+  std::vector<std::unique_ptr<Graph>> graphs;
+  Graph *graph = nullptr; // the current step's shape (nullptr: not a graph step)
+  Mode mode = Mode::Eager;
+  GraphStats stats;
+
+  Graph *graph_for(const attnc_step_args &h) {
+    for (auto &g : graphs)
+      if (g->num_tokens == h.num_tokens && g->num_logits == h.num_logits &&
+          g->blocks_per_seq == h.blocks_per_seq &&
+          std::equal(g->caches.begin(), g->caches.end(), h.layer_cache))
+        return g.get();
+    if (graphs.size() == kMaxGraphs)
+      return nullptr;
+    auto g = std::make_unique<Graph>();
+    g->num_tokens = h.num_tokens;
+    g->num_logits = h.num_logits;
+    g->blocks_per_seq = h.blocks_per_seq;
+    g->caches.assign(h.layer_cache, h.layer_cache + num_layers);
+    graphs.push_back(std::move(g));
+    return graphs.back().get();
+  }
+
+  // Device buffers a graph captured were replaced: capture again.
+  void drop_graph_execs() {
+    for (auto &g : graphs)
+      if (g->exec) {
+        cudaGraphExecDestroy(g->exec);
+        g->exec = nullptr;
+      }
+  }
+
+  void reset_step_records() {
+    error.clear();
+    error_op = -1;
+    op = 0;
+    num_reports = 0;
+    pending.clear();
+    logits_used = 0;
+  }
+
   bool record(const char *op_name, const char *message) {
     if (error.empty()) {
       error = std::string(op_name) + ": " + message;
@@ -122,6 +187,10 @@ struct Context::Impl {
     if (stream)
       cudaStreamSynchronize(stream);
     destroy_plans();
+    drop_graph_execs();
+    for (auto &g : graphs)
+      for (PlanEntry &p : g->plans)
+        attnc_cuda_attention_plan_destroy(p.plan);
     for (void *p : allocations)
       cudaFree(p);
     cudaFreeHost(staging);
@@ -140,15 +209,21 @@ Context::Context(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Context::~Context() = default;
 
 std::unique_ptr<Context> Context::create(char *error, size_t error_len, int32_t num_groups,
-                                         int32_t page_size, size_t linear_workspace_bytes) {
-  if (num_groups < 1 || num_groups > kMaxGroups || page_size < 0) {
-    set_message(error, error_len, "cuda context: need 1 <= num_groups <= %d, page_size >= 0",
+                                         int32_t page_size, int32_t num_layers,
+                                         size_t linear_workspace_bytes) {
+  if (num_groups < 1 || num_groups > kMaxGroups || page_size < 0 || num_layers < 0) {
+    set_message(error, error_len,
+                "cuda context: need 1 <= num_groups <= %d, page_size >= 0, num_layers >= 0",
                 kMaxGroups);
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
   impl->num_groups = num_groups;
   impl->page_size = page_size;
+  impl->num_layers = num_layers;
+  const char *graphs = std::getenv("ATTNC_CUDA_GRAPHS");
+  impl->graphs_enabled =
+      num_layers > 0 && page_size > 0 && !(graphs && std::strcmp(graphs, "0") == 0);
   // A blocking stream: the attention planner uploads plans with cudaMemcpy
   // on the legacy default stream, which this orders before our kernels.
   cudaError_t e = cudaStreamCreate(&impl->stream);
@@ -172,6 +247,7 @@ int32_t Context::num_groups() const { return impl_->num_groups; }
 int32_t Context::page_size() const { return impl_->page_size; }
 const attnc_step_args &Context::host() const { return impl_->host; }
 const attnc_step_args &Context::device() const { return impl_->device; }
+Context::GraphStats Context::graph_stats() const { return impl_->stats; }
 bool Context::failed() const { return !impl_->error.empty(); }
 const char *Context::error() const { return impl_->error.c_str(); }
 char *Context::scratch() { return impl_->scratch; }
@@ -239,12 +315,9 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
   // The previous step's copies and plans may still be in use.
   cudaStreamSynchronize(m.stream);
   m.destroy_plans();
-  m.pending.clear();
-  m.logits_used = 0;
-  m.error.clear();
-  m.error_op = -1;
-  m.op = 0;
-  m.num_reports = 0;
+  m.reset_step_records();
+  m.graph = nullptr;
+  m.mode = Impl::Mode::Eager;
   m.in_step = true;
   m.host = attnc_step_args{};
   m.device = attnc_step_args{};
@@ -297,11 +370,22 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
                  i, T));
 
   // One staging area, sections in ABI order.
-  const size_t table = size_t(S) * size_t(bps);
+  // A decode step may run as its shape's graph. Its block tables go up with
+  // a power-of-two stride (-1 padded), so that a growing context changes the
+  // shape (the stride the kernels were captured with) only at powers of two.
+  bool decode = m.graphs_enabled && T > 0 && T == S && bps > 0;
+  for (int32_t s = 0; decode && s < S; ++s)
+    decode = h->query_start[s + 1] - h->query_start[s] == 1;
+  int32_t stride = bps;
+  if (decode)
+    for (stride = 1; stride < bps; stride *= 2) {
+    }
+  const size_t table = size_t(S) * size_t(stride);
   const size_t o_ids = 0, o_pos = o_ids + round4(T), o_qs = o_pos + round4(T),
                o_ctx = o_qs + round4(size_t(S) + 1), o_tab = o_ctx + round4(S),
                o_log = o_tab + round4(table) * size_t(G), total = o_log + round4(N);
   if (total > m.meta_capacity) {
+    m.drop_graph_execs(); // they read the old buffer
     cudaFreeHost(m.staging);
     cudaFree(m.device_meta);
     m.staging = nullptr;
@@ -326,7 +410,11 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
   put(o_qs, h->query_start, size_t(S) + 1);
   put(o_ctx, h->context_len, size_t(S));
   for (int32_t g = 0; g < G; ++g)
-    put(o_tab + round4(table) * size_t(g), table ? h->block_tables[g] : nullptr, table);
+    for (int32_t s = 0; s < S && bps > 0; ++s) {
+      int32_t *row = st + o_tab + round4(table) * size_t(g) + size_t(s) * size_t(stride);
+      std::memcpy(row, h->block_tables[g] + size_t(s) * size_t(bps), size_t(bps) * 4);
+      std::fill(row + bps, row + stride, -1);
+    }
   put(o_log, h->logit_tokens, size_t(N));
   if (!check_cuda(cudaMemcpyAsync(m.device_meta, st, total * 4, cudaMemcpyHostToDevice, m.stream),
                   "begin_step"))
@@ -337,6 +425,7 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
 
   attnc_step_args &d = m.device;
   d = *h;
+  d.blocks_per_seq = stride;
   int32_t *dm = m.device_meta;
   d.token_ids = dm + o_ids;
   d.positions = dm + o_pos;
@@ -346,7 +435,86 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
     m.device_tables[size_t(g)] = dm + o_tab + round4(table) * size_t(g);
   d.block_tables = m.device_tables.data();
   d.logit_tokens = dm + o_log;
+
+  // A decode step: its shape's graph (plans refreshed here, ahead of it).
+  Impl::Graph *g = decode ? m.graph_for(d) : nullptr;
+  if (g && !g->failed) {
+    m.graph = g;
+    m.mode = g->exec ? Impl::Mode::Replay : g->steps > 0 ? Impl::Mode::Capture : Impl::Mode::Eager;
+    ++g->steps;
+    if (m.mode != Impl::Mode::Eager)
+      for (Impl::PlanEntry &p : g->plans)
+        if (!check(attnc_cuda_attention_plan_update(p.plan, S, m.host_query_start,
+                                                    m.host_context_len, m.host_positions,
+                                                    m.stream, scratch(), scratch_len()),
+                   "paged_attention"))
+          return nullptr;
+  }
   return &d;
+}
+
+int Context::run_step_impl(int (*ops)(void *), void *closure) {
+  Impl &m = *impl_;
+  Impl::Graph *g = m.graph;
+  if (!g || m.mode == Impl::Mode::Eager)
+    return ops(closure);
+  if (m.mode == Impl::Mode::Replay) {
+    if (!check_cuda(cudaGraphLaunch(g->exec, m.stream), "graph launch"))
+      return 0; // end_step reports it
+    m.num_reports = g->num_reports;
+    std::copy(g->report_message, g->report_message + g->num_reports, m.report_message);
+    std::copy(g->report_op, g->report_op + g->num_reports, m.report_op);
+    m.op = g->ops;
+    for (const Impl::Graph::Region &r : g->pending)
+      m.pending.push_back({m.host.logits + r.at, r.offset, r.n});
+    ++m.stats.replayed;
+    return 0;
+  }
+  // Capture. Anything that cannot be captured (or fails) makes this shape
+  // eager for good, and the step runs again eagerly.
+  cudaGraph_t graph = nullptr;
+  cudaError_t e = cudaStreamBeginCapture(m.stream, cudaStreamCaptureModeThreadLocal);
+  int rc = 0;
+  if (e == cudaSuccess) {
+    rc = ops(closure);
+    e = cudaStreamEndCapture(m.stream, &graph);
+  }
+  bool ok = rc == 0 && e == cudaSuccess && !failed();
+  std::vector<Impl::Graph::Region> pending;
+  for (const Impl::Pending &p : m.pending) {
+    // Regions at or after the step's logits pointer only: a replay's step
+    // brings its own pointer.
+    const intptr_t bytes = reinterpret_cast<intptr_t>(p.dst) - reinterpret_cast<intptr_t>(m.host.logits);
+    ok = ok && m.host.logits && bytes >= 0 && bytes % intptr_t(sizeof(float)) == 0;
+    pending.push_back({int64_t(bytes / intptr_t(sizeof(float))), p.offset, p.n});
+  }
+  cudaGraphExec_t exec = nullptr;
+  if (ok)
+    ok = cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess;
+  if (graph)
+    cudaGraphDestroy(graph);
+  if (ok)
+    ok = cudaGraphLaunch(exec, m.stream) == cudaSuccess;
+  if (!ok) {
+    if (exec)
+      cudaGraphExecDestroy(exec);
+    cudaGetLastError();
+    if (rc != 0)
+      return rc;
+    g->failed = true;
+    ++m.stats.fell_back;
+    m.reset_step_records();
+    m.mode = Impl::Mode::Eager;
+    return ops(closure); // on the fixed plans, updated in begin_step
+  }
+  g->exec = exec;
+  g->num_reports = m.num_reports;
+  std::copy(m.report_message, m.report_message + m.num_reports, g->report_message);
+  std::copy(m.report_op, m.report_op + m.num_reports, g->report_op);
+  g->ops = m.op;
+  g->pending = std::move(pending);
+  ++m.stats.captured;
+  return 0;
 }
 
 int32_t *Context::report_slot(const char *message) {
@@ -374,6 +542,26 @@ Context::attention_plan(const attnc_cuda_attention_config &c) {
     if (std::memcmp(&p.config, &c, sizeof(c)) == 0)
       return p.plan;
   attnc_cuda_attention_plan *plan = nullptr;
+  if (Impl::Graph *g = m.graph) { // fixed plans, kept with the shape's graph
+    for (const Impl::PlanEntry &p : g->plans)
+      if (std::memcmp(&p.config, &c, sizeof(c)) == 0)
+        return p.plan;
+    if (m.mode != Impl::Mode::Eager) { // cannot allocate while capturing
+      fail("paged_attention", "a layer configuration the shape's first step did not have");
+      return nullptr;
+    }
+    const attnc_step_args &h = m.host;
+    if (attnc_cuda_attention_plan_create_fixed(&c, h.num_seqs, m.device.blocks_per_seq * m.page_size,
+                                               &plan, scratch(), scratch_len()) ||
+        (g->plans.push_back({c, plan}),
+         attnc_cuda_attention_plan_update(plan, h.num_seqs, m.host_query_start,
+                                          m.host_context_len, m.host_positions, m.stream,
+                                          scratch(), scratch_len()))) {
+      check(1, "paged_attention");
+      return nullptr;
+    }
+    return plan;
+  }
   if (attnc_cuda_attention_plan_create(&c, m.host.num_seqs, m.host_query_start,
                                        m.host_context_len, m.host_positions, &plan, scratch(),
                                        scratch_len())) {
@@ -395,6 +583,7 @@ float *Context::logits_buffer(float *host_dst, int64_t n) {
     if (!check_cuda(m.flush_logits(), "copy_logits"))
       return nullptr;
     if (n > m.logits_capacity) {
+      m.drop_graph_execs(); // they write the old buffer
       cudaFree(m.device_logits);
       cudaFreeHost(m.host_logits);
       m.device_logits = m.host_logits = nullptr;

@@ -2,15 +2,20 @@
 // (Norm.h, Linear.h, Elementwise.h, Copy.h, Rope.h, PagedKV.h, Attention.h)
 // in namespace attnrt::cuda, so that one emitter writes both targets with
 // `namespace rt = attnrt::cpu` or `attnrt::cuda`. Here the first argument is
-// a Context (one per model instance) instead of the ThreadPool, T is __half
-// or __nv_bfloat16, and every tensor pointer is a device pointer (norm
+// a Context (one per model instance) instead of the ThreadPool, T is __half,
+// __nv_bfloat16 or float, and every tensor pointer is a device pointer (norm
 // weights, RoPE tables: f32; linear weights and bias: T).
 //
 // A step:
 //   const attnc_step_args *a = ctx.begin_step(host_args);   // metadata -> device
 //   if (!a) return ctx.end_step(error, error_len);
-//   rt::embedding(ctx, a->token_ids, ...); ... rt::copy_logits(ctx, a->logits, ...);
-//   return ctx.end_step(error, error_len);                  // sync + first error
+//   int rc = ctx.run_step([&] {                              // maybe a CUDA graph
+//     rt::embedding(ctx, a->token_ids, ...); ... rt::copy_logits(ctx, a->logits, ...);
+//     return 0;
+//   });
+//   return rc ? rc : ctx.end_step(error, error_len);        // sync + first error
+// (Calling the wrappers between begin_step and end_step without run_step
+// also works: the step then runs eagerly.)
 // Wrappers only enqueue work on the context's stream. Errors are sticky: the
 // first failure of a step is recorded with the operation's name and every
 // later wrapper of that step does nothing; end_step reports it. Bad ids found
@@ -56,10 +61,12 @@ public:
   // num_groups: cache groups, i.e. block tables begin_step uploads (a
   // kernel handed the table of a group past them fails the step). page_size:
   // tokens per page; when > 0, begin_step checks that every token's page is
-  // allocated in every group. linear_workspace_bytes: cuBLASLt workspace (0 =
-  // 32 MiB). nullptr and a message on failure.
+  // allocated in every group. num_layers: entries of the steps' layer_cache;
+  // when > 0 (and page_size > 0) decode steps run as CUDA graphs (run_step),
+  // unless the environment sets ATTNC_CUDA_GRAPHS=0. linear_workspace_bytes:
+  // cuBLASLt workspace (0 = 32 MiB). nullptr and a message on failure.
   static std::unique_ptr<Context> create(char *error, size_t error_len, int32_t num_groups = 1,
-                                         int32_t page_size = 0,
+                                         int32_t page_size = 0, int32_t num_layers = 0,
                                          size_t linear_workspace_bytes = 0);
   ~Context();
   Context(const Context &) = delete;
@@ -70,11 +77,32 @@ public:
   // logit_tokens in one copy from pinned staging. Returns host-side args whose
   // arrays are those device copies (layer_cache and logits passed through);
   // valid until the next begin_step. nullptr on error (end_step reports it).
+  // A decode step's tables go up with blocks_per_seq rounded up to a power of
+  // two (rows padded with -1): read it from the returned args.
   const attnc_step_args *begin_step(const attnc_step_args *host);
   // Waits for the step, finishes copy_logits, and returns 0 or nonzero with
   // the step's first error in `error`.
   int end_step(char *error, size_t error_len);
   const attnc_step_args &host() const; // the caller's args of the current step
+
+  // Runs the step's operations: `ops()` enqueues them through the wrappers
+  // and returns 0, or nonzero with its own message written (returned as is).
+  // A decode step (one token per sequence) of a shape (tokens, logits,
+  // blocks per sequence, caches) seen before is captured into a CUDA graph
+  // the second time and replayed from the third: `ops` is then not called,
+  // and the graph's launches, attention plans (fixed-grid ones, refreshed
+  // in begin_step) and logits copies stand for it. Other steps, and shapes
+  // whose capture failed, run `ops` eagerly. `ops` must enqueue the same work
+  // for the same shape (generated step code does).
+  template <typename Ops> int run_step(Ops &&ops) {
+    using F = std::remove_reference_t<Ops>;
+    return run_step_impl([](void *f) { return int((*static_cast<F *>(f))()); },
+                         const_cast<void *>(static_cast<const void *>(&ops)));
+  }
+  struct GraphStats {
+    int64_t captured = 0, replayed = 0, fell_back = 0; // steps
+  };
+  GraphStats graph_stats() const;
 
   cudaStream_t stream() const;
   int32_t num_groups() const;
@@ -118,6 +146,7 @@ public:
   const attnc_step_args &device() const; // what begin_step returned
 
 private:
+  int run_step_impl(int (*ops)(void *), void *closure);
   struct Impl;
   explicit Context(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -127,9 +156,12 @@ namespace detail {
 
 template <typename T> struct NoDeduce { using type = T; };
 template <typename T> constexpr int32_t dtype_of() {
-  static_assert(std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>,
-                "CUDA kernels take __half or __nv_bfloat16");
-  return std::is_same_v<T, __half> ? ATTNC_CUDA_F16 : ATTNC_CUDA_BF16;
+  static_assert(std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16> ||
+                    std::is_same_v<T, float>,
+                "CUDA kernels take __half, __nv_bfloat16 or float");
+  return std::is_same_v<T, __half>          ? ATTNC_CUDA_F16
+         : std::is_same_v<T, __nv_bfloat16> ? ATTNC_CUDA_BF16
+                                            : ATTNC_CUDA_F32;
 }
 inline bool fits_i32(int64_t v) { return v >= 0 && v <= INT32_MAX; }
 template <Activation Act> constexpr int32_t act_code() {
@@ -399,6 +431,34 @@ void kv_append(Context &ctx, const T *key, const T *value, int64_t num_tokens,
                                  block_table, blocks_per_seq, layer_cache, ctx.stream(),
                                  ctx.scratch(), ctx.scratch_len()),
             "kv_append");
+}
+
+// rope() of the keys followed by kv_append() in one launch (key itself is not
+// modified), as attnrt::cpu::rope_kv_append; query (may be nullptr) is
+// rotated in place with the same angles. inv_freq: device f32 [RotaryDim / 2].
+template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style>
+void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T *value,
+                    int64_t num_tokens, const int32_t *positions, const float *inv_freq,
+                    int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
+                    int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
+  static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
+                "rotary_dim must be even and within head_dim");
+  static_assert(VHeadDim == HeadDim, "the fused kernel needs v_head_dim == head_dim");
+  if (ctx.failed())
+    return;
+  if (!detail::fits_i32(num_tokens))
+    return void(ctx.fail("rope_kv_append", "num_tokens out of range"));
+  if (!block_table && num_tokens > 0)
+    return void(ctx.fail("rope_kv_append",
+                         "no block table (a cache group past Context's num_groups?)"));
+  const int32_t query_heads = query ? num_heads : 0;
+  ctx.check(attnc_cuda_rope_kv_append(
+                detail::dtype_of<T>(), detail::style_code<Style>(), HeadDim, RotaryDim,
+                query_heads, kv_heads, int32_t(num_tokens), positions, inv_freq, query,
+                int64_t(query_heads) * HeadDim, key, int64_t(kv_heads) * HeadDim, value,
+                int64_t(kv_heads) * VHeadDim, num_seqs, query_start, block_table, blocks_per_seq,
+                PageSize, layer_cache, ctx.stream(), ctx.scratch(), ctx.scratch_len()),
+            "rope_kv_append");
 }
 
 // ---- Attention.h ----

@@ -1,12 +1,12 @@
 // Non-attention kernels of a decoder step (C API in StepKernels.h): norms,
 // RoPE fused with the KV append, RoPE from tables, activations, embedding
-// gather, flat elementwise ops, f32 conversion, row gather. f16/bf16
-// storage, f32 arithmetic, semantics of runtime/cpu/Norm.h, Rope.h and
+// gather, flat elementwise ops, f32 conversion, row gather. f16, bf16 or
+// f32 storage, f32 arithmetic, semantics of runtime/cpu/Norm.h, Rope.h and
 // Elementwise.h.
 //
-// Every kernel has a vector path (16-byte loads/stores of 8 elements, used
-// when the sizes, strides and pointers allow it) and a scalar fallback for
-// odd sizes; both compute the same thing.
+// Every kernel has a vector path (units of 8 elements: one 16-byte access in
+// f16/bf16, two in f32; used when the sizes, strides and pointers allow it)
+// and a scalar fallback for odd sizes; both compute the same thing.
 #include "StepKernels.h"
 
 #include <cuda_bf16.h>
@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <type_traits>
 
 namespace {
 
@@ -26,15 +27,35 @@ template <> __device__ __forceinline__ float tof<__half>(__half v) { return __ha
 template <> __device__ __forceinline__ float tof<__nv_bfloat16>(__nv_bfloat16 v) {
   return __bfloat162float(v);
 }
+template <> __device__ __forceinline__ float tof<float>(float v) { return v; }
 template <typename T> __device__ __forceinline__ T fromf(float v);
 template <> __device__ __forceinline__ __half fromf<__half>(float v) { return __float2half_rn(v); }
 template <> __device__ __forceinline__ __nv_bfloat16 fromf<__nv_bfloat16>(float v) {
   return __float2bfloat16_rn(v);
 }
+template <> __device__ __forceinline__ float fromf<float>(float v) { return v; }
 
-// V consecutive elements to / from f32; V == 8 is one 16-byte access.
+// Calls f with a null pointer of the storage type of dtype (validated by the
+// caller): f16 -> __half, bf16 -> __nv_bfloat16, f32 -> float.
+template <typename F> decltype(auto) with_storage(int32_t dtype, F &&f) {
+  if (dtype == ATTNC_CUDA_F16)
+    return f(static_cast<__half *>(nullptr));
+  if (dtype == ATTNC_CUDA_BF16)
+    return f(static_cast<__nv_bfloat16 *>(nullptr));
+  return f(static_cast<float *>(nullptr));
+}
+template <typename P> using StorageOf = std::remove_pointer_t<P>;
+
+int elem_bytes(int32_t dtype) { return dtype == ATTNC_CUDA_F32 ? 4 : 2; }
+
+// V consecutive elements to / from f32; V == 8 is one 16-byte access (two in
+// f32: the 16-byte alignment of p suffices, as 8 floats are 32 bytes).
 template <typename T, int V> __device__ __forceinline__ void ldv(const T *p, float *f) {
-  if constexpr (V == 8) {
+  if constexpr (V == 8 && std::is_same_v<T, float>) {
+    const float4 a = reinterpret_cast<const float4 *>(p)[0];
+    const float4 b = reinterpret_cast<const float4 *>(p)[1];
+    f[0] = a.x, f[1] = a.y, f[2] = a.z, f[3] = a.w, f[4] = b.x, f[5] = b.y, f[6] = b.z, f[7] = b.w;
+  } else if constexpr (V == 8) {
     const uint4 u = *reinterpret_cast<const uint4 *>(p);
     const T *e = reinterpret_cast<const T *>(&u);
 #pragma unroll
@@ -47,7 +68,10 @@ template <typename T, int V> __device__ __forceinline__ void ldv(const T *p, flo
   }
 }
 template <typename T, int V> __device__ __forceinline__ void stv(T *p, const float *f) {
-  if constexpr (V == 8) {
+  if constexpr (V == 8 && std::is_same_v<T, float>) {
+    reinterpret_cast<float4 *>(p)[0] = make_float4(f[0], f[1], f[2], f[3]);
+    reinterpret_cast<float4 *>(p)[1] = make_float4(f[4], f[5], f[6], f[7]);
+  } else if constexpr (V == 8) {
     uint4 u;
     T *e = reinterpret_cast<T *>(&u);
 #pragma unroll
@@ -62,7 +86,10 @@ template <typename T, int V> __device__ __forceinline__ void stv(T *p, const flo
 }
 template <typename T, int V> __device__ __forceinline__ void cpv(T *dst, const T *src) {
   if constexpr (V == 8) {
-    *reinterpret_cast<uint4 *>(dst) = *reinterpret_cast<const uint4 *>(src);
+    constexpr int kChunks = sizeof(T) * 8 / 16; // 1 (f16/bf16) or 2 (f32)
+#pragma unroll
+    for (int i = 0; i < kChunks; ++i)
+      reinterpret_cast<uint4 *>(dst)[i] = reinterpret_cast<const uint4 *>(src)[i];
   } else {
 #pragma unroll
     for (int i = 0; i < V; ++i)
@@ -278,15 +305,16 @@ int launch_norm(const NormArgs &p, int32_t rows, cudaStream_t stream, char *erro
 template <int Mode>
 int norm_dispatch(int32_t dtype, const NormArgs &p, int32_t rows, void *stream, char *error,
                   size_t error_len) {
-  if (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16)
-    return fail(error, error_len, "norm: dtype must be f16 or bf16");
+  if (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32)
+    return fail(error, error_len, "norm: dtype must be f16, bf16 or f32");
   if (rows < 0 || p.dim < 1)
     return fail(error, error_len, "norm: bad shape");
   if (rows == 0)
     return 0;
   auto s = static_cast<cudaStream_t>(stream);
-  return dtype == ATTNC_CUDA_F16 ? launch_norm<__half, Mode>(p, rows, s, error, error_len)
-                                 : launch_norm<__nv_bfloat16, Mode>(p, rows, s, error, error_len);
+  return with_storage(dtype, [&](auto *tag) {
+    return launch_norm<StorageOf<decltype(tag)>, Mode>(p, rows, s, error, error_len);
+  });
 }
 
 // ------------------------------------------------------------------- RoPE --
@@ -592,7 +620,7 @@ __global__ void embedding_kernel(const int32_t *__restrict__ ids, const T *__res
     for (int k = 0; k < kBatch; ++k) {
       const int u = u0 + k * blockDim.x;
       if (u < units) {
-        if (scale != 1.0f) { // scale 1: f16/bf16 -> f32 -> f16/bf16 is exact, a plain copy
+        if (scale != 1.0f) { // scale 1: storage -> f32 -> storage is exact, a plain copy
 #pragma unroll
           for (int i = 0; i < V; ++i)
             f[k][i] *= scale;
@@ -764,7 +792,9 @@ int launch_rope_table(const RopeTableArgs &p, int style, cudaStream_t stream, ch
   return check_launch(error, error_len, "rope_table");
 }
 
-bool good_dtype(int32_t d) { return d == ATTNC_CUDA_F16 || d == ATTNC_CUDA_BF16; }
+bool good_dtype(int32_t d) {
+  return d == ATTNC_CUDA_F16 || d == ATTNC_CUDA_BF16 || d == ATTNC_CUDA_F32;
+}
 
 template <int Op>
 int map_dispatch(const char *what, int32_t dtype, const void *a, const void *b, void *out,
@@ -777,10 +807,7 @@ int map_dispatch(const char *what, int32_t dtype, const void *a, const void *b, 
   if (n == 0)
     return 0;
   auto st = static_cast<cudaStream_t>(stream);
-  if (dtype == ATTNC_CUDA_F16)
-    launch_map<__half, Op>(a, b, out, n, s, st);
-  else
-    launch_map<__nv_bfloat16, Op>(a, b, out, n, s, st);
+  with_storage(dtype, [&](auto *tag) { launch_map<StorageOf<decltype(tag)>, Op>(a, b, out, n, s, st); });
   return check_launch(error, error_len, what);
 }
 
@@ -827,7 +854,7 @@ extern "C" int attnc_cuda_rope_kv_append(
     int32_t blocks_per_seq, int32_t page_size, void *layer_cache, void *stream, char *error,
     size_t error_len) {
   if (!good_dtype(dtype))
-    return fail(error, error_len, "rope_kv_append: dtype must be f16 or bf16");
+    return fail(error, error_len, "rope_kv_append: dtype must be f16, bf16 or f32");
   if (style != ATTNC_CUDA_ROPE_HALF_SPLIT && style != ATTNC_CUDA_ROPE_INTERLEAVED)
     return fail(error, error_len, "rope_kv_append: unknown style");
   if (rotary_dim <= 0 || rotary_dim % 2 || rotary_dim > head_dim || head_dim > 4096)
@@ -844,12 +871,12 @@ extern "C" int attnc_cuda_rope_kv_append(
   p.positions = positions, p.query_start = query_start, p.block_table = block_table;
   p.inv_freq = inv_freq, p.query = query, p.key = key, p.value = value;
   p.q_stride = q_stride, p.k_stride = k_stride, p.v_stride = v_stride;
-  p.page_bytes = static_cast<int64_t>(page_size) * num_kv_heads * 2 * head_dim * 2;
+  p.page_bytes = static_cast<int64_t>(page_size) * num_kv_heads * 2 * head_dim * elem_bytes(dtype);
   p.cache = static_cast<char *>(layer_cache);
   auto s = static_cast<cudaStream_t>(stream);
-  return dtype == ATTNC_CUDA_F16
-             ? launch_rope<__half>(p, style, num_tokens, s, error, error_len)
-             : launch_rope<__nv_bfloat16>(p, style, num_tokens, s, error, error_len);
+  return with_storage(dtype, [&](auto *tag) {
+    return launch_rope<StorageOf<decltype(tag)>>(p, style, num_tokens, s, error, error_len);
+  });
 }
 
 extern "C" int attnc_cuda_activation(int32_t dtype, int32_t act, const void *x, void *y, int64_t n,
@@ -859,10 +886,7 @@ extern "C" int attnc_cuda_activation(int32_t dtype, int32_t act, const void *x, 
   if (n <= 0)
     return 0;
   auto s = static_cast<cudaStream_t>(stream);
-  if (dtype == ATTNC_CUDA_F16)
-    by_act<__half, ActF>(act, x, y, n, s);
-  else
-    by_act<__nv_bfloat16, ActF>(act, x, y, n, s);
+  with_storage(dtype, [&](auto *tag) { by_act<StorageOf<decltype(tag)>, ActF>(act, x, y, n, s); });
   return check_launch(error, error_len, "activation");
 }
 
@@ -875,10 +899,10 @@ extern "C" int attnc_cuda_gated_activation(int32_t dtype, int32_t act, const voi
   if (rows <= 0 || width <= 0)
     return 0;
   auto s = static_cast<cudaStream_t>(stream);
-  if (dtype == ATTNC_CUDA_F16)
-    by_act<__half, GatedF>(act, gate, gate_stride, up, up_stride, out, rows, width, s);
-  else
-    by_act<__nv_bfloat16, GatedF>(act, gate, gate_stride, up, up_stride, out, rows, width, s);
+  with_storage(dtype, [&](auto *tag) {
+    by_act<StorageOf<decltype(tag)>, GatedF>(act, gate, gate_stride, up, up_stride, out, rows,
+                                             width, s);
+  });
   return check_launch(error, error_len, "gated_activation");
 }
 
@@ -895,10 +919,10 @@ extern "C" int attnc_cuda_embedding(int32_t dtype, const int32_t *ids, int32_t n
       return check_launch(error, error_len, "embedding report");
     return 0;
   }
-  if (dtype == ATTNC_CUDA_F16)
-    launch_embedding<__half>(ids, num_tokens, table, vocab, dim, scale, out, bad_ids, s);
-  else
-    launch_embedding<__nv_bfloat16>(ids, num_tokens, table, vocab, dim, scale, out, bad_ids, s);
+  with_storage(dtype, [&](auto *tag) {
+    launch_embedding<StorageOf<decltype(tag)>>(ids, num_tokens, table, vocab, dim, scale, out,
+                                               bad_ids, s);
+  });
   return check_launch(error, error_len, "embedding");
 }
 
@@ -928,6 +952,11 @@ extern "C" int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t
   if (n == 0)
     return 0;
   auto s = static_cast<cudaStream_t>(stream);
+  if (dtype == ATTNC_CUDA_F32) { // already f32: a copy
+    if (x != y && cudaMemcpyAsync(y, x, sizeof(float) * n, cudaMemcpyDeviceToDevice, s))
+      return check_launch(error, error_len, "to_f32 copy");
+    return 0;
+  }
   const bool vec = n % 8 == 0 && aligned16(x) && aligned16(y);
   const int64_t units = vec ? n / 8 : n;
   const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
@@ -980,7 +1009,7 @@ extern "C" int attnc_cuda_rope_table(int32_t dtype, int32_t style, int32_t head_
                                      int64_t x_stride, int32_t *bad_positions, void *stream,
                                      char *error, size_t error_len) {
   if (!good_dtype(dtype))
-    return fail(error, error_len, "rope_table: dtype must be f16 or bf16");
+    return fail(error, error_len, "rope_table: dtype must be f16, bf16 or f32");
   if (style != ATTNC_CUDA_ROPE_HALF_SPLIT && style != ATTNC_CUDA_ROPE_INTERLEAVED)
     return fail(error, error_len, "rope_table: unknown style");
   if (rotary_dim <= 0 || rotary_dim % 2 || rotary_dim > head_dim || head_dim > 4096 ||
@@ -996,6 +1025,7 @@ extern "C" int attnc_cuda_rope_table(int32_t dtype, int32_t style, int32_t head_
   }
   const RopeTableArgs p{head_dim, rotary_dim, num_heads, num_tokens, positions, cos_table,
                         sin_table, table_rows, x_stride, x, bad_positions};
-  return dtype == ATTNC_CUDA_F16 ? launch_rope_table<__half>(p, style, s, error, error_len)
-                                 : launch_rope_table<__nv_bfloat16>(p, style, s, error, error_len);
+  return with_storage(dtype, [&](auto *tag) {
+    return launch_rope_table<StorageOf<decltype(tag)>>(p, style, s, error, error_len);
+  });
 }

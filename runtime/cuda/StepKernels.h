@@ -1,8 +1,9 @@
 /* attnrt CUDA kernels, second slice: the non-attention kernels of a decoder
  * step, with the semantics of the CPU kernels (runtime/cpu/Norm.h, Rope.h,
- * Elementwise.h, Linear.h). Storage is f16 or bf16 (`dtype`, ATTNC_CUDA_F16 /
- * ATTNC_CUDA_BF16 of Attention.h); all arithmetic is f32; norm weights and
- * biases, RoPE inv_freq tables and scales are f32 (as on the CPU). Every
+ * Elementwise.h, Linear.h). Storage is f16, bf16 or f32 (`dtype`,
+ * ATTNC_CUDA_F16 / ATTNC_CUDA_BF16 / ATTNC_CUDA_F32 of Attention.h); all
+ * arithmetic is f32; norm weights and biases, RoPE inv_freq tables and scales
+ * are f32 (as on the CPU). Every
  * pointer is a device pointer unless named host_; tensors are row-major and
  * contiguous unless a stride is given. Each function launches on `stream` (a
  * cudaStream_t, 0 = default stream) and returns 0, or nonzero with a message
@@ -127,7 +128,8 @@ int attnc_cuda_scale(int32_t dtype, const void *x, float scale, void *y, int64_t
 int attnc_cuda_softcap(int32_t dtype, const void *x, float cap, void *y, int64_t n, void *stream,
                        char *error, size_t error_len);
 
-/* y[i] = float(x[i]) (exact): logits to f32 for the host. */
+/* y[i] = float(x[i]) (exact): logits to f32 for the host. f32 x: a copy
+ * (none when y == x). */
 int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t n, void *stream, char *error,
                       size_t error_len);
 
@@ -171,7 +173,8 @@ void attnc_cuda_linear_destroy(attnc_cuda_linear_ctx *ctx);
 
 /* y[T, N] = x[T, K] . W^T (+ bias), W [N, K] row-major ("out_in"); x, W, y
  * and bias (length N, may be NULL; added in the epilogue) in the storage
- * dtype; f32 accumulation; y must not alias x. */
+ * dtype; f32 accumulation (f32 storage: exact f32 products, no TF32); y must
+ * not alias x. */
 int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int32_t num_tokens,
                       int32_t in_features, const void *weight, const void *bias,
                       int32_t out_features, void *y, void *stream, char *error, size_t error_len);

@@ -10,8 +10,8 @@ import subprocess
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-F16, BF16 = 0, 1
-DTYPES = {torch.float16: F16, torch.bfloat16: BF16}
+F16, BF16, F32 = 0, 1, 2
+DTYPES = {torch.float16: F16, torch.bfloat16: BF16, torch.float32: F32}
 
 
 class Config(ctypes.Structure):
@@ -35,8 +35,9 @@ def load_library():
     if not path:
         out = "/tmp/attnc_cuda"
         path = os.path.join(out, "libattnc_cuda.so")
-        sources = [os.path.join(HERE, f) for f in ("Attention.cu", "KVAppend.cu", "Attention.h",
-                                                   "StepKernels.cu", "Linear.cu",
+        sources = [os.path.join(HERE, f) for f in ("Attention.cu", "AttentionF32.cu",
+                                                   "AttentionPlan.h", "KVAppend.cu",
+                                                   "Attention.h", "StepKernels.cu", "Linear.cu",
                                                    "StepKernels.h", "Step.cu", "Step.h")]
         if not os.path.exists(path) or any(os.path.getmtime(s) > os.path.getmtime(path)
                                            for s in sources):

@@ -2,18 +2,21 @@
 """GPU tests of the runtime/cuda step kernels (StepKernels.h): norms, RoPE
 fused with the KV append, RoPE from tables, activations, embedding gather,
 the cuBLASLt linear, add / scale / softcap, f32 conversion and row gather,
-each against a PyTorch float32 reference on upcast inputs.
+in f16, bf16 and f32 storage, each against a PyTorch float32 reference on
+upcast inputs (the linear's in float64, so that TF32 would show).
 
 Shapes are random per run and include T = 1 and odd sizes (so both the
 16-byte vector paths and the scalar fallbacks run). Outputs are NaN-poisoned
 before every call; cache pages and slots not written by the step, and the
 table rows around the embedding table, hold NaN, so an unwritten element or a
 forbidden read fails. Pass: no NaN, max|out - ref| / max|ref| <= 1e-2 and
-||out - ref|| / ||ref|| <= 1e-2 (exact where the kernel only moves data).
+||out - ref|| / ||ref|| <= 1e-2 in f16/bf16, <= 1e-5 in f32 (exact where the
+kernel only moves data or rounds once as the reference does).
 
 Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
 SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
-a run; ATTNC_TEST_ONLY=<test_x,test_y> runs only those groups.
+a run; ATTNC_TEST_ONLY=<test_x,test_y> runs only those groups;
+ATTNC_TEST_DTYPES=f32[,f16,bf16] only those storage types.
 """
 import math
 import os
@@ -34,8 +37,12 @@ if not torch.cuda.is_available():
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnc_cuda  # noqa: E402
 
-DTYPES = (torch.float16, torch.bfloat16)
+DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+if os.environ.get("ATTNC_TEST_DTYPES"):
+    _names = {"f16": torch.float16, "bf16": torch.bfloat16, "f32": torch.float32}
+    DTYPES = tuple(_names[n] for n in os.environ["ATTNC_TEST_DTYPES"].split(","))
 NAN = float("nan")
+F32_TOL = 1e-5  # f32 storage: only the order of f32 operations differs from the reference
 
 
 class Results:
@@ -45,7 +52,9 @@ class Results:
         self.worst = {}
 
     def check(self, kernel, case, dtype, out, ref, exact=False, tol=1e-2):
-        o, r = out.float(), ref.float()
+        if dtype == torch.float32:
+            tol = min(tol, F32_TOL)
+        o, r = out.double(), ref.double()
         nan = int(torch.isnan(o).sum())
         if exact:
             ok = nan == 0 and torch.equal(out, ref.to(out.dtype))
@@ -299,9 +308,9 @@ def test_linear(lib, res, gen):
             for bias in (None, b):
                 y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
                 lin(x, w, bias, y)
-                ref = x.float() @ w.float().t()
+                ref = x.double() @ w.double().t()
                 if bias is not None:
-                    ref = ref + bias.float()
+                    ref = ref + bias.double()
                 res.check("linear", f"T{T} K{K} N{N}{' bias' if bias is not None else ''}", dtype,
                           y, ref)
         # run again on the cached plan with fresh inputs
@@ -309,7 +318,7 @@ def test_linear(lib, res, gen):
         x, w = rnd(T, K, dtype=dtype), rnd(N, K, dtype=dtype, scale=1.0 / math.sqrt(K))
         y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
         lin(x, w, None, y)
-        res.check("linear", "cached plan", dtype, y, x.float() @ w.float().t())
+        res.check("linear", "cached plan", dtype, y, x.double() @ w.double().t())
 
 
 def test_elementwise(lib, res, gen):
@@ -355,6 +364,10 @@ def test_elementwise(lib, res, gen):
                 y = torch.full((n + offset,), NAN, device="cuda")[offset:]
                 attnc_cuda.to_f32(lib, x, y)
                 res.check("to_f32", case, dtype, y, x.float(), exact=True)
+                if dtype == torch.float32:  # already f32: a copy, none in place
+                    xc = x.clone()
+                    attnc_cuda.to_f32(lib, xc, xc)
+                    res.check("to_f32", case + " in-place", dtype, xc, x, exact=True)
 
 
 def test_gather(lib, res, gen):

@@ -1,7 +1,8 @@
 // GPU test of the Step.h layer (attnrt::cuda::Context and the wrappers): a
 // small decoder step (embedding, norms, projections, RoPE from inv_freq and
-// from tables, KV append, paged attention over two cache groups with three
-// layers, elementwise ops, copies, logit gather, LM head, copy_logits) run
+// from tables, KV append, RoPE fused with the KV append, paged attention over
+// two cache groups with three layers, elementwise ops, copies, logit gather,
+// LM head, copy_logits) run
 // through the wrappers is compared bit-exactly with the same kernels called
 // through the C API on metadata uploaded by hand; then the error paths:
 // out-of-vocabulary ids, bad logit tokens, an unsupported head size (sticky:
@@ -75,7 +76,7 @@ template <typename E> bool same(const E *a, const E *b, size_t n) { // bytes: no
 }
 
 // Model dimensions: 2 query heads of 64 over 1 kv head (GQA group 2).
-constexpr int D = 128, H = 2, KVH = 1, HD = 64, ROT = 32, V = 50, P = 16, F = 96, ROWS = 128;
+constexpr int D = 128, H = 2, KVH = 1, HD = 64, ROT = 32, V = 50, P = 16, F = 96, ROWS = 512;
 constexpr int LAYERS = 3, PAGES = 24, BPS = 4;
 constexpr int64_t PAGE_ELEMS = int64_t(P) * KVH * 2 * HD;
 
@@ -150,12 +151,18 @@ void run_wrapped(rt::Context &ctx, const Model<T> &m, const attnc_step_args *a, 
     rt::linear(ctx, b.xn, Tn, D, m.wq, static_cast<const T *>(nullptr), H * HD, b.q);
     rt::linear(ctx, b.xn, Tn, D, m.wk, static_cast<const T *>(nullptr), KVH * HD, b.k);
     rt::linear(ctx, b.xn, Tn, D, m.wv, m.wq, KVH * HD, b.v); // any bias of the right size
-    rt::rope<T, HD, ROT, rt::RopeStyle::HalfSplit>(ctx, b.q, Tn, H, a->positions, m.inv_freq);
-    rt::rope_from_table<T, HD, ROT, rt::RopeStyle::Interleaved>(ctx, b.k, Tn, KVH, a->positions,
-                                                                m.cos, m.sin, ROWS);
-    rt::kv_append<T, P, HD, HD>(ctx, b.k, b.v, Tn, a->positions, a->num_seqs, a->query_start,
-                                a->block_tables[group], a->blocks_per_seq, a->layer_cache[l],
-                                KVH);
+    if (l == 2) { // keys rotated into the cache, the query in place: one launch
+      rt::rope_kv_append<T, P, HD, HD, ROT, rt::RopeStyle::HalfSplit>(
+          ctx, b.q, H, b.k, b.v, Tn, a->positions, m.inv_freq, a->num_seqs, a->query_start,
+          a->block_tables[group], a->blocks_per_seq, a->layer_cache[l], KVH);
+    } else {
+      rt::rope<T, HD, ROT, rt::RopeStyle::HalfSplit>(ctx, b.q, Tn, H, a->positions, m.inv_freq);
+      rt::rope_from_table<T, HD, ROT, rt::RopeStyle::Interleaved>(ctx, b.k, Tn, KVH, a->positions,
+                                                                  m.cos, m.sin, ROWS);
+      rt::kv_append<T, P, HD, HD>(ctx, b.k, b.v, Tn, a->positions, a->num_seqs, a->query_start,
+                                  a->block_tables[group], a->blocks_per_seq, a->layer_cache[l],
+                                  KVH);
+    }
     rt::PagedAttentionArgs<T> pa;
     pa.query = b.q;
     pa.out = b.att;
@@ -215,13 +222,19 @@ void run_direct(const Model<T> &m, Step &s, void *const *caches, Buffers<T> &b, 
     CAPI(attnc_cuda_linear(lin, dt, b.xn, Tn, D, m.wq, nullptr, H * HD, b.q, st, err, 512));
     CAPI(attnc_cuda_linear(lin, dt, b.xn, Tn, D, m.wk, nullptr, KVH * HD, b.k, st, err, 512));
     CAPI(attnc_cuda_linear(lin, dt, b.xn, Tn, D, m.wv, m.wq, KVH * HD, b.v, st, err, 512));
-    CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, 0, Tn, pos,
-                                   m.inv_freq, b.q, H * HD, nullptr, 0, nullptr, 0, 0, nullptr,
-                                   nullptr, 0, 0, nullptr, st, err, 512));
-    CAPI(attnc_cuda_rope_table(dt, ATTNC_CUDA_ROPE_INTERLEAVED, HD, ROT, KVH, Tn, pos, m.cos,
-                               m.sin, ROWS, b.k, KVH * HD, bad, st, err, 512));
-    CAPI(attnc_cuda_kv_append(2, HD, HD, KVH, P, b.k, b.v, Tn, pos, 2, qs, tab[group], BPS,
-                              caches[l], st, err, 512));
+    if (l == 2) {
+      CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, KVH, Tn, pos,
+                                     m.inv_freq, b.q, H * HD, b.k, KVH * HD, b.v, KVH * HD, 2, qs,
+                                     tab[group], BPS, P, caches[l], st, err, 512));
+    } else {
+      CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, 0, Tn, pos,
+                                     m.inv_freq, b.q, H * HD, nullptr, 0, nullptr, 0, 0, nullptr,
+                                     nullptr, 0, 0, nullptr, st, err, 512));
+      CAPI(attnc_cuda_rope_table(dt, ATTNC_CUDA_ROPE_INTERLEAVED, HD, ROT, KVH, Tn, pos, m.cos,
+                                 m.sin, ROWS, b.k, KVH * HD, bad, st, err, 512));
+      CAPI(attnc_cuda_kv_append(2, HD, HD, KVH, P, b.k, b.v, Tn, pos, 2, qs, tab[group], BPS,
+                                caches[l], st, err, 512));
+    }
     attnc_cuda_attention_args aa{b.q, b.att, pos, ctxl, tab[group], BPS, caches[l], 0.125f,
                                  l == 2 ? 20.0f : 0.0f};
     CAPI(attnc_cuda_paged_attention(plans[group], &aa, st, err, 512));
@@ -258,14 +271,8 @@ void run_direct(const Model<T> &m, Step &s, void *const *caches, Buffers<T> &b, 
     CK(cudaFree(p));
 }
 
-template <typename T> void run(const char *name) {
-  std::mt19937 g(1234);
-  char err[512] = {};
-  std::unique_ptr<rt::Context> ctx = rt::Context::create(err, sizeof(err), 2, P);
-  expect(ctx != nullptr, name, std::string("create ") + err);
-  if (!ctx)
-    return;
-
+// Random weights, owned by `ctx`.
+template <typename T> Model<T> make_model(rt::Context *ctx, std::mt19937 &g) {
   Model<T> m;
   m.table = ctx->alloc_upload(random_vec<T>(g, V * D, 1.0f).data(), V * D);
   m.wq = ctx->alloc_upload(random_vec<T>(g, H * HD * D, 0.09f).data(), H * HD * D);
@@ -286,6 +293,17 @@ template <typename T> void run(const char *name) {
   m.inv_freq = ctx->alloc_upload(inv.data(), inv.size());
   m.cos = ctx->alloc_upload(cs.data(), cs.size());
   m.sin = ctx->alloc_upload(sn.data(), sn.size());
+  return m;
+}
+
+template <typename T> void run(const char *name) {
+  std::mt19937 g(1234);
+  char err[512] = {};
+  std::unique_ptr<rt::Context> ctx = rt::Context::create(err, sizeof(err), 2, P);
+  expect(ctx != nullptr, name, std::string("create ") + err);
+  if (!ctx)
+    return;
+  const Model<T> m = make_model<T>(ctx.get(), g);
   expect(!ctx->failed(), name, "weights uploaded");
 
   // Caches: NaN except seq 1's 40 earlier positions (random), identical for both runs.
@@ -414,6 +432,90 @@ template <typename T> void run(const char *name) {
   }
 }
 
+// CUDA graphs: decode steps through run_step on a context with graphs (a
+// shape's second step captured, later ones replayed) against an eager
+// context, bit for bit, while one sequence's keys cross a flash-decoding
+// split (the plan's items change between replays), the logits pointer
+// changes every step, and a prefill step with more logit rows (a larger
+// logits buffer: graphs captured again) runs eagerly in between.
+template <typename T> void graphs(const char *name) {
+  constexpr int GB = 40, GPAGES = 2 * 2 * GB; // 640 keys a sequence; 2 sequences x 2 groups
+  std::mt19937 g(77);
+  char err[512] = {};
+  std::unique_ptr<rt::Context> eager = rt::Context::create(err, sizeof(err), 2, P);
+  std::unique_ptr<rt::Context> graphed = rt::Context::create(err, sizeof(err), 2, P, LAYERS);
+  expect(eager && graphed, name, std::string("graphs: create ") + err);
+  if (!eager || !graphed)
+    return;
+  const Model<T> m = make_model<T>(eager.get(), g); // device pointers serve both contexts
+  const std::vector<T> cache0 = random_vec<T>(g, size_t(GPAGES) * PAGE_ELEMS, 1.0f);
+  void *caches_e[LAYERS], *caches_g[LAYERS];
+  for (int l = 0; l < LAYERS; ++l)
+    caches_e[l] = dev(cache0), caches_g[l] = dev(cache0);
+  std::vector<int32_t> tables[2];
+  for (int grp = 0; grp < 2; ++grp)
+    for (int s = 0; s < 2; ++s)
+      for (int b = 0; b < GB; ++b)
+        tables[grp].push_back((grp * 2 + s) * GB + b);
+  const int32_t *tables_host[2] = {tables[0].data(), tables[1].data()};
+  Buffers<T> be = Buffers<T>::make(3, 3), bg = Buffers<T>::make(3, 3);
+
+  int32_t pos[2] = {253, 37}; // sequence 0: 257 keys (two slices) from the fourth step
+  bool all_same = true;
+  for (int step = 0; step < 8; ++step) {
+    const bool prefill = step == 4; // sequence 0 brings two tokens, every token's logits
+    Step st;
+    for (int s = 0; s < 2; ++s) {
+      const int n = prefill && s == 0 ? 2 : 1;
+      st.qs.push_back(int32_t(st.ids.size()));
+      for (int i = 0; i < n; ++i)
+        st.ids.push_back((step * 13 + s * 5 + i) % V), st.pos.push_back(pos[s]++);
+      st.ctx.push_back(pos[s]);
+    }
+    st.qs.push_back(int32_t(st.ids.size()));
+    for (int t = 0; t < int(st.ids.size()); ++t)
+      if (prefill || t == st.qs[1] - 1 || t == st.qs[2] - 1)
+        st.logit_tokens.push_back(t);
+    const size_t nl = st.logit_tokens.size() * V;
+    std::vector<float> logits_e(nl, -1.0f), logits_g(nl, -2.0f); // a new pointer every step
+    for (int which = 0; which < 2; ++which) {
+      rt::Context *ctx = which ? graphed.get() : eager.get();
+      Buffers<T> *b = which ? &bg : &be;
+      attnc_step_args h = args_of(st, tables_host, which ? caches_g : caches_e,
+                                  which ? logits_g.data() : logits_e.data());
+      h.blocks_per_seq = GB;
+      const attnc_step_args *a = ctx->begin_step(&h);
+      int rc = a ? ctx->run_step([&] {
+        run_wrapped(*ctx, m, a, *b);
+        return 0;
+      })
+                 : 1;
+      rc = ctx->end_step(err, sizeof(err)) || rc;
+      if (rc)
+        std::printf("  step %d: %s\n", step, err);
+      all_same = all_same && rc == 0;
+    }
+    all_same = all_same && std::memcmp(logits_e.data(), logits_g.data(), sizeof(float) * nl) == 0;
+  }
+  expect(all_same, name, "graphs: 8 steps' logits bit-identical to the eager context");
+  bool caches_same = true;
+  for (int l = 0; l < LAYERS; ++l)
+    caches_same = caches_same && same(static_cast<T *>(caches_e[l]),
+                                      static_cast<T *>(caches_g[l]), cache0.size());
+  expect(caches_same, name, "graphs: KV caches bit-identical");
+  const rt::Context::GraphStats gs = graphed->graph_stats(), es = eager->graph_stats();
+  expect(gs.captured == 2 && gs.replayed == 4 && gs.fell_back == 0 && es.captured == 0 &&
+             es.replayed == 0,
+         name,
+         "graphs: captured " + std::to_string(gs.captured) + " (2), replayed " +
+             std::to_string(gs.replayed) + " (4), fell back " + std::to_string(gs.fell_back) +
+             "; eager context none");
+  for (int l = 0; l < LAYERS; ++l) {
+    CK(cudaFree(caches_e[l]));
+    CK(cudaFree(caches_g[l]));
+  }
+}
+
 } // namespace
 
 int main() {
@@ -424,6 +526,12 @@ int main() {
   }
   run<__half>("f16");
   run<__nv_bfloat16>("bf16");
+  if (const char *g = std::getenv("ATTNC_CUDA_GRAPHS"); g && std::strcmp(g, "0") == 0)
+    std::printf("SKIP graphs: ATTNC_CUDA_GRAPHS=0\n");
+  else {
+    graphs<__half>("f16");
+    graphs<__nv_bfloat16>("bf16");
+  }
   std::printf("%s (%d failed)\n", failures ? "FAILED" : "all passed", failures);
   return failures ? 1 : 0;
 }

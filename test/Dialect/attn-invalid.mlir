@@ -1376,3 +1376,68 @@ func.func @residual_add_rms_norm_weight(%a: tensor<?x64xf32>, %w: tensor<32xf32>
   %s, %n = attn.residual_add_rms_norm %a, %a, %w {epsilon = 1.0e-6 : f32} : (tensor<?x64xf32>, tensor<?x64xf32>, tensor<32xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>)
   return
 }
+
+// -----
+
+// The fused key rotation is complete or absent.
+func.func @flash_attention_rope_without_theta(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{rope_style, rotary_dim and rope_theta must be given together}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style half_split>, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// The query rides along with a key rotation only.
+func.func @flash_attention_rope_query_alone(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{rope_query needs the key rotation (rope_style, rotary_dim, rope_theta)}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_query, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// The rotation covers at most the head.
+func.func @flash_attention_rotary_past_head_dim(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{rotary_dim must be positive, even and at most head_dim (16), got 32}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style half_split>, rope_theta = 1.000000e+04 : f32, rotary_dim = 32 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// Rotated dims come in pairs.
+func.func @flash_attention_rotary_odd(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{rotary_dim must be positive, even and at most head_dim (16), got 7}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style interleaved>, rope_theta = 1.000000e+04 : f32, rotary_dim = 7 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}
+
+// -----
+
+// theta is a positive base.
+func.func @flash_attention_rope_theta_not_positive(%q: tensor<?x2x16xf32>, %k: tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{rope_theta must be positive and finite, got 0}}
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 2 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style half_split>, rope_theta = 0.000000e+00 : f32, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x2x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0 : tensor<?x2x16xf32>
+}

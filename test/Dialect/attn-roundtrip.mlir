@@ -382,6 +382,27 @@ func.func @flash_attention(%q: tensor<?x4x16xf32>, %k: tensor<?x1x16xf32>, %v: t
 
 // -----
 
+// attn-fuse-rope-kv-append's form: the key (and with rope_query the query)
+// enter un-rotated and the op carries the rotation.
+// CHECK-LABEL: func.func @flash_attention_key_rope
+// CHECK: attn.flash_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_query, rope_style = #attn<rope_style half_split>, rope_theta = 1.000000e+04 : f32, rotary_dim = 8 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64}
+// CHECK: attn.flash_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 16 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style interleaved>, rope_theta = 5.000000e+05 : f32, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64}
+func.func @flash_attention_key_rope(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>) -> (tensor<?x4x16xf32>, tensor<?x4x16xf32>) {
+  %0 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_query, rope_style = #attn<rope_style half_split>, rope_theta = 1.000000e+04 : f32, rotary_dim = 8 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  %1 = attn.flash_attention %q, %k, %k {cache_group = 0 : i64, head_dim = 16 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 16 : i64, rope_style = #attn<rope_style interleaved>, rope_theta = 5.000000e+05 : f32, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 512 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>) -> tensor<?x4x16xf32> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0, %1 : tensor<?x4x16xf32>, tensor<?x4x16xf32>
+}
+
+// -----
+
 // A residual add fused with the RMSNorm of its sum: both results, Gemma's
 // weight offset kept, the default offset elided.
 // CHECK-LABEL: func.func @residual_add_rms_norm

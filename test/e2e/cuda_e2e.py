@@ -2,24 +2,28 @@
 """End-to-end tests of the CUDA target against onnxruntime, in two halves:
 compiling needs attnc (MLIR, nvcc; no GPU), running needs a GPU (no MLIR).
 
-  cuda_e2e.py prepare --attnc BIN --fixtures DIR --work DIR [--dtype f16 --dtype bf16] [--only NAME]
+  cuda_e2e.py prepare --attnc BIN --fixtures DIR --work DIR [--dtype f16 --dtype bf16 --dtype f32] [--only NAME]
       compiles every fixture with `attnc compile --target cuda --dtype D`
-      into WORK/<fixture>-<dtype>/ (set ATTNC_RUNTIME_CUDA_LIB to a
+      (default: all three) into WORK/<fixture>-<dtype>/ (set ATTNC_RUNTIME_CUDA_LIB to a
       libattnc_cuda.so to link the artifacts against the shared kernel
       library instead of copying it into each one)
   cuda_e2e.py run --attnc-run BIN --fixtures DIR --work DIR [--only NAME] [--seed N]
       runs every prepared artifact on the GPU against onnxruntime (CPU, f32
       arithmetic) on fresh random prompts (seed printed). The reference model
-      holds the weights the artifact holds: its matrices (initializers of
-      rank >= 2: linear weights, embedding tables) rounded to the artifact's
-      dtype, as `--dtype` stores them; what is checked is the compiler's and
-      kernels' error, not the storage format's. (Rounding the weights alone
-      moves these fixtures' logits by up to ~5e-2 in bf16, ~5e-3 in f16; the
-      error against the original f32 model is printed too.)
+      holds the weights the artifact holds: for f16 / bf16 its matrices
+      (initializers of rank >= 2: linear weights, embedding tables) rounded to
+      the artifact's dtype, as `--dtype` stores them; what is checked is the
+      compiler's and kernels' error, not the storage format's. (Rounding the
+      weights alone moves these fixtures' logits by up to ~5e-2 in bf16,
+      ~5e-3 in f16; the error against the original f32 model is printed too.)
+      f32 artifacts are checked against the original f32 model itself.
         logits  every prompt position: max|attnc - ort| / max|ort| <= 2e-2
                 (f16), 5e-2 (bf16: its 8-bit significand rounds every stored
                 activation 8x coarser than f16's 11 bits; on an H100 f16
-                measured up to 7e-3 on these fixtures, bf16 up to 3.4e-2)
+                measured up to 7e-3 on these fixtures, bf16 up to 3.4e-2),
+                1e-4 (f32, the CPU target's bound: exact f32 linears, no
+                TF32; on an H100 f32 measured up to 3.3e-6 on these
+                fixtures)
         greedy  a 16-token greedy continuation through the paged KV cache
                 equals onnxruntime's (full recompute), except after a
                 near-tie: a step where the reference's top two logits are
@@ -44,7 +48,8 @@ from onnx import numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_e2e import Failure, Fixture, check_logits  # noqa: E402
 
-LOGIT_TOLERANCE = {"f16": 2e-2, "bf16": 5e-2}
+LOGIT_TOLERANCE = {"f16": 2e-2, "bf16": 5e-2, "f32": 1e-4}
+DTYPES = ("f16", "bf16", "f32")
 SKIP = 77
 
 
@@ -59,7 +64,7 @@ def prepare(args, manifest):
     failures = 0
     for name in artifacts(args, manifest):
         fx = Fixture(args, name, manifest[name + ".onnx"])
-        for dtype in args.dtype or ["f16", "bf16"]:
+        for dtype in args.dtype or DTYPES:
             try:
                 fx.compile(f"-{dtype}", "--target", "cuda", "--dtype", dtype)
                 print(f"ok   {name}-{dtype}: compiled", flush=True)
@@ -116,7 +121,7 @@ def check_greedy(fx, artifact, rng, prompt_len, new_tokens, tie_margin_bound):
     first = next(i for i, (a, b) in enumerate(zip(got + [None] * len(ref), ref)) if a != b)
     margin = tie_margin(fx, prompt + ref[:first])
     if margin < tie_margin_bound:
-        return first  # both choices are right to within f16/bf16 rounding
+        return first  # both choices are right to within the dtype's rounding
     raise Failure(f"greedy continuation of a {prompt_len}-token prompt differs from onnxruntime "
                   f"at step {first} (reference top-2 margin {margin:.1e}):\n  attnc {got}\n"
                   f"  ort   {ref}")
@@ -134,21 +139,26 @@ def run_all(args, manifest, seed):
     failures = 0
     for name in artifacts(args, manifest):
         fx = None
-        for dtype in ("f16", "bf16"):
+        for dtype in DTYPES:
             artifact = os.path.join(args.work, f"{name}-{dtype}")
             if not os.path.isdir(artifact):
                 continue
             fx = fx or Fixture(args, name, manifest[name + ".onnx"])
             original = fx.session
-            fx.session = rounded_session(fx, dtype)
+            # f32 stores the weights as they are: the reference is the original model.
+            fx.session = original if dtype == "f32" else rounded_session(fx, dtype)
             rng = random.Random(f"{seed}-{name}-{dtype}")
             tag = f"{name}-{dtype}"
             try:
                 errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
                         for n in (1, rng.randrange(2, 48))]
-                storage = error_vs_original(fx, original, artifact, rng)
-                print(f"ok   {tag}: logits (max rel err {max(errs):.2e}; vs the f32 model "
-                      f"{storage:.2e})", flush=True)
+                if dtype == "f32":
+                    print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs the f32 model)",
+                          flush=True)
+                else:
+                    storage = error_vs_original(fx, original, artifact, rng)
+                    print(f"ok   {tag}: logits (max rel err {max(errs):.2e}; vs the f32 model "
+                          f"{storage:.2e})", flush=True)
             except Failure as e:
                 failures += 1
                 print(f"FAIL {tag}: logits\n  {e}", flush=True)
@@ -172,7 +182,7 @@ def main():
     ap.add_argument("--attnc-run")
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--dtype", action="append", choices=["f16", "bf16"])
+    ap.add_argument("--dtype", action="append", choices=list(DTYPES))
     ap.add_argument("--only", action="append")
     ap.add_argument("--seed", type=int)
     args = ap.parse_args()

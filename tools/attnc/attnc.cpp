@@ -178,7 +178,7 @@ int runCompile(int argc, char **argv) {
                               cl::value_desc("DIR"), cl::Required, cl::cat(category));
   cl::opt<std::string> target("target", cl::desc("cpu or cuda"), cl::init("cpu"),
                               cl::cat(category));
-  cl::opt<std::string> dtype("dtype", cl::desc("cpu: f32 (default); cuda: f16 (default), bf16"),
+  cl::opt<std::string> dtype("dtype", cl::desc("cpu: f32 (default); cuda: f16 (default), bf16, f32"),
                              cl::init(""), cl::cat(category));
   cl::opt<int64_t> pageSize("page-size", cl::desc("tokens per KV-cache page (power of two)"),
                             cl::init(16), cl::cat(category));
@@ -224,7 +224,7 @@ int runEmitCpp(int argc, char **argv) {
                                   cl::init(2048), cl::cat(category));
   cl::opt<std::string> target("target", cl::desc("cpu or cuda"), cl::init("cpu"),
                               cl::cat(category));
-  cl::opt<std::string> dtype("dtype", cl::desc("f32 (cpu); f16 or bf16 (cuda)"),
+  cl::opt<std::string> dtype("dtype", cl::desc("f32 (cpu); f16, bf16 or f32 (cuda)"),
                              cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc emit-cpp\n", &llvm::errs()))

@@ -2,6 +2,8 @@
 // for recorded numbers). Usage: attnrt-cpu-kernel-bench [threads]
 #include "runtime/cpu/Attention.h"
 #include "runtime/cpu/Linear.h"
+#include "runtime/cpu/PagedKV.h"
+#include "runtime/cpu/Rope.h"
 
 #include <cblas.h>
 
@@ -111,6 +113,50 @@ void bench_attention(ThreadPool &pool, int num_seqs, int context, int queries_pe
               s * 1e3, flops / s / 1e9, kv_bytes / s / 1e9);
 }
 
+// RoPE of q and k plus the KV append, as three calls (copies, rotations in
+// place, append) and as the fused rope_kv_append, for `num_seqs` sequences of
+// `tokens_per_seq` tokens each.
+template <int HeadDim, int PageSize>
+void bench_rope_append(ThreadPool &pool, int num_seqs, int tokens_per_seq, int heads, int kv_heads,
+                       std::mt19937 &rng) {
+  const int64_t T = int64_t(num_seqs) * tokens_per_seq;
+  const int blocks = (tokens_per_seq + 1000 + PageSize - 1) / PageSize;
+  std::vector<int32_t> positions(T), query_start(num_seqs + 1), block_table(num_seqs * blocks);
+  for (int s = 0; s <= num_seqs; ++s)
+    query_start[s] = s * tokens_per_seq;
+  for (int64_t t = 0; t < T; ++t)
+    positions[t] = 1000 + int32_t(t % tokens_per_seq); // appended after 1000 cached tokens
+  std::iota(block_table.begin(), block_table.end(), 0);
+  std::vector<float> cache(size_t(num_seqs) * blocks * PageSize * kv_heads * 2 * HeadDim);
+  std::vector<float> inv_freq(HeadDim / 2);
+  rope_inv_freq(10000.0, HeadDim, inv_freq.data());
+  const std::vector<float> q = random_floats(T * heads * HeadDim, rng);
+  const std::vector<float> k = random_floats(T * kv_heads * HeadDim, rng);
+  const std::vector<float> v = random_floats(T * kv_heads * HeadDim, rng);
+  std::vector<float> q_rot(q.size()), k_rot(k.size()), q_work(q.size());
+  const double separate = best_seconds(20, [&] {
+    std::copy(q.begin(), q.end(), q_rot.begin());
+    rope<float, HeadDim, HeadDim, RopeStyle::HalfSplit>(pool, q_rot.data(), T, heads,
+                                                        positions.data(), inv_freq.data());
+    std::copy(k.begin(), k.end(), k_rot.begin());
+    rope<float, HeadDim, HeadDim, RopeStyle::HalfSplit>(pool, k_rot.data(), T, kv_heads,
+                                                        positions.data(), inv_freq.data());
+    kv_append<float, PageSize, HeadDim, HeadDim>(pool, k_rot.data(), v.data(), T, positions.data(),
+                                                 num_seqs, query_start.data(), block_table.data(),
+                                                 blocks, cache.data(), kv_heads);
+  });
+  const double fused = best_seconds(20, [&] {
+    std::copy(q.begin(), q.end(), q_work.begin()); // the caller's projection output
+    rope_kv_append<float, PageSize, HeadDim, HeadDim, HeadDim, RopeStyle::HalfSplit>(
+        pool, q_work.data(), heads, k.data(), v.data(), T, positions.data(), inv_freq.data(),
+        num_seqs, query_start.data(), block_table.data(), blocks, cache.data(), kv_heads);
+  });
+  std::printf("rope+kv_append hd %d, %d/%d heads, %d seqs x %d tokens, %d threads: "
+              "separate %.3f ms, fused %.3f ms (the fused time includes re-copying q)\n",
+              HeadDim, heads, kv_heads, num_seqs, tokens_per_seq, pool.num_threads(),
+              separate * 1e3, fused * 1e3);
+}
+
 // Cost of one parallel_for with trivial chunks: the floor under every kernel
 // call of a decode step.
 void bench_pool_overhead(ThreadPool &pool) {
@@ -145,5 +191,7 @@ int main(int argc, char **argv) {
   bench_attention<128, 4, 16, 64>(pool, 16, 1024, 1, 8, rng);  // decode batch
   bench_attention<128, 4, 16, 64>(pool, 1, 1024, 1024, 8, rng); // causal prefill
   bench_attention<64, 1, 16, 64>(pool, 1, 1024, 1024, 12, rng); // MHA prefill (GPT-2 like)
+  bench_rope_append<128, 16>(pool, 16, 1, 32, 8, rng);   // decode batch
+  bench_rope_append<128, 16>(pool, 1, 2048, 32, 8, rng);  // prefill
   return 0;
 }
