@@ -67,9 +67,19 @@ struct ValueInfo {
 };
 
 // Weights are read as float (norm weights, RoPE tables: f32 on every
-// target) or as Elem (embedding tables, linear weights and biases: the
-// storage type).
-enum class WeightType { F32, Elem };
+// target), as Elem (embedding tables, linear weights and biases: the
+// storage type) or as stored (quantized weights: int8_t / uint8_t values
+// and zero points, float scales, exactly the bytes the packer wrote).
+enum class WeightType { F32, Elem, Stored };
+
+// The C++ type of a weight read as stored.
+const char *storedCType(Type element) {
+  if (element.isUnsignedInteger(8))
+    return "uint8_t";
+  if (element.isInteger(8))
+    return "int8_t";
+  return "float";
+}
 
 class Emitter {
 public:
@@ -125,25 +135,31 @@ private:
   std::map<std::string, int> ropeTables; // "theta/rotary_dim" -> table index
   int64_t pageSize = 16;
   int64_t opIndex = 0; // of the op being emitted, in lastUse's numbering
+  bool hasQuantizedLinears = false; // the quantized-linear kernels are included only then
 };
 
 FailureOr<std::string> Emitter::weightPointer(Value weight, WeightType type,
                                              bool transposeToOutIn) {
   // A weight used in two layouts (say, transposed for one linear) is packed twice.
   auto key = std::make_tuple(weight.getAsOpaquePointer(), transposeToOutIn, type);
-  const char *cType = type == WeightType::F32 ? "float" : "Elem";
+  Type element = cast<RankedTensorType>(weight.getType()).getElementType();
+  const char *cType = type == WeightType::F32    ? "float"
+                      : type == WeightType::Elem ? "Elem"
+                                                 : storedCType(element);
   auto found = weightIndex.find(key);
   if (found != weightIndex.end())
     return std::string(llvm::formatv("m.weight<{0}>({1})", cType, found->second));
 
   // Planned, not copied: weights.bin is the plan evaluated (compiler/Compile.cpp).
   // Elem weights are stored in the model's dtype (a cast in the plan).
-  FailureOr<uint64_t> offset = weightPlan.addBlob(
-      weight, transposeToOutIn, kWeightAlignment,
-      type == WeightType::Elem ? StringRef(options.dtype) : StringRef("f32"));
+  StringRef castTo = type == WeightType::Elem  ? StringRef(options.dtype)
+                     : type == WeightType::F32 ? StringRef("f32")
+                                               : StringRef();
+  FailureOr<uint64_t> offset =
+      weightPlan.addBlob(weight, transposeToOutIn, kWeightAlignment, castTo);
   if (failed(offset))
     return failure();
-  if (!cast<RankedTensorType>(weight.getType()).getElementType().isF32()) {
+  if (type != WeightType::Stored && !element.isF32()) {
     if (Operation *def = weight.getDefiningOp())
       def->emitError("only f32 weights are supported so far");
     return failure();
@@ -257,7 +273,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return (*vi)->pointer;
   };
 
-  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp>(op))
+  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp>(op))
     return success(); // weights and shape operands are read where they are used
 
   if (auto e = dyn_cast<attn::EmbeddingOp>(op)) {
@@ -321,6 +337,25 @@ LogicalResult Emitter::emitOp(Operation *op) {
     const ValueInfo &y = defineActivation(l.getOutput(), rowsOf(l.getX()));
     os << llvm::formatv("  rt::linear(ctx, {0}, {1} / {2}, {2}, {3}, {4}, {5}, {6});\n",
                         *x, rowsTimes(l.getX()), in, *w, *bias, out, y.pointer);
+    return success();
+  }
+  if (auto q = dyn_cast<attn::QuantizedLinearOp>(op)) {
+    // The kernel is specialised on the format (bits, group size, zero
+    // points); the weights are read as the packer stored them.
+    FailureOr<std::string> values = weightPointer(q.getValues(), WeightType::Stored);
+    FailureOr<std::string> scales = weightPointer(q.getScales(), WeightType::Stored);
+    FailureOr<std::string> zeros = optionalWeightPointer(q.getZeros(), WeightType::Stored);
+    FailureOr<std::string> bias = optionalWeightPointer(q.getBias(), WeightType::Elem);
+    FailureOr<std::string> x = operand(q.getX());
+    if (failed(values) || failed(scales) || failed(zeros) || failed(bias) || failed(x))
+      return failure();
+    int64_t in = q.getInFeatures(), out = q.getOutFeatures();
+    const ValueInfo &y = defineActivation(q.getOutput(), rowsOf(q.getX()));
+    os << llvm::formatv("  rt::quantized_linear<{0}, {1}, {2}>(ctx, {3}, {4} / {5}, {5}, {6}, {7}, "
+                        "{8}, {9}, {10}, {11});\n",
+                        q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", *x,
+                        rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, y.pointer);
+    hasQuantizedLinears = true;
     return success();
   }
   if (auto a = dyn_cast<attn::ActivationOp>(op)) {
@@ -671,7 +706,9 @@ FailureOr<EmittedModel> Emitter::run() {
      << ". Do not edit: recompile the model instead.\n"
      << "// The step function of runtime/ModelABI.h for the " << target.name()
      << " target: kernel calls `rt::kernel(ctx, ...)` on buffers of Elem.\n"
-     << "#include \"runtime/ModelABI.h\"\n" << target.preamble()
+     << "#include \"runtime/ModelABI.h\"\n"
+     << (hasQuantizedLinears ? target.quantizedLinearIncludes() : std::string())
+     << target.preamble()
      << "#include <cstdio>\n#include <cstring>\n#include <memory>\n#include <new>\n"
      << "#include <vector>\n\n"
      << "namespace {\n\n"

@@ -33,6 +33,9 @@ public:
 
   // #includes and `namespace rt = ...;` of the generated file.
   virtual std::string preamble() const = 0;
+  // #includes of the quantized-linear kernels, before the preamble, only in
+  // models that have quantized linears.
+  virtual std::string quantizedLinearIncludes() const = 0;
   // Members and helpers of the generated `struct Model` besides the shared
   // ones (w[], arena, RoPE tables), and its constructor. With `tables`, also
   // `const float *keep_f32(const float *values, int64_t n)`, which stores a

@@ -123,11 +123,15 @@ bool isEmptyDirectory(const Twine &path) {
 }
 
 std::string compileOptionsJson(const CompileOptions &o) {
+  // "quantize" only when given: unquantized artifacts stay byte-identical to
+  // those of earlier versions.
   return llvm::formatv("{{\"target\": \"{0}\", \"dtype\": \"{1}\", \"page_size\": {2}, "
                        "\"max_batch_tokens\": {3}, \"max_context\": {4}, "
-                       "\"strip_weights\": {5}}",
+                       "\"strip_weights\": {5}{6}}",
                        o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext,
-                       o.stripWeights ? "true" : "false")
+                       o.stripWeights ? "true" : "false",
+                       o.quantize.empty() ? std::string()
+                                          : ", \"quantize\": \"" + o.quantize + "\"")
       .str();
 }
 
@@ -154,6 +158,9 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
                           << options.maxBatchTokens;
   if (options.outputDir.empty())
     return emitError(loc) << "no output directory (-o DIR)";
+  if (!options.quantize.empty() && !parseQuantizationScheme(options.quantize))
+    return emitError(loc) << "--quantize " << options.quantize
+                          << " is not a known scheme (supported: " << kQuantizationSchemes << ")";
 
   ImportOptions importOptions;
   importOptions.allowMissingExternalData = options.stripWeights;
@@ -172,6 +179,13 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   tiling.target = options.target;
   func.addPass(createFlashTiling(tiling));
   func.addPass(createFuseRopeKvAppend());
+  // Last: the linears (fused projections included) are final, and the
+  // lm_head is the linear the step's logits come from.
+  if (!options.quantize.empty()) {
+    QuantizeWeightsOptions quantization;
+    quantization.scheme = options.quantize;
+    func.addPass(createQuantizeWeights(quantization));
+  }
   if (failed(pm.run(*module)))
     return failure();
   auto funcs = llvm::to_vector(module->getOps<func::FuncOp>());

@@ -2,6 +2,8 @@
 // compiles (attnc compile, benchmarks) goes through compileModel.
 //
 //   import -> attn-raise -> attn-check-raised -> attn-insert-kv-cache
+//          -> attn-fuse-residual-norm -> attn-flash-tiling
+//          -> attn-fuse-rope-kv-append [-> attn-quantize-weights]
 //          -> code generation (codegen/cpu) -> weights.bin (the weight plan
 //             evaluated), weights.plan.json, weights.inline.bin, model.cpp,
 //             model.h, manifest.json -> system C++ compiler -> libmodel.so
@@ -29,6 +31,9 @@ struct CompileOptions {
   // Write no weights.bin (the manifest says so); `attnc pack` builds it later
   // from the plan, where the checkpoint lives.
   bool stripWeights = false;
+  // Weight-only quantization scheme of attn-quantize-weights (w8, w4g128,
+  // ...; passes/Passes.h); empty: none.
+  std::string quantize;
 };
 
 // Reports problems through the context's diagnostic handler.

@@ -112,6 +112,17 @@ std::optional<std::string> initializerName(od::ConstantOp constant) {
   return named ? std::optional<std::string>(key.str()) : std::nullopt;
 }
 
+// The packer's parameters of an attn.weight_quantize, and which of its
+// results `result` is.
+pack::QuantizeParams quantizeParams(attn::WeightQuantizeOp op) {
+  return pack::QuantizeParams{int(op.getBits()), int64_t(op.getGroupSize()), op.getAsymmetric()};
+}
+pack::QuantizedPart quantizedPart(attn::WeightQuantizeOp op, Value result) {
+  if (result == op.getValues())
+    return pack::QuantizedPart::Values;
+  return result == op.getScales() ? pack::QuantizedPart::Scales : pack::QuantizedPart::Zeros;
+}
+
 } // namespace
 
 FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
@@ -145,6 +156,38 @@ FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
       return concat.emitError() << "cannot concatenate the weights: " << status.message();
     if (result.shape != shapeOf(type))
       return concat.emitError() << "the packer's concatenation does not have the type " << type;
+    return EvaluatedWeight(type, std::move(result));
+  }
+
+  if (auto quantize = dyn_cast_or_null<attn::WeightQuantizeOp>(def)) {
+    FailureOr<EvaluatedWeight> input = evaluateWeight(quantize.getWeight());
+    if (failed(input))
+      return failure();
+    std::optional<std::string> inputDtype = planDtype(input->type().getElementType());
+    // The packer quantizes [out, in]: an in_out weight is transposed first.
+    pack::TensorView view = input->view();
+    pack::Tensor transposed;
+    if (quantize.getWeightLayout() == attn::WeightLayout::in_out) {
+      if (pack::Status status = pack::transpose2d(view, transposed); !status.ok())
+        return quantize.emitError() << "cannot transpose the weight: " << status.message();
+      view = transposed.view();
+    }
+    pack::QuantizeParams params = quantizeParams(quantize);
+    pack::QuantizedPart part = quantizedPart(quantize, weight);
+    pack::Tensor result;
+    std::string dtype;
+    pack::Status status =
+        pack::quantizedPartShape(view.shape, params, part, result.shape, dtype);
+    if (status.ok() && result.shape != shapeOf(type))
+      status = pack::Status::failure("the packer's result is " + pack::formatShape(result.shape));
+    if (status.ok()) {
+      result.elementSize = pack::dtypeSize(dtype);
+      result.bytes.resize(size_t(type.getNumElements()) * result.elementSize);
+      status = pack::quantizeWeight(view, inputDtype.value_or("?"), params, part,
+                                    result.bytes.data(), result.bytes.size());
+    }
+    if (!status.ok())
+      return quantize.emitError() << "cannot quantize the weight: " << status.message();
     return EvaluatedWeight(type, std::move(result));
   }
 
@@ -253,6 +296,25 @@ FailureOr<pack::WeightExpr> WeightPlanBuilder::describe(Value weight) {
         return failure();
       expr.inputs.push_back(std::move(*described));
     }
+    return expr;
+  }
+
+  if (auto quantize = dyn_cast_or_null<attn::WeightQuantizeOp>(def)) {
+    FailureOr<pack::WeightExpr> input = describe(quantize.getWeight());
+    if (failed(input))
+      return failure();
+    if (quantize.getWeightLayout() == attn::WeightLayout::in_out) {
+      pack::WeightExpr transposed;
+      transposed.op = pack::WeightExpr::Op::Transpose2d;
+      transposed.dtype = input->dtype;
+      transposed.shape = {input->shape[1], input->shape[0]};
+      transposed.inputs.push_back(std::move(*input));
+      input = std::move(transposed);
+    }
+    expr.op = pack::WeightExpr::Op::Quantize;
+    expr.quantize = quantizeParams(quantize);
+    expr.part = quantizedPart(quantize, weight);
+    expr.inputs.push_back(std::move(*input));
     return expr;
   }
 

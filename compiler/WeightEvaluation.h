@@ -1,6 +1,7 @@
 // The bytes of a weight as the artifact will hold them: an onnx.Constant
 // (dense or a resource blob mapped from the model's files), or a tree of
-// weight transforms (attn.weight_concat) over such constants, evaluated by
+// weight transforms (attn.weight_concat, attn.weight_quantize) over such
+// constants, evaluated by
 // the packer's own functions (runtime/pack) so that compiling from the graph
 // and packing where the weights live give the same bytes. The weight plan
 // builder below uses it for constants that are no initializer;
@@ -57,8 +58,8 @@ mlir::FailureOr<EvaluatedWeight> evaluateWeight(mlir::Value weight);
 // The artifact's weight plan (runtime/pack/WeightPlan.h), built blob by blob
 // as code generation asks for weights. A weight becomes an expression over
 // the model's initializers: an onnx.Constant the importer made from a graph
-// initializer is named, not copied; attn.weight_concat and the transpose to
-// out_in are the packer's transforms; any other constant (folded, computed,
+// initializer is named, not copied; attn.weight_concat, attn.weight_quantize
+// and the transpose to out_in are the packer's transforms; any other constant (folded, computed,
 // small inline ones) goes into the plan's inline bytes. weights.bin is then
 // the plan evaluated over `initializers()`, the same evaluation the packer
 // runs over the ONNX file.

@@ -2,6 +2,7 @@
 // packer would write.
 //
 //   attn.weight_concat(c0, c1, ...) -> onnx.Constant(dense<bytes>)
+//   attn.weight_quantize(c)           -> one onnx.Constant per result
 //
 // The bytes come from compiler/WeightEvaluation, i.e. from runtime/pack, the
 // code the artifact's packer runs. The constant is a copy of the weights, so
@@ -29,21 +30,29 @@ namespace {
 struct FoldWeightTransformsPass : impl::FoldWeightTransformsBase<FoldWeightTransformsPass> {
   void runOnOperation() override {
     // Program order: an inner transform is folded before the ones reading it.
-    SmallVector<attn::WeightConcatOp> concats;
-    getOperation().walk([&](attn::WeightConcatOp op) { concats.push_back(op); });
+    SmallVector<Operation *> transforms;
+    getOperation().walk([&](Operation *op) {
+      if (isa<attn::WeightConcatOp, attn::WeightQuantizeOp>(op))
+        transforms.push_back(op);
+    });
 
     IRRewriter rewriter(&getContext());
-    for (attn::WeightConcatOp concat : concats) {
-      if (!raise::isPackableWeight(concat.getOutput()))
+    for (Operation *transform : transforms) {
+      if (!raise::isPackableWeight(transform->getResult(0)))
         continue;
-      FailureOr<EvaluatedWeight> weight = evaluateWeight(concat.getOutput());
-      if (failed(weight))
-        return signalPassFailure();
-      auto value = DenseElementsAttr::getFromRawBuffer(weight->type(), weight->bytes());
-      rewriter.setInsertionPoint(concat);
-      auto constant = od::ConstantOp::create(rewriter, concat.getLoc(), concat.getType(), value);
-      SmallVector<Value> inputs(concat.getInputs());
-      rewriter.replaceOp(concat, constant.getOutput());
+      rewriter.setInsertionPoint(transform);
+      SmallVector<Value> constants;
+      for (Value result : transform->getResults()) {
+        FailureOr<EvaluatedWeight> weight = evaluateWeight(result);
+        if (failed(weight))
+          return signalPassFailure();
+        auto value = DenseElementsAttr::getFromRawBuffer(weight->type(), weight->bytes());
+        constants.push_back(
+            od::ConstantOp::create(rewriter, transform->getLoc(), result.getType(), value)
+                .getOutput());
+      }
+      SmallVector<Value> inputs(transform->getOperands());
+      rewriter.replaceOp(transform, constants);
       // Constants only the folded transform read are now dead.
       for (Value input : inputs)
         if (Operation *def = input.getDefiningOp();

@@ -9,7 +9,9 @@
 #include "dialects/Attention/AttnDialect.h"
 #include "dialects/Onnx/OnnxDialect.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace attnc {
 
@@ -31,5 +33,18 @@ void populateFuseProjectionsPatterns(mlir::RewritePatternSet &patterns);
 void populateSimplifyLayoutsPatterns(mlir::RewritePatternSet &patterns);
 // The decomposed MatMul/Softmax/MatMul form; part of populateRaiseAttentionPatterns.
 void populateRaiseDecomposedAttentionPatterns(mlir::RewritePatternSet &patterns);
+
+// A weight-only quantization scheme of attn-quantize-weights / attnc compile
+// --quantize: w8 (8-bit, per output channel), w4gG (4-bit, groups of G), w4gGa
+// (asymmetric, with zero points); nullopt for any other name.
+struct QuantizationScheme {
+  int bits = 8;
+  int64_t groupSize = 0; // 0: per output channel
+  bool asymmetric = false;
+};
+std::optional<QuantizationScheme> parseQuantizationScheme(llvm::StringRef name);
+// The accepted names, for error messages.
+inline constexpr const char *kQuantizationSchemes =
+    "w8, w4g128, w4g64, w4g32, w4g128a, w4g64a, w4g32a";
 
 } // namespace attnc

@@ -209,10 +209,11 @@ def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
 }
 
 def FoldWeightTransforms : Pass<"attn-fold-weight-transforms", "::mlir::func::FuncOp"> {
-  let summary = "Evaluate weight transforms (attn.weight_concat) into constants";
+  let summary = "Evaluate weight transforms (attn.weight_concat, attn.weight_quantize) into constants";
   let description = [{
-    Replaces every attn.weight_concat whose inputs are constants (or other
-    weight transforms over constants) by an onnx.Constant holding the bytes
+    Replaces every attn.weight_concat or attn.weight_quantize whose inputs
+    are constants (or other weight transforms over constants) by onnx.Constant
+    ops holding the bytes
     the packer produces for it (compiler/WeightEvaluation, runtime/pack).
     The result is a dense constant, a copy of the weights: for debugging and
     small models only, which is why no pipeline runs it. Weight transforms
@@ -220,6 +221,33 @@ def FoldWeightTransforms : Pass<"attn-fold-weight-transforms", "::mlir::func::Fu
   }];
   let dependentDialects = ["::attnc::attn::AttnDialect",
                            "::attnc::onnx_dialect::OnnxDialect"];
+}
+
+def QuantizeWeights : Pass<"attn-quantize-weights", "::mlir::func::FuncOp"> {
+  let summary = "Weight-only round-to-nearest quantization of the linears";
+  let description = [{
+    Every attn.linear whose weight is a constant (or a weight transform over
+    constants, e.g. fused projections' attn.weight_concat) becomes an
+    attn.quantized_linear over an attn.weight_quantize of that weight, which
+    the packer evaluates (runtime/pack quantizeWeight): the artifact stores
+    the quantized bytes, out_in, for either weight layout.
+    Schemes: w8 (8-bit, per-output-channel scales), w4gG (4-bit, one scale
+    per G inputs: G = 128, 64, 32) and w4gGa (the same, asymmetric: a zero
+    point per group). The lm_head (the linear producing the returned logits,
+    through softcap / scale) and the embedding table stay in the model's type
+    unless asked; a quantized embedding has no kernel yet, so asking for it is
+    an error. A group size that does not divide a linear's input dimension is
+    an error at that linear.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", "\"w8\"",
+           "w8, w4g128, w4g64, w4g32, w4g128a, w4g64a or w4g32a">,
+    Option<"includeLmHead", "include-lm-head", "bool", "false",
+           "also quantize the lm_head">,
+    Option<"includeEmbedding", "include-embedding", "bool", "false",
+           "also quantize the embedding table (refused: no quantized embedding kernel)">
+  ];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
 #endif // ATTNC_PASSES

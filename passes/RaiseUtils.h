@@ -92,13 +92,15 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
 }
 
 // A weight the packer can produce: an onnx.Constant, or a weight transform
-// (attn.weight_concat) whose inputs all are such weights.
+// (attn.weight_concat, attn.weight_quantize) whose inputs all are such weights.
 inline bool isPackableWeight(mlir::Value v) {
   mlir::Operation *def = v.getDefiningOp();
   if (mlir::isa_and_nonnull<onnx_dialect::ConstantOp>(def))
     return true;
   if (auto concat = mlir::dyn_cast_or_null<attn::WeightConcatOp>(def))
     return llvm::all_of(concat.getInputs(), isPackableWeight);
+  if (auto quantize = mlir::dyn_cast_or_null<attn::WeightQuantizeOp>(def))
+    return isPackableWeight(quantize.getWeight());
   return false;
 }
 

@@ -166,6 +166,10 @@ public:
            "namespace rt = attnrt::cpu;\nusing Elem = float;\n\n";
   }
 
+  std::string quantizedLinearIncludes() const override {
+    return "#include \"runtime/cpu/QuantLinear.h\"\n";
+  }
+
   std::string modelMembers(bool tables) const override {
     std::string members = "  explicit Model(int threads) : pool(threads) {}\n"
                           "  rt::ThreadPool pool;\n"

@@ -111,6 +111,9 @@ public:
         .str();
   }
 
+  // rt::quantized_linear is part of runtime/cuda/Step.h.
+  std::string quantizedLinearIncludes() const override { return ""; }
+
   std::string modelMembers(bool tables) const override {
     std::string members = "  std::unique_ptr<rt::Context> context;\n";
     if (tables)

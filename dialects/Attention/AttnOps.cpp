@@ -213,31 +213,130 @@ int64_t LinearOp::getOutFeatures() {
   return w.getDimSize(getWeightLayout() == WeightLayout::out_in ? 0 : 1);
 }
 
+// x [..., in] -> result [..., out] (+ bias [out]) of a linear, dense or
+// quantized.
+static LogicalResult checkLinearShapes(Operation *op, Value x, Value result, Value bias,
+                                       int64_t in, int64_t out) {
+  if (!sameElementType({x, result}))
+    return op->emitOpError("x and result must share an element type");
+  if (failed(checkMinRank(op, x, "x", 1)) ||
+      failed(checkDim(op, x, "x", -1, in, "the weight's in_features")) ||
+      failed(checkDim(op, result, "result", -1, out, "the weight's out_features")))
+    return failure();
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto resultType = dyn_cast<RankedTensorType>(result.getType());
+  if (xType && resultType && xType.getRank() != resultType.getRank())
+    return op->emitOpError() << "result rank " << resultType.getRank() << " differs from x's rank "
+                             << xType.getRank();
+  if (xType && resultType)
+    for (int64_t i = 0; i + 1 < xType.getRank(); ++i)
+      if (failed(checkSameDim(op, x, "x", i, result, "result", i)))
+        return failure();
+  if (bias)
+    if (failed(checkRank(op, bias, "bias", 1)) ||
+        failed(checkDim(op, bias, "bias", 0, out, "the weight's out_features")))
+      return failure();
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   auto w = dyn_cast<RankedTensorType>(getWeight().getType());
   if (!w || w.getRank() != 2 || !w.hasStaticShape())
     return emitOpError() << "weight must be a static 2-D tensor, got " << getWeight().getType();
-  if (!sameElementType({getX(), getOutput()}))
-    return emitOpError("x and result must share an element type");
-  int64_t in = getInFeatures(), out = getOutFeatures();
-  if (failed(checkMinRank(*this, getX(), "x", 1)) ||
-      failed(checkDim(*this, getX(), "x", -1, in, "the weight's in_features")) ||
-      failed(checkDim(*this, getOutput(), "result", -1, out, "the weight's out_features")))
-    return failure();
-  auto x = dyn_cast<RankedTensorType>(getX().getType());
-  auto r = dyn_cast<RankedTensorType>(getOutput().getType());
-  if (x && r && x.getRank() != r.getRank())
-    return emitOpError() << "result rank " << r.getRank() << " differs from x's rank "
-                         << x.getRank();
-  if (x && r)
-    for (int64_t i = 0; i + 1 < x.getRank(); ++i)
-      if (failed(checkSameDim(*this, getX(), "x", i, getOutput(), "result", i)))
-        return failure();
-  if (Value bias = getBias())
-    if (failed(checkRank(*this, bias, "bias", 1)) ||
-        failed(checkDim(*this, bias, "bias", 0, out, "the weight's out_features")))
-      return failure();
+  return checkLinearShapes(*this, getX(), getOutput(), getBias(), getInFeatures(),
+                           getOutFeatures());
+}
+
+// The storage of a weight-only quantized [n, k] weight, as
+// runtime/QuantizedWeights.h lays it out (runtime/pack quantizeWeight writes
+// it, the quantized-linear kernels read it). `zeros` may be null.
+static LogicalResult checkQuantizedWeight(Operation *op, int64_t bits, int64_t groupSize, int64_t n,
+                                          int64_t k, Value values, Value scales, Value zeros) {
+  if (bits != 4 && bits != 8)
+    return op->emitOpError() << "bits must be 4 or 8, got " << bits;
+  if (groupSize < 0)
+    return op->emitOpError() << "group_size must be positive (0: per output channel), got "
+                             << groupSize;
+  if (groupSize > 0 && k % groupSize != 0)
+    return op->emitOpError() << "group_size " << groupSize
+                             << " does not divide the input dimension " << k;
+  if (bits == 4 && (k % 2 != 0 || groupSize % 2 != 0))
+    return op->emitOpError() << "4-bit values pack two a byte: the input dimension (" << k
+                             << ") and group_size (" << groupSize << ") must be even";
+  auto valuesType = dyn_cast<RankedTensorType>(values.getType());
+  int64_t packedK = bits == 8 ? k : k / 2;
+  if (!valuesType || !valuesType.hasStaticShape() || valuesType.getRank() != 2 ||
+      valuesType.getDimSize(0) != n || valuesType.getDimSize(1) != packedK)
+    return op->emitOpError() << "values must be [" << n << ", " << packedK << "] for " << bits
+                             << "-bit [" << n << ", " << k << "] weights, got "
+                             << values.getType();
+  if (bits == 8 && valuesType.getElementType().isUnsignedInteger())
+    return op->emitOpError() << "8-bit values are signed (i8), got " << values.getType();
+  int64_t groups = groupSize > 0 ? k / groupSize : 1;
+  SmallVector<int64_t> scaleShape =
+      groupSize > 0 ? SmallVector<int64_t>{n, groups} : SmallVector<int64_t>{n};
+  auto scalesType = dyn_cast<RankedTensorType>(scales.getType());
+  if (!scalesType || scalesType.getShape() != ArrayRef<int64_t>(scaleShape))
+    return op->emitOpError() << "scales must be f32 [" << n
+                             << (groupSize > 0 ? ", " + std::to_string(groups) : std::string())
+                             << "] (" << (groupSize > 0 ? "one per group" : "one per output channel")
+                             << "), got " << scales.getType();
+  if (zeros) {
+    if (bits != 4 || groupSize == 0)
+      return op->emitOpError("zero points are only supported for 4-bit weights in groups");
+    auto zerosType = dyn_cast<RankedTensorType>(zeros.getType());
+    if (!zerosType || zerosType.getShape() != ArrayRef<int64_t>(scaleShape))
+      return op->emitOpError() << "zeros must be ui8 [" << n << ", " << groups
+                               << "] (one per group), got " << zeros.getType();
+  }
   return success();
+}
+
+int64_t QuantizedLinearOp::getOutFeatures() {
+  return cast<ShapedType>(getValues().getType()).getDimSize(0);
+}
+int64_t QuantizedLinearOp::getInFeatures() {
+  int64_t packed = cast<ShapedType>(getValues().getType()).getDimSize(1);
+  return getBits() == 4 ? packed * 2 : packed;
+}
+
+LogicalResult QuantizedLinearOp::verify() {
+  auto values = dyn_cast<RankedTensorType>(getValues().getType());
+  if (!values || values.getRank() != 2 || !values.hasStaticShape())
+    return emitOpError() << "values must be a static 2-D tensor, got " << getValues().getType();
+  int64_t n = getOutFeatures(), k = getInFeatures();
+  if (failed(checkLinearShapes(*this, getX(), getOutput(), getBias(), k, n)) ||
+      failed(checkQuantizedWeight(*this, getBits(), getGroupSize(), n, k, getValues(),
+                                  getScales(), getZeros())))
+    return failure();
+  // The formats the kernels implement (runtime/QuantizedWeights.h).
+  if (getBits() == 8 && getGroupSize() != 0)
+    return emitOpError() << "8-bit weights have one scale per output channel (group_size 0), "
+                            "got group_size "
+                         << getGroupSize();
+  if (getBits() == 4 && getGroupSize() != 32 && getGroupSize() != 64 && getGroupSize() != 128)
+    return emitOpError() << "4-bit weights need group_size 32, 64 or 128 (the kernels' groups), "
+                            "got "
+                         << getGroupSize();
+  if (getBias() && !sameElementType({getX(), getBias()}))
+    return emitOpError("bias must have x's element type");
+  return success();
+}
+
+LogicalResult WeightQuantizeOp::verify() {
+  auto weight = dyn_cast<RankedTensorType>(getWeight().getType());
+  if (!weight || weight.getRank() != 2 || !weight.hasStaticShape())
+    return emitOpError() << "weight must be a static 2-D tensor, got " << getWeight().getType();
+  bool outIn = getWeightLayout() == WeightLayout::out_in;
+  int64_t n = weight.getDimSize(outIn ? 0 : 1), k = weight.getDimSize(outIn ? 1 : 0);
+  if (getAsymmetric() != bool(getZeros()))
+    return emitOpError() << (getAsymmetric() ? "asymmetric quantization has a zeros result"
+                                             : "symmetric quantization has no zeros result");
+  if (getBits() == 4 && !getValues().getType().getElementType().isUnsignedInteger())
+    return emitOpError() << "4-bit values are stored unsigned (ui8), got "
+                         << getValues().getType();
+  return checkQuantizedWeight(*this, getBits(), getGroupSize(), n, k, getValues(), getScales(),
+                              getZeros());
 }
 
 LogicalResult EmbeddingOp::verify() {

@@ -196,6 +196,34 @@ def Attn_LinearOp : Attn_Op<"linear"> {
   }];
 }
 
+def Attn_QuantizedLinearOp : Attn_Op<"quantized_linear", [AttrSizedOperandSegments]> {
+  let summary = "x dequant(W)^T + b with a weight-only quantized weight";
+  let description = [{
+    The weight W [N, K] (out_in) stored the way the quantized-linear kernels
+    read it (runtime/QuantizedWeights.h; runtime/pack quantizeWeight):
+      bits 8: values i8 [N, K], scales f32 [N] (group_size 0), w = q * s;
+      bits 4: values ui8 (or i8) [N, K / 2], two nibbles a byte (element 2j
+              low), scales f32 [N, K / group_size] (group_size 32, 64 or
+              128), w = (u - 8) * s, or (u - z) * s with zero points
+              zeros ui8 [N, K / group_size].
+    bias [N] in x's type. x [..., K] -> [..., N]. The operands are weights
+    (usually the results of an attn.weight_quantize).
+  }];
+  let arguments = (ins Attn_FloatTensor:$x, TensorOf<[I8, UI8]>:$values,
+                   TensorOf<[F32]>:$scales, Optional<TensorOf<[UI8]>>:$zeros,
+                   Optional<Attn_FloatTensor>:$bias, I64Attr:$bits, I64Attr:$group_size);
+  let results = (outs Attn_FloatTensor:$output);
+  let assemblyFormat = [{
+    $x `,` $values `,` $scales (`zeros` `(` $zeros^ `)`)? (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getInFeatures();
+    int64_t getOutFeatures();
+  }];
+}
+
 def Attn_ActivationOp : Attn_Op<"activation",
     [SameOperandsAndResultShape, SameOperandsAndResultElementType]> {
   let summary = "elementwise activation";
@@ -486,6 +514,24 @@ def Attn_WeightConcatOp : Attn_Op<"weight_concat", [Pure]> {
   let arguments = (ins Variadic<Attn_FloatTensor>:$inputs, I64Attr:$axis);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightQuantizeOp : Attn_Op<"weight_quantize", [Pure]> {
+  let summary = "weight-only round-to-nearest quantization of a constant weight";
+  let description = [{
+    A weight transform like attn.weight_concat: never materialised in the
+    IR, evaluated by the packer (runtime/pack quantizeWeight). The weight is
+    [out, in] (out_in) or [in, out] (in_out); the results are always out_in:
+    values (i8 [N, K] for 8 bits, ui8 [N, K / 2] for 4), scales f32 [N]
+    (group_size 0) or [N, K / group_size], and with `asymmetric` (4-bit only)
+    zero points ui8 [N, K / group_size].
+  }];
+  let arguments = (ins Attn_FloatTensor:$weight, I64Attr:$bits, I64Attr:$group_size,
+                   UnitAttr:$asymmetric, Attn_WeightLayoutAttr:$weight_layout);
+  let results = (outs TensorOf<[I8, UI8]>:$values, TensorOf<[F32]>:$scales,
+                 Optional<TensorOf<[UI8]>>:$zeros);
+  let assemblyFormat = "$weight attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

@@ -27,6 +27,7 @@
 // kernel combines the slices.
 #include "Attention.h"
 #include "AttentionPlan.h"
+#include "AsyncCopy.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -44,6 +45,7 @@
 namespace {
 
 using namespace attnrt::cuda::attention;
+namespace async_copy = attnrt::cuda::async_copy;
 
 template <typename T> struct Vec2;
 template <> struct Vec2<__half> {
@@ -102,16 +104,6 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t r[4], const void *p) 
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(a));
-}
-// 16-byte async copy; when !valid nothing is read and the destination is zeroed.
-__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
-  const uint32_t s = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem),
-               "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-template <int N> __device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
 
 // Shared tiles are [rows][HD] with 16-byte chunks XOR-swizzled by row, so the
@@ -185,7 +177,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
     const bool valid = r < rows;
     const int64_t t = item.t_begin + (valid ? r / G : 0);
     const int head = kv_head * G + (valid ? r % G : 0);
-    cp_async16(sQ + swz<HD>(r, c), query + (t * num_heads + head) * HD + c * 8, valid);
+    async_copy::copy16(sQ + swz<HD>(r, c), query + (t * num_heads + head) * HD + c * 8, valid);
   }
 
   const int tile0 = item.key_lo / kTileKeys * kTileKeys;
@@ -212,20 +204,20 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
         src = p.cache + page * p.page_bytes +
               (static_cast<int64_t>(slot) * p.num_kv_heads + kv_head) * HD * sizeof(T) + c * 16;
       }
-      cp_async16(dk + swz<HD>(j, c), src, valid);
-      cp_async16(dv + swz<HD>(j, c), valid ? src + v_offset : src, valid);
+      async_copy::copy16(dk + swz<HD>(j, c), src, valid);
+      async_copy::copy16(dv + swz<HD>(j, c), valid ? src + v_offset : src, valid);
     }
   };
   // Pipeline prologue: Q and tile 0 in group 0, tiles 1 .. kStages - 2 in
   // one group each (empty groups past the last tile keep the count uniform).
   if (num_tiles > 0)
     load_tile(0, 0);
-  cp_async_commit();
+  async_copy::commit();
 #pragma unroll
   for (int t = 1; t < S::kStages - 1; ++t) {
     if (t < num_tiles)
       load_tile(t, t);
-    cp_async_commit();
+    async_copy::commit();
   }
 
   // Bounds of this thread's rows: lane / 4 and lane / 4 + 8 of each m-tile.
@@ -262,7 +254,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
   warp_hi = __reduce_min_sync(0xffffffffu, warp_hi);
   const float mul = p.softcap > 0.0f ? 1.0f : p.scale_log2;
 
-  cp_async_wait<S::kStages - 2>(); // Q (group 0) has landed
+  async_copy::wait<S::kStages - 2>(); // Q (group 0) has landed
   __syncthreads();
   const int mat = lane >> 3, r8 = lane & 7;
   // A-fragment rows of this lane for ldmatrix (m-tile 0; + 16 per m-tile).
@@ -290,8 +282,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
     // Tile `tile` is in group `tile`; refill the stage freed last iteration.
     if (tile + S::kStages - 1 < num_tiles)
       load_tile(tile + S::kStages - 1, (tile + S::kStages - 1) % S::kStages);
-    cp_async_commit();
-    cp_async_wait<S::kStages - 1>();
+    async_copy::commit();
+    async_copy::wait<S::kStages - 1>();
     __syncthreads();
 
     const T *tk = sK + stage * kTileKeys * HD;
@@ -412,7 +404,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
     }
     __syncthreads(); // the next iteration's load overwrites this stage
   }
-  cp_async_wait<0>();
+  async_copy::wait<0>();
   __syncthreads();
 
   // Epilogue in shared memory (reusing the tiles): merge the WK key-warps'

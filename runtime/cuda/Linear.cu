@@ -49,7 +49,13 @@ struct attnc_cuda_linear_ctx {
   void *workspace = nullptr;
   size_t workspace_bytes = 0;
   std::map<LinearKey, LinearPlan> plans;
+  int32_t gemv_max_tokens = ATTNC_CUDA_GEMV_MAX_TOKENS;
 };
+
+extern "C" void attnc_cuda_linear_set_gemv(attnc_cuda_linear_ctx *ctx, int32_t max_tokens) {
+  if (ctx)
+    ctx->gemv_max_tokens = max_tokens;
+}
 
 extern "C" int attnc_cuda_linear_create(size_t workspace_bytes, attnc_cuda_linear_ctx **out,
                                         char *error, size_t error_len) {
@@ -99,6 +105,11 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
   if (num_tokens == 0)
     return 0;
   const int T = num_tokens, K = in_features, N = out_features;
+  // Decode, when enabled (attnc_cuda_linear_set_gemv): the tensor-core GEMV
+  // streams large weights faster than cuBLASLt's GEMV-shaped kernels.
+  if (T <= ctx->gemv_max_tokens && dtype != ATTNC_CUDA_F32 && K % 8 == 0 &&
+      alignment(x) >= 16 && alignment(weight) >= 16)
+    return attnc_cuda_gemv(dtype, x, T, K, weight, bias, N, y, stream, error, error_len);
   const unsigned al_x = alignment(x), al_w = alignment(weight), al_y = alignment(y);
   const LinearKey key{dtype, T, K, N, bias != nullptr, static_cast<int>(al_x),
                       static_cast<int>(al_w), static_cast<int>(al_y)};

@@ -239,6 +239,28 @@ void linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_features, c
             "linear");
 }
 
+// Quantized weights (runtime/QuantizedWeights.h): <8, 0, false> (w8) or
+// <4, 32 | 64 | 128, false | true> (w4g*, w4g*a); zeros is nullptr unless
+// Asymmetric; values, scales and zeros are device pointers.
+template <int Bits, int GroupSize, bool Asymmetric, typename T>
+void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_features,
+                      const void *values, const float *scales, const uint8_t *zeros,
+                      const typename detail::NoDeduce<T>::type *bias, int64_t out_features, T *y) {
+  static_assert((Bits == 8 && GroupSize == 0 && !Asymmetric) ||
+                    (Bits == 4 && (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
+                "quantized_linear: <8, 0, false> or <4, 32|64|128, false|true>");
+  if (ctx.failed())
+    return;
+  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
+      !detail::fits_i32(out_features))
+    return void(ctx.fail("quantized_linear", "shape out of range"));
+  ctx.check(attnc_cuda_quantized_linear(detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0,
+                                        x, int32_t(num_tokens), int32_t(in_features), values,
+                                        scales, zeros, bias, int32_t(out_features), y,
+                                        ctx.stream(), ctx.scratch(), ctx.scratch_len()),
+            "quantized_linear");
+}
+
 // ---- Elementwise.h ----
 
 template <Activation Act, typename T>

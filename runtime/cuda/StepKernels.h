@@ -164,6 +164,12 @@ int attnc_cuda_rope_table(int32_t dtype, int32_t style, int32_t head_dim, int32_
 
 typedef struct attnc_cuda_linear_ctx attnc_cuda_linear_ctx;
 
+/* Default of attnc_cuda_linear_set_gemv: 0 (cuBLASLt only). On the H100 the
+ * tensor-core GEMV beats cuBLASLt on the 1.1B Llama's o, down and lm_head
+ * projections at T = 1 and 8 (x1.05-1.23) but not on qkv at T = 8 and
+ * gate_up (x0.97-0.99), so it is not the default. */
+#define ATTNC_CUDA_GEMV_MAX_TOKENS 0
+
 /* Creates the cuBLASLt handle and a device workspace (workspace_bytes; 0 =
  * 32 MiB) once. A context caches the matmul descriptors and the heuristic's
  * algorithm per shape; use one context per host thread. */
@@ -174,10 +180,45 @@ void attnc_cuda_linear_destroy(attnc_cuda_linear_ctx *ctx);
 /* y[T, N] = x[T, K] . W^T (+ bias), W [N, K] row-major ("out_in"); x, W, y
  * and bias (length N, may be NULL; added in the epilogue) in the storage
  * dtype; f32 accumulation (f32 storage: exact f32 products, no TF32); y must
- * not alias x. */
+ * not alias x. Small T may go to attnc_cuda_gemv (see _set_gemv below). */
 int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int32_t num_tokens,
                       int32_t in_features, const void *weight, const void *bias,
                       int32_t out_features, void *y, void *stream, char *error, size_t error_len);
+
+/* Token counts up to which attnc_cuda_linear uses attnc_cuda_gemv instead of
+ * cuBLASLt (when the shape allows: f16/bf16, K % 8 == 0, x and W 16-byte
+ * aligned; at most 8 is useful). max_tokens 0: always cuBLASLt. Default
+ * ATTNC_CUDA_GEMV_MAX_TOKENS. */
+void attnc_cuda_linear_set_gemv(attnc_cuda_linear_ctx *ctx, int32_t max_tokens);
+
+/* ---- Weight-streaming GEMV and quantized linear (QuantLinear.cu) ---- */
+
+/* Same contract as attnc_cuda_linear without cuBLASLt: tensor cores
+ * (mma.sync, f32 accumulation) when dtype is f16/bf16, K % 8 == 0 and x and
+ * weight are 16-byte aligned, else a CUDA-core f32 kernel (f32 storage:
+ * exact f32 products). Built for decode (num_tokens <= 8, one pass over W);
+ * larger num_tokens are correct but re-read W once per 32 tokens. */
+int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens, int32_t in_features,
+                    const void *weight, const void *bias, int32_t out_features, void *y,
+                    void *stream, char *error, size_t error_len);
+
+/* y[T, N] = x[T, K] . dequant(W)^T (+ bias) with W in the layout of
+ * runtime/QuantizedWeights.h: bits 8, group_size 0, asymmetric 0 (values int8
+ * [N, K], scales f32 [N]) or bits 4, group_size 32 / 64 / 128, asymmetric 0/1
+ * (values uint8 [N, K / 2], low nibble = even k; scales f32 [N, K / G]; zeros
+ * uint8 [N, K / G] when asymmetric, else NULL). x, y, bias (may be NULL) in
+ * the storage dtype, f32 accumulation. Tensor cores (f16/bf16, x and values
+ * 16-byte aligned, K % 16 == 0 for w8): w8 exact products (scale applied to
+ * the f32 sums); w4 weights (q - z) times s in the storage type (s and the
+ * product rounded to it).
+ * Otherwise (f32 storage, unaligned): exact f32 dequantization and
+ * arithmetic. Decode (num_tokens <= 8) streams W once; larger num_tokens
+ * re-read W once per 32 tokens (mma.sync on register-dequantized tiles). */
+int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
+                                int32_t asymmetric, const void *x, int32_t num_tokens,
+                                int32_t in_features, const void *values, const float *scales,
+                                const uint8_t *zeros, const void *bias, int32_t out_features,
+                                void *y, void *stream, char *error, size_t error_len);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -38,6 +38,7 @@ def load_library():
         sources = [os.path.join(HERE, f) for f in ("Attention.cu", "AttentionF32.cu",
                                                    "AttentionPlan.h", "KVAppend.cu",
                                                    "Attention.h", "StepKernels.cu", "Linear.cu",
+                                                   "QuantLinear.cu", "AsyncCopy.cuh",
                                                    "StepKernels.h", "Step.cu", "Step.h")]
         if not os.path.exists(path) or any(os.path.getmtime(s) > os.path.getmtime(path)
                                            for s in sources):
@@ -79,6 +80,9 @@ def declare_step_kernels(lib):
         "attnc_cuda_to_f32": [i32, vp, vp, i64],
         "attnc_cuda_gather_rows": [i32, vp, i64, vp, i32, i64, vp, vp],
         "attnc_cuda_rope_table": [i32] * 6 + [vp, vp, vp, i64, vp, i64, vp],
+        "attnc_cuda_gemv": [i32, vp, i32, i32, vp, vp, i32, vp],
+        "attnc_cuda_quantized_linear": [i32, i32, i32, i32, vp, i32, i32, vp, vp, vp, vp, i32,
+                                        vp],
     }.items():
         fn = getattr(lib, name)
         fn.argtypes = args + tail
@@ -88,6 +92,8 @@ def declare_step_kernels(lib):
     lib.attnc_cuda_linear_create.argtypes = [ctypes.c_size_t, ctypes.POINTER(vp), ctypes.c_char_p,
                                              ctypes.c_size_t]
     lib.attnc_cuda_linear_destroy.argtypes = [vp]
+    lib.attnc_cuda_linear_set_gemv.argtypes = [vp, i32]
+    lib.attnc_cuda_linear_set_gemv.restype = None
 
 
 ACT = {"silu": 0, "gelu": 1, "gelu_tanh": 2, "relu": 3}
@@ -186,16 +192,36 @@ def rope_table(lib, style, head_dim, rotary_dim, num_heads, positions, cos, sin,
           x.data_ptr(), x_stride, _ptr(bad))
 
 
-class Linear:
-    """cuBLASLt context (handle + workspace created once)."""
+def gemv(lib, x, weight, bias, y):
+    """attnc_cuda_gemv: y = x W^T (+ bias), W [N, K]."""
+    N, K = weight.shape
+    _call(lib, "attnc_cuda_gemv", DTYPES[x.dtype], x.data_ptr(), x.numel() // K, K,
+          weight.data_ptr(), _ptr(bias), N, y.data_ptr())
 
-    def __init__(self, lib, workspace_bytes=0):
+
+def quantized_linear(lib, bits, group_size, asymmetric, x, values, scales, zeros, bias, N, y):
+    """attnc_cuda_quantized_linear; values/scales/zeros in the layout of
+    runtime/QuantizedWeights.h (zeros None when symmetric)."""
+    K = x.shape[-1]
+    _call(lib, "attnc_cuda_quantized_linear", DTYPES[x.dtype], bits, group_size,
+          int(asymmetric), x.data_ptr(), x.numel() // K, K, values.data_ptr(), scales.data_ptr(),
+          _ptr(zeros), _ptr(bias), N, y.data_ptr())
+
+
+class Linear:
+    """cuBLASLt context (handle + workspace created once). gemv_max_tokens:
+    attnc_cuda_linear_set_gemv (None keeps the library's default; 0 = cuBLASLt
+    only)."""
+
+    def __init__(self, lib, workspace_bytes=0, gemv_max_tokens=None):
         self.lib = lib
         handle = ctypes.c_void_p()
         err = ctypes.create_string_buffer(512)
         if lib.attnc_cuda_linear_create(workspace_bytes, ctypes.byref(handle), err, 512):
             raise RuntimeError(err.value.decode())
         self.handle = handle
+        if gemv_max_tokens is not None:
+            lib.attnc_cuda_linear_set_gemv(handle, gemv_max_tokens)
 
     def __call__(self, x, weight, bias, y):
         N, K = weight.shape

@@ -14,8 +14,13 @@ of bench_attention.py).
   Inputs rotate over copies so that T = 2048 runs exceed the 50 MB L2.
   linear: cuBLASLt (ours) vs torch.matmul(x, W.t()) on the 1.1B Llama shapes
   K x N = 2048x2048, 2048x5632, 5632x2048, 2048x32000 at T = 1, 16, 2048,
-  bf16 and f16; TFLOP/s = 2 T K N / time; weights rotate past L2.
-Usage: bench_kernels.py [--out results.json]
+  bf16 and f16; TFLOP/s = 2 T K N / time; weights rotate past L2
+  (attnc_cuda_linear with its default GEMV dispatch).
+  gemv: decode linears of the 1.1B shapes at T = 1 and 8, f16 and bf16: GB/s
+  of weight bytes for cuBLASLt (GEMV dispatch off), attnc_cuda_gemv, and
+  attnc_cuda_quantized_linear w8, w4g128, w4g32a (values + scales + zero
+  points), against the copy bandwidth.
+Usage: bench_kernels.py [--out results.json] [--section all|memory|linear|gemv]
 """
 import argparse
 import json
@@ -173,9 +178,79 @@ def bench_linear(lib, lin, dtype):
     return rows
 
 
+GEMV_SHAPES = (("qkv", 2048, 2560), ("o", 2048, 2048), ("gate_up", 2048, 11264),
+               ("down", 5632, 2048), ("lm_head", 2048, 32000))
+
+
+def bench_gemv(lib, dtype, copy_gbs):
+    """Decode linears: GB/s of weight bytes (values + scales + zero points)
+    for cuBLASLt, the dense tensor-core GEMV, w8 and w4 (QuantLinear.cu) at
+    T = 1 and 8; weight copies rotate past L2."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_kernels import dequantize_ref, quantize_ref  # noqa: E402 (the contract's)
+    rows = []
+    lt = attnc_cuda.Linear(lib, gemv_max_tokens=0)
+    for name, K, N in GEMV_SHAPES:
+        dense_bytes = N * K * 2
+        n = copies_for(dense_bytes, target=200e6, cap=24)
+        ws = [(torch.randn(N, K, device="cuda") / math.sqrt(K)) for _ in range(n)]
+        wd = [w.to(dtype) for w in ws]
+        quant = {}
+        for qname, bits, group, asym in (("w8", 8, 0, False), ("w4g128", 4, 128, False),
+                                         ("w4g32a", 4, 32, True)):
+            qs = [quantize_ref(w, bits, group, asym) for w in ws]
+            nbytes = sum(t.numel() * t.element_size() for t in qs[0] if t is not None)
+            quant[qname] = (bits, group, asym, qs, nbytes)
+        del ws
+        for T in (1, 8):
+            x = torch.randn(T, K, device="cuda").to(dtype)
+            ys = [torch.empty(T, N, device="cuda", dtype=dtype) for _ in range(n)]
+            ref = torch.matmul(x.float(), wd[0].float().t())
+            row = dict(shape=name, K=K, N=N, T=T, dtype=str(dtype).split(".")[1])
+
+            def record(label, fns, nbytes, out, ref=ref):
+                fns[0]()
+                err = float((out.float() - ref).norm() / ref.norm())
+                ms = time_ms(fns)
+                row[label + "_us"] = ms * 1e3
+                row[label + "_gb_s"] = nbytes / ms / 1e6
+                row[label + "_frac_of_copy"] = row[label + "_gb_s"] / copy_gbs
+                row[label + "_rel_err"] = err
+
+            record("cublaslt", [lambda i=i: lt(x, wd[i], None, ys[i]) for i in range(n)],
+                   dense_bytes, ys[0])
+            record("gemv", [lambda i=i: attnc_cuda.gemv(lib, x, wd[i], None, ys[i])
+                            for i in range(n)], dense_bytes, ys[0])
+            for qname, (bits, group, asym, qs, nbytes) in quant.items():
+                record(qname, [lambda i=i, q=qs, b=bits, g=group, a=asym:
+                               attnc_cuda.quantized_linear(lib, b, g, a, x, q[i][0], q[i][1],
+                                                           q[i][2], None, N, ys[i])
+                               for i in range(n)], nbytes, ys[0],
+                       torch.matmul(x.float(), dequantize_ref(*qs[0], bits, group, K).float().t()))
+            row["gemv_speedup"] = row["cublaslt_us"] / row["gemv_us"]
+            rows.append(row)
+            print("  %-5s %-7s T=%d  cuBLASLt %6.2f us %5.0f GB/s (%2.0f%%) | gemv %6.2f us %5.0f "
+                  "GB/s (%2.0f%%) x%.2f | w8 %6.2f us %5.0f GB/s (%2.0f%%) | w4g128 %6.2f us %5.0f "
+                  "GB/s (%2.0f%%) | w4g32a %6.2f us %5.0f GB/s (%2.0f%%)" % (
+                      row["dtype"], name, T, row["cublaslt_us"], row["cublaslt_gb_s"],
+                      100 * row["cublaslt_frac_of_copy"], row["gemv_us"], row["gemv_gb_s"],
+                      100 * row["gemv_frac_of_copy"], row["gemv_speedup"], row["w8_us"],
+                      row["w8_gb_s"], 100 * row["w8_frac_of_copy"], row["w4g128_us"],
+                      row["w4g128_gb_s"], 100 * row["w4g128_frac_of_copy"], row["w4g32a_us"],
+                      row["w4g32a_gb_s"], 100 * row["w4g32a_frac_of_copy"]))
+            bad = [k for k in row if k.endswith("_rel_err") and not row[k] < 2e-2]
+            if bad:
+                print("    WARNING: large error vs the f32 product: " +
+                      ", ".join("%s %.2e" % (k, row[k]) for k in bad))
+        del wd, quant
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="")
+    ap.add_argument("--section", choices=("all", "memory", "linear", "gemv"), default="all",
+                    help="gemv: decode GEMV / quantized linear vs cuBLASLt only")
     args = ap.parse_args()
     torch.manual_seed(0)
     lib = attnc_cuda.load_library()
@@ -189,13 +264,19 @@ def main():
     res["copy_gb_s"] = 2 * x.numel() * 2 / ms / 1e6
     del x, y
     print(f"{props.name}: copy {res['copy_gb_s']:.0f} GB/s")
-    res["memory"] = []
-    for T in (1, 2048):
-        res["memory"] += bench_memory(lib, torch.float16, T, res["copy_gb_s"])
-    lin = attnc_cuda.Linear(lib)
-    res["linear"] = []
-    for dtype in (torch.bfloat16, torch.float16):
-        res["linear"] += bench_linear(lib, lin, dtype)
+    if args.section in ("all", "memory"):
+        res["memory"] = []
+        for T in (1, 2048):
+            res["memory"] += bench_memory(lib, torch.float16, T, res["copy_gb_s"])
+    if args.section in ("all", "linear"):
+        lin = attnc_cuda.Linear(lib)
+        res["linear"] = []
+        for dtype in (torch.bfloat16, torch.float16):
+            res["linear"] += bench_linear(lib, lin, dtype)
+    if args.section in ("all", "gemv"):
+        res["gemv"] = []
+        for dtype in (torch.float16, torch.bfloat16):
+            res["gemv"] += bench_gemv(lib, dtype, res["copy_gb_s"])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(res, f, indent=1)

@@ -13,7 +13,7 @@ ARCH="${ATTNC_CUDA_ARCH:--gencode=arch=compute_90a,code=sm_90a}"
 "$NVCC" -O3 -std=c++17 $ARCH -Xcompiler -fPIC -shared -lineinfo \
   --Werror=all-warnings -Xcompiler=-Wall,-Wextra,-Werror -Xptxas=-v \
   "$here/Attention.cu" "$here/AttentionF32.cu" "$here/KVAppend.cu" "$here/StepKernels.cu" "$here/Linear.cu" \
-  "$here/Step.cu" -I"$here/../.." \
+  "$here/QuantLinear.cu" "$here/Step.cu" -I"$here/../.." \
   -lcublasLt -o "$out/libattnc_cuda.so" \
   2> "$out/ptxas.log" || { cat "$out/ptxas.log"; exit 1; }
 grep -E "registers|spill|Compiling entry" "$out/ptxas.log" | sed 's/^ptxas info *: //' > "$out/resources.txt" || true

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """GPU tests of the runtime/cuda step kernels (StepKernels.h): norms, RoPE
 fused with the KV append, RoPE from tables, activations, embedding gather,
-the cuBLASLt linear, add / scale / softcap, f32 conversion and row gather,
+the cuBLASLt linear, the GEMV and quantized linear (QuantLinear.cu; the
+quantized one against a torch dequantization by runtime/QuantizedWeights.h),
+add / scale / softcap, f32 conversion and row gather,
 in f16, bf16 and f32 storage, each against a PyTorch float32 reference on
 upcast inputs (the linear's in float64, so that TF32 would show).
 
@@ -16,7 +18,8 @@ kernel only moves data or rounds once as the reference does).
 Exit status: 0 when every case passes, 1 otherwise, 77 (skipped: ctest's
 SKIP_RETURN_CODE) without PyTorch or a CUDA GPU. ATTNC_TEST_SEED=<n> replays
 a run; ATTNC_TEST_ONLY=<test_x,test_y> runs only those groups;
-ATTNC_TEST_DTYPES=f32[,f16,bf16] only those storage types.
+ATTNC_TEST_DTYPES=f32[,f16,bf16] only those storage types; ATTNC_TEST_QUICK=1
+shrinks the gemv and quantized_linear groups (for compute-sanitizer).
 """
 import math
 import os
@@ -51,7 +54,9 @@ class Results:
         self.failures = 0
         self.worst = {}
 
-    def check(self, kernel, case, dtype, out, ref, exact=False, tol=1e-2):
+    def check(self, kernel, case, dtype, out, ref, exact=False, tol=1e-2, scale=0.0):
+        """scale: a floor for the error's denominator, e.g. the largest sum of
+        |terms| of a dot product (a few outputs can cancel to far below it)."""
         if dtype == torch.float32:
             tol = min(tol, F32_TOL)
         o, r = out.double(), ref.double()
@@ -61,8 +66,10 @@ class Results:
             rel_max = rel_l2 = 0.0 if ok else float("inf")
         else:
             err = (o - r).nan_to_num(1e9)
-            rel_max = float(err.abs().max()) / max(float(r.abs().max()), 1e-6) if r.numel() else 0.0
-            rel_l2 = float(err.norm() / r.norm().clamp(min=1e-6)) if r.numel() else 0.0
+            rel_max = (float(err.abs().max()) / max(float(r.abs().max()), scale, 1e-6)
+                       if r.numel() else 0.0)
+            rel_l2 = (float(err.norm() / r.norm().clamp(min=max(scale * math.sqrt(r.numel()), 1e-6)))
+                      if r.numel() else 0.0)
             ok = nan == 0 and rel_max <= tol and rel_l2 <= tol
         dn = str(dtype).split(".")[1]
         w = self.worst.setdefault((kernel, dn), [0.0, 0.0, 0])
@@ -488,6 +495,161 @@ def test_rope_table(lib, res, gen):
                      f"bad {bad.tolist()}, expected [2, 4]")
 
 
+# The 1.1B Llama projections (K, N): fused qkv, o, gate+up, down, lm_head.
+LLAMA_1B_SHAPES = ((2048, 2560), (2048, 2048), (2048, 11264), (5632, 2048), (2048, 32000))
+GEMV_TOKENS = (1, 2, 5, 8, 17, 64)
+# ATTNC_TEST_QUICK=1: the gemv / quantized_linear groups without the 1.1B shapes and with
+# fewer token counts (every kernel path still runs), for compute-sanitizer.
+QUICK = os.environ.get("ATTNC_TEST_QUICK") == "1"
+if QUICK:
+    LLAMA_1B_SHAPES = ((2048, 96),)
+    GEMV_TOKENS = (1, 5, 17)
+
+
+def test_gemv(lib, res, gen):
+    """attnc_cuda_gemv (tensor cores when aligned and K % 8 == 0, else the
+    CUDA-core path), and attnc_cuda_linear with and without its GEMV dispatch."""
+    shapes = list(LLAMA_1B_SHAPES) + [(2048, 37), (64, 1), (40, 77), (gen.randint(1, 40) * 8, 203),
+                                      (37, 53), (13, 8)]
+    lin = attnc_cuda.Linear(lib, gemv_max_tokens=8)  # the dispatch, whatever the default
+    lin_lt = attnc_cuda.Linear(lib, gemv_max_tokens=0)
+    for dtype in DTYPES:
+        for si, (K, N) in enumerate(shapes):
+            w = rnd(N, K, dtype=dtype, scale=1.0 / math.sqrt(K))
+            b = rnd(N, dtype=dtype)
+            for ti, T in enumerate(GEMV_TOKENS):
+                big = K * N > 1 << 24
+                if big and dtype == torch.float32 and T > 8:
+                    continue  # the CUDA-core path re-reads W per 8 tokens: slow, covered below
+                x = rnd(T, K, dtype=dtype)
+                bias = b if (si + ti) % 2 == 0 else None
+                ref = x.double() @ w.double().t()
+                if bias is not None:
+                    ref = ref + bias.double()
+                # Few outputs (N = 1) may cancel: errors against the sum of |terms|.
+                mag = float((x.double().abs() @ w.double().abs().t()).max())
+                case = f"T{T} K{K} N{N}{' bias' if bias is not None else ''}"
+                y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                attnc_cuda.gemv(lib, x, w, bias, y)
+                res.check("gemv", case, dtype, y, ref, scale=mag)
+                if T in (1, 8) or not big:
+                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    lin(x, w, bias, y)
+                    res.check("gemv.linear_dispatch", case, dtype, y, ref, scale=mag)
+                if T in (1, 8) and big:
+                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    lin_lt(x, w, bias, y)
+                    res.check("gemv.linear_cublaslt", case, dtype, y, ref, scale=mag)
+        # x one element off 16-byte alignment: the CUDA-core path
+        K, N = 2048, 96
+        w = rnd(N, K, dtype=dtype, scale=1.0 / math.sqrt(K))
+        for T in (1, 5):
+            x = rnd(T * K + 1, dtype=dtype)[1:].view(T, K)
+            y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+            attnc_cuda.gemv(lib, x, w, None, y)
+            res.check("gemv", f"T{T} K{K} N{N} unaligned x", dtype, y, x.double() @ w.double().t())
+
+
+def quantize_ref(w, bits, group, asym):
+    """runtime/QuantizedWeights.h quantization of an f32 [N, K] weight:
+    (values, scales, zeros or None)."""
+    N, K = w.shape
+    if bits == 8:
+        s = w.abs().amax(1) / 127
+        s[s == 0] = 1
+        q = torch.clamp(torch.round(w / s[:, None]), -127, 127).to(torch.int8)
+        return q, s.contiguous(), None
+    wg = w.view(N, K // group, group)
+    if asym:
+        lo = wg.amin(2).clamp(max=0)
+        hi = wg.amax(2).clamp(min=0)
+        s = (hi - lo) / 15
+        s[hi == lo] = 1
+        z = torch.clamp(torch.round(-lo / s), 0, 15)
+        q = torch.clamp(torch.round(wg / s[..., None]) + z[..., None], 0, 15)
+        z = z.to(torch.uint8).contiguous()
+    else:
+        s = wg.abs().amax(2) / 7
+        s[s == 0] = 1
+        q = torch.clamp(torch.round(wg / s[..., None]) + 8, 0, 15)
+        z = None
+    q = q.view(N, K).to(torch.uint8)
+    packed = (q[:, 0::2] | (q[:, 1::2] << 4)).contiguous()  # k = 2j low nibble, 2j + 1 high
+    return packed, s.contiguous(), z
+
+
+def dequantize_ref(values, scales, zeros, bits, group, K):
+    """W ~ q * s (w8) or (q - z) * s (w4; z = 8 when symmetric), in float64."""
+    if bits == 8:
+        return values.double() * scales.double()[:, None]
+    N = values.shape[0]
+    q = torch.stack([values & 15, values >> 4], -1).view(N, K).double()
+    z = zeros.double() if zeros is not None else torch.full_like(scales, 8).double()
+    return (q - z.repeat_interleave(group, 1)) * scales.double().repeat_interleave(group, 1)
+
+
+def test_quantized_linear(lib, res, gen):
+    schemes = [(8, 0, False), (4, 32, False), (4, 64, False), (4, 128, False), (4, 32, True),
+               (4, 64, True), (4, 128, True)]
+    # (K, N): the 1.1B shapes, odd N, K = 384 (3 groups of 128), K = 40 / 96 (w8: not a
+    # multiple of 16 -> CUDA-core path; w4 only where the group divides K)
+    shapes = list(LLAMA_1B_SHAPES) + [(2048, 37), (128, 1), (384, 77), (40, 9), (96, 203)]
+    for si, (K, N) in enumerate(shapes):
+        big = K * N > 1 << 24
+        for bits, group, asym in schemes:
+            if bits == 4 and K % group:
+                continue
+            w = torch.randn(N, K, device="cuda") / math.sqrt(K)
+            if si % 3 == 0:
+                w[0, :] = 0  # all-zero row / groups: scale 1
+            values, scales, zeros = quantize_ref(w, bits, group, asym)
+            wdq = dequantize_ref(values, scales, zeros, bits, group, K)
+            name = f"w{bits}" + (f"g{group}" if group else "") + ("a" if asym else "")
+            for dtype in DTYPES:
+                b = rnd(N, dtype=dtype)
+                for ti, T in enumerate(GEMV_TOKENS):
+                    if big and (dtype == torch.float32 or bits == 4 and group != 128
+                                or asym) and T not in (1, 8):
+                        continue  # keep the run short: every path still meets every shape
+                    x = rnd(T, K, dtype=dtype)
+                    bias = b if (si + ti) % 2 == 0 else None
+                    ref = x.double() @ wdq.t()
+                    if bias is not None:
+                        ref = ref + bias.double()
+                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    attnc_cuda.quantized_linear(lib, bits, group, asym, x, values, scales, zeros,
+                                                bias, N, y)
+                    res.check(f"quantized_linear.{name}",
+                              f"T{T} K{K} N{N}{' bias' if bias is not None else ''}", dtype, y,
+                              ref, scale=float((x.double().abs() @ wdq.abs().t()).max()))
+                if not big:
+                    # x one element off alignment: the CUDA-core path
+                    T = 3
+                    x = rnd(T * K + 1, dtype=dtype)[1:].view(T, K)
+                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    attnc_cuda.quantized_linear(lib, bits, group, asym, x, values, scales, zeros,
+                                                None, N, y)
+                    res.check(f"quantized_linear.{name}", f"T{T} K{K} N{N} unaligned x", dtype, y,
+                              x.double() @ wdq.t(),
+                              scale=float((x.double().abs() @ wdq.abs().t()).max()))
+    # refused: unsupported schemes, K not a multiple of the group, no zero points
+    x = rnd(1, 96, dtype=torch.float16)
+    v = torch.zeros(4, 48, dtype=torch.uint8, device="cuda")
+    s = torch.ones(4, 3, device="cuda")
+    y = torch.zeros(1, 4, device="cuda", dtype=torch.float16)
+    for bits, group, asym, zeros, what in ((4, 16, False, None, "unsupported scheme"),
+                                           (8, 32, False, None, "unsupported scheme"),
+                                           (4, 64, False, None, "multiple of the group"),
+                                           (4, 32, True, None, "without zero points")):
+        try:
+            attnc_cuda.quantized_linear(lib, bits, group, asym, x, v, s, zeros, None, 4, y)
+            ok = False
+        except RuntimeError as exc:
+            ok = what in str(exc)
+        res.flag("quantized_linear.refused", f"bits{bits} g{group} asym{asym}", torch.float16, ok,
+                 f"expected an error naming '{what}'")
+
+
 def main():
     seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
     print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
@@ -496,7 +658,7 @@ def main():
     lib = attnc_cuda.load_library()
     res = Results()
     tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
-             test_elementwise, test_gather, test_rope_table)
+             test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear)
     only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
     if only:
         tests = [t for t in tests if t.__name__ in only.split(",")]

@@ -24,6 +24,8 @@ const char *opName(WeightExpr::Op op) {
     return "transpose2d";
   case WeightExpr::Op::Cast:
     return "cast";
+  case WeightExpr::Op::Quantize:
+    return "quantize";
   }
   return "?";
 }
@@ -104,6 +106,24 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
                   " but the plan says " + formatShape(e.shape));
     return Status::success();
   }
+  case WeightExpr::Op::Quantize: {
+    if (e.inputs.size() != 1)
+      return fail("quantize needs one input");
+    if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
+      return s;
+    if (!isCastableFloat(e.inputs[0].dtype))
+      return fail("quantize reads f32, f16 or bf16, not " + e.inputs[0].dtype);
+    std::vector<std::int64_t> shape;
+    std::string dtype;
+    if (Status s = quantizedPartShape(e.inputs[0].shape, e.quantize, e.part, shape, dtype);
+        !s.ok())
+      return fail(s.message());
+    if (shape != e.shape || dtype != e.dtype)
+      return fail(std::string("quantize ") + quantizedPartName(e.part) + " gives " + dtype +
+                  " " + formatShape(shape) + " but the plan says " + e.dtype + " " +
+                  formatShape(e.shape));
+    return Status::success();
+  }
   }
   return fail("unknown op");
 }
@@ -142,6 +162,12 @@ public:
       if (Status s = view(e.inputs[0], input); !s.ok())
         return s;
       return castFloat(input, e.inputs[0].dtype, e.dtype, out, e.byteSize());
+    }
+    case WeightExpr::Op::Quantize: {
+      TensorView input;
+      if (Status s = view(e.inputs[0], input); !s.ok())
+        return s;
+      return quantizeWeight(input, e.inputs[0].dtype, e.quantize, e.part, out, e.byteSize());
     }
     }
     return Status::failure("unknown op");
@@ -220,6 +246,18 @@ public:
     } else if (op == "cast") {
       e.op = WeightExpr::Op::Cast;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
+    } else if (op == "quantize") {
+      e.op = WeightExpr::Op::Quantize;
+      e.quantize.bits = int(integer(j, path, "bits", 0));
+      e.quantize.groupSize = integer(j, path, "group_size", 0);
+      const Json &asymmetric = member(j, path, "asymmetric");
+      if (!asymmetric.is_boolean())
+        fail(join(path, "asymmetric"), "expected true or false");
+      e.quantize.asymmetric = asymmetric.get<bool>();
+      std::string part = string(j, path, "part");
+      if (!parseQuantizedPart(part, e.part))
+        fail(join(path, "part"), "unknown part '" + part + "' (values, scales, zeros)");
+      e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
     } else {
       fail(join(path, "op"), "unknown op '" + op + "'");
     }
@@ -247,6 +285,12 @@ Json exprJson(const WeightExpr &e) {
     j["inputs"] = std::move(inputs);
     break;
   }
+  case WeightExpr::Op::Quantize:
+    j["bits"] = e.quantize.bits;
+    j["group_size"] = e.quantize.groupSize;
+    j["asymmetric"] = e.quantize.asymmetric;
+    j["part"] = quantizedPartName(e.part);
+    [[fallthrough]];
   case WeightExpr::Op::Transpose2d:
   case WeightExpr::Op::Cast:
     j["input"] = e.inputs.empty() ? Json::object() : exprJson(e.inputs[0]);

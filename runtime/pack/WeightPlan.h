@@ -38,6 +38,10 @@
 //   {"op": "cast", "input": EXPR, ...}
 //       pack::castFloat of the input to this dtype (f32, f16, bf16: the
 //       storage type of an f16 / bf16 model), same shape
+//   {"op": "quantize", "bits": 4, "group_size": 128, "asymmetric": false,
+//    "part": "values", "input": EXPR, ...}
+//       one part ("values", "scales" or "zeros") of pack::quantizeWeight of
+//       the input (a float [out, in] weight); group_size 0: per output channel
 // A blob's size is its expression's element count times the dtype's size.
 //
 // Nothing here throws except parseWeightPlan (attnrt::Error): the compiler,
@@ -57,14 +61,16 @@ namespace attnrt::pack {
 std::size_t dtypeSize(const std::string &dtype);
 
 struct WeightExpr {
-  enum class Op { Initializer, Inline, Concat, Transpose2d, Cast };
+  enum class Op { Initializer, Inline, Concat, Transpose2d, Cast, Quantize };
   Op op = Op::Initializer;
   std::string dtype;                // of the result
   std::vector<std::int64_t> shape;  // of the result
   std::string name;                 // Initializer
   std::uint64_t inlineOffset = 0;   // Inline: offset in the inline file
   std::int64_t axis = 0;            // Concat
-  std::vector<WeightExpr> inputs;   // Concat: its inputs; Transpose2d, Cast: one
+  std::vector<WeightExpr> inputs;   // Concat: its inputs; Transpose2d, Cast, Quantize: one
+  QuantizeParams quantize;          // Quantize
+  QuantizedPart part = QuantizedPart::Values; // Quantize: which result
 
   std::size_t byteSize() const;
 };

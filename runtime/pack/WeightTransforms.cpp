@@ -1,6 +1,7 @@
 #include "runtime/pack/WeightTransforms.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace attnrt::pack {
@@ -301,6 +302,179 @@ Status castFloat(const TensorView &input, const std::string &from, const std::st
       std::memcpy(dst + i * 2, &h, 2);
     }
   }
+  return Status::success();
+}
+
+namespace {
+
+// Round to nearest, ties to even, whatever the floating-point environment's
+// rounding mode: the compiler and the packer must agree bit for bit.
+double roundHalfEven(double x) {
+  double floor = std::floor(x), fraction = x - floor;
+  if (fraction > 0.5)
+    return floor + 1;
+  if (fraction < 0.5)
+    return floor;
+  return std::fmod(floor, 2.0) == 0 ? floor : floor + 1;
+}
+
+// round(x) + offset, clamped to [lo, hi]. The offset (a zero point) is added
+// after rounding: ties go to the even integer of x itself.
+std::int64_t roundClamped(double x, std::int64_t offset, std::int64_t lo, std::int64_t hi) {
+  double r = roundHalfEven(x) + double(offset);
+  return r < double(lo) ? lo : r > double(hi) ? hi : std::int64_t(r);
+}
+
+} // namespace
+
+const char *quantizedPartName(QuantizedPart part) {
+  switch (part) {
+  case QuantizedPart::Values:
+    return "values";
+  case QuantizedPart::Scales:
+    return "scales";
+  case QuantizedPart::Zeros:
+    return "zeros";
+  }
+  return "?";
+}
+
+bool parseQuantizedPart(const std::string &name, QuantizedPart &part) {
+  for (QuantizedPart p : {QuantizedPart::Values, QuantizedPart::Scales, QuantizedPart::Zeros})
+    if (name == quantizedPartName(p)) {
+      part = p;
+      return true;
+    }
+  return false;
+}
+
+Status quantizedPartShape(const std::vector<std::int64_t> &weightShape,
+                          const QuantizeParams &params, QuantizedPart part,
+                          std::vector<std::int64_t> &shape, std::string &dtype) {
+  if (weightShape.size() != 2 || weightShape[0] < 0 || weightShape[1] < 0)
+    return Status::failure("quantize needs a 2-D [out, in] weight, got shape " +
+                           shapeString(weightShape));
+  const std::int64_t rows = weightShape[0], cols = weightShape[1];
+  if (params.bits != 4 && params.bits != 8)
+    return Status::failure("quantize supports 4 and 8 bits, not " + std::to_string(params.bits));
+  if (params.groupSize < 0)
+    return Status::failure("quantize group size must be positive (0: per output channel), got " +
+                           std::to_string(params.groupSize));
+  if (params.groupSize > 0 && cols % params.groupSize != 0)
+    return Status::failure("quantize group size " + std::to_string(params.groupSize) +
+                           " does not divide the input dimension " + std::to_string(cols));
+  if (params.bits == 4 && (cols % 2 != 0 || params.groupSize % 2 != 0))
+    return Status::failure("4-bit quantization packs two values a byte: the input dimension (" +
+                           std::to_string(cols) + ") and group size (" +
+                           std::to_string(params.groupSize) + ") must be even");
+  if (params.asymmetric && (params.bits != 4 || params.groupSize == 0))
+    return Status::failure(
+        "asymmetric quantization (zero points) is only supported for 4 bits in groups");
+  if (part == QuantizedPart::Zeros && !params.asymmetric)
+    return Status::failure("symmetric quantization has no zero points");
+  const std::int64_t groups = params.groupSize > 0 ? cols / params.groupSize : 1;
+  switch (part) {
+  case QuantizedPart::Values:
+    shape = {rows, params.bits == 8 ? cols : cols / 2};
+    dtype = params.bits == 8 ? "i8" : "u8";
+    break;
+  case QuantizedPart::Scales:
+    shape = params.groupSize > 0 ? std::vector<std::int64_t>{rows, groups}
+                                 : std::vector<std::int64_t>{rows};
+    dtype = "f32";
+    break;
+  case QuantizedPart::Zeros:
+    shape = {rows, groups};
+    dtype = "u8";
+    break;
+  }
+  return Status::success();
+}
+
+Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
+                      const QuantizeParams &params, QuantizedPart part, void *out,
+                      std::size_t outBytes) {
+  if (!isCastableFloat(weightDtype))
+    return Status::failure("quantize reads f32, f16 or bf16 weights, not " + weightDtype);
+  if (Status s = checkView(weight, "quantize input"); !s.ok())
+    return s;
+  const std::size_t inSize = weightDtype == "f32" ? 4 : 2;
+  if (weight.elementSize != inSize)
+    return Status::failure("quantize input of " + weightDtype + " needs " +
+                           std::to_string(inSize) + "-byte elements, got " +
+                           std::to_string(weight.elementSize));
+  std::vector<std::int64_t> shape;
+  std::string dtype;
+  if (Status s = quantizedPartShape(weight.shape, params, part, shape, dtype); !s.ok())
+    return s;
+  if (Status s = checkOutput(dtype == "f32" ? 4 : 1, shape, out, outBytes); !s.ok())
+    return s;
+
+  const std::int64_t rows = weight.shape[0], cols = weight.shape[1];
+  const std::int64_t group = params.groupSize > 0 ? params.groupSize : cols;
+  const std::int64_t groups = group > 0 ? cols / group : 0;
+  const auto *src = static_cast<const std::uint8_t *>(weight.data);
+  auto *dst = static_cast<std::uint8_t *>(out);
+  std::vector<float> values(std::size_t(group > 0 ? group : 0));
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const std::int64_t first = r * cols + g * group;
+      float lo = 0, hi = 0, amax = 0;
+      for (std::int64_t i = 0; i < group; ++i) {
+        const float w = loadFloat(src + std::size_t(first + i) * inSize, weightDtype);
+        if (!std::isfinite(w))
+          return Status::failure("quantize input has a non-finite value at [" +
+                                 std::to_string(r) + ", " + std::to_string(g * group + i) + "]");
+        values[std::size_t(i)] = w;
+        lo = std::min(lo, w);
+        hi = std::max(hi, w);
+        amax = std::max(amax, std::fabs(w));
+      }
+      // The scale, the stored integer range and the offset the stored value
+      // carries (runtime/QuantizedWeights.h): symmetric 4-bit stores q + 8.
+      float scale;
+      std::int64_t qmin, qmax, zero;
+      if (params.asymmetric) {
+        scale = (hi - lo) / 15.0f;
+        qmin = 0;
+        qmax = 15;
+      } else {
+        const std::int64_t limit = params.bits == 8 ? 127 : 7;
+        scale = amax / float(limit);
+        qmin = params.bits == 8 ? -127 : 0;
+        qmax = params.bits == 8 ? 127 : 15;
+      }
+      // An all-zero group (or one so small the scale underflows) gets scale
+      // 1: every value then rounds to the zero point, dequantizing to 0.
+      if (!(scale > 0))
+        scale = 1.0f;
+      if (params.asymmetric)
+        zero = roundClamped(-double(lo) / double(scale), 0, 0, 15);
+      else
+        zero = params.bits == 8 ? 0 : 8;
+      const std::int64_t groupIndex = r * groups + g;
+      if (part == QuantizedPart::Scales) {
+        std::memcpy(dst + std::size_t(groupIndex) * 4, &scale, 4);
+        continue;
+      }
+      if (part == QuantizedPart::Zeros) {
+        dst[groupIndex] = std::uint8_t(zero);
+        continue;
+      }
+      for (std::int64_t i = 0; i < group; ++i) {
+        const std::int64_t q =
+            roundClamped(double(values[std::size_t(i)]) / double(scale), zero, qmin, qmax);
+        const std::int64_t k = first + i; // element index in the weight
+        if (params.bits == 8) {
+          dst[k] = std::uint8_t(std::int8_t(q));
+        } else {
+          const std::uint8_t nibble = std::uint8_t(q);
+          std::uint8_t &byte = dst[k / 2];
+          byte = (k % 2 == 0) ? std::uint8_t((byte & 0xf0) | nibble)
+                              : std::uint8_t((byte & 0x0f) | (nibble << 4));
+        }
+      }
+    }
   return Status::success();
 }
 

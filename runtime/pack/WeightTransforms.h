@@ -1,7 +1,7 @@
 // The weight transforms of the artifact's packer: the byte-level operations
 // that turn the weights a model ships with into the weights the generated
-// kernels read (concatenated projections, transposed matrices, float casts;
-// quantization next). The compiler evaluates weight transform ops of the IR
+// kernels read (concatenated projections, transposed matrices, float casts,
+// weight-only quantization). The compiler evaluates weight transform ops of the IR
 // through these same functions (compiler/WeightEvaluation), and a deploy-time
 // packer calls them where the weights live, so both produce identical bytes.
 //
@@ -80,5 +80,47 @@ Status transpose2d(const TensorView &input, Tensor &out);
 bool isCastableFloat(const std::string &dtype);
 Status castFloat(const TensorView &input, const std::string &from, const std::string &to,
                  void *out, std::size_t outBytes);
+
+// Weight-only round-to-nearest quantization of a linear's weight W [N, K]
+// (out_in: row n is output channel n), in groups of `groupSize` consecutive
+// input elements of a row (0: one group per row, per-output-channel scales),
+// in the layout of runtime/QuantizedWeights.h that the quantized-linear
+// kernels of both targets read:
+//   8-bit, symmetric:  values i8 [N, K], q = round(w / s) in [-127, 127],
+//                      s = max|w| / 127; w ~ q * s.
+//   4-bit, symmetric:  values u8 [N, K / 2], u = round(w / s) + 8 in
+//                      [0, 15], s = max|w| / 7; w ~ (u - 8) * s.
+//   4-bit, asymmetric: lo = min(min w, 0), hi = max(max w, 0) (zero stays
+//                      exact), s = (hi - lo) / 15, zero point
+//                      z = round(-lo / s) in [0, 15], u = round(w / s) + z
+//                      clamped to [0, 15]; w ~ (u - z) * s.
+// Nibbles: element 2j of a row in the low nibble of byte j, element 2j + 1
+// in the high nibble. Scales f32 [N] (groupSize 0) or [N, K / groupSize];
+// zero points u8 [N, K / groupSize], one per byte. s is computed in f32,
+// w / s in double, and "round" is to nearest with ties to even, the offset
+// added after rounding. A group of zeros (or one whose scale underflows)
+// has s = 1. Non-finite weights are refused.
+enum class QuantizedPart { Values, Scales, Zeros };
+
+struct QuantizeParams {
+  int bits = 8;                // 4 or 8
+  std::int64_t groupSize = 0;  // 0: per output channel
+  bool asymmetric = false;     // zero points (4-bit groups only)
+};
+
+const char *quantizedPartName(QuantizedPart part); // values, scales, zeros
+bool parseQuantizedPart(const std::string &name, QuantizedPart &part);
+
+// Validates the parameters against the weight's shape (bits 4 or 8; K a
+// multiple of the group size; even K and group size for 4 bits; asymmetric
+// only for 4 bits in groups; zero points only then) and gives the part's shape and plan dtype
+// ("i8", "u8", "f32").
+Status quantizedPartShape(const std::vector<std::int64_t> &weightShape,
+                          const QuantizeParams &params, QuantizedPart part,
+                          std::vector<std::int64_t> &shape, std::string &dtype);
+// Writes `part` of the quantized weight; `weightDtype` is f32, f16 or bf16.
+Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
+                      const QuantizeParams &params, QuantizedPart part, void *out,
+                      std::size_t outBytes);
 
 } // namespace attnrt::pack

@@ -1441,3 +1441,120 @@ func.func @flash_attention_rope_theta_not_positive(%q: tensor<?x2x16xf32>, %k: t
   }
   return %0 : tensor<?x2x16xf32>
 }
+
+// -----
+
+// Only 4- and 8-bit kernels exist.
+func.func @quantized_linear_bits(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96xf32>) {
+  // expected-error @+1 {{bits must be 4 or 8, got 3}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 3 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// Groups tile the input dimension exactly.
+func.func @quantized_linear_group_not_dividing(%x: tensor<?x96xf32>, %v: tensor<32x48xui8>, %s: tensor<32x2xf32>) {
+  // expected-error @+1 {{group_size 64 does not divide the input dimension 96}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 4 : i64, group_size = 64 : i64} : (tensor<?x96xf32>, tensor<32x48xui8>, tensor<32x2xf32>) -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+// 4-bit values hold two a byte: [N, K / 2] for x's K.
+func.func @quantized_linear_values_shape(%x: tensor<?x64xf32>, %v: tensor<96x64xui8>, %s: tensor<96x2xf32>) {
+  // expected-error @+1 {{x dim -1 is 64 but the weight's in_features is 128}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x64xui8>, tensor<96x2xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// 8-bit values are signed.
+func.func @quantized_linear_unsigned_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xui8>, %s: tensor<96xf32>) {
+  // expected-error @+1 {{8-bit values are signed (i8), got 'tensor<96x64xui8>'}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xui8>, tensor<96xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// Group-wise scales: one per group of each output channel.
+func.func @quantized_linear_scales_shape(%x: tensor<?x64xf32>, %v: tensor<96x32xui8>, %s: tensor<96xf32>) {
+  // expected-error @+1 {{scales must be f32 [96, 2] (one per group), got 'tensor<96xf32>'}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x32xui8>, tensor<96xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// Zero points: one per group.
+func.func @quantized_linear_zeros_shape(%x: tensor<?x64xf32>, %v: tensor<96x32xui8>, %s: tensor<96x2xf32>, %z: tensor<96x4xui8>) {
+  // expected-error @+1 {{zeros must be ui8 [96, 2] (one per group), got 'tensor<96x4xui8>'}}
+  %0 = attn.quantized_linear %x, %v, %s zeros(%z) {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x4xui8>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// Zero points exist only for the 4-bit group-wise kernels.
+func.func @quantized_linear_zeros_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x2xf32>, %z: tensor<96x2xui8>) {
+  // expected-error @+1 {{zero points are only supported for 4-bit weights in groups}}
+  %0 = attn.quantized_linear %x, %v, %s zeros(%z) {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96x2xf32>, tensor<96x2xui8>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// The 8-bit kernel has per-output-channel scales only.
+func.func @quantized_linear_int8_groups(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x2xf32>) {
+  // expected-error @+1 {{8-bit weights have one scale per output channel (group_size 0), got group_size 32}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96x2xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// The 4-bit kernels have groups of 32, 64 or 128.
+func.func @quantized_linear_int4_group(%x: tensor<?x64xf32>, %v: tensor<96x32xui8>, %s: tensor<96x4xf32>) {
+  // expected-error @+1 {{4-bit weights need group_size 32, 64 or 128 (the kernels' groups), got 16}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 4 : i64, group_size = 16 : i64} : (tensor<?x64xf32>, tensor<96x32xui8>, tensor<96x4xf32>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// The bias is added in the activations' type.
+func.func @quantized_linear_bias_type(%x: tensor<?x64xf16>, %v: tensor<96x64xi8>, %s: tensor<96xf32>, %b: tensor<96xf32>) {
+  // expected-error @+1 {{bias must have x's element type}}
+  %0 = attn.quantized_linear %x, %v, %s bias(%b) {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf16>, tensor<96x64xi8>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x96xf16>
+  return
+}
+
+// -----
+
+// The transform's results follow the weight's [N, K] (here in_out: K = 64).
+func.func @weight_quantize_shape(%w: tensor<64x96xf32>) {
+  // expected-error @+1 {{values must be [96, 64] for 8-bit [96, 64] weights, got 'tensor<64x96xi8>'}}
+  %v, %s = attn.weight_quantize %w {bits = 8 : i64, group_size = 0 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<64x96xf32>) -> (tensor<64x96xi8>, tensor<96xf32>)
+  return
+}
+
+// -----
+
+// Asymmetric quantization has zero points, symmetric none.
+func.func @weight_quantize_missing_zeros(%w: tensor<96x64xf32>) {
+  // expected-error @+1 {{asymmetric quantization has a zeros result}}
+  %v, %s = attn.weight_quantize %w {asymmetric, bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x32xui8>, tensor<96x2xf32>)
+  return
+}
+
+// -----
+
+// A group size that does not divide K is named with both numbers.
+func.func @weight_quantize_group(%w: tensor<96x80xf32>) {
+  // expected-error @+1 {{group_size 64 does not divide the input dimension 80}}
+  %v, %s = attn.weight_quantize %w {bits = 4 : i64, group_size = 64 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x80xf32>) -> (tensor<96x40xui8>, tensor<96x1xf32>)
+  return
+}

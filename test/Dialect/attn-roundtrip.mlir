@@ -482,3 +482,33 @@ func.func @granite_scales(%c: tensor<?x?x512xf32>, %d: tensor<?x?x512xf32>, %x: 
   %2 = attn.logit_scale %u {scale = -2.0 : f32} : (tensor<*xf16>) -> tensor<*xf16>
   return %0, %1, %2 : tensor<?x?x512xf32>, tensor<?x?x256xf32>, tensor<*xf16>
 }
+
+// -----
+
+// Weight-only quantized linears: 8-bit per output channel, 4-bit groups of
+// 32 with a bias, 4-bit asymmetric (zero points) on 3-D activations.
+// CHECK-LABEL: func.func @quantized_linear
+// CHECK: attn.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96xf32>) -> tensor<?x96xf32>
+// CHECK: attn.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96xf32>) -> tensor<?x96xf32>
+// CHECK: attn.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} zeros(%{{.*}}) {bits = 4 : i64, group_size = 32 : i64} : (tensor<2x?x64xf16>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>) -> tensor<2x?x96xf16>
+func.func @quantized_linear(%x: tensor<?x64xf32>, %xh: tensor<2x?x64xf16>, %v8: tensor<96x64xi8>, %s8: tensor<96xf32>, %v4: tensor<96x32xui8>, %s4: tensor<96x2xf32>, %z4: tensor<96x2xui8>, %b: tensor<96xf32>) -> (tensor<?x96xf32>, tensor<?x96xf32>, tensor<2x?x96xf16>) {
+  %0 = attn.quantized_linear %x, %v8, %s8 {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96xf32>) -> tensor<?x96xf32>
+  %1 = attn.quantized_linear %x, %v4, %s4 bias(%b) {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96xf32>) -> tensor<?x96xf32>
+  %2 = attn.quantized_linear %xh, %v4, %s4 zeros(%z4) {bits = 4 : i64, group_size = 32 : i64} : (tensor<2x?x64xf16>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>) -> tensor<2x?x96xf16>
+  return %0, %1, %2 : tensor<?x96xf32>, tensor<?x96xf32>, tensor<2x?x96xf16>
+}
+
+// -----
+
+// The quantization weight transform: 8-bit per channel of an [out, in]
+// weight, 4-bit groups of an [in, out] one (results out_in), asymmetric.
+// CHECK-LABEL: func.func @weight_quantize
+// CHECK: attn.weight_quantize %{{.*}} {bits = 8 : i64, group_size = 0 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x64xi8>, tensor<96xf32>)
+// CHECK: attn.weight_quantize %{{.*}} {bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<64x96xbf16>) -> (tensor<96x32xui8>, tensor<96x2xf32>)
+// CHECK: attn.weight_quantize %{{.*}} {asymmetric, bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>)
+func.func @weight_quantize(%w: tensor<96x64xf32>, %t: tensor<64x96xbf16>) -> (tensor<96x64xi8>, tensor<96xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>) {
+  %v8, %s8 = attn.weight_quantize %w {bits = 8 : i64, group_size = 0 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x64xi8>, tensor<96xf32>)
+  %v4, %s4 = attn.weight_quantize %t {bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<64x96xbf16>) -> (tensor<96x32xui8>, tensor<96x2xf32>)
+  %va, %sa, %za = attn.weight_quantize %w {asymmetric, bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>)
+  return %v8, %s8, %va, %sa, %za : tensor<96x64xi8>, tensor<96xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>
+}

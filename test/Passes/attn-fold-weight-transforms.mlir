@@ -93,3 +93,36 @@ func.func @not_constant(%b: tensor<1x2xf32>) -> tensor<3x2xf32> {
   %w = attn.weight_concat %a, %b {axis = 0 : i64} : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
   return %w : tensor<3x2xf32>
 }
+
+// -----
+
+// attn.weight_quantize folds into the packer's bytes (runtime/pack
+// quantizeWeight), one constant per result. 8-bit: row 0 has max |w| = 127
+// (scale 1; 0.5 and 2.5 round to even), row 1 is zero (scale 1, q 0).
+// CHECK-LABEL: func.func @quantize_int8
+// CHECK-DAG: %[[V:.*]] = onnx.Constant() {value = dense<{{\[}}[0, 2, 2, 127], [0, 0, 0, 0]]> : tensor<2x4xi8>}
+// CHECK-DAG: %[[S:.*]] = onnx.Constant() {value = dense<1.000000e+00> : tensor<2xf32>}
+// CHECK-NOT: attn.weight_quantize
+// CHECK: attn.quantized_linear %arg0, %[[V]], %[[S]]
+func.func @quantize_int8(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %w = onnx.Constant() {value = dense<[[0.5, 1.5, 2.5, 127.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
+  %v, %s = attn.weight_quantize %w {bits = 8 : i64, group_size = 0 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<2x4xf32>) -> (tensor<2x4xi8>, tensor<2xf32>)
+  %y = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x4xf32>, tensor<2x4xi8>, tensor<2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// 4-bit asymmetric of an in_out weight (transposed to [N, K] first): groups
+// of 4, [0, 1.5, 3, 15] -> scale 1, zero point 0, nibbles 0, 2, 3, 15 (two
+// a byte, the first in the low nibble); [-15, -7.5, 0, 0] -> scale 1, zero
+// point 15, nibbles 0, 7, 15, 15.
+// CHECK-LABEL: func.func @quantize_int4_asymmetric
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[32, 243], [112, 255]]> : tensor<2x2xui8>}
+// CHECK-DAG: onnx.Constant() {value = dense<1.000000e+00> : tensor<2x1xf32>}
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[0], [15]]> : tensor<2x1xui8>}
+func.func @quantize_int4_asymmetric() -> (tensor<2x2xui8>, tensor<2x1xf32>, tensor<2x1xui8>) {
+  %w = onnx.Constant() {value = dense<[[0.0, -15.0], [1.5, -7.5], [3.0, 0.0], [15.0, 0.0]]> : tensor<4x2xf32>} : () -> tensor<4x2xf32>
+  %v, %s, %z = attn.weight_quantize %w {asymmetric, bits = 4 : i64, group_size = 4 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<4x2xf32>) -> (tensor<2x2xui8>, tensor<2x1xf32>, tensor<2x1xui8>)
+  return %v, %s, %z : tensor<2x2xui8>, tensor<2x1xf32>, tensor<2x1xui8>
+}

@@ -8,7 +8,13 @@ attnc-pack) from the ONNX file must produce a weights.bin byte-identical to
 the reference's, the same manifest checksum, and the same generated tokens.
 Packing again re-packs. The fixtures cover fused projections (llama),
 transposed Conv1D weights and tied embeddings (gpt2, falcon, starcoder2) and
-interleaved RoPE (gptj).
+interleaved RoPE (gptj). Quantized artifacts (`--quantize`: the weight plan's
+quantize transform over fused and transposed weights) go through the same
+checks; their bytes must also decode, by runtime/QuantizedWeights.h's layout,
+to weights within half a quantization step of the model's, and the artifact
+must compute what an unquantized compile of the model with those decoded
+weights computes (logits within 1e-4, the same greedy tokens): the compiler,
+the packer and the CPU kernel agree on one layout.
 
 External data: the llama fixture is saved with all its weights in one
 external file (onnx.save_model(save_as_external_data=True)), compiled
@@ -31,9 +37,14 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import onnx
+from onnx import numpy_helper
 
 FIXTURES = ["llama-sdpa", "gpt2-sdpa", "gptj-eager", "falcon-sdpa", "starcoder2-sdpa"]
+# (fixture, --quantize scheme): fused projections in 4-bit with zero points,
+# GPT-2's transposed Conv1D weights in 8-bit.
+QUANTIZED = [("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8")]
 PROMPTS = ["--tokens", "1,2,3,4,5", "--tokens", "7,3", "--max-new-tokens", "8"]
 
 
@@ -105,18 +116,26 @@ def check_packed(args, reference, artifact, reference_tokens):
     no_leftovers(artifact)
 
 
-def compile_pair(args, name, model, work):
-    reference = os.path.join(work, name + "-ref")
-    stripped = os.path.join(work, name + "-stripped")
-    options = ["--max-batch-tokens", "64"]
+def compile_pair(args, name, model, work, quantize=None):
+    label = name + ("-" + quantize if quantize else "")
+    reference = os.path.join(work, label + "-ref")
+    stripped = os.path.join(work, label + "-stripped")
+    options = ["--max-batch-tokens", "64"] + (["--quantize", quantize] if quantize else [])
     run([args.attnc, "compile", model, "-o", reference] + options)
     run([args.attnc, "compile", model, "-o", stripped, "--strip-weights"] + options)
+    if quantize:
+        for artifact in (reference, stripped):
+            expect(manifest(artifact)["compile_options"].get("quantize") == quantize,
+                   f"{artifact}: the manifest does not record --quantize {quantize}")
+        with open(os.path.join(stripped, "weights.plan.json")) as f:
+            expect('"op":"quantize"' in f.read(),
+                   f"{stripped}: the weight plan has no quantize transform")
     return reference, stripped
 
 
-def fixture_case(args, name, packer):
+def fixture_case(args, name, packer, quantize=None):
     model = os.path.join(args.fixtures, name + ".onnx")
-    reference, stripped = compile_pair(args, name, model, args.work)
+    reference, stripped = compile_pair(args, name, model, args.work, quantize)
     reference_tokens = run([args.attnc_run, reference] + PROMPTS).stdout
     check_stripped(args, stripped)
     r = run(packer + [stripped, "--from", model])
@@ -127,6 +146,91 @@ def fixture_case(args, name, packer):
     expect(r.stdout.startswith("repacked "), f"re-pack output: {r.stdout!r}")
     check_packed(args, reference, stripped, reference_tokens)
     return reference, stripped
+
+
+def decoded_weights(artifact, initializers):
+    """The quantized weights of `artifact` decoded (runtime/QuantizedWeights.h)
+    and mapped back through the plan's concat / transpose2d onto the
+    initializers they come from; checks each is within half a step."""
+    with open(os.path.join(artifact, "weights.plan.json")) as f:
+        blobs = json.load(f)["blobs"]
+    data = np.fromfile(os.path.join(artifact, "weights.bin"), dtype=np.uint8)
+    decoded = {}
+
+    def original(e):
+        if e["op"] == "initializer":
+            return initializers[e["name"]].astype(np.float32)
+        if e["op"] == "transpose2d":
+            return original(e["input"]).T
+        if e["op"] == "concat":
+            return np.concatenate([original(i) for i in e["inputs"]], axis=e["axis"])
+        raise Failure(f"{artifact}: unexpected quantize input op {e['op']}")
+
+    def assign(e, w):
+        if e["op"] == "initializer":
+            decoded[e["name"]] = w
+        elif e["op"] == "transpose2d":
+            assign(e["input"], w.T)
+        else:
+            offset = 0
+            for i in e["inputs"]:
+                n = i["shape"][e["axis"]]
+                assign(i, np.take(w, range(offset, offset + n), axis=e["axis"]))
+                offset += n
+
+    def part(blob, dtype, count):
+        return data[blob["offset"]:blob["offset"] + count * np.dtype(dtype).itemsize].view(dtype)
+
+    for i, blob in enumerate(blobs):
+        e = blob["source"]
+        if e["op"] != "quantize" or e["part"] != "values":
+            continue
+        n, k = e["input"]["shape"]
+        group = e["group_size"] or k
+        scales = np.repeat(part(blobs[i + 1], np.float32, n * (k // group)).reshape(n, -1), group, 1)
+        if e["bits"] == 8:
+            q = part(blob, np.int8, n * k).reshape(n, k).astype(np.float32)
+        else:
+            packed = part(blob, np.uint8, n * k // 2).reshape(n, k // 2)
+            q = np.empty((n, k), np.float32)
+            q[:, 0::2], q[:, 1::2] = packed & 15, packed >> 4
+            zeros = (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group, 1)
+                     if e["asymmetric"] else 8)
+            q -= zeros
+        w = q * scales
+        error = np.abs(w - original(e["input"])) / scales
+        expect(error.max() <= 0.5 + 1e-4,
+               f"{artifact}: a quantized weight decodes {error.max():.3f} steps from the original")
+        assign(e["input"], w)
+    expect(decoded, f"{artifact}: no quantized weights in the plan")
+    return decoded
+
+
+def check_quantized_layout(args, name, reference):
+    """The quantized artifact computes what the model with its decoded weights computes."""
+    model = onnx.load(os.path.join(args.fixtures, name + ".onnx"))
+    initializers = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    decoded = decoded_weights(reference, initializers)
+    for t in model.graph.initializer:
+        if t.name in decoded:
+            t.CopyFrom(numpy_helper.from_array(
+                decoded[t.name].astype(np.float32).reshape(initializers[t.name].shape), t.name))
+    dense_model = reference + "-decoded.onnx"
+    onnx.save(model, dense_model)
+    dense = reference + "-decoded"
+    run([args.attnc, "compile", dense_model, "-o", dense, "--max-batch-tokens", "64"])
+    for tokens in ("5,1,4,1,5,9,2,6,5,3,5,8", "7"):  # the prefill and the decode kernels
+        logits = []
+        for artifact in (reference, dense):
+            out = artifact + "-logits.npy"
+            run([args.attnc_run, artifact, "--tokens", tokens, "--max-new-tokens", "1",
+                 "--dump-logits", out])
+            logits.append(np.load(out))
+        diff = np.abs(logits[0] - logits[1]).max() / np.abs(logits[1]).max()
+        expect(diff <= 1e-4, f"{reference}: logits differ from the decoded-weight model's by {diff:.2e}")
+    generated = [run([args.attnc_run, a] + PROMPTS).stdout for a in (reference, dense)]
+    expect(generated[0] == generated[1],
+           f"{reference}: generates {generated[0]!r}, the decoded-weight model {generated[1]!r}")
 
 
 def save_external(model_path, out_dir, location="weights.data"):
@@ -265,6 +369,18 @@ def main():
         except Failure as e:
             failures.append(name)
             print(f"FAIL {name}: {e}")
+    for i, (name, scheme) in enumerate(QUANTIZED):
+        if args.only and name != args.only:
+            continue
+        packer = [args.attnc, "pack"] if i % 2 == 0 else [args.attnc_pack]
+        label = f"{name} --quantize {scheme}"
+        try:
+            reference, _ = fixture_case(args, name, packer, scheme)
+            check_quantized_layout(args, name, reference)
+            print(f"PASS {label}")
+        except Failure as e:
+            failures.append(label)
+            print(f"FAIL {label}: {e}")
     if failures:
         print(f"{len(failures)} failed: {', '.join(failures)}")
         sys.exit(1)

@@ -4,6 +4,7 @@
 //   attnc inspect MODEL.onnx [--json]
 //   attnc compile MODEL.onnx -o DIR [--target cpu|cuda] [--dtype f32|f16|bf16] [--page-size N]
 //                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
+//                 [--quantize w8|w4g128|w4g64|w4g32|w4g128a|w4g64a|w4g32a]
 //   attnc pack DIR --from MODEL.onnx
 //   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
@@ -66,7 +67,8 @@ commands:
   compile MODEL.onnx -o DIR         compile the model into an artifact directory
                                     (libmodel.so, model.h, weights.bin, manifest.json)
                                     that attnc-run and libattnrt run
-                                    (--strip-weights: all but weights.bin)
+                                    (--strip-weights: all but weights.bin;
+                                     --quantize SCHEME: weight-only int8 / int4)
   pack DIR --from MODEL.onnx        build DIR/weights.bin from the model's weights
                                     (external data included) by DIR's weight plan
   emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ (CUDA C++ with --target cuda) generated for a step
@@ -192,6 +194,12 @@ int runCompile(int argc, char **argv) {
       "strip-weights",
       cl::desc("write no weights.bin; build it later with `attnc pack DIR --from MODEL.onnx`"),
       cl::cat(category));
+  cl::opt<std::string> quantize(
+      "quantize",
+      cl::desc("weight-only quantization of the linears (lm_head and embeddings stay): w8 "
+               "(int8, per output channel), w4g128 / w4g64 / w4g32 (int4, a scale per group of "
+               "128 / 64 / 32 inputs), w4g128a / w4g64a / w4g32a (int4 with zero points)"),
+      cl::value_desc("SCHEME"), cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc compile\n", &llvm::errs()))
     return 1;
@@ -210,6 +218,7 @@ int runCompile(int argc, char **argv) {
   options.maxBatchTokens = maxBatchTokens;
   options.maxContext = maxContext;
   options.stripWeights = stripWeights;
+  options.quantize = quantize;
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
 

@@ -1,8 +1,10 @@
 // Rough timings of the CPU kernels (not a test; see BENCHMARKS.md conventions
-// for recorded numbers). Usage: attnrt-cpu-kernel-bench [threads]
+// for recorded numbers). Usage: attnrt-cpu-kernel-bench [threads [pool|quant]]
+// (pool: only the parallel_for overhead; quant: up to the quantized linears)
 #include "runtime/cpu/Attention.h"
 #include "runtime/cpu/Linear.h"
 #include "runtime/cpu/PagedKV.h"
+#include "runtime/cpu/QuantLinear.h"
 #include "runtime/cpu/Rope.h"
 
 #include <cblas.h>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <string>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
@@ -74,6 +77,60 @@ void bench_linear(ThreadPool &pool, int T, int N, int K, std::mt19937 &rng) {
   openblas_set_num_threads(1);
   std::printf("  baseline: one OpenBLAS call, %d OpenBLAS threads: %.3f ms, %.1f GFLOP/s\n",
               pool.num_threads(), whole * 1e3, 2.0 * T * N * K / whole / 1e9);
+}
+
+// quantized_linear against the dense f32 linear on the same shape. The packed
+// bytes are random (speed does not depend on the values). Each kernel cycles
+// through enough copies of its weights (>= 96 MB) that they come from DRAM,
+// as the layers of a real model do, not from the last-level cache. GB/s
+// counts the weight bytes a call reads: values, scales (and zero points) for
+// the quantized kernels, N x K floats for the dense one.
+constexpr double kStreamBytes = 96e6;
+
+int copies_for(double bytes) { return std::max(1, int(std::ceil(kStreamBytes / bytes))); }
+
+template <int Bits, int GroupSize>
+void bench_quantized(ThreadPool &pool, int T, int N, int K, const std::vector<float> &x,
+                     std::vector<float> &y, double dense_seconds, std::mt19937 &rng) {
+  const int64_t value_bytes = Bits == 8 ? int64_t(N) * K : int64_t(N) * K / 2;
+  const int64_t groups = GroupSize == 0 ? 1 : K / GroupSize;
+  const double bytes = double(value_bytes + int64_t(N) * groups * 4);
+  const int copies = copies_for(bytes);
+  std::vector<std::vector<uint8_t>> values(copies);
+  std::vector<std::vector<float>> scales(copies);
+  for (int c = 0; c < copies; ++c) {
+    values[c].resize(static_cast<size_t>(value_bytes));
+    for (uint8_t &v : values[c])
+      v = uint8_t(rng());
+    scales[c] = random_floats(size_t(N) * groups, rng);
+  }
+  const double s = best_seconds(5, [&] {
+    for (int c = 0; c < copies; ++c)
+      quantized_linear<Bits, GroupSize, false>(pool, x.data(), T, K, values[c].data(),
+                                               scales[c].data(), nullptr, nullptr, N, y.data());
+  }) / copies;
+  std::printf("  %s: %.3f ms, %.1f GB/s of weights, %.1f GFLOP/s, %.2fx the f32 speed\n",
+              Bits == 8 ? "w8    " : "w4g128", s * 1e3, bytes / s / 1e9, 2.0 * T * N * K / s / 1e9,
+              dense_seconds / s);
+}
+
+void bench_quantized_linear(ThreadPool &pool, int T, int N, int K, std::mt19937 &rng) {
+  const int copies = copies_for(double(N) * K * 4);
+  std::vector<std::vector<float>> w(copies);
+  for (auto &c : w)
+    c = random_floats(size_t(N) * K, rng);
+  const auto x = random_floats(size_t(T) * K, rng);
+  std::vector<float> y(size_t(T) * N);
+  const double dense = best_seconds(5, [&] {
+    for (const auto &c : w)
+      linear(pool, x.data(), T, K, c.data(), nullptr, N, y.data());
+  }) / copies;
+  std::printf("quantized linear T=%d N=%d K=%d, %d threads\n  f32   : %.3f ms, %.1f GB/s of weights, "
+              "%.1f GFLOP/s\n",
+              T, N, K, pool.num_threads(), dense * 1e3, double(N) * K * 4 / dense / 1e9,
+              2.0 * T * N * K / dense / 1e9);
+  bench_quantized<8, 0>(pool, T, N, K, x, y, dense, rng);
+  bench_quantized<4, 128>(pool, T, N, K, x, y, dense, rng);
 }
 
 template <int HeadDim, int Group, int PageSize, int Tile>
@@ -180,6 +237,13 @@ int main(int argc, char **argv) {
   ThreadPool pool(threads);
   bench_pool_overhead(pool);
   if (argc > 2 && std::string(argv[2]) == "pool")
+    return 0;
+  // The MLP projections of a 1.1B Llama (TinyLlama): decode and a batch of 16.
+  for (int T : {1, 16}) {
+    bench_quantized_linear(pool, T, 5632, 2048, rng);
+    bench_quantized_linear(pool, T, 2048, 5632, rng);
+  }
+  if (argc > 2 && std::string(argv[2]) == "quant")
     return 0;
   bench_decode_linear(1024, 1024, rng);
   bench_decode_linear(4096, 4096, rng);

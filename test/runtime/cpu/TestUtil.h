@@ -77,6 +77,29 @@ inline ::testing::AssertionResult all_close(const std::vector<float> &got,
   return all_close(got.data(), want.data(), got.size(), rtol, atol);
 }
 
+// Counts the entries of y [T, N] that differ from x [T, K] . W^T (+ bias),
+// computed in double with W [N, K] given as `weight(n, k)`, by more than f32
+// accumulation allows (relative to the result and to the sum of |terms|);
+// reports the first few through ADD_FAILURE.
+template <typename Weight>
+size_t count_linear_mismatches(const float *x, Weight weight, const float *bias, int64_t T,
+                               int64_t K, int64_t N, const float *y) {
+  size_t bad = 0;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t n = 0; n < N; ++n) {
+      double want = bias ? bias[n] : 0.0, magnitude = std::fabs(want);
+      for (int64_t k = 0; k < K; ++k) {
+        const double term = double(x[t * K + k]) * double(weight(n, k));
+        want += term;
+        magnitude += std::fabs(term);
+      }
+      const double got = y[t * N + n];
+      if (!(std::fabs(got - want) <= 1e-5 * std::fabs(want) + 1e-6 * magnitude) && ++bad <= 5)
+        ADD_FAILURE() << "y[" << t << "," << n << "] = " << got << ", want " << want;
+    }
+  return bad;
+}
+
 inline bool bitwise_equal(const std::vector<float> &a, const std::vector<float> &b) {
   return a.size() == b.size() &&
          std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;

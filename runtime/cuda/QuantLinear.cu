@@ -1,0 +1,526 @@
+// Weight-streaming linear kernels (C API in StepKernels.h):
+//   y[T, N] = x[T, K] . W^T (+ bias), W [N, K] dense (f16/bf16/f32) or
+//   quantized per runtime/QuantizedWeights.h (w8 per channel; w4 in groups of
+//   32/64/128 along K, symmetric or with zero points).
+//
+// Tensor-core path (f16/bf16, 16-byte aligned x and W, K a multiple of the
+// elements of one 16-byte weight load): mma.sync.m16n8k16 with W as the A
+// operand (16 rows) and x^T as B (8 tokens), f32 accumulators. Thread
+// (g = lane / 4, q = lane % 4) of a warp streams 16 bytes of rows g and g + 8
+// per chunk (a quad covers 64 contiguous bytes of a row); the order of k
+// inside a k16 step is free as long as A and B agree, so the 8 elements a
+// 16-byte dense load holds become the thread's A slots of two mma steps as
+// they are, and x needs one 16-byte load per 8 elements for its token g. The
+// 8 warps of a block split K (chunks interleaved, so the block reads rows
+// contiguously) and are summed through shared memory. Loads are cp.async into
+// a per-thread region of shared memory, two stages of 2-4 chunks (12-14
+// 16-byte loads per thread and stage), so that a stage is in flight while the
+// previous one is multiplied; W bypasses L1 (.cg), x is cached there (.ca)
+// for the other warps of the SM.
+//   w8: int8 -> f16/bf16 is exact (|q| <= 127; built from the bytes with
+//       magic-number exponents and one subtraction, no conversions), the
+//       per-row scale is applied to the f32 sums at the end: exact products.
+//   w4: (q - z) is exact in f16/bf16, multiplied by the group's scale in the
+//       storage type (scale and product rounded to it: an error of the size
+//       of the activations' own rounding; the k16 steps of a quad span
+//       several groups, so the scale cannot be applied after the product).
+// Decode (T <= 8): one n8 token tile, 16 rows per block. Larger T: 4 token
+// tiles (w4: 2) x 2 row tiles per block (each dequantized fragment feeds
+// several mmas), W re-read per 32 (16) tokens: correct, but far from
+// cuBLASLt's prefill rate for dense weights.
+//
+// Generic path (f32 storage, unaligned pointers, other K): one warp per
+// output row, lanes along K, 8 tokens per pass, f32 dequantization exactly by
+// the contract and f32 arithmetic.
+#include "AsyncCopy.cuh"
+#include "StepKernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <type_traits>
+
+namespace {
+
+namespace async_copy = attnrt::cuda::async_copy;
+
+enum class Scheme { Dense, W8, W4 };
+
+constexpr int kWarps = 8; // warps per block, splitting K
+constexpr int kThreads = kWarps * 32;
+
+template <Scheme S> __host__ __device__ constexpr int elems_per_load() {
+  return S == Scheme::Dense ? 8 : S == Scheme::W8 ? 16 : 32;
+}
+// Bytes of one weight row.
+template <Scheme S> __host__ __device__ constexpr int64_t row_bytes(int64_t K, int elem_bytes) {
+  return S == Scheme::Dense ? K * elem_bytes : S == Scheme::W8 ? K : K / 2;
+}
+
+__device__ __forceinline__ uint32_t word(const uint4 &v, int i) {
+  return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+}
+
+template <typename T>
+__device__ __forceinline__ void mma16816(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2,
+                                         uint32_t a3, uint32_t b0, uint32_t b1) {
+  if constexpr (std::is_same_v<T, __half>)
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, "
+                 "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+  else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, "
+                 "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+template <typename T> struct Pair;
+template <> struct Pair<__half> {
+  using type = __half2;
+  static constexpr uint32_t kMagic4 = 0x64006400u; // 1024 + n, n < 16
+};
+template <> struct Pair<__nv_bfloat16> {
+  using type = __nv_bfloat162;
+  static constexpr uint32_t kMagic4 = 0x43004300u; // 128 + n
+};
+
+template <typename P> __device__ __forceinline__ P as_pair(uint32_t v) {
+  P p;
+  static_assert(sizeof(P) == 4, "pair of 16-bit values");
+  memcpy(&p, &v, 4);
+  return p;
+}
+template <typename P> __device__ __forceinline__ uint32_t as_u32(P p) {
+  uint32_t v;
+  memcpy(&v, &p, 4);
+  return v;
+}
+
+// The 8 weights of sub-step s of a 16-byte load, as 4 pairs (k, k + 1) in
+// the storage type. w4: zz = (magic + zero point), ss = scale, both as pairs.
+template <Scheme S, typename T>
+__device__ __forceinline__ void dequant8(const uint4 &v, int s, uint32_t (&out)[4],
+                                         typename Pair<T>::type zz, typename Pair<T>::type ss) {
+  using P = typename Pair<T>::type;
+  if constexpr (S == Scheme::Dense) {
+    out[0] = v.x, out[1] = v.y, out[2] = v.z, out[3] = v.w;
+  } else if constexpr (S == Scheme::W8) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      if constexpr (std::is_same_v<T, __half>) {
+        const uint32_t u = word(v, 2 * s + h) ^ 0x80808080u; // q + 128 per byte
+        // 0x64XX = 1024 + XX exactly; minus 1152 gives q.
+        const P off = __floats2half2_rn(1152.f, 1152.f);
+        out[2 * h] = as_u32(__hsub2(as_pair<P>(__byte_perm(u, 0x64646464u, 0x4140)), off));
+        out[2 * h + 1] = as_u32(__hsub2(as_pair<P>(__byte_perm(u, 0x64646464u, 0x4342)), off));
+      } else {
+        // bf16 holds 128 + m exactly for m < 128 only: with m the low 7 bits
+        // of the int8 byte and s its sign bit, q = (128 + m) - (128 + 128 s),
+        // both operands 0x4300 | bits, the difference exact.
+        const uint32_t b = word(v, 2 * s + h);
+#pragma unroll
+        for (int p = 0; p < 2; ++p) {
+          const uint32_t pr = __byte_perm(b, 0u, p ? 0x4342 : 0x4140);
+          const P hi = as_pair<P>((pr & 0x007F007Fu) | 0x43004300u);
+          const P lo = as_pair<P>((pr & 0x00800080u) | 0x43004300u);
+          out[2 * h + p] = as_u32(__hsub2(hi, lo));
+        }
+      }
+    }
+  } else {
+    // Byte j of the word: k = 2j in the low nibble, 2j + 1 in the high one.
+    const uint32_t w = word(v, s), w4 = w >> 4;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t sel = j | (j << 4) | ((4 + j) << 8) | ((4 + j) << 12);
+      const uint32_t m = (__byte_perm(w, w4, sel) & 0x000F000Fu) | Pair<T>::kMagic4;
+      out[j] = as_u32(__hmul2(__hsub2(as_pair<P>(m), zz), ss));
+    }
+  }
+}
+
+
+// Chunks of loads in flight per thread and stage (decode): 12 16-byte slots.
+template <Scheme S> __host__ __device__ constexpr int decode_unroll() {
+  return S == Scheme::Dense ? 4 : S == Scheme::W8 ? 3 : 2;
+}
+// 16-byte shared-memory slots per thread and stage: W rows, x, scales.
+template <Scheme S, int R, int NT, int U> __host__ __device__ constexpr int slots() {
+  return U * (2 * R + NT * (elems_per_load<S>() / 8) + (S == Scheme::W4 ? (2 * R + 3) / 4 : 0));
+}
+template <Scheme S, int R, int NT, int U> __host__ __device__ constexpr size_t smem_bytes() {
+  return size_t(2) * kThreads * slots<S, R, NT, U>() * 16;
+}
+
+// Block: rows [n0, n0 + 16 R), tokens [t0, t0 + 8 NT); warp w takes chunks
+// w, w + 8, ... of K. Loads go through cp.async into a per-thread region of
+// shared memory, two stages of U chunks: the register-load version had its
+// loads interleaved with the mmas by the scheduler (one chunk in flight).
+template <Scheme S, int G, bool Asym, typename T, int R, int NT, int U>
+__global__ void __launch_bounds__(kThreads)
+    mma_kernel(const T *__restrict__ x, int num_tokens, int K, const uint8_t *__restrict__ w,
+               const float *__restrict__ scales, const uint8_t *__restrict__ zeros,
+               const T *__restrict__ bias, int N, T *__restrict__ y) {
+  using P = typename Pair<T>::type;
+  constexpr int E = elems_per_load<S>();
+  constexpr int CHUNK = 4 * E;  // k per chunk (a quad's 4 loads)
+  constexpr int SUB = E / 8;    // 8-element sub-steps per load
+  constexpr int PER = slots<S, R, NT, U>() / U; // slots per chunk
+  constexpr int STEP = kWarps * U;              // chunks per stage of the block
+  extern __shared__ uint4 smem[];               // [stage][slot][thread]
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, q = lane % 4;
+  const int t0 = blockIdx.x * 8 * NT;
+  const int n0 = blockIdx.y * 16 * R;
+  const int64_t rb = row_bytes<S>(K, int(sizeof(T)));
+  const int chunks = (K + CHUNK - 1) / CHUNK;
+  [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
+  auto slot = [&](int stage, int i) -> uint4 * {
+    return smem + (stage * slots<S, R, NT, U>() + i) * kThreads + threadIdx.x;
+  };
+
+  float acc[R][NT][4];
+#pragma unroll
+  for (int i = 0; i < R; ++i)
+#pragma unroll
+    for (int j = 0; j < NT; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        acc[i][j][e] = 0.f;
+  // Zero points (asymmetric w4) are bytes: plain loads, two stages of registers.
+  [[maybe_unused]] uint8_t zp[2][U][R][2];
+
+  auto issue = [&](int stage, int c0) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int c = c0 + u * kWarps;
+      const int k = c * CHUNK + q * E;
+      const bool kv = c < chunks && k < K;
+#pragma unroll
+      for (int i = 0; i < R; ++i)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = n0 + 16 * i + 8 * h + g;
+          const bool ok = kv && row < N;
+          const int64_t off =
+              ok ? int64_t(row) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k) : 0;
+          async_copy::copy16(slot(stage, u * PER + 2 * i + h), w + off, ok, false);
+          if constexpr (S == Scheme::W4) {
+            const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
+            const int si = 2 * i + h; // 4 scales per 16-byte slot
+            async_copy::copy4(reinterpret_cast<float *>(slot(stage, u * PER + 2 * R + NT * SUB + si / 4)) +
+                          si % 4,
+                      scales + gi, ok);
+            if constexpr (Asym)
+              zp[stage][u][i][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
+          }
+        }
+#pragma unroll
+      for (int j = 0; j < NT; ++j) {
+        const int tok = t0 + 8 * j + g;
+        const bool ok = kv && tok < num_tokens;
+#pragma unroll
+        for (int s = 0; s < SUB; ++s)
+          async_copy::copy16(slot(stage, u * PER + 2 * R + j * SUB + s),
+                     ok ? x + int64_t(tok) * K + k + 8 * s : x, ok, true);
+      }
+    }
+    async_copy::commit();
+  };
+
+  auto compute = [&](int stage) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+#pragma unroll
+      for (int i = 0; i < R; ++i) {
+        uint4 wv[2];
+        wv[0] = *slot(stage, u * PER + 2 * i);
+        wv[1] = *slot(stage, u * PER + 2 * i + 1);
+        P zz[2], ss[2];
+        if constexpr (S == Scheme::W4) {
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int si = 2 * i + h;
+            const float sc =
+                reinterpret_cast<const float *>(slot(stage, u * PER + 2 * R + NT * SUB + si / 4))[si % 4];
+            const float z = (Asym ? float(zp[stage][u][i][h]) : 8.f) +
+                            (std::is_same_v<T, __half> ? 1024.f : 128.f);
+            if constexpr (std::is_same_v<T, __half>) {
+              zz[h] = __floats2half2_rn(z, z);
+              ss[h] = __floats2half2_rn(sc, sc);
+            } else {
+              zz[h] = __floats2bfloat162_rn(z, z);
+              ss[h] = __floats2bfloat162_rn(sc, sc);
+            }
+          }
+        } else {
+          zz[0] = zz[1] = ss[0] = ss[1] = as_pair<P>(0u);
+        }
+#pragma unroll
+        for (int s = 0; s < SUB; ++s) {
+          uint32_t a[4], b[4];
+          dequant8<S, T>(wv[0], s, a, zz[0], ss[0]);
+          dequant8<S, T>(wv[1], s, b, zz[1], ss[1]);
+#pragma unroll
+          for (int j = 0; j < NT; ++j) {
+            const uint4 xs = *slot(stage, u * PER + 2 * R + j * SUB + s);
+            mma16816<T>(acc[i][j], a[0], b[0], a[1], b[1], xs.x, xs.y);
+            mma16816<T>(acc[i][j], a[2], b[2], a[3], b[3], xs.z, xs.w);
+          }
+        }
+      }
+    }
+  };
+
+  // Two stages: the next U chunks are in flight while these are multiplied.
+  // Each thread reads only the slots it filled itself.
+  issue(0, warp);
+  for (int c0 = warp; c0 < chunks; c0 += 2 * STEP) {
+    issue(1, c0 + STEP);
+    async_copy::wait<1>();
+    compute(0);
+    __syncwarp();
+    if (c0 + STEP >= chunks)
+      break;
+    issue(0, c0 + 2 * STEP);
+    async_copy::wait<1>();
+    compute(1);
+    __syncwarp();
+  }
+  async_copy::wait<0>();
+  __syncthreads();
+
+  // Sum the warps' partial products: red[warp][i][j][e][lane], reusing the
+  // stage buffers.
+  static_assert(sizeof(float) * kWarps * R * NT * 4 * 32 <= smem_bytes<S, R, NT, U>(),
+                "reduction fits the stage buffers");
+  auto red = reinterpret_cast<float(*)[R][NT][4][32]>(smem);
+#pragma unroll
+  for (int i = 0; i < R; ++i)
+#pragma unroll
+    for (int j = 0; j < NT; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        red[warp][i][j][e][lane] = acc[i][j][e];
+  __syncthreads();
+  constexpr int OUT = R * NT * 4 * 32;
+  for (int idx = threadIdx.x; idx < OUT; idx += kThreads) {
+    const int l = idx % 32, e = (idx / 32) % 4, j = (idx / 128) % NT, i = idx / (128 * NT);
+    // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
+    const int row = n0 + 16 * i + l / 4 + (e >= 2 ? 8 : 0);
+    const int tok = t0 + 8 * j + 2 * (l % 4) + (e & 1);
+    if (row >= N || tok >= num_tokens)
+      continue;
+    float v = 0.f;
+#pragma unroll
+    for (int ww = 0; ww < kWarps; ++ww)
+      v += red[ww][i][j][e][l];
+    if constexpr (S == Scheme::W8)
+      v *= __ldg(scales + row);
+    if (bias)
+      v += float(bias[row]);
+    y[int64_t(tok) * N + row] = T(v);
+  }
+}
+
+template <typename T> __device__ __forceinline__ float to_f32(T v) { return float(v); }
+
+// One warp per output row, 8 tokens per block row; exact f32 dequantization.
+template <Scheme S, int G, bool Asym, typename T>
+__global__ void __launch_bounds__(256)
+    generic_kernel(const T *__restrict__ x, int num_tokens, int K, const uint8_t *__restrict__ w,
+                   const float *__restrict__ scales, const uint8_t *__restrict__ zeros,
+                   const T *__restrict__ bias, int N, T *__restrict__ y) {
+  const int lane = threadIdx.x % 32;
+  const int row = blockIdx.y * 8 + threadIdx.x / 32;
+  const int t0 = blockIdx.x * 8;
+  if (row >= N)
+    return;
+  const int nt = min(8, num_tokens - t0);
+  [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
+  float acc[8];
+#pragma unroll
+  for (int j = 0; j < 8; ++j)
+    acc[j] = 0.f;
+  for (int k = lane; k < K; k += 32) {
+    float wk;
+    if constexpr (S == Scheme::Dense) {
+      wk = to_f32(reinterpret_cast<const T *>(w)[int64_t(row) * K + k]);
+    } else if constexpr (S == Scheme::W8) {
+      wk = float(int8_t(w[int64_t(row) * K + k])) * __ldg(scales + row);
+    } else {
+      const uint8_t byte = w[int64_t(row) * (K / 2) + k / 2];
+      const int qv = (k & 1) ? byte >> 4 : byte & 15;
+      const int64_t gi = int64_t(row) * groups + k / G;
+      const int z = Asym ? int(zeros[gi]) : 8;
+      wk = float(qv - z) * __ldg(scales + gi);
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      if (j < nt)
+        acc[j] = fmaf(wk, to_f32(x[int64_t(t0 + j) * K + k]), acc[j]);
+  }
+#pragma unroll
+  for (int j = 0; j < 8; ++j)
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1)
+      acc[j] += __shfl_xor_sync(0xffffffffu, acc[j], o);
+  if (lane < nt) {
+    float v = 0.f;
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      v = lane == j ? acc[j] : v;
+    if (bias)
+      v += to_f32(bias[row]);
+    y[int64_t(t0 + lane) * N + row] = T(v);
+  }
+}
+
+bool aligned16(const void *p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+int fail(char *error, size_t error_len, const char *what, const char *msg) {
+  if (error && error_len)
+    std::snprintf(error, error_len, "%s: %s", what, msg);
+  return 1;
+}
+
+template <Scheme S, int G, bool Asym, typename T>
+int launch(const void *x, int num_tokens, int K, const void *w, const float *scales,
+           const uint8_t *zeros, const void *bias, int N, void *y, cudaStream_t st,
+           const char *what, char *error, size_t error_len) {
+  const T *xt = static_cast<const T *>(x);
+  const uint8_t *wb = static_cast<const uint8_t *>(w);
+  const T *bt = static_cast<const T *>(bias);
+  T *yt = static_cast<T *>(y);
+  bool tensor_cores = false;
+  if constexpr (!std::is_same_v<T, float>)
+    tensor_cores = aligned16(x) && aligned16(w) && K % elems_per_load<S>() == 0;
+  if (tensor_cores) {
+    if constexpr (!std::is_same_v<T, float>) {
+      if (num_tokens <= 8) {
+        const int tiles = (N + 15) / 16;
+        if (tiles > 65535)
+          return fail(error, error_len, what, "out_features too large");
+        constexpr int U = decode_unroll<S>();
+        auto kernel = mma_kernel<S, G, Asym, T, 1, 1, U>;
+        constexpr size_t smem = smem_bytes<S, 1, 1, U>();
+        static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                int(smem)) == cudaSuccess;
+        (void)attr;
+        kernel<<<dim3(1, tiles), kThreads, smem, st>>>(xt, num_tokens, K, wb, scales, zeros, bt, N,
+                                                        yt);
+      } else {
+        const int tiles = (N + 31) / 32;
+        if (tiles > 65535)
+          return fail(error, error_len, what, "out_features too large");
+        // w4: 2 token tiles, so the stages fit the A100's 163 KB too.
+        constexpr int NT = S == Scheme::W4 ? 2 : 4;
+        auto kernel = mma_kernel<S, G, Asym, T, 2, NT, 1>;
+        constexpr size_t smem = smem_bytes<S, 2, NT, 1>();
+        static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                int(smem)) == cudaSuccess;
+        (void)attr;
+        kernel<<<dim3((num_tokens + 8 * NT - 1) / (8 * NT), tiles), kThreads, smem, st>>>(
+            xt, num_tokens, K, wb, scales, zeros, bt, N, yt);
+      }
+    }
+  } else {
+    const int rows = (N + 7) / 8;
+    if (rows > 65535)
+      return fail(error, error_len, what, "out_features too large");
+    generic_kernel<S, G, Asym, T><<<dim3((num_tokens + 7) / 8, rows), 256, 0, st>>>(
+        xt, num_tokens, K, wb, scales, zeros, bt, N, yt);
+  }
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess)
+    return fail(error, error_len, what, cudaGetErrorString(e));
+  return 0;
+}
+
+template <Scheme S, int G, bool Asym>
+int launch_dtype(int32_t dtype, const void *x, int num_tokens, int K, const void *w,
+                 const float *scales, const uint8_t *zeros, const void *bias, int N, void *y,
+                 cudaStream_t st, const char *what, char *error, size_t error_len) {
+  switch (dtype) {
+  case ATTNC_CUDA_F16:
+    return launch<S, G, Asym, __half>(x, num_tokens, K, w, scales, zeros, bias, N, y, st, what,
+                                      error, error_len);
+  case ATTNC_CUDA_BF16:
+    return launch<S, G, Asym, __nv_bfloat16>(x, num_tokens, K, w, scales, zeros, bias, N, y, st,
+                                             what, error, error_len);
+  default:
+    return launch<S, G, Asym, float>(x, num_tokens, K, w, scales, zeros, bias, N, y, st, what,
+                                     error, error_len);
+  }
+}
+
+} // namespace
+
+extern "C" int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens,
+                               int32_t in_features, const void *weight, const void *bias,
+                               int32_t out_features, void *y, void *stream, char *error,
+                               size_t error_len) {
+  if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
+      num_tokens < 0 || in_features < 1 || out_features < 1 || !x || !weight || !y)
+    return fail(error, error_len, "gemv", "bad arguments");
+  if (num_tokens == 0)
+    return 0;
+  return launch_dtype<Scheme::Dense, 0, false>(dtype, x, num_tokens, in_features, weight, nullptr,
+                                               nullptr, bias, out_features, y,
+                                               static_cast<cudaStream_t>(stream), "gemv", error,
+                                               error_len);
+}
+
+extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
+                                           int32_t asymmetric, const void *x, int32_t num_tokens,
+                                           int32_t in_features, const void *values,
+                                           const float *scales, const uint8_t *zeros,
+                                           const void *bias, int32_t out_features, void *y,
+                                           void *stream, char *error, size_t error_len) {
+  const char *what = "quantized_linear";
+  if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
+      num_tokens < 0 || in_features < 1 || out_features < 1 || !x || !values || !scales || !y)
+    return fail(error, error_len, what, "bad arguments");
+  const bool w8 = bits == 8 && group_size == 0 && !asymmetric;
+  const bool w4 = bits == 4 && (group_size == 32 || group_size == 64 || group_size == 128);
+  if (!w8 && !w4) {
+    char msg[96];
+    std::snprintf(msg, sizeof msg, "unsupported scheme (bits %d, group %d, %s)", int(bits),
+                  int(group_size), asymmetric ? "asymmetric" : "symmetric");
+    return fail(error, error_len, what, msg);
+  }
+  if (w4 && in_features % group_size != 0)
+    return fail(error, error_len, what, "in_features is not a multiple of the group size");
+  if (w4 && asymmetric && !zeros)
+    return fail(error, error_len, what, "asymmetric scheme without zero points");
+  if (num_tokens == 0)
+    return 0;
+  const cudaStream_t st = static_cast<cudaStream_t>(stream);
+  const int T = num_tokens, K = in_features, N = out_features;
+  if (w8)
+    return launch_dtype<Scheme::W8, 0, false>(dtype, x, T, K, values, scales, nullptr, bias, N, y,
+                                              st, what, error, error_len);
+  const bool a = asymmetric != 0;
+  switch (group_size) {
+  case 32:
+    return a ? launch_dtype<Scheme::W4, 32, true>(dtype, x, T, K, values, scales, zeros, bias, N,
+                                                  y, st, what, error, error_len)
+             : launch_dtype<Scheme::W4, 32, false>(dtype, x, T, K, values, scales, nullptr, bias,
+                                                   N, y, st, what, error, error_len);
+  case 64:
+    return a ? launch_dtype<Scheme::W4, 64, true>(dtype, x, T, K, values, scales, zeros, bias, N,
+                                                  y, st, what, error, error_len)
+             : launch_dtype<Scheme::W4, 64, false>(dtype, x, T, K, values, scales, nullptr, bias,
+                                                   N, y, st, what, error, error_len);
+  default:
+    return a ? launch_dtype<Scheme::W4, 128, true>(dtype, x, T, K, values, scales, zeros, bias,
+                                                   N, y, st, what, error, error_len)
+             : launch_dtype<Scheme::W4, 128, false>(dtype, x, T, K, values, scales, nullptr,
+                                                    bias, N, y, st, what, error, error_len);
+  }
+}

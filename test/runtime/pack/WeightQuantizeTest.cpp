@@ -1,0 +1,240 @@
+// pack::quantizeWeight: exact values, scales and zero points for small
+// weights worked out by hand (ties to even, all-zero groups, nibble order),
+// the shape checks, a property test on random weights (every element within
+// half a step of its original), and the "quantize" op of weight plans.
+#include "runtime/Error.h"
+#include "runtime/pack/WeightPlan.h"
+#include "runtime/pack/WeightTransforms.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+namespace attnrt::pack {
+namespace {
+
+struct Quantized {
+  std::vector<std::uint8_t> values, zeros;
+  std::vector<float> scales;
+};
+
+std::vector<std::uint8_t> part(const std::vector<float> &w, std::vector<std::int64_t> shape,
+                               const QuantizeParams &params, QuantizedPart which) {
+  TensorView view{w.data(), shape, 4};
+  std::vector<std::int64_t> partShape;
+  std::string dtype;
+  Status s = quantizedPartShape(shape, params, which, partShape, dtype);
+  EXPECT_TRUE(s.ok()) << s.message();
+  std::size_t n = dtypeSize(dtype);
+  for (std::int64_t d : partShape)
+    n *= std::size_t(d);
+  std::vector<std::uint8_t> out(n);
+  s = quantizeWeight(view, "f32", params, which, out.data(), out.size());
+  EXPECT_TRUE(s.ok()) << s.message();
+  return out;
+}
+
+Quantized quantize(const std::vector<float> &w, std::vector<std::int64_t> shape,
+                   const QuantizeParams &params) {
+  Quantized q;
+  q.values = part(w, shape, params, QuantizedPart::Values);
+  std::vector<std::uint8_t> scales = part(w, shape, params, QuantizedPart::Scales);
+  q.scales.resize(scales.size() / 4);
+  std::memcpy(q.scales.data(), scales.data(), scales.size());
+  if (params.asymmetric)
+    q.zeros = part(w, shape, params, QuantizedPart::Zeros);
+  return q;
+}
+
+std::vector<std::int8_t> asSigned(const std::vector<std::uint8_t> &bytes) {
+  return std::vector<std::int8_t>(bytes.begin(), bytes.end());
+}
+
+TEST(WeightQuantize, Int8PerChannelTiesToEvenAndZeroRow) {
+  // Row 0: max |w| = 127, s = 1, the halves round to even. Row 1: all zero
+  // (s = 1, q = 0). Row 2: s = 2, the minimum maps to -127.
+  std::vector<float> w = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 127.0f,
+                          0, 0, 0, 0, 0, 0,
+                          -254.0f, 1.0f, 3.0f, 5.0f, 0, 0};
+  Quantized q = quantize(w, {3, 6}, {8, 0, false});
+  EXPECT_EQ(asSigned(q.values),
+            (std::vector<std::int8_t>{0, 2, 2, 0, -2, 127, 0, 0, 0, 0, 0, 0, -127, 0, 2, 2, 0, 0}));
+  EXPECT_EQ(q.scales, (std::vector<float>{1.0f, 1.0f, 2.0f}));
+}
+
+TEST(WeightQuantize, Int4SymmetricNibbleOrder) {
+  // Group 0: s = 1, q = 7, -7, 4 (3.5 to even), 0 -> nibbles q + 8 = 15, 1,
+  // 12, 8; element 2j in the low nibble of byte j. Group 1: zeros -> s = 1,
+  // nibbles 8.
+  std::vector<float> w = {7.0f, -7.0f, 3.5f, 0.0f, 0, 0, 0, 0};
+  Quantized q = quantize(w, {1, 8}, {4, 4, false});
+  EXPECT_EQ(q.values, (std::vector<std::uint8_t>{0x1f, 0x8c, 0x88, 0x88}));
+  EXPECT_EQ(q.scales, (std::vector<float>{1.0f, 1.0f}));
+}
+
+TEST(WeightQuantize, Int4AsymmetricZeroPoints) {
+  // lo = min(w, 0), hi = max(w, 0), s = (hi - lo) / 15, z = round(-lo / s).
+  //   [0, 1.5, 3, 15]:   s 1, z 0,  u 0, 2, 3, 15
+  //   [-3, 0, 6, 12]:    s 1, z 3,  u 0, 3, 9, 15
+  //   [-15, -7.5, 0, 0]: s 1, z 15, u 0, 7 (round(-7.5) = -8, then + 15), 15, 15
+  //   zeros:             s 1, z 0,  u 0
+  std::vector<float> w = {0, 1.5f, 3, 15, -3, 0, 6, 12, -15, -7.5f, 0, 0, 0, 0, 0, 0};
+  Quantized q = quantize(w, {2, 8}, {4, 4, true});
+  EXPECT_EQ(q.values, (std::vector<std::uint8_t>{0x20, 0xf3, 0x30, 0xf9, 0x70, 0xff, 0x00, 0x00}));
+  EXPECT_EQ(q.scales, (std::vector<float>{1, 1, 1, 1}));
+  EXPECT_EQ(q.zeros, (std::vector<std::uint8_t>{0, 3, 15, 0}));
+}
+
+TEST(WeightQuantize, HalfInputsQuantizeLikeTheirFloatValues) {
+  // 1.0, -2.0, 0.5, 3.0 as f16: the same bytes as from f32.
+  std::vector<std::uint16_t> half = {0x3c00, 0xc000, 0x3800, 0x4200};
+  std::vector<float> full = {1.0f, -2.0f, 0.5f, 3.0f};
+  QuantizeParams params{4, 4, true};
+  for (QuantizedPart which : {QuantizedPart::Values, QuantizedPart::Scales, QuantizedPart::Zeros}) {
+    std::vector<std::uint8_t> expected = part(full, {1, 4}, params, which);
+    std::vector<std::uint8_t> got(expected.size());
+    Status s = quantizeWeight(TensorView{half.data(), {1, 4}, 2}, "f16", params, which, got.data(),
+                              got.size());
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(got, expected) << quantizedPartName(which);
+  }
+}
+
+TEST(WeightQuantize, RejectsBadParameters) {
+  std::vector<std::int64_t> shape;
+  std::string dtype;
+  auto fails = [&](std::vector<std::int64_t> weight, QuantizeParams params, QuantizedPart which,
+                   const std::string &needle) {
+    Status s = quantizedPartShape(weight, params, which, shape, dtype);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
+  };
+  fails({8, 96}, {4, 64, false}, QuantizedPart::Values, "group size 64 does not divide the input dimension 96");
+  fails({8, 64}, {3, 0, false}, QuantizedPart::Values, "4 and 8 bits, not 3");
+  fails({8, 63}, {4, 0, false}, QuantizedPart::Values, "must be even");
+  fails({8, 64}, {8, 0, true}, QuantizedPart::Values, "only supported for 4 bits in groups");
+  fails({8, 64}, {4, 0, true}, QuantizedPart::Values, "only supported for 4 bits in groups");
+  fails({8, 64}, {4, 32, false}, QuantizedPart::Zeros, "no zero points");
+  fails({8, 64, 2}, {8, 0, false}, QuantizedPart::Values, "2-D");
+
+  float inf = INFINITY;
+  std::vector<std::uint8_t> out(2);
+  Status s = quantizeWeight(TensorView{&inf, {1, 1}, 4}, "f32", {8, 0, false},
+                            QuantizedPart::Values, out.data(), 1);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("non-finite value at [0, 0]"), std::string::npos) << s.message();
+}
+
+// Dequantizes element (r, k) the way the kernels do.
+float dequantize(const Quantized &q, const QuantizeParams &p, std::int64_t cols, std::int64_t r,
+                 std::int64_t k) {
+  std::int64_t group = p.groupSize ? p.groupSize : cols, groups = cols / group;
+  std::int64_t g = r * groups + k / group;
+  float s = q.scales[std::size_t(g)];
+  if (p.bits == 8)
+    return float(std::int8_t(q.values[std::size_t(r * cols + k)])) * s;
+  std::uint8_t byte = q.values[std::size_t((r * cols + k) / 2)];
+  int nibble = k % 2 ? byte >> 4 : byte & 0xf;
+  int zero = p.asymmetric ? q.zeros[std::size_t(g)] : 8;
+  return float(nibble - zero) * s;
+}
+
+TEST(WeightQuantize, RandomWeightsWithinHalfAStep) {
+  std::mt19937 rng(1234);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  const QuantizeParams schemes[] = {{8, 0, false}, {8, 32, false}, {4, 0, false},
+                                    {4, 32, false}, {4, 64, false}, {4, 32, true},
+                                    {4, 128, true}};
+  for (const QuantizeParams &p : schemes) {
+    const std::int64_t rows = 7, cols = 256;
+    std::vector<float> w(std::size_t(rows * cols));
+    for (float &x : w)
+      x = normal(rng) + (p.asymmetric ? 0.03f : 0.0f); // shifted: zero points matter
+    Quantized q = quantize(w, {rows, cols}, p);
+    std::int64_t group = p.groupSize ? p.groupSize : cols;
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t k = 0; k < cols; ++k) {
+        std::int64_t first = r * cols + k / group * group;
+        float lo = 0, hi = 0;
+        for (std::int64_t i = 0; i < group; ++i) {
+          lo = std::min(lo, w[std::size_t(first + i)]);
+          hi = std::max(hi, w[std::size_t(first + i)]);
+        }
+        float s = q.scales[std::size_t(r * (cols / group) + k / group)];
+        float x = w[std::size_t(r * cols + k)], y = dequantize(q, p, cols, r, k);
+        ASSERT_LE(std::fabs(x - y), s / 2 * (1 + 1e-5f) + 1e-12f)
+            << "bits " << p.bits << " group " << p.groupSize << " at " << r << ", " << k;
+        if (p.asymmetric) {
+          ASSERT_GE(y, lo - s / 2 * (1 + 1e-5f));
+          ASSERT_LE(y, hi + s / 2 * (1 + 1e-5f));
+        }
+      }
+  }
+}
+
+TEST(WeightQuantize, PlanQuantizeOpRoundTripsAndEvaluates) {
+  WeightExpr weight;
+  weight.op = WeightExpr::Op::Inline;
+  weight.dtype = "f32";
+  weight.shape = {1, 8};
+  WeightPlan plan;
+  std::vector<float> w = {7.0f, -7.0f, 3.5f, 0.0f, 0, 0, 0, 0};
+  plan.inlineData.resize(w.size() * 4);
+  std::memcpy(plan.inlineData.data(), w.data(), plan.inlineData.size());
+  auto quantizePart = [&](QuantizedPart which, std::string dtype, std::vector<std::int64_t> shape) {
+    WeightExpr e;
+    e.op = WeightExpr::Op::Quantize;
+    e.dtype = std::move(dtype);
+    e.shape = std::move(shape);
+    e.quantize = {4, 4, false};
+    e.part = which;
+    e.inputs.push_back(weight);
+    return e;
+  };
+  plan.blobs.push_back({0, quantizePart(QuantizedPart::Values, "u8", {1, 4})});
+  plan.blobs.push_back({64, quantizePart(QuantizedPart::Scales, "f32", {1, 2})});
+  plan.weightsBytes = 72;
+  ASSERT_TRUE(checkPlan(plan).ok()) << checkPlan(plan).message();
+
+  std::uint64_t inlineBytes = 0;
+  std::string text = serializeWeightPlan(plan);
+  EXPECT_NE(text.find(R"("op":"quantize")"), std::string::npos) << text;
+  WeightPlan parsed = parseWeightPlan(text, "weights.plan.json", inlineBytes);
+  EXPECT_EQ(inlineBytes, plan.inlineData.size());
+  parsed.inlineData = plan.inlineData;
+  EXPECT_EQ(serializeWeightPlan(parsed), text);
+  EXPECT_EQ(parsed.blobs[1].source.part, QuantizedPart::Scales);
+  EXPECT_EQ(parsed.blobs[1].source.quantize.groupSize, 4);
+
+  struct NoInitializers : InitializerSource {
+    Status lookup(const std::string &name, const std::string &, const std::vector<std::int64_t> &,
+                  TensorView &) override {
+      return Status::failure("no initializer " + name);
+    }
+  } none;
+  std::vector<std::uint8_t> bytes(plan.weightsBytes);
+  Status s = evaluatePlan(plan, none, bytes.data(), bytes.size());
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 4),
+            (std::vector<std::uint8_t>{0x1f, 0x8c, 0x88, 0x88}));
+  float scales[2];
+  std::memcpy(scales, bytes.data() + 64, 8);
+  EXPECT_EQ(scales[0], 1.0f);
+  EXPECT_EQ(scales[1], 1.0f);
+
+  // A plan whose quantize shape disagrees with the transform is refused.
+  plan.blobs[1].source.shape = {1, 3};
+  Status bad = checkPlan(plan);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("quantize scales gives f32 [1, 2]"), std::string::npos)
+      << bad.message();
+  // An unknown part in the JSON is a parse error naming the key.
+  std::string corrupt = text;
+  corrupt.replace(corrupt.find(R"("part":"scales")"), 15, R"("part":"bogus!")");
+  EXPECT_THROW(parseWeightPlan(corrupt, "weights.plan.json", inlineBytes), Error);
+}
+
+} // namespace
+} // namespace attnrt::pack
