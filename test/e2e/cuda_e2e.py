@@ -30,6 +30,13 @@ compiling needs attnc (MLIR, nvcc; no GPU), running needs a GPU (no MLIR).
                 closer than the dtype's error can resolve (2 x its logit
                 tolerance, relative to the largest logit), where either
                 choice is right
+      Quantized artifacts (QUANTIZED below; `--quantize`, f16 and f32) are
+      checked against onnxruntime over the model with the weights the
+      artifact holds: its quantized matrices decoded from weights.bin by the
+      layout of runtime/QuantizedWeights.h, the rest rounded as above; same
+      tolerances, same greedy rule. What is checked is that the CUDA
+      quantized kernels compute what the weights say, not the quantization's
+      own accuracy.
       exit 0 all passed, 1 a failure, 77 no GPU (nvidia-smi finds none)
 """
 import argparse
@@ -47,9 +54,14 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_e2e import Failure, Fixture, check_logits  # noqa: E402
+from pack_e2e import decoded_weights  # noqa: E402
 
 LOGIT_TOLERANCE = {"f16": 2e-2, "bf16": 5e-2, "f32": 1e-4}
 DTYPES = ("f16", "bf16", "f32")
+# (fixture, --quantize scheme): 4-bit with zero points over fused projections,
+# 8-bit per channel, 4-bit symmetric; each in these storage types.
+QUANTIZED = (("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w4g64"))
+QUANTIZED_DTYPES = ("f16", "f32")
 SKIP = 77
 
 
@@ -71,6 +83,18 @@ def prepare(args, manifest):
             except Failure as e:
                 failures += 1
                 print(f"FAIL {name}-{dtype}: compile\n  {e}", flush=True)
+    for name, scheme in QUANTIZED:
+        if args.only and name not in args.only:
+            continue
+        fx = Fixture(args, name, manifest[name + ".onnx"])
+        for dtype in [d for d in (args.dtype or DTYPES) if d in QUANTIZED_DTYPES]:
+            tag = f"-{scheme}-{dtype}"
+            try:
+                fx.compile(tag, "--target", "cuda", "--dtype", dtype, "--quantize", scheme)
+                print(f"ok   {name}{tag}: compiled", flush=True)
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {name}{tag}: compile\n  {e}", flush=True)
     return failures
 
 
@@ -90,6 +114,23 @@ def rounded_session(fx, dtype):
         if init.data_type == onnx.TensorProto.FLOAT and len(init.dims) >= 2:
             init.CopyFrom(numpy_helper.from_array(round_to(numpy_helper.to_array(init), dtype),
                                                   init.name))
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def quantized_session(fx, artifact, dtype):
+    """onnxruntime over fx's model holding the weights of a quantized artifact:
+    its quantized matrices decoded, the other matrices rounded to `dtype`."""
+    model = onnx.load(fx.path)
+    initializers = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    decoded = decoded_weights(artifact, initializers)
+    for init in model.graph.initializer:
+        if init.name in decoded:
+            w = decoded[init.name].astype(np.float32).reshape(initializers[init.name].shape)
+        elif dtype != "f32" and init.data_type == onnx.TensorProto.FLOAT and len(init.dims) >= 2:
+            w = round_to(initializers[init.name], dtype)
+        else:
+            continue
+        init.CopyFrom(numpy_helper.from_array(w, init.name))
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
 
 
@@ -172,6 +213,27 @@ def run_all(args, manifest, seed):
                 failures += 1
                 print(f"FAIL {tag}: greedy\n  {e}", flush=True)
             fx.session = original
+    for name, scheme in QUANTIZED:
+        for dtype in QUANTIZED_DTYPES:
+            artifact = os.path.join(args.work, f"{name}-{scheme}-{dtype}")
+            if not os.path.isdir(artifact) or (args.only and name not in args.only):
+                continue
+            fx = Fixture(args, name, manifest[name + ".onnx"])
+            tag = f"{name}-{scheme}-{dtype}"
+            rng = random.Random(f"{seed}-{tag}")
+            try:
+                fx.session = quantized_session(fx, artifact, dtype)
+                errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
+                        for n in (1, rng.randrange(2, 48))]
+                steps = check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16,
+                                     2 * LOGIT_TOLERANCE[dtype])
+                note = "16 tokens equal" if steps == 16 else \
+                    f"equal for {steps} tokens, then a near-tie"
+                print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs the decoded weights), "
+                      f"greedy ({note})", flush=True)
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {tag}\n  {e}", flush=True)
     return failures
 
 

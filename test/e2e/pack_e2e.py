@@ -41,15 +41,14 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_e2e import Failure  # noqa: E402  (one failure type for the e2e scripts)
+
 FIXTURES = ["llama-sdpa", "gpt2-sdpa", "gptj-eager", "falcon-sdpa", "starcoder2-sdpa"]
 # (fixture, --quantize scheme): fused projections in 4-bit with zero points,
 # GPT-2's transposed Conv1D weights in 8-bit.
 QUANTIZED = [("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8")]
 PROMPTS = ["--tokens", "1,2,3,4,5", "--tokens", "7,3", "--max-new-tokens", "8"]
-
-
-class Failure(Exception):
-    pass
 
 
 def run(cmd, expect_rc=0):
