@@ -13,9 +13,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
-#include "llvm/ADT/DenseMap.h"
 
 #include <optional>
+#include <unordered_map>
 
 namespace attnc {
 
@@ -77,9 +77,16 @@ private:
   void visitReduce(mlir::Operation *op, mlir::Value data, mlir::Value axesValue, bool keepdims,
                    bool noopWithEmptyAxes);
 
+  // Node-based maps: shapeOf / contentsOf hand out pointers that must stay
+  // valid while later results are inserted (a multi-result op reads its
+  // input's shape after setting its first result's); a DenseMap moves its
+  // entries when it grows.
+  struct ValueHash {
+    size_t operator()(mlir::Value v) const { return mlir::hash_value(v); }
+  };
   mlir::func::FuncOp func;
-  llvm::DenseMap<mlir::Value, SymVector> shapes;
-  llvm::DenseMap<mlir::Value, SymVector> contents;
+  std::unordered_map<mlir::Value, SymVector, ValueHash> shapes;
+  std::unordered_map<mlir::Value, SymVector, ValueHash> contents;
   unsigned nextUnknown = 0;
 };
 
