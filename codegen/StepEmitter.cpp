@@ -273,7 +273,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return (*vi)->pointer;
   };
 
-  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp>(op))
+  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp,
+          attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(op))
     return success(); // weights and shape operands are read where they are used
 
   if (auto e = dyn_cast<attn::EmbeddingOp>(op)) {

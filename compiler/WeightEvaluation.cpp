@@ -191,6 +191,22 @@ FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
     return EvaluatedWeight(type, std::move(result));
   }
 
+  if (isa_and_nonnull<attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(def)) {
+    FailureOr<EvaluatedWeight> input = evaluateWeight(def->getOperand(0));
+    if (failed(input))
+      return failure();
+    pack::Tensor result{{}, shapeOf(type), *elementSize};
+    result.bytes.resize(size_t(type.getNumElements()) * *elementSize);
+    pack::Status status =
+        isa<attn::WeightReshapeOp>(def)
+            ? pack::reshape(input->view(), result.shape, result.bytes.data(), result.bytes.size())
+            : pack::unpackNibbles(input->view(), result.shape, result.bytes.data(),
+                                  result.bytes.size());
+    if (!status.ok())
+      return def->emitError() << "cannot transform the weight: " << status.message();
+    return EvaluatedWeight(type, std::move(result));
+  }
+
   return emitError(loc) << "weight is not a constant or a weight transform over constants";
 }
 
@@ -314,6 +330,16 @@ FailureOr<pack::WeightExpr> WeightPlanBuilder::describe(Value weight) {
     expr.op = pack::WeightExpr::Op::Quantize;
     expr.quantize = quantizeParams(quantize);
     expr.part = quantizedPart(quantize, weight);
+    expr.inputs.push_back(std::move(*input));
+    return expr;
+  }
+
+  if (isa_and_nonnull<attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(def)) {
+    FailureOr<pack::WeightExpr> input = describe(def->getOperand(0));
+    if (failed(input))
+      return failure();
+    expr.op = isa<attn::WeightReshapeOp>(def) ? pack::WeightExpr::Op::Reshape
+                                             : pack::WeightExpr::Op::UnpackNibbles;
     expr.inputs.push_back(std::move(*input));
     return expr;
   }

@@ -346,7 +346,8 @@ void KVCacheInsertion::selectLogitRows(OpBuilder &builder) {
   Value head = ret.getOperand(0);
   Operation *first = nullptr;
   while (Operation *def = head.getDefiningOp()) {
-    if (!isa<attn::LogitSoftcapOp, attn::LogitScaleOp, attn::LinearOp, attn::RmsNormOp,
+    if (!isa<attn::LogitSoftcapOp, attn::LogitScaleOp, attn::LinearOp, attn::QuantizedLinearOp,
+             attn::RmsNormOp,
              attn::LayerNormOp>(def) ||
         !def->getResult(0).hasOneUse())
       break;

@@ -36,6 +36,13 @@ def RaiseNorms : Pass<"attn-raise-norms", "::mlir::func::FuncOp"> {
 
 def RaiseLinears : Pass<"attn-raise-linears", "::mlir::func::FuncOp"> {
   let summary = "Raise MatMul/Gemm with constant weights (+ bias Add) to attn.linear";
+  let description = [{
+    Also com.microsoft MatMulNBits (onnxruntime's pre-quantized weights) with
+    constant weights -> attn.quantized_linear over its own bytes (4 bits,
+    block_size 32 / 64 / 128; attn.weight_reshape / weight_unpack_nibbles put
+    them in the kernels' layout). One it cannot read (other bits or block
+    sizes, g_idx, shapes that disagree with K / N) is an error at the node.
+  }];
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
@@ -209,9 +216,10 @@ def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
 }
 
 def FoldWeightTransforms : Pass<"attn-fold-weight-transforms", "::mlir::func::FuncOp"> {
-  let summary = "Evaluate weight transforms (attn.weight_concat, attn.weight_quantize) into constants";
+  let summary = "Evaluate weight transforms (attn.weight_concat, ...) into constants";
   let description = [{
-    Replaces every attn.weight_concat or attn.weight_quantize whose inputs
+    Replaces every attn.weight_concat, weight_quantize, weight_reshape or
+    weight_unpack_nibbles whose inputs
     are constants (or other weight transforms over constants) by onnx.Constant
     ops holding the bytes
     the packer produces for it (compiler/WeightEvaluation, runtime/pack).

@@ -309,7 +309,8 @@ struct RaiseLogitSoftcap : OpRewritePattern<od::MulOp> {
       }
       // Only logits (the lm_head's output): attention scores are capped the
       // same way, and that cap belongs to attn.attention.
-      if (!x || x.getType() != op.getType() || !x.getDefiningOp<attn::LinearOp>())
+      if (!x || x.getType() != op.getType() ||
+          !isa_and_nonnull<attn::LinearOp, attn::QuantizedLinearOp>(x.getDefiningOp()))
         continue;
       rewriter.replaceOpWithNewOp<attn::LogitSoftcapOp>(op, op.getType(), x,
                                                         rewriter.getF32FloatAttr(*cap));
@@ -329,7 +330,8 @@ struct RaiseLogitScale : OpRewritePattern<od::DivOp> {
     if (!divisor || *divisor == 0.0 || !std::isfinite(*divisor))
       return rewriter.notifyMatchFailure(op, "divisor is not a finite nonzero scalar constant");
     Value x = op.getA();
-    if (x.getType() != op.getType() || !x.getDefiningOp<attn::LinearOp>())
+    if (x.getType() != op.getType() ||
+        !isa_and_nonnull<attn::LinearOp, attn::QuantizedLinearOp>(x.getDefiningOp()))
       return rewriter.notifyMatchFailure(op, "dividend is not an attn.linear of the result type");
     if (!op->hasOneUse() || !isa<func::ReturnOp>(*op->getUsers().begin()))
       return rewriter.notifyMatchFailure(op, "result is not returned (not the logits)");

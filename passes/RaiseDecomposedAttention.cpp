@@ -232,6 +232,7 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t dim, OriginMemo &memo) {
       continue;
     }
     if (isa<attn::RopeOp, attn::RmsNormOp, attn::LayerNormOp, attn::LinearOp,
+            attn::QuantizedLinearOp,
             attn::ActivationOp, attn::GatedActivationOp, attn::AttentionOp>(def)) {
       // Token-wise: every dim but the feature dim is operand 0's.
       if (dim >= rank - 1 || raise::rankOf(def->getOperand(0)) != rank)

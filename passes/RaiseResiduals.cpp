@@ -55,7 +55,7 @@ Side classify(Value v) {
   // 2-D Gemm projections (GPT-2) are reshaped back to [batch, seq, hidden].
   if (auto reshape = dyn_cast_or_null<od::ReshapeOp>(def))
     def = reshape.getData().getDefiningOp();
-  if (isa_and_nonnull<attn::LinearOp>(def))
+  if (isa_and_nonnull<attn::LinearOp, attn::QuantizedLinearOp>(def))
     return Side::Projection;
   if (isa_and_nonnull<attn::RmsNormOp, attn::LayerNormOp>(def))
     return Side::Norm;

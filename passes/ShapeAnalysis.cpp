@@ -690,7 +690,7 @@ LogicalResult ShapeAnalysis::visit(Operation *op) {
             if (const SymVector *s = shapeOf(op->getOperand(0)))
               setShape(op->getResult(0), *s);
           })
-      .Case<attn::LinearOp>([&](attn::LinearOp l) {
+      .Case<attn::LinearOp, attn::QuantizedLinearOp>([&](auto l) {
         const SymVector *x = shapeOf(l.getX());
         if (!x || x->empty())
           return;

@@ -2,7 +2,8 @@
 # Installs everything attnc needs to build and test, idempotently.
 # Debian packages: LLVM/MLIR 22, libonnx (protobuf classes), GoogleTest, ninja, ccache;
 # for the runtime: xxHash (weight checksums), nlohmann-json (manifests), OpenBLAS (CPU GEMM).
-# PyPI: onnx, onnxruntime and numpy for the model scripts and end-to-end tests.
+# PyPI: onnx, onnxruntime and numpy for the model scripts and end-to-end tests
+# (onnx-ir: onnxruntime's MatMulNBits quantizer imports it).
 set -euo pipefail
 
 DEB_PACKAGES=(
@@ -24,8 +25,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-PY_PACKAGES=(onnx onnxruntime numpy)
-if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+PY_PACKAGES=(onnx onnxruntime numpy onnx-ir)
+if ! python3 -c "import onnx, onnxruntime, numpy, onnx_ir" 2>/dev/null; then
   echo "install-deps: installing ${PY_PACKAGES[*]} from PyPI"
   python3 -m pip install -q "${PY_PACKAGES[@]}"
 fi

@@ -617,6 +617,28 @@ LogicalResult WeightConcatOp::verify() {
   return success();
 }
 
+LogicalResult WeightReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("input and result must share an element type");
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError() << "reshape of " << in << " to " << out << " changes the element count";
+  return success();
+}
+
+LogicalResult WeightUnpackNibblesOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (out.getRank() != 2)
+    return emitOpError() << "result must be [rows, cols], got " << out;
+  int64_t rows = out.getDimSize(0), cols = out.getDimSize(1);
+  if (in.getNumElements() != rows * ((cols + 1) / 2))
+    return emitOpError() << "input " << in << " must hold rows * ceil(cols / 2) = "
+                         << rows * ((cols + 1) / 2) << " bytes";
+  return success();
+}
+
 } // namespace attnc::attn
 
 #define GET_OP_CLASSES

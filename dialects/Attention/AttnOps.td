@@ -535,4 +535,31 @@ def Attn_WeightQuantizeOp : Attn_Op<"weight_quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Attn_WeightReshapeOp : Attn_Op<"weight_reshape", [Pure]> {
+  let summary = "a constant weight's bytes under another static shape";
+  let description = [{
+    A weight transform (runtime/pack reshape): same element type and count.
+    Pre-quantized weights (MatMulNBits' [N, blocks, blob] values, flat
+    scales) take the shapes attn.quantized_linear reads this way.
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightUnpackNibblesOp : Attn_Op<"weight_unpack_nibbles", [Pure]> {
+  let summary = "packed 4-bit values to one byte each";
+  let description = [{
+    A weight transform (runtime/pack unpackNibbles): ui8 [rows, cols] from a
+    ui8 input of rows * ceil(cols / 2) bytes, each row's even column in the
+    low nibble (MatMulNBits' packed zero points -> attn.quantized_linear's
+    one zero point a byte).
+  }];
+  let arguments = (ins StaticShapeTensorOf<[UI8]>:$input);
+  let results = (outs StaticShapeTensorOf<[UI8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // ATTNC_ATTN_OPS

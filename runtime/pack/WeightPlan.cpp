@@ -26,6 +26,10 @@ const char *opName(WeightExpr::Op op) {
     return "cast";
   case WeightExpr::Op::Quantize:
     return "quantize";
+  case WeightExpr::Op::Reshape:
+    return "reshape";
+  case WeightExpr::Op::UnpackNibbles:
+    return "unpack_nibbles";
   }
   return "?";
 }
@@ -124,6 +128,27 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
                   formatShape(e.shape));
     return Status::success();
   }
+  case WeightExpr::Op::Reshape:
+  case WeightExpr::Op::UnpackNibbles: {
+    const char *name = opName(e.op);
+    if (e.inputs.size() != 1)
+      return fail(std::string(name) + " needs one input");
+    if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
+      return s;
+    if (e.inputs[0].dtype != e.dtype)
+      return fail(std::string(name) + " input is " + e.inputs[0].dtype + ", not " + e.dtype);
+    if (e.op == WeightExpr::Op::Reshape) {
+      if (shapeOnlyView(e.inputs[0]).numElements() != shapeOnlyView(e).numElements())
+        return fail("reshape of " + formatShape(e.inputs[0].shape) + " to " +
+                    formatShape(e.shape) + " changes the element count");
+    } else {
+      if (e.dtype != "u8")
+        return fail("unpack_nibbles gives u8, not " + e.dtype);
+      if (Status s = unpackNibblesShapeCheck(shapeOnlyView(e.inputs[0]), e.shape); !s.ok())
+        return fail(s.message());
+    }
+    return Status::success();
+  }
   }
   return fail("unknown op");
 }
@@ -168,6 +193,14 @@ public:
       if (Status s = view(e.inputs[0], input); !s.ok())
         return s;
       return quantizeWeight(input, e.inputs[0].dtype, e.quantize, e.part, out, e.byteSize());
+    }
+    case WeightExpr::Op::Reshape:
+    case WeightExpr::Op::UnpackNibbles: {
+      TensorView input;
+      if (Status s = view(e.inputs[0], input); !s.ok())
+        return s;
+      return e.op == WeightExpr::Op::Reshape ? reshape(input, e.shape, out, e.byteSize())
+                                             : unpackNibbles(input, e.shape, out, e.byteSize());
     }
     }
     return Status::failure("unknown op");
@@ -243,6 +276,9 @@ public:
     } else if (op == "transpose2d") {
       e.op = WeightExpr::Op::Transpose2d;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
+    } else if (op == "reshape" || op == "unpack_nibbles") {
+      e.op = op == "reshape" ? WeightExpr::Op::Reshape : WeightExpr::Op::UnpackNibbles;
+      e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
     } else if (op == "cast") {
       e.op = WeightExpr::Op::Cast;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
@@ -293,6 +329,8 @@ Json exprJson(const WeightExpr &e) {
     [[fallthrough]];
   case WeightExpr::Op::Transpose2d:
   case WeightExpr::Op::Cast:
+  case WeightExpr::Op::Reshape:
+  case WeightExpr::Op::UnpackNibbles:
     j["input"] = e.inputs.empty() ? Json::object() : exprJson(e.inputs[0]);
     break;
   }

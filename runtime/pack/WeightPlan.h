@@ -42,6 +42,12 @@
 //    "part": "values", "input": EXPR, ...}
 //       one part ("values", "scales" or "zeros") of pack::quantizeWeight of
 //       the input (a float [out, in] weight); group_size 0: per output channel
+//   {"op": "reshape", "input": EXPR, ...}
+//       pack::reshape: the input's bytes under this shape (same dtype and
+//       element count; pre-quantized weights into the kernels' shapes)
+//   {"op": "unpack_nibbles", "input": EXPR, ...}
+//       pack::unpackNibbles: u8 [rows, cols] from a u8 input of rows *
+//       ceil(cols / 2) bytes, low nibble first (packed 4-bit zero points)
 // A blob's size is its expression's element count times the dtype's size.
 //
 // Nothing here throws except parseWeightPlan (attnrt::Error): the compiler,
@@ -61,14 +67,16 @@ namespace attnrt::pack {
 std::size_t dtypeSize(const std::string &dtype);
 
 struct WeightExpr {
-  enum class Op { Initializer, Inline, Concat, Transpose2d, Cast, Quantize };
+  enum class Op {
+    Initializer, Inline, Concat, Transpose2d, Cast, Quantize, Reshape, UnpackNibbles
+  };
   Op op = Op::Initializer;
   std::string dtype;                // of the result
   std::vector<std::int64_t> shape;  // of the result
   std::string name;                 // Initializer
   std::uint64_t inlineOffset = 0;   // Inline: offset in the inline file
   std::int64_t axis = 0;            // Concat
-  std::vector<WeightExpr> inputs;   // Concat: its inputs; Transpose2d, Cast, Quantize: one
+  std::vector<WeightExpr> inputs;   // Concat: its inputs; the others: one
   QuantizeParams quantize;          // Quantize
   QuantizedPart part = QuantizedPart::Values; // Quantize: which result
 

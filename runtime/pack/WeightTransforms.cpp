@@ -478,4 +478,48 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
   return Status::success();
 }
 
+std::string formatShape(const std::vector<std::int64_t> &shape); // WeightPlan.cpp
+
+Status reshape(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+               std::size_t outBytes) {
+  std::int64_t elements = 1;
+  for (std::int64_t d : shape)
+    elements *= d;
+  if (elements != input.numElements())
+    return Status::failure("reshape of " + formatShape(input.shape) + " to " + formatShape(shape) +
+                           " changes the element count");
+  if (outBytes != input.byteSize())
+    return Status::failure("reshape output holds " + std::to_string(outBytes) + " bytes, not " +
+                           std::to_string(input.byteSize()));
+  if (outBytes)
+    std::memcpy(out, input.data, outBytes);
+  return Status::success();
+}
+
+Status unpackNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape) {
+  if (input.elementSize != 1)
+    return Status::failure("unpack_nibbles reads bytes");
+  if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0)
+    return Status::failure("unpack_nibbles gives a 2-D [rows, cols], not " + formatShape(shape));
+  if (input.numElements() != shape[0] * ((shape[1] + 1) / 2))
+    return Status::failure("unpack_nibbles of " + formatShape(input.shape) + " to " +
+                           formatShape(shape) + " needs rows * ceil(cols / 2) input bytes");
+  return Status::success();
+}
+
+Status unpackNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                     std::size_t outBytes) {
+  if (Status s = unpackNibblesShapeCheck(input, shape); !s.ok())
+    return s;
+  std::int64_t rows = shape[0], cols = shape[1], rowBytes = (cols + 1) / 2;
+  if (outBytes != std::size_t(rows * cols))
+    return Status::failure("unpack_nibbles output holds " + std::to_string(outBytes) + " bytes");
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c)
+      o[r * cols + c] = std::uint8_t((in[r * rowBytes + c / 2] >> (4 * (c % 2))) & 0xF);
+  return Status::success();
+}
+
 } // namespace attnrt::pack

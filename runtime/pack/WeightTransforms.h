@@ -102,6 +102,16 @@ Status castFloat(const TensorView &input, const std::string &from, const std::st
 // has s = 1. Non-finite weights are refused.
 enum class QuantizedPart { Values, Scales, Zeros };
 
+// Pre-quantized weights (onnxruntime MatMulNBits) in the kernels' layout.
+// reshape: the same bytes under another shape of the same element count.
+Status reshape(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+               std::size_t outBytes);
+// unpack_nibbles: u8 [rows, cols] from rows of ceil(cols / 2) bytes, two
+// 4-bit values a byte (the even column in the LOW nibble), one per byte.
+Status unpackNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
+Status unpackNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                     std::size_t outBytes);
+
 struct QuantizeParams {
   int bits = 8;                // 4 or 8
   std::int64_t groupSize = 0;  // 0: per output channel

@@ -1558,3 +1558,29 @@ func.func @weight_quantize_group(%w: tensor<96x80xf32>) {
   %v, %s = attn.weight_quantize %w {bits = 4 : i64, group_size = 64 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x80xf32>) -> (tensor<96x40xui8>, tensor<96x1xf32>)
   return
 }
+
+// -----
+
+// weight_reshape keeps the element count and type.
+func.func @weight_reshape_count(%a: tensor<4x8xui8>) {
+  // expected-error @+1 {{reshape of 'tensor<4x8xui8>' to 'tensor<4x4xui8>' changes the element count}}
+  %0 = attn.weight_reshape %a : (tensor<4x8xui8>) -> tensor<4x4xui8>
+  return
+}
+
+// -----
+
+func.func @weight_reshape_type(%a: tensor<4x8xui8>) {
+  // expected-error @+1 {{input and result must share an element type}}
+  %0 = attn.weight_reshape %a : (tensor<4x8xui8>) -> tensor<32xi8>
+  return
+}
+
+// -----
+
+// weight_unpack_nibbles reads rows * ceil(cols / 2) bytes.
+func.func @weight_unpack_nibbles_count(%a: tensor<8xui8>) {
+  // expected-error @+1 {{input 'tensor<8xui8>' must hold rows * ceil(cols / 2) = 6 bytes}}
+  %0 = attn.weight_unpack_nibbles %a : (tensor<8xui8>) -> tensor<2x5xui8>
+  return
+}

@@ -335,6 +335,20 @@ func.func @weight_concat(%wq: tensor<64x64xf32>, %wk: tensor<32x64xf32>, %wv: te
 
 // -----
 
+// Pre-quantized (MatMulNBits) weights into the quantized_linear layout.
+// CHECK-LABEL: func.func @nbits_weight_transforms
+// CHECK: attn.weight_reshape %{{.*}} : (tensor<32x2x16xui8>) -> tensor<32x32xui8>
+// CHECK: attn.weight_reshape %{{.*}} : (tensor<64xf32>) -> tensor<32x2xf32>
+// CHECK: attn.weight_unpack_nibbles %{{.*}} : (tensor<32xui8>) -> tensor<32x2xui8>
+func.func @nbits_weight_transforms(%b: tensor<32x2x16xui8>, %s: tensor<64xf32>, %z: tensor<32xui8>) -> (tensor<32x32xui8>, tensor<32x2xf32>, tensor<32x2xui8>) {
+  %0 = attn.weight_reshape %b : (tensor<32x2x16xui8>) -> tensor<32x32xui8>
+  %1 = attn.weight_reshape %s : (tensor<64xf32>) -> tensor<32x2xf32>
+  %2 = attn.weight_unpack_nibbles %z : (tensor<32xui8>) -> tensor<32x2xui8>
+  return %0, %1, %2 : tensor<32x32xui8>, tensor<32x2xf32>, tensor<32x2xui8>
+}
+
+// -----
+
 // Step-level attention over the paged KV cache: GQA 8/2 with the defaults
 // (full attention, no softcap) elided, a windowed Gemma-2-style layer with a
 // softcap in cache group 1, MQA with a value head_dim of its own, and static

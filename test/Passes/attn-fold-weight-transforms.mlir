@@ -126,3 +126,22 @@ func.func @quantize_int4_asymmetric() -> (tensor<2x2xui8>, tensor<2x1xf32>, tens
   %v, %s, %z = attn.weight_quantize %w {asymmetric, bits = 4 : i64, group_size = 4 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<4x2xf32>) -> (tensor<2x2xui8>, tensor<2x1xf32>, tensor<2x1xui8>)
   return %v, %s, %z : tensor<2x2xui8>, tensor<2x1xf32>, tensor<2x1xui8>
 }
+
+// -----
+
+// The pre-quantized (MatMulNBits) transforms: weight_reshape keeps the bytes
+// under the new shape; weight_unpack_nibbles gives one value a byte, the low
+// nibble first, each row from its own ceil(cols / 2) bytes (0x21 0x03: 1 2 3).
+// CHECK-LABEL: func.func @nbits_transforms
+// CHECK-NOT: attn.weight_reshape
+// CHECK-NOT: attn.weight_unpack_nibbles
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[1, 2], [3, 4]]> : tensor<2x2xui8>}
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[1, 2, 3], [4, 5, 6]]> : tensor<2x3xui8>}
+// CHECK-NOT: tensor<4xui8>
+func.func @nbits_transforms() -> (tensor<2x2xui8>, tensor<2x3xui8>) {
+  %b = onnx.Constant() {value = dense<[[[1, 2]], [[3, 4]]]> : tensor<2x1x2xui8>} : () -> tensor<2x1x2xui8>
+  %r = attn.weight_reshape %b : (tensor<2x1x2xui8>) -> tensor<2x2xui8>
+  %z = onnx.Constant() {value = dense<[33, 3, 84, 6]> : tensor<4xui8>} : () -> tensor<4xui8>
+  %u = attn.weight_unpack_nibbles %z : (tensor<4xui8>) -> tensor<2x3xui8>
+  return %r, %u : tensor<2x2xui8>, tensor<2x3xui8>
+}

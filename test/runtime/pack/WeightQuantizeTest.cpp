@@ -236,5 +236,59 @@ TEST(WeightQuantize, PlanQuantizeOpRoundTripsAndEvaluates) {
   EXPECT_THROW(parseWeightPlan(corrupt, "weights.plan.json", inlineBytes), Error);
 }
 
+// Pre-quantized (MatMulNBits) weights: reshape keeps the bytes, unpack_nibbles
+// gives one 4-bit value a byte, low nibble first, each row from its own
+// ceil(cols / 2) bytes; both round-trip through the JSON and are checked.
+TEST(WeightQuantize, PlanReshapeAndUnpackNibbles) {
+  WeightPlan plan;
+  plan.inlineData = {0x21, 0x03, 0x54, 0x06};
+  WeightExpr packed;
+  packed.op = WeightExpr::Op::Inline;
+  packed.dtype = "u8";
+  packed.shape = {4};
+  WeightExpr reshaped;
+  reshaped.op = WeightExpr::Op::Reshape;
+  reshaped.dtype = "u8";
+  reshaped.shape = {2, 2};
+  reshaped.inputs.push_back(packed);
+  WeightExpr unpacked;
+  unpacked.op = WeightExpr::Op::UnpackNibbles;
+  unpacked.dtype = "u8";
+  unpacked.shape = {2, 3};
+  unpacked.inputs.push_back(packed);
+  plan.blobs.push_back({0, reshaped});
+  plan.blobs.push_back({8, unpacked});
+  plan.weightsBytes = 14;
+  ASSERT_TRUE(checkPlan(plan).ok()) << checkPlan(plan).message();
+
+  std::uint64_t inlineBytes = 0;
+  std::string text = serializeWeightPlan(plan);
+  EXPECT_NE(text.find(R"("op":"unpack_nibbles")"), std::string::npos) << text;
+  WeightPlan parsed = parseWeightPlan(text, "weights.plan.json", inlineBytes);
+  parsed.inlineData = plan.inlineData;
+  EXPECT_EQ(serializeWeightPlan(parsed), text);
+
+  struct NoInitializers : InitializerSource {
+    Status lookup(const std::string &name, const std::string &, const std::vector<std::int64_t> &,
+                  TensorView &) override {
+      return Status::failure("no initializer " + name);
+    }
+  } none;
+  std::vector<std::uint8_t> bytes(plan.weightsBytes);
+  Status s = evaluatePlan(parsed, none, bytes.data(), bytes.size());
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(bytes,
+            (std::vector<std::uint8_t>{0x21, 0x03, 0x54, 0x06, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6}));
+
+  // Shapes that do not fit the input are refused.
+  plan.blobs[0].source.shape = {3, 2};
+  EXPECT_NE(checkPlan(plan).message().find("changes the element count"), std::string::npos)
+      << checkPlan(plan).message();
+  plan.blobs[0].source.shape = {2, 2};
+  plan.blobs[1].source.shape = {2, 5};
+  EXPECT_NE(checkPlan(plan).message().find("rows * ceil(cols / 2)"), std::string::npos)
+      << checkPlan(plan).message();
+}
+
 } // namespace
 } // namespace attnrt::pack
