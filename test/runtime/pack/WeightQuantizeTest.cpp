@@ -52,6 +52,14 @@ std::vector<std::int8_t> asSigned(const std::vector<std::uint8_t> &bytes) {
   return std::vector<std::int8_t>(bytes.begin(), bytes.end());
 }
 
+// Plans whose blobs come from inline data only: any initializer lookup fails.
+struct NoInitializers : InitializerSource {
+  Status lookup(const std::string &name, const std::string &, const std::vector<std::int64_t> &,
+                TensorView &) override {
+    return Status::failure("no initializer " + name);
+  }
+};
+
 TEST(WeightQuantize, Int8PerChannelTiesToEvenAndZeroRow) {
   // Row 0: max |w| = 127, s = 1, the halves round to even. Row 1: all zero
   // (s = 1, q = 0). Row 2: s = 2, the minimum maps to -127.
@@ -208,12 +216,7 @@ TEST(WeightQuantize, PlanQuantizeOpRoundTripsAndEvaluates) {
   EXPECT_EQ(parsed.blobs[1].source.part, QuantizedPart::Scales);
   EXPECT_EQ(parsed.blobs[1].source.quantize.groupSize, 4);
 
-  struct NoInitializers : InitializerSource {
-    Status lookup(const std::string &name, const std::string &, const std::vector<std::int64_t> &,
-                  TensorView &) override {
-      return Status::failure("no initializer " + name);
-    }
-  } none;
+  NoInitializers none;
   std::vector<std::uint8_t> bytes(plan.weightsBytes);
   Status s = evaluatePlan(plan, none, bytes.data(), bytes.size());
   ASSERT_TRUE(s.ok()) << s.message();
@@ -268,12 +271,7 @@ TEST(WeightQuantize, PlanReshapeAndUnpackNibbles) {
   parsed.inlineData = plan.inlineData;
   EXPECT_EQ(serializeWeightPlan(parsed), text);
 
-  struct NoInitializers : InitializerSource {
-    Status lookup(const std::string &name, const std::string &, const std::vector<std::int64_t> &,
-                  TensorView &) override {
-      return Status::failure("no initializer " + name);
-    }
-  } none;
+  NoInitializers none;
   std::vector<std::uint8_t> bytes(plan.weightsBytes);
   Status s = evaluatePlan(parsed, none, bytes.data(), bytes.size());
   ASSERT_TRUE(s.ok()) << s.message();
