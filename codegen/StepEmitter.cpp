@@ -273,8 +273,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return (*vi)->pointer;
   };
 
-  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp,
-          attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(op))
+  if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp>(op) ||
+      attn::isUnaryWeightTransform(op))
     return success(); // weights and shape operands are read where they are used
 
   if (auto e = dyn_cast<attn::EmbeddingOp>(op)) {
@@ -554,8 +554,16 @@ LogicalResult Emitter::emitOp(Operation *op) {
     int64_t layer = attention.getLayer(), cacheGroup = attention.getCacheGroup();
     if (layer != int64_t(model.layers.size()))
       return op->emitError() << "layers must be numbered in program order, got " << layer;
+    // A quantized cache (attn-quantize-kv-cache): 1-byte codes plus scales
+    // (runtime/QuantizedKV.h), named by the kernels' last template argument.
+    std::optional<attn::KvCacheType> kvCacheType = attention.getKvCacheType();
+    std::string kvTypeArg;
+    if (kvCacheType)
+      kvTypeArg = *kvCacheType == attn::KvCacheType::int8 ? ", rt::KvType::Int8"
+                                                          : ", rt::KvType::Fp8E4M3";
     model.layers.push_back({int32_t(cacheGroup), int32_t(kvHeads), int32_t(headDim),
-                            int32_t(vHeadDim), target.elemBytes()});
+                            int32_t(vHeadDim), kvCacheType ? 1 : target.elemBytes(),
+                            kvCacheType ? int32_t(*kvCacheType) : 0});
     if (cacheGroup >= int64_t(model.groupWindows.size()))
       model.groupWindows.resize(cacheGroup + 1, -1);
     int64_t window = attention.getWindow();
@@ -567,7 +575,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
       model.numKvHeads = kvHeads;
       model.headDim = headDim;
     }
-    FailureOr<std::string> call = target.flashAttention({attention, headDim, vHeadDim, group});
+    FailureOr<std::string> call =
+        target.flashAttention({attention, headDim, vHeadDim, group, kvTypeArg});
     if (failed(call))
       return failure();
     // The query the attention reads: the operand, or its rotation (rope_query).
@@ -603,18 +612,18 @@ LogicalResult Emitter::emitOp(Operation *op) {
                               ? "HalfSplit"
                               : "Interleaved";
       os << llvm::formatv(
-          "  rt::rope_kv_append<Elem, kPageSize, {0}, {1}, {2}, rt::RopeStyle::{3}>(ctx, {4}, "
+          "  rt::rope_kv_append<Elem, kPageSize, {0}, {1}, {2}, rt::RopeStyle::{3}{12}>(ctx, {4}, "
           "{5}, {6}, {7}, T, a->positions, m.inv_freq{8}, a->num_seqs, a->query_start, "
           "a->block_tables[{9}], a->blocks_per_seq, a->layer_cache[{10}], {11});\n",
           headDim, vHeadDim, rotary, style,
           attention.getRopeQuery() ? query : std::string("nullptr"), attention.getNumHeads(), *k,
-          *v, table, cacheGroup, layer, kvHeads);
+          *v, table, cacheGroup, layer, kvHeads, kvTypeArg);
     } else {
       os << llvm::formatv(
-          "  rt::kv_append<Elem, kPageSize, {0}, {1}>(ctx, {2}, {3}, T, a->positions, "
+          "  rt::kv_append<Elem, kPageSize, {0}, {1}{7}>(ctx, {2}, {3}, T, a->positions, "
           "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
           "a->layer_cache[{5}], {6});\n",
-          headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads);
+          headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads, kvTypeArg);
     }
     os << "  {\n    rt::PagedAttentionArgs<Elem> args;\n";
     os << llvm::formatv("    args.query = {0};\n    args.out = {1};\n    args.num_tokens = T;\n"
@@ -750,8 +759,11 @@ FailureOr<EmittedModel> Emitter::run() {
     os << "{" << std::max(w, 0) << "}, ";
   os << "};\nconst attnc_layer_cache kLayers[] = {\n";
   for (const CacheLayer &l : model.layers)
-    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, {4}},\n", l.group, l.kvHeads, l.headDim,
-                        l.vHeadDim, l.elemBytes);
+    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, {4}, {5}},\n", l.group, l.kvHeads, l.headDim,
+                        l.vHeadDim, l.elemBytes,
+                        l.kvType == 1   ? "ATTNC_KV_INT8"
+                        : l.kvType == 2 ? "ATTNC_KV_FP8_E4M3"
+                                        : "ATTNC_KV_MODEL");
   os << "};\n\n} // namespace\n\n"
      << "extern \"C\" const attnc_model_desc *attnc_model_v1(void) {\n"
      << "  static const attnc_model_desc desc = {\n"

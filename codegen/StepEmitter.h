@@ -32,6 +32,7 @@ struct StepEmitOptions {
 
 struct CacheLayer {
   int32_t group, kvHeads, headDim, vHeadDim, elemBytes;
+  int32_t kvType; // ModelABI.h ATTNC_KV_* (runtime/QuantizedKV.h KvType)
 };
 
 // What the artifact writer needs besides the source.

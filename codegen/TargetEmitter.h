@@ -19,6 +19,9 @@ namespace attnc::codegen {
 struct FlashAttentionCall {
   attn::FlashAttentionOp op;
   int64_t headDim, vHeadDim, groupSize;
+  // ", rt::KvType::Int8" / ", rt::KvType::Fp8E4M3": the last template
+  // argument of the attention kernel for a quantized cache; empty otherwise.
+  std::string kvTypeArg;
 };
 
 class TargetEmitter {

@@ -123,15 +123,17 @@ bool isEmptyDirectory(const Twine &path) {
 }
 
 std::string compileOptionsJson(const CompileOptions &o) {
-  // "quantize" only when given: unquantized artifacts stay byte-identical to
-  // those of earlier versions.
+  // "quantize" and "kv_cache" only when given: unquantized artifacts stay
+  // byte-identical to those of earlier versions.
   return llvm::formatv("{{\"target\": \"{0}\", \"dtype\": \"{1}\", \"page_size\": {2}, "
                        "\"max_batch_tokens\": {3}, \"max_context\": {4}, "
-                       "\"strip_weights\": {5}{6}}",
+                       "\"strip_weights\": {5}{6}{7}}",
                        o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext,
                        o.stripWeights ? "true" : "false",
                        o.quantize.empty() ? std::string()
-                                          : ", \"quantize\": \"" + o.quantize + "\"")
+                                          : ", \"quantize\": \"" + o.quantize + "\"",
+                       o.kvCache.empty() ? std::string()
+                                         : ", \"kv_cache\": \"" + o.kvCache + "\"")
       .str();
 }
 
@@ -161,6 +163,9 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (!options.quantize.empty() && !parseQuantizationScheme(options.quantize))
     return emitError(loc) << "--quantize " << options.quantize
                           << " is not a known scheme (supported: " << kQuantizationSchemes << ")";
+  if (!options.kvCache.empty() && !parseKvCacheType(options.kvCache))
+    return emitError(loc) << "--kv-cache " << options.kvCache
+                          << " is not a known KV-cache type (supported: " << kKvCacheTypes << ")";
 
   ImportOptions importOptions;
   importOptions.allowMissingExternalData = options.stripWeights;
@@ -174,6 +179,13 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   InsertKVCacheOptions kvOptions;
   kvOptions.pageSize = options.pageSize;
   func.addPass(createInsertKVCache(kvOptions));
+  // Right after the cache exists: tiling and the fused RoPE append keep the
+  // attribute, and codegen sizes the pages by it.
+  if (!options.kvCache.empty()) {
+    QuantizeKvCacheOptions kvCache;
+    kvCache.kvType = options.kvCache;
+    func.addPass(createQuantizeKvCache(kvCache));
+  }
   func.addPass(createFuseResidualNorm());
   FlashTilingOptions tiling;
   tiling.target = options.target;
@@ -258,7 +270,7 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
     manifest.cacheGroups.push_back(attnc_cache_group{window});
   for (const codegen::CacheLayer &l : model->layers)
     manifest.layers.push_back(
-        attnc_layer_cache{l.group, l.kvHeads, l.headDim, l.vHeadDim, l.elemBytes});
+        attnc_layer_cache{l.group, l.kvHeads, l.headDim, l.vHeadDim, l.elemBytes, l.kvType});
   manifest.weights.file = "weights.bin";
   manifest.weights.bytes = plan.weightsBytes;
   manifest.weights.stripped = options.stripWeights;

@@ -2,7 +2,7 @@
 // compiles (attnc compile, benchmarks) goes through compileModel.
 //
 //   import -> attn-raise -> attn-check-raised -> attn-insert-kv-cache
-//          -> attn-fuse-residual-norm -> attn-flash-tiling
+//          [-> attn-quantize-kv-cache] -> attn-fuse-residual-norm -> attn-flash-tiling
 //          -> attn-fuse-rope-kv-append [-> attn-quantize-weights]
 //          -> code generation (codegen/cpu) -> weights.bin (the weight plan
 //             evaluated), weights.plan.json, weights.inline.bin, model.cpp,
@@ -34,6 +34,9 @@ struct CompileOptions {
   // Weight-only quantization scheme of attn-quantize-weights (w8, w4g128,
   // ...; passes/Passes.h); empty: none.
   std::string quantize;
+  // KV-cache type of attn-quantize-kv-cache (int8, fp8); empty: the model's
+  // dtype.
+  std::string kvCache;
 };
 
 // Reports problems through the context's diagnostic handler.

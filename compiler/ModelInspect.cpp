@@ -1,5 +1,7 @@
 #include "compiler/ModelInspect.h"
 
+#include "compiler/Compile.h"
+
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
@@ -56,7 +58,7 @@ int64_t elementBytes(Type t) {
 
 } // namespace
 
-llvm::json::Object inspectModel(ModuleOp module) {
+llvm::json::Object inspectModel(ModuleOp module, attnrt::KvType kvType) {
   llvm::json::Object report;
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func)
@@ -69,7 +71,8 @@ llvm::json::Object inspectModel(ModuleOp module) {
     int64_t headDim = attention.getHeadDim();
     auto value = cast<ShapedType>(attention.getValue().getType());
     int64_t vHeadDim = value.hasRank() && !value.isDynamicDim(3) ? value.getDimSize(3) : headDim;
-    kvBytesPerToken += kvHeads * (headDim + vHeadDim) * elementBytes(value);
+    kvBytesPerToken +=
+        attnrt::kvquant::token_bytes(kvType, kvHeads, headDim, vHeadDim, elementBytes(value));
 
     llvm::json::Object layer{
         {"layer", int64_t(layers.size())},
@@ -141,7 +144,13 @@ llvm::json::Object inspectModel(ModuleOp module) {
   report["hidden_size"] = hidden;
   report["vocab_size"] = vocab;
   report["parameters"] = parameters;
+  // The cache as `attnc compile` lays it out by default (page size) or with
+  // --kv-cache (codes and per-token scales: runtime/QuantizedKV.h).
+  const int64_t pageSize = CompileOptions().pageSize;
+  report["kv_cache_type"] = attnrt::kvquant::kv_type_name(kvType);
   report["kv_cache_bytes_per_token"] = kvBytesPerToken;
+  report["page_size"] = pageSize;
+  report["kv_cache_bytes_per_page"] = kvBytesPerToken * pageSize; // all layers
   report["unraised_softmax"] = unraisedSoftmax;
   report["layer_info"] = std::move(layers);
   return report;
@@ -153,7 +162,10 @@ void printInspectReport(const llvm::json::Object &report, llvm::StringRef modelP
   os << "model: " << modelPath << "\n"
      << "layers: " << num("layers") << "  hidden: " << num("hidden_size")
      << "  vocab: " << num("vocab_size") << "  parameters: " << num("parameters")
-     << "  KV cache: " << num("kv_cache_bytes_per_token") << " bytes/token\n";
+     << "  KV cache (" << report.getString("kv_cache_type").value_or("model")
+     << "): " << num("kv_cache_bytes_per_token") << " bytes/token, "
+     << num("kv_cache_bytes_per_page") << " bytes per page of " << num("page_size")
+     << " tokens\n";
   if (num("unraised_softmax"))
     os << "warning: " << num("unraised_softmax")
        << " softmax ops were not raised to attn.attention\n";

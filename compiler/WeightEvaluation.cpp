@@ -7,6 +7,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Location.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cstring>
@@ -28,6 +29,8 @@ std::optional<size_t> storageBytes(Type elementType) {
     bits = f.getWidth();
   else if (auto i = dyn_cast<IntegerType>(elementType))
     bits = i.getWidth();
+  if (bits == 4 && isa<IntegerType>(elementType))
+    return 1; // one value a byte (the importer unpacks ONNX's INT4 / UINT4)
   if (bits < 8 || bits % 8 != 0)
     return std::nullopt;
   return bits / 8;
@@ -88,7 +91,8 @@ std::optional<std::string> planDtype(Type elementType) {
   if (auto i = dyn_cast<IntegerType>(elementType)) {
     if (i.getWidth() == 1)
       return std::nullopt; // MLIR stores i1 bit-packed
-    if (i.getWidth() != 8 && i.getWidth() != 16 && i.getWidth() != 32 && i.getWidth() != 64)
+    if (i.getWidth() != 4 && i.getWidth() != 8 && i.getWidth() != 16 && i.getWidth() != 32 &&
+        i.getWidth() != 64)
       return std::nullopt;
     return (i.isUnsigned() ? "u" : "i") + std::to_string(i.getWidth());
   }
@@ -121,6 +125,21 @@ pack::QuantizedPart quantizedPart(attn::WeightQuantizeOp op, Value result) {
   if (result == op.getValues())
     return pack::QuantizedPart::Values;
   return result == op.getScales() ? pack::QuantizedPart::Scales : pack::QuantizedPart::Zeros;
+}
+
+// The packer op of a single-input weight transform, or nullopt.
+std::optional<pack::WeightExpr::Op> unaryTransform(Operation *def) {
+  using Op = pack::WeightExpr::Op;
+  if (!def)
+    return std::nullopt;
+  return llvm::TypeSwitch<Operation *, std::optional<Op>>(def)
+      .Case([](attn::WeightReshapeOp) { return Op::Reshape; })
+      .Case([](attn::WeightUnpackNibblesOp) { return Op::UnpackNibbles; })
+      .Case([](attn::WeightPackNibblesOp) { return Op::PackNibbles; })
+      .Case([](attn::WeightWidenNibblesOp) { return Op::WidenNibbles; })
+      .Case([](attn::WeightTransposeOp) { return Op::Transpose2d; })
+      .Case([](attn::WeightCastOp) { return Op::Cast; })
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 } // namespace
@@ -191,17 +210,22 @@ FailureOr<EvaluatedWeight> evaluateWeight(Value weight) {
     return EvaluatedWeight(type, std::move(result));
   }
 
-  if (isa_and_nonnull<attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(def)) {
+  if (std::optional<pack::WeightExpr::Op> op = unaryTransform(def)) {
     FailureOr<EvaluatedWeight> input = evaluateWeight(def->getOperand(0));
     if (failed(input))
       return failure();
+    // The packer's code on the packer's description of this one step.
+    pack::WeightExpr step;
+    step.op = *op;
+    step.dtype = planDtype(type.getElementType()).value_or("?");
+    step.shape = shapeOf(type);
+    step.inputs.emplace_back();
+    step.inputs[0].dtype = planDtype(input->type().getElementType()).value_or("?");
+    step.inputs[0].shape = shapeOf(input->type());
     pack::Tensor result{{}, shapeOf(type), *elementSize};
     result.bytes.resize(size_t(type.getNumElements()) * *elementSize);
     pack::Status status =
-        isa<attn::WeightReshapeOp>(def)
-            ? pack::reshape(input->view(), result.shape, result.bytes.data(), result.bytes.size())
-            : pack::unpackNibbles(input->view(), result.shape, result.bytes.data(),
-                                  result.bytes.size());
+        pack::applyTransform(step, input->view(), result.bytes.data(), result.bytes.size());
     if (!status.ok())
       return def->emitError() << "cannot transform the weight: " << status.message();
     return EvaluatedWeight(type, std::move(result));
@@ -334,12 +358,11 @@ FailureOr<pack::WeightExpr> WeightPlanBuilder::describe(Value weight) {
     return expr;
   }
 
-  if (isa_and_nonnull<attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(def)) {
+  if (std::optional<pack::WeightExpr::Op> op = unaryTransform(def)) {
     FailureOr<pack::WeightExpr> input = describe(def->getOperand(0));
     if (failed(input))
       return failure();
-    expr.op = isa<attn::WeightReshapeOp>(def) ? pack::WeightExpr::Op::Reshape
-                                             : pack::WeightExpr::Op::UnpackNibbles;
+    expr.op = *op;
     expr.inputs.push_back(std::move(*input));
     return expr;
   }

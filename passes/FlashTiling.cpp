@@ -66,7 +66,8 @@ attn::FlashAttentionOp buildFlashAttention(mlir::OpBuilder &b, attn::PagedAttent
       op.getScaleAttr(), op.getWindowAttr(), op.getSoftcapAttr(), b.getI64IntegerAttr(t.tileKv),
       b.getI64IntegerAttr(t.queryBlock), b.getI64IntegerAttr(t.splitKv),
       /*rope_style=*/nullptr, /*rotary_dim=*/nullptr, /*rope_theta=*/nullptr,
-      /*rope_query=*/nullptr); // the keys' rotation: attn-fuse-rope-kv-append
+      /*rope_query=*/nullptr, // the keys' rotation: attn-fuse-rope-kv-append
+      op.getKvCacheTypeAttr());
 
   int64_t dyn = ShapedType::kDynamic, headDim = op.getHeadDim();
   int64_t vHeadDim = cast<RankedTensorType>(op.getValue().getType()).getDimSize(2);

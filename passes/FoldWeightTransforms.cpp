@@ -32,8 +32,8 @@ struct FoldWeightTransformsPass : impl::FoldWeightTransformsBase<FoldWeightTrans
     // Program order: an inner transform is folded before the ones reading it.
     SmallVector<Operation *> transforms;
     getOperation().walk([&](Operation *op) {
-      if (isa<attn::WeightConcatOp, attn::WeightQuantizeOp, attn::WeightReshapeOp,
-              attn::WeightUnpackNibblesOp>(op))
+      if (isa<attn::WeightConcatOp, attn::WeightQuantizeOp>(op) ||
+          attn::isUnaryWeightTransform(op))
         transforms.push_back(op);
     });
 

@@ -298,7 +298,8 @@ LogicalResult KVCacheInsertion::rewriteOp(Operation *op, OpBuilder &builder) {
         attention.getValue(), builder.getI64IntegerAttr(nextLayer++),
         builder.getI64IntegerAttr(it->second), attention.getNumHeadsAttr(),
         attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(), attention.getScaleAttr(),
-        attention.getWindowAttr(), attention.getSoftcapAttr());
+        attention.getWindowAttr(), attention.getSoftcapAttr(),
+        /*kv_cache_type=*/nullptr); // attn-quantize-kv-cache
     attention.getOutput().replaceAllUsesWith(paged.getOutput());
     toErase.push_back(op);
     return success();

@@ -8,6 +8,7 @@
 
 #include "dialects/Attention/AttnDialect.h"
 #include "dialects/Onnx/OnnxDialect.h"
+#include "runtime/QuantizedKV.h"
 
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,12 @@ struct QuantizationScheme {
 std::optional<QuantizationScheme> parseQuantizationScheme(llvm::StringRef name);
 // The accepted names, for error messages.
 inline constexpr const char *kQuantizationSchemes =
-    "w8, w4g128, w4g64, w4g32, w4g128a, w4g64a, w4g32a";
+    "w8, w8g128, w8g64, w8g32, w8g128a, w8g64a, w8g32a, w4g128, w4g64, w4g32, w4g128a, w4g64a, "
+    "w4g32a";
+
+// A quantized KV-cache type of attn-quantize-kv-cache / attnc compile
+// --kv-cache: int8, fp8 (e4m3; also fp8_e4m3); nullopt for any other name.
+std::optional<attnrt::KvType> parseKvCacheType(llvm::StringRef name);
+inline constexpr const char *kKvCacheTypes = "int8, fp8";
 
 } // namespace attnc

@@ -218,8 +218,9 @@ def FuseProjections : Pass<"attn-fuse-projections", "::mlir::func::FuncOp"> {
 def FoldWeightTransforms : Pass<"attn-fold-weight-transforms", "::mlir::func::FuncOp"> {
   let summary = "Evaluate weight transforms (attn.weight_concat, ...) into constants";
   let description = [{
-    Replaces every attn.weight_concat, weight_quantize, weight_reshape or
-    weight_unpack_nibbles whose inputs
+    Replaces every attn.weight_concat, weight_quantize, weight_reshape,
+    weight_unpack_nibbles, weight_pack_nibbles, weight_widen_nibbles,
+    weight_transpose or weight_cast whose inputs
     are constants (or other weight transforms over constants) by onnx.Constant
     ops holding the bytes
     the packer produces for it (compiler/WeightEvaluation, runtime/pack).
@@ -239,9 +240,9 @@ def QuantizeWeights : Pass<"attn-quantize-weights", "::mlir::func::FuncOp"> {
     attn.quantized_linear over an attn.weight_quantize of that weight, which
     the packer evaluates (runtime/pack quantizeWeight): the artifact stores
     the quantized bytes, out_in, for either weight layout.
-    Schemes: w8 (8-bit, per-output-channel scales), w4gG (4-bit, one scale
-    per G inputs: G = 128, 64, 32) and w4gGa (the same, asymmetric: a zero
-    point per group). The lm_head (the linear producing the returned logits,
+    Schemes: w8 (8-bit, per-output-channel scales), w8gG / w4gG (8 / 4-bit,
+    one scale per G inputs: G = 128, 64, 32) and w8gGa / w4gGa (the same,
+    asymmetric: a zero point per group). The lm_head (the linear producing the returned logits,
     through softcap / scale) and the embedding table stay in the model's type
     unless asked; a quantized embedding has no kernel yet, so asking for it is
     an error. A group size that does not divide a linear's input dimension is
@@ -249,11 +250,29 @@ def QuantizeWeights : Pass<"attn-quantize-weights", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", "\"w8\"",
-           "w8, w4g128, w4g64, w4g32, w4g128a, w4g64a or w4g32a">,
+           "w8, w8g128, w8g64, w8g32, w4g128, w4g64, w4g32 (a trailing a for zero points)">,
     Option<"includeLmHead", "include-lm-head", "bool", "false",
            "also quantize the lm_head">,
     Option<"includeEmbedding", "include-embedding", "bool", "false",
            "also quantize the embedding table (refused: no quantized embedding kernel)">
+  ];
+  let dependentDialects = ["::attnc::attn::AttnDialect"];
+}
+
+def QuantizeKvCache : Pass<"attn-quantize-kv-cache", "::mlir::func::FuncOp"> {
+  let summary = "Store the KV cache quantized (int8 or fp8 e4m3, scales per token and head)";
+  let description = [{
+    Sets kv_cache_type on every attn.paged_attention and attn.flash_attention
+    (run after attn-insert-kv-cache; attn-flash-tiling and
+    attn-fuse-rope-kv-append keep it): each layer's pages then hold 1-byte
+    codes plus an f32 scale per (token, kv head) of K and of V, quantized as
+    the step appends them and dequantized as attention loads them, in the
+    layout and rounding of runtime/QuantizedKV.h. Types: int8, fp8 (e4m3fn;
+    also spelled fp8_e4m3). Graph-level attn.attention (no cache yet) is left
+    alone; an unknown type is an error.
+  }];
+  let options = [
+    Option<"kvType", "type", "std::string", "\"int8\"", "int8 or fp8 (e4m3)">
   ];
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }

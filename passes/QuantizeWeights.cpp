@@ -119,8 +119,9 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       if (!transform || !dominance.properlyDominates(transform.getOperation(), linear)) {
         int64_t groups = quantization->groupSize > 0 ? in / quantization->groupSize : 1;
         auto i8 = b.getIntegerType(8), u8 = b.getIntegerType(8, /*isSigned=*/false);
-        Type values = quantization->bits == 8 ? RankedTensorType::get({out, in}, i8)
-                                              : RankedTensorType::get({out, in / 2}, u8);
+        Type values = quantization->bits == 8
+                          ? RankedTensorType::get({out, in}, quantization->asymmetric ? u8 : i8)
+                          : RankedTensorType::get({out, in / 2}, u8);
         SmallVector<int64_t> groupShape = quantization->groupSize > 0
                                               ? SmallVector<int64_t>{out, groups}
                                               : SmallVector<int64_t>{out};

@@ -7,12 +7,23 @@
 //   Add(linear, b[N]) (either order)   -> the linear's bias
 //   Gemm(A, B, C) with constant B, C   -> linear (transB: out_in)
 //   com.microsoft MatMulNBits(A, B, scales[, zero_points][, bias]) with
-//   constant weights, 4 bits, block_size 32 / 64 / 128
+//   constant weights, 4 or 8 bits, block_size 32 / 64 / 128 (8 bits: uint8
+//   codes, the asymmetric w8gGa scheme, zero point 128 when absent)
 //                                      -> quantized_linear over the weights
 //                                         in runtime/QuantizedWeights.h's
 //                                         layout (weight_reshape,
 //                                         weight_unpack_nibbles: transforms
 //                                         the packer evaluates)
+//   MatMul(A, DequantizeLinear(codes[K, N], scale[, zero point])) with
+//   constant inputs: int4 / uint4 / int8 / uint8 in blocks of 32 / 64 / 128
+//   along K (opset 21 block_size, axis 0), or int8 with one scale per
+//   column (axis 1); int8 zero points must be 0
+//                                      -> quantized_linear over the codes
+//                                         (weight_transpose to [N, K],
+//                                         weight_widen_nibbles and
+//                                         weight_pack_nibbles to the
+//                                         kernels' nibbles, weight_cast of
+//                                         f16 / bf16 scales)
 //   Add(quantized_linear, b[N])        -> its bias
 //
 // A MatMul of two activations (q k^T, probs v) or by a weight that is not a
@@ -23,6 +34,7 @@
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -137,6 +149,25 @@ struct RaiseGemm : OpRewritePattern<od::GemmOp> {
   }
 };
 
+// Scales of pre-quantized weights: the kernels' f32, or f16 / bf16 that a
+// weight transform converts to it exactly.
+bool isScaleType(Type t) { return t.isF32() || t.isF16() || t.isBF16(); }
+Value scalesInF32(PatternRewriter &rewriter, Location loc, Value scales) {
+  auto type = cast<RankedTensorType>(scales.getType());
+  if (type.getElementType().isF32())
+    return scales;
+  return attn::WeightCastOp::create(rewriter, loc, type.clone(rewriter.getF32Type()), scales);
+}
+
+// The same zero point for every group of an [n, groups] weight.
+Value constantZeros(PatternRewriter &rewriter, Location loc, int64_t n, int64_t groups,
+                    int64_t value) {
+  auto type = RankedTensorType::get({n, groups}, rewriter.getIntegerType(8, /*isSigned=*/false));
+  return od::ConstantOp::create(
+      rewriter, loc, type,
+      DenseElementsAttr::get(type, rewriter.getIntegerAttr(type.getElementType(), value)));
+}
+
 // MatMulNBits raises when its weights are constants (else it stays, and the
 // raised-form check reports it).
 bool hasConstantWeights(od::MsMatMulNBitsOp op) {
@@ -156,31 +187,32 @@ int64_t elementsOf(Value v) {
 // Why a MatMulNBits with constant weights cannot become a quantized_linear
 // (the node is refused: the model has no other form of this weight), or
 // nullopt. onnxruntime's layout: B uint8 [N, ceil(K / block), block * bits / 8],
-// the elements of a block low nibble first; scales [N * blocks]; zero points
-// uint8 [N * ceil(blocks / 2)] packed the same way (absent: 2^(bits-1)).
+// 4-bit elements of a block low nibble first; scales [N * blocks]; zero
+// points uint8 [N * ceil(blocks * bits / 8)] packed the same way (absent:
+// 2^(bits-1)).
 std::optional<std::string> unsupportedMatMulNBits(od::MsMatMulNBitsOp op) {
   std::string why;
   llvm::raw_string_ostream os(why);
   int64_t k = op.getK(), n = op.getN(), bits = op.getBits(), block = op.getBlockSize();
   if (!isa<NoneType>(op.getGIdx().getType()))
     os << "g_idx (act-order) is not supported";
-  else if (bits != 4)
-    os << "bits=" << bits << " is not supported (only 4-bit weights)";
+  else if (bits != 4 && bits != 8)
+    os << "bits=" << bits << " is not supported (4 or 8)";
   else if (block != 32 && block != 64 && block != 128)
     os << "block_size=" << block << " is not supported (32, 64 or 128)";
   else if (k % block != 0)
     os << "K=" << k << " is not a multiple of block_size=" << block;
   if (!why.empty())
     return why;
-  int64_t blocks = k / block;
+  int64_t blocks = k / block, zeroBytes = (blocks * bits + 7) / 8;
   auto x = dyn_cast<RankedTensorType>(op.getA().getType());
   if (!x || x.getRank() < 2 || x.isDynamicDim(x.getRank() - 1) || x.getShape().back() != k)
     os << "A must have rank >= 2 and last dimension K=" << k << ", got " << op.getA().getType();
-  else if (elementsOf(op.getB()) != n * blocks * block / 2)
-    os << "B " << op.getB().getType() << " does not hold N * K / 2 = " << n * blocks * block / 2
+  else if (elementsOf(op.getB()) != n * k * bits / 8)
+    os << "B " << op.getB().getType() << " does not hold N * K * bits / 8 = " << n * k * bits / 8
        << " bytes for K=" << k << ", N=" << n;
-  else if (!getElementTypeOrSelf(op.getScales()).isF32())
-    os << "scales must be f32, got " << op.getScales().getType();
+  else if (!isScaleType(getElementTypeOrSelf(op.getScales())))
+    os << "scales must be f32, f16 or bf16, got " << op.getScales().getType();
   else if (elementsOf(op.getScales()) != n * blocks)
     os << "scales " << op.getScales().getType() << " must hold N * K / block_size = " << n * blocks
        << " values";
@@ -188,9 +220,9 @@ std::optional<std::string> unsupportedMatMulNBits(od::MsMatMulNBitsOp op) {
            !getElementTypeOrSelf(op.getZeroPoints()).isUnsignedInteger(8))
     os << "zero_points must be packed uint8, got " << op.getZeroPoints().getType();
   else if (!isa<NoneType>(op.getZeroPoints().getType()) &&
-           elementsOf(op.getZeroPoints()) != n * ((blocks + 1) / 2))
-    os << "zero_points " << op.getZeroPoints().getType() << " must hold N * ceil(blocks / 2) = "
-       << n * ((blocks + 1) / 2) << " bytes";
+           elementsOf(op.getZeroPoints()) != n * zeroBytes)
+    os << "zero_points " << op.getZeroPoints().getType() << " must hold N * ceil(blocks * bits / 8) = "
+       << n * zeroBytes << " bytes";
   else if (!isa<NoneType>(op.getBias().getType()) && !isBiasFor(op.getBias(), op.getY(), n))
     os << "bias must be a constant [N=" << n << "] of A's element type, got "
        << op.getBias().getType();
@@ -210,25 +242,189 @@ struct RaiseMatMulNBits : OpRewritePattern<od::MsMatMulNBitsOp> {
       return rewriter.notifyMatchFailure(op, "weights are not constants");
     if (unsupportedMatMulNBits(op))
       return rewriter.notifyMatchFailure(op, "unsupported MatMulNBits");
-    int64_t k = op.getK(), n = op.getN(), group = op.getBlockSize();
+    int64_t k = op.getK(), n = op.getN(), group = op.getBlockSize(), bits = op.getBits();
     Location loc = op.getLoc();
     auto u8 = rewriter.getIntegerType(8, /*isSigned=*/false);
-    // Same bytes: with K a multiple of the block, row n's blocks are its K / 2 bytes.
+    // Same bytes: with K a multiple of the block, row n's blocks are its
+    // K * bits / 8 bytes.
     auto reshaped = [&](Value v, RankedTensorType type) -> Value {
       if (v.getType() == type)
         return v;
       return attn::WeightReshapeOp::create(rewriter, loc, type, v);
     };
-    Value values = reshaped(op.getB(), RankedTensorType::get({n, k / 2}, u8));
-    Value scales =
-        reshaped(op.getScales(), RankedTensorType::get({n, k / group}, rewriter.getF32Type()));
+    Value values = reshaped(op.getB(), RankedTensorType::get({n, k * bits / 8}, u8));
+    Value scales = reshaped(scalesInF32(rewriter, loc, op.getScales()),
+                            RankedTensorType::get({n, k / group}, rewriter.getF32Type()));
+    auto zerosType = RankedTensorType::get({n, k / group}, u8);
     Value zeros;
     if (!isa<NoneType>(op.getZeroPoints().getType()))
-      zeros = attn::WeightUnpackNibblesOp::create(
-          rewriter, loc, RankedTensorType::get({n, k / group}, u8), op.getZeroPoints());
+      zeros = bits == 4 ? Value(attn::WeightUnpackNibblesOp::create(rewriter, loc, zerosType,
+                                                                    op.getZeroPoints()))
+                        : reshaped(op.getZeroPoints(), zerosType);
+    else if (bits == 8) // uint8 codes without zero points: 128
+      zeros = constantZeros(rewriter, loc, n, k / group, 128);
     Value bias = isa<NoneType>(op.getBias().getType()) ? Value() : op.getBias();
     rewriter.replaceOpWithNewOp<attn::QuantizedLinearOp>(op, op.getType(), op.getA(), values,
-                                                         scales, zeros, bias, 4, group);
+                                                         scales, zeros, bias, bits, group);
+    return success();
+  }
+};
+
+// A DequantizeLinear (opset 21) of constant [K, N] codes that a MatMul reads
+// as its weight, as one of runtime/QuantizedWeights.h's schemes.
+struct DequantizedWeight {
+  int64_t bits = 0, group = 0; // group 0: one scale per output channel
+  bool asymmetric = false;     // zero points in the kernels' zeros operand
+};
+
+bool isConstantOrNone(Value v) {
+  return isa<NoneType>(v.getType()) || v.getDefiningOp<od::ConstantOp>();
+}
+
+// The DequantizeLinear a MatMul's weight comes from, when its inputs are
+// constants (else the MatMul is no quantized layer of this model).
+od::DequantizeLinearOp dequantizedWeightOf(od::MatMulOp op) {
+  Value b = op.getB();
+  // A float Cast of it (f16 / bf16 scales in an f32 model) is the same
+  // weight: the kernels multiply by the scale in f32.
+  if (auto cast = b.getDefiningOp<od::CastOp>();
+      cast && isa<FloatType>(getElementTypeOrSelf(cast.getInput())) &&
+      isa<FloatType>(getElementTypeOrSelf(cast.getOutput())))
+    b = cast.getInput();
+  auto dq = b.getDefiningOp<od::DequantizeLinearOp>();
+  if (!dq || !dq.getX().getDefiningOp<od::ConstantOp>() ||
+      !dq.getXScale().getDefiningOp<od::ConstantOp>() || !isConstantOrNone(dq.getXZeroPoint()))
+    return {};
+  return dq;
+}
+
+// Whether every zero point of a constant is 0 (false when its bytes are not
+// available, as in a weight-stripped compile).
+bool allZero(Value zeroPoint) {
+  auto constant = zeroPoint.getDefiningOp<od::ConstantOp>();
+  if (!constant)
+    return false;
+  ElementsAttr value = constant.getValue();
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(value))
+    return llvm::all_of(dense.getValues<APInt>(), [](const APInt &v) { return v.isZero(); });
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return llvm::all_of(blob->getData(), [](char c) { return c == 0; });
+  return false;
+}
+
+// The scheme of a MatMul(A, DequantizeLinear(codes, scale[, zero point])),
+// or why it has none (the node is refused: nothing else computes it).
+FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLinearOp dq,
+                                               std::string &why) {
+  llvm::raw_string_ostream os(why);
+  auto codes = dyn_cast<RankedTensorType>(dq.getX().getType());
+  auto scale = dyn_cast<RankedTensorType>(dq.getXScale().getType());
+  auto x = dyn_cast<RankedTensorType>(op.getA().getType());
+  if (!codes || !codes.hasStaticShape() || codes.getRank() != 2 || !scale ||
+      !scale.hasStaticShape()) {
+    os << "the codes must be a constant [K, N], got " << dq.getX().getType();
+    return failure();
+  }
+  int64_t k = codes.getDimSize(0), n = codes.getDimSize(1);
+  auto element = dyn_cast<IntegerType>(codes.getElementType());
+  int64_t bits = element ? element.getWidth() : 0;
+  bool isSigned = element && !element.isUnsigned();
+  int64_t block = dq.getBlockSize(), axis = dq.getAxis() < 0 ? dq.getAxis() + 2 : dq.getAxis();
+  bool hasZeros = !isa<NoneType>(dq.getXZeroPoint().getType());
+  Type scaleType = scale.getElementType();
+  DequantizedWeight w{bits, block, false};
+  if (bits != 4 && bits != 8)
+    os << "codes of type " << codes.getElementType()
+       << " are not supported (int4, uint4 or int8)";
+  else if (!isScaleType(scaleType))
+    os << "the scale must be f32, f16 or bf16, got " << dq.getXScale().getType();
+  else if (!x || x.getRank() < 2 || x.getShape().back() != k)
+    os << "MatMul's A must have rank >= 2 and last dimension K=" << k << ", got "
+       << op.getA().getType();
+  else if (auto y = dyn_cast<RankedTensorType>(op.getType());
+           !y || y.getRank() != x.getRank() || y.getElementType() != x.getElementType())
+    os << "the MatMul result " << op.getType() << " does not match A " << op.getA().getType();
+  else if (bits == 4 && block == 0)
+    os << "4-bit codes need blocks along K (block_size 32, 64 or 128 on axis 0), got "
+       << (scale.getRank() == 0 ? "one scale per tensor" : "one scale per axis " +
+                                                               std::to_string(axis));
+  else if (block != 0 && block != 32 && block != 64 && block != 128)
+    os << "block_size=" << block << " is not supported (32, 64 or 128)";
+  else if (block > 0 && axis != 0)
+    os << "blocks must run along K (axis 0), got axis " << dq.getAxis();
+  else if (block > 0 && k % block != 0)
+    os << "K=" << k << " is not a multiple of block_size=" << block;
+  else if (block > 0 && scale.getShape() != ArrayRef<int64_t>{k / block, n})
+    os << "the scale " << dq.getXScale().getType() << " must be [K / block_size, N] = ["
+       << k / block << ", " << n << "]";
+  else if (block == 0 && (axis != 1 || scale.getShape() != ArrayRef<int64_t>{n}))
+    os << "8-bit codes need one scale per output column (axis 1, scale [N=" << n
+       << "]) or blocks along K, got axis " << axis << " and a scale " << dq.getXScale().getType();
+  else if (block == 0 && !isSigned)
+    os << "uint8 codes need blocks along K (block_size 32, 64 or 128): zero points are "
+          "per group";
+  else if (bits == 8 && isSigned && hasZeros && !allZero(dq.getXZeroPoint()))
+    os << "int8 zero points must be 0 (symmetric; uint8 codes carry zero points)";
+  if (!why.empty())
+    return failure();
+  // int4 without zero points is the symmetric 4-bit scheme (u = q + 8), int8
+  // the symmetric 8-bit one; unsigned codes without them have zero point 0.
+  w.asymmetric = bits == 4 ? hasZeros || !isSigned : !isSigned;
+  return w;
+}
+
+struct RaiseDequantizedMatMul : OpRewritePattern<od::MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(od::MatMulOp op, PatternRewriter &rewriter) const override {
+    od::DequantizeLinearOp dq = dequantizedWeightOf(op);
+    if (!dq)
+      return rewriter.notifyMatchFailure(op, "the weight is no DequantizeLinear of constants");
+    std::string why;
+    FailureOr<DequantizedWeight> scheme = dequantizedScheme(op, dq, why);
+    if (failed(scheme))
+      return rewriter.notifyMatchFailure(op, why);
+    auto codes = cast<RankedTensorType>(dq.getX().getType());
+    int64_t k = codes.getDimSize(0), n = codes.getDimSize(1), group = scheme->group;
+    Location loc = dq.getLoc();
+    auto u8 = rewriter.getIntegerType(8, /*isSigned=*/false);
+    // [K, N] in the model, [N, K] rows for the kernels.
+    auto transposed = [&](Value v) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      return attn::WeightTransposeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)}, t.getElementType()), v);
+    };
+    auto widened = [&](Value v) -> Value {
+      return attn::WeightWidenNibblesOp::create(
+          rewriter, loc, RankedTensorType::get(cast<ShapedType>(v.getType()).getShape(), u8), v);
+    };
+    Value scales = scalesInF32(rewriter, loc, dq.getXScale());
+    Value values, zeros;
+    bool hasZeros = !isa<NoneType>(dq.getXZeroPoint().getType());
+    if (scheme->bits == 8) {
+      values = transposed(dq.getX());
+      if (scheme->asymmetric && hasZeros) // uint8
+        zeros = transposed(dq.getXZeroPoint());
+    } else {
+      values = attn::WeightPackNibblesOp::create(
+          rewriter, loc, RankedTensorType::get({n, k / 2}, u8), widened(transposed(dq.getX())));
+      if (hasZeros)
+        zeros = widened(transposed(dq.getXZeroPoint()));
+    }
+    if (group > 0)
+      scales = transposed(scales);
+    if (scheme->asymmetric && !zeros) // unsigned codes without zero points: 0
+      zeros = constantZeros(rewriter, loc, n, k / group, 0);
+    Operation *weight = op.getB().getDefiningOp(); // the DequantizeLinear or its Cast
+    rewriter.replaceOpWithNewOp<attn::QuantizedLinearOp>(op, op.getType(), op.getA(), values,
+                                                         scales, zeros, Value(), scheme->bits,
+                                                         group);
+    if (weight != dq && weight->use_empty())
+      rewriter.eraseOp(weight);
+    if (dq->use_empty())
+      rewriter.eraseOp(dq);
     return success();
   }
 };
@@ -268,6 +464,14 @@ struct RaiseLinearsPass : impl::RaiseLinearsBase<RaiseLinearsPass> {
         refused = true;
       }
     });
+    getOperation()->walk([&](od::MatMulOp op) {
+      od::DequantizeLinearOp dq = dequantizedWeightOf(op);
+      std::string why;
+      if (dq && failed(dequantizedScheme(op, dq, why))) {
+        dq.emitError() << "cannot import DequantizeLinear as MatMul's weight: " << why;
+        refused = true;
+      }
+    });
     if (refused)
       return signalPassFailure();
     if (failed(raise::applyRaisingPatterns(getOperation(), populateRaiseLinearsPatterns)))
@@ -279,7 +483,7 @@ struct RaiseLinearsPass : impl::RaiseLinearsBase<RaiseLinearsPass> {
 
 void populateRaiseLinearsPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseMatMul, FoldBiasAddIntoLinear, RaiseGemm, RaiseMatMulNBits,
-               FoldBiasAddIntoQuantizedLinear>(patterns.getContext());
+               RaiseDequantizedMatMul, FoldBiasAddIntoQuantizedLinear>(patterns.getContext());
 }
 
 } // namespace attnc

@@ -92,7 +92,7 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
 }
 
 // A weight the packer can produce: an onnx.Constant, or a weight transform
-// (attn.weight_concat, weight_quantize, weight_reshape, weight_unpack_nibbles)
+// (attn.weight_concat, weight_quantize, or one of attn::isUnaryWeightTransform)
 // whose inputs all are such weights.
 inline bool isPackableWeight(mlir::Value v) {
   mlir::Operation *def = v.getDefiningOp();
@@ -102,7 +102,7 @@ inline bool isPackableWeight(mlir::Value v) {
     return llvm::all_of(concat.getInputs(), isPackableWeight);
   if (auto quantize = mlir::dyn_cast_or_null<attn::WeightQuantizeOp>(def))
     return isPackableWeight(quantize.getWeight());
-  if (mlir::isa_and_nonnull<attn::WeightReshapeOp, attn::WeightUnpackNibblesOp>(def))
+  if (attn::isUnaryWeightTransform(def))
     return isPackableWeight(def->getOperand(0));
   return false;
 }

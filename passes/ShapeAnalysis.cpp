@@ -267,7 +267,8 @@ LogicalResult ShapeAnalysis::visit(Operation *op) {
             visitElementwise(op);
           })
       .Case<od::SoftmaxOp, od::LogSoftmaxOp, od::CumSumOp, od::TriluOp,
-            od::RotaryEmbeddingOp, od::MsRotaryEmbeddingOp, od::ScatterNDOp>(
+            od::RotaryEmbeddingOp, od::MsRotaryEmbeddingOp, od::ScatterNDOp,
+            od::DequantizeLinearOp, od::QuantizeLinearOp>(
           [&](Operation *) {
             if (const SymVector *s = shapeOf(op->getOperand(0)))
               setShape(op->getResult(0), *s);

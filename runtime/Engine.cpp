@@ -2,6 +2,7 @@
 
 #include "runtime/Error.h"
 #include "runtime/MappedFile.h"
+#include "runtime/QuantizedKV.h"
 #include "runtime/Version.h"
 #include "runtime/WeightLoader.h"
 
@@ -81,13 +82,20 @@ void checkModelMatchesManifest(const attnc_model_desc &desc, const Manifest &m) 
     expectSame(at + "head_dim", a.head_dim, b.head_dim);
     expectSame(at + "v_head_dim", a.v_head_dim, b.v_head_dim);
     expectSame(at + "elem_bytes", a.elem_bytes, b.elem_bytes);
+    expectSame(at + "kv_type", a.kv_type, b.kv_type);
   }
 }
 
+static_assert(ATTNC_KV_MODEL == static_cast<int>(KvType::Model) &&
+                  ATTNC_KV_INT8 == static_cast<int>(KvType::Int8) &&
+                  ATTNC_KV_FP8_E4M3 == static_cast<int>(KvType::Fp8E4M3),
+              "ModelABI.h's ATTNC_KV_* codes are QuantizedKV.h's KvType");
+
+// The one page-size formula (runtime/QuantizedKV.h), scales included.
 std::uint64_t pageBytes(const attnc_layer_cache &layer, std::int32_t pageSize) {
-  return static_cast<std::uint64_t>(pageSize) * static_cast<std::uint64_t>(layer.kv_heads) *
-         static_cast<std::uint64_t>(layer.head_dim + layer.v_head_dim) *
-         static_cast<std::uint64_t>(layer.elem_bytes);
+  return static_cast<std::uint64_t>(
+      kvquant::page_bytes(static_cast<KvType>(layer.kv_type), pageSize, layer.kv_heads,
+                          layer.head_dim, layer.v_head_dim, layer.elem_bytes));
 }
 
 constexpr std::uint64_t kDefaultCacheCap = 1ull << 30;

@@ -2,6 +2,7 @@
 
 #include "runtime/Error.h"
 #include "runtime/JsonReader.h"
+#include "runtime/QuantizedKV.h"
 #include "runtime/Version.h"
 
 #include <nlohmann/json.hpp>
@@ -115,6 +116,17 @@ Manifest parseManifest(const std::string &text, const std::string &fileName) {
     layer.head_dim = positive(layers[i], path, "head_dim");
     layer.v_head_dim = positive(layers[i], path, "v_head_dim");
     layer.elem_bytes = static_cast<std::int32_t>(read.integer(layers[i], path, "elem_bytes", 1, 8));
+    KvType kvType = KvType::Model;
+    if (layers[i].contains("kv_type")) {
+      const std::string name = read.string(layers[i], path, "kv_type");
+      if (!kvquant::parse_kv_type(name.c_str(), kvType))
+        read.fail(path + ".kv_type", "expected \"model\", \"int8\" or \"fp8_e4m3\", got \"" +
+                                         name + "\"");
+      if (kvType != KvType::Model && layer.elem_bytes != 1)
+        read.fail(path + ".elem_bytes", "a " + name + " cache stores 1 byte per element, got " +
+                                            std::to_string(layer.elem_bytes));
+    }
+    layer.kv_type = static_cast<std::int32_t>(kvType);
     m.layers.push_back(layer);
   }
 
@@ -181,7 +193,8 @@ std::string serializeManifest(const Manifest &m) {
                       {"kv_heads", layer.kv_heads},
                       {"head_dim", layer.head_dim},
                       {"v_head_dim", layer.v_head_dim},
-                      {"elem_bytes", layer.elem_bytes}});
+                      {"elem_bytes", layer.elem_bytes},
+                      {"kv_type", kvquant::kv_type_name(static_cast<KvType>(layer.kv_type))}});
   root["layers"] = layers;
   root["weights"] = {{"file", m.weights.file},
                      {"bytes", m.weights.bytes},

@@ -15,7 +15,9 @@
 //     "max_batch_tokens": 256,         // positive integer: tokens per step
 //     "cache_groups": [ {"window": 0}, {"window": 4096} ],  // non-empty; window >= 0, 0 = full
 //     "layers": [                      // one per layer (num_layers entries)
-//       {"group": 0, "kv_heads": 2, "head_dim": 16, "v_head_dim": 16, "elem_bytes": 4}
+//       {"group": 0, "kv_heads": 2, "head_dim": 16, "v_head_dim": 16, "elem_bytes": 4,
+//        "kv_type": "model"}   // "model" | "int8" | "fp8_e4m3" (elem_bytes 1; page layout
+//                              // runtime/QuantizedKV.h); optional, default "model"
 //     ],
 //     "weights": {"file": "weights.bin", "bytes": 123456,
 //                 "xxh3_64": "0123456789abcdef",   // XXH3-64 of the file, 16 lower-case hex digits

@@ -13,15 +13,21 @@
  * the same slot in every layer of the group). Layers with a sliding window of
  * w tokens form their own group so the runtime can release the pages that slid
  * out of the window without touching full-attention layers. For layer l, page
- * p starts at layer_cache[l] + p * page_bytes(l), where
+ * p starts at layer_cache[l] + p * page_bytes(l). A layer of the model's own
+ * dtype (kv_type ATTNC_KV_MODEL) has
  *   page_bytes(l) = page_size * kv_heads * (head_dim + v_head_dim) * elem_bytes
- * and holds K as [page_size][kv_heads][head_dim] followed by V as
- * [page_size][kv_heads][v_head_dim]. Block-table entries of released pages
- * are -1 and are never read (the window bound excludes them).
+ * and its page holds K as [page_size][kv_heads][head_dim] followed by V as
+ * [page_size][kv_heads][v_head_dim]. A quantized layer (ATTNC_KV_INT8,
+ * ATTNC_KV_FP8_E4M3; elem_bytes 1) adds an f32 scale per (token, kv head) of
+ * K and of V after the codes: runtime/QuantizedKV.h has its layout, rounding
+ * and page_bytes (kvquant::page_bytes, the one formula for both). Block-table
+ * entries of released pages are -1 and are never read (the window bound
+ * excludes them).
  *
  * Step arguments are host memory (the runtime builds them on the host); a
  * device model copies what its kernels need. Bump ATTNC_MODEL_ABI_VERSION
- * whenever a struct below changes (2: alloc_cache / free_cache). */
+ * whenever a struct below changes (2: alloc_cache / free_cache; 3:
+ * attnc_layer_cache.kv_type). */
 #ifndef ATTNC_RUNTIME_MODEL_ABI_H
 #define ATTNC_RUNTIME_MODEL_ABI_H
 
@@ -32,12 +38,18 @@
 extern "C" {
 #endif
 
-#define ATTNC_MODEL_ABI_VERSION 2u
+#define ATTNC_MODEL_ABI_VERSION 3u
 
 /* The symbol every libmodel.so exports (looked up with dlsym); its name
  * stays fixed across ABI versions so that a mismatch is reported from
  * abi_version rather than as a missing symbol. */
 #define ATTNC_MODEL_ENTRY_SYMBOL "attnc_model_v1"
+
+/* What a layer's cache stores (attnc_layer_cache.kv_type; the values of
+ * runtime/QuantizedKV.h's attnrt::KvType). */
+#define ATTNC_KV_MODEL 0     /* the model's dtype, elem_bytes 4 or 2 */
+#define ATTNC_KV_INT8 1      /* int8 codes + an f32 scale per (token, kv head) */
+#define ATTNC_KV_FP8_E4M3 2  /* e4m3fn codes + an f32 scale per (token, kv head) */
 
 typedef struct attnc_layer_cache {
   int32_t group;       /* cache group this layer's pages belong to */
@@ -45,6 +57,7 @@ typedef struct attnc_layer_cache {
   int32_t head_dim;    /* of K */
   int32_t v_head_dim;  /* of V */
   int32_t elem_bytes;  /* bytes per cached element (4 = f32, 2 = f16/bf16, 1 = int8/fp8) */
+  int32_t kv_type;     /* ATTNC_KV_MODEL, ATTNC_KV_INT8 or ATTNC_KV_FP8_E4M3 */
 } attnc_layer_cache;
 
 typedef struct attnc_cache_group {

@@ -13,6 +13,19 @@
 //     s[n] = max_k |W[n, k]| / 127 (an all-zero row: s = 1),
 //     q = clamp(round_half_to_even(W / s), -127, 127); W ~ q * s.
 //
+//   w8g128, w8g64, w8g32 (symmetric) and w8g128a, w8g64a, w8g32a
+//   (asymmetric): 8 bits, groups of G along K (K % G == 0), group g = k / G;
+//     scales f32 [N, K / G].
+//     Symmetric: values int8 [N, K]; s = max |W[n, group]| / 127 (an
+//       all-zero group: s = 1), q = clamp(round_half_to_even(W / s), -127,
+//       127); W ~ q * s.
+//     Asymmetric: values uint8 [N, K]; lo = min(0, min W[n, group]), hi =
+//       max(0, max W[n, group]), s = (hi - lo) / 255 (s = 1 when hi == lo),
+//       z = clamp(round_half_to_even(-lo / s), 0, 255),
+//       q = clamp(round_half_to_even(W / s) + z, 0, 255); W ~ (q - z) * s;
+//       zeros uint8 [N, K / G]. (onnxruntime's 8-bit MatMulNBits: uint8
+//       codes, zero point 128 when it has none.)
+//
 //   w4g128, w4g64, w4g32 (symmetric) and w4g128a, w4g64a, w4g32a
 //   (asymmetric, with zero points): 4 bits, groups of G along K (K % G == 0,
 //   else the model is refused, naming the node), group g = k / G.
@@ -37,8 +50,8 @@
 //                         const float *scales, const uint8_t *zeros,
 //                         const T *bias /* or nullptr */,
 //                         int64_t out_features, T *y);
-// with <8, 0, false> or <4, 32 | 64 | 128, false | true>; zeros is nullptr
-// unless Asymmetric.
+// with <8, 0, false>, <8, 32 | 64 | 128, false | true> or
+// <4, 32 | 64 | 128, false | true>; zeros is nullptr unless Asymmetric.
 #ifndef ATTNC_RUNTIME_QUANTIZED_WEIGHTS_H
 #define ATTNC_RUNTIME_QUANTIZED_WEIGHTS_H
 
@@ -49,12 +62,13 @@ namespace attnrt::quant {
 
 struct Scheme {
   int bits = 0;        // 8 or 4; 0 = not a scheme
-  int group_size = 0;  // 0: per output channel (8 bits only)
+  int group_size = 0;  // 0: per output channel (w8 only)
   bool asymmetric = false;
 };
 
-// The scheme named `name` (w8, w4g128, w4g64, w4g32, and the same with a
-// trailing "a" for asymmetric 4-bit), or bits == 0 if there is none.
+// The scheme named `name` (w8, w8g128, w8g64, w8g32, w4g128, w4g64, w4g32,
+// and the grouped ones with a trailing "a" for asymmetric), or bits == 0 if
+// there is none.
 inline Scheme parse_scheme(const char *name) {
   struct Named {
     const char *name;
@@ -63,7 +77,9 @@ inline Scheme parse_scheme(const char *name) {
   static const Named kSchemes[] = {
       {"w8", {8, 0, false}},      {"w4g128", {4, 128, false}}, {"w4g64", {4, 64, false}},
       {"w4g32", {4, 32, false}},  {"w4g128a", {4, 128, true}}, {"w4g64a", {4, 64, true}},
-      {"w4g32a", {4, 32, true}},
+      {"w4g32a", {4, 32, true}},  {"w8g128", {8, 128, false}}, {"w8g64", {8, 64, false}},
+      {"w8g32", {8, 32, false}},  {"w8g128a", {8, 128, true}}, {"w8g64a", {8, 64, true}},
+      {"w8g32a", {8, 32, true}},
   };
   for (const Named &n : kSchemes)
     if (name && std::strcmp(name, n.name) == 0)

@@ -220,9 +220,9 @@ public:
       return failure();
     // The tiling attn-flash-tiling chose, and the tile loop it wrote.
     return llvm::formatv("    rt::run_flash_attention<Elem, {0}, {1}, {2}, kPageSize, {3}, {4}, "
-                         "{5}>(\n        ctx, args, [&](auto &item) {{\n{6}    });\n",
+                         "{5}{7}>(\n        ctx, args, [&](auto &item) {{\n{6}    });\n",
                          call.headDim, call.vHeadDim, call.groupSize, op.getTileKv(),
-                         op.getQueryBlock(), op.getSplitKv(), *tileLoop)
+                         op.getQueryBlock(), op.getSplitKv(), *tileLoop, call.kvTypeArg)
         .str();
   }
 };

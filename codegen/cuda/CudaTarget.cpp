@@ -180,10 +180,16 @@ public:
     FailureOr<StandardBody> body = matchStandardBody(op);
     if (failed(body))
       return failure();
+    // A quantized cache's codes are read 16 bytes at a time (runtime/QuantizedKV.h).
+    if (op.getKvCacheType() && (call.headDim % 16 != 0 || call.vHeadDim % 16 != 0))
+      return op.emitError() << "a " << attn::stringifyKvCacheType(*op.getKvCacheType())
+                            << " KV cache on the CUDA target needs head dims that are multiples "
+                               "of 16, got "
+                            << call.headDim << " and " << call.vHeadDim;
     return llvm::formatv("    args.scale = {0};\n    args.softcap = {1};\n"
-                         "    rt::paged_attention<Elem, {2}, {3}, {4}, kPageSize>(ctx, args);\n",
+                         "    rt::paged_attention<Elem, {2}, {3}, {4}, kPageSize{5}>(ctx, args);\n",
                          floatLiteral(body->scale), floatLiteral(body->softcap), call.headDim,
-                         call.vHeadDim, call.groupSize)
+                         call.vHeadDim, call.groupSize, call.kvTypeArg)
         .str();
   }
 

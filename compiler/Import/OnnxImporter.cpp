@@ -362,7 +362,11 @@ FailureOr<ElementsAttr> Importer::tensorToAttr(const onnx::TensorProto &tensor,
   const std::string &name = tensor.name();
   int32_t dataType = tensor.data_type();
   Type elt = od::elementTypeFromOnnx(&ctx, dataType);
-  unsigned width = od::onnxDataTypeByteWidth(dataType);
+  // INT4 / UINT4 are stored two a byte (element 2i in the low nibble); MLIR
+  // (and the weight plan) keep one a byte, so they are unpacked below.
+  bool nibbles = dataType == int32_t(od::OnnxDataType::Int4) ||
+                 dataType == int32_t(od::OnnxDataType::UInt4);
+  unsigned width = nibbles ? 1 : od::onnxDataTypeByteWidth(dataType);
   if (!elt || width == 0)
     return error(loc) << "tensor '" << name << "' has unsupported data type "
                       << od::onnxDataTypeName(dataType);
@@ -379,6 +383,7 @@ FailureOr<ElementsAttr> Importer::tensorToAttr(const onnx::TensorProto &tensor,
     return error(loc) << "tensor '" << name << "' of type " << type
                       << " is too large";
   uint64_t expectedBytes = uint64_t(numElements) * width;
+  uint64_t storedBytes = nibbles ? (uint64_t(numElements) + 1) / 2 : expectedBytes;
 
   // Find the bytes without copying where the format allows it.
   const char *data = nullptr;
@@ -420,17 +425,17 @@ FailureOr<ElementsAttr> Importer::tensorToAttr(const onnx::TensorProto &tensor,
                         << offset << " with length " << length
                         << " lies past the end of '" << location << "' ("
                         << (*file)->size() << " bytes)";
-    if (length != expectedBytes)
+    if (length != storedBytes)
       return error(loc) << "initializer '" << name << "': external data length "
                         << length << " does not match its type " << type << " ("
-                        << expectedBytes << " bytes)";
+                        << storedBytes << " bytes)";
     data = reinterpret_cast<const char *>((*file)->data() + offset);
     owner = *file;
   } else if (tensor.has_raw_data()) {
-    if (tensor.raw_data().size() != expectedBytes)
+    if (tensor.raw_data().size() != storedBytes)
       return error(loc) << "tensor '" << name << "' has " << tensor.raw_data().size()
                         << " bytes of raw_data but its type " << type << " needs "
-                        << expectedBytes;
+                        << storedBytes;
     data = tensor.raw_data().data();
     owner = model; // raw_data lives inside the parsed model
   } else {
@@ -456,11 +461,21 @@ FailureOr<ElementsAttr> Importer::tensorToAttr(const onnx::TensorProto &tensor,
     default: // 8-bit types and bool, one per int32
       bytes = packField<uint8_t>(tensor.int32_data()); count = tensor.int32_data_size(); break;
     }
-    if (count != uint64_t(numElements))
+    if (count != (nibbles ? storedBytes : uint64_t(numElements)))
       return error(loc) << "tensor '" << name << "' holds " << count
-                        << " values but its type " << type << " needs " << numElements;
+                        << " values but its type " << type << " needs "
+                        << (nibbles ? storedBytes : uint64_t(numElements));
     data = bytes->data();
     owner = bytes;
+  }
+  if (nibbles) {
+    // One element a byte, its low nibble (the two's complement nibble for INT4).
+    auto unpacked = std::make_shared<std::vector<char>>(expectedBytes);
+    const auto *packed = reinterpret_cast<const uint8_t *>(data);
+    for (uint64_t i = 0; i < expectedBytes; ++i)
+      (*unpacked)[i] = char((packed[i / 2] >> (4 * (i % 2))) & 0xF);
+    data = unpacked->data();
+    owner = unpacked;
   }
 
   ArrayRef<char> raw(data, expectedBytes);

@@ -270,8 +270,12 @@ static LogicalResult checkQuantizedWeight(Operation *op, int64_t bits, int64_t g
     return op->emitOpError() << "values must be [" << n << ", " << packedK << "] for " << bits
                              << "-bit [" << n << ", " << k << "] weights, got "
                              << values.getType();
-  if (bits == 8 && valuesType.getElementType().isUnsignedInteger())
-    return op->emitOpError() << "8-bit values are signed (i8), got " << values.getType();
+  if (bits == 8 && !zeros && valuesType.getElementType().isUnsignedInteger())
+    return op->emitOpError() << "symmetric 8-bit values are signed (i8), got "
+                             << values.getType();
+  if (bits == 8 && zeros && !valuesType.getElementType().isUnsignedInteger())
+    return op->emitOpError() << "8-bit values with zero points are unsigned (ui8), got "
+                             << values.getType();
   int64_t groups = groupSize > 0 ? k / groupSize : 1;
   SmallVector<int64_t> scaleShape =
       groupSize > 0 ? SmallVector<int64_t>{n, groups} : SmallVector<int64_t>{n};
@@ -282,8 +286,8 @@ static LogicalResult checkQuantizedWeight(Operation *op, int64_t bits, int64_t g
                              << "] (" << (groupSize > 0 ? "one per group" : "one per output channel")
                              << "), got " << scales.getType();
   if (zeros) {
-    if (bits != 4 || groupSize == 0)
-      return op->emitOpError("zero points are only supported for 4-bit weights in groups");
+    if (groupSize == 0)
+      return op->emitOpError("zero points are only supported for weights in groups");
     auto zerosType = dyn_cast<RankedTensorType>(zeros.getType());
     if (!zerosType || zerosType.getShape() != ArrayRef<int64_t>(scaleShape))
       return op->emitOpError() << "zeros must be ui8 [" << n << ", " << groups
@@ -310,9 +314,10 @@ LogicalResult QuantizedLinearOp::verify() {
                                   getScales(), getZeros())))
     return failure();
   // The formats the kernels implement (runtime/QuantizedWeights.h).
-  if (getBits() == 8 && getGroupSize() != 0)
-    return emitOpError() << "8-bit weights have one scale per output channel (group_size 0), "
-                            "got group_size "
+  if (getBits() == 8 && getGroupSize() != 0 && getGroupSize() != 32 && getGroupSize() != 64 &&
+      getGroupSize() != 128)
+    return emitOpError() << "8-bit weights have one scale per output channel (group_size 0) or "
+                            "groups of 32, 64 or 128, got group_size "
                          << getGroupSize();
   if (getBits() == 4 && getGroupSize() != 32 && getGroupSize() != 64 && getGroupSize() != 128)
     return emitOpError() << "4-bit weights need group_size 32, 64 or 128 (the kernels' groups), "
@@ -435,6 +440,17 @@ template <typename OpTy> LogicalResult verifyPagedAttention(OpTy op) {
       failed(checkSameDim(op, q, "query", 0, v, "value", 0)) ||
       failed(checkSameDim(op, q, "query", 0, out, "result", 0)))
     return failure();
+  if (auto kvType = op.getKvCacheType()) {
+    // Codes are quantized from f32 values of the model's dtype
+    // (runtime/QuantizedKV.h), and the page layout needs every dim.
+    Type elem = getElementTypeOrSelf(k.getType());
+    if (!elem.isF32() && !elem.isF16() && !elem.isBF16())
+      return op.emitOpError() << "kv_cache_type " << stringifyKvCacheType(*kvType)
+                              << " quantizes f32, f16 or bf16 keys and values, got " << elem;
+    if (cast<ShapedType>(v.getType()).isDynamicDim(2))
+      return op.emitOpError() << "kv_cache_type " << stringifyKvCacheType(*kvType)
+                              << " needs a static value head dim (the page layout)";
+  }
   return success();
 }
 
@@ -638,6 +654,40 @@ LogicalResult WeightUnpackNibblesOp::verify() {
                          << rows * ((cols + 1) / 2) << " bytes";
   return success();
 }
+
+LogicalResult WeightTransposeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("input and result must share an element type");
+  if (in.getRank() != 2 || out.getRank() != 2 || in.getDimSize(0) != out.getDimSize(1) ||
+      in.getDimSize(1) != out.getDimSize(0))
+    return emitOpError() << "result must be the 2-D input " << in << " transposed, got " << out;
+  return success();
+}
+
+// An elementwise weight transform keeps the shape.
+static LogicalResult checkSameShape(Operation *op, Value input, Value output) {
+  if (cast<ShapedType>(input.getType()).getShape() != cast<ShapedType>(output.getType()).getShape())
+    return op->emitOpError("input and result must have the same shape");
+  return success();
+}
+
+LogicalResult WeightWidenNibblesOp::verify() {
+  return checkSameShape(*this, getInput(), getOutput());
+}
+
+LogicalResult WeightPackNibblesOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getRank() != 2 || out.getRank() != 2 || in.getDimSize(0) != out.getDimSize(0) ||
+      out.getDimSize(1) != (in.getDimSize(1) + 1) / 2)
+    return emitOpError() << "result must be [rows, ceil(cols / 2)] for the input " << in
+                         << ", got " << out;
+  return success();
+}
+
+LogicalResult WeightCastOp::verify() { return checkSameShape(*this, getInput(), getOutput()); }
 
 } // namespace attnc::attn
 

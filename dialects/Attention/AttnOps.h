@@ -16,3 +16,13 @@
 
 #define GET_OP_CLASSES
 #include "dialects/Attention/AttnOps.h.inc"
+
+namespace attnc::attn {
+// The weight transforms of one weight operand (attn.weight_reshape, ...,
+// weight_cast): the packer computes their result from it (runtime/pack
+// applyTransform).
+inline bool isUnaryWeightTransform(mlir::Operation *op) {
+  return mlir::isa_and_nonnull<WeightReshapeOp, WeightUnpackNibblesOp, WeightPackNibblesOp,
+                               WeightWidenNibblesOp, WeightTransposeOp, WeightCastOp>(op);
+}
+} // namespace attnc::attn

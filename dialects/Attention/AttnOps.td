@@ -67,6 +67,20 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout", "how a linear's weight is st
 }
 def Attn_WeightLayoutAttr : EnumAttr<Attn_Dialect, Attn_WeightLayout, "weight_layout">;
 
+// A quantized KV cache (attn-quantize-kv-cache): what a layer's pages store
+// instead of the model's dtype. Values are runtime/QuantizedKV.h's KvType
+// codes (ModelABI.h ATTNC_KV_*); the page layout and rounding are that file's.
+def Attn_KvCacheType : I32EnumAttr<"KvCacheType", "what a quantized KV cache stores", [
+  // int8 codes, an f32 scale per (token, kv head) of K and of V.
+  I32EnumAttrCase<"int8", 1>,
+  // e4m3fn (OCP FP8) codes, an f32 scale per (token, kv head) of K and of V.
+  I32EnumAttrCase<"fp8_e4m3", 2>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::attnc::attn";
+}
+def Attn_KvCacheTypeAttr : EnumAttr<Attn_Dialect, Attn_KvCacheType, "kv_cache_type">;
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
@@ -336,6 +350,11 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention"> {
     cached keys at positions in [p - window + 1, p] (window 0: [0, p]), with
     the attention op's scale and softcap. result [tokens, num_heads,
     v_head_dim].
+
+    With kv_cache_type (attn-quantize-kv-cache) the layer's pages hold
+    quantized K/V (runtime/QuantizedKV.h): each appended (token, kv head)
+    vector becomes 1-byte codes and an f32 scale, and the attention reads
+    code * scale. Without it the cache stores the operands' element type.
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                    Attn_FloatTensor:$value,
@@ -343,7 +362,8 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention"> {
                    I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
                    F32Attr:$scale,
                    DefaultValuedAttr<I64Attr, "0">:$window,
-                   DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+                   DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                   OptionalAttr<Attn_KvCacheTypeAttr>:$kv_cache_type);
   let results = (outs Attn_FloatTensor:$output);
   let assemblyFormat = [{
     $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)
@@ -387,6 +407,9 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
     the step's token positions) to it as it appends it to the cache, one
     kernel on both targets; with rope_query too, the query enters un-rotated
     and gets the same rotation before attending.
+
+    kv_cache_type: as on attn.paged_attention (a quantized cache; the keys
+    are quantized after their fused rotation).
   }];
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                    Attn_FloatTensor:$value,
@@ -399,7 +422,8 @@ def Attn_FlashAttentionOp : Attn_Op<"flash_attention",
                    OptionalAttr<Attn_RopeStyleAttr>:$rope_style,
                    OptionalAttr<I64Attr>:$rotary_dim,
                    OptionalAttr<F32Attr>:$rope_theta,
-                   UnitAttr:$rope_query);
+                   UnitAttr:$rope_query,
+                   OptionalAttr<Attn_KvCacheTypeAttr>:$kv_cache_type);
   let results = (outs Attn_FloatTensor:$output);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
@@ -558,6 +582,58 @@ def Attn_WeightUnpackNibblesOp : Attn_Op<"weight_unpack_nibbles", [Pure]> {
   }];
   let arguments = (ins StaticShapeTensorOf<[UI8]>:$input);
   let results = (outs StaticShapeTensorOf<[UI8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightTransposeOp : Attn_Op<"weight_transpose", [Pure]> {
+  let summary = "a constant 2-D weight transposed";
+  let description = [{
+    A weight transform (runtime/pack transpose2d): [rows, cols] -> [cols,
+    rows], same element type. A DequantizeLinear's [K, N] codes become
+    attn.quantized_linear's [N, K] rows this way.
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightWidenNibblesOp : Attn_Op<"weight_widen_nibbles", [Pure]> {
+  let summary = "4-bit values (i4 / ui4, one a byte) to unsigned bytes";
+  let description = [{
+    A weight transform (runtime/pack widenNibbles): ui8 of the input's shape,
+    ui4 values as they are, i4 values q as q + 8 (in [0, 15]: the unsigned
+    nibbles of runtime/QuantizedWeights.h, whose symmetric zero point is 8).
+  }];
+  let arguments = (ins StaticShapeTensorOf<[I<4>, UI<4>]>:$input);
+  let results = (outs StaticShapeTensorOf<[UI8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightPackNibblesOp : Attn_Op<"weight_pack_nibbles", [Pure]> {
+  let summary = "values in [0, 15], one a byte, packed two a byte";
+  let description = [{
+    A weight transform (runtime/pack packNibbles), the inverse of
+    attn.weight_unpack_nibbles: ui8 [rows, ceil(cols / 2)] from ui8 [rows,
+    cols], each row's even column in the low nibble.
+  }];
+  let arguments = (ins StaticShapeTensorOf<[UI8]>:$input);
+  let results = (outs StaticShapeTensorOf<[UI8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightCastOp : Attn_Op<"weight_cast", [Pure]> {
+  let summary = "a constant float weight in another float type";
+  let description = [{
+    A weight transform (runtime/pack castFloat) between f32, f16 and bf16,
+    same shape: f16 / bf16 scales of pre-quantized weights to the f32 that
+    attn.quantized_linear reads.
+  }];
+  let arguments = (ins StaticShapeTensorOf<[F32, F16, BF16]>:$input);
+  let results = (outs StaticShapeTensorOf<[F32, F16, BF16]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }

@@ -23,7 +23,9 @@
 // key any row needs], so fully masked tiles are never visited and released
 // pages (-1 entries, all below every window lower bound) are never read.
 // Decode-sized steps of long sequences are also split along the keys
-// (flash-decoding; see SplitTokens below).
+// (flash-decoding; see SplitTokens below). A quantized cache (KvType Int8 /
+// Fp8E4M3, runtime/QuantizedKV.h) is dequantized (code * the token's scale,
+// in f32) into the tile buffers on the same conversion path.
 #ifndef ATTNC_RUNTIME_CPU_ATTENTION_H
 #define ATTNC_RUNTIME_CPU_ATTENTION_H
 
@@ -207,6 +209,28 @@ inline void accumulate_pv(const float *p, int j0, int j1, const float *const *va
   }
 }
 
+// x_i = code_i * scale for Dim codes of a quantized cache, the bits of
+// kvquant::dequantize (fp8 through a table of the 256 e4m3 values).
+template <KvType KV, int Dim>
+inline void dequantize_row(const uint8_t *codes, float scale, float *out) {
+  static_assert(KV != KvType::Model, "only quantized caches dequantize");
+  if constexpr (KV == KvType::Int8) {
+    for (int d = 0; d < Dim; ++d)
+      out[d] = static_cast<float>(static_cast<int8_t>(codes[d])) * scale;
+  } else {
+    struct E4m3Table {
+      float value[256];
+      E4m3Table() {
+        for (int c = 0; c < 256; ++c)
+          value[c] = kvquant::e4m3_to_float(static_cast<uint8_t>(c));
+      }
+    };
+    static const E4m3Table table;
+    for (int d = 0; d < Dim; ++d)
+      out[d] = table.value[codes[d]] * scale;
+  }
+}
+
 // Scratch of one thread's attention work items, grown on demand and kept
 // for the thread's lifetime.
 struct AttentionScratch {
@@ -244,7 +268,7 @@ using attnrt::PagedAttentionArgs;
 // up the item (query rows, key bounds per row) and normalises acc / l, or
 // hands the state to the flash-decoding merge, afterwards.
 template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens,
-          int QueryBlock>
+          int QueryBlock, KvType KV = KvType::Model>
 class FlashWorkItem {
 public:
   static constexpr int kRows = QueryBlock * GroupSize; // most query rows of one item
@@ -265,18 +289,30 @@ public:
     k1_ = std::min(tile_start + TileTokens - 1, item_hi_);
     num_keys_ = k1_ - k0_ + 1; // tile-local key j is position k0_ + j
     // float caches are read in place; other element types are converted into
-    // the tile buffers once per item (shared by the whole group).
+    // the tile buffers once per item (shared by the whole group), quantized
+    // ones dequantized.
     for (int j = 0; j < num_keys_; ++j) {
       const int32_t k = k0_ + j;
       const int32_t page = table_[k / PageSize];
       ATTNRT_CPU_CHECK_PAGE(page, seq_, k);
       const int32_t slot = k % PageSize;
-      const T *key = cache_.keys(page, slot) + static_cast<int64_t>(kv_head_) * HeadDim;
-      const T *value = cache_.values(page, slot) + static_cast<int64_t>(kv_head_) * VHeadDim;
-      if constexpr (!kConvert) {
-        key_rows_[j] = key;
-        value_rows_[j] = value;
+      if constexpr (KV != KvType::Model) {
+        float *kt = key_tile_ + static_cast<size_t>(j) * HeadDim;
+        float *vt = value_tile_ + static_cast<size_t>(j) * VHeadDim;
+        detail::dequantize_row<KV, HeadDim>(
+            cache_.key_codes(page, slot) + static_cast<int64_t>(kv_head_) * HeadDim,
+            cache_.scale_of(cache_.key_scales(page, slot), kv_head_), kt);
+        detail::dequantize_row<KV, VHeadDim>(
+            cache_.value_codes(page, slot) + static_cast<int64_t>(kv_head_) * VHeadDim,
+            cache_.scale_of(cache_.value_scales(page, slot), kv_head_), vt);
+        key_rows_[j] = kt;
+        value_rows_[j] = vt;
+      } else if constexpr (!kConvert) {
+        key_rows_[j] = cache_.keys(page, slot) + static_cast<int64_t>(kv_head_) * HeadDim;
+        value_rows_[j] = cache_.values(page, slot) + static_cast<int64_t>(kv_head_) * VHeadDim;
       } else {
+        const T *key = cache_.keys(page, slot) + static_cast<int64_t>(kv_head_) * HeadDim;
+        const T *value = cache_.values(page, slot) + static_cast<int64_t>(kv_head_) * VHeadDim;
         float *kt = key_tile_ + static_cast<size_t>(j) * HeadDim;
         for (int d = 0; d < HeadDim; ++d)
           kt[d] = static_cast<float>(key[d]);
@@ -339,10 +375,10 @@ public:
   }
 
 private:
-  template <typename U, int, int, int, int, int, int, int, typename Body>
+  template <typename U, int, int, int, int, int, int, int, KvType, typename Body>
   friend void run_flash_attention(ThreadPool &, const PagedAttentionArgs<U> &, Body &&);
 
-  static constexpr bool kConvert = !std::is_same_v<T, float>;
+  static constexpr bool kConvert = !std::is_same_v<T, float> || KV != KvType::Model;
 
   // Row r's visible keys of the loaded tile, tile-local and inclusive.
   bool row_keys(int r, int &j0, int &j1) const {
@@ -351,7 +387,7 @@ private:
     return j0 <= j1;
   }
 
-  PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache_;
+  KVLayoutOf<T, PageSize, HeadDim, VHeadDim, KV> cache_;
   const int32_t *table_ = nullptr; // the sequence's block table
   int32_t seq_ = 0, kv_head_ = 0, rows_ = 0;
   int32_t item_lo_ = 0, item_hi_ = -1;  // keys of the item (inclusive)
@@ -364,7 +400,7 @@ private:
   const float *value_rows_[TileTokens];
 
 public:
-  explicit FlashWorkItem(PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache) : cache_(cache) {}
+  explicit FlashWorkItem(KVLayoutOf<T, PageSize, HeadDim, VHeadDim, KV> cache) : cache_(cache) {}
 };
 
 // HeadDim / VHeadDim: K and V head sizes. GroupSize: query heads per kv head
@@ -378,22 +414,26 @@ public:
 // decoding sequence still spreads over many threads. The cut points depend
 // only on positions, never on the thread count.
 //
+// KV: what the layer's cache stores (KvType::Model: T; Int8 / Fp8E4M3:
+// codes and scales, runtime/QuantizedKV.h, written by kv_append with the same KV).
+//
 // `body(item)` runs the tile loop of one work item (a FlashWorkItem&; see
 // there): generated code passes the loop attn-flash-tiling spelled in the IR.
 template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens,
-          int QueryBlock, int SplitTokens, typename Body>
+          int QueryBlock, int SplitTokens, KvType KV = KvType::Model, typename Body>
 void run_flash_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args, Body &&body) {
   static_assert(TileTokens > 0 && (TileTokens % PageSize == 0 || PageSize % TileTokens == 0),
                 "KV tiles must be aligned to pages");
   static_assert(GroupSize > 0 && QueryBlock > 0, "group size and query block must be positive");
   static_assert(SplitTokens > 0 && SplitTokens % TileTokens == 0,
                 "key splits must be whole tiles");
-  using Item = FlashWorkItem<T, HeadDim, VHeadDim, GroupSize, PageSize, TileTokens, QueryBlock>;
+  using Item =
+      FlashWorkItem<T, HeadDim, VHeadDim, GroupSize, PageSize, TileTokens, QueryBlock, KV>;
   constexpr int kRows = Item::kRows;
   const int32_t num_kv_heads = args.num_kv_heads;
   const int32_t num_heads = num_kv_heads * GroupSize;
-  const PagedKVLayout<T, PageSize, HeadDim, VHeadDim> cache{const_cast<void *>(args.layer_cache),
-                                                            num_kv_heads};
+  const KVLayoutOf<T, PageSize, HeadDim, VHeadDim, KV> cache{const_cast<void *>(args.layer_cache),
+                                                             num_kv_heads};
 
   // Key bounds of query token t: [lo, hi], empty when lo > hi.
   auto key_bounds = [&](int64_t t, int32_t context, int32_t &lo, int32_t &hi) {
@@ -586,11 +626,11 @@ void run_flash_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args, Bo
 // Paged attention with the canonical tile loop (the loop attn-flash-tiling
 // writes into the IR, by hand): for the kernel tests and direct callers.
 template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize, int TileTokens = 64,
-          int QueryBlock = 16, int SplitTokens = 512>
+          int QueryBlock = 16, int SplitTokens = 512, KvType KV = KvType::Model>
 void paged_attention(ThreadPool &pool, const PagedAttentionArgs<T> &args) {
   const float scale = args.scale, softcap = args.softcap;
   run_flash_attention<T, HeadDim, VHeadDim, GroupSize, PageSize, TileTokens, QueryBlock,
-                      SplitTokens>(pool, args, [&](auto &item) {
+                      SplitTokens, KV>(pool, args, [&](auto &item) {
     item.init_state();
     for (int32_t start = item.key_begin() / TileTokens * TileTokens; start < item.key_end();
          start += TileTokens) {

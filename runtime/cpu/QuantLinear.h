@@ -1,8 +1,9 @@
 // Linear layer over quantized weights: y[T, N] = x[T, K] · Wᵀ (+ bias), with
 // W stored as runtime/QuantizedWeights.h lays it out (w8: int8 values and one
-// scale per row; w4gG: two 4-bit values per byte, a scale per group of G
-// along K, and a zero point per group when asymmetric). Arithmetic is f32 on
-// the dequantized weights, (q - z) * s.
+// scale per row; w8gG: int8 values (uint8 when asymmetric), w4gG: two 4-bit
+// values per byte, both with a scale per group of G along K and a zero point
+// per group when asymmetric). Arithmetic is f32 on the dequantized weights,
+// (q - z) * s.
 //
 // Decode (T <= kMaxDecodeTokens) streams the packed weights once per call;
 // each parallel task owns a fixed block of output rows. T <= kFusedTokens
@@ -141,6 +142,12 @@ inline QVecI widen_int8(const int8_t *p) {
 #endif
 }
 
+// kQVec uint8 widened to int32: the sign-extended bytes' low 8 bits are the
+// unsigned values (one vpand more than vpmovzxbd).
+inline QVecI widen_uint8(const uint8_t *p) {
+  return widen_int8(reinterpret_cast<const int8_t *>(p)) & 0xFF;
+}
+
 // The kQVec 4-bit values of kQVec / 2 bytes, lane l = nibble l (low nibble
 // of byte l / 2 first, as the layout contract packs k = 2j, 2j + 1).
 inline QVecI nibbles(const uint8_t *p) {
@@ -176,14 +183,31 @@ template <int Bits, int GroupSize, bool Asymmetric> struct PackedWeights {
 
   static constexpr int kBits = Bits, kGroupSize = GroupSize;
   static constexpr bool kAsymmetric = Asymmetric;
-  // Chunks of K must start on a group boundary (K itself for w8).
-  static constexpr int64_t kAlign = Bits == 8 ? 1 : GroupSize;
+  // Chunks of K must start on a group boundary (anywhere for w8).
+  static constexpr int64_t kAlign = GroupSize == 0 ? 1 : GroupSize;
+  // Bytes of one group's values.
+  static constexpr int64_t kGroupBytes = int64_t(GroupSize) * Bits / 8;
+
+  // The zero point of group i (row-major over [N, K / G]): stored, or the
+  // symmetric one (8 for 4-bit nibbles, 0 for int8).
+  int32_t zero_point(int64_t i) const {
+    return Asymmetric ? int32_t(zeros[i]) : Bits == 4 ? 8 : 0;
+  }
+  // The kQVec codes of grouped values at p (k = 0, 1, ... in lanes).
+  static QVecI codes(const uint8_t *p) {
+    if constexpr (Bits == 4)
+      return nibbles(p);
+    else if constexpr (Asymmetric)
+      return widen_uint8(p);
+    else
+      return widen_int8(reinterpret_cast<const int8_t *>(p));
+  }
 
   // out[0, kc) = W[n, k0 : k0 + kc); also writes zeros up to kc rounded up
   // to kQVec, so callers may run whole vectors over the chunk.
   void dequantize(int64_t n, int64_t k0, int64_t kc, float *out) const {
     const int64_t K = in_features;
-    if constexpr (Bits == 8) {
+    if constexpr (GroupSize == 0) {
       const int8_t *q = reinterpret_cast<const int8_t *>(values) + n * K + k0;
       const float s = scales[n];
       // A plain loop: GCC vectorises it (vpmovsxbd + vcvtdq2ps) where it
@@ -195,15 +219,16 @@ template <int Bits, int GroupSize, bool Asymmetric> struct PackedWeights {
         out[i] = 0.0f;
     } else {
       const int64_t groups = K / GroupSize;
-      const uint8_t *row = values + n * (K / 2);
+      const uint8_t *row = values + n * (K * Bits / 8);
       for (int64_t g = k0 / GroupSize, end = (k0 + kc) / GroupSize; g < end; ++g) {
         const float s = scales[n * groups + g];
-        const int32_t z = Asymmetric ? int32_t(zeros[n * groups + g]) : 8;
-        const uint8_t *p = row + g * (GroupSize / 2);
+        const int32_t z = zero_point(n * groups + g);
+        const uint8_t *p = row + g * kGroupBytes;
         float *o = out + (g * GroupSize - k0);
-        for (int64_t j = 0; j < GroupSize / 2; j += kQVec / 2) {
+        // j counts bytes, kQVec codes each step.
+        for (int64_t j = 0; j < kGroupBytes; j += kQVec * Bits / 8) {
           // q - z is a small integer, exact in f32.
-          storev(o + 2 * j, __builtin_convertvector(nibbles(p + j) - z, QVecF) * s);
+          storev(o + j * 8 / Bits, __builtin_convertvector(codes(p + j) - z, QVecF) * s);
         }
       }
     }
@@ -215,15 +240,15 @@ template <int Bits, int GroupSize, bool Asymmetric> struct PackedWeights {
   static QVecF load_int8(const int8_t *p, float s) {
     return __builtin_convertvector(widen_int8(p), QVecF) * s;
   }
-  static QVecF load_int4(const uint8_t *p, QVecF s, QVecI z) {
-    return __builtin_convertvector(nibbles(p) - z, QVecF) * s;
+  static QVecF load_group(const uint8_t *p, QVecF s, QVecI z) {
+    return __builtin_convertvector(codes(p) - z, QVecF) * s;
   }
 
   // Software prefetch of the packed bytes a kernel reads next: rows are only
   // K or K / 2 bytes, too short for the hardware prefetchers to ramp up
   // (T = 1 took 25-30% less time with it on an AMD EPYC).
   static void prefetch_group(const uint8_t *p) {
-    for (int64_t j = 0; j < GroupSize / 2; j += 64)
+    for (int64_t j = 0; j < kGroupBytes; j += 64)
       __builtin_prefetch(p + j);
   }
   void prefetch_chunk(int64_t n, int64_t k0, int64_t kc) const {
@@ -341,7 +366,7 @@ __attribute__((noinline)) void fused_block(const Weights &W, const float *x, int
   for (int t = 0; t < Tokens; ++t)
     for (int r = 0; r < Rows; ++r)
       a[t][r] = QVecF{};
-  if constexpr (Weights::kBits == 8) {
+  if constexpr (Weights::kGroupSize == 0) { // w8, one scale per row
     const int8_t *q = reinterpret_cast<const int8_t *>(W.values) + n * K;
     float s[Rows];
     for (int r = 0; r < Rows; ++r)
@@ -373,26 +398,26 @@ __attribute__((noinline)) void fused_block(const Weights &W, const float *x, int
           a[t][r] = fmadd(loadv(xt[t]), loadv(wt[r]), a[t][r]);
     }
   } else {
-    constexpr int G = Weights::kGroupSize;
-    const int64_t groups = K / G;
+    constexpr int G = Weights::kGroupSize, kBits = Weights::kBits;
+    const int64_t groups = K / G, row_bytes = K * kBits / 8;
     for (int64_t g = 0; g < groups; ++g) {
       QVecF s[Rows];
       QVecI z[Rows];
       const uint8_t *p[Rows];
       for (int r = 0; r < Rows; ++r) {
         s[r] = QVecF{} + W.scales[(n + r) * groups + g];
-        z[r] = QVecI{} + (Weights::kAsymmetric ? int32_t(W.zeros[(n + r) * groups + g]) : 8);
-        p[r] = W.values + (n + r) * (K / 2) + g * (G / 2);
-        W.prefetch_group(p[r] + Rows * (K / 2)); // the next block's rows
+        z[r] = QVecI{} + W.zero_point((n + r) * groups + g);
+        p[r] = W.values + (n + r) * row_bytes + g * Weights::kGroupBytes;
+        W.prefetch_group(p[r] + Rows * row_bytes); // the next block's rows
       }
       const float *xg = x + g * G;
-      // j counts bytes (two k each): no int-to-pointer arithmetic per step.
-      for (int64_t j = 0; j < G / 2; j += kQVec / 2) {
+      // j counts bytes (8 / kBits k each): no int-to-pointer arithmetic per step.
+      for (int64_t j = 0; j < Weights::kGroupBytes; j += kQVec * kBits / 8) {
         QVecF w[Rows];
         for (int r = 0; r < Rows; ++r)
-          w[r] = Weights::load_int4(p[r] + j, s[r], z[r]);
+          w[r] = Weights::load_group(p[r] + j, s[r], z[r]);
         for (int t = 0; t < Tokens; ++t) {
-          const QVecF xv = loadv(xg + t * K + 2 * j);
+          const QVecF xv = loadv(xg + t * K + j * 8 / kBits);
           for (int r = 0; r < Rows; ++r)
             a[t][r] = fmadd(xv, w[r], a[t][r]);
         }
@@ -442,7 +467,7 @@ void dequantized_sgemm(ThreadPool &pool, const float *x, int64_t num_tokens, int
 // must not alias x. values / scales / zeros as runtime/QuantizedWeights.h
 // lays them out for <Bits, GroupSize, Asymmetric>; zeros is read only when
 // Asymmetric. bias: [out_features] or nullptr.
-// Shapes outside the contract (4 bits with in_features % GroupSize != 0,
+// Shapes outside the contract (in_features % GroupSize != 0,
 // which the compiler refuses) return without writing y, as empty shapes do.
 // T is the contract's storage type, deduced from x; the CPU target runs in
 // f32 only. bias is not deduced, so that nullptr can be passed.
@@ -452,12 +477,13 @@ void quantized_linear(ThreadPool &pool, const T *x, int64_t num_tokens, int64_t 
                       const std::common_type_t<T> *bias, int64_t out_features, T *y) {
   static_assert(std::is_same<T, float>::value, "the CPU kernels compute in f32");
   static_assert((Bits == 8 && GroupSize == 0 && !Asymmetric) ||
-                    (Bits == 4 && (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
-                "quantized_linear supports <8, 0, false> and <4, 32 | 64 | 128, false | true>");
+                    ((Bits == 8 || Bits == 4) &&
+                     (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
+                "quantized_linear supports <8, 0, false> and <8 | 4, 32 | 64 | 128, false | true>");
   const int64_t tokens = num_tokens, K = in_features, N = out_features;
   if (tokens <= 0 || N <= 0 || K < 0)
     return;
-  if (Bits == 4 && K % (GroupSize > 0 ? GroupSize : 1) != 0)
+  if (K % (GroupSize > 0 ? GroupSize : 1) != 0)
     return;
   if (K == 0) { // an empty sum: y is the bias
     for (int64_t t = 0; t < tokens; ++t)

@@ -25,9 +25,18 @@
 // are long is cut into key slices (flash-decoding), each slice one item
 // writing (max, sum, unnormalised accumulator) to a workspace; a merge
 // kernel combines the slices.
+// A quantized cache (runtime/QuantizedKV.h: 1-byte codes, f32 scale per key
+// and head) goes through the same pipeline with half the bytes (f16/bf16):
+// the stages hold a tile's codes and scales; before the tile is used the CTA
+// converts the codes, exactly, to the storage type into one K and one V tile
+// of the layout above (integer tricks, no scale), and the scales are applied
+// in f32 around the MMAs: K's to the score columns, V's to the probability
+// columns before P.V, relative to the largest V scale the warp has seen
+// (the accumulator holds output / that scale, rescaled when it grows).
 #include "Attention.h"
 #include "AttentionPlan.h"
 #include "AsyncCopy.cuh"
+#include "KVQuant.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -35,6 +44,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -46,6 +56,8 @@ namespace {
 
 using namespace attnrt::cuda::attention;
 namespace async_copy = attnrt::cuda::async_copy;
+namespace kvq = attnrt::cuda::kvq;
+using attnrt::KvType;
 
 template <typename T> struct Vec2;
 template <> struct Vec2<__half> {
@@ -124,7 +136,10 @@ template <int HD> __device__ __forceinline__ int swz(int row, int chunk) {
 // m-tile of HD <= 128; with two (32 rows a warp: each K/V fragment read from
 // shared memory feeds two MMAs), or at HD 256 (a 128-float accumulator),
 // they are re-read from shared memory to stay under 255 registers.
-template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
+// Quant: the cache holds 1-byte codes; the stages then hold codes and scales
+// (HD + 4 bytes per key of K and of V) and one K and one V tile of the
+// storage type takes the converted tile in use.
+template <int HD, int WM, int WK, int MT, int STAGES, bool Quant = false> struct Shape {
   static constexpr int kHD = HD, kWM = WM, kWK = WK, kMT = MT;
   static constexpr int kStages = STAGES; // K/V tiles in flight (cp.async pipeline depth)
   static constexpr int kWarps = WM * WK;
@@ -134,28 +149,99 @@ template <int HD, int WM, int WK, int MT, int STAGES> struct Shape {
   static constexpr int kWarpKeys = kTileKeys / WK; // keys per warp per tile
   static constexpr int kChunks = HD / 8;
   static constexpr bool kQInRegs = MT == 1 && HD <= 128;
-  static constexpr int kMainElems = kRows * HD + 2 * kStages * kTileKeys * HD; // Q + stages of K, V
+  static constexpr int kTiles = Quant ? 1 : kStages; // K/V tiles of the storage type
+  static constexpr int kMainElems = kRows * HD + 2 * kTiles * kTileKeys * HD; // Q + K, V tiles
+  static constexpr int kCodeBytes = Quant ? kStages * 2 * kTileKeys * (HD + 4) : 0;
   static constexpr int kEpiFloats = WK * kRows * (HD + 4) + 2 * WK * kRows;
   static constexpr size_t kSmemBytes =
-      std::max(sizeof(uint16_t) * kMainElems, sizeof(float) * kEpiFloats);
+      std::max(sizeof(uint16_t) * kMainElems + kCodeBytes, sizeof(float) * kEpiFloats);
   static_assert(kWarpKeys % 16 == 0, "each warp needs whole k16 steps of keys");
   static_assert(kStages >= 2, "at least double buffering");
   static_assert(HD % 16 == 0 && HD >= 16, "whole k16 steps of the head");
 };
 
-template <typename T, int HD, int WM, int WK, int MT, int STAGES>
-__global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
+// Codes in the MMA's storage type, without their scales (which the kernel
+// applies to the score and probability columns), in integer and half-rate
+// arithmetic: two codes (bytes 2h, 2h + 1 of w) as a T pair holding
+// code * kCodeUnit<T, Q>:
+//   f16 / int8:  0x64XX is 1024 + XX: (code ^ 0x80) there, minus 1152;
+//   f16 / e4m3:  the 7 magnitude bits shifted into an f16 (2^-8 of the value;
+//                subnormal codes land on f16 subnormals, exactly);
+//   bf16 / e4m3: the same into a bf16 (2^-120 of it), times 2^120;
+//   bf16 / int8: 2^23 + (code ^ 0x80) in an f32, minus 2^23 + 128, rounded
+//                (exactly) to bf16.
+template <typename T, KvType Q> constexpr float kCodeUnit =
+    std::is_same_v<T, __half> && Q == KvType::Fp8E4M3 ? 1.0f / 256.0f : 1.0f;
+
+template <typename T, KvType Q> __device__ __forceinline__ uint32_t codes_to_pair(uint32_t w, int h) {
+  if constexpr (Q == KvType::Int8 && std::is_same_v<T, __half>) {
+    uint32_t x = __byte_perm(w ^ 0x80808080u, 0x64646464u, h ? 0x4342 : 0x4140);
+    __half2 v = __hsub2(*reinterpret_cast<__half2 *>(&x), __half2(__half(1152.0f), __half(1152.0f)));
+    return *reinterpret_cast<uint32_t *>(&v);
+  } else if constexpr (Q == KvType::Int8) {
+    const uint32_t x = w ^ 0x80808080u;
+    const float lo = __uint_as_float(0x4B000000u | ((x >> (16 * h)) & 0xFF)) - 8388736.0f;
+    const float hi = __uint_as_float(0x4B000000u | ((x >> (16 * h + 8)) & 0xFF)) - 8388736.0f;
+    return Vec2<T>::pack(lo, hi);
+  } else {
+    const uint32_t t = __byte_perm(w, 0u, h ? 0x3424 : 0x1404); // the codes in the high bytes
+    if constexpr (std::is_same_v<T, __half>) {
+      return ((t >> 1) & 0x3F803F80u) | (t & 0x80008000u);
+    } else {
+      uint32_t x = ((t >> 4) & 0x07F007F0u) | (t & 0x80008000u);
+      const __nv_bfloat162 two120 = __nv_bfloat162(__ushort_as_bfloat16(0x7B80), __ushort_as_bfloat16(0x7B80));
+      __nv_bfloat162 v = __hmul2(*reinterpret_cast<__nv_bfloat162 *>(&x), two120);
+      return *reinterpret_cast<uint32_t *>(&v);
+    }
+  }
+}
+
+// A stage's tile of codes [kTileKeys][HD] into a swizzled tile of the storage
+// type (codes_to_pair); 16 codes a step.
+template <typename T, KvType Q, int HD, int kThreads>
+__device__ __forceinline__ void convert_tile(const uint8_t *codes, T *dst, int tid) {
+  constexpr int kCChunks = HD / 16, kTotal = kTileKeys * kCChunks;
+#pragma unroll
+  for (int it = 0; it < (kTotal + kThreads - 1) / kThreads; ++it) {
+    const int i = tid + it * kThreads;
+    if (kTotal % kThreads == 0 || i < kTotal) {
+      const int j = i / kCChunks, c = i % kCChunks;
+      const uint4 w = *reinterpret_cast<const uint4 *>(codes + j * HD + c * 16);
+      const uint32_t words[4] = {w.x, w.y, w.z, w.w};
+      uint32_t packed[8];
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        packed[2 * q] = codes_to_pair<T, Q>(words[q], 0);
+        packed[2 * q + 1] = codes_to_pair<T, Q>(words[q], 1);
+      }
+      *reinterpret_cast<uint4 *>(dst + swz<HD>(j, 2 * c)) =
+          make_uint4(packed[0], packed[1], packed[2], packed[3]);
+      *reinterpret_cast<uint4 *>(dst + swz<HD>(j, 2 * c + 1)) =
+          make_uint4(packed[4], packed[5], packed[6], packed[7]);
+    }
+  }
+}
+
+template <typename T, int HD, int WM, int WK, int MT, int STAGES, KvType KV>
+__global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Model>::kThreads)
     paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items,
                            const int32_t *__restrict__ item_count) {
-  using S = Shape<HD, WM, WK, MT, STAGES>;
+  constexpr bool kQuant = KV != KvType::Model;
+  using S = Shape<HD, WM, WK, MT, STAGES, kQuant>;
   constexpr int kRows = S::kRows, kWarpKeys = S::kWarpKeys, kChunks = S::kChunks;
   constexpr int kNT = kWarpKeys / 8; // score n-tiles per warp
   constexpr int kDT = HD / 8;        // output n-tiles
   constexpr int kQRegTiles = S::kQInRegs ? HD / 16 : 1;
   extern __shared__ uint4 smem_raw[];
   T *sQ = reinterpret_cast<T *>(smem_raw);
-  T *sK = sQ + kRows * HD;                 // [kStages][kTileKeys][HD]
-  T *sV = sK + S::kStages * kTileKeys * HD; // [kStages][kTileKeys][HD]
+  T *sK = sQ + kRows * HD;                 // [kTiles][kTileKeys][HD]
+  T *sV = sK + S::kTiles * kTileKeys * HD; // [kTiles][kTileKeys][HD]
+  // Quantized: codes [kStages][kTileKeys][HD] of K, then of V, then scales
+  // [kStages][kTileKeys] of K, then of V.
+  uint8_t *cK = reinterpret_cast<uint8_t *>(sV + S::kTiles * kTileKeys * HD);
+  uint8_t *cV = cK + S::kStages * kTileKeys * HD;
+  float *cKs = reinterpret_cast<float *>(cV + S::kStages * kTileKeys * HD);
+  float *cVs = cKs + S::kStages * kTileKeys;
 
   if (item_count && static_cast<int>(blockIdx.x) >= *item_count)
     return; // a fixed grid (graph capture) past this step's items
@@ -182,30 +268,64 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
 
   const int tile0 = item.key_lo / kTileKeys * kTileKeys;
   const int num_tiles = item.key_hi >= item.key_lo ? (item.key_hi - tile0) / kTileKeys + 1 : 0;
-  const int64_t v_offset = static_cast<int64_t>(p.page_size) * p.num_kv_heads * HD * sizeof(T);
+  // Bytes of a key's row of K (and of V) in the cache: codes or elements.
+  constexpr int kRowBytes = HD * (kQuant ? 1 : static_cast<int>(sizeof(T)));
+  const int64_t v_offset = static_cast<int64_t>(p.page_size) * p.num_kv_heads * kRowBytes;
+  // Quantized pages: the K scales follow the V codes, the V scales them.
+  const int64_t k_scales = 2 * v_offset;
+  const int64_t v_scales = k_scales + static_cast<int64_t>(p.page_size) * p.num_kv_heads * 4;
+  struct PageRow {
+    const char *base; // the key's page
+    int64_t row;      // slot * kv_heads + kv_head
+  };
+  auto page_row = [&](int k) {
+    const int q = (__umulhi(static_cast<uint32_t>(k), p.page_magic) + static_cast<uint32_t>(k)) >> p.page_shift;
+    const int64_t page = table[q];
+    const int slot = k - q * p.page_size;
+    return PageRow{p.cache + page * p.page_bytes, static_cast<int64_t>(slot) * p.num_kv_heads + kv_head};
+  };
+  // A tile's K/V rows into stage `stage`: 16-byte chunks, swizzled tiles of
+  // the storage type, or plain rows of codes plus the keys' scales.
   auto load_tile = [&](int tile, int stage) {
     const int start = tile0 + tile * kTileKeys;
-    T *dk = sK + stage * kTileKeys * HD;
-    T *dv = sV + stage * kTileKeys * HD;
-    static_assert(kTileKeys * kChunks % S::kThreads == 0, "whole chunks per thread");
+    constexpr int kRowChunks = kRowBytes / 16, kTotal = kTileKeys * kRowChunks;
+    char *dk = kQuant ? reinterpret_cast<char *>(cK + stage * kTileKeys * HD)
+                      : reinterpret_cast<char *>(sK + stage * kTileKeys * HD);
+    char *dv = kQuant ? reinterpret_cast<char *>(cV + stage * kTileKeys * HD)
+                      : reinterpret_cast<char *>(sV + stage * kTileKeys * HD);
     // Unrolled so that a thread's block-table reads are all issued before
     // its first copy.
 #pragma unroll
-    for (int it = 0; it < kTileKeys * kChunks / S::kThreads; ++it) {
+    for (int it = 0; it < (kTotal + S::kThreads - 1) / S::kThreads; ++it) {
       const int i = tid + it * S::kThreads;
-      const int j = i / kChunks, c = i % kChunks;
-      const int k = start + j;
-      const bool valid = k >= item.key_lo && k <= item.key_hi;
-      const char *src = p.cache;
-      if (valid) {
-        const int q = (__umulhi(static_cast<uint32_t>(k), p.page_magic) + static_cast<uint32_t>(k)) >> p.page_shift;
-        const int64_t page = table[q];
-        const int slot = k - q * p.page_size;
-        src = p.cache + page * p.page_bytes +
-              (static_cast<int64_t>(slot) * p.num_kv_heads + kv_head) * HD * sizeof(T) + c * 16;
+      if (kTotal % S::kThreads == 0 || i < kTotal) {
+        const int j = i / kRowChunks, c = i % kRowChunks;
+        const int k = start + j;
+        const bool valid = k >= item.key_lo && k <= item.key_hi;
+        const char *src = p.cache;
+        if (valid) {
+          const PageRow r = page_row(k);
+          src = r.base + r.row * kRowBytes + c * 16;
+        }
+        const int dst = kQuant ? j * HD + c * 16 : swz<HD>(j, c) * static_cast<int>(sizeof(T));
+        async_copy::copy16(dk + dst, src, valid);
+        async_copy::copy16(dv + dst, valid ? src + v_offset : src, valid);
       }
-      async_copy::copy16(dk + swz<HD>(j, c), src, valid);
-      async_copy::copy16(dv + swz<HD>(j, c), valid ? src + v_offset : src, valid);
+    }
+    if constexpr (kQuant) {
+      static_assert(S::kThreads >= kTileKeys, "one thread per key for the scales");
+      if (tid < kTileKeys) {
+        const int k = start + tid;
+        const bool valid = k >= item.key_lo && k <= item.key_hi;
+        const char *ks = p.cache, *vs = p.cache;
+        if (valid) {
+          const PageRow r = page_row(k);
+          ks = r.base + k_scales + r.row * 4;
+          vs = r.base + v_scales + r.row * 4;
+        }
+        async_copy::copy4(cKs + stage * kTileKeys + tid, ks, valid);
+        async_copy::copy4(cVs + stage * kTileKeys + tid, vs, valid);
+      }
     }
   };
   // Pipeline prologue: Q and tile 0 in group 0, tiles 1 .. kStages - 2 in
@@ -273,6 +393,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
     for (int n = 0; n < kDT; ++n)
       acc[mt][n][0] = acc[mt][n][1] = acc[mt][n][2] = acc[mt][n][3] = 0.0f;
   float row_max[MT][2], row_sum[MT][2]; // sums: this thread's share, quad-summed at the end
+  float v_ref = 0.0f; // quantized cache: the accumulator's unit (the warp's largest V scale)
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
     row_max[mt][0] = row_max[mt][1] = -INFINITY, row_sum[mt][0] = row_sum[mt][1] = 0.0f;
@@ -285,9 +406,14 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
     async_copy::commit();
     async_copy::wait<S::kStages - 1>();
     __syncthreads();
+    if constexpr (kQuant) { // codes of the stage -> the K/V tiles (free since the last tile)
+      convert_tile<T, KV, HD, S::kThreads>(cK + stage * kTileKeys * HD, sK, tid);
+      convert_tile<T, KV, HD, S::kThreads>(cV + stage * kTileKeys * HD, sV, tid);
+      __syncthreads();
+    }
 
-    const T *tk = sK + stage * kTileKeys * HD;
-    const T *tv = sV + stage * kTileKeys * HD;
+    const T *tk = sK + (kQuant ? 0 : stage) * kTileKeys * HD;
+    const T *tv = sV + (kQuant ? 0 : stage) * kTileKeys * HD;
     const int key_base = tile0 + tile * kTileKeys + wk * kWarpKeys; // first key of this warp
 
     float s[MT][kNT][4];
@@ -316,6 +442,40 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
           mma16816<T>(s[mt][2 * np + 1], a, b[2], b[3]);
         }
       }
+    }
+
+    // Quantized cache: the scales of this thread's score columns (keys
+    // n * 8 + (lane & 3) * 2 + {0, 1} of the warp's). K's multiply the scores;
+    // V's the probabilities, relative to v_ref, the largest V scale the warp
+    // has seen (so that p * scale stays in the f16 range): the accumulator
+    // holds the output / v_ref, rescaled when v_ref grows.
+    [[maybe_unused]] float vcol[kNT][2];
+    float v_fix = 1.0f;
+    if constexpr (kQuant) {
+      const int col0 = stage * kTileKeys + wk * kWarpKeys + (lane & 3) * 2;
+      float vmax = 0.0f;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) {
+        const float2 k2 = *reinterpret_cast<const float2 *>(cKs + col0 + n * 8);
+        const float2 v2 = *reinterpret_cast<const float2 *>(cVs + col0 + n * 8);
+        vcol[n][0] = v2.x * (1.0f / kCodeUnit<T, KV>);
+        vcol[n][1] = v2.y * (1.0f / kCodeUnit<T, KV>);
+        vmax = fmaxf(vmax, fmaxf(vcol[n][0], vcol[n][1]));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            s[mt][n][e] *= ((e & 1) ? k2.y : k2.x) * (1.0f / kCodeUnit<T, KV>);
+      }
+      vmax = fmaxf(vmax, __shfl_xor_sync(0xffffffffu, vmax, 1));
+      vmax = fmaxf(vmax, __shfl_xor_sync(0xffffffffu, vmax, 2)); // the quad holds every column
+      const float v_new = fmaxf(v_ref, vmax);
+      v_fix = v_new > 0.0f ? v_ref / v_new : 1.0f;
+      const float inv = v_new > 0.0f ? 1.0f / v_new : 0.0f;
+      v_ref = v_new;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n)
+        vcol[n][0] *= inv, vcol[n][1] *= inv;
     }
 
     // Softcap (into the log2 domain), mask, online-softmax update. Without a
@@ -360,6 +520,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
         rescale[i] = exp2f(row_max[mt][i] - base[i]);
         row_max[mt][i] = new_max;
         row_sum[mt][i] *= rescale[i];
+        rescale[i] *= v_fix; // the sums count probabilities; the accumulator p * V scale
       }
 #pragma unroll
       for (int n = 0; n < kNT; ++n) {
@@ -367,6 +528,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
         for (int e = 0; e < 4; ++e) {
           s[mt][n][e] = exp2f(fmaf(s[mt][n][e], mul, -base[e >> 1]));
           row_sum[mt][e >> 1] += s[mt][n][e];
+          if constexpr (kQuant)
+            s[mt][n][e] *= vcol[n][e & 1];
         }
       }
 #pragma unroll
@@ -434,11 +597,12 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES>::kThreads)
       for (int w = 0; w < WK; ++w)
         m_all = fmaxf(m_all, sM[w * kRows + r]);
       const float f = row_max[mt][i] == -INFINITY ? 0.0f : exp2f(row_max[mt][i] - m_all);
+      const float fo = kQuant ? f * v_ref : f; // the accumulator holds output / v_ref
       float *o = sO + (wk * kRows + r) * kStride + (lane & 3) * 2;
 #pragma unroll
       for (int n = 0; n < kDT; ++n)
         *reinterpret_cast<float2 *>(o + n * 8) =
-            make_float2(acc[mt][n][2 * i] * f, acc[mt][n][2 * i + 1] * f);
+            make_float2(acc[mt][n][2 * i] * fo, acc[mt][n][2 * i + 1] * fo);
       if ((lane & 3) == 0)
         sL[wk * kRows + r] = row_sum[mt][i] * f;
     }
@@ -562,29 +726,41 @@ constexpr int kSmallRows = 16, kLargeRows = 64 * kLargeMT;
 #define ATTNC_CUDA_SMALL_STAGES 3
 #endif
 constexpr int kSmallStages = ATTNC_CUDA_SMALL_STAGES;
+// Over a quantized cache a stage is half the bytes and the tile conversion
+// adds instructions: fewer stages, more CTAs per multiprocessor.
+#ifndef ATTNC_CUDA_SMALL_STAGES_QUANT
+#define ATTNC_CUDA_SMALL_STAGES_QUANT 2
+#endif
+constexpr int kSmallStagesQuant = ATTNC_CUDA_SMALL_STAGES_QUANT;
 
 // Kernel shapes per head size. 16..128: small = 16 rows, 4 key-warps,
 // kSmallStages stages; large = 4 row-warps of kLargeMT m-tiles, 2 stages.
 // 256: the accumulator alone is 128 floats a thread, so the large shape has
 // one m-tile per warp and twice the warps (same rows: 128 rows, 8 warps,
 // 192 KiB), and the small one 2 stages (64 KiB of K/V in flight, as 3
-// stages of 128; 136 KiB).
-template <int HD> struct Shapes {
-  using Small = Shape<HD, 1, 4, 1, kSmallStages>;
-  using Large = Shape<HD, 4, 1, kLargeMT, 2>;
+// stages of 128; 136 KiB). A quantized cache (Quant) keeps the warps; its
+// shared memory holds the stages' codes and one converted K/V tile; small
+// has kSmallStagesQuant stages (HD 128: 69 / 97 KiB small / large; 256: 137
+// / 193 KiB).
+template <int HD, bool Quant> struct Shapes {
+  using Small = Shape<HD, 1, 4, 1, Quant ? kSmallStagesQuant : kSmallStages, Quant>;
+  using Large = Shape<HD, 4, 1, kLargeMT, 2, Quant>;
 };
-template <> struct Shapes<256> {
-  using Small = Shape<256, 1, 4, 1, 2>;
-  using Large = Shape<256, 4 * kLargeMT, 1, 1, 2>;
+template <bool Quant> struct Shapes<256, Quant> {
+  using Small = Shape<256, 1, 4, 1, 2, Quant>;
+  using Large = Shape<256, 4 * kLargeMT, 1, 1, 2, Quant>;
 };
-static_assert(Shapes<256>::Large::kRows == kLargeRows && Shapes<256>::Small::kRows == kSmallRows,
+static_assert(Shapes<256, false>::Large::kRows == kLargeRows &&
+                  Shapes<256, false>::Small::kRows == kSmallRows,
               "the planner cuts items by the same rows for every head size");
-static_assert(Shapes<256>::Large::kSmemBytes <= 227 * 1024, "over the H100's opt-in shared memory");
+static_assert(Shapes<256, false>::Large::kSmemBytes <= 227 * 1024 &&
+                  Shapes<256, true>::Large::kSmemBytes <= 227 * 1024,
+              "over the H100's opt-in shared memory");
 
-template <typename T, typename S>
+template <typename T, typename S, KvType KV>
 cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, LaunchCount count,
                              int kv_heads, cudaStream_t stream) {
-  auto kernel = paged_attention_kernel<T, S::kHD, S::kWM, S::kWK, S::kMT, S::kStages>;
+  auto kernel = paged_attention_kernel<T, S::kHD, S::kWM, S::kWK, S::kMT, S::kStages, KV>;
   static bool configured = false; // per instantiation; the limit is per function
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -618,19 +794,20 @@ PlanLaunches plan_launches(const attnc_cuda_attention_plan &plan) {
           plan.d_items};
 }
 
-template <typename T, int HD>
+template <typename T, int HD, KvType KV>
 cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
                           cudaStream_t stream) {
+  using Sh = Shapes<HD, KV != KvType::Model>;
   const int kvh = plan.config.num_kv_heads;
   const PlanLaunches l = plan_launches(plan);
   cudaError_t e = cudaSuccess;
   if (l.small.grid > 0 &&
-      (e = launch_attention<T, typename Shapes<HD>::Small>(kp, plan.d_items, l.small, kvh,
-                                                            stream)) != cudaSuccess)
+      (e = launch_attention<T, typename Sh::Small, KV>(kp, plan.d_items, l.small, kvh,
+                                                        stream)) != cudaSuccess)
     return e;
   if (l.large.grid > 0 &&
-      (e = launch_attention<T, typename Shapes<HD>::Large>(kp, l.large_items, l.large, kvh,
-                                                            stream)) != cudaSuccess)
+      (e = launch_attention<T, typename Sh::Large, KV>(kp, l.large_items, l.large, kvh,
+                                                        stream)) != cudaSuccess)
     return e;
   if (l.merge.grid > 0 && plan.d_partial) {
     merge_kernel<T, HD><<<dim3(l.merge.grid, kvh), 128, 0, stream>>>(kp, plan.d_groups,
@@ -640,29 +817,39 @@ cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelPar
   return e;
 }
 
-template <typename T>
+template <typename T, KvType KV>
 cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
                           cudaStream_t stream) {
   switch (plan.config.head_dim) {
-  case 16: return run_attention<T, 16>(plan, kp, stream);
-  case 32: return run_attention<T, 32>(plan, kp, stream);
-  case 64: return run_attention<T, 64>(plan, kp, stream);
-  case 128: return run_attention<T, 128>(plan, kp, stream);
-  case 256: return run_attention<T, 256>(plan, kp, stream);
+  case 16: return run_attention<T, 16, KV>(plan, kp, stream);
+  case 32: return run_attention<T, 32, KV>(plan, kp, stream);
+  case 64: return run_attention<T, 64, KV>(plan, kp, stream);
+  case 128: return run_attention<T, 128, KV>(plan, kp, stream);
+  case 256: return run_attention<T, 256, KV>(plan, kp, stream);
   default: return cudaErrorInvalidValue; // refused by plan_create
+  }
+}
+
+template <typename T>
+cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelParams &kp,
+                          cudaStream_t stream) {
+  switch (plan.config.kv_type) {
+  case ATTNC_CUDA_KV_INT8: return run_attention<T, KvType::Int8>(plan, kp, stream);
+  case ATTNC_CUDA_KV_FP8_E4M3: return run_attention<T, KvType::Fp8E4M3>(plan, kp, stream);
+  default: return run_attention<T, KvType::Model>(plan, kp, stream);
   }
 }
 
 bool head_dim_supported(int hd) { return hd == 16 || hd == 32 || hd == 64 || hd == 128 || hd == 256; }
 
 // Dynamic shared memory of the small and large kernels of a head size.
-void shape_smem(int hd, size_t &small, size_t &large) {
+template <bool Quant> void shape_smem(int hd, size_t &small, size_t &large) {
   switch (hd) {
-  case 16: small = Shapes<16>::Small::kSmemBytes, large = Shapes<16>::Large::kSmemBytes; break;
-  case 32: small = Shapes<32>::Small::kSmemBytes, large = Shapes<32>::Large::kSmemBytes; break;
-  case 64: small = Shapes<64>::Small::kSmemBytes, large = Shapes<64>::Large::kSmemBytes; break;
-  case 128: small = Shapes<128>::Small::kSmemBytes, large = Shapes<128>::Large::kSmemBytes; break;
-  default: small = Shapes<256>::Small::kSmemBytes, large = Shapes<256>::Large::kSmemBytes; break;
+  case 16: small = Shapes<16, Quant>::Small::kSmemBytes, large = Shapes<16, Quant>::Large::kSmemBytes; break;
+  case 32: small = Shapes<32, Quant>::Small::kSmemBytes, large = Shapes<32, Quant>::Large::kSmemBytes; break;
+  case 64: small = Shapes<64, Quant>::Small::kSmemBytes, large = Shapes<64, Quant>::Large::kSmemBytes; break;
+  case 128: small = Shapes<128, Quant>::Small::kSmemBytes, large = Shapes<128, Quant>::Large::kSmemBytes; break;
+  default: small = Shapes<256, Quant>::Small::kSmemBytes, large = Shapes<256, Quant>::Large::kSmemBytes; break;
   }
 }
 
@@ -686,6 +873,20 @@ int check_config(const attnc_cuda_attention_config &c, char *error, size_t error
               c.group_size, kLargeRows, c.num_kv_heads, c.page_size);
     return 1;
   }
+  if (c.kv_type != ATTNC_CUDA_KV_MODEL && c.kv_type != ATTNC_CUDA_KV_INT8 &&
+      c.kv_type != ATTNC_CUDA_KV_FP8_E4M3) {
+    set_error(error, error_len, "paged attention: unknown kv_type %d", c.kv_type);
+    return 1;
+  }
+  // Quantized pages are page_size * kv_heads * (2 * head_dim + 8) bytes: the
+  // 16-byte copies of the codes need that to be a multiple of 16.
+  if (c.kv_type != ATTNC_CUDA_KV_MODEL && (int64_t(c.page_size) * c.num_kv_heads) % 2 != 0) {
+    set_error(error, error_len,
+              "paged attention: a quantized cache needs page_size * kv_heads even (16-byte aligned "
+              "pages); page size %d, %d kv heads",
+              c.page_size, c.num_kv_heads);
+    return 1;
+  }
   if (c.split_tokens < 0 || c.split_tokens % kTileKeys != 0) {
     set_error(error, error_len, "paged attention: split_tokens %d is not a multiple of %d",
               c.split_tokens, kTileKeys);
@@ -701,7 +902,10 @@ int check_shared_memory(const attnc_cuda_attention_config &c, bool small, bool l
   if (c.dtype == ATTNC_CUDA_F32)
     return 0;
   size_t small_smem = 0, large_smem = 0;
-  shape_smem(c.head_dim, small_smem, large_smem);
+  if (c.kv_type == ATTNC_CUDA_KV_MODEL)
+    shape_smem<false>(c.head_dim, small_smem, large_smem);
+  else
+    shape_smem<true>(c.head_dim, small_smem, large_smem);
   const size_t need = std::max(small ? small_smem : 0, large ? large_smem : 0);
   int device = 0, optin = 0;
   cudaGetDevice(&device);
@@ -1033,7 +1237,9 @@ extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
   kp.context_len = a->context_len;
   kp.block_table = a->block_table;
   kp.cache = static_cast<const char *>(a->layer_cache);
-  kp.page_bytes = static_cast<int64_t>(c.page_size) * c.num_kv_heads * 2 * c.head_dim * elem;
+  kp.page_bytes = attnrt::kvquant::page_bytes(static_cast<KvType>(c.kv_type), c.page_size,
+                                              c.num_kv_heads, c.head_dim, c.head_dim, elem);
+  kp.kv_type = c.kv_type;
   kp.blocks_per_seq = a->blocks_per_seq;
   kp.num_kv_heads = c.num_kv_heads;
   kp.group_size = c.group_size;

@@ -3,7 +3,17 @@
  * cache layout of runtime/ModelABI.h:
  *   page p of a layer starts at layer_cache + p * page_bytes,
  *   page_bytes = page_size * kv_heads * (head_dim + v_head_dim) * elem_bytes,
- *   K block [page_size][kv_heads][head_dim], then V block [page_size][kv_heads][v_head_dim].
+ *   K block [page_size][kv_heads][head_dim], then V block [page_size][kv_heads][v_head_dim];
+ * or, for a quantized cache (kv_type ATTNC_CUDA_KV_INT8 / _FP8_E4M3), the
+ * pages of runtime/QuantizedKV.h: 1-byte codes of K and V plus one f32 scale
+ * per (token, kv head) of each, page_bytes = page_size * kv_heads *
+ * (head_dim + v_head_dim + 8), page_size * kv_heads even (16-byte aligned
+ * pages; plans refuse odd). Attention over a quantized cache is attention
+ * over the dequantized K/V (code * scale): the tensor-core kernels take the
+ * codes exactly as f16/bf16 MMA operands and apply the scales in f32, K's to
+ * the score columns, V's to the probability columns before P.V (relative
+ * to the largest V scale seen, so p * scale stays in range; rounded to
+ * f16/bf16 as P is); the f32 kernel dequantizes in f32 exactly.
  *
  * For each sequence s, each query token t in [query_start[s], query_start[s+1])
  * at position q = positions[t] and each query head h (kv head h / group_size),
@@ -45,6 +55,11 @@ extern "C" {
 
 enum { ATTNC_CUDA_F16 = 0, ATTNC_CUDA_BF16 = 1, ATTNC_CUDA_F32 = 2 };
 
+/* What a layer's cache stores (the values of runtime/QuantizedKV.h's KvType
+ * and ModelABI.h's ATTNC_KV_* codes): the model dtype, int8 or fp8 e4m3fn
+ * codes with per-(token, kv head) f32 scales. */
+enum { ATTNC_CUDA_KV_MODEL = 0, ATTNC_CUDA_KV_INT8 = 1, ATTNC_CUDA_KV_FP8_E4M3 = 2 };
+
 typedef struct attnc_cuda_attention_config {
   int32_t dtype;        /* ATTNC_CUDA_F16, ATTNC_CUDA_BF16 or ATTNC_CUDA_F32 */
   int32_t head_dim;     /* 16, 32, 64, 128 or 256; V has the same size */
@@ -54,6 +69,7 @@ typedef struct attnc_cuda_attention_config {
   int32_t causal;       /* nonzero: keys k <= q */
   int32_t window;       /* 0 = unbounded; else keys k >= q - window + 1 */
   int32_t split_tokens; /* flash-decoding key slice; 0 = chosen from the step; else a multiple of 64 */
+  int32_t kv_type;      /* ATTNC_CUDA_KV_*: what the pages hold (0 = the dtype above) */
 } attnc_cuda_attention_config;
 
 typedef struct attnc_cuda_attention_args {
@@ -121,6 +137,20 @@ int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_t v_head_di
                          int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
                          int32_t blocks_per_seq, void *layer_cache, void *stream, char *error,
                          size_t error_len);
+
+/* attnc_cuda_kv_append into a cache of any kv_type (ATTNC_CUDA_KV_*): key and
+ * value in the model dtype `dtype` (ATTNC_CUDA_F16 / _BF16 / _F32). KV_MODEL
+ * is attnc_cuda_kv_append; INT8 / FP8_E4M3 quantize every (token, kv head)
+ * row of K and of V as runtime/QuantizedKV.h (amax in f32 of the model-dtype
+ * values) into the quantized page layout; head_dim and v_head_dim must then
+ * be multiples of 16 up to 512. */
+int attnc_cuda_kv_append_typed(int32_t dtype, int32_t kv_type, int32_t head_dim,
+                               int32_t v_head_dim, int32_t num_kv_heads, int32_t page_size,
+                               const void *key, const void *value, int32_t num_tokens,
+                               const int32_t *positions, int32_t num_seqs,
+                               const int32_t *query_start, const int32_t *block_table,
+                               int32_t blocks_per_seq, void *layer_cache, void *stream,
+                               char *error, size_t error_len);
 
 #ifdef __cplusplus
 } /* extern "C" */

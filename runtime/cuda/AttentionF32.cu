@@ -19,8 +19,11 @@
 // Keys outside a row's own causal/window bounds get -inf; chunks no row of
 // a warp sees are skipped by that warp; keys past the item's [key_lo,
 // key_hi] are never read (zero-filled), so released pages are never touched.
-// A row with no visible key gets zeros.
+// A row with no visible key gets zeros. A quantized cache (runtime/
+// QuantizedKV.h) is dequantized in f32 as the chunk is loaded (code * scale,
+// exactly the CPU's kvquant::dequantize).
 #include "AttentionPlan.h"
+#include "KVQuant.cuh"
 
 #include <cuda_runtime.h>
 
@@ -30,6 +33,8 @@
 
 namespace attnrt::cuda::attention {
 namespace {
+
+using attnrt::KvType;
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
@@ -79,7 +84,13 @@ __global__ void __launch_bounds__(kThreads)
   const float *query = static_cast<const float *>(p.query);
   float *out = static_cast<float *>(p.out);
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  const int64_t v_offset = static_cast<int64_t>(p.page_size) * p.num_kv_heads * HD * sizeof(float);
+  const KvType kv_type = static_cast<KvType>(p.kv_type);
+  const bool quant = kv_type != KvType::Model;
+  // Byte offsets in a page: V rows; quantized, also K and V scales.
+  const int64_t v_offset =
+      static_cast<int64_t>(p.page_size) * p.num_kv_heads * HD * (quant ? 1 : sizeof(float));
+  const int64_t k_scales = 2 * v_offset;
+  const int64_t v_scales = k_scales + static_cast<int64_t>(p.page_size) * p.num_kv_heads * 4;
   constexpr int kQuads = HD / 4; // float4s per row
 
   for (int pass0 = 0; pass0 < rows; pass0 += kPassRows) {
@@ -148,10 +159,19 @@ __global__ void __launch_bounds__(kThreads)
               p.page_shift;
           const int64_t page = table[page_index];
           const int slot = k - page_index * p.page_size;
-          const char *src = p.cache + page * p.page_bytes +
-                            (static_cast<int64_t>(slot) * p.num_kv_heads + kv_head) * HD * sizeof(float);
-          kv = reinterpret_cast<const float4 *>(src)[c];
-          vv = reinterpret_cast<const float4 *>(src + v_offset)[c];
+          const char *base = p.cache + page * p.page_bytes;
+          const int64_t row = static_cast<int64_t>(slot) * p.num_kv_heads + kv_head;
+          if (quant) {
+            const char *codes = base + row * HD + 4 * c;
+            kv = kvq::dequantize4(kv_type, *reinterpret_cast<const uint32_t *>(codes),
+                                  *reinterpret_cast<const float *>(base + k_scales + row * 4));
+            vv = kvq::dequantize4(kv_type, *reinterpret_cast<const uint32_t *>(codes + v_offset),
+                                  *reinterpret_cast<const float *>(base + v_scales + row * 4));
+          } else {
+            const char *src = base + row * HD * static_cast<int64_t>(sizeof(float));
+            kv = reinterpret_cast<const float4 *>(src)[c];
+            vv = reinterpret_cast<const float4 *>(src + v_offset)[c];
+          }
         }
         reinterpret_cast<float4 *>(sK + j * S::kKStride)[c] = kv;
         reinterpret_cast<float4 *>(sV + j * HD)[c] = vv;

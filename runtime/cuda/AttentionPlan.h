@@ -39,6 +39,7 @@ struct KernelParams {
   const int32_t *block_table;
   const char *cache;
   int64_t page_bytes;
+  int32_t kv_type; // ATTNC_CUDA_KV_*: model dtype, or codes + scales (runtime/QuantizedKV.h)
   int32_t blocks_per_seq;
   int32_t num_kv_heads;
   int32_t group_size;

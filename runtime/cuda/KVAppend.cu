@@ -1,11 +1,15 @@
 // KV append on the GPU: writes the step's keys and values into their cache
-// pages (runtime/ModelABI.h layout), one thread per 16-byte chunk. Same
-// contract as runtime/cpu/PagedKV.h kv_append: the pages of the written
-// positions must be allocated (not -1).
+// pages (runtime/ModelABI.h layout): in the model dtype one thread per
+// 16-byte chunk; into a quantized cache (runtime/QuantizedKV.h) one warp per
+// (token, kv head) row of K or of V (amax, scale, codes). Same contract as
+// runtime/cpu/PagedKV.h kv_append: the pages of the written positions must
+// be allocated (not -1).
 #include "Attention.h"
+#include "KVQuant.cuh"
 
 #include <cuda_runtime.h>
 
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 
@@ -25,15 +29,7 @@ __global__ void kv_append_kernel(const uint4 *__restrict__ key, const uint4 *__r
     return;
   const int32_t t = static_cast<int32_t>(i / per_token);
   int32_t c = static_cast<int32_t>(i % per_token);
-  // Sequence of token t: last s with query_start[s] <= t.
-  int32_t lo = 0, hi = num_seqs - 1;
-  while (lo < hi) {
-    const int32_t mid = (lo + hi + 1) / 2;
-    if (query_start[mid] <= t)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
+  const int32_t lo = attnrt::cuda::kvq::sequence_of(t, query_start, num_seqs);
   const int32_t pos = positions[t];
   const int64_t page = block_table[static_cast<int64_t>(lo) * blocks_per_seq + pos / page_size];
   const int32_t slot = pos % page_size;
@@ -51,7 +47,145 @@ __global__ void kv_append_kernel(const uint4 *__restrict__ key, const uint4 *__r
   }
 }
 
+using attnrt::KvType;
+namespace kvq = attnrt::cuda::kvq;
+
+// One warp per (token, kv head, K or V) row: warps [0, kv_heads) of a token
+// take its K rows, [kv_heads, 2 kv_heads) its V rows.
+template <typename T, KvType Q>
+__global__ void kv_append_quantized_kernel(const T *__restrict__ key, const T *__restrict__ value,
+                                           int32_t num_tokens, int32_t head_dim,
+                                           int32_t v_head_dim, int32_t num_kv_heads,
+                                           int32_t page_size, int64_t page_bytes,
+                                           kvq::PageLayout layout,
+                                           const int32_t *__restrict__ positions, int32_t num_seqs,
+                                           const int32_t *__restrict__ query_start,
+                                           const int32_t *__restrict__ block_table,
+                                           int32_t blocks_per_seq, char *__restrict__ cache) {
+  const int64_t w = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (w >= static_cast<int64_t>(num_tokens) * 2 * num_kv_heads)
+    return; // warp-uniform
+  const int32_t t = static_cast<int32_t>(w / (2 * num_kv_heads));
+  const int32_t r = static_cast<int32_t>(w % (2 * num_kv_heads));
+  const bool is_v = r >= num_kv_heads;
+  const int32_t h = is_v ? r - num_kv_heads : r;
+  const int32_t seq = kvq::sequence_of(t, query_start, num_seqs);
+  const int32_t pos = positions[t];
+  const int64_t page = block_table[static_cast<int64_t>(seq) * blocks_per_seq + pos / page_size];
+  const int64_t row = static_cast<int64_t>(pos % page_size) * num_kv_heads + h; // (slot, head)
+  char *base = cache + page * page_bytes;
+  const int n = is_v ? v_head_dim : head_dim;
+  const T *src = (is_v ? value : key) + (static_cast<int64_t>(t) * num_kv_heads + h) * n;
+  uint8_t *codes = reinterpret_cast<uint8_t *>(base + (is_v ? layout.v_codes : 0)) + row * n;
+  float *scale = reinterpret_cast<float *>(base + (is_v ? layout.v_scales : layout.k_scales)) + row;
+  float x[kvq::kGroups][4];
+  kvq::load_row<T>(src, n, lane, x);
+  kvq::quantize_row<Q>(x, n, lane, codes, scale);
+}
+
+template <typename T, KvType Q>
+void launch_quantized(const void *key, const void *value, int32_t num_tokens, int32_t head_dim,
+                      int32_t v_head_dim, int32_t num_kv_heads, int32_t page_size,
+                      const int32_t *positions, int32_t num_seqs, const int32_t *query_start,
+                      const int32_t *block_table, int32_t blocks_per_seq, void *layer_cache,
+                      cudaStream_t stream) {
+  const int64_t page_bytes =
+      attnrt::kvquant::page_bytes(Q, page_size, num_kv_heads, head_dim, v_head_dim, 1);
+  const kvq::PageLayout layout = kvq::PageLayout::of(page_size, num_kv_heads, head_dim, v_head_dim);
+  const int64_t warps = static_cast<int64_t>(num_tokens) * 2 * num_kv_heads;
+  const int threads = 128;
+  kv_append_quantized_kernel<T, Q>
+      <<<static_cast<unsigned>((warps * 32 + threads - 1) / threads), threads, 0, stream>>>(
+          static_cast<const T *>(key), static_cast<const T *>(value), num_tokens, head_dim,
+          v_head_dim, num_kv_heads, page_size, page_bytes, layout, positions, num_seqs,
+          query_start, block_table, blocks_per_seq, static_cast<char *>(layer_cache));
+}
+
+template <typename T>
+void launch_quantized(int32_t kv_type, const void *key, const void *value, int32_t num_tokens,
+                      int32_t head_dim, int32_t v_head_dim, int32_t num_kv_heads,
+                      int32_t page_size, const int32_t *positions, int32_t num_seqs,
+                      const int32_t *query_start, const int32_t *block_table,
+                      int32_t blocks_per_seq, void *layer_cache, cudaStream_t stream) {
+  if (kv_type == ATTNC_CUDA_KV_INT8)
+    launch_quantized<T, KvType::Int8>(key, value, num_tokens, head_dim, v_head_dim, num_kv_heads,
+                                      page_size, positions, num_seqs, query_start, block_table,
+                                      blocks_per_seq, layer_cache, stream);
+  else
+    launch_quantized<T, KvType::Fp8E4M3>(key, value, num_tokens, head_dim, v_head_dim,
+                                         num_kv_heads, page_size, positions, num_seqs,
+                                         query_start, block_table, blocks_per_seq, layer_cache,
+                                         stream);
+}
+
+int fail(char *error, size_t error_len, const char *fmt, ...) {
+  if (error && error_len) {
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(error, error_len, fmt, ap);
+    va_end(ap);
+  }
+  return 1;
+}
+
+// The checks both appends share, then: 0 to go on, 1 refused.
+int check_cache(int32_t num_seqs, int32_t num_kv_heads, int32_t page_size, char *error,
+                size_t error_len) {
+  if (num_seqs < 1 || num_kv_heads < 1 || page_size < 1)
+    return fail(error, error_len, "kv_append: %d sequences, %d kv heads, page size %d", num_seqs,
+                num_kv_heads, page_size);
+  return 0;
+}
+
+int launch_status(char *error, size_t error_len) {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? 0 : fail(error, error_len, "kv_append launch: %s", cudaGetErrorString(e));
+}
+
 } // namespace
+
+extern "C" int attnc_cuda_kv_append_typed(int32_t dtype, int32_t kv_type, int32_t head_dim,
+                                          int32_t v_head_dim, int32_t num_kv_heads,
+                                          int32_t page_size, const void *key, const void *value,
+                                          int32_t num_tokens, const int32_t *positions,
+                                          int32_t num_seqs, const int32_t *query_start,
+                                          const int32_t *block_table, int32_t blocks_per_seq,
+                                          void *layer_cache, void *stream, char *error,
+                                          size_t error_len) {
+  if (dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32)
+    return fail(error, error_len, "kv_append: unsupported dtype %d", dtype);
+  if (kv_type == ATTNC_CUDA_KV_MODEL)
+    return attnc_cuda_kv_append(dtype == ATTNC_CUDA_F32 ? 4 : 2, head_dim, v_head_dim,
+                                num_kv_heads, page_size, key, value, num_tokens, positions,
+                                num_seqs, query_start, block_table, blocks_per_seq, layer_cache,
+                                stream, error, error_len);
+  if (kv_type != ATTNC_CUDA_KV_INT8 && kv_type != ATTNC_CUDA_KV_FP8_E4M3)
+    return fail(error, error_len, "kv_append: unknown kv_type %d", kv_type);
+  if (head_dim <= 0 || v_head_dim <= 0 || head_dim % 16 != 0 || v_head_dim % 16 != 0 ||
+      head_dim > 128 * kvq::kGroups || v_head_dim > 128 * kvq::kGroups)
+    return fail(error, error_len,
+                "kv_append: head_dim %d / v_head_dim %d: a quantized cache takes multiples of 16 up to %d",
+                head_dim, v_head_dim, 128 * kvq::kGroups);
+  if (check_cache(num_seqs, num_kv_heads, page_size, error, error_len))
+    return 1;
+  if (num_tokens <= 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  if (dtype == ATTNC_CUDA_F16)
+    launch_quantized<__half>(kv_type, key, value, num_tokens, head_dim, v_head_dim, num_kv_heads,
+                             page_size, positions, num_seqs, query_start, block_table,
+                             blocks_per_seq, layer_cache, s);
+  else if (dtype == ATTNC_CUDA_BF16)
+    launch_quantized<__nv_bfloat16>(kv_type, key, value, num_tokens, head_dim, v_head_dim,
+                                    num_kv_heads, page_size, positions, num_seqs, query_start,
+                                    block_table, blocks_per_seq, layer_cache, s);
+  else
+    launch_quantized<float>(kv_type, key, value, num_tokens, head_dim, v_head_dim, num_kv_heads,
+                            page_size, positions, num_seqs, query_start, block_table,
+                            blocks_per_seq, layer_cache, s);
+  return launch_status(error, error_len);
+}
 
 extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_t v_head_dim,
                                     int32_t num_kv_heads, int32_t page_size, const void *key,
@@ -63,19 +197,12 @@ extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_
   // Any head size whose rows are whole 16-byte chunks (f16/bf16: multiples of
   // 8, f32: of 4; so every size the attention kernels take, 16..256).
   if (head_dim <= 0 || v_head_dim <= 0 || (head_dim * elem_bytes) % 16 != 0 ||
-      (v_head_dim * elem_bytes) % 16 != 0) {
-    if (error && error_len)
-      std::snprintf(error, error_len,
-                    "kv_append: head_dim %d / v_head_dim %d: rows must be positive multiples of 16 bytes",
-                    head_dim, v_head_dim);
+      (v_head_dim * elem_bytes) % 16 != 0)
+    return fail(error, error_len,
+                "kv_append: head_dim %d / v_head_dim %d: rows must be positive multiples of 16 bytes",
+                head_dim, v_head_dim);
+  if (check_cache(num_seqs, num_kv_heads, page_size, error, error_len))
     return 1;
-  }
-  if (num_seqs < 1 || num_kv_heads < 1 || page_size < 1) {
-    if (error && error_len)
-      std::snprintf(error, error_len, "kv_append: %d sequences, %d kv heads, page size %d", num_seqs,
-                    num_kv_heads, page_size);
-    return 1;
-  }
   if (num_tokens <= 0)
     return 0;
   const int32_t k_chunks = head_dim * elem_bytes / 16, v_chunks = v_head_dim * elem_bytes / 16;
@@ -88,11 +215,5 @@ extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_
       static_cast<const uint4 *>(key), static_cast<const uint4 *>(value), num_tokens, k_chunks,
       v_chunks, num_kv_heads, page_size, page_bytes, positions, num_seqs, query_start, block_table,
       blocks_per_seq, static_cast<char *>(layer_cache));
-  const cudaError_t e = cudaGetLastError();
-  if (e != cudaSuccess) {
-    if (error && error_len)
-      std::snprintf(error, error_len, "kv_append launch: %s", cudaGetErrorString(e));
-    return 1;
-  }
-  return 0;
+  return launch_status(error, error_len);
 }

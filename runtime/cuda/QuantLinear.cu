@@ -1,7 +1,7 @@
 // Weight-streaming linear kernels (C API in StepKernels.h):
 //   y[T, N] = x[T, K] . W^T (+ bias), W [N, K] dense (f16/bf16/f32) or
-//   quantized per runtime/QuantizedWeights.h (w8 per channel; w4 in groups of
-//   32/64/128 along K, symmetric or with zero points).
+//   quantized per runtime/QuantizedWeights.h (w8 per channel; w8g and w4 in
+//   groups of 32/64/128 along K, symmetric or with zero points).
 //
 // Tensor-core path (f16/bf16, 16-byte aligned x and W, K a multiple of the
 // elements of one 16-byte weight load): mma.sync.m16n8k16 with W as the A
@@ -29,7 +29,8 @@
 // several mmas), W re-read per 32 (16) tokens: correct, but far from
 // cuBLASLt's prefill rate for dense weights.
 //
-// Generic path (f32 storage, unaligned pointers, other K): one warp per
+// Generic path (f32 storage, unaligned pointers, other K; every call of the
+// group-wise 8-bit schemes, which have no tensor-core path yet): one warp per
 // output row, lanes along K, 8 tokens per pass, f32 dequantization exactly by
 // the contract and f32 arithmetic.
 #include "AsyncCopy.cuh"
@@ -48,17 +49,17 @@ namespace {
 
 namespace async_copy = attnrt::cuda::async_copy;
 
-enum class Scheme { Dense, W8, W4 };
+enum class Scheme { Dense, W8, W4, W8G }; // W8G: w8gG / w8gGa (generic kernel only)
 
 constexpr int kWarps = 8; // warps per block, splitting K
 constexpr int kThreads = kWarps * 32;
 
 template <Scheme S> __host__ __device__ constexpr int elems_per_load() {
-  return S == Scheme::Dense ? 8 : S == Scheme::W8 ? 16 : 32;
+  return S == Scheme::Dense ? 8 : S == Scheme::W4 ? 32 : 16;
 }
 // Bytes of one weight row.
 template <Scheme S> __host__ __device__ constexpr int64_t row_bytes(int64_t K, int elem_bytes) {
-  return S == Scheme::Dense ? K * elem_bytes : S == Scheme::W8 ? K : K / 2;
+  return S == Scheme::Dense ? K * elem_bytes : S == Scheme::W4 ? K / 2 : K;
 }
 
 __device__ __forceinline__ uint32_t word(const uint4 &v, int i) {
@@ -342,7 +343,7 @@ __global__ void __launch_bounds__(256)
   if (row >= N)
     return;
   const int nt = min(8, num_tokens - t0);
-  [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
+  [[maybe_unused]] const int groups = S == Scheme::W4 || S == Scheme::W8G ? K / G : 1;
   float acc[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j)
@@ -353,6 +354,11 @@ __global__ void __launch_bounds__(256)
       wk = to_f32(reinterpret_cast<const T *>(w)[int64_t(row) * K + k]);
     } else if constexpr (S == Scheme::W8) {
       wk = float(int8_t(w[int64_t(row) * K + k])) * __ldg(scales + row);
+    } else if constexpr (S == Scheme::W8G) {
+      const uint8_t byte = w[int64_t(row) * K + k];
+      const int64_t gi = int64_t(row) * groups + k / G;
+      const int qv = Asym ? int(byte) - int(zeros[gi]) : int(int8_t(byte));
+      wk = float(qv) * __ldg(scales + gi);
     } else {
       const uint8_t byte = w[int64_t(row) * (K / 2) + k / 2];
       const int qv = (k & 1) ? byte >> 4 : byte & 15;
@@ -398,10 +404,11 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
   const T *bt = static_cast<const T *>(bias);
   T *yt = static_cast<T *>(y);
   bool tensor_cores = false;
-  if constexpr (!std::is_same_v<T, float>)
+  constexpr bool kHasMma = !std::is_same_v<T, float> && S != Scheme::W8G;
+  if constexpr (kHasMma)
     tensor_cores = aligned16(x) && aligned16(w) && K % elems_per_load<S>() == 0;
   if (tensor_cores) {
-    if constexpr (!std::is_same_v<T, float>) {
+    if constexpr (kHasMma) {
       if (num_tokens <= 8) {
         const int tiles = (N + 15) / 16;
         if (tiles > 65535)
@@ -459,6 +466,31 @@ int launch_dtype(int32_t dtype, const void *x, int num_tokens, int K, const void
   }
 }
 
+// The group-wise schemes (S = W4 or W8G) by group size and zero points.
+template <Scheme S>
+int launch_grouped(int32_t dtype, int group_size, bool asymmetric, const void *x, int T, int K,
+                   const void *values, const float *scales, const uint8_t *zeros,
+                   const void *bias, int N, void *y, cudaStream_t st, const char *what,
+                   char *error, size_t error_len) {
+  switch (group_size) {
+  case 32:
+    return asymmetric ? launch_dtype<S, 32, true>(dtype, x, T, K, values, scales, zeros, bias, N,
+                                                  y, st, what, error, error_len)
+                      : launch_dtype<S, 32, false>(dtype, x, T, K, values, scales, nullptr, bias,
+                                                   N, y, st, what, error, error_len);
+  case 64:
+    return asymmetric ? launch_dtype<S, 64, true>(dtype, x, T, K, values, scales, zeros, bias, N,
+                                                  y, st, what, error, error_len)
+                      : launch_dtype<S, 64, false>(dtype, x, T, K, values, scales, nullptr, bias,
+                                                   N, y, st, what, error, error_len);
+  default:
+    return asymmetric ? launch_dtype<S, 128, true>(dtype, x, T, K, values, scales, zeros, bias,
+                                                   N, y, st, what, error, error_len)
+                      : launch_dtype<S, 128, false>(dtype, x, T, K, values, scales, nullptr,
+                                                    bias, N, y, st, what, error, error_len);
+  }
+}
+
 } // namespace
 
 extern "C" int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens,
@@ -487,16 +519,17 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
       num_tokens < 0 || in_features < 1 || out_features < 1 || !x || !values || !scales || !y)
     return fail(error, error_len, what, "bad arguments");
   const bool w8 = bits == 8 && group_size == 0 && !asymmetric;
-  const bool w4 = bits == 4 && (group_size == 32 || group_size == 64 || group_size == 128);
-  if (!w8 && !w4) {
+  const bool grouped = group_size == 32 || group_size == 64 || group_size == 128;
+  const bool w4 = bits == 4 && grouped, w8g = bits == 8 && grouped;
+  if (!w8 && !w4 && !w8g) {
     char msg[96];
     std::snprintf(msg, sizeof msg, "unsupported scheme (bits %d, group %d, %s)", int(bits),
                   int(group_size), asymmetric ? "asymmetric" : "symmetric");
     return fail(error, error_len, what, msg);
   }
-  if (w4 && in_features % group_size != 0)
+  if (grouped && in_features % group_size != 0)
     return fail(error, error_len, what, "in_features is not a multiple of the group size");
-  if (w4 && asymmetric && !zeros)
+  if (grouped && asymmetric && !zeros)
     return fail(error, error_len, what, "asymmetric scheme without zero points");
   if (num_tokens == 0)
     return 0;
@@ -506,21 +539,9 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
     return launch_dtype<Scheme::W8, 0, false>(dtype, x, T, K, values, scales, nullptr, bias, N, y,
                                               st, what, error, error_len);
   const bool a = asymmetric != 0;
-  switch (group_size) {
-  case 32:
-    return a ? launch_dtype<Scheme::W4, 32, true>(dtype, x, T, K, values, scales, zeros, bias, N,
-                                                  y, st, what, error, error_len)
-             : launch_dtype<Scheme::W4, 32, false>(dtype, x, T, K, values, scales, nullptr, bias,
-                                                   N, y, st, what, error, error_len);
-  case 64:
-    return a ? launch_dtype<Scheme::W4, 64, true>(dtype, x, T, K, values, scales, zeros, bias, N,
-                                                  y, st, what, error, error_len)
-             : launch_dtype<Scheme::W4, 64, false>(dtype, x, T, K, values, scales, nullptr, bias,
-                                                   N, y, st, what, error, error_len);
-  default:
-    return a ? launch_dtype<Scheme::W4, 128, true>(dtype, x, T, K, values, scales, zeros, bias,
-                                                   N, y, st, what, error, error_len)
-             : launch_dtype<Scheme::W4, 128, false>(dtype, x, T, K, values, scales, nullptr,
-                                                    bias, N, y, st, what, error, error_len);
-  }
+  if (w8g)
+    return launch_grouped<Scheme::W8G>(dtype, group_size, a, x, T, K, values, scales, zeros, bias,
+                                       N, y, st, what, error, error_len);
+  return launch_grouped<Scheme::W4>(dtype, group_size, a, x, T, K, values, scales, zeros, bias, N,
+                                    y, st, what, error, error_len);
 }

@@ -31,6 +31,7 @@
 
 #include "runtime/ModelABI.h"
 #include "runtime/PagedAttentionArgs.h"
+#include "runtime/QuantizedKV.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -45,6 +46,10 @@ namespace attnrt::cuda {
 
 enum class Activation { Silu, Gelu, GeluTanh, Relu };
 enum class RopeStyle { HalfSplit, Interleaved };
+// What a layer's cache stores (runtime/QuantizedKV.h): the model dtype, or
+// int8 / fp8 e4m3 codes with per-(token, kv head) scales. The KvType
+// template argument of kv_append, rope_kv_append and paged_attention.
+using attnrt::KvType;
 
 // Head sizes the paged attention kernel supports, for code generators to
 // refuse a model up front (paged_attention also refuses them at run time).
@@ -240,15 +245,16 @@ void linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_features, c
 }
 
 // Quantized weights (runtime/QuantizedWeights.h): <8, 0, false> (w8) or
-// <4, 32 | 64 | 128, false | true> (w4g*, w4g*a); zeros is nullptr unless
+// <8 | 4, 32 | 64 | 128, false | true> (w8g*, w8g*a, w4g*, w4g*a); zeros is nullptr unless
 // Asymmetric; values, scales and zeros are device pointers.
 template <int Bits, int GroupSize, bool Asymmetric, typename T>
 void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_features,
                       const void *values, const float *scales, const uint8_t *zeros,
                       const typename detail::NoDeduce<T>::type *bias, int64_t out_features, T *y) {
   static_assert((Bits == 8 && GroupSize == 0 && !Asymmetric) ||
-                    (Bits == 4 && (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
-                "quantized_linear: <8, 0, false> or <4, 32|64|128, false|true>");
+                    ((Bits == 8 || Bits == 4) &&
+                     (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
+                "quantized_linear: <8, 0, false> or <8|4, 32|64|128, false|true>");
   if (ctx.failed())
     return;
   if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
@@ -406,8 +412,9 @@ void rope(Context &ctx, T *x, int64_t num_tokens, int num_heads, const int32_t *
   ctx.check(attnc_cuda_rope_kv_append(detail::dtype_of<T>(), detail::style_code<Style>(), HeadDim,
                                       RotaryDim, num_heads, 0, int32_t(num_tokens), positions,
                                       inv_freq, x, int64_t(num_heads) * HeadDim, nullptr, 0,
-                                      nullptr, 0, 0, nullptr, nullptr, 0, 0, nullptr,
-                                      ctx.stream(), ctx.scratch(), ctx.scratch_len()),
+                                      nullptr, 0, 0, nullptr, nullptr, 0, 0,
+                                      ATTNC_CUDA_KV_MODEL, nullptr, ctx.stream(), ctx.scratch(),
+                                      ctx.scratch_len()),
             "rope");
 }
 
@@ -437,7 +444,7 @@ void rope_from_table(Context &ctx, T *x, int64_t num_tokens, int num_heads,
 
 // ---- PagedKV.h ----
 
-template <typename T, int PageSize, int HeadDim, int VHeadDim>
+template <typename T, int PageSize, int HeadDim, int VHeadDim, KvType KV = KvType::Model>
 void kv_append(Context &ctx, const T *key, const T *value, int64_t num_tokens,
                const int32_t *positions, int32_t num_seqs, const int32_t *query_start,
                const int32_t *block_table, int32_t blocks_per_seq, void *layer_cache,
@@ -448,17 +455,19 @@ void kv_append(Context &ctx, const T *key, const T *value, int64_t num_tokens,
     return void(ctx.fail("kv_append", "num_tokens out of range"));
   if (!block_table && num_tokens > 0)
     return void(ctx.fail("kv_append", "no block table (a cache group past Context's num_groups?)"));
-  ctx.check(attnc_cuda_kv_append(int32_t(sizeof(T)), HeadDim, VHeadDim, kv_heads, PageSize, key,
-                                 value, int32_t(num_tokens), positions, num_seqs, query_start,
-                                 block_table, blocks_per_seq, layer_cache, ctx.stream(),
-                                 ctx.scratch(), ctx.scratch_len()),
+  ctx.check(attnc_cuda_kv_append_typed(detail::dtype_of<T>(), int32_t(KV), HeadDim, VHeadDim,
+                                       kv_heads, PageSize, key, value, int32_t(num_tokens),
+                                       positions, num_seqs, query_start, block_table,
+                                       blocks_per_seq, layer_cache, ctx.stream(), ctx.scratch(),
+                                       ctx.scratch_len()),
             "kv_append");
 }
 
 // rope() of the keys followed by kv_append() in one launch (key itself is not
 // modified), as attnrt::cpu::rope_kv_append; query (may be nullptr) is
 // rotated in place with the same angles. inv_freq: device f32 [RotaryDim / 2].
-template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style>
+template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style,
+          KvType KV = KvType::Model>
 void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T *value,
                     int64_t num_tokens, const int32_t *positions, const float *inv_freq,
                     int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
@@ -479,7 +488,8 @@ void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T
                 query_heads, kv_heads, int32_t(num_tokens), positions, inv_freq, query,
                 int64_t(query_heads) * HeadDim, key, int64_t(kv_heads) * HeadDim, value,
                 int64_t(kv_heads) * VHeadDim, num_seqs, query_start, block_table, blocks_per_seq,
-                PageSize, layer_cache, ctx.stream(), ctx.scratch(), ctx.scratch_len()),
+                PageSize, int32_t(KV), layer_cache, ctx.stream(), ctx.scratch(),
+                ctx.scratch_len()),
             "rope_kv_append");
 }
 
@@ -491,7 +501,8 @@ void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T
 using attnrt::PagedAttentionArgs;
 
 // Layers of one config (heads, window, causality) share one plan per step.
-template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize>
+template <typename T, int HeadDim, int VHeadDim, int GroupSize, int PageSize,
+          KvType KV = KvType::Model>
 void paged_attention(Context &ctx, const PagedAttentionArgs<T> &args) {
   if (ctx.failed())
     return;
@@ -516,6 +527,7 @@ void paged_attention(Context &ctx, const PagedAttentionArgs<T> &args) {
   config.causal = args.causal ? 1 : 0;
   config.window = args.window;
   config.split_tokens = 0;
+  config.kv_type = int32_t(KV);
   const attnc_cuda_attention_plan *plan = ctx.attention_plan(config);
   if (!plan)
     return;

@@ -8,6 +8,8 @@
 // f16/bf16, two in f32; used when the sizes, strides and pointers allow it)
 // and a scalar fallback for odd sizes; both compute the same thing.
 #include "StepKernels.h"
+#include "Attention.h"
+#include "KVQuant.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -327,6 +329,7 @@ struct RopeArgs {
   const void *key, *value;
   int64_t q_stride, k_stride, v_stride, page_bytes;
   char *cache;
+  int32_t kv_type; // ATTNC_CUDA_KV_*: quantized caches stage the rotated keys in shared memory
 };
 
 // Rotation unit j of one head: half-split, elements [jV, jV+V) (x0) with
@@ -366,10 +369,57 @@ __device__ __forceinline__ void rotate_store(T *dst, int j, int half, const floa
   }
 }
 
+// The K/V part of rope_kv_kernel for a quantized cache: the rotated keys in
+// f32 (not rounded to the model dtype: the value the CPU's f32 path stores)
+// go through shared memory `keys`, then one warp per (kv head, K or V) row
+// quantizes it (runtime/QuantizedKV.h) into the page at `slot`.
+template <typename T, int V, int Style>
+__device__ void rope_quantize_kv(const RopeArgs &p, const T *k, int t, int half, int rot_units,
+                                 char *page_base, int64_t slot, float *keys, const float *cs,
+                                 const float *sn) {
+  namespace kvq = attnrt::cuda::kvq;
+  const int hd = p.head_dim, kvh = p.num_kv_heads;
+  float x0[V], x1[V];
+  for (int u = threadIdx.x; u < kvh * rot_units; u += blockDim.x) {
+    const int g = u / rot_units, j = u - g * rot_units;
+    load_unit<T, V, Style>(k + g * hd, j, half, x0, x1);
+    rotate_store<float, V, Style>(keys + g * hd, j, half, x0, x1, cs, sn);
+  }
+  const int pass = hd - p.rotary_dim;
+  for (int u = threadIdx.x; u < kvh * pass; u += blockDim.x) {
+    const int g = u / pass, i = g * hd + p.rotary_dim + (u - g * pass);
+    keys[i] = tof(k[i]);
+  }
+  __syncthreads();
+  const kvq::PageLayout layout = kvq::PageLayout::of(p.page_size, kvh, hd, hd);
+  const T *v = static_cast<const T *>(p.value) + static_cast<int64_t>(t) * p.v_stride;
+  const int lane = threadIdx.x & 31;
+  for (int r = threadIdx.x >> 5; r < 2 * kvh; r += blockDim.x >> 5) {
+    const bool is_v = r >= kvh;
+    const int g = is_v ? r - kvh : r;
+    float x[kvq::kGroups][4];
+    if (is_v) {
+      kvq::load_row<T>(v + g * hd, hd, lane, x);
+    } else {
+#pragma unroll
+      for (int q = 0; q < kvq::kGroups; ++q)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int i = 128 * q + 4 * lane + e;
+          x[q][e] = i < hd ? keys[g * hd + i] : 0.0f;
+        }
+    }
+    const int64_t row = slot * kvh + g;
+    kvq::quantize_row(static_cast<attnrt::KvType>(p.kv_type), x, hd, lane,
+                      reinterpret_cast<uint8_t *>(page_base + (is_v ? layout.v_codes : 0)) + row * hd,
+                      reinterpret_cast<float *>(page_base + (is_v ? layout.v_scales : layout.k_scales)) + row);
+  }
+}
+
 // One CTA per token. V: rotation unit (8 vector; 1 half-split / 2 interleaved
 // scalar); P: pass-through / V copy unit (8 or 1).
 template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(RopeArgs p) {
-  extern __shared__ float trig[]; // cos[half], sin[half]
+  extern __shared__ float trig[]; // cos[half], sin[half]; quantized: keys [kv_heads][head_dim]
   const int t = blockIdx.x;
   const int half = p.rotary_dim / 2, hd = p.head_dim;
   const int pos = p.positions[t];
@@ -389,20 +439,16 @@ template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(Ro
     sn[i] = sinf(angle);
   }
   T *kdst = nullptr, *vdst = nullptr;
+  char *page_base = nullptr;
+  int64_t slot = 0;
   if (p.key) {
-    int32_t lo = 0, hi = p.num_seqs - 1; // last s with query_start[s] <= t
-    while (lo < hi) {
-      const int32_t mid = (lo + hi + 1) / 2;
-      if (p.query_start[mid] <= t)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
+    const int32_t seq = attnrt::cuda::kvq::sequence_of(t, p.query_start, p.num_seqs);
     const int64_t page =
-        p.block_table[static_cast<int64_t>(lo) * p.blocks_per_seq + pos / p.page_size];
-    const int64_t slot = pos % p.page_size;
+        p.block_table[static_cast<int64_t>(seq) * p.blocks_per_seq + pos / p.page_size];
+    slot = pos % p.page_size;
     const int64_t row = static_cast<int64_t>(p.num_kv_heads) * hd; // elements per token
-    T *pg = reinterpret_cast<T *>(p.cache + page * p.page_bytes);
+    page_base = p.cache + page * p.page_bytes;
+    T *pg = reinterpret_cast<T *>(page_base);
     kdst = pg + slot * row;
     vdst = pg + static_cast<int64_t>(p.page_size) * row + slot * row;
   }
@@ -416,6 +462,11 @@ template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(Ro
   if (!p.key)
     return;
   const T *k = static_cast<const T *>(p.key) + static_cast<int64_t>(t) * p.k_stride;
+  if (p.kv_type != ATTNC_CUDA_KV_MODEL) {
+    rope_quantize_kv<T, V, Style>(p, k, t, half, rot_units, page_base, slot, trig + 2 * half, cs,
+                                  sn);
+    return;
+  }
   for (int u = threadIdx.x; u < p.num_kv_heads * rot_units; u += blockDim.x) {
     const int g = u / rot_units, j = u - g * rot_units;
     load_unit<T, V, Style>(k + g * hd, j, half, x0, x1);
@@ -444,7 +495,8 @@ int launch_rope(const RopeArgs &p, int style, int32_t num_tokens, cudaStream_t s
   if (p.key)
     vec = vec && p.k_stride % 8 == 0 && p.v_stride % 8 == 0 && aligned16(p.key) &&
           aligned16(p.value) && aligned16(p.cache) && p.page_bytes % 16 == 0;
-  const size_t smem = sizeof(float) * 2 * half;
+  const int64_t keys = p.kv_type != ATTNC_CUDA_KV_MODEL ? int64_t(p.num_kv_heads) * p.head_dim : 0;
+  const size_t smem = sizeof(float) * (2 * half + keys);
   const int threads = 128;
   if (style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
     if (vec)
@@ -851,8 +903,8 @@ extern "C" int attnc_cuda_rope_kv_append(
     int32_t num_kv_heads, int32_t num_tokens, const int32_t *positions, const float *inv_freq,
     void *query, int64_t q_stride, const void *key, int64_t k_stride, const void *value,
     int64_t v_stride, int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
-    int32_t blocks_per_seq, int32_t page_size, void *layer_cache, void *stream, char *error,
-    size_t error_len) {
+    int32_t blocks_per_seq, int32_t page_size, int32_t kv_type, void *layer_cache, void *stream,
+    char *error, size_t error_len) {
   if (!good_dtype(dtype))
     return fail(error, error_len, "rope_kv_append: dtype must be f16, bf16 or f32");
   if (style != ATTNC_CUDA_ROPE_HALF_SPLIT && style != ATTNC_CUDA_ROPE_INTERLEAVED)
@@ -862,16 +914,33 @@ extern "C" int attnc_cuda_rope_kv_append(
   if (key && (!value || !layer_cache || num_seqs < 1 || page_size < 1 || !query_start ||
               !block_table))
     return fail(error, error_len, "rope_kv_append: key given without value/cache/metadata");
+  if (kv_type != ATTNC_CUDA_KV_MODEL && kv_type != ATTNC_CUDA_KV_INT8 &&
+      kv_type != ATTNC_CUDA_KV_FP8_E4M3)
+    return fail(error, error_len, "rope_kv_append: unknown kv_type");
+  if (key && kv_type != ATTNC_CUDA_KV_MODEL) {
+    // Warp rows of whole 4-element groups (16-byte code rows), V read 4
+    // elements at a time, the rotated keys of a token in shared memory.
+    const int64_t e = elem_bytes(dtype);
+    if (head_dim % 16 || head_dim > 128 * attnrt::cuda::kvq::kGroups || v_stride % 4 ||
+        reinterpret_cast<uintptr_t>(value) % (4 * e))
+      return fail(error, error_len,
+                  "rope_kv_append: a quantized cache needs head_dim a multiple of 16 up to 512 "
+                  "and 4-element aligned value rows");
+    if (sizeof(float) * (int64_t(num_kv_heads) * head_dim + rotary_dim) > 48 * 1024)
+      return fail(error, error_len, "rope_kv_append: kv_heads * head_dim too large for a quantized cache");
+  }
   if (num_tokens <= 0)
     return 0;
   RopeArgs p{};
+  p.kv_type = key ? kv_type : ATTNC_CUDA_KV_MODEL;
   p.head_dim = head_dim, p.rotary_dim = rotary_dim, p.num_heads = num_heads;
   p.num_kv_heads = key ? num_kv_heads : 0, p.num_seqs = num_seqs;
   p.blocks_per_seq = blocks_per_seq, p.page_size = page_size;
   p.positions = positions, p.query_start = query_start, p.block_table = block_table;
   p.inv_freq = inv_freq, p.query = query, p.key = key, p.value = value;
   p.q_stride = q_stride, p.k_stride = k_stride, p.v_stride = v_stride;
-  p.page_bytes = static_cast<int64_t>(page_size) * num_kv_heads * 2 * head_dim * elem_bytes(dtype);
+  p.page_bytes = attnrt::kvquant::page_bytes(static_cast<attnrt::KvType>(p.kv_type), page_size,
+                                             num_kv_heads, head_dim, head_dim, elem_bytes(dtype));
   p.cache = static_cast<char *>(layer_cache);
   auto s = static_cast<cudaStream_t>(stream);
   return with_storage(dtype, [&](auto *tag) {

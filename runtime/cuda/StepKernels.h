@@ -68,15 +68,20 @@ void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float *host_inv_
  * (num_heads * head_dim etc. for separate tensors; the fused QKV row width
  * when query/key/value are column ranges of one [T, (H + 2 KVH) * hd] buffer).
  * key == NULL: only the query is rotated (and layer_cache is not touched).
- * v_head_dim == head_dim. The written pages must be allocated (not -1). */
+ * v_head_dim == head_dim. The written pages must be allocated (not -1).
+ * kv_type (Attention.h's ATTNC_CUDA_KV_*): what the cache stores; int8 / fp8
+ * quantize each (token, kv head) row of the rotated key, computed in f32 and
+ * not rounded to the model dtype first, and of the value, as
+ * runtime/QuantizedKV.h (head_dim a multiple of 16 up to 512, value rows
+ * 4-element aligned, kv_heads * head_dim floats within 48 KiB of shared memory). */
 int attnc_cuda_rope_kv_append(int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim,
                               int32_t num_heads, int32_t num_kv_heads, int32_t num_tokens,
                               const int32_t *positions, const float *inv_freq, void *query,
                               int64_t q_stride, const void *key, int64_t k_stride,
                               const void *value, int64_t v_stride, int32_t num_seqs,
                               const int32_t *query_start, const int32_t *block_table,
-                              int32_t blocks_per_seq, int32_t page_size, void *layer_cache,
-                              void *stream, char *error, size_t error_len);
+                              int32_t blocks_per_seq, int32_t page_size, int32_t kv_type,
+                              void *layer_cache, void *stream, char *error, size_t error_len);
 
 /* ---- Activations ---- */
 
@@ -204,14 +209,17 @@ int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens, int32_t in
 
 /* y[T, N] = x[T, K] . dequant(W)^T (+ bias) with W in the layout of
  * runtime/QuantizedWeights.h: bits 8, group_size 0, asymmetric 0 (values int8
- * [N, K], scales f32 [N]) or bits 4, group_size 32 / 64 / 128, asymmetric 0/1
- * (values uint8 [N, K / 2], low nibble = even k; scales f32 [N, K / G]; zeros
- * uint8 [N, K / G] when asymmetric, else NULL). x, y, bias (may be NULL) in
+ * [N, K], scales f32 [N]), bits 8, group_size 32 / 64 / 128, asymmetric 0/1
+ * (values int8, or uint8 when asymmetric, [N, K]) or bits 4, group_size 32 /
+ * 64 / 128, asymmetric 0/1 (values uint8 [N, K / 2], low nibble = even k);
+ * grouped: scales f32 [N, K / G], zeros
+ * uint8 [N, K / G] when asymmetric, else NULL. x, y, bias (may be NULL) in
  * the storage dtype, f32 accumulation. Tensor cores (f16/bf16, x and values
  * 16-byte aligned, K % 16 == 0 for w8): w8 exact products (scale applied to
  * the f32 sums); w4 weights (q - z) times s in the storage type (s and the
  * product rounded to it).
- * Otherwise (f32 storage, unaligned): exact f32 dequantization and
+ * Otherwise (f32 storage, unaligned, and every group-wise 8-bit call, which
+ * has no tensor-core path yet): exact f32 dequantization and
  * arithmetic. Decode (num_tokens <= 8) streams W once; larger num_tokens
  * re-read W once per 32 tokens (mma.sync on register-dequantized tiles). */
 int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,

@@ -12,12 +12,13 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 F16, BF16, F32 = 0, 1, 2
 DTYPES = {torch.float16: F16, torch.bfloat16: BF16, torch.float32: F32}
+KV_MODEL, KV_INT8, KV_FP8 = 0, 1, 2  # ATTNC_CUDA_KV_*: what the cache pages hold
 
 
 class Config(ctypes.Structure):
     _fields_ = [(n, ctypes.c_int32) for n in (
         "dtype", "head_dim", "num_kv_heads", "group_size", "page_size", "causal", "window",
-        "split_tokens")]
+        "split_tokens", "kv_type")]
 
 
 class Args(ctypes.Structure):
@@ -38,7 +39,7 @@ def load_library():
         sources = [os.path.join(HERE, f) for f in ("Attention.cu", "AttentionF32.cu",
                                                    "AttentionPlan.h", "KVAppend.cu",
                                                    "Attention.h", "StepKernels.cu", "Linear.cu",
-                                                   "QuantLinear.cu", "AsyncCopy.cuh",
+                                                   "QuantLinear.cu", "AsyncCopy.cuh", "KVQuant.cuh",
                                                    "StepKernels.h", "Step.cu", "Step.h")]
         if not os.path.exists(path) or any(os.path.getmtime(s) > os.path.getmtime(path)
                                            for s in sources):
@@ -56,6 +57,10 @@ def load_library():
         ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32,
         ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p,
         ctypes.c_char_p, ctypes.c_size_t]
+    lib.attnc_cuda_kv_append_typed.argtypes = [ctypes.c_int32] * 6 + [
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32,
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_char_p, ctypes.c_size_t]
     declare_step_kernels(lib)
     return lib
 
@@ -69,7 +74,7 @@ def declare_step_kernels(lib):
         "attnc_cuda_residual_add_rms_norm": [i32, vp, vp, vp, f32, f32, i32, i32, vp, vp],
         "attnc_cuda_layer_norm": [i32, vp, vp, vp, f32, i32, i32, vp],
         "attnc_cuda_rope_kv_append": [i32] * 7 + [vp, vp, vp, i64, vp, i64, vp, i64, i32, vp, vp,
-                                                  i32, i32, vp],
+                                                  i32, i32, i32, vp],
         "attnc_cuda_activation": [i32, i32, vp, vp, i64],
         "attnc_cuda_gated_activation": [i32, i32, vp, i64, vp, i64, vp, i32, i32],
         "attnc_cuda_embedding": [i32, vp, i32, vp, i64, i32, f32, vp, vp],
@@ -135,7 +140,7 @@ def rope_inv_freq(lib, theta, rotary_dim):
 def rope_kv_append(lib, style, head_dim, rotary_dim, num_heads, num_kv_heads, positions, inv_freq,
                    query, q_stride, key=None, k_stride=0, value=None, v_stride=0,
                    query_start=None, block_table=None, blocks_per_seq=0, page_size=1,
-                   cache_ptr=None, num_tokens=None):
+                   cache_ptr=None, num_tokens=None, kv_type=KV_MODEL):
     """query/key/value: tensors whose data_ptr() is token 0's first head (may be
     column views of one fused QKV buffer); strides in elements per token."""
     T = positions.numel() if num_tokens is None else num_tokens
@@ -143,7 +148,7 @@ def rope_kv_append(lib, style, head_dim, rotary_dim, num_heads, num_kv_heads, po
           num_heads, num_kv_heads, T, positions.data_ptr(), inv_freq.data_ptr(),
           query.data_ptr(), q_stride, _ptr(key), k_stride, _ptr(value), v_stride,
           0 if query_start is None else query_start.numel() - 1, _ptr(query_start),
-          _ptr(block_table), blocks_per_seq, page_size, cache_ptr)
+          _ptr(block_table), blocks_per_seq, page_size, kv_type, cache_ptr)
 
 
 def activation(lib, act, x, y):
@@ -240,10 +245,10 @@ def _i32(values):
 
 class Plan:
     def __init__(self, lib, dtype, head_dim, kv_heads, group, page_size, causal, window,
-                 query_start, context_len, positions, split_tokens=0):
+                 query_start, context_len, positions, split_tokens=0, kv_type=KV_MODEL):
         self.lib = lib
         cfg = Config(DTYPES[dtype], head_dim, kv_heads, group, page_size, int(causal), window,
-                     split_tokens)
+                     split_tokens, kv_type)
         handle = ctypes.c_void_p()
         err = ctypes.create_string_buffer(512)
         rc = lib.attnc_cuda_attention_plan_create(
@@ -274,13 +279,70 @@ class Plan:
 
 
 def kv_append(lib, key, value, positions, query_start, block_table, blocks_per_seq, cache_ptr,
-              page_size):
+              page_size, kv_type=None):
+    """attnc_cuda_kv_append; with kv_type (KV_*), attnc_cuda_kv_append_typed."""
     T, kvh, hd = key.shape
     err = ctypes.create_string_buffer(512)
-    rc = lib.attnc_cuda_kv_append(
-        key.element_size(), hd, value.shape[2], kvh, page_size, key.data_ptr(),
-        value.data_ptr(), T, positions.data_ptr(), query_start.numel() - 1,
-        query_start.data_ptr(), block_table.data_ptr(), blocks_per_seq, cache_ptr,
-        torch.cuda.current_stream().cuda_stream, err, 512)
+    tail = (T, positions.data_ptr(), query_start.numel() - 1, query_start.data_ptr(),
+            block_table.data_ptr(), blocks_per_seq, cache_ptr,
+            torch.cuda.current_stream().cuda_stream, err, 512)
+    if kv_type is None:
+        rc = lib.attnc_cuda_kv_append(key.element_size(), hd, value.shape[2], kvh, page_size,
+                                      key.data_ptr(), value.data_ptr(), *tail)
+    else:
+        rc = lib.attnc_cuda_kv_append_typed(DTYPES[key.dtype], kv_type, hd, value.shape[2], kvh,
+                                            page_size, key.data_ptr(), value.data_ptr(), *tail)
     if rc:
         raise RuntimeError(err.value.decode())
+
+
+def quantize_rows(x, kv_type):
+    """runtime/QuantizedKV.h in PyTorch, independent of the kernels: x float32
+    [..., n] -> (codes uint8 [..., n], scales float32 [...]). int8 rounds half to
+    even (torch.round), fp8 through torch.float8_e4m3fn (round to nearest even)."""
+    amax = x.abs().amax(-1)
+    # Tensor / tensor divisions: PyTorch computes `scalar / t` as reciprocal(t) *
+    # scalar and `t / scalar` as t * (1 / scalar), each off by an ulp at times.
+    limit = torch.full_like(amax, 127.0 if kv_type == KV_INT8 else 448.0)
+    zero = ~(amax > 0) | ~torch.isfinite(amax)
+    inv = torch.where(zero, torch.zeros_like(amax), limit / amax)
+    lim = 127.0 if kv_type == KV_INT8 else 448.0
+    v = (x * inv[..., None]).clamp(-lim, lim)
+    if kv_type == KV_INT8:
+        codes = torch.round(v).to(torch.int8).view(torch.uint8)
+    else:
+        codes = v.to(torch.float8_e4m3fn).view(torch.uint8)
+    codes = torch.where(zero[..., None], torch.zeros_like(codes), codes)
+    return codes, torch.where(zero, torch.zeros_like(amax), amax / limit)
+
+
+def dequantize_rows(codes, scales, kv_type):
+    """code * scale in float32 (kvquant::dequantize)."""
+    q = codes.view(torch.int8) if kv_type == KV_INT8 else codes.view(torch.float8_e4m3fn)
+    return q.float() * scales[..., None]
+
+
+def pack_quantized(cache, kv_type, chunk_pages=2048, dequantized=True):
+    """Model-dtype cache [P, 2, page, kv_heads, hd] (NaN rows: unwritten) ->
+    (pages uint8 [P, page_bytes] in the runtime/QuantizedKV.h layout, unwritten
+    rows as 0xFF codes and NaN scales; dequantized float32 cache of the input's
+    shape with NaN rows, or None unless `dequantized`). Quantized chunk_pages
+    pages at a time."""
+    P, _, ps, kvh, hd = cache.shape
+    pages, deqs = [], []
+    for p0 in range(0, P, chunk_pages):
+        x = cache[p0:p0 + chunk_pages].float()
+        n = x.shape[0]
+        nan_rows = torch.isnan(x).any(-1)
+        codes, scales = quantize_rows(torch.nan_to_num(x, nan=0.0), kv_type)
+        del x
+        codes[nan_rows] = 0xFF
+        scale_bytes = scales.contiguous().view(torch.uint8).reshape(n, 2, ps, kvh, 4).clone()
+        scale_bytes[nan_rows] = 0xFF
+        pages.append(torch.cat([codes[:, 0].reshape(n, -1), codes[:, 1].reshape(n, -1),
+                                scale_bytes[:, 0].reshape(n, -1),
+                                scale_bytes[:, 1].reshape(n, -1)], 1))
+        if dequantized:
+            deqs.append(dequantize_rows(
+                codes, scale_bytes.view(torch.float32).reshape(n, 2, ps, kvh), kv_type))
+    return torch.cat(pages).contiguous(), torch.cat(deqs) if dequantized else None

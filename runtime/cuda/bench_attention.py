@@ -13,6 +13,11 @@ cuDNN backends), same process, same card, medians of CUDA-event timings.
            K + V bytes read / time. Inputs rotate over enough copies to exceed
            the 50 MB L2. Device-to-device copy bandwidth (read + write) is the
            ceiling; the summary gives ours / copy for B >= 8, L >= 4096.
+           --kv-types model,int8,fp8 adds rows over quantized caches
+           (runtime/QuantizedKV.h: codes + f32 scales, kv_bytes = what they
+           read), with tokens/s and the speedup over the model-dtype row of
+           the same B and L; their error is against SDPA on the unquantized
+           K/V (so it includes the quantization error).
   A row that runs out of device memory is recorded with "skipped" (the reason)
   instead of ending the run; a baseline that fails gets "<name>_error".
 
@@ -28,7 +33,7 @@ Usage: bench_attention.py [--quick] [--page-size 16] [--out results.json]
          [--dtypes f16,bf16] [--head-dims 128,64] [--kv-heads 8,32]
          [--seqlens 1024,2048,4096,8192,16384] [--causal 1,0]
          [--decode-batches 1,4,8,16,32,64] [--decode-contexts 1024,4096,16384,32768]
-         [--prefill-only | --decode-only] [--no-baselines]
+         [--prefill-only | --decode-only] [--no-baselines] [--kv-types model,int8,fp8]
          [--samples 15] [--min-sample-ms 2.0]
 --quick: f16, hd 128, 32/8, S=1024; decode B=1,32 at L=4096 (explicit axis
 flags still win).
@@ -227,17 +232,27 @@ def prefill_rows(lib, a, dt, hd, kvh, S, backends, gen, rows):
         del plan, ours
 
 
-def decode_row(lib, a, B, L, backends, copy_tb_s):
+KV_TYPES = {"model": attnc_cuda.KV_MODEL, "int8": attnc_cuda.KV_INT8, "fp8": attnc_cuda.KV_FP8}
+
+
+def decode_row(lib, a, B, L, backends, copy_tb_s, kv="model"):
     dtype, hd, kvh = DTYPES[DECODE_DTYPE], DECODE_HD, DECODE_KVH
+    kv_type = KV_TYPES[kv]
     elem = torch.tensor([], dtype=dtype).element_size()
-    kv_bytes = B * L * kvh * hd * 2 * elem
+    kv_bytes = B * L * kvh * hd * 2 * elem if kv_type == attnc_cuda.KV_MODEL else \
+        B * L * kvh * (2 * hd + 8)
     copies = max(1, math.ceil(256e6 / kv_bytes))
     caches, denses = [], []
-    for _ in range(copies):
+    for i in range(copies):
         cache, table, pps = paged_cache(B, L, a.page_size, kvh, hd, dtype,
                                         torch.Generator().manual_seed(1))
+        if kv_type == attnc_cuda.KV_MODEL or i == copies - 1:  # the reference: the last copy
+            denses.append(dense_from_paged(cache, table, L))
+        if kv_type != attnc_cuda.KV_MODEL:
+            cache = attnc_cuda.pack_quantized(cache, kv_type, dequantized=False)[0]
         caches.append(cache)
-        denses.append(dense_from_paged(cache, table, L))
+    if kv_type != attnc_cuda.KV_MODEL:
+        backends = []  # SDPA reads no quantized cache: the model rows have the baselines
     q = torch.randn(B, H, 1, hd, device="cuda", dtype=dtype)
     q_tok = q.view(B, H, hd)
     out = torch.empty_like(q_tok)
@@ -245,16 +260,18 @@ def decode_row(lib, a, B, L, backends, copy_tb_s):
     qs, ctx = list(range(B + 1)), [L] * B
     d_pos = torch.tensor(positions, dtype=torch.int32, device="cuda")
     d_ctx = torch.tensor(ctx, dtype=torch.int32, device="cuda")
-    plan = attnc_cuda.Plan(lib, dtype, hd, kvh, H // kvh, a.page_size, True, 0, qs, ctx, positions)
+    plan = attnc_cuda.Plan(lib, dtype, hd, kvh, H // kvh, a.page_size, True, 0, qs, ctx, positions,
+                           kv_type=kv_type)
     ours = [lambda c=c: plan.run(q_tok, out, d_pos, d_ctx, table, pps, c.data_ptr(),
                                  1 / math.sqrt(hd)) for c in caches]
-    row = {"dtype": DECODE_DTYPE, "head_dim": hd, "kv_heads": kvh, "heads": H,
+    row = {"dtype": DECODE_DTYPE, "head_dim": hd, "kv_heads": kvh, "heads": H, "kv": kv,
            "B": B, "L": L, "kv_bytes": kv_bytes, "copies": copies,
            "split_tokens": plan.split_tokens, "split_groups": plan.split_groups,
            "items": plan.decode_items + plan.prefill_items}
     row["ours_us"] = time_ms(ours) * 1e3
     row["timing"] = time_ms.mode
     row["ours_tb_s"] = kv_bytes / row["ours_us"] / 1e6
+    row["ours_tokens_s"] = B / row["ours_us"] * 1e6  # one query token per sequence
     ref = F.scaled_dot_product_attention(q, *denses[-1], enable_gqa=True)
     ours[-1]()
     torch.cuda.synchronize()
@@ -310,8 +327,8 @@ def summarize(res):
                 parts.append(f"{name} -")
         summ["prefill"].append(ent)
         print("  %-4s hd%-3d %d/%-2d (%2d rows): %s" % (dt, hd, H, kvh, len(rs), " | ".join(parts)))
-    target = [r for r in res["decode"]
-              if "skipped" not in r and r["B"] >= 8 and r["L"] >= 4096]
+    target = [r for r in res["decode"] if "skipped" not in r and r.get("kv", "model") == "model"
+              and r["B"] >= 8 and r["L"] >= 4096]
     if target:
         fr = [r["ours_frac_of_copy"] for r in target]
         below = [(r["B"], r["L"], r["ours_frac_of_copy"]) for r in target
@@ -323,6 +340,13 @@ def summarize(res):
                   len(fr), len(below), 100 * COPY_TARGET,
                   "" if not below else ": " + ", ".join("B=%d L=%d %.0f%%" % (b, l, 100 * f)
                                                        for b, l, f in below)))
+    for kv in ("int8", "fp8"):
+        rs = [r for r in res["decode"] if r.get("kv") == kv and "speedup_vs_model" in r]
+        if rs:
+            summ[f"decode_{kv}_speedup"] = spread([r["speedup_vs_model"] for r in rs])
+            print("decode %s cache / model-dtype cache (time ratio): min %.2f median %.2f max %.2f"
+                  " over %d rows" % (kv, *[summ[f"decode_{kv}_speedup"][k]
+                                          for k in ("min", "median", "max", "n")]))
     skipped = [r for r in res["prefill"] + res["decode"] if "skipped" in r]
     for r in skipped:
         print("  skipped %s: %s" % ({k: v for k, v in r.items() if k != "skipped"}, r["skipped"]))
@@ -345,6 +369,8 @@ def main():
     ap.add_argument("--causal", help="prefill masks, 1 causal 0 not (default 1,0)")
     ap.add_argument("--decode-batches", help="decode B (default 1,4,8,16,32,64)")
     ap.add_argument("--decode-contexts", help="decode L (default 1024,4096,16384,32768)")
+    ap.add_argument("--kv-types", default="model",
+                    help="decode caches, of model,int8,fp8 (default model)")
     ap.add_argument("--samples", type=int, default=TIMING["samples"])
     ap.add_argument("--min-sample-ms", type=float, default=TIMING["min_sample_ms"])
     a = ap.parse_args()
@@ -420,23 +446,32 @@ def main():
     if batches:
         print(f"\ndecode {DECODE_DTYPE} hd{DECODE_HD} {H}/{DECODE_KVH} heads, page {a.page_size}: "
               "TB/s of K+V (us)")
+    kv_types = [k.strip() for k in a.kv_types.split(",") if k.strip()]
+    if any(k not in KV_TYPES for k in kv_types):
+        ap.error(f"--kv-types: of {sorted(KV_TYPES)}")
     for B in batches:
         for L in a.decode_contexts:
-            try:
-                row = decode_row(lib, a, B, L, backends, res["copy_tb_s"])
-            except torch.cuda.OutOfMemoryError as exc:
-                row = {"dtype": DECODE_DTYPE, "head_dim": DECODE_HD, "kv_heads": DECODE_KVH,
-                       "heads": H, "B": B, "L": L, "skipped": oom_reason(exc)}
-            free()
-            res["decode"].append(row)
-            if "skipped" in row:
-                print(f"  B={B:2d} L={L:5d} skipped: {row['skipped']}")
-                continue
-            print("  B=%2d L=%5d ours %.2f (%.1f us, split %d x%d) | flash %s | cudnn %s | %.0f%% of copy | err %.1e" % (
-                B, L, row["ours_tb_s"], row["ours_us"], row["split_tokens"], row["split_groups"],
-                "%.2f (%.1f us)" % (row["flash_tb_s"], row["flash_us"]) if "flash_us" in row else row.get("flash_error"),
-                "%.2f (%.1f us)" % (row["cudnn_tb_s"], row["cudnn_us"]) if "cudnn_us" in row else row.get("cudnn_error"),
-                100 * row["ours_frac_of_copy"], row["ours_vs_sdpa_rel_err"]))
+            for kv in kv_types:
+                try:
+                    row = decode_row(lib, a, B, L, backends, res["copy_tb_s"], kv)
+                except torch.cuda.OutOfMemoryError as exc:
+                    row = {"dtype": DECODE_DTYPE, "head_dim": DECODE_HD, "kv_heads": DECODE_KVH,
+                           "heads": H, "kv": kv, "B": B, "L": L, "skipped": oom_reason(exc)}
+                free()
+                base = [r for r in res["decode"] if r.get("kv") == "model" and r["B"] == B and
+                        r["L"] == L and "ours_us" in r]
+                if kv != "model" and base and "ours_us" in row:
+                    row["speedup_vs_model"] = base[0]["ours_us"] / row["ours_us"]
+                res["decode"].append(row)
+                if "skipped" in row:
+                    print(f"  B={B:2d} L={L:5d} {kv} skipped: {row['skipped']}")
+                    continue
+                print("  B=%2d L=%5d %-5s ours %.2f (%.1f us, %.0f tok/s, x%.2f, split %d x%d) | flash %s | cudnn %s | %.0f%% of copy | err %.1e" % (
+                    B, L, kv, row["ours_tb_s"], row["ours_us"], row["ours_tokens_s"],
+                    row.get("speedup_vs_model", 1.0), row["split_tokens"], row["split_groups"],
+                    "%.2f (%.1f us)" % (row["flash_tb_s"], row["flash_us"]) if "flash_us" in row else row.get("flash_error"),
+                    "%.2f (%.1f us)" % (row["cudnn_tb_s"], row["cudnn_us"]) if "cudnn_us" in row else row.get("cudnn_error"),
+                    100 * row["ours_frac_of_copy"], row["ours_vs_sdpa_rel_err"]))
         save()
 
     res["summary"] = summarize(res)

@@ -554,50 +554,60 @@ def quantize_ref(w, bits, group, asym):
     """runtime/QuantizedWeights.h quantization of an f32 [N, K] weight:
     (values, scales, zeros or None)."""
     N, K = w.shape
-    if bits == 8:
+    if bits == 8 and not group:
         s = w.abs().amax(1) / 127
         s[s == 0] = 1
         q = torch.clamp(torch.round(w / s[:, None]), -127, 127).to(torch.int8)
         return q, s.contiguous(), None
     wg = w.view(N, K // group, group)
     if asym:
+        levels = 2 ** bits - 1  # 15 / 255
         lo = wg.amin(2).clamp(max=0)
         hi = wg.amax(2).clamp(min=0)
-        s = (hi - lo) / 15
+        s = (hi - lo) / levels
         s[hi == lo] = 1
-        z = torch.clamp(torch.round(-lo / s), 0, 15)
-        q = torch.clamp(torch.round(wg / s[..., None]) + z[..., None], 0, 15)
+        z = torch.clamp(torch.round(-lo / s), 0, levels)
+        q = torch.clamp(torch.round(wg / s[..., None]) + z[..., None], 0, levels)
         z = z.to(torch.uint8).contiguous()
     else:
-        s = wg.abs().amax(2) / 7
+        limit = 2 ** (bits - 1) - 1  # 7 / 127; 4-bit values are stored q + 8
+        s = wg.abs().amax(2) / limit
         s[s == 0] = 1
-        q = torch.clamp(torch.round(wg / s[..., None]) + 8, 0, 15)
+        q = torch.clamp(torch.round(wg / s[..., None]), -limit, limit) + (8 if bits == 4 else 0)
         z = None
+    if bits == 8:
+        return q.view(N, K).to(torch.uint8 if asym else torch.int8), s.contiguous(), z
     q = q.view(N, K).to(torch.uint8)
     packed = (q[:, 0::2] | (q[:, 1::2] << 4)).contiguous()  # k = 2j low nibble, 2j + 1 high
     return packed, s.contiguous(), z
 
 
 def dequantize_ref(values, scales, zeros, bits, group, K):
-    """W ~ q * s (w8) or (q - z) * s (w4; z = 8 when symmetric), in float64."""
-    if bits == 8:
+    """W ~ q * s (w8) or (q - z) * s (w8g: z = 0 when symmetric; w4: z = 8 when
+    symmetric), in float64."""
+    if bits == 8 and not group:
         return values.double() * scales.double()[:, None]
     N = values.shape[0]
-    q = torch.stack([values & 15, values >> 4], -1).view(N, K).double()
-    z = zeros.double() if zeros is not None else torch.full_like(scales, 8).double()
+    if bits == 8:
+        q = values.double()
+        z = zeros.double() if zeros is not None else torch.zeros_like(scales).double()
+    else:
+        q = torch.stack([values & 15, values >> 4], -1).view(N, K).double()
+        z = zeros.double() if zeros is not None else torch.full_like(scales, 8).double()
     return (q - z.repeat_interleave(group, 1)) * scales.double().repeat_interleave(group, 1)
 
 
 def test_quantized_linear(lib, res, gen):
     schemes = [(8, 0, False), (4, 32, False), (4, 64, False), (4, 128, False), (4, 32, True),
-               (4, 64, True), (4, 128, True)]
+               (4, 64, True), (4, 128, True), (8, 32, False), (8, 64, True), (8, 128, False),
+               (8, 128, True)]
     # (K, N): the 1.1B shapes, odd N, K = 384 (3 groups of 128), K = 40 / 96 (w8: not a
     # multiple of 16 -> CUDA-core path; w4 only where the group divides K)
     shapes = list(LLAMA_1B_SHAPES) + [(2048, 37), (128, 1), (384, 77), (40, 9), (96, 203)]
     for si, (K, N) in enumerate(shapes):
         big = K * N > 1 << 24
         for bits, group, asym in schemes:
-            if bits == 4 and K % group:
+            if group and K % group:
                 continue
             w = torch.randn(N, K, device="cuda") / math.sqrt(K)
             if si % 3 == 0:
@@ -609,7 +619,7 @@ def test_quantized_linear(lib, res, gen):
                 b = rnd(N, dtype=dtype)
                 for ti, T in enumerate(GEMV_TOKENS):
                     if big and (dtype == torch.float32 or bits == 4 and group != 128
-                                or asym) and T not in (1, 8):
+                                or asym or bits == 8 and group) and T not in (1, 8):
                         continue  # keep the run short: every path still meets every shape
                     x = rnd(T, K, dtype=dtype)
                     bias = b if (si + ti) % 2 == 0 else None
@@ -638,9 +648,12 @@ def test_quantized_linear(lib, res, gen):
     s = torch.ones(4, 3, device="cuda")
     y = torch.zeros(1, 4, device="cuda", dtype=torch.float16)
     for bits, group, asym, zeros, what in ((4, 16, False, None, "unsupported scheme"),
-                                           (8, 32, False, None, "unsupported scheme"),
+                                           (8, 16, False, None, "unsupported scheme"),
+                                           (8, 0, True, None, "unsupported scheme"),
                                            (4, 64, False, None, "multiple of the group"),
-                                           (4, 32, True, None, "without zero points")):
+                                           (8, 64, False, None, "multiple of the group"),
+                                           (4, 32, True, None, "without zero points"),
+                                           (8, 32, True, None, "without zero points")):
         try:
             attnc_cuda.quantized_linear(lib, bits, group, asym, x, v, s, zeros, None, 4, y)
             ok = False

@@ -6,16 +6,23 @@
 // through the wrappers is compared bit-exactly with the same kernels called
 // through the C API on metadata uploaded by hand; then the error paths:
 // out-of-vocabulary ids, bad logit tokens, an unsupported head size (sticky:
-// later wrappers do nothing), and a clean step after them.
+// later wrappers do nothing), and a clean step after them. CUDA graphs of
+// decode steps over model-dtype, int8 and fp8 caches (fixed plans of a
+// quantized cache). The device fp8 encoding (cuda_fp8.h's
+// __nv_cvt_float_to_fp8, as the appends use it) against
+// kvquant::float_to_e4m3 on every f32 value in [-448, 448].
 // Exit: 0 pass, 1 fail, 77 no GPU (ctest SKIP_RETURN_CODE).
 #include "Step.h"
+#include "KVQuant.cuh"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace rt = attnrt::cuda;
@@ -141,7 +148,7 @@ template <typename T> struct Buffers {
 };
 
 // The step through the wrappers.
-template <typename T>
+template <typename T, rt::KvType KV = rt::KvType::Model>
 void run_wrapped(rt::Context &ctx, const Model<T> &m, const attnc_step_args *a, Buffers<T> &b) {
   const int64_t Tn = a->num_tokens;
   rt::embedding(ctx, a->token_ids, Tn, m.table, V, D, 1.0f, b.x);
@@ -152,16 +159,16 @@ void run_wrapped(rt::Context &ctx, const Model<T> &m, const attnc_step_args *a, 
     rt::linear(ctx, b.xn, Tn, D, m.wk, static_cast<const T *>(nullptr), KVH * HD, b.k);
     rt::linear(ctx, b.xn, Tn, D, m.wv, m.wq, KVH * HD, b.v); // any bias of the right size
     if (l == 2) { // keys rotated into the cache, the query in place: one launch
-      rt::rope_kv_append<T, P, HD, HD, ROT, rt::RopeStyle::HalfSplit>(
+      rt::rope_kv_append<T, P, HD, HD, ROT, rt::RopeStyle::HalfSplit, KV>(
           ctx, b.q, H, b.k, b.v, Tn, a->positions, m.inv_freq, a->num_seqs, a->query_start,
           a->block_tables[group], a->blocks_per_seq, a->layer_cache[l], KVH);
     } else {
       rt::rope<T, HD, ROT, rt::RopeStyle::HalfSplit>(ctx, b.q, Tn, H, a->positions, m.inv_freq);
       rt::rope_from_table<T, HD, ROT, rt::RopeStyle::Interleaved>(ctx, b.k, Tn, KVH, a->positions,
                                                                   m.cos, m.sin, ROWS);
-      rt::kv_append<T, P, HD, HD>(ctx, b.k, b.v, Tn, a->positions, a->num_seqs, a->query_start,
-                                  a->block_tables[group], a->blocks_per_seq, a->layer_cache[l],
-                                  KVH);
+      rt::kv_append<T, P, HD, HD, KV>(ctx, b.k, b.v, Tn, a->positions, a->num_seqs,
+                                      a->query_start, a->block_tables[group], a->blocks_per_seq,
+                                      a->layer_cache[l], KVH);
     }
     rt::PagedAttentionArgs<T> pa;
     pa.query = b.q;
@@ -178,7 +185,7 @@ void run_wrapped(rt::Context &ctx, const Model<T> &m, const attnc_step_args *a, 
     pa.scale = 0.125f;
     pa.window = group == 1 ? 8 : 0;
     pa.softcap = l == 2 ? 20.0f : 0.0f;
-    rt::paged_attention<T, HD, HD, H / KVH, P>(ctx, pa);
+    rt::paged_attention<T, HD, HD, H / KVH, P, KV>(ctx, pa);
     rt::residual_add_scaled(ctx, b.x, b.att, b.x, Tn * D, 0.5f);
     rt::layer_norm(ctx, b.x, m.norm_w, m.ln_b, 1e-5f, Tn, D, b.xn);
   }
@@ -213,7 +220,7 @@ void run_direct(const Model<T> &m, Step &s, void *const *caches, Buffers<T> &b, 
   CAPI(attnc_cuda_rms_norm(dt, b.x, m.norm_w, 0.0f, 1e-6f, Tn, D, b.xn, st, err, 512));
   attnc_cuda_attention_plan *plans[2] = {};
   for (int g = 0; g < 2; ++g) {
-    attnc_cuda_attention_config c{dt, HD, KVH, H / KVH, P, 1, g == 1 ? 8 : 0, 0};
+    attnc_cuda_attention_config c{dt, HD, KVH, H / KVH, P, 1, g == 1 ? 8 : 0, 0, ATTNC_CUDA_KV_MODEL};
     CAPI(attnc_cuda_attention_plan_create(&c, 2, s.qs.data(), s.ctx.data(), s.pos.data(),
                                           &plans[g], err, 512));
   }
@@ -225,11 +232,12 @@ void run_direct(const Model<T> &m, Step &s, void *const *caches, Buffers<T> &b, 
     if (l == 2) {
       CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, KVH, Tn, pos,
                                      m.inv_freq, b.q, H * HD, b.k, KVH * HD, b.v, KVH * HD, 2, qs,
-                                     tab[group], BPS, P, caches[l], st, err, 512));
+                                     tab[group], BPS, P, ATTNC_CUDA_KV_MODEL, caches[l], st, err,
+                                     512));
     } else {
       CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, 0, Tn, pos,
                                      m.inv_freq, b.q, H * HD, nullptr, 0, nullptr, 0, 0, nullptr,
-                                     nullptr, 0, 0, nullptr, st, err, 512));
+                                     nullptr, 0, 0, ATTNC_CUDA_KV_MODEL, nullptr, st, err, 512));
       CAPI(attnc_cuda_rope_table(dt, ATTNC_CUDA_ROPE_INTERLEAVED, HD, ROT, KVH, Tn, pos, m.cos,
                                  m.sin, ROWS, b.k, KVH * HD, bad, st, err, 512));
       CAPI(attnc_cuda_kv_append(2, HD, HD, KVH, P, b.k, b.v, Tn, pos, 2, qs, tab[group], BPS,
@@ -438,7 +446,8 @@ template <typename T> void run(const char *name) {
 // split (the plan's items change between replays), the logits pointer
 // changes every step, and a prefill step with more logit rows (a larger
 // logits buffer: graphs captured again) runs eagerly in between.
-template <typename T> void graphs(const char *name) {
+// A quantized cache (KV) starts with finite codes and scales 0.01.
+template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char *name) {
   constexpr int GB = 40, GPAGES = 2 * 2 * GB; // 640 keys a sequence; 2 sequences x 2 groups
   std::mt19937 g(77);
   char err[512] = {};
@@ -448,7 +457,22 @@ template <typename T> void graphs(const char *name) {
   if (!eager || !graphed)
     return;
   const Model<T> m = make_model<T>(eager.get(), g); // device pointers serve both contexts
-  const std::vector<T> cache0 = random_vec<T>(g, size_t(GPAGES) * PAGE_ELEMS, 1.0f);
+  std::vector<T> model0 = random_vec<T>(g, size_t(GPAGES) * PAGE_ELEMS, 1.0f);
+  std::vector<uint8_t> cache0(reinterpret_cast<const uint8_t *>(model0.data()),
+                              reinterpret_cast<const uint8_t *>(model0.data() + model0.size()));
+  if constexpr (KV != rt::KvType::Model) {
+    const int64_t page = attnrt::kvquant::page_bytes(KV, P, KVH, HD, HD, sizeof(T));
+    const int64_t codes = int64_t(P) * KVH * 2 * HD;
+    cache0.assign(size_t(GPAGES * page), 0);
+    for (int64_t p = 0; p < GPAGES; ++p) {
+      for (int64_t i = 0; i < codes; ++i)
+        cache0[p * page + i] = uint8_t(g() & 0xF7); // never 0x7F / 0xFF (fp8 NaN)
+      for (int64_t i = codes; i < page; i += 4) {
+        const float s = 0.01f;
+        std::memcpy(&cache0[p * page + i], &s, 4);
+      }
+    }
+  }
   void *caches_e[LAYERS], *caches_g[LAYERS];
   for (int l = 0; l < LAYERS; ++l)
     caches_e[l] = dev(cache0), caches_g[l] = dev(cache0);
@@ -486,7 +510,7 @@ template <typename T> void graphs(const char *name) {
       h.blocks_per_seq = GB;
       const attnc_step_args *a = ctx->begin_step(&h);
       int rc = a ? ctx->run_step([&] {
-        run_wrapped(*ctx, m, a, *b);
+        run_wrapped<T, KV>(*ctx, m, a, *b);
         return 0;
       })
                  : 1;
@@ -500,8 +524,8 @@ template <typename T> void graphs(const char *name) {
   expect(all_same, name, "graphs: 8 steps' logits bit-identical to the eager context");
   bool caches_same = true;
   for (int l = 0; l < LAYERS; ++l)
-    caches_same = caches_same && same(static_cast<T *>(caches_e[l]),
-                                      static_cast<T *>(caches_g[l]), cache0.size());
+    caches_same = caches_same && same(static_cast<uint8_t *>(caches_e[l]),
+                                      static_cast<uint8_t *>(caches_g[l]), cache0.size());
   expect(caches_same, name, "graphs: KV caches bit-identical");
   const rt::Context::GraphStats gs = graphed->graph_stats(), es = eager->graph_stats();
   expect(gs.captured == 2 && gs.replayed == 4 && gs.fell_back == 0 && es.captured == 0 &&
@@ -514,6 +538,61 @@ template <typename T> void graphs(const char *name) {
     CK(cudaFree(caches_e[l]));
     CK(cudaFree(caches_g[l]));
   }
+}
+
+// Codes of the f32 values with bit patterns [first, first + n) (|x| <= 448).
+__global__ void fp8_codes_kernel(uint32_t first, uint32_t n, uint8_t *codes) {
+  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n)
+    codes[i] = attnrt::cuda::kvq::encode<rt::KvType::Fp8E4M3>(__uint_as_float(first + i));
+}
+
+// Every f32 in [-448, 448] (both signs of every pattern up to 448's).
+void fp8_encoding() {
+  const uint32_t top = 0x43E00000u; // 448.0f
+  const uint32_t chunk = 1u << 26;
+  uint8_t *d = nullptr;
+  CK(cudaMalloc(&d, chunk));
+  std::vector<uint8_t> h(chunk);
+  uint64_t mismatches = 0, checked = 0;
+  uint32_t first_bad = 0;
+  for (uint32_t sign : {0u, 0x80000000u}) {
+    for (uint32_t lo = 0; lo <= top; lo += chunk) {
+      const uint32_t n = std::min<uint32_t>(chunk, top + 1 - lo);
+      fp8_codes_kernel<<<(n + 255) / 256, 256>>>(sign | lo, n, d);
+      CK(cudaMemcpy(h.data(), d, n, cudaMemcpyDeviceToHost));
+      const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+      std::vector<uint64_t> bad(workers, 0);
+      std::vector<uint32_t> where(workers, 0);
+      std::vector<std::thread> pool;
+      for (unsigned w = 0; w < workers; ++w)
+        pool.emplace_back([&, w] {
+          for (uint32_t i = w; i < n; i += workers) {
+            const uint32_t bits = sign | (lo + i);
+            float x;
+            std::memcpy(&x, &bits, 4);
+            if (attnrt::kvquant::float_to_e4m3(x) != h[i] && bad[w]++ == 0)
+              where[w] = bits;
+          }
+        });
+      for (auto &t : pool)
+        t.join();
+      for (unsigned w = 0; w < workers; ++w) {
+        if (bad[w] && mismatches == 0)
+          first_bad = where[w];
+        mismatches += bad[w];
+      }
+      checked += n;
+    }
+  }
+  CK(cudaFree(d));
+  char what[160];
+  std::snprintf(what, sizeof(what),
+                "fp8 e4m3: __nv_cvt_float_to_fp8 == kvquant::float_to_e4m3 on %llu values "
+                "(%llu differ, first 0x%08x)",
+                static_cast<unsigned long long>(checked),
+                static_cast<unsigned long long>(mismatches), first_bad);
+  expect(mismatches == 0, "fp8", what);
 }
 
 } // namespace
@@ -531,7 +610,11 @@ int main() {
   else {
     graphs<__half>("f16");
     graphs<__nv_bfloat16>("bf16");
+    graphs<__half, rt::KvType::Int8>("f16, int8 cache");
+    graphs<__nv_bfloat16, rt::KvType::Fp8E4M3>("bf16, fp8 cache");
+    graphs<__half, rt::KvType::Fp8E4M3>("f16, fp8 cache");
   }
+  fp8_encoding();
   std::printf("%s (%d failed)\n", failures ? "FAILED" : "all passed", failures);
   return failures ? 1 : 0;
 }

@@ -31,6 +31,10 @@ std::string dtypeOfOnnx(std::int32_t dataType) {
   case onnx::TensorProto::UINT32: return "u32";
   case onnx::TensorProto::UINT64: return "u64";
   case onnx::TensorProto::BFLOAT16: return "bf16";
+  // UINT4 (21) and INT4 (22), newer than the packer's onnx.proto: one a
+  // byte here, two a byte in the model.
+  case 21: return "u4";
+  case 22: return "i4";
   default: return "";
   }
 }
@@ -203,9 +207,19 @@ Status OnnxInitializers::lookup(const std::string &name, const std::string &dtyp
   std::size_t expected = dtypeSize(dtype);
   for (std::int64_t d : shape)
     expected *= std::size_t(d);
+  bool nibbles = dtype == "i4" || dtype == "u4";
   const void *data = nullptr;
-  if (Status s = impl_->bytesOf(t, expected, data); !s.ok())
+  if (Status s = impl_->bytesOf(t, nibbles ? (expected + 1) / 2 : expected, data); !s.ok())
     return s;
+  if (nibbles) {
+    // ONNX packs two 4-bit values a byte (element 2i low); the plan holds one
+    // a byte, its low nibble, as the compiler's import does.
+    const auto *packed = static_cast<const std::uint8_t *>(data);
+    std::vector<std::uint8_t> &unpacked = impl_->converted.emplace_back(expected);
+    for (std::size_t i = 0; i < expected; ++i)
+      unpacked[i] = std::uint8_t((packed[i / 2] >> (4 * (i % 2))) & 0xF);
+    data = unpacked.data();
+  }
   view = TensorView{data, shape, dtypeSize(dtype)};
   return Status::success();
 }

@@ -30,6 +30,10 @@ const char *opName(WeightExpr::Op op) {
     return "reshape";
   case WeightExpr::Op::UnpackNibbles:
     return "unpack_nibbles";
+  case WeightExpr::Op::PackNibbles:
+    return "pack_nibbles";
+  case WeightExpr::Op::WidenNibbles:
+    return "widen_nibbles";
   }
   return "?";
 }
@@ -129,25 +133,44 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
     return Status::success();
   }
   case WeightExpr::Op::Reshape:
-  case WeightExpr::Op::UnpackNibbles: {
-    const char *name = opName(e.op);
+  case WeightExpr::Op::UnpackNibbles:
+  case WeightExpr::Op::PackNibbles:
+  case WeightExpr::Op::WidenNibbles: {
+    const std::string name = opName(e.op);
     if (e.inputs.size() != 1)
-      return fail(std::string(name) + " needs one input");
+      return fail(name + " needs one input");
     if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
       return s;
-    if (e.inputs[0].dtype != e.dtype)
-      return fail(std::string(name) + " input is " + e.inputs[0].dtype + ", not " + e.dtype);
-    if (e.op == WeightExpr::Op::Reshape) {
-      if (shapeOnlyView(e.inputs[0]).numElements() != shapeOnlyView(e).numElements())
-        return fail("reshape of " + formatShape(e.inputs[0].shape) + " to " +
-                    formatShape(e.shape) + " changes the element count");
-    } else {
-      if (e.dtype != "u8")
-        return fail("unpack_nibbles gives u8, not " + e.dtype);
-      if (Status s = unpackNibblesShapeCheck(shapeOnlyView(e.inputs[0]), e.shape); !s.ok())
-        return fail(s.message());
+    const WeightExpr &in = e.inputs[0];
+    // Reshape keeps the dtype; the nibble transforms give u8 (from u8, or
+    // from i4 / u4 for widen_nibbles).
+    if (e.op == WeightExpr::Op::Reshape ? in.dtype != e.dtype : e.dtype != "u8")
+      return fail(name + " gives " + (e.op == WeightExpr::Op::Reshape ? in.dtype : "u8") +
+                  ", not " + e.dtype);
+    if (e.op == WeightExpr::Op::WidenNibbles ? in.dtype != "i4" && in.dtype != "u4"
+                                             : in.dtype != e.dtype)
+      return fail(name + " reads " +
+                  (e.op == WeightExpr::Op::WidenNibbles ? "i4 or u4" : e.dtype.c_str()) +
+                  ", not " + in.dtype);
+    Status shape = Status::success();
+    switch (e.op) {
+    case WeightExpr::Op::Reshape:
+      if (shapeOnlyView(in).numElements() != shapeOnlyView(e).numElements())
+        shape = Status::failure("reshape of " + formatShape(in.shape) + " to " +
+                                formatShape(e.shape) + " changes the element count");
+      break;
+    case WeightExpr::Op::UnpackNibbles:
+      shape = unpackNibblesShapeCheck(shapeOnlyView(in), e.shape);
+      break;
+    case WeightExpr::Op::PackNibbles:
+      shape = packNibblesShapeCheck(shapeOnlyView(in), e.shape);
+      break;
+    default:
+      if (in.shape != e.shape)
+        shape = Status::failure("widen_nibbles keeps the shape " + formatShape(in.shape) +
+                                " but the plan says " + formatShape(e.shape));
     }
-    return Status::success();
+    return shape.ok() ? shape : fail(shape.message());
   }
   }
   return fail("unknown op");
@@ -176,34 +199,15 @@ public:
           return s;
       return concat(views, e.axis, out, e.byteSize());
     }
-    case WeightExpr::Op::Transpose2d: {
+    default: {
+      if (e.inputs.size() != 1)
+        return Status::failure(std::string(opName(e.op)) + " needs one input");
       TensorView input;
       if (Status s = view(e.inputs[0], input); !s.ok())
         return s;
-      return transpose2d(input, out, e.byteSize());
-    }
-    case WeightExpr::Op::Cast: {
-      TensorView input;
-      if (Status s = view(e.inputs[0], input); !s.ok())
-        return s;
-      return castFloat(input, e.inputs[0].dtype, e.dtype, out, e.byteSize());
-    }
-    case WeightExpr::Op::Quantize: {
-      TensorView input;
-      if (Status s = view(e.inputs[0], input); !s.ok())
-        return s;
-      return quantizeWeight(input, e.inputs[0].dtype, e.quantize, e.part, out, e.byteSize());
-    }
-    case WeightExpr::Op::Reshape:
-    case WeightExpr::Op::UnpackNibbles: {
-      TensorView input;
-      if (Status s = view(e.inputs[0], input); !s.ok())
-        return s;
-      return e.op == WeightExpr::Op::Reshape ? reshape(input, e.shape, out, e.byteSize())
-                                             : unpackNibbles(input, e.shape, out, e.byteSize());
+      return applyTransform(e, input, out, e.byteSize());
     }
     }
-    return Status::failure("unknown op");
   }
 
 private:
@@ -276,8 +280,12 @@ public:
     } else if (op == "transpose2d") {
       e.op = WeightExpr::Op::Transpose2d;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
-    } else if (op == "reshape" || op == "unpack_nibbles") {
-      e.op = op == "reshape" ? WeightExpr::Op::Reshape : WeightExpr::Op::UnpackNibbles;
+    } else if (op == "reshape" || op == "unpack_nibbles" || op == "pack_nibbles" ||
+               op == "widen_nibbles") {
+      e.op = op == "reshape"          ? WeightExpr::Op::Reshape
+             : op == "unpack_nibbles" ? WeightExpr::Op::UnpackNibbles
+             : op == "pack_nibbles"   ? WeightExpr::Op::PackNibbles
+                                      : WeightExpr::Op::WidenNibbles;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
     } else if (op == "cast") {
       e.op = WeightExpr::Op::Cast;
@@ -331,6 +339,8 @@ Json exprJson(const WeightExpr &e) {
   case WeightExpr::Op::Cast:
   case WeightExpr::Op::Reshape:
   case WeightExpr::Op::UnpackNibbles:
+  case WeightExpr::Op::PackNibbles:
+  case WeightExpr::Op::WidenNibbles:
     j["input"] = e.inputs.empty() ? Json::object() : exprJson(e.inputs[0]);
     break;
   }
@@ -338,6 +348,29 @@ Json exprJson(const WeightExpr &e) {
 }
 
 } // namespace
+
+Status applyTransform(const WeightExpr &e, const TensorView &input, void *out,
+                      std::size_t outBytes) {
+  const std::string &from = e.inputs.empty() ? std::string() : e.inputs[0].dtype;
+  switch (e.op) {
+  case WeightExpr::Op::Transpose2d:
+    return transpose2d(input, out, outBytes);
+  case WeightExpr::Op::Cast:
+    return castFloat(input, from, e.dtype, out, outBytes);
+  case WeightExpr::Op::Quantize:
+    return quantizeWeight(input, from, e.quantize, e.part, out, outBytes);
+  case WeightExpr::Op::Reshape:
+    return reshape(input, e.shape, out, outBytes);
+  case WeightExpr::Op::UnpackNibbles:
+    return unpackNibbles(input, e.shape, out, outBytes);
+  case WeightExpr::Op::PackNibbles:
+    return packNibbles(input, e.shape, out, outBytes);
+  case WeightExpr::Op::WidenNibbles:
+    return widenNibbles(input, from, out, outBytes);
+  default:
+    return Status::failure(std::string(opName(e.op)) + " is not a single-input transform");
+  }
+}
 
 std::size_t dtypeSize(const std::string &dtype) {
   if (dtype == "f32" || dtype == "i32" || dtype == "u32")
@@ -347,6 +380,8 @@ std::size_t dtypeSize(const std::string &dtype) {
   if (dtype == "f64" || dtype == "i64" || dtype == "u64")
     return 8;
   if (dtype == "i8" || dtype == "u8" || dtype == "bool")
+    return 1;
+  if (dtype == "i4" || dtype == "u4") // one value a byte, in its low nibble
     return 1;
   return 0;
 }

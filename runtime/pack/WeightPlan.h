@@ -23,7 +23,8 @@
 //     ]
 //   }
 // EXPR is an object with "dtype" ("f32", "f16", "bf16", "f64", "i8", "u8",
-// "i16", "u16", "i32", "u32", "i64", "u64", "bool"), "shape" (array of
+// "i16", "u16", "i32", "u32", "i64", "u64", "bool", "i4", "u4": 4-bit values
+// one a byte, in its low nibble), "shape" (array of
 // dims, row-major) and "op", one of:
 //   {"op": "initializer", "name": "model.layers.0.mlp.up_proj.weight", ...}
 //       the ONNX graph initializer of that name, which must have this dtype
@@ -48,6 +49,12 @@
 //   {"op": "unpack_nibbles", "input": EXPR, ...}
 //       pack::unpackNibbles: u8 [rows, cols] from a u8 input of rows *
 //       ceil(cols / 2) bytes, low nibble first (packed 4-bit zero points)
+//   {"op": "pack_nibbles", "input": EXPR, ...}
+//       pack::packNibbles: u8 [rows, ceil(cols / 2)] from u8 [rows, cols] of
+//       values in [0, 15] (DequantizeLinear's 4-bit codes into the kernels'
+//       two a byte)
+//   {"op": "widen_nibbles", "input": EXPR, ...}
+//       pack::widenNibbles: i4 / u4 -> u8 of the same shape (i4 q -> q + 8)
 // A blob's size is its expression's element count times the dtype's size.
 //
 // Nothing here throws except parseWeightPlan (attnrt::Error): the compiler,
@@ -68,7 +75,8 @@ std::size_t dtypeSize(const std::string &dtype);
 
 struct WeightExpr {
   enum class Op {
-    Initializer, Inline, Concat, Transpose2d, Cast, Quantize, Reshape, UnpackNibbles
+    Initializer, Inline, Concat, Transpose2d, Cast, Quantize, Reshape, UnpackNibbles,
+    PackNibbles, WidenNibbles
   };
   Op op = Op::Initializer;
   std::string dtype;                // of the result
@@ -115,6 +123,12 @@ public:
 Status checkPlan(const WeightPlan &plan);
 // The expression part of those checks, for one expression of `plan`.
 Status checkExpression(const WeightExpr &expr, const WeightPlan &plan);
+
+// One single-input transform (every op but Initializer, Inline and Concat):
+// `e` applied to its input's evaluated bytes `input`, written to out[0,
+// outBytes). The compiler's weight evaluation and evaluatePlan share it.
+Status applyTransform(const WeightExpr &e, const TensorView &input, void *out,
+                      std::size_t outBytes);
 
 // Writes the whole weights.bin image into `out` (exactly plan.weightsBytes):
 // every blob evaluated from `source`, zeros between blobs. Runs checkPlan first.

@@ -367,16 +367,15 @@ Status quantizedPartShape(const std::vector<std::int64_t> &weightShape,
     return Status::failure("4-bit quantization packs two values a byte: the input dimension (" +
                            std::to_string(cols) + ") and group size (" +
                            std::to_string(params.groupSize) + ") must be even");
-  if (params.asymmetric && (params.bits != 4 || params.groupSize == 0))
-    return Status::failure(
-        "asymmetric quantization (zero points) is only supported for 4 bits in groups");
+  if (params.asymmetric && params.groupSize == 0)
+    return Status::failure("asymmetric quantization (zero points) is only supported in groups");
   if (part == QuantizedPart::Zeros && !params.asymmetric)
     return Status::failure("symmetric quantization has no zero points");
   const std::int64_t groups = params.groupSize > 0 ? cols / params.groupSize : 1;
   switch (part) {
   case QuantizedPart::Values:
     shape = {rows, params.bits == 8 ? cols : cols / 2};
-    dtype = params.bits == 8 ? "i8" : "u8";
+    dtype = params.bits == 8 && !params.asymmetric ? "i8" : "u8";
     break;
   case QuantizedPart::Scales:
     shape = params.groupSize > 0 ? std::vector<std::int64_t>{rows, groups}
@@ -434,10 +433,11 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
       // carries (runtime/QuantizedWeights.h): symmetric 4-bit stores q + 8.
       float scale;
       std::int64_t qmin, qmax, zero;
+      const std::int64_t levels = params.bits == 8 ? 255 : 15; // asymmetric codes [0, levels]
       if (params.asymmetric) {
-        scale = (hi - lo) / 15.0f;
+        scale = (hi - lo) / float(levels);
         qmin = 0;
-        qmax = 15;
+        qmax = levels;
       } else {
         const std::int64_t limit = params.bits == 8 ? 127 : 7;
         scale = amax / float(limit);
@@ -449,7 +449,7 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
       if (!(scale > 0))
         scale = 1.0f;
       if (params.asymmetric)
-        zero = roundClamped(-double(lo) / double(scale), 0, 0, 15);
+        zero = roundClamped(-double(lo) / double(scale), 0, 0, levels);
       else
         zero = params.bits == 8 ? 0 : 8;
       const std::int64_t groupIndex = r * groups + g;
@@ -466,7 +466,7 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
             roundClamped(double(values[std::size_t(i)]) / double(scale), zero, qmin, qmax);
         const std::int64_t k = first + i; // element index in the weight
         if (params.bits == 8) {
-          dst[k] = std::uint8_t(std::int8_t(q));
+          dst[k] = params.asymmetric ? std::uint8_t(q) : std::uint8_t(std::int8_t(q));
         } else {
           const std::uint8_t nibble = std::uint8_t(q);
           std::uint8_t &byte = dst[k / 2];
@@ -519,6 +519,54 @@ Status unpackNibbles(const TensorView &input, const std::vector<std::int64_t> &s
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t c = 0; c < cols; ++c)
       o[r * cols + c] = std::uint8_t((in[r * rowBytes + c / 2] >> (4 * (c % 2))) & 0xF);
+  return Status::success();
+}
+
+Status packNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape) {
+  if (input.elementSize != 1 || input.shape.size() != 2)
+    return Status::failure("pack_nibbles reads a 2-D byte tensor, not " +
+                           formatShape(input.shape));
+  if (shape != std::vector<std::int64_t>{input.shape[0], (input.shape[1] + 1) / 2})
+    return Status::failure("pack_nibbles of " + formatShape(input.shape) + " gives [rows, " +
+                           "ceil(cols / 2)], not " + formatShape(shape));
+  return Status::success();
+}
+
+Status packNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                   std::size_t outBytes) {
+  if (Status s = packNibblesShapeCheck(input, shape); !s.ok())
+    return s;
+  std::int64_t rows = input.shape[0], cols = input.shape[1], rowBytes = shape[1];
+  if (outBytes != std::size_t(rows * rowBytes))
+    return Status::failure("pack_nibbles output holds " + std::to_string(outBytes) + " bytes");
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  std::memset(o, 0, outBytes);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) {
+      std::uint8_t v = in[r * cols + c];
+      if (v > 15)
+        return Status::failure("pack_nibbles: value " + std::to_string(v) + " at [" +
+                               std::to_string(r) + ", " + std::to_string(c) +
+                               "] does not fit 4 bits");
+      o[r * rowBytes + c / 2] |= std::uint8_t(v << (4 * (c % 2)));
+    }
+  return Status::success();
+}
+
+Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
+                    std::size_t outBytes) {
+  if (fromDtype != "i4" && fromDtype != "u4")
+    return Status::failure("widen_nibbles reads i4 or u4, not " + fromDtype);
+  if (input.elementSize != 1 || outBytes != input.byteSize())
+    return Status::failure("widen_nibbles output holds " + std::to_string(outBytes) +
+                           " bytes, not " + std::to_string(input.byteSize()));
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  // Two's complement q in the low nibble: q + 8 flips its sign bit.
+  std::uint8_t offset = fromDtype == "i4" ? 0x8 : 0x0;
+  for (std::size_t i = 0; i < outBytes; ++i)
+    o[i] = std::uint8_t((in[i] & 0xF) ^ offset);
   return Status::success();
 }
 

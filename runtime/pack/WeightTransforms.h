@@ -88,6 +88,8 @@ Status castFloat(const TensorView &input, const std::string &from, const std::st
 // kernels of both targets read:
 //   8-bit, symmetric:  values i8 [N, K], q = round(w / s) in [-127, 127],
 //                      s = max|w| / 127; w ~ q * s.
+//   8-bit, asymmetric (groups only): values u8 [N, K], as 4-bit
+//                      asymmetric below with 255 for 15.
 //   4-bit, symmetric:  values u8 [N, K / 2], u = round(w / s) + 8 in
 //                      [0, 15], s = max|w| / 7; w ~ (u - 8) * s.
 //   4-bit, asymmetric: lo = min(min w, 0), hi = max(max w, 0) (zero stays
@@ -111,6 +113,16 @@ Status reshape(const TensorView &input, const std::vector<std::int64_t> &shape, 
 Status unpackNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
 Status unpackNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
                      std::size_t outBytes);
+// pack_nibbles, its inverse: u8 [rows, ceil(cols / 2)] from u8 [rows, cols]
+// of values in [0, 15] (a larger value is refused).
+Status packNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
+Status packNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                   std::size_t outBytes);
+// widen_nibbles: 4-bit values held one a byte (dtype "i4" or "u4", the value
+// in the low nibble, two's complement for i4) to u8: u4 as they are, i4 q as
+// q + 8 (the quantized-linear kernels' unsigned nibbles).
+Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
+                    std::size_t outBytes);
 
 struct QuantizeParams {
   int bits = 8;                // 4 or 8

@@ -1471,9 +1471,9 @@ func.func @quantized_linear_values_shape(%x: tensor<?x64xf32>, %v: tensor<96x64x
 
 // -----
 
-// 8-bit values are signed.
+// Symmetric 8-bit values are signed.
 func.func @quantized_linear_unsigned_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xui8>, %s: tensor<96xf32>) {
-  // expected-error @+1 {{8-bit values are signed (i8), got 'tensor<96x64xui8>'}}
+  // expected-error @+1 {{symmetric 8-bit values are signed (i8), got 'tensor<96x64xui8>'}}
   %0 = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xui8>, tensor<96xf32>) -> tensor<?x96xf32>
   return
 }
@@ -1498,19 +1498,28 @@ func.func @quantized_linear_zeros_shape(%x: tensor<?x64xf32>, %v: tensor<96x32xu
 
 // -----
 
-// Zero points exist only for the 4-bit group-wise kernels.
-func.func @quantized_linear_zeros_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x2xf32>, %z: tensor<96x2xui8>) {
-  // expected-error @+1 {{zero points are only supported for 4-bit weights in groups}}
+// Zero points exist only for the group-wise kernels.
+func.func @quantized_linear_zeros_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xui8>, %s: tensor<96xf32>, %z: tensor<96xui8>) {
+  // expected-error @+1 {{zero points are only supported for weights in groups}}
+  %0 = attn.quantized_linear %x, %v, %s zeros(%z) {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x64xf32>, tensor<96x64xui8>, tensor<96xf32>, tensor<96xui8>) -> tensor<?x96xf32>
+  return
+}
+
+// -----
+
+// 8-bit values with zero points are unsigned (w8gGa).
+func.func @quantized_linear_zeros_signed_int8(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x2xf32>, %z: tensor<96x2xui8>) {
+  // expected-error @+1 {{8-bit values with zero points are unsigned (ui8), got 'tensor<96x64xi8>'}}
   %0 = attn.quantized_linear %x, %v, %s zeros(%z) {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96x2xf32>, tensor<96x2xui8>) -> tensor<?x96xf32>
   return
 }
 
 // -----
 
-// The 8-bit kernel has per-output-channel scales only.
-func.func @quantized_linear_int8_groups(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x2xf32>) {
-  // expected-error @+1 {{8-bit weights have one scale per output channel (group_size 0), got group_size 32}}
-  %0 = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96x2xf32>) -> tensor<?x96xf32>
+// The 8-bit kernels have per-output-channel scales or groups of 32, 64 or 128.
+func.func @quantized_linear_int8_groups(%x: tensor<?x64xf32>, %v: tensor<96x64xi8>, %s: tensor<96x4xf32>) {
+  // expected-error @+1 {{8-bit weights have one scale per output channel (group_size 0) or groups of 32, 64 or 128, got group_size 16}}
+  %0 = attn.quantized_linear %x, %v, %s {bits = 8 : i64, group_size = 16 : i64} : (tensor<?x64xf32>, tensor<96x64xi8>, tensor<96x4xf32>) -> tensor<?x96xf32>
   return
 }
 
@@ -1582,5 +1591,67 @@ func.func @weight_reshape_type(%a: tensor<4x8xui8>) {
 func.func @weight_unpack_nibbles_count(%a: tensor<8xui8>) {
   // expected-error @+1 {{input 'tensor<8xui8>' must hold rows * ceil(cols / 2) = 6 bytes}}
   %0 = attn.weight_unpack_nibbles %a : (tensor<8xui8>) -> tensor<2x5xui8>
+  return
+}
+
+// -----
+
+// A quantized KV cache quantizes f32 / f16 / bf16 values (f64 has no codes' reference).
+func.func @kv_cache_type_f64(%q: tensor<?x8x64xf64>, %k: tensor<?x2x64xf64>) {
+  // expected-error @+1 {{kv_cache_type int8 quantizes f32, f16 or bf16 keys and values, got 'f64'}}
+  %0 = attn.paged_attention %q, %k, %k {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, kv_cache_type = #attn<kv_cache_type int8>} : (tensor<?x8x64xf64>, tensor<?x2x64xf64>, tensor<?x2x64xf64>) -> tensor<?x8x64xf64>
+  return
+}
+
+// -----
+
+// The quantized page layout needs the value head dim.
+func.func @kv_cache_type_dynamic_value_dim(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x?xf32>) {
+  // expected-error @+1 {{kv_cache_type fp8_e4m3 needs a static value head dim (the page layout)}}
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, kv_cache_type = #attn<kv_cache_type fp8_e4m3>} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x?xf32>) -> tensor<?x8x?xf32>
+  return
+}
+
+// -----
+
+// KV-cache types are int8 and fp8_e4m3 only.
+func.func @kv_cache_type_unknown(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>) {
+  // expected-error @+2 {{expected ::attnc::attn::KvCacheType to be one of: int8, fp8_e4m3}}
+  // expected-error @+1 {{failed to parse Attn_KvCacheTypeAttr parameter 'value'}}
+  %0 = attn.paged_attention %q, %k, %k {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, kv_cache_type = #attn<kv_cache_type int4>} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+// weight_transpose swaps the two dims of a 2-D weight.
+func.func @weight_transpose_shape(%a: tensor<4x8xi4>) {
+  // expected-error @+1 {{result must be the 2-D input 'tensor<4x8xi4>' transposed, got 'tensor<4x8xi4>'}}
+  %0 = attn.weight_transpose %a : (tensor<4x8xi4>) -> tensor<4x8xi4>
+  return
+}
+
+// -----
+
+// weight_pack_nibbles gives [rows, ceil(cols / 2)].
+func.func @weight_pack_nibbles_shape(%a: tensor<2x5xui8>) {
+  // expected-error @+1 {{result must be [rows, ceil(cols / 2)] for the input 'tensor<2x5xui8>', got 'tensor<2x2xui8>'}}
+  %0 = attn.weight_pack_nibbles %a : (tensor<2x5xui8>) -> tensor<2x2xui8>
+  return
+}
+
+// -----
+
+func.func @weight_widen_nibbles_shape(%a: tensor<2x4xi4>) {
+  // expected-error @+1 {{input and result must have the same shape}}
+  %0 = attn.weight_widen_nibbles %a : (tensor<2x4xi4>) -> tensor<8xui8>
+  return
+}
+
+// -----
+
+func.func @weight_cast_shape(%a: tensor<2x4xf16>) {
+  // expected-error @+1 {{input and result must have the same shape}}
+  %0 = attn.weight_cast %a : (tensor<2x4xf16>) -> tensor<4x2xf32>
   return
 }

@@ -349,6 +349,23 @@ func.func @nbits_weight_transforms(%b: tensor<32x2x16xui8>, %s: tensor<64xf32>, 
 
 // -----
 
+// DequantizeLinear weights (int4 / uint4 codes [K, N], f16 scales) into the
+// quantized_linear layout.
+// CHECK-LABEL: func.func @dq_weight_transforms
+// CHECK: attn.weight_transpose %{{.*}} : (tensor<64x32xi4>) -> tensor<32x64xi4>
+// CHECK: attn.weight_widen_nibbles %{{.*}} : (tensor<32x64xi4>) -> tensor<32x64xui8>
+// CHECK: attn.weight_pack_nibbles %{{.*}} : (tensor<32x64xui8>) -> tensor<32x32xui8>
+// CHECK: attn.weight_cast %{{.*}} : (tensor<2x32xf16>) -> tensor<2x32xf32>
+func.func @dq_weight_transforms(%q: tensor<64x32xi4>, %s: tensor<2x32xf16>) -> (tensor<32x32xui8>, tensor<2x32xf32>) {
+  %0 = attn.weight_transpose %q : (tensor<64x32xi4>) -> tensor<32x64xi4>
+  %1 = attn.weight_widen_nibbles %0 : (tensor<32x64xi4>) -> tensor<32x64xui8>
+  %2 = attn.weight_pack_nibbles %1 : (tensor<32x64xui8>) -> tensor<32x32xui8>
+  %3 = attn.weight_cast %s : (tensor<2x32xf16>) -> tensor<2x32xf32>
+  return %2, %3 : tensor<32x32xui8>, tensor<2x32xf32>
+}
+
+// -----
+
 // Step-level attention over the paged KV cache: GQA 8/2 with the defaults
 // (full attention, no softcap) elided, a windowed Gemma-2-style layer with a
 // softcap in cache group 1, MQA with a value head_dim of its own, and static
@@ -525,4 +542,21 @@ func.func @weight_quantize(%w: tensor<96x64xf32>, %t: tensor<64x96xbf16>) -> (te
   %v4, %s4 = attn.weight_quantize %t {bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout in_out>} : (tensor<64x96xbf16>) -> (tensor<96x32xui8>, tensor<96x2xf32>)
   %va, %sa, %za = attn.weight_quantize %w {asymmetric, bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<96x64xf32>) -> (tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>)
   return %v8, %s8, %va, %sa, %za : tensor<96x64xi8>, tensor<96xf32>, tensor<96x32xui8>, tensor<96x2xf32>, tensor<96x2xui8>
+}
+
+// -----
+
+// A quantized KV cache (attn-quantize-kv-cache): int8 on a paged attention,
+// fp8 (e4m3) on a tiled one with the fused key rotation, in f16.
+// CHECK-LABEL: func.func @quantized_kv_cache
+// CHECK: attn.paged_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 64 : i64, kv_cache_type = #attn<kv_cache_type int8>, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, scale = 1.250000e-01 : f32} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+// CHECK: attn.flash_attention %{{.*}}, %{{.*}}, %{{.*}} {cache_group = 0 : i64, head_dim = 16 : i64, kv_cache_type = #attn<kv_cache_type fp8_e4m3>, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 0 : i64, rope_query, rope_style = #attn<rope_style half_split>, rope_theta = 1.000000e+04 : f32, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 0 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf16>, tensor<?x2x16xf16>, tensor<?x2x16xf16>) -> tensor<?x4x16xf16> {
+func.func @quantized_kv_cache(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>, %hq: tensor<?x4x16xf16>, %hk: tensor<?x2x16xf16>) -> (tensor<?x8x64xf32>, tensor<?x4x16xf16>) {
+  %0 = attn.paged_attention %q, %k, %v {layer = 0, cache_group = 0, num_heads = 8, num_kv_heads = 2, head_dim = 64, scale = 0.125 : f32, kv_cache_type = #attn<kv_cache_type int8>} : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>) -> tensor<?x8x64xf32>
+  %1 = attn.flash_attention %hq, %hk, %hk {cache_group = 0 : i64, head_dim = 16 : i64, kv_cache_type = #attn<kv_cache_type fp8_e4m3>, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, query_block = 0 : i64, rope_query, rope_style = #attn<rope_style half_split>, rope_theta = 1.000000e+04 : f32, rotary_dim = 16 : i64, scale = 2.500000e-01 : f32, split_kv = 0 : i64, tile_kv = 64 : i64} : (tensor<?x4x16xf16>, tensor<?x2x16xf16>, tensor<?x2x16xf16>) -> tensor<?x4x16xf16> {
+  ^bb0(%qs: tensor<?x16xf32>, %b: index, %e: index):
+    %m, %l, %acc = attn.softmax_state_init %qs : tensor<?x16xf32> -> tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+    attn.flash_yield %m, %l, %acc : tensor<?xf32>, tensor<?xf32>, tensor<?x16xf32>
+  }
+  return %0, %1 : tensor<?x8x64xf32>, tensor<?x4x16xf16>
 }

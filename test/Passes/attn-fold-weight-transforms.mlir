@@ -145,3 +145,28 @@ func.func @nbits_transforms() -> (tensor<2x2xui8>, tensor<2x3xui8>) {
   %u = attn.weight_unpack_nibbles %z : (tensor<4xui8>) -> tensor<2x3xui8>
   return %r, %u : tensor<2x2xui8>, tensor<2x3xui8>
 }
+
+// -----
+
+// The DequantizeLinear transforms: weight_transpose swaps a 2-D weight (i4
+// held one a byte), weight_widen_nibbles gives unsigned nibbles (int4 q ->
+// q + 8, uint4 as is), weight_pack_nibbles packs a row two a byte (even
+// column low: 9 10 -> 0xA9 = 169; the first row 1 2 -8 7 is 9 10 0 15),
+// weight_cast converts f16 to f32.
+// CHECK-LABEL: func.func @dq_transforms
+// CHECK-NOT: attn.weight_
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[169, 240], [110, 8]]> : tensor<2x2xui8>}
+// CHECK-DAG: onnx.Constant() {value = dense<{{\[}}[1, 7], [2, 0]]> : tensor<2x2xui8>}
+// CHECK-DAG: onnx.Constant() {value = dense<[5.000000e-01, 1.500000e+00]> : tensor<2xf32>}
+func.func @dq_transforms() -> (tensor<2x2xui8>, tensor<2x2xui8>, tensor<2xf32>) {
+  %q = onnx.Constant() {value = dense<[[1, 6], [2, -2], [-8, 0], [7, -8]]> : tensor<4x2xi4>} : () -> tensor<4x2xi4>
+  %t = attn.weight_transpose %q : (tensor<4x2xi4>) -> tensor<2x4xi4>
+  %w = attn.weight_widen_nibbles %t : (tensor<2x4xi4>) -> tensor<2x4xui8>
+  %p = attn.weight_pack_nibbles %w : (tensor<2x4xui8>) -> tensor<2x2xui8>
+  %z = onnx.Constant() {value = dense<[[1, 2], [7, 0]]> : tensor<2x2xui4>} : () -> tensor<2x2xui4>
+  %zt = attn.weight_transpose %z : (tensor<2x2xui4>) -> tensor<2x2xui4>
+  %zw = attn.weight_widen_nibbles %zt : (tensor<2x2xui4>) -> tensor<2x2xui8>
+  %s = onnx.Constant() {value = dense<[0.5, 1.5]> : tensor<2xf16>} : () -> tensor<2xf16>
+  %c = attn.weight_cast %s : (tensor<2xf16>) -> tensor<2xf32>
+  return %p, %zw, %c : tensor<2x2xui8>, tensor<2x2xui8>, tensor<2xf32>
+}

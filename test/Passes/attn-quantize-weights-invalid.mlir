@@ -4,7 +4,7 @@
 // EMBED: attn-quantize-weights-invalid.mlir:[[# @LINE + 20]]:8: error: cannot quantize the embedding table: attnc has no quantized embedding kernel (leave include-embedding off)
 // An unknown scheme is an error listing the supported ones:
 // RUN: not attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w3' 2>&1 | FileCheck %s --check-prefix=SCHEME
-// SCHEME: error: unknown quantization scheme 'w3' (supported: w8, w4g128, w4g64, w4g32, w4g128a, w4g64a, w4g32a)
+// SCHEME: error: unknown quantization scheme 'w3' (supported: w8, w8g128, w8g64, w8g32, w8g128a, w8g64a, w8g32a, w4g128, w4g64, w4g32, w4g128a, w4g64a, w4g32a)
 
 // A group size that does not divide a linear's input dimension is an error
 // at that linear (its location names the ONNX node).

@@ -2,6 +2,8 @@
 // RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w4g32' | FileCheck %s --check-prefix=W4
 // RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w4g32a' | FileCheck %s --check-prefix=W4A
 // RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w8 include-lm-head=true' | FileCheck %s --check-prefix=HEAD
+// RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w8g32' | FileCheck %s --check-prefix=W8G
+// RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w8g32a' | FileCheck %s --check-prefix=W8GA
 // Quantizing twice changes nothing: quantized linears are left alone.
 // RUN: attnc-opt %s -split-input-file -attn-quantize-weights='scheme=w4g32' | attnc-opt -split-input-file -attn-quantize-weights='scheme=w8' | FileCheck %s --check-prefix=W4
 
@@ -19,6 +21,13 @@
 // W4A-LABEL: func.func @out_in
 // W4A: %[[V:.*]], %[[S:.*]], %[[Z:.*]] = attn.weight_quantize %{{.*}} {asymmetric, bits = 4 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<16x64xf32>) -> (tensor<16x32xui8>, tensor<16x2xf32>, tensor<16x2xui8>)
 // W4A: attn.quantized_linear %arg0, %[[V]], %[[S]] zeros(%[[Z]]) {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<16x32xui8>, tensor<16x2xf32>, tensor<16x2xui8>) -> tensor<?x16xf32>
+// 8-bit groups: int8 values [N, K], or uint8 with a zero point per group.
+// W8G-LABEL: func.func @out_in
+// W8G: %[[V:.*]], %[[S:.*]] = attn.weight_quantize %{{.*}} {bits = 8 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<16x64xf32>) -> (tensor<16x64xi8>, tensor<16x2xf32>)
+// W8G: attn.quantized_linear %arg0, %[[V]], %[[S]] {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<16x64xi8>, tensor<16x2xf32>) -> tensor<?x16xf32>
+// W8GA-LABEL: func.func @out_in
+// W8GA: %[[V:.*]], %[[S:.*]], %[[Z:.*]] = attn.weight_quantize %{{.*}} {asymmetric, bits = 8 : i64, group_size = 32 : i64, weight_layout = #attn<weight_layout out_in>} : (tensor<16x64xf32>) -> (tensor<16x64xui8>, tensor<16x2xf32>, tensor<16x2xui8>)
+// W8GA: attn.quantized_linear %arg0, %[[V]], %[[S]] zeros(%[[Z]]) {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<16x64xui8>, tensor<16x2xf32>, tensor<16x2xui8>) -> tensor<?x16xf32>
 func.func @out_in(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
   %w = onnx.Constant() {value = dense<0.5> : tensor<16x64xf32>} : () -> tensor<16x64xf32>
   %y = attn.linear %x, %w {weight_layout = #attn<weight_layout out_in>} : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>

@@ -3,12 +3,38 @@
 // MatMulNBits with constant weights that attnc cannot read is refused at the
 // node (its location names the ONNX node), not left behind.
 
-func.func @eight_bits(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+func.func @two_bits(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x8xui8>} : () -> tensor<32x2x8xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  // expected-error @+1 {{cannot import MatMulNBits: bits=2 is not supported (4 or 8)}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 2 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x8xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// 8 bits: B holds one byte a value (N * K), not the 4-bit N * K / 2 (the
+// op's verifier says so first).
+func.func @eight_bits_b_size(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  // expected-error @+1 {{B has shape 'tensor<32x2x16xui8>' but N=32, K=64, block_size=32, bits=8 need [32, 2, 32]}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// 8-bit zero points are one a byte: [N * blocks].
+func.func @eight_bits_zero_points(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
   %none = onnx.NoValue() : () -> none
   %b = onnx.Constant() {value = dense<17> : tensor<32x2x32xui8>} : () -> tensor<32x2x32xui8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
-  // expected-error @+1 {{cannot import MatMulNBits: bits=8 is not supported (only 4-bit weights)}}
-  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x32xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x32xf32>
+  %z = onnx.Constant() {value = dense<128> : tensor<32xui8>} : () -> tensor<32xui8>
+  // expected-error @+1 {{cannot import MatMulNBits: zero_points tensor<32xui8> must hold N * ceil(blocks * bits / 8) = 64 bytes}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %z, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x32xui8>, tensor<32x2xf32>, tensor<32xui8>, none, none) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
 
@@ -53,7 +79,7 @@ func.func @zero_points_shape(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
   %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
   %z = onnx.Constant() {value = dense<136> : tensor<64xui8>} : () -> tensor<64xui8>
-  // expected-error @+1 {{cannot import MatMulNBits: zero_points tensor<64xui8> must hold N * ceil(blocks / 2) = 32 bytes}}
+  // expected-error @+1 {{cannot import MatMulNBits: zero_points tensor<64xui8> must hold N * ceil(blocks * bits / 8) = 32 bytes}}
   %y = onnx.ms.MatMulNBits(%x, %b, %s, %z, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, tensor<64xui8>, none, none) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
@@ -72,13 +98,13 @@ func.func @float_zero_points(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
 
 // -----
 
-func.func @f16_scales(%x: tensor<?x64xf16>) -> tensor<?x32xf16> {
+func.func @f64_scales(%x: tensor<?x64xf64>) -> tensor<?x32xf64> {
   %none = onnx.NoValue() : () -> none
   %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
-  %s = onnx.Constant() {value = dense<0.5> : tensor<64xf16>} : () -> tensor<64xf16>
-  // expected-error @+1 {{cannot import MatMulNBits: scales must be f32, got tensor<64xf16>}}
-  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf16>, tensor<32x2x16xui8>, tensor<64xf16>, none, none, none) -> tensor<?x32xf16>
-  return %y : tensor<?x32xf16>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<64xf64>} : () -> tensor<64xf64>
+  // expected-error @+1 {{cannot import MatMulNBits: scales must be f32, f16 or bf16, got tensor<64xf64>}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf64>, tensor<32x2x16xui8>, tensor<64xf64>, none, none, none) -> tensor<?x32xf64>
+  return %y : tensor<?x32xf64>
 }
 
 // -----

@@ -46,6 +46,23 @@ func.func @zero_points_and_bias(%x: tensor<?x?x256xf32>) -> tensor<?x?x8xf32> {
 
 // -----
 
+// f16 scales (an f16 model's MatMulNBits: scales have A's type) become the
+// kernels' f32 by a cast transform, then take their [N, blocks] shape.
+// CHECK-LABEL: func.func @f16_scales
+// CHECK: %[[S:.*]] = onnx.Constant() {value = dense<5.000000e-01> : tensor<64xf16>}
+// CHECK: %[[SC:.*]] = attn.weight_cast %[[S]] : (tensor<64xf16>) -> tensor<64xf32>
+// CHECK: %[[SS:.*]] = attn.weight_reshape %[[SC]] : (tensor<64xf32>) -> tensor<32x2xf32>
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %[[SS]] {bits = 4 : i64, group_size = 32 : i64} : (tensor<?x64xf16>, tensor<32x32xui8>, tensor<32x2xf32>) -> tensor<?x32xf16>
+func.func @f16_scales(%x: tensor<?x64xf16>) -> tensor<?x32xf16> {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<64xf16>} : () -> tensor<64xf16>
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf16>, tensor<32x2x16xui8>, tensor<64xf16>, none, none, none) -> tensor<?x32xf16>
+  return %y : tensor<?x32xf16>
+}
+
+// -----
+
 // A constant [N] added after it (how the quantizer leaves a MatMul's bias
 // Add) becomes its bias too.
 // CHECK-LABEL: func.func @bias_add
@@ -78,4 +95,26 @@ func.func @runtime_weights(%x: tensor<?x?x64xf32>, %b: tensor<32x2x16xui8>, %s: 
   %y = onnx.ms.MatMulNBits(%x, %b, %cs, %none, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x?x32xf32>
   %y2 = onnx.ms.MatMulNBits(%x, %cb, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x?x32xf32>
   return %y, %y2 : tensor<?x?x32xf32>, tensor<?x?x32xf32>
+}
+
+// -----
+
+// 8 bits (onnxruntime's uint8 codes, one a byte): the asymmetric w8gGa
+// scheme; zero points [N * blocks] one a byte are reshaped, and without them
+// every zero point is 128.
+// CHECK-LABEL: func.func @eight_bits
+// CHECK-DAG: %[[Z:.*]] = onnx.Constant() {value = dense<100> : tensor<64xui8>}
+// CHECK-DAG: %[[V:.*]] = attn.weight_reshape %{{.*}} : (tensor<32x2x32xui8>) -> tensor<32x64xui8>
+// CHECK-DAG: %[[ZZ:.*]] = attn.weight_reshape %[[Z]] : (tensor<64xui8>) -> tensor<32x2xui8>
+// CHECK: attn.quantized_linear %arg0, %[[V]], %{{.*}} zeros(%[[ZZ]]) {bits = 8 : i64, group_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x64xui8>, tensor<32x2xf32>, tensor<32x2xui8>) -> tensor<?x32xf32>
+// CHECK: %[[Z128:.*]] = onnx.Constant() {value = dense<128> : tensor<32x2xui8>}
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %{{.*}} zeros(%[[Z128]]) {bits = 8 : i64, group_size = 32 : i64}
+func.func @eight_bits(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<140> : tensor<32x2x32xui8>} : () -> tensor<32x2x32xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  %z = onnx.Constant() {value = dense<100> : tensor<64xui8>} : () -> tensor<64xui8>
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %z, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x32xui8>, tensor<32x2xf32>, tensor<64xui8>, none, none) -> tensor<?x32xf32>
+  %y2 = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x32xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x32xf32>
+  return %y, %y2 : tensor<?x32xf32>, tensor<?x32xf32>
 }

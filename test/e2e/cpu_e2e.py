@@ -19,6 +19,12 @@ replayed with --seed):
   bad input   corrupt / truncated weights, a manifest of another version,
               out-of-vocabulary ids, a prompt longer than the context, KV
               pages exhausted: a clear error, exit 1, others unaffected
+  kv-cache    (a few fixtures, --kv-cache int8 and fp8) prompt logits within
+              the bound the cache's rounding allows (KV_CACHE_* below) and
+              measurably quantized; batching as above; for windowed fixtures
+              the window check with 4-token pages, the continuation with a
+              pool that only suffices with released pages equal to the one
+              with a large pool
 
 Fixtures exported with a KV cache (manifest "past_inputs": past_key_values.N.*
 in, present.N.* out) compile to the same step function; their reference is
@@ -110,13 +116,19 @@ class Fixture:
         return seq[len(prompt):]
 
 
-def check_logits(fx, artifact, rng, length, tolerance=LOGIT_TOLERANCE):
+def prompt_logits(fx, artifact, rng, length):
+    """Logits of every position of a random prompt: (attnc, onnxruntime)."""
     prompt = [rng.randrange(fx.vocab) for _ in range(length)]
     dump = artifact + "-logits.npy"
     fx.generate(artifact, [prompt], 1, "--dump-logits", dump)
     got, ref = np.load(dump), fx.ort_logits(prompt)
     if got.shape != ref.shape:
         raise Failure(f"logits shape {got.shape}, onnxruntime {ref.shape}")
+    return got, ref
+
+
+def check_logits(fx, artifact, rng, length, tolerance=LOGIT_TOLERANCE):
+    got, ref = prompt_logits(fx, artifact, rng, length)
     err = float(np.abs(got - ref).max() / np.abs(ref).max())
     if not err <= tolerance:
         raise Failure(f"prompt of {length}: logits differ from onnxruntime by {err:.3e} "
@@ -176,6 +188,60 @@ def check_window(fx, rng):
         # 8-token window, 4-token pages, 4-token chunks: at most 4 pages are
         # live per sequence, so 5 pages carry 40 tokens only with release.
         check_greedy(fx, artifact, rng, 20, 20, "--kv-pages", "5", "--max-batch-tokens", "4")
+
+
+# Quantized KV caches (--kv-cache, runtime/QuantizedKV.h). Each cached K/V
+# element is rounded to nearest: int8 to half a step of amax/127 (1/254 of its
+# vector's largest magnitude; a typical element of a head vector is ~3x
+# smaller, so ~3/254 of itself), fp8 e4m3 to half a unit of its 3-bit mantissa
+# (1/16 of itself). The prompt logits may then move by that relative rounding
+# times the gain of these 2-layer random-weight models, where every layer's K
+# and V are rounded; measured (2026-11-27, 20 prompts per fixture and type,
+# llama/mistral/gemma2/gpt2/qwen2/phi3-sdpa) the RMS logit error over all
+# positions relative to the RMS logit was at most 2.0x the rounding (int8
+# 0.024, fp8 0.132), so the bound is KV_CACHE_GAIN = 4 times it. The max error
+# is not bounded usefully this way: one position can sit where a peaked
+# softmax flips between keys. Logits closer than KV_CACHE_QUANTIZED to
+# onnxruntime would mean the cache is not quantized at all.
+KV_CACHE_FIXTURES = ("llama-sdpa", "mistral-sdpa", "gemma2-sdpa", "gpt2-sdpa")
+KV_CACHE_ROUNDING = {"int8": 3 / 254, "fp8": 1 / 16}
+KV_CACHE_GAIN = 4
+KV_CACHE_QUANTIZED = 1e-4
+
+
+def check_kv_cache_logits(fx, artifact, rng, length, kv):
+    got, ref = prompt_logits(fx, artifact, rng, length)
+    err = float(np.sqrt(((got - ref) ** 2).mean() / (ref ** 2).mean()))
+    bound = KV_CACHE_GAIN * KV_CACHE_ROUNDING[kv]
+    if not KV_CACHE_QUANTIZED <= err <= bound:
+        raise Failure(f"--kv-cache {kv}, prompt of {length}: RMS logit error relative to "
+                      f"onnxruntime {err:.3e}, expected in [{KV_CACHE_QUANTIZED}, {bound:.3e}]")
+    return err
+
+
+def check_kv_cache(fx, kv, rng):
+    artifact = fx.compile(f"-kv-{kv}", "--kv-cache", kv)
+    layers = json.load(open(os.path.join(artifact, "manifest.json")))["layers"]
+    expected_type = {"int8": "int8", "fp8": "fp8_e4m3"}[kv]
+    if any(l["kv_type"] != expected_type or l["elem_bytes"] != 1 for l in layers):
+        raise Failure(f"--kv-cache {kv}: manifest layers {layers}")
+    errs = [check_kv_cache_logits(fx, artifact, rng, n, kv) for n in (1, rng.randrange(2, 48))]
+    check_batching(fx, artifact, rng)
+    detail = f"RMS rel err {max(errs):.2e}, 8 sequences equal alone"
+    if any(fx.config["windowed_layers"]):
+        paged = fx.compile(f"-kv-{kv}-page4", "--kv-cache", kv, "--page-size", "4")
+        errs.append(check_kv_cache_logits(fx, paged, rng, 30, kv))  # prompt > window
+        if all(fx.config["windowed_layers"]):
+            # As check_window: 5 pages of 4 tokens carry 40 only with release;
+            # the same chunks with a large pool give the same tokens.
+            prompt = [rng.randrange(fx.vocab) for _ in range(20)]
+            flags = ["--max-batch-tokens", "4"]
+            (small,), _ = fx.generate(paged, [prompt], 20, "--kv-pages", "5", *flags)
+            (large,), _ = fx.generate(paged, [prompt], 20, *flags)
+            if small != large:
+                raise Failure(f"--kv-cache {kv}: 5 KV pages generated {small}, a large pool {large}")
+        detail += f", window {fx.config['sliding_window']} with 4-token pages"
+    return detail
 
 
 def check_bad_input(fx, artifact, rng):
@@ -255,13 +321,15 @@ def main():
             checks.append(("window", None))
         if name in ("llama-sdpa", "gpt2-eager", "gemma2-eager"):
             checks.append(("bad input", None))
+        if name in KV_CACHE_FIXTURES:
+            checks += [("kv-cache", "int8"), ("kv-cache", "fp8")]
         try:
             artifact = fx.compile("")
         except Failure as e:
             print(f"FAIL {name}: compile\n  {e}", flush=True)
             failures += 1
             continue
-        for check, _ in checks:
+        for check, option in checks:
             try:
                 if check == "logits":
                     errs = [check_logits(fx, artifact, rng, n) for n in (1, rng.randrange(2, 48))]
@@ -275,13 +343,16 @@ def main():
                 elif check == "window":
                     check_window(fx, rng)
                     detail = f"window {fx.config['sliding_window']}, 4-token pages"
+                elif check == "kv-cache":
+                    detail = check_kv_cache(fx, option, rng)
+                    check += " " + option
                 else:
                     check_bad_input(fx, artifact, rng)
                     detail = "clear errors"
                 print(f"ok   {name}: {check} ({detail})", flush=True)
             except Failure as e:
                 failures += 1
-                print(f"FAIL {name}: {check}\n  {e}", flush=True)
+                print(f"FAIL {name}: {check}{' ' + option if option else ''}\n  {e}", flush=True)
     print(f"cpu_e2e: {failures} failure(s)")
     return 1 if failures else 0
 

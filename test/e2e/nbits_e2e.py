@@ -1,19 +1,31 @@
 #!/usr/bin/env python3
-"""Pre-quantized models (onnxruntime MatMulNBits), end to end on the CPU.
+"""Pre-quantized models (onnxruntime MatMulNBits, DequantizeLinear), end to
+end on the CPU.
 
-Each fixture is quantized here, at test time, by onnxruntime's own 4-bit
-quantizer (MatMulNBitsQuantizer, block size 32; symmetric and with zero
-points), into the work directory. attnc imports the com.microsoft.MatMulNBits
-nodes as attn.quantized_linear over the model's own quantized bytes; the
-reference is onnxruntime running the same quantized model (its native
-MatMulNBits kernel):
+Each fixture is quantized here, at test time, into the work directory:
+
+  nbits   onnxruntime's 4-bit quantizer (MatMulNBitsQuantizer, block size
+          32; symmetric and with zero points): com.microsoft.MatMulNBits
+  nbits8  the same at 8 bits (uint8 codes; zero points, or 128 without)
+  qdq     the same quantizer in QDQ format: opset 21 DequantizeLinear
+          (int4 codes, or uint4 with uint4 zero points, block_size 32 on
+          axis 0) feeding each MatMul
+  dq8     int8 codes with one f32 scale per output column (axis 1), by
+          quantize_int8 below (onnxruntime's quantizer writes no 8-bit QDQ)
+  dq-f16  the qdq model with its scales stored as f16 (rounded to 7
+          significant bits, so that q * s is exact in f16 too) and a Cast to
+          float after each DequantizeLinear
+
+attnc imports them as attn.quantized_linear over the model's own quantized
+bytes; the reference is onnxruntime running the same quantized model (its
+MatMulNBits / DequantizeLinear kernels):
 
   logits      every prompt position: max|attnc - ort| / max|ort| <= 1e-4
   greedy      a 16-token greedy continuation equals onnxruntime's
-  pack        (one fixture) `attnc compile --strip-weights` + `attnc pack
-              --from` the quantized model gives the weights.bin of a full
-              compile, byte for byte (the reshape / zero-point unpacking are
-              weight plan transforms)
+  pack        (one fixture per format) `attnc compile --strip-weights` +
+              `attnc pack --from` the quantized model gives the weights.bin
+              of a full compile, byte for byte (reshapes, transposes, nibble
+              (un)packing and scale casts are weight plan transforms)
 
 usage: nbits_e2e.py --attnc BIN --attnc-run BIN --fixtures DIR --work DIR [--seed N]
 """
@@ -31,21 +43,102 @@ import onnx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_e2e import Failure, Fixture, check_greedy, check_logits, run  # noqa: E402
 
-# (fixture, symmetric): symmetric has no zero points (onnxruntime's default 8).
-CASES = [("llama-sdpa", True), ("qwen2-sdpa", False), ("mistral-sdpa", False)]
-PACKED = "qwen2-sdpa"
+# (fixture, format, symmetric): symmetric has no zero points (MatMulNBits'
+# default 8, int4 codes in QDQ).
+CASES = [("llama-sdpa", "nbits", True), ("qwen2-sdpa", "nbits", False),
+         ("mistral-sdpa", "nbits", False), ("llama-sdpa", "qdq", True),
+         ("qwen2-sdpa", "qdq", False), ("qwen2-sdpa", "dq8", True),
+         ("llama-sdpa", "dq-f16", False), ("llama-sdpa", "nbits8", True),
+         ("qwen2-sdpa", "nbits8", False)]
+# Packed (stripped compile + attnc pack == compile), with the plan's
+# transforms each format must show.
+PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
+          ("qwen2-sdpa", "qdq"): ("transpose2d", "widen_nibbles", "pack_nibbles"),
+          ("llama-sdpa", "dq-f16"): ("cast", "transpose2d", "widen_nibbles"),
+          ("qwen2-sdpa", "nbits8"): ("reshape",)}
+# What the generated code must call.
+KERNEL = {"nbits": "quantized_linear<4, 32", "qdq": "quantized_linear<4, 32",
+          "dq8": "quantized_linear<8, 0", "dq-f16": "quantized_linear<4, 32",
+          "nbits8": "quantized_linear<8, 32, true"}
 
 
-def quantize(src, dst, symmetric):
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+def quantize_int8(model):
+    """MatMul(A, W[K, N] f32 initializer) -> MatMul(A, DequantizeLinear(q int8,
+    s [N], axis 1)), s = max |W[:, n]| / 127, q = round(W / s)."""
+    from onnx import helper, numpy_helper
+    import numpy as np
+    inits = {i.name: i for i in model.graph.initializer}
+    nodes = []
+    for node in model.graph.node:
+        w = inits.get(node.input[1]) if node.op_type == "MatMul" else None
+        if w is None or len(w.dims) != 2 or w.data_type != onnx.TensorProto.FLOAT:
+            nodes.append(node)
+            continue
+        weight = numpy_helper.to_array(w)
+        scale = np.abs(weight).max(axis=0) / 127
+        scale[scale == 0] = 1
+        codes = np.clip(np.rint(weight / scale), -127, 127).astype(np.int8)
+        name = node.input[1] + "_dq8"
+        model.graph.initializer.extend([numpy_helper.from_array(codes, name + "_q"),
+                                        numpy_helper.from_array(scale.astype(np.float32),
+                                                                name + "_s")])
+        nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_s"], [name],
+                                      name=node.name + "_dq8", axis=1))
+        nodes.append(helper.make_node("MatMul", [node.input[0], name], list(node.output),
+                                      name=node.name))
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    return model
+
+
+def f16_scales(model):
+    """Every DequantizeLinear scale as f16 of 7 significant bits, the result
+    cast back to float for the MatMul."""
+    from onnx import helper, numpy_helper
+    import numpy as np
+    inits = {i.name: i for i in model.graph.initializer}
+    nodes = []
+    for node in model.graph.node:
+        if node.op_type != "DequantizeLinear":
+            nodes.append(node)
+            continue
+        scale = numpy_helper.to_array(inits[node.input[1]])
+        mantissa, exponent = np.frexp(scale)
+        scale16 = np.ldexp(np.round(mantissa * 128) / 128, exponent).astype(np.float16)
+        inits[node.input[1]].CopyFrom(numpy_helper.from_array(scale16, node.input[1]))
+        half = node.output[0] + "_f16"
+        cast = helper.make_node("Cast", [half], [node.output[0]], name=node.name + "_cast",
+                                to=onnx.TensorProto.FLOAT)
+        node.output[0] = half
+        nodes += [node, cast]
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    return model
+
+
+def quantize(src, dst, fmt, symmetric):
     model = onnx.load(src)
-    quantizer = MatMulNBitsQuantizer(model, bits=4, block_size=32, is_symmetric=symmetric)
-    quantizer.process()
-    onnx.save(quantizer.model.model, dst)
-    nodes = [n for n in onnx.load(dst).graph.node if n.op_type == "MatMulNBits"]
+    if fmt == "dq8":
+        model = quantize_int8(model)
+    else:
+        from onnxruntime.quantization import QuantFormat
+        from onnxruntime.quantization.matmul_nbits_quantizer import (
+            DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer)
+        config = DefaultWeightOnlyQuantConfig(
+            block_size=32, is_symmetric=symmetric, bits=8 if fmt == "nbits8" else 4,
+            quant_format=QuantFormat.QDQ if fmt.startswith("dq") or fmt == "qdq"
+            else QuantFormat.QOperator)
+        quantizer = MatMulNBitsQuantizer(model, algo_config=config)
+        quantizer.process()
+        model = quantizer.model.model
+        if fmt == "dq-f16":
+            model = f16_scales(model)
+    onnx.save(model, dst)
+    op = "MatMulNBits" if fmt.startswith("nbits") else "DequantizeLinear"
+    nodes = [n for n in onnx.load(dst).graph.node if n.op_type == op]
     if not nodes:
-        raise Failure(f"the quantizer left no MatMulNBits node in {dst}")
-    return len(nodes)
+        raise Failure(f"the quantizer left no {op} node in {dst}")
+    return len(nodes), op
 
 
 class QuantizedFixture(Fixture):
@@ -54,16 +147,24 @@ class QuantizedFixture(Fixture):
         # Fixture reads <fixtures>/<name>.onnx: point it at the quantized copy.
         args.fixtures = os.path.dirname(path)
         super().__init__(args, os.path.basename(path)[:-5], config)
+        # onnxruntime fuses DequantizeLinear + MatMul into MatMulNBits at
+        # accuracy level 4 by default (activations quantized to int8: logits
+        # 3e-2 off the model's own arithmetic); level 0 computes in f32, as
+        # the model says (equal to running it unoptimized).
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-def check_pack(fx, artifact):
+def check_pack(fx, artifact, ops):
     stripped = artifact + "-stripped"
     shutil.rmtree(stripped, ignore_errors=True)
     run([fx.args.attnc, "compile", fx.path, "-o", stripped, "--strip-weights"])
     if os.path.exists(os.path.join(stripped, "weights.bin")):
         raise Failure("--strip-weights wrote weights.bin")
     plan = open(os.path.join(stripped, "weights.plan.json")).read()
-    for op in ("reshape", "unpack_nibbles"):
+    for op in ops:
         if f'"{op}"' not in plan:
             raise Failure(f"the weight plan has no {op} transform")
     run([fx.args.attnc, "pack", stripped, "--from", fx.path])
@@ -89,34 +190,35 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     manifest = json.load(open(os.path.join(args.fixtures, "manifest.json")))
     failures = 0
-    for name, symmetric in CASES:
-        rng = random.Random(f"{seed}-{name}")
-        tag = "q4s" if symmetric else "q4a"
+    for name, fmt, symmetric in CASES:
+        rng = random.Random(f"{seed}-{name}-{fmt}")
+        tag = f"{fmt}-{'s' if symmetric else 'a'}"
         path = os.path.join(args.work, f"{name}-{tag}.onnx")
         try:
-            count = quantize(os.path.join(args.fixtures, name + ".onnx"), path, symmetric)
+            count, op = quantize(os.path.join(args.fixtures, name + ".onnx"), path, fmt,
+                                 symmetric)
             fx = QuantizedFixture(args, name, manifest[name + ".onnx"], path)
             artifact = os.path.join(args.work, f"{name}-{tag}-art")
             shutil.rmtree(artifact, ignore_errors=True)
             run([args.attnc, "compile", path, "-o", artifact])
-            plan = open(os.path.join(artifact, "model.cpp")).read()
-            if "quantized_linear<4, 32" not in plan:
-                raise Failure("the artifact has no 4-bit quantized linear")
+            code = open(os.path.join(artifact, "model.cpp")).read()
+            if KERNEL[fmt] not in code:
+                raise Failure(f"the artifact calls no {KERNEL[fmt]}, ...>")
         except Failure as e:
             print(f"FAIL {name} ({tag}): quantize / compile\n  {e}", flush=True)
             failures += 1
             continue
-        checks = ["logits", "greedy"] + (["pack"] if name == PACKED else [])
+        checks = ["logits", "greedy"] + (["pack"] if (name, fmt) in PACKED else [])
         for check in checks:
             try:
                 if check == "logits":
                     errs = [check_logits(fx, artifact, rng, n) for n in (1, rng.randrange(2, 40))]
-                    detail = f"{count} MatMulNBits, max rel err {max(errs):.2e}"
+                    detail = f"{count} {op}, max rel err {max(errs):.2e}"
                 elif check == "greedy":
                     check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16)
                     detail = "16 tokens equal"
                 else:
-                    check_pack(fx, artifact)
+                    check_pack(fx, artifact, PACKED[(name, fmt)])
                     detail = "stripped + packed weights.bin identical"
                 print(f"ok   {name} ({tag}): {check} ({detail})", flush=True)
             except Failure as e:

@@ -46,8 +46,10 @@ from cpu_e2e import Failure  # noqa: E402  (one failure type for the e2e scripts
 
 FIXTURES = ["llama-sdpa", "gpt2-sdpa", "gptj-eager", "falcon-sdpa", "starcoder2-sdpa"]
 # (fixture, --quantize scheme): fused projections in 4-bit with zero points,
-# GPT-2's transposed Conv1D weights in 8-bit.
-QUANTIZED = [("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8")]
+# GPT-2's transposed Conv1D weights in 8-bit, 8-bit groups with and without
+# zero points.
+QUANTIZED = [("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w8g64a"),
+             ("mistral-sdpa", "w8g32")]
 PROMPTS = ["--tokens", "1,2,3,4,5", "--tokens", "7,3", "--max-new-tokens", "8"]
 
 
@@ -188,14 +190,15 @@ def decoded_weights(artifact, initializers):
         group = e["group_size"] or k
         scales = np.repeat(part(blobs[i + 1], np.float32, n * (k // group)).reshape(n, -1), group, 1)
         if e["bits"] == 8:
-            q = part(blob, np.int8, n * k).reshape(n, k).astype(np.float32)
+            codes = np.uint8 if e["asymmetric"] else np.int8
+            q = part(blob, codes, n * k).reshape(n, k).astype(np.float32)
         else:
             packed = part(blob, np.uint8, n * k // 2).reshape(n, k // 2)
             q = np.empty((n, k), np.float32)
             q[:, 0::2], q[:, 1::2] = packed & 15, packed >> 4
-            zeros = (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group, 1)
-                     if e["asymmetric"] else 8)
-            q -= zeros
+        if e["asymmetric"] or e["bits"] == 4:
+            q -= (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group, 1)
+                  if e["asymmetric"] else 8)
         w = q * scales
         error = np.abs(w - original(e["input"])) / scales
         expect(error.max() <= 0.5 + 1e-4,

@@ -20,7 +20,8 @@ attnrt::Manifest sampleManifest() {
   m.pageSize = 16;
   m.maxBatchTokens = 128;
   m.cacheGroups = {{0}, {4096}};
-  m.layers = {{0, 2, 16, 16, 2}, {1, 2, 16, 16, 2}, {0, 2, 16, 8, 1}};
+  m.layers = {{0, 2, 16, 16, 2, ATTNC_KV_MODEL}, {1, 2, 16, 16, 1, ATTNC_KV_FP8_E4M3},
+              {0, 2, 16, 8, 1, ATTNC_KV_INT8}};
   m.weights.bytes = 123456789;
   m.weights.xxh3 = 0x0123456789abcdefull;
   m.compileOptionsJson = R"({"quantize":"int8","opt_level":3})";
@@ -63,6 +64,9 @@ TEST(Manifest, RoundTripsEveryField) {
   EXPECT_EQ(back.layers[2].group, 0);
   EXPECT_EQ(back.layers[2].v_head_dim, 8);
   EXPECT_EQ(back.layers[2].elem_bytes, 1);
+  EXPECT_EQ(back.layers[0].kv_type, ATTNC_KV_MODEL);
+  EXPECT_EQ(back.layers[1].kv_type, ATTNC_KV_FP8_E4M3);
+  EXPECT_EQ(back.layers[2].kv_type, ATTNC_KV_INT8);
   EXPECT_EQ(back.weights.file, "weights.bin");
   EXPECT_EQ(back.weights.bytes, 123456789u);
   EXPECT_EQ(back.weights.xxh3, 0x0123456789abcdefull);
@@ -72,6 +76,17 @@ TEST(Manifest, RoundTripsEveryField) {
   EXPECT_EQ(attnrt::serializeManifest(back), text);
   // The checksum is written as 16 hex digits.
   EXPECT_NE(text.find("\"0123456789abcdef\""), std::string::npos);
+}
+
+// Manifests without "kv_type" (and layers of the model's dtype) read as
+// unquantized caches.
+TEST(Manifest, KvTypeDefaultsToTheModelsDtype) {
+  nlohmann::json j = nlohmann::json::parse(attnrt::serializeManifest(sampleManifest()));
+  EXPECT_EQ(j["layers"][0]["kv_type"], "model");
+  EXPECT_EQ(j["layers"][1]["kv_type"], "fp8_e4m3");
+  EXPECT_EQ(j["layers"][2]["kv_type"], "int8");
+  j["layers"][0].erase("kv_type");
+  EXPECT_EQ(attnrt::parseManifest(j.dump(), "manifest.json").layers[0].kv_type, ATTNC_KV_MODEL);
 }
 
 TEST(Manifest, StrippedWeightsRoundTripAndDefaultToAbsent) {
@@ -129,6 +144,9 @@ TEST(Manifest, ErrorsNameTheFileAndTheKey) {
       {[](nlohmann::json &j) { j["architecture"].erase("max_context"); }, "architecture.max_context"},
       {[](nlohmann::json &j) { j["layers"][1]["group"] = 5; }, "layers[1].group"},
       {[](nlohmann::json &j) { j["layers"].erase(0); }, "layers"},
+      {[](nlohmann::json &j) { j["layers"][2]["kv_type"] = "int4"; }, "layers[2].kv_type"},
+      {[](nlohmann::json &j) { j["layers"][2]["kv_type"] = 1; }, "layers[2].kv_type"},
+      {[](nlohmann::json &j) { j["layers"][1]["elem_bytes"] = 2; }, "layers[1].elem_bytes"},
       {[](nlohmann::json &j) { j["cache_groups"] = nlohmann::json::array(); }, "cache_groups"},
       {[](nlohmann::json &j) { j["cache_groups"][0]["window"] = -1; }, "cache_groups[0].window"},
       {[](nlohmann::json &j) { j["weights"]["xxh3_64"] = "xyz"; }, "weights.xxh3_64"},

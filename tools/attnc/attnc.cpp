@@ -1,10 +1,11 @@
 // attnc: the compile driver. One binary, one subcommand per job.
 //
 //   attnc import MODEL.onnx [-o OUT.mlir] [--infer-shapes] [--summary]
-//   attnc inspect MODEL.onnx [--json]
+//   attnc inspect MODEL.onnx [--kv-cache int8|fp8] [--json]
 //   attnc compile MODEL.onnx -o DIR [--target cpu|cuda] [--dtype f32|f16|bf16] [--page-size N]
 //                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
-//                 [--quantize w8|w4g128|w4g64|w4g32|w4g128a|w4g64a|w4g32a]
+//                 [--quantize w8|w8g128|w8g64|w8g32|w4g128|w4g64|w4g32 (+a: zero points)]
+//                 [--kv-cache int8|fp8]
 //   attnc pack DIR --from MODEL.onnx
 //   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
@@ -64,11 +65,13 @@ commands:
   inspect MODEL.onnx [--json]       raise the model and report each layer's attention
                                     (kind, heads, kv heads, head dim, window, causal,
                                     softcap, RoPE, norm) and the model totals
+                                    (KV cache bytes per token and page; --kv-cache TYPE)
   compile MODEL.onnx -o DIR         compile the model into an artifact directory
                                     (libmodel.so, model.h, weights.bin, manifest.json)
                                     that attnc-run and libattnrt run
                                     (--strip-weights: all but weights.bin;
-                                     --quantize SCHEME: weight-only int8 / int4)
+                                     --quantize SCHEME: weight-only int8 / int4;
+                                     --kv-cache int8|fp8: quantized KV cache)
   pack DIR --from MODEL.onnx        build DIR/weights.bin from the model's weights
                                     (external data included) by DIR's weight plan
   emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ (CUDA C++ with --target cuda) generated for a step
@@ -147,9 +150,22 @@ int runInspect(int argc, char **argv) {
                              cl::cat(category));
   cl::opt<bool> json("json", cl::desc("print the report as JSON (keys: README.md)"),
                      cl::cat(category));
+  cl::opt<std::string> kvCache(
+      "kv-cache", cl::desc("report the KV cache as `attnc compile --kv-cache` stores it: int8, fp8"),
+      cl::value_desc("TYPE"), cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc inspect\n", &llvm::errs()))
     return 1;
+  attnrt::KvType kvType = attnrt::KvType::Model;
+  if (!kvCache.empty()) {
+    std::optional<attnrt::KvType> parsed = attnc::parseKvCacheType(kvCache);
+    if (!parsed) {
+      llvm::errs() << "error: --kv-cache " << kvCache << " is not a known KV-cache type (supported: "
+                   << attnc::kKvCacheTypes << ")\n";
+      return 1;
+    }
+    kvType = *parsed;
+  }
 
   CompilerContext compiler;
   MLIRContext &context = compiler.context;
@@ -161,7 +177,7 @@ int runInspect(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  llvm::json::Object report = attnc::inspectModel(*module);
+  llvm::json::Object report = attnc::inspectModel(*module, kvType);
   if (json) {
     report["model"] = input;
     llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
@@ -197,9 +213,15 @@ int runCompile(int argc, char **argv) {
   cl::opt<std::string> quantize(
       "quantize",
       cl::desc("weight-only quantization of the linears (lm_head and embeddings stay): w8 "
-               "(int8, per output channel), w4g128 / w4g64 / w4g32 (int4, a scale per group of "
-               "128 / 64 / 32 inputs), w4g128a / w4g64a / w4g32a (int4 with zero points)"),
+               "(int8, per output channel), w8g128 / w8g64 / w8g32 (int8) and w4g128 / w4g64 "
+               "/ w4g32 (int4), a scale per group of 128 / 64 / 32 inputs; a trailing a "
+               "(w8g128a, w4g32a, ...) adds zero points"),
       cl::value_desc("SCHEME"), cl::init(""), cl::cat(category));
+  cl::opt<std::string> kvCache(
+      "kv-cache",
+      cl::desc("store the KV cache quantized: int8 or fp8 (e4m3), one f32 scale per token and "
+               "kv head of K and of V (default: the model's dtype)"),
+      cl::value_desc("TYPE"), cl::init(""), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv, "attnc compile\n", &llvm::errs()))
     return 1;
@@ -219,6 +241,7 @@ int runCompile(int argc, char **argv) {
   options.maxContext = maxContext;
   options.stripWeights = stripWeights;
   options.quantize = quantize;
+  options.kvCache = kvCache;
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
 

@@ -290,6 +290,31 @@ def ms_matmul_nbits():
                  [init("B", b), init("scales", scales), init("zero_points", zero_points)])
 
 
+def dq_int4_matmul():
+    # Opset 21 DequantizeLinear of int4 codes (blocks of 32 along K, no zero
+    # point) and of uint4 codes with uint4 zero points, each feeding a MatMul.
+    K, N, block = 64, 32, 32
+    r = rng()
+    codes = r.integers(-8, 8, size=(K, N))
+    ucodes = r.integers(0, 16, size=(K, N))
+    zero_points = r.integers(0, 16, size=(K // block, N))
+    scales = (0.01 + 0.01 * r.random((K // block, N))).astype(np.float32)
+    int4 = lambda name, kind, a: helper.make_tensor(name, kind, a.shape, a.flatten().tolist())
+    nodes = [
+        helper.make_node("DequantizeLinear", ["codes", "scales"], ["W"], name="dq_int4",
+                         axis=0, block_size=block),
+        helper.make_node("MatMul", ["A", "W"], ["Y"], name="matmul_int4"),
+        helper.make_node("DequantizeLinear", ["ucodes", "scales", "zero_points"], ["U"],
+                         name="dq_uint4", axis=0, block_size=block),
+        helper.make_node("MatMul", ["A", "U"], ["Z"], name="matmul_uint4"),
+    ]
+    return model(nodes, [vi("A", F32, [2, K])], [vi("Y", F32, [2, N]), vi("Z", F32, [2, N])],
+                 {"": 21},
+                 [int4("codes", TensorProto.INT4, codes), init("scales", scales),
+                  int4("ucodes", TensorProto.UINT4, ucodes),
+                  int4("zero_points", TensorProto.UINT4, zero_points)])
+
+
 def reduce_mean(opset):
     # "mean_last" reduces the last axis; "mean_all" has no axes (reduce all).
     # Before opset 18 the axes are an attribute, from 18 on an input.
@@ -508,6 +533,7 @@ VALID = [
     ("simplified-layer-norm.onnx", simplified_layer_norm, True),
     ("ms-skip-simplified-layer-norm.onnx", ms_skip_simplified_layer_norm, True),
     ("ms-matmul-nbits.onnx", ms_matmul_nbits, True),
+    ("dq-int4-matmul.onnx", dq_int4_matmul, True),
     ("reduce-mean-opset17.onnx", lambda: reduce_mean(17), True),
     ("reduce-mean-opset18.onnx", lambda: reduce_mean(18), True),
     ("external-data.onnx", external_data, True),

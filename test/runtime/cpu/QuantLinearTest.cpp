@@ -1,6 +1,7 @@
 // quantized_linear(): y = x·Wᵀ + b with W packed by runtime/QuantizedWeights.h,
 // against a reference that decodes the packed bytes by the layout contract
-// itself (plain loops, double) and multiplies in double. Covers every scheme,
+// itself (plain loops, double) and multiplies in double. Covers every scheme
+// (w8, w8gG and w8gGa, w4gG and w4gGa),
 // the decode kernel (T <= 16) and the dequantize + sgemm path (T > 16), row
 // and K tails, zero points at both ends of [0, 15], the nibble order, and
 // bitwise equality for 1 and 2 threads.
@@ -34,13 +35,18 @@ Packed random_packed(std::mt19937 &rng, Scheme scheme, int64_t N, int64_t K,
   p.N = N;
   p.K = K;
   p.values.resize(size_t(quant::values_bytes(scheme, N, K)));
-  for (uint8_t &v : p.values) // w8: int8 in [-127, 127]; w4: any two nibbles
-    v = scheme.bits == 8 ? uint8_t(int8_t(random_int(rng, -127, 127))) : uint8_t(random_int(rng, 0, 255));
+  // w8 / w8gG: int8 in [-127, 127]; w8gGa: any uint8; w4: any two nibbles
+  const bool signed8 = scheme.bits == 8 && !scheme.asymmetric;
+  for (uint8_t &v : p.values)
+    v = signed8 ? uint8_t(int8_t(random_int(rng, -127, 127))) : uint8_t(random_int(rng, 0, 255));
   p.scales = random_vector(rng, size_t(N * quant::groups_per_row(scheme, K)), 0.001f, 0.1f);
   if (scheme.asymmetric) {
     p.zeros.resize(p.scales.size());
+    const int max_zero = scheme.bits == 8 ? 255 : 15;
     for (uint8_t &z : p.zeros)
-      z = zero_mode == Zeros::AllMin ? 0 : zero_mode == Zeros::AllMax ? 15 : uint8_t(random_int(rng, 0, 15));
+      z = zero_mode == Zeros::AllMin   ? 0
+          : zero_mode == Zeros::AllMax ? uint8_t(max_zero)
+                                       : uint8_t(random_int(rng, 0, max_zero));
   }
   return p;
 }
@@ -52,8 +58,14 @@ std::vector<double> reference_weights(const Packed &p) {
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k) {
       double v;
-      if (p.scheme.bits == 8) {
+      if (p.scheme.bits == 8 && p.scheme.group_size == 0) {
         v = double(int8_t(p.values[n * K + k])) * p.scales[n];
+      } else if (p.scheme.bits == 8) {
+        const int64_t groups = K / p.scheme.group_size, g = k / p.scheme.group_size;
+        const uint8_t byte = p.values[n * K + k];
+        const int q = p.scheme.asymmetric ? int(byte) : int(int8_t(byte));
+        const int z = p.scheme.asymmetric ? p.zeros[n * groups + g] : 0;
+        v = double(q - z) * p.scales[n * groups + g];
       } else {
         const int64_t groups = K / p.scheme.group_size, g = k / p.scheme.group_size;
         const uint8_t byte = p.values[n * (K / 2) + k / 2];
@@ -66,32 +78,42 @@ std::vector<double> reference_weights(const Packed &p) {
   return w;
 }
 
-void run_quantized_linear(ThreadPool &pool, const Packed &p, const float *x, int64_t T,
-                          const float *bias, float *y) {
+// The group-wise schemes of Bits bits, by group size and zero points.
+template <int Bits>
+void run_grouped(ThreadPool &pool, const Packed &p, const float *x, int64_t T, const float *bias,
+                 float *y) {
   const void *v = p.values.data();
   const float *s = p.scales.data();
   const uint8_t *z = p.scheme.asymmetric ? p.zeros.data() : nullptr;
   const int64_t K = p.K, N = p.N;
-  const Scheme &c = p.scheme;
-  if (c.bits == 8)
-    quantized_linear<8, 0, false>(pool, x, T, K, v, s, z, bias, N, y);
-  else if (c.group_size == 32 && !c.asymmetric)
-    quantized_linear<4, 32, false>(pool, x, T, K, v, s, z, bias, N, y);
-  else if (c.group_size == 64 && !c.asymmetric)
-    quantized_linear<4, 64, false>(pool, x, T, K, v, s, z, bias, N, y);
-  else if (c.group_size == 128 && !c.asymmetric)
-    quantized_linear<4, 128, false>(pool, x, T, K, v, s, z, bias, N, y);
-  else if (c.group_size == 32)
-    quantized_linear<4, 32, true>(pool, x, T, K, v, s, z, bias, N, y);
-  else if (c.group_size == 64)
-    quantized_linear<4, 64, true>(pool, x, T, K, v, s, z, bias, N, y);
+  const int G = p.scheme.group_size;
+  const bool a = p.scheme.asymmetric;
+  if (G == 32)
+    a ? quantized_linear<Bits, 32, true>(pool, x, T, K, v, s, z, bias, N, y)
+      : quantized_linear<Bits, 32, false>(pool, x, T, K, v, s, z, bias, N, y);
+  else if (G == 64)
+    a ? quantized_linear<Bits, 64, true>(pool, x, T, K, v, s, z, bias, N, y)
+      : quantized_linear<Bits, 64, false>(pool, x, T, K, v, s, z, bias, N, y);
   else
-    quantized_linear<4, 128, true>(pool, x, T, K, v, s, z, bias, N, y);
+    a ? quantized_linear<Bits, 128, true>(pool, x, T, K, v, s, z, bias, N, y)
+      : quantized_linear<Bits, 128, false>(pool, x, T, K, v, s, z, bias, N, y);
+}
+
+void run_quantized_linear(ThreadPool &pool, const Packed &p, const float *x, int64_t T,
+                          const float *bias, float *y) {
+  if (p.scheme.group_size == 0)
+    quantized_linear<8, 0, false>(pool, x, T, p.K, p.values.data(), p.scales.data(), nullptr,
+                                  bias, p.N, y);
+  else if (p.scheme.bits == 8)
+    run_grouped<8>(pool, p, x, T, bias, y);
+  else
+    run_grouped<4>(pool, p, x, T, bias, y);
 }
 
 std::string scheme_name(const Scheme &s) {
-  return s.bits == 8 ? "w8"
-                     : "w4g" + std::to_string(s.group_size) + (s.asymmetric ? "a" : "");
+  return s.group_size == 0 ? "w8"
+                           : "w" + std::to_string(s.bits) + "g" + std::to_string(s.group_size) +
+                                 (s.asymmetric ? "a" : "");
 }
 
 // Runs on a 1-thread and a 2-thread pool; each output within tolerance of the
@@ -134,20 +156,22 @@ TEST(QuantLinear, W8MatchesReference) {
   std::printf("[     INFO ] %d w8 calls checked\n", calls);
 }
 
-TEST(QuantLinear, W4MatchesReference) {
+// w4gG / w4gGa and w8gG / w8gGa.
+TEST(QuantLinear, GroupedMatchesReference) {
   ATTNRT_SEEDED_RNG(rng);
   int calls = 0;
-  for (int G : {32, 64, 128})
-    for (bool asym : {false, true}) {
-      const Scheme scheme{4, G, asym};
-      // One group, a few, and more than one 512-wide chunk with a partial
-      // last one (9 * 128 = 1152 = 2 * 512 + 128).
-      for (int64_t groups : {1, 3, 9})
-        for (int64_t N : {1, 5, 67})
-          for (int64_t T : kTokenCounts)
-            calls += check(rng, random_packed(rng, scheme, N, groups * G), T, T % 2 == 1);
-    }
-  std::printf("[     INFO ] %d w4 calls checked\n", calls);
+  for (int bits : {4, 8})
+    for (int G : {32, 64, 128})
+      for (bool asym : {false, true}) {
+        const Scheme scheme{bits, G, asym};
+        // One group, a few, and more than one 512-wide chunk with a partial
+        // last one (9 * 128 = 1152 = 2 * 512 + 128).
+        for (int64_t groups : {1, 3, 9})
+          for (int64_t N : {1, 5, 67})
+            for (int64_t T : kTokenCounts)
+              calls += check(rng, random_packed(rng, scheme, N, groups * G), T, T % 2 == 1);
+      }
+  std::printf("[     INFO ] %d grouped calls checked\n", calls);
 }
 
 // Up to 16 tokens (fused kernel for 1-2, buffered for 3-16) a token's output
@@ -155,9 +179,10 @@ TEST(QuantLinear, W4MatchesReference) {
 TEST(QuantLinear, DecodeIsBatchInvariant) {
   ATTNRT_SEEDED_RNG(rng);
   ThreadPool pool(2);
-  for (const Scheme scheme : {Scheme{8, 0, false}, Scheme{4, 64, true}, Scheme{4, 128, false}}) {
+  for (const Scheme scheme : {Scheme{8, 0, false}, Scheme{4, 64, true}, Scheme{4, 128, false},
+                              Scheme{8, 32, false}, Scheme{8, 128, true}}) {
     SCOPED_TRACE(scheme_name(scheme));
-    const int64_t K = scheme.bits == 8 ? 1037 : 1152, N = 70;
+    const int64_t K = scheme.group_size == 0 ? 1037 : 1152, N = 70;
     const Packed p = random_packed(rng, scheme, N, K);
     const std::vector<float> x = random_vector(rng, size_t(16 * K)), bias = random_vector(rng, N);
     std::vector<float> all(size_t(16 * N), kNaN);
@@ -172,15 +197,16 @@ TEST(QuantLinear, DecodeIsBatchInvariant) {
   }
 }
 
-// Zero points all 0 or all 15 (the ends of the range), where q - z spans
-// [0, 15] or [-15, 0].
+// Zero points all 0 or all 15 (255 for 8 bits: the ends of the range), where
+// q - z spans [0, 15] or [-15, 0].
 TEST(QuantLinear, AsymmetricZeroPointsAtTheEnds) {
   ATTNRT_SEEDED_RNG(rng);
-  for (int G : {32, 128})
-    for (Zeros mode : {Zeros::AllMin, Zeros::AllMax})
-      for (int64_t T : {1, 3, 17})
-        for (bool bias : {false, true})
-          check(rng, random_packed(rng, {4, G, true}, 70, 2 * G, mode), T, bias);
+  for (int bits : {4, 8})
+    for (int G : {32, 128})
+      for (Zeros mode : {Zeros::AllMin, Zeros::AllMax})
+        for (int64_t T : {1, 3, 17})
+          for (bool bias : {false, true})
+            check(rng, random_packed(rng, {bits, G, true}, 70, 2 * G, mode), T, bias);
 }
 
 // A weight whose only nonzero entry comes from the high nibble of one byte:

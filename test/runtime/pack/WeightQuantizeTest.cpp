@@ -95,6 +95,24 @@ TEST(WeightQuantize, Int4AsymmetricZeroPoints) {
   EXPECT_EQ(q.zeros, (std::vector<std::uint8_t>{0, 3, 15, 0}));
 }
 
+TEST(WeightQuantize, Int8GroupsSymmetricAndAsymmetric) {
+  // Symmetric groups of 4: s = max |w| / 127 per group; int8 values.
+  //   [127, -63.5, 0, 1]: s 1, q 127, -64 (ties to even), 0, 1
+  //   [0, 0, 0, 0]:       s 1, q 0
+  std::vector<float> w = {127, -63.5f, 0, 1, 0, 0, 0, 0};
+  Quantized q = quantize(w, {1, 8}, {8, 4, false});
+  EXPECT_EQ(asSigned(q.values), (std::vector<std::int8_t>{127, -64, 0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(q.scales, (std::vector<float>{1, 1}));
+  // Asymmetric: s = (hi - lo) / 255, z = round(-lo / s), u = round(w / s) + z in [0, 255].
+  //   [-55, 0, 100, 200]: s 1, z 55,  u 0, 55, 155, 255
+  //   [-255, -127.5, 0, 0]: s 1, z 255, u 0, 127 (round(-127.5) = -128, + 255), 255, 255
+  std::vector<float> a = {-55, 0, 100, 200, -255, -127.5f, 0, 0};
+  Quantized qa = quantize(a, {1, 8}, {8, 4, true});
+  EXPECT_EQ(qa.values, (std::vector<std::uint8_t>{0, 55, 155, 255, 0, 127, 255, 255}));
+  EXPECT_EQ(qa.scales, (std::vector<float>{1, 1}));
+  EXPECT_EQ(qa.zeros, (std::vector<std::uint8_t>{55, 255}));
+}
+
 TEST(WeightQuantize, HalfInputsQuantizeLikeTheirFloatValues) {
   // 1.0, -2.0, 0.5, 3.0 as f16: the same bytes as from f32.
   std::vector<std::uint16_t> half = {0x3c00, 0xc000, 0x3800, 0x4200};
@@ -122,8 +140,8 @@ TEST(WeightQuantize, RejectsBadParameters) {
   fails({8, 96}, {4, 64, false}, QuantizedPart::Values, "group size 64 does not divide the input dimension 96");
   fails({8, 64}, {3, 0, false}, QuantizedPart::Values, "4 and 8 bits, not 3");
   fails({8, 63}, {4, 0, false}, QuantizedPart::Values, "must be even");
-  fails({8, 64}, {8, 0, true}, QuantizedPart::Values, "only supported for 4 bits in groups");
-  fails({8, 64}, {4, 0, true}, QuantizedPart::Values, "only supported for 4 bits in groups");
+  fails({8, 64}, {8, 0, true}, QuantizedPart::Values, "only supported in groups");
+  fails({8, 64}, {4, 0, true}, QuantizedPart::Values, "only supported in groups");
   fails({8, 64}, {4, 32, false}, QuantizedPart::Zeros, "no zero points");
   fails({8, 64, 2}, {8, 0, false}, QuantizedPart::Values, "2-D");
 
@@ -239,43 +257,49 @@ TEST(WeightQuantize, PlanQuantizeOpRoundTripsAndEvaluates) {
   EXPECT_THROW(parseWeightPlan(corrupt, "weights.plan.json", inlineBytes), Error);
 }
 
+// An expression of `op` over `inputs` (none: inline bytes at `inlineOffset`).
+WeightExpr expr(WeightExpr::Op op, std::string dtype, std::vector<std::int64_t> shape,
+                std::vector<WeightExpr> inputs = {}, std::uint64_t inlineOffset = 0) {
+  WeightExpr e;
+  e.op = op;
+  e.dtype = std::move(dtype);
+  e.shape = std::move(shape);
+  e.inputs = std::move(inputs);
+  e.inlineOffset = inlineOffset;
+  return e;
+}
+
+// The plan (inline data only) checked, serialized with each of `ops`,
+// parsed back to the same text, and evaluated: weights.bin's bytes.
+std::vector<std::uint8_t> roundTripAndEvaluate(const WeightPlan &plan,
+                                               std::initializer_list<const char *> ops) {
+  EXPECT_TRUE(checkPlan(plan).ok()) << checkPlan(plan).message();
+  std::uint64_t inlineBytes = 0;
+  std::string text = serializeWeightPlan(plan);
+  for (const char *op : ops)
+    EXPECT_NE(text.find(std::string(R"("op":")") + op + "\""), std::string::npos) << text;
+  WeightPlan parsed = parseWeightPlan(text, "weights.plan.json", inlineBytes);
+  parsed.inlineData = plan.inlineData;
+  EXPECT_EQ(serializeWeightPlan(parsed), text);
+  NoInitializers none;
+  std::vector<std::uint8_t> bytes(plan.weightsBytes);
+  Status s = evaluatePlan(parsed, none, bytes.data(), bytes.size());
+  EXPECT_TRUE(s.ok()) << s.message();
+  return bytes;
+}
+
 // Pre-quantized (MatMulNBits) weights: reshape keeps the bytes, unpack_nibbles
 // gives one 4-bit value a byte, low nibble first, each row from its own
 // ceil(cols / 2) bytes; both round-trip through the JSON and are checked.
 TEST(WeightQuantize, PlanReshapeAndUnpackNibbles) {
+  using Op = WeightExpr::Op;
   WeightPlan plan;
   plan.inlineData = {0x21, 0x03, 0x54, 0x06};
-  WeightExpr packed;
-  packed.op = WeightExpr::Op::Inline;
-  packed.dtype = "u8";
-  packed.shape = {4};
-  WeightExpr reshaped;
-  reshaped.op = WeightExpr::Op::Reshape;
-  reshaped.dtype = "u8";
-  reshaped.shape = {2, 2};
-  reshaped.inputs.push_back(packed);
-  WeightExpr unpacked;
-  unpacked.op = WeightExpr::Op::UnpackNibbles;
-  unpacked.dtype = "u8";
-  unpacked.shape = {2, 3};
-  unpacked.inputs.push_back(packed);
-  plan.blobs.push_back({0, reshaped});
-  plan.blobs.push_back({8, unpacked});
+  WeightExpr packed = expr(Op::Inline, "u8", {4});
+  plan.blobs.push_back({0, expr(Op::Reshape, "u8", {2, 2}, {packed})});
+  plan.blobs.push_back({8, expr(Op::UnpackNibbles, "u8", {2, 3}, {packed})});
   plan.weightsBytes = 14;
-  ASSERT_TRUE(checkPlan(plan).ok()) << checkPlan(plan).message();
-
-  std::uint64_t inlineBytes = 0;
-  std::string text = serializeWeightPlan(plan);
-  EXPECT_NE(text.find(R"("op":"unpack_nibbles")"), std::string::npos) << text;
-  WeightPlan parsed = parseWeightPlan(text, "weights.plan.json", inlineBytes);
-  parsed.inlineData = plan.inlineData;
-  EXPECT_EQ(serializeWeightPlan(parsed), text);
-
-  NoInitializers none;
-  std::vector<std::uint8_t> bytes(plan.weightsBytes);
-  Status s = evaluatePlan(parsed, none, bytes.data(), bytes.size());
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(bytes,
+  EXPECT_EQ(roundTripAndEvaluate(plan, {"reshape", "unpack_nibbles"}),
             (std::vector<std::uint8_t>{0x21, 0x03, 0x54, 0x06, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6}));
 
   // Shapes that do not fit the input are refused.
@@ -286,6 +310,49 @@ TEST(WeightQuantize, PlanReshapeAndUnpackNibbles) {
   plan.blobs[1].source.shape = {2, 5};
   EXPECT_NE(checkPlan(plan).message().find("rows * ceil(cols / 2)"), std::string::npos)
       << checkPlan(plan).message();
+}
+
+// DequantizeLinear weights: int4 codes (one a byte) transposed, widened to
+// unsigned nibbles (q + 8) and packed two a byte; f16 scales cast to f32.
+// The plan round-trips through the JSON, evaluates, and refuses bad shapes,
+// dtypes and values that do not fit a nibble.
+TEST(WeightQuantize, PlanDequantizeLinearTransforms) {
+  using Op = WeightExpr::Op;
+  WeightPlan plan;
+  // i4 [4, 2] = [[1, 6], [2, -2], [-8, 0], [7, -8]], two's complement nibbles;
+  // then f16 0.5, 1.5.
+  plan.inlineData = {0x1, 0x6, 0x2, 0xE, 0x8, 0x0, 0x7, 0x8, 0x00, 0x38, 0x00, 0x3E};
+  WeightExpr transposed = expr(Op::Transpose2d, "i4", {2, 4}, {expr(Op::Inline, "i4", {4, 2})});
+  WeightExpr widened = expr(Op::WidenNibbles, "u8", {2, 4}, {transposed});
+  plan.blobs.push_back({0, expr(Op::PackNibbles, "u8", {2, 2}, {widened})});
+  plan.blobs.push_back({4, expr(Op::Cast, "f32", {2}, {expr(Op::Inline, "f16", {2}, {}, 8)})});
+  plan.weightsBytes = 12;
+  std::vector<std::uint8_t> bytes =
+      roundTripAndEvaluate(plan, {"transpose2d", "widen_nibbles", "pack_nibbles", "cast"});
+  // Rows 1 2 -8 7 -> 9 10 0 15 -> 0xA9 0xF0; 6 -2 0 -8 -> 14 6 8 0 -> 0x6E 0x08.
+  EXPECT_EQ(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 4),
+            (std::vector<std::uint8_t>{0xA9, 0xF0, 0x6E, 0x08}));
+  float f32[2];
+  std::memcpy(f32, bytes.data() + 4, sizeof f32);
+  EXPECT_EQ(f32[0], 0.5f);
+  EXPECT_EQ(f32[1], 1.5f);
+
+  // widen_nibbles reads i4 / u4 only; pack_nibbles gives [rows, ceil(cols / 2)].
+  plan.blobs[0].source.inputs[0].inputs[0].dtype = "u8";
+  plan.blobs[0].source.inputs[0].inputs[0].inputs[0].dtype = "u8";
+  EXPECT_NE(checkPlan(plan).message().find("widen_nibbles reads i4 or u4"), std::string::npos)
+      << checkPlan(plan).message();
+  plan.blobs[0].source.inputs[0].inputs[0].dtype = "i4";
+  plan.blobs[0].source.inputs[0].inputs[0].inputs[0].dtype = "i4";
+  plan.blobs[0].source.shape = {2, 3};
+  EXPECT_NE(checkPlan(plan).message().find("ceil(cols / 2)"), std::string::npos)
+      << checkPlan(plan).message();
+
+  // A value past 15 does not fit a nibble.
+  const std::uint8_t wide[2] = {3, 16};
+  std::uint8_t out = 0;
+  Status s = packNibbles(TensorView{wide, {1, 2}, 1}, {1, 1}, &out, 1);
+  EXPECT_NE(s.message().find("does not fit 4 bits"), std::string::npos) << s.message();
 }
 
 } // namespace
