@@ -731,6 +731,21 @@ def process(family, impl, out, manifest, check_only, with_past=False):
     return True
 
 
+def load_manifest(folder):
+    """folder/manifest.json, or {} where there is none yet."""
+    path = os.path.join(folder, "manifest.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def save_manifest(folder, manifest):
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump(dict(sorted(manifest.items())), f, indent=2)
+        f.write("\n")
+
+
 def quiet_exporter():
     # input_ids and attention_mask share the batch/seq dims on purpose.
     warnings.filterwarnings("ignore", message=".*axis name.*will not be used")
@@ -765,11 +780,7 @@ def main():
         parser.error(f"unknown families {unknown}; known: {list(FAMILIES)}")
     if not args.check_only:
         os.makedirs(args.out, exist_ok=True)
-    manifest_path = os.path.join(args.out, "manifest.json")
-    manifest = {}
-    if os.path.exists(manifest_path):
-        with open(manifest_path) as f:
-            manifest = json.load(f)
+    manifest = load_manifest(args.out)
 
     quiet_exporter()
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, "
@@ -779,9 +790,7 @@ def main():
                              args.with_past)]
 
     if not args.check_only:
-        with open(manifest_path, "w") as f:
-            json.dump(dict(sorted(manifest.items())), f, indent=2)
-            f.write("\n")
+        save_manifest(args.out, manifest)
     if failed:
         print(f"FAILED: {len(failed)} model(s): {', '.join(failed)}")
         return 1
