@@ -14,10 +14,10 @@ compared):
   variant   flags                 fails when
   base      (none)                max rel err > 1e-4 (f32), 2e-2 (f16), 5e-2 (bf16)
   w8        --quantize w8         max rel err > 3e-2, top-1 < 96%, KL > 1e-3
-  w4g128    --quantize w4g128     top-1 < 75%, KL > 0.2
-  w4g64     --quantize w4g64      top-1 < 75%, KL > 0.2
-  kv-int8   --kv-cache int8       top-1 < 97%, KL > 3e-3
-  kv-fp8    --kv-cache fp8        top-1 < 88%, KL > 0.06
+  w4g128    --quantize w4g128     top-1 < 70%, KL > 0.2
+  w4g64     --quantize w4g64      top-1 < 70%, KL > 0.2
+  kv-int8   --kv-cache int8       top-1 < 96%, KL > 3e-3
+  kv-fp8    --kv-cache fp8        top-1 < 85%, KL > 0.06
 
 max rel err is max |attnc - ort| / max |ort| over all positions and the
 vocabulary; top-1 agreement the share of positions whose argmax equals
@@ -27,9 +27,10 @@ values back from the paged cache, so the KV variants measure the quantized
 cache itself.
 
 The bounds are what the schemes reach on these models, with margin for the
-prompt drawn (measured on the CPU over 13 fixtures and 4 seeds: w8 max rel
-err 0.9-2.2e-2, top-1 >= 98%, KL ~2e-4; w4g128 top-1 81-97%, KL 0.01-0.1;
-KV int8 top-1 98.0-100%, KL <= 1e-3; KV fp8 top-1 91-99.6%, KL <= 2.4e-2),
+prompt drawn (measured over 13 fixtures, 5 seeds on the CPU and one on the
+H100 in f16: w8 max rel err 0.6-2.2e-2, top-1 >= 98%, KL <= 3e-4; w4g128
+top-1 79.7-97.7%, KL 0.01-0.1; KV int8 top-1 98.0-100%, KL <= 1e-3; KV fp8
+top-1 91-99.6%, KL <= 2.4e-2),
 not the issue's targets (w8 <= 1e-2, w4g128 top-1 >= 95%, KV int8 >= 99%),
 which these models miss (see BENCHMARKS.md): their weights are Gaussian
 (max/std 2.8 per 128-wide group), so 4-bit round-to-nearest adds ~12% noise
@@ -69,10 +70,10 @@ PROMPT = 256
 VARIANTS = {
     "base": ((), {}),
     "w8": (("--quantize", "w8"), {"err": 3e-2, "top1": 0.96, "kl": 1e-3}),
-    "w4g128": (("--quantize", "w4g128"), {"top1": 0.75, "kl": 0.2}),
-    "w4g64": (("--quantize", "w4g64"), {"top1": 0.75, "kl": 0.2}),
-    "kv-int8": (("--kv-cache", "int8"), {"top1": 0.97, "kl": 3e-3}),
-    "kv-fp8": (("--kv-cache", "fp8"), {"top1": 0.88, "kl": 0.06}),
+    "w4g128": (("--quantize", "w4g128"), {"top1": 0.70, "kl": 0.2}),
+    "w4g64": (("--quantize", "w4g64"), {"top1": 0.70, "kl": 0.2}),
+    "kv-int8": (("--kv-cache", "int8"), {"top1": 0.96, "kl": 3e-3}),
+    "kv-fp8": (("--kv-cache", "fp8"), {"top1": 0.85, "kl": 0.06}),
 }
 BASE_BOUND = {"f32": 1e-4, "f16": 2e-2, "bf16": 5e-2}
 
