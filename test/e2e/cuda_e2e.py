@@ -59,8 +59,10 @@ from pack_e2e import decoded_weights  # noqa: E402
 LOGIT_TOLERANCE = {"f16": 2e-2, "bf16": 5e-2, "f32": 1e-4}
 DTYPES = ("f16", "bf16", "f32")
 # (fixture, --quantize scheme): 4-bit with zero points over fused projections,
-# 8-bit per channel, 4-bit symmetric; each in these storage types.
-QUANTIZED = (("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w4g64"))
+# 8-bit per channel, 4-bit symmetric, 8-bit groups with and without zero
+# points; each in these storage types.
+QUANTIZED = (("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w4g64"),
+             ("mistral-sdpa", "w8g32"), ("phi3-sdpa", "w8g64a"))
 QUANTIZED_DTYPES = ("f16", "f32")
 SKIP = 77
 
