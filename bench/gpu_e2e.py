@@ -197,12 +197,15 @@ def prefix_agreement(a, b):
 
 def ncu_breakdown(args, vocab, prompt_len, steps, batch):
     """GPU kernel time of attnc's decode steps under ncu (one metric, no
-    replay): steps are split at the embedding kernel that begins each one."""
+    replay, caches kept warm between kernels as in a step: the weights do not
+    fit L2 anyway, the small kernels' inputs do): steps are split at the
+    embedding kernel that begins each one."""
     rng = np.random.default_rng(99)
     prompts = rng.integers(0, vocab, (batch, prompt_len))
     line = f"decode {steps} " + Attnc.ids(prompts)
     cmd = ["ncu", "--metrics", "gpu__time_duration.sum", "--csv", "--print-units", "base",
-           "--clock-control", "none", args.harness, args.artifact, "1", str(args.kv_pages)]
+           "--clock-control", "none", "--cache-control", "none", args.harness, args.artifact, "1",
+           str(args.kv_pages)]
     r = subprocess.run(cmd, input=line + "\nquit\n", capture_output=True, text=True,
                        timeout=args.ncu_timeout)
     rows = list(csv.reader(io.StringIO(
@@ -217,9 +220,11 @@ def ncu_breakdown(args, vocab, prompt_len, steps, batch):
         per_step.append((end - s, sum(v for _, v in kernels[s:end]) / 1e6))  # ns -> ms
         if si >= 1:  # decode steps only (the first is the prefill)
             for n, v in kernels[s:end]:
-                # "void attnrt::...<...>(...)" -> "attnrt::..." (templates and
-                # arguments dropped; the return type would merge every kernel).
-                key = n.removeprefix("void ").split("(")[0].split("<")[0][:60]
+                # "void attnrt::...<...>(...)" -> "attnrt::..." (templates,
+                # arguments and anonymous namespaces dropped; the return type
+                # would merge every kernel).
+                key = (n.removeprefix("void ").replace("(anonymous namespace)::", "")
+                       .replace("<unnamed>::", "").split("(")[0].split("<")[0][:60]) or n[:60]
                 by_name[key] = by_name.get(key, 0) + v / 1e6
     decode = per_step[1:]
     return {"batch": batch, "prompt_len": prompt_len, "kernels_total": len(kernels),
@@ -227,7 +232,7 @@ def ncu_breakdown(args, vocab, prompt_len, steps, batch):
             "decode_kernels_per_step": statistics.median([k for k, _ in decode]) if decode else None,
             "decode_gpu_ms_per_step": statistics.median([t for _, t in decode]) if decode else None,
             "decode_gpu_ms_by_kernel_per_step": {k: v / max(1, len(decode)) for k, v in
-                                                 sorted(by_name.items(), key=lambda kv: -kv[1])[:12]},
+                                                 sorted(by_name.items(), key=lambda kv: -kv[1])[:20]},
             "harness_stdout_tail": [l for l in r.stdout.splitlines() if l.startswith("{")][-1:]}
 
 

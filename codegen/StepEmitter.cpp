@@ -13,6 +13,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -63,6 +64,7 @@ struct ValueInfo {
   std::string pointer;   // C++ expression of the data pointer
   std::string rows;      // "T" or "N" (activations and token inputs)
   int64_t rowElems = 0;  // elements per row (activations)
+  int64_t rowStride = 0; // elements between rows when a column range of a wider buffer, else 0
   int slot = -1;         // activation buffer slot
 };
 
@@ -266,11 +268,24 @@ LogicalResult Emitter::emitOp(Operation *op) {
   auto rowsTimes = [&](Value v) {
     return llvm::formatv("{0} * {1}", info[v].rows, rowElemsOf(v)).str();
   };
+  // Operands read as contiguous rows.
   auto operand = [&](Value v) -> FailureOr<std::string> {
     FailureOr<const ValueInfo *> vi = activation(op, v);
     if (failed(vi))
       return failure();
+    if ((*vi)->rowStride != 0) {
+      op->emitError("the code generator cannot pass a column range to this op");
+      return failure();
+    }
     return (*vi)->pointer;
+  };
+  // Operands of ops that take a row stride: pointer and elements per row step.
+  auto stridedOperand = [&](Value v) -> FailureOr<std::pair<std::string, int64_t>> {
+    FailureOr<const ValueInfo *> vi = activation(op, v);
+    if (failed(vi))
+      return failure();
+    int64_t stride = (*vi)->rowStride ? (*vi)->rowStride : rowElemsOf(v);
+    return std::make_pair((*vi)->pointer, stride);
   };
 
   if (isa<od::ConstantOp, od::NoValueOp, attn::WeightConcatOp, attn::WeightQuantizeOp>(op) ||
@@ -369,15 +384,15 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return success();
   }
   if (auto g = dyn_cast<attn::GatedActivationOp>(op)) {
-    FailureOr<std::string> gate = operand(g.getGate()), up = operand(g.getUp());
+    auto gate = stridedOperand(g.getGate()), up = stridedOperand(g.getUp());
     if (failed(gate) || failed(up))
       return failure();
     int64_t width = cast<RankedTensorType>(g.getGate().getType()).getShape().back();
     const ValueInfo &y = defineActivation(g.getOutput(), rowsOf(g.getGate()));
     os << llvm::formatv("  rt::gated_activation<rt::Activation::{0}>(ctx, {1}, "
-                        "{3}, {2}, {3}, {4}, {5} / {3}, {3});\n",
-                        activationName(g.getKind()), *gate, *up, width, y.pointer,
-                        rowsTimes(g.getGate()));
+                        "{2}, {3}, {4}, {5}, {6} / {7}, {7});\n",
+                        activationName(g.getKind()), gate->first, gate->second, up->first,
+                        up->second, y.pointer, rowsTimes(g.getGate()), width);
     return success();
   }
   if (auto fused = dyn_cast<attn::ResidualAddRmsNormOp>(op)) {
@@ -460,11 +475,37 @@ LogicalResult Emitter::emitOp(Operation *op) {
     for (int64_t d = axis + 1; d < type.getRank(); ++d)
       inner *= type.getDimSize(d);
     int64_t offset = 0, full = type.getDimSize(axis) * inner;
+    // Column ranges that only ops taking a row stride read (the gate and up
+    // halves of a fused gate+up projection; the keys and values of a fused
+    // QKV projection on their way into the cache) stay where they are: no copy.
+    // (Through reshapes, which keep the rows and so the stride.)
+    std::function<bool(OpOperand &)> readsStrided = [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      if (isa<attn::GatedActivationOp>(user))
+        return true;
+      if (auto reshape = dyn_cast<od::ReshapeOp>(user))
+        return cast<RankedTensorType>(reshape.getReshaped().getType()).getDimSize(0) ==
+                   cast<RankedTensorType>(reshape.getData().getType()).getDimSize(0) &&
+               !reshape.getReshaped().use_empty() &&
+               llvm::all_of(reshape.getReshaped().getUses(), readsStrided);
+      auto fa = dyn_cast<attn::FlashAttentionOp>(user);
+      return fa && fa.hasKeyRope() && use.get() != fa.getQuery() &&
+             (use.get() == fa.getKey() || use.get() == fa.getValue());
+    };
     for (Value r : split.getOutputs()) {
       int64_t part = cast<RankedTensorType>(r.getType()).getDimSize(axis) * inner;
-      const ValueInfo &y = defineActivation(r, rowsOf(split.getInput()));
-      os << llvm::formatv("  rt::copy_rows(ctx, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
-                          *x, offset, full, y.pointer, part, rowsOf(split.getInput()), outer);
+      if (outer == 1 && !r.use_empty() && llvm::all_of(r.getUses(), readsStrided)) {
+        ValueInfo vi = info[split.getInput()];
+        vi.pointer = llvm::formatv("({0} + {1})", *x, offset).str();
+        vi.rowElems = rowElemsOf(r);
+        vi.rowStride = full;
+        info[r] = vi;
+        slotLive[vi.slot] += 1;
+      } else {
+        const ValueInfo &y = defineActivation(r, rowsOf(split.getInput()));
+        os << llvm::formatv("  rt::copy_rows(ctx, {0} + {1}, {2}, {3}, {4}, {5} * {6}, {4});\n",
+                            *x, offset, full, y.pointer, part, rowsOf(split.getInput()), outer);
+      }
       offset += part;
     }
     return success();
@@ -544,10 +585,18 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return success();
   }
   if (auto attention = dyn_cast<attn::FlashAttentionOp>(op)) {
-    FailureOr<std::string> q = operand(attention.getQuery()), k = operand(attention.getKey()),
-                           v = operand(attention.getValue());
+    // Keys and values on their way into the cache through the fused RoPE
+    // kernel may be column ranges of the QKV projection (a row stride).
+    FailureOr<std::string> q = operand(attention.getQuery());
+    auto k = stridedOperand(attention.getKey()), v = stridedOperand(attention.getValue());
     if (failed(q) || failed(k) || failed(v))
       return failure();
+    bool kvStrided = info[attention.getKey()].rowStride || info[attention.getValue()].rowStride;
+    if (kvStrided && !attention.hasKeyRope())
+      return op->emitError("the code generator can append strided keys only through the fused "
+                           "RoPE kernel");
+    std::string kvStrides =
+        kvStrided ? llvm::formatv(", {0}, {1}", k->second, v->second).str() : std::string();
     int64_t headDim = attention.getHeadDim();
     int64_t vHeadDim = attention.getVHeadDim();
     int64_t kvHeads = attention.getNumKvHeads(), group = attention.getGroupSize();
@@ -614,16 +663,16 @@ LogicalResult Emitter::emitOp(Operation *op) {
       os << llvm::formatv(
           "  rt::rope_kv_append<Elem, kPageSize, {0}, {1}, {2}, rt::RopeStyle::{3}{12}>(ctx, {4}, "
           "{5}, {6}, {7}, T, a->positions, m.inv_freq{8}, a->num_seqs, a->query_start, "
-          "a->block_tables[{9}], a->blocks_per_seq, a->layer_cache[{10}], {11});\n",
+          "a->block_tables[{9}], a->blocks_per_seq, a->layer_cache[{10}], {11}{13});\n",
           headDim, vHeadDim, rotary, style,
-          attention.getRopeQuery() ? query : std::string("nullptr"), attention.getNumHeads(), *k,
-          *v, table, cacheGroup, layer, kvHeads, kvTypeArg);
+          attention.getRopeQuery() ? query : std::string("nullptr"), attention.getNumHeads(),
+          k->first, v->first, table, cacheGroup, layer, kvHeads, kvTypeArg, kvStrides);
     } else {
       os << llvm::formatv(
           "  rt::kv_append<Elem, kPageSize, {0}, {1}{7}>(ctx, {2}, {3}, T, a->positions, "
           "a->num_seqs, a->query_start, a->block_tables[{4}], a->blocks_per_seq, "
           "a->layer_cache[{5}], {6});\n",
-          headDim, vHeadDim, *k, *v, cacheGroup, layer, kvHeads, kvTypeArg);
+          headDim, vHeadDim, k->first, v->first, cacheGroup, layer, kvHeads, kvTypeArg);
     }
     os << "  {\n    rt::PagedAttentionArgs<Elem> args;\n";
     os << llvm::formatv("    args.query = {0};\n    args.out = {1};\n    args.num_tokens = T;\n"

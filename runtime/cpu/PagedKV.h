@@ -181,18 +181,24 @@ void kv_append(ThreadPool &pool, const T *key, const T *value, int64_t num_token
 // HeadDim], rotated in place with the same angles (computed once per token).
 // The other arguments are those of rope() and kv_append(). A quantized cache
 // gets the rotated key (in T, as rope() would leave it) quantized.
+// key_stride / value_stride: elements from one token's key (value) row to
+// the next, when they are column ranges of a wider buffer (a fused QKV
+// projection's output); 0: contiguous.
 template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style,
           KvType KV = KvType::Model>
 void rope_kv_append(ThreadPool &pool, T *query, int num_heads, const T *key, const T *value,
                     int64_t num_tokens, const int32_t *positions, const float *inv_freq,
                     int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
-                    int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
+                    int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads,
+                    int64_t key_stride = 0, int64_t value_stride = 0) {
   detail::check_rope_dims<HeadDim, RotaryDim>();
   constexpr int kHalf = RotaryDim / 2;
   const KVLayoutOf<T, PageSize, HeadDim, VHeadDim, KV> layout{layer_cache, kv_heads};
   const int64_t query_elems = query ? static_cast<int64_t>(num_heads) * HeadDim : 0;
   const int64_t key_elems = static_cast<int64_t>(kv_heads) * HeadDim;
   const int64_t value_elems = static_cast<int64_t>(kv_heads) * VHeadDim;
+  const int64_t key_step = key_stride ? key_stride : key_elems;
+  const int64_t value_step = value_stride ? value_stride : value_elems;
   pool.parallel_for(
       0, num_tokens, detail::rows_per_chunk(query_elems + key_elems + value_elems),
       [&](int64_t t0, int64_t t1) {
@@ -213,17 +219,17 @@ void rope_kv_append(ThreadPool &pool, T *query, int num_heads, const T *key, con
           const int32_t slot = pos % PageSize;
           if constexpr (KV == KvType::Model) {
             T *cached_key = layout.keys(page, slot);
-            std::memcpy(cached_key, key + t * key_elems, sizeof(T) * key_elems);
+            std::memcpy(cached_key, key + t * key_step, sizeof(T) * key_elems);
             detail::rope_rotate_heads<T, HeadDim, RotaryDim, Style>(cached_key, kv_heads, cos, sin);
-            std::memcpy(layout.values(page, slot), value + t * value_elems,
+            std::memcpy(layout.values(page, slot), value + t * value_step,
                         sizeof(T) * value_elems);
           } else {
-            std::memcpy(rotated.data(), key + t * key_elems, sizeof(T) * key_elems);
+            std::memcpy(rotated.data(), key + t * key_step, sizeof(T) * key_elems);
             detail::rope_rotate_heads<T, HeadDim, RotaryDim, Style>(rotated.data(), kv_heads, cos,
                                                                     sin);
             detail::store_token<T, PageSize, HeadDim, VHeadDim, KV>(layout, page, slot,
                                                                     rotated.data(),
-                                                                    value + t * value_elems);
+                                                                    value + t * value_step);
           }
           if (query)
             detail::rope_rotate_heads<T, HeadDim, RotaryDim, Style>(query + t * query_elems,

@@ -332,6 +332,295 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// 8 consecutive elements (16 bytes) as f32, and back.
+template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    float2 h;
+    if constexpr (std::is_same_v<T, __half>)
+      h = __half22float2(as_pair<__half2>(word(v, i)));
+    else
+      h = __bfloat1622float2(as_pair<__nv_bfloat162>(word(v, i)));
+    f[2 * i] = h.x, f[2 * i + 1] = h.y;
+  }
+}
+template <typename T> __device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
+  uint32_t u[4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    if constexpr (std::is_same_v<T, __half>)
+      u[i] = as_u32(__floats2half2_rn(f[2 * i], f[2 * i + 1]));
+    else
+      u[i] = as_u32(__floats2bfloat162_rn(f[2 * i], f[2 * i + 1]));
+  }
+  return make_uint4(u[0], u[1], u[2], u[3]);
+}
+
+// The activations of attnc_cuda_gated_activation (StepKernels.cu), same formulas.
+__device__ __forceinline__ float activate(int act, float x) {
+  switch (act) {
+  case ATTNC_CUDA_ACT_SILU:
+    return x / (1.0f + expf(-x));
+  case ATTNC_CUDA_ACT_GELU:
+    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  case ATTNC_CUDA_ACT_GELU_TANH:
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  default:
+    return x > 0.0f ? x : 0.0f;
+  }
+}
+
+// x [num_tokens, K] (num_tokens <= 8, K % 8 == 0, rows 16-byte aligned) into
+// shared memory as `in` forms it, then a barrier. RMS norm: the statistics
+// of the stored rows, 1 / sqrtf(mean + eps) and x * inv * (w + offset), as
+// attnc_cuda_rms_norm computes them.
+template <typename T>
+__device__ void stage_input(const attnc_cuda_linear_input &in, int num_tokens, int K,
+                            uint4 *x_smem) {
+  const int kv = K / 8; // 16-byte vectors per row
+  const T *x = static_cast<const T *>(in.x);
+  // The norm weights of the thread's first vector, loaded with x (one L2
+  // round trip before the statistics instead of two).
+  float4 nw0 = make_float4(0.f, 0.f, 0.f, 0.f), nw1 = nw0;
+  if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM && int(threadIdx.x) < kv) {
+    nw0 = __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * threadIdx.x);
+    nw1 = __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * threadIdx.x + 1);
+  }
+  float ss[8];
+#pragma unroll
+  for (int t = 0; t < 8; ++t) {
+    ss[t] = 0.f;
+    if (t >= num_tokens)
+      continue;
+    for (int c = threadIdx.x; c < kv; c += kThreads) {
+      float f[8];
+      unpack8<T>(__ldg(reinterpret_cast<const uint4 *>(x + t * in.x_stride + 8 * c)), f);
+      if (in.kind == ATTNC_CUDA_INPUT_GATED) {
+        float u[8];
+        unpack8<T>(__ldg(reinterpret_cast<const uint4 *>(static_cast<const T *>(in.up) +
+                                                          t * in.up_stride + 8 * c)),
+                   u);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          f[i] = activate(in.act, f[i]) * u[i];
+      }
+      const uint4 v = pack8<T>(f);
+      x_smem[t * kv + c] = v;
+      if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          ss[t] += f[i] * f[i];
+      }
+    }
+  }
+  if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
+    __shared__ float part[8][kWarps];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+#pragma unroll
+    for (int t = 0; t < 8; ++t) {
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1)
+        ss[t] += __shfl_xor_sync(0xffffffffu, ss[t], o);
+      if (lane == 0)
+        part[t][warp] = ss[t];
+    }
+    __syncthreads();
+    for (int t = 0; t < num_tokens; ++t) {
+      float total = 0.f;
+#pragma unroll
+      for (int ww = 0; ww < kWarps; ++ww)
+        total += part[t][ww];
+      const float inv = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
+      for (int c = threadIdx.x; c < kv; c += kThreads) {
+        float f[8];
+        unpack8<T>(x_smem[t * kv + c], f);
+        const bool first = c == int(threadIdx.x);
+        const float4 w0 =
+            first ? nw0 : __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * c);
+        const float4 w1 =
+            first ? nw1 : __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * c + 1);
+        const float wv[8] = {w0.x, w0.y, w0.z, w0.w, w1.x, w1.y, w1.z, w1.w};
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          f[i] = f[i] * inv * (wv[i] + in.norm_offset);
+        x_smem[t * kv + c] = pack8<T>(f);
+      }
+    }
+  }
+  __syncthreads();
+}
+
+// 16 bytes read once: not kept in L1 (the weights stream through).
+__device__ __forceinline__ uint4 load_stream16(const void *p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+// Decode with few tokens (T <= 8, x small enough for shared memory): the
+// same mma.sync fragments as mma_kernel (16 rows per block, one n8 token
+// tile, the warps splitting K), but the weights go from global memory
+// straight into registers, double-buffered (the next U chunks are loaded
+// while these are multiplied), and x is staged in shared memory once per
+// block and read only by the lanes whose token exists (g < T). mma_kernel
+// moved every weight byte through shared memory and filled x slots for 8
+// tokens (at T = 1 twice the weight bytes for w4): ncu showed it bound by
+// L1 / shared memory (69%) with DRAM at 28%; past L2, though, this kernel is
+// not faster alone (see use_stream_kernel): its place is the fused calls of
+// attnc_cuda_quantized_linear_fused.
+//   x is formed while it is staged (attnc_cuda_linear_input: as is, RMS
+// norm, act(gate) * up) and the residual added as y is stored, so that a
+// decode step's norms, gated activations and residual adds need no launch
+// of their own (y must not alias any input).
+template <Scheme S, int G, bool Asym, typename T, int U>
+__global__ void __launch_bounds__(kThreads)
+    stream_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
+                  const uint8_t *__restrict__ w, const float *__restrict__ scales,
+                  const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
+                  const T *__restrict__ residual, int N, T *__restrict__ y) {
+  using P = typename Pair<T>::type;
+  constexpr int E = elems_per_load<S>();
+  constexpr int CHUNK = 4 * E; // k per chunk (a quad's 4 loads)
+  constexpr int SUB = E / 8;   // 8-element sub-steps per load
+  constexpr int STEP = kWarps * U;
+  extern __shared__ uint4 x_smem[]; // x [num_tokens][K]
+  __shared__ float red[kWarps][4][32];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, q = lane % 4;
+  const int n0 = blockIdx.x * 16;
+  const int64_t rb = row_bytes<S>(K, int(sizeof(T)));
+  const int chunks = (K + CHUNK - 1) / CHUNK;
+  [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
+  const int rows[2] = {n0 + g, n0 + g + 8};
+
+  struct Batch {
+    uint4 w[U][2];
+    float s[U][2];
+    uint8_t z[U][2];
+  };
+  auto issue = [&](Batch &b, int c0) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int c = c0 + u * kWarps;
+      const int k = c * CHUNK + q * E;
+      const bool kv = c < chunks && k < K;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const bool ok = kv && rows[h] < N;
+        b.w[u][h] = make_uint4(0, 0, 0, 0);
+        if (ok)
+          b.w[u][h] = load_stream16(
+              w + int64_t(rows[h]) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k));
+        if constexpr (S == Scheme::W4) {
+          const int64_t gi = int64_t(rows[h]) * groups + k / G;
+          b.s[u][h] = ok ? __ldg(scales + gi) : 0.f;
+          if constexpr (Asym)
+            b.z[u][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
+        }
+      }
+    }
+  };
+  const T *xs_tok = reinterpret_cast<const T *>(x_smem) + int64_t(g) * K;
+  const bool has_token = g < num_tokens;
+  float acc[4] = {0.f, 0.f, 0.f, 0.f};
+  auto compute = [&](const Batch &b, int c0) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int c = c0 + u * kWarps;
+      const int k = c * CHUNK + q * E;
+      if (c >= chunks) // warp-uniform; rows past N and k past K multiply zeros
+        break;
+      P zz[2], ss[2];
+      if constexpr (S == Scheme::W4) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const float z = (Asym ? float(b.z[u][h]) : 8.f) +
+                          (std::is_same_v<T, __half> ? 1024.f : 128.f);
+          if constexpr (std::is_same_v<T, __half>) {
+            zz[h] = __floats2half2_rn(z, z);
+            ss[h] = __floats2half2_rn(b.s[u][h], b.s[u][h]);
+          } else {
+            zz[h] = __floats2bfloat162_rn(z, z);
+            ss[h] = __floats2bfloat162_rn(b.s[u][h], b.s[u][h]);
+          }
+        }
+      } else {
+        zz[0] = zz[1] = ss[0] = ss[1] = as_pair<P>(0u);
+      }
+#pragma unroll
+      for (int s = 0; s < SUB; ++s) {
+        uint32_t a[4], bb[4];
+        dequant8<S, T>(b.w[u][0], s, a, zz[0], ss[0]);
+        dequant8<S, T>(b.w[u][1], s, bb, zz[1], ss[1]);
+        uint4 xv = make_uint4(0, 0, 0, 0);
+        if (has_token && k < K)
+          xv = *reinterpret_cast<const uint4 *>(xs_tok + k + 8 * s);
+        mma16816<T>(acc, a[0], bb[0], a[1], bb[1], xv.x, xv.y);
+        mma16816<T>(acc, a[2], bb[2], a[3], bb[3], xv.z, xv.w);
+      }
+    }
+  };
+
+  // The first weights are in flight while x is staged; so is the residual
+  // the epilogue adds (thread < 128 stores one output, see below).
+  Batch b0, b1;
+  issue(b0, warp);
+  const int out_row = n0 + (threadIdx.x % 32) / 4 + (threadIdx.x / 32 >= 2 ? 8 : 0);
+  const int out_tok = 2 * (threadIdx.x % 4) + (threadIdx.x / 32) % 2;
+  const bool stores = threadIdx.x < 128 && out_row < N && out_tok < num_tokens;
+  const float res = residual && stores ? float(residual[int64_t(out_tok) * N + out_row]) : 0.f;
+  stage_input<T>(in, num_tokens, K, x_smem);
+  for (int c0 = warp; c0 < chunks; c0 += 2 * STEP) {
+    if (c0 + STEP < chunks)
+      issue(b1, c0 + STEP);
+    compute(b0, c0);
+    if (c0 + STEP >= chunks)
+      break;
+    if (c0 + 2 * STEP < chunks)
+      issue(b0, c0 + 2 * STEP);
+    compute(b1, c0 + STEP);
+  }
+
+  // Sum the warps' partial products.
+#pragma unroll
+  for (int e = 0; e < 4; ++e)
+    red[warp][e][lane] = acc[e];
+  __syncthreads();
+  // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8;
+  // thread 32 e + l stores element e of lane l (out_row, out_tok above).
+  if (stores) {
+    const int l = threadIdx.x % 32, e = threadIdx.x / 32;
+    float v = 0.f;
+#pragma unroll
+    for (int ww = 0; ww < kWarps; ++ww)
+      v += red[ww][e][l];
+    if constexpr (S == Scheme::W8)
+      v *= __ldg(scales + out_row);
+    if (bias)
+      v += float(bias[out_row]);
+    if (residual) // rounded as the linear's own output first, as unfused
+      v = float(T(v)) + res;
+    y[int64_t(out_tok) * N + out_row] = T(v);
+  }
+}
+
+
+// Chunks per register buffer of stream_kernel (4 16-byte weight loads).
+constexpr int kStreamUnroll = 2;
+// x staged in shared memory up to this size (no opt-in attribute needed).
+constexpr size_t kStreamMaxX = 40 * 1024;
+// stream_kernel's domain (fused calls): quantized weights, T <= 8 and x
+// within kStreamMaxX. Alone (a plain input, no residual) mma_kernel is as
+// fast or faster past L2 (1.1B shapes, T = 1: w4g128 qkv 5.2 vs 4.8 us, o 3.7
+// vs 4.0, gate_up 9.8 vs 10.3, lm_head 21.0 vs 22.4), so plain calls stay
+// there; fused, stream_kernel saves the launches of the norm, the gated
+// activation and the residual add.
+template <Scheme S, typename T> bool use_stream_kernel(int num_tokens, int K) {
+  return S != Scheme::Dense && num_tokens <= 8 &&
+         size_t(num_tokens) * K * sizeof(T) <= kStreamMaxX;
+}
+
 template <typename T> __device__ __forceinline__ float to_f32(T v) { return float(v); }
 
 // One warp per output row, 8 tokens per block row; exact f32 dequantization.
@@ -392,10 +681,31 @@ __global__ void __launch_bounds__(256)
 
 bool aligned16(const void *p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
+// SMs of the current device (0 when unknown), read once.
+int sm_count() {
+  static const int sms = [] {
+    int dev = 0, n = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      n = 0;
+    return n;
+  }();
+  return sms;
+}
+
 int fail(char *error, size_t error_len, const char *what, const char *msg) {
   if (error && error_len)
     std::snprintf(error, error_len, "%s: %s", what, msg);
   return 1;
+}
+
+template <Scheme S, int G, bool Asym, typename T>
+void launch_stream(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
+                   const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
+                   int N, T *y, cudaStream_t st) {
+  stream_kernel<S, G, Asym, T, kStreamUnroll>
+      <<<(N + 15) / 16, kThreads, size_t(num_tokens) * K * sizeof(T), st>>>(
+          in, num_tokens, K, w, scales, zeros, bias, residual, N, y);
 }
 
 // Decode: one n8 token tile, 16 rows per block, stages of U chunks.
@@ -434,13 +744,7 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         // reductions (11264 or 32000 rows of 2048: 1.15-1.25x). Dense weights
         // gain nothing from it. Fewer blocks: the deeper stages keep more bytes
         // in flight per block.
-        static const int sms = [] {
-          int dev = 0, n = 0;
-          if (cudaGetDevice(&dev) != cudaSuccess ||
-              cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
-            n = 0;
-          return n;
-        }();
+        const int sms = sm_count();
         if (S != Scheme::Dense && sms > 0 && tiles >= 2 * sms)
           launch_decode<S, G, Asym, T, 1>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt, tiles, st);
         else
@@ -516,6 +820,55 @@ int launch_grouped(int32_t dtype, int group_size, bool asymmetric, const void *x
   }
 }
 
+// The schemes attnc_cuda_quantized_linear takes; 0, or 1 and a message.
+int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t in_features,
+                 const uint8_t *zeros, const char *what, char *error, size_t error_len) {
+  const bool w8 = bits == 8 && group_size == 0 && !asymmetric;
+  const bool grouped = group_size == 32 || group_size == 64 || group_size == 128;
+  if (!w8 && !((bits == 4 || bits == 8) && grouped)) {
+    char msg[96];
+    std::snprintf(msg, sizeof msg, "unsupported scheme (bits %d, group %d, %s)", int(bits),
+                  int(group_size), asymmetric ? "asymmetric" : "symmetric");
+    return fail(error, error_len, what, msg);
+  }
+  if (grouped && in_features % group_size != 0)
+    return fail(error, error_len, what, "in_features is not a multiple of the group size");
+  if (grouped && asymmetric && !zeros)
+    return fail(error, error_len, what, "asymmetric scheme without zero points");
+  return 0;
+}
+
+// The one-kernel decode of attnc_cuda_quantized_linear_fused, by dtype.
+template <Scheme S, int G, bool Asym>
+void launch_stream_dtype(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
+                         const void *values, const float *scales, const uint8_t *zeros,
+                         const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
+  const uint8_t *w = static_cast<const uint8_t *>(values);
+  if (dtype == ATTNC_CUDA_F16)
+    launch_stream<S, G, Asym, __half>(in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
+                                      static_cast<const __half *>(residual), N,
+                                      static_cast<__half *>(y), st);
+  else
+    launch_stream<S, G, Asym, __nv_bfloat16>(
+        in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
+        static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st);
+}
+
+template <bool Asym>
+void launch_stream_w4(int32_t dtype, int group_size, const attnc_cuda_linear_input &in, int T,
+                      int K, const void *values, const float *scales, const uint8_t *zeros,
+                      const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
+  if (group_size == 32)
+    launch_stream_dtype<Scheme::W4, 32, Asym>(dtype, in, T, K, values, scales, zeros, bias,
+                                              residual, N, y, st);
+  else if (group_size == 64)
+    launch_stream_dtype<Scheme::W4, 64, Asym>(dtype, in, T, K, values, scales, zeros, bias,
+                                              residual, N, y, st);
+  else
+    launch_stream_dtype<Scheme::W4, 128, Asym>(dtype, in, T, K, values, scales, zeros, bias,
+                                               residual, N, y, st);
+}
+
 } // namespace
 
 extern "C" int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens,
@@ -543,19 +896,10 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
   if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
       num_tokens < 0 || in_features < 1 || out_features < 1 || !x || !values || !scales || !y)
     return fail(error, error_len, what, "bad arguments");
-  const bool w8 = bits == 8 && group_size == 0 && !asymmetric;
-  const bool grouped = group_size == 32 || group_size == 64 || group_size == 128;
-  const bool w4 = bits == 4 && grouped, w8g = bits == 8 && grouped;
-  if (!w8 && !w4 && !w8g) {
-    char msg[96];
-    std::snprintf(msg, sizeof msg, "unsupported scheme (bits %d, group %d, %s)", int(bits),
-                  int(group_size), asymmetric ? "asymmetric" : "symmetric");
-    return fail(error, error_len, what, msg);
-  }
-  if (grouped && in_features % group_size != 0)
-    return fail(error, error_len, what, "in_features is not a multiple of the group size");
-  if (grouped && asymmetric && !zeros)
-    return fail(error, error_len, what, "asymmetric scheme without zero points");
+  if (check_scheme(bits, group_size, asymmetric, in_features, zeros, what, error, error_len))
+    return 1;
+  const bool w8 = bits == 8 && group_size == 0;
+  const bool w8g = bits == 8 && group_size != 0;
   if (num_tokens == 0)
     return 0;
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
@@ -569,4 +913,76 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
                                        N, y, st, what, error, error_len);
   return launch_grouped<Scheme::W4>(dtype, group_size, a, x, T, K, values, scales, zeros, bias, N,
                                     y, st, what, error, error_len);
+}
+
+extern "C" int attnc_cuda_quantized_linear_fused(
+    int32_t dtype, int32_t bits, int32_t group_size, int32_t asymmetric,
+    const attnc_cuda_linear_input *input, int32_t num_tokens, int32_t in_features,
+    const void *values, const float *scales, const uint8_t *zeros, const void *bias,
+    const void *residual, int32_t out_features, void *scratch, void *y, void *stream,
+    char *error, size_t error_len) {
+  const char *what = "quantized_linear_fused";
+  if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
+      !input || !input->x || num_tokens < 0 || in_features < 1 || out_features < 1 || !values ||
+      !scales || !y || input->x_stride < in_features ||
+      (input->kind == ATTNC_CUDA_INPUT_GATED && (!input->up || input->up_stride < in_features)) ||
+      (input->kind == ATTNC_CUDA_INPUT_RMS_NORM && !input->norm_weight) ||
+      (input->kind != ATTNC_CUDA_INPUT_PLAIN && input->kind != ATTNC_CUDA_INPUT_GATED &&
+       input->kind != ATTNC_CUDA_INPUT_RMS_NORM))
+    return fail(error, error_len, what, "bad arguments");
+  if (check_scheme(bits, group_size, asymmetric, in_features, zeros, what, error, error_len))
+    return 1;
+  if (num_tokens == 0)
+    return 0;
+  const cudaStream_t st = static_cast<cudaStream_t>(stream);
+  const int T = num_tokens, K = in_features, N = out_features;
+  const attnc_cuda_linear_input &in = *input;
+  const bool w8 = bits == 8 && group_size == 0, w4 = bits == 4;
+  const size_t elem = dtype == ATTNC_CUDA_F32 ? 4 : 2;
+  const bool rows16 = aligned16(in.x) && (in.x_stride * elem) % 16 == 0 &&
+                      (in.kind != ATTNC_CUDA_INPUT_GATED ||
+                       (aligned16(in.up) && (in.up_stride * elem) % 16 == 0)) &&
+                      (in.kind != ATTNC_CUDA_INPUT_RMS_NORM || aligned16(in.norm_weight));
+  const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual;
+  const bool one_kernel =
+      fused && dtype != ATTNC_CUDA_F32 && (w8 || w4) && rows16 && aligned16(values) &&
+      K % (w4 ? elems_per_load<Scheme::W4>() : elems_per_load<Scheme::W8>()) == 0 &&
+      (w4 ? use_stream_kernel<Scheme::W4, __half>(T, K)
+          : use_stream_kernel<Scheme::W8, __half>(T, K));
+  if (one_kernel) {
+    if (w8)
+      launch_stream_dtype<Scheme::W8, 0, false>(dtype, in, T, K, values, scales, nullptr, bias,
+                                                residual, N, y, st);
+    else if (asymmetric)
+      launch_stream_w4<true>(dtype, group_size, in, T, K, values, scales, zeros, bias, residual, N,
+                             y, st);
+    else
+      launch_stream_w4<false>(dtype, group_size, in, T, K, values, scales, nullptr, bias,
+                              residual, N, y, st);
+    const cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+  }
+  // The pieces one after the other: the input materialized in scratch.
+  const void *x = in.x;
+  if (in.kind != ATTNC_CUDA_INPUT_GATED && in.x_stride != K)
+    return fail(error, error_len, what, "a strided input must be gated (or fit one kernel)");
+  if (in.kind != ATTNC_CUDA_INPUT_PLAIN) {
+    if (!scratch)
+      return fail(error, error_len, what, "no scratch buffer for an input that is not fused");
+    const int rc =
+        in.kind == ATTNC_CUDA_INPUT_GATED
+            ? attnc_cuda_gated_activation(dtype, in.act, in.x, in.x_stride, in.up, in.up_stride,
+                                          scratch, T, K, stream, error, error_len)
+            : attnc_cuda_rms_norm(dtype, in.x, in.norm_weight, in.norm_offset, in.norm_eps, T, K,
+                                  scratch, stream, error, error_len);
+    if (rc)
+      return rc;
+    x = scratch;
+  }
+  if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,
+                                           scales, zeros, bias, N, y, stream, error, error_len))
+    return rc;
+  return residual ? attnc_cuda_add_scaled(dtype, residual, y, 1.0f, y, int64_t(T) * N, stream,
+                                          error, error_len)
+                  : 0;
 }

@@ -464,14 +464,16 @@ void kv_append(Context &ctx, const T *key, const T *value, int64_t num_tokens,
 }
 
 // rope() of the keys followed by kv_append() in one launch (key itself is not
-// modified), as attnrt::cpu::rope_kv_append; query (may be nullptr) is
-// rotated in place with the same angles. inv_freq: device f32 [RotaryDim / 2].
+// modified), as attnrt::cpu::rope_kv_append (key_stride / value_stride too);
+// query (may be nullptr) is rotated in place with the same angles. inv_freq:
+// device f32 [RotaryDim / 2].
 template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style,
           KvType KV = KvType::Model>
 void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T *value,
                     int64_t num_tokens, const int32_t *positions, const float *inv_freq,
                     int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
-                    int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
+                    int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads,
+                    int64_t key_stride = 0, int64_t value_stride = 0) {
   static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
                 "rotary_dim must be even and within head_dim");
   static_assert(VHeadDim == HeadDim, "the fused kernel needs v_head_dim == head_dim");
@@ -486,8 +488,10 @@ void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T
   ctx.check(attnc_cuda_rope_kv_append(
                 detail::dtype_of<T>(), detail::style_code<Style>(), HeadDim, RotaryDim,
                 query_heads, kv_heads, int32_t(num_tokens), positions, inv_freq, query,
-                int64_t(query_heads) * HeadDim, key, int64_t(kv_heads) * HeadDim, value,
-                int64_t(kv_heads) * VHeadDim, num_seqs, query_start, block_table, blocks_per_seq,
+                int64_t(query_heads) * HeadDim, key,
+                key_stride ? key_stride : int64_t(kv_heads) * HeadDim, value,
+                value_stride ? value_stride : int64_t(kv_heads) * VHeadDim, num_seqs, query_start,
+                block_table, blocks_per_seq,
                 PageSize, int32_t(KV), layer_cache, ctx.stream(), ctx.scratch(),
                 ctx.scratch_len()),
             "rope_kv_append");

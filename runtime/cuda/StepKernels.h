@@ -228,6 +228,49 @@ int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
                                 const uint8_t *zeros, const void *bias, int32_t out_features,
                                 void *y, void *stream, char *error, size_t error_len);
 
+/* ---- Quantized linear with its neighbours fused (decode) ---- */
+
+/* How attnc_cuda_quantized_linear_fused forms its x [T, K]: the buffer as
+ * it is, RMS-normalized (x * rsqrt(mean(x^2) + eps) * (weight + offset), the
+ * formula of attnc_cuda_rms_norm), or act(gate) * up (that of
+ * attnc_cuda_gated_activation). */
+enum {
+  ATTNC_CUDA_INPUT_PLAIN = 0,
+  ATTNC_CUDA_INPUT_RMS_NORM = 1,
+  ATTNC_CUDA_INPUT_GATED = 2
+};
+typedef struct attnc_cuda_linear_input {
+  int32_t kind;             /* ATTNC_CUDA_INPUT_* */
+  const void *x;            /* plain, rms_norm: x; gated: the gate */
+  int64_t x_stride;         /* elements from one token's row of x to the next */
+  const void *up;           /* gated: up (NULL otherwise) */
+  int64_t up_stride;
+  int32_t act;              /* gated: ATTNC_CUDA_ACT_* */
+  const float *norm_weight; /* rms_norm: [K] */
+  float norm_offset, norm_eps;
+} attnc_cuda_linear_input;
+
+/* y = input . dequant(W)^T (+ bias) (+ residual): attnc_cuda_quantized_linear
+ * whose x is formed by `input` and whose result (rounded to the storage
+ * type) is added to residual [T, N] (may be NULL) in f32 and rounded again,
+ * as attnc_cuda_add_scaled would. In decode (f16/bf16, w4g* or w8, T <= 8,
+ * 16-byte aligned rows, x small enough for shared memory) one kernel forms x
+ * while staging it, and adds the residual as it stores y: the norm, the
+ * gated activation and the residual add cost no launch of their own.
+ * Otherwise the input is first materialized in scratch [T, K] (may be NULL
+ * for a plain input with x_stride == K) and the pieces run one after the
+ * other. y must not alias x, up, residual or scratch.
+ * Generated code does not call it yet: on the 1.1B Llama-shaped model
+ * (H100, batch-1 decode, w4g128) the fused step ran 837-866 tok/s against
+ * 892 for the separate kernels, its one kernel being slower than the norm,
+ * the activation and the plain GEMV together (BENCHMARKS.md). */
+int attnc_cuda_quantized_linear_fused(int32_t dtype, int32_t bits, int32_t group_size,
+                                      int32_t asymmetric, const attnc_cuda_linear_input *input,
+                                      int32_t num_tokens, int32_t in_features, const void *values,
+                                      const float *scales, const uint8_t *zeros, const void *bias,
+                                      const void *residual, int32_t out_features, void *scratch,
+                                      void *y, void *stream, char *error, size_t error_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

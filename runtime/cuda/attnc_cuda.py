@@ -88,8 +88,12 @@ def declare_step_kernels(lib):
         "attnc_cuda_gemv": [i32, vp, i32, i32, vp, vp, i32, vp],
         "attnc_cuda_quantized_linear": [i32, i32, i32, i32, vp, i32, i32, vp, vp, vp, vp, i32,
                                         vp],
+        "attnc_cuda_quantized_linear_fused": [i32, i32, i32, i32, ctypes.POINTER(LinearInput),
+                                              i32, i32, vp, vp, vp, vp, vp, i32, vp, vp],
     }.items():
-        fn = getattr(lib, name)
+        fn = getattr(lib, name, None)
+        if fn is None:  # an older library (benchmarks of a previous build)
+            continue
         fn.argtypes = args + tail
         fn.restype = ctypes.c_int
     lib.attnc_cuda_rope_inv_freq.argtypes = [ctypes.c_double, i32, ctypes.POINTER(ctypes.c_float)]
@@ -211,6 +215,24 @@ def quantized_linear(lib, bits, group_size, asymmetric, x, values, scales, zeros
     _call(lib, "attnc_cuda_quantized_linear", DTYPES[x.dtype], bits, group_size,
           int(asymmetric), x.data_ptr(), x.numel() // K, K, values.data_ptr(), scales.data_ptr(),
           _ptr(zeros), _ptr(bias), N, y.data_ptr())
+
+
+class LinearInput(ctypes.Structure):
+    """attnc_cuda_linear_input (StepKernels.h)."""
+    PLAIN, RMS_NORM, GATED = 0, 1, 2
+    _fields_ = [("kind", ctypes.c_int32), ("x", ctypes.c_void_p), ("x_stride", ctypes.c_int64),
+                ("up", ctypes.c_void_p), ("up_stride", ctypes.c_int64), ("act", ctypes.c_int32),
+                ("norm_weight", ctypes.c_void_p), ("norm_offset", ctypes.c_float),
+                ("norm_eps", ctypes.c_float)]
+
+
+def quantized_linear_fused(lib, bits, group_size, asymmetric, inp, T, K, values, scales, zeros,
+                           bias, residual, N, scratch, y):
+    """attnc_cuda_quantized_linear_fused; inp a LinearInput (its tensors kept
+    alive by the caller)."""
+    _call(lib, "attnc_cuda_quantized_linear_fused", DTYPES[y.dtype], bits, group_size,
+          int(asymmetric), ctypes.byref(inp), T, K, values.data_ptr(), scales.data_ptr(),
+          _ptr(zeros), _ptr(bias), _ptr(residual), N, _ptr(scratch), y.data_ptr())
 
 
 class Linear:

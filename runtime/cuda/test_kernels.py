@@ -663,6 +663,92 @@ def test_quantized_linear(lib, res, gen):
                  f"expected an error naming '{what}'")
 
 
+def test_quantized_linear_fused(lib, res, gen):
+    """attnc_cuda_quantized_linear_fused: x formed by an RMS norm or act(gate) * up
+    (gate and up column ranges of one [T, 2K] buffer, as a fused gate+up
+    projection leaves them), the residual added; one kernel in decode, the
+    pieces through scratch otherwise (T > 8, f32, w8g*). Reference: torch
+    float64 forming x from the same stored inputs, rounded to the dtype as
+    the runtime stores x, times the dequantized weights."""
+    schemes = [(8, 0, False), (4, 128, False), (4, 32, True), (8, 64, True)]
+    shapes = [(2048, 2560), (5632, 2048), (256, 77), (96, 40)]  # (K, N); 5632: > 1 batch
+    acts = ("silu", "gelu_tanh", "gelu")
+    LI = attnc_cuda.LinearInput
+    for si, (K, N) in enumerate(shapes):
+        for bits, group, asym in schemes:
+            if group and K % group:
+                continue
+            w = torch.randn(N, K, device="cuda") / math.sqrt(K)
+            values, scales, zeros = quantize_ref(w, bits, group, asym)
+            wdq = dequantize_ref(values, scales, zeros, bits, group, K)
+            name = f"w{bits}" + (f"g{group}" if group else "") + ("a" if asym else "")
+            for dtype in DTYPES:
+                for ci, T in enumerate((1, 5, 8, 17)):
+                    kind = (si + ci) % 3
+                    residual = rnd(T, N, dtype=dtype) if (si + ci) % 2 == 0 else None
+                    bias = rnd(N, dtype=dtype) if ci % 2 else None
+                    inp = LI()
+                    scratch = torch.full((T, K), NAN, device="cuda", dtype=dtype)
+                    if kind == LI.GATED:
+                        act = acts[(si + ci) % 3]
+                        gu = rnd(T, 2 * K, dtype=dtype)
+                        g, u = gu[:, :K].double(), gu[:, K:].double()
+                        a = {"silu": g * torch.sigmoid(g),
+                             "gelu_tanh": 0.5 * g * (1 + torch.tanh(
+                                 math.sqrt(2 / math.pi) * (g + 0.044715 * g ** 3))),
+                             "gelu": 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))}[act]
+                        xf = (a * u).to(dtype)
+                        inp.kind, inp.x, inp.x_stride = LI.GATED, gu.data_ptr(), 2 * K
+                        inp.up, inp.up_stride = gu[:, K:].data_ptr(), 2 * K
+                        inp.act = attnc_cuda.ACT[act]
+                        case = f"gated {act}"
+                    elif kind == LI.RMS_NORM:
+                        x = rnd(T, K, dtype=dtype)
+                        nw = (1 + 0.1 * torch.randn(K, device="cuda")).float()
+                        off, eps = (1.0, 1e-6) if ci % 2 else (0.0, 1e-5)
+                        xd = x.double()
+                        inv = 1 / torch.sqrt((xd * xd).mean(1, keepdim=True) + eps)
+                        xf = (xd * inv * (nw.double() + off)).to(dtype)
+                        inp.kind, inp.x, inp.x_stride = LI.RMS_NORM, x.data_ptr(), K
+                        inp.norm_weight, inp.norm_offset, inp.norm_eps = nw.data_ptr(), off, eps
+                        case = "rms_norm"
+                    else:
+                        x = rnd(T, K, dtype=dtype)
+                        xf = x
+                        inp.kind, inp.x, inp.x_stride = LI.PLAIN, x.data_ptr(), K
+                        case = "plain"
+                    ref = xf.double() @ wdq.t()
+                    if bias is not None:
+                        ref = ref + bias.double()
+                    mag = float((xf.double().abs() @ wdq.abs().t()).max())
+                    if residual is not None:
+                        ref = ref.to(dtype).double() + residual.double()
+                        mag += float(residual.double().abs().max())
+                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    attnc_cuda.quantized_linear_fused(lib, bits, group, asym, inp, T, K, values,
+                                                      scales, zeros, bias, residual, N, scratch, y)
+                    res.check(f"quantized_linear_fused.{name}",
+                              f"T{T} K{K} N{N} {case}{' bias' if bias is not None else ''}"
+                              f"{' residual' if residual is not None else ''}", dtype, y, ref,
+                              scale=mag)
+    # refused: a strided input that is not gated, no scratch where it is needed
+    x = rnd(17, 256, dtype=torch.float16)
+    values, scales, _ = quantize_ref(torch.randn(8, 128, device="cuda"), 4, 128, False)
+    y = torch.zeros(17, 8, device="cuda", dtype=torch.float16)
+    for stride, kind, what in ((256, LI.PLAIN, "strided input"), (128, LI.GATED, "no scratch")):
+        inp = LI()
+        inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), stride, \
+            x.data_ptr(), stride
+        try:
+            attnc_cuda.quantized_linear_fused(lib, 4, 128, False, inp, 17, 128, values, scales,
+                                              None, None, None, 8, None, y)
+            ok = False
+        except RuntimeError as exc:
+            ok = what in str(exc)
+        res.flag("quantized_linear_fused.refused", what, torch.float16, ok,
+                 f"expected an error naming '{what}'")
+
+
 def main():
     seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
     print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
@@ -671,7 +757,8 @@ def main():
     lib = attnc_cuda.load_library()
     res = Results()
     tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
-             test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear)
+             test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear,
+             test_quantized_linear_fused)
     only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
     if only:
         tests = [t for t in tests if t.__name__ in only.split(",")]
