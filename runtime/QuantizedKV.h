@@ -83,30 +83,23 @@ constexpr float max_code(KvType type) { return type == KvType::Int8 ? 127.0f : 4
 
 // e4m3fn byte of x, |x| <= 448, rounded to nearest even (subnormals: 2^-9 steps).
 inline uint8_t float_to_e4m3(float x) {
-  uint8_t sign = std::signbit(x) ? 0x80 : 0;
-  float a = std::fabs(x);
+  // On the bits (no frexp / ldexp: the CPU append quantizes every element).
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  const uint8_t sign = static_cast<uint8_t>((u >> 24) & 0x80u);
+  const float a = std::fabs(x);
   if (!(a > 0.0f))
     return sign; // 0 (and NaN, which never reaches here: inputs are clamped)
   if (a >= 448.0f)
     return sign | 0x7E; // 448 = 1.75 * 2^8
-  int e;
-  std::frexp(a, &e); // a = m * 2^e, m in [0.5, 1): exponent of a is e - 1
-  int exponent = e - 1;
-  if (exponent < -6)
-    exponent = -6; // subnormal range: fixed step 2^-9
-  // Quantize to 3 mantissa bits at this exponent: step 2^(exponent - 3).
-  const float step = std::ldexp(1.0f, exponent - 3);
-  const float units = std::nearbyint(a / step); // round half to even (default mode)
-  float r = units * step;
-  if (r >= 448.0f)
-    return sign | 0x7E;
-  // Re-encode r (exact in e4m3 now).
-  if (r < std::ldexp(1.0f, -6)) // subnormal: units of 2^-9
-    return sign | static_cast<uint8_t>(std::nearbyint(r / std::ldexp(1.0f, -9)));
-  std::frexp(r, &e);
-  exponent = e - 1;
-  const int mantissa = static_cast<int>(r / std::ldexp(1.0f, exponent - 3)) - 8;
-  return sign | static_cast<uint8_t>(((exponent + 7) << 3) | mantissa);
+  if (a < 0.015625f) // below 2^-6, the subnormals: units of 2^-9 (8 units is 2^-6, code 8)
+    return sign | static_cast<uint8_t>(std::nearbyint(a * 512.0f)); // half to even
+  // Normal: rebias the exponent (127 -> 7) and round the 23-bit mantissa to 3
+  // bits, half to even; a carry out of the mantissa steps the exponent, as it
+  // should.
+  const uint32_t v = (u & 0x7FFFFFFFu) - (120u << 23);
+  const uint32_t code = (v + 0x7FFFFu + ((v >> 20) & 1u)) >> 20;
+  return sign | static_cast<uint8_t>(code > 0x7Eu ? 0x7Eu : code); // 480 saturates to 448
 }
 
 inline float e4m3_to_float(uint8_t b) {

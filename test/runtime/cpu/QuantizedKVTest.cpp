@@ -13,13 +13,56 @@
 
 #include "PagedProblem.h"
 
+#include <cmath>
 #include <cstring>
+#include <random>
 
 namespace attnrt::cpu {
 namespace {
 using namespace test;
 
 const char *type_name(KvType type) { return kvquant::kv_type_name(type); }
+
+// The e4m3fn value of a code from its fields (independent of the header).
+float e4m3_value(int code) {
+  const int e = (code >> 3) & 0xF, m = code & 7;
+  const float v = e == 0 ? m / 512.0f : (8 + m) * std::pow(2.0f, float(e - 10));
+  return (code & 0x80) ? -v : v;
+}
+// Nearest finite code to x (|x| <= 448) by search; ties to the even mantissa.
+int nearest_e4m3(float x) {
+  int best = 0;
+  for (int c = 1; c <= 0x7E; ++c) {
+    const double d = std::fabs(double(std::fabs(x)) - e4m3_value(c));
+    const double db = std::fabs(double(std::fabs(x)) - e4m3_value(best));
+    if (d < db || (d == db && (c & 1) == 0))
+      best = c;
+  }
+  return (std::signbit(x) ? 0x80 : 0) | best;
+}
+
+TEST(QuantizedKV, Fp8EncoderRoundsToNearestEven) {
+  // Each pair of neighbouring codes: both values, the midpoint (the even code
+  // wins) and the floats on either side of it; both signs.
+  std::vector<float> xs;
+  for (int c = 0; c < 0x7E; ++c) {
+    const float lo = e4m3_value(c), hi = e4m3_value(c + 1), mid = (lo + hi) / 2;
+    for (float v : {lo, hi, mid, std::nextafter(mid, 0.0f), std::nextafter(mid, 1e9f)})
+      xs.insert(xs.end(), {v, -v});
+  }
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-448.0f, 448.0f), small(-0.03f, 0.03f);
+  for (int i = 0; i < 20000; ++i)
+    xs.insert(xs.end(), {u(rng), small(rng)});
+  for (float x : xs)
+    ASSERT_EQ(int(kvquant::float_to_e4m3(x)), nearest_e4m3(x)) << "x = " << x;
+  EXPECT_EQ(kvquant::float_to_e4m3(448.0f), 0x7E);
+  EXPECT_EQ(kvquant::float_to_e4m3(-448.0f), 0xFE);
+  EXPECT_EQ(kvquant::float_to_e4m3(0.0f), 0x00);
+  EXPECT_EQ(kvquant::float_to_e4m3(-0.0f), 0x80);
+  for (int c = 0; c <= 0x7E; ++c) // decoding is the inverse on every finite code
+    EXPECT_EQ(kvquant::e4m3_to_float(uint8_t(c)), e4m3_value(c));
+}
 
 // A quantized layer's pages in a NaN-poisoned buffer with one page in front
 // of page 0 (what a -1 entry would address). Offsets computed from the
