@@ -923,13 +923,20 @@ extern "C" int attnc_cuda_quantized_linear_fused(
     char *error, size_t error_len) {
   const char *what = "quantized_linear_fused";
   if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
-      !input || !input->x || num_tokens < 0 || in_features < 1 || out_features < 1 || !values ||
-      !scales || !y || input->x_stride < in_features ||
-      (input->kind == ATTNC_CUDA_INPUT_GATED && (!input->up || input->up_stride < in_features)) ||
-      (input->kind == ATTNC_CUDA_INPUT_RMS_NORM && !input->norm_weight) ||
-      (input->kind != ATTNC_CUDA_INPUT_PLAIN && input->kind != ATTNC_CUDA_INPUT_GATED &&
-       input->kind != ATTNC_CUDA_INPUT_RMS_NORM))
+      num_tokens < 0 || in_features < 1 || out_features < 1 || !values || !scales || !y)
     return fail(error, error_len, what, "bad arguments");
+  // The input descriptor, each problem named.
+  if (!input || !input->x)
+    return fail(error, error_len, what, "no input x");
+  if (input->kind != ATTNC_CUDA_INPUT_PLAIN && input->kind != ATTNC_CUDA_INPUT_GATED &&
+      input->kind != ATTNC_CUDA_INPUT_RMS_NORM)
+    return fail(error, error_len, what, "unknown input kind");
+  if (input->x_stride < in_features)
+    return fail(error, error_len, what, "input x_stride is less than in_features");
+  if (input->kind == ATTNC_CUDA_INPUT_GATED && (!input->up || input->up_stride < in_features))
+    return fail(error, error_len, what, "gated input without up, or up_stride < in_features");
+  if (input->kind == ATTNC_CUDA_INPUT_RMS_NORM && !input->norm_weight)
+    return fail(error, error_len, what, "rms_norm input without norm_weight");
   if (check_scheme(bits, group_size, asymmetric, in_features, zeros, what, error, error_len))
     return 1;
   if (num_tokens == 0)

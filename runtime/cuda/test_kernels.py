@@ -735,10 +735,15 @@ def test_quantized_linear_fused(lib, res, gen):
     x = rnd(17, 256, dtype=torch.float16)
     values, scales, _ = quantize_ref(torch.randn(8, 128, device="cuda"), 4, 128, False)
     y = torch.zeros(17, 8, device="cuda", dtype=torch.float16)
-    for stride, kind, what in ((256, LI.PLAIN, "strided input"), (128, LI.GATED, "no scratch")):
+    for stride, kind, up, what in ((256, LI.PLAIN, True, "strided input"),
+                                   (128, LI.GATED, True, "no scratch"),
+                                   (64, LI.PLAIN, True, "x_stride is less than in_features"),
+                                   (128, LI.GATED, False, "gated input without up"),
+                                   (128, LI.RMS_NORM, True, "rms_norm input without norm_weight"),
+                                   (128, 7, True, "unknown input kind")):
         inp = LI()
         inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), stride, \
-            x.data_ptr(), stride
+            x.data_ptr() if up else None, stride
         try:
             attnc_cuda.quantized_linear_fused(lib, 4, 128, False, inp, 17, 128, values, scales,
                                               None, None, None, 8, None, y)
