@@ -476,9 +476,10 @@ LogicalResult Emitter::emitOp(Operation *op) {
       inner *= type.getDimSize(d);
     int64_t offset = 0, full = type.getDimSize(axis) * inner;
     // Column ranges that only ops taking a row stride read (the gate and up
-    // halves of a fused gate+up projection; the keys and values of a fused
-    // QKV projection on their way into the cache) stay where they are: no copy.
-    // (Through reshapes, which keep the rows and so the stride.)
+    // halves of a fused gate+up projection; the query, keys and values of a
+    // fused QKV projection on their way through the fused RoPE kernel, which
+    // writes the rotated query to a buffer of its own) stay where they are:
+    // no copy. (Through reshapes, which keep the rows and so the stride.)
     std::function<bool(OpOperand &)> readsStrided = [&](OpOperand &use) {
       Operation *user = use.getOwner();
       if (isa<attn::GatedActivationOp>(user))
@@ -489,8 +490,11 @@ LogicalResult Emitter::emitOp(Operation *op) {
                !reshape.getReshaped().use_empty() &&
                llvm::all_of(reshape.getReshaped().getUses(), readsStrided);
       auto fa = dyn_cast<attn::FlashAttentionOp>(user);
-      return fa && fa.hasKeyRope() && use.get() != fa.getQuery() &&
-             (use.get() == fa.getKey() || use.get() == fa.getValue());
+      if (!fa || !fa.hasKeyRope())
+        return false;
+      if (use.get() == fa.getQuery())
+        return fa.getRopeQuery() && use.get() != fa.getKey() && use.get() != fa.getValue();
+      return use.get() == fa.getKey() || use.get() == fa.getValue();
     };
     for (Value r : split.getOutputs()) {
       int64_t part = cast<RankedTensorType>(r.getType()).getDimSize(axis) * inner;
@@ -587,16 +591,26 @@ LogicalResult Emitter::emitOp(Operation *op) {
   if (auto attention = dyn_cast<attn::FlashAttentionOp>(op)) {
     // Keys and values on their way into the cache through the fused RoPE
     // kernel may be column ranges of the QKV projection (a row stride).
-    FailureOr<std::string> q = operand(attention.getQuery());
+    // So may the query, which that kernel then writes rotated to a buffer
+    // of its own (query_source).
+    auto q = stridedOperand(attention.getQuery());
     auto k = stridedOperand(attention.getKey()), v = stridedOperand(attention.getValue());
     if (failed(q) || failed(k) || failed(v))
       return failure();
     bool kvStrided = info[attention.getKey()].rowStride || info[attention.getValue()].rowStride;
+    bool qStrided = info[attention.getQuery()].rowStride != 0;
     if (kvStrided && !attention.hasKeyRope())
       return op->emitError("the code generator can append strided keys only through the fused "
                            "RoPE kernel");
-    std::string kvStrides =
-        kvStrided ? llvm::formatv(", {0}, {1}", k->second, v->second).str() : std::string();
+    if (qStrided && !(attention.hasKeyRope() && attention.getRopeQuery()))
+      return op->emitError("the code generator can read a strided query only through the fused "
+                           "RoPE kernel");
+    std::string ropeStrides;
+    if (kvStrided || qStrided)
+      ropeStrides = llvm::formatv(", {0}, {1}", kvStrided ? k->second : 0,
+                                  kvStrided ? v->second : 0);
+    if (qStrided)
+      ropeStrides += llvm::formatv(", {0}, {1}", q->first, q->second).str();
     int64_t headDim = attention.getHeadDim();
     int64_t vHeadDim = attention.getVHeadDim();
     int64_t kvHeads = attention.getNumKvHeads(), group = attention.getGroupSize();
@@ -629,9 +643,12 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(call))
       return failure();
     // The query the attention reads: the operand, or its rotation (rope_query).
-    std::string query = *q;
+    std::string query = q->first;
     int scratchSlot = -1;
-    if (attention.getRopeQuery()) {
+    if (qStrided) {
+      scratchSlot = acquireSlot(rowElemsOf(attention.getQuery()) * options.maxBatchTokens);
+      query = llvm::formatv("(m.arena + kSlot{0})", scratchSlot).str();
+    } else if (attention.getRopeQuery()) {
       // The fused kernel rotates the query in place while it reads the key
       // and value, so in the operand's buffer only when nothing else needs
       // the un-rotated query and the buffer is not the key's or the value's.
@@ -645,7 +662,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
       if (shared || !overwritable(qv)) {
         scratchSlot = acquireSlot(rowElemsOf(qv) * options.maxBatchTokens);
         query = llvm::formatv("(m.arena + kSlot{0})", scratchSlot).str();
-        os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", query, *q, rowsTimes(qv));
+        os << llvm::formatv("  rt::copy(ctx, {0}, {1}, {2});\n", query, q->first, rowsTimes(qv));
       }
     }
     const ValueInfo &out = defineActivation(attention.getOutput(), rowsOf(attention.getQuery()));
@@ -666,7 +683,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
           "a->block_tables[{9}], a->blocks_per_seq, a->layer_cache[{10}], {11}{13});\n",
           headDim, vHeadDim, rotary, style,
           attention.getRopeQuery() ? query : std::string("nullptr"), attention.getNumHeads(),
-          k->first, v->first, table, cacheGroup, layer, kvHeads, kvTypeArg, kvStrides);
+          k->first, v->first, table, cacheGroup, layer, kvHeads, kvTypeArg, ropeStrides);
     } else {
       os << llvm::formatv(
           "  rt::kv_append<Elem, kPageSize, {0}, {1}{7}>(ctx, {2}, {3}, T, a->positions, "

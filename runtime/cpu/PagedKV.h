@@ -178,7 +178,10 @@ void kv_append(ThreadPool &pool, const T *key, const T *value, int64_t num_token
 // with the same bits: each token's key is copied into its cache slot and
 // rotated there (key itself is not modified); its value is appended as is.
 // query (may be nullptr, then num_heads is ignored): [num_tokens, num_heads,
-// HeadDim], rotated in place with the same angles (computed once per token).
+// HeadDim], rotated in place with the same angles (computed once per token),
+// or, when query_source is given, written as query_source's rows (row
+// stride query_source_stride, 0: contiguous) rotated: a column range of a
+// fused QKV output becomes a contiguous query without a copy of its own.
 // The other arguments are those of rope() and kv_append(). A quantized cache
 // gets the rotated key (in T, as rope() would leave it) quantized.
 // key_stride / value_stride: elements from one token's key (value) row to
@@ -190,7 +193,8 @@ void rope_kv_append(ThreadPool &pool, T *query, int num_heads, const T *key, con
                     int64_t num_tokens, const int32_t *positions, const float *inv_freq,
                     int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
                     int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads,
-                    int64_t key_stride = 0, int64_t value_stride = 0) {
+                    int64_t key_stride = 0, int64_t value_stride = 0,
+                    const T *query_source = nullptr, int64_t query_source_stride = 0) {
   detail::check_rope_dims<HeadDim, RotaryDim>();
   constexpr int kHalf = RotaryDim / 2;
   const KVLayoutOf<T, PageSize, HeadDim, VHeadDim, KV> layout{layer_cache, kv_heads};
@@ -199,6 +203,7 @@ void rope_kv_append(ThreadPool &pool, T *query, int num_heads, const T *key, con
   const int64_t value_elems = static_cast<int64_t>(kv_heads) * VHeadDim;
   const int64_t key_step = key_stride ? key_stride : key_elems;
   const int64_t value_step = value_stride ? value_stride : value_elems;
+  const int64_t query_source_step = query_source_stride ? query_source_stride : query_elems;
   pool.parallel_for(
       0, num_tokens, detail::rows_per_chunk(query_elems + key_elems + value_elems),
       [&](int64_t t0, int64_t t1) {
@@ -231,6 +236,9 @@ void rope_kv_append(ThreadPool &pool, T *query, int num_heads, const T *key, con
                                                                     rotated.data(),
                                                                     value + t * value_step);
           }
+          if (query && query_source)
+            std::memcpy(query + t * query_elems, query_source + t * query_source_step,
+                        sizeof(T) * query_elems);
           if (query)
             detail::rope_rotate_heads<T, HeadDim, RotaryDim, Style>(query + t * query_elems,
                                                                     num_heads, cos, sin);

@@ -36,6 +36,7 @@
 #include "Attention.h"
 #include "AttentionPlan.h"
 #include "AsyncCopy.cuh"
+#include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
 
 #include <cuda_bf16.h>
@@ -53,6 +54,8 @@
 #include <vector>
 
 namespace {
+
+namespace dependent_launch = attnrt::cuda::dependent_launch;
 
 using namespace attnrt::cuda::attention;
 namespace async_copy = attnrt::cuda::async_copy;
@@ -226,6 +229,7 @@ template <typename T, int HD, int WM, int WK, int MT, int STAGES, KvType KV>
 __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Model>::kThreads)
     paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items,
                            const int32_t *__restrict__ item_count) {
+  dependent_launch::begin();
   constexpr bool kQuant = KV != KvType::Model;
   using S = Shape<HD, WM, WK, MT, STAGES, kQuant>;
   constexpr int kRows = S::kRows, kWarpKeys = S::kWarpKeys, kChunks = S::kChunks;
@@ -645,6 +649,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
 template <typename T, int HD>
 __global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const MergeGroup *groups,
                                                       const int32_t *group_count) {
+  dependent_launch::begin();
   if (group_count && static_cast<int>(blockIdx.x) >= *group_count)
     return;
   const MergeGroup g = groups[blockIdx.x];
@@ -769,8 +774,8 @@ cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, Laun
       return e;
     configured = true;
   }
-  kernel<<<dim3(count.grid, kv_heads), S::kThreads, S::kSmemBytes, stream>>>(kp, items,
-                                                                             count.count);
+  dependent_launch::launch_early(kernel, dim3(count.grid, kv_heads), dim3(S::kThreads),
+                                 S::kSmemBytes, stream, kp, items, count.count);
   return cudaGetLastError();
 }
 
@@ -810,8 +815,8 @@ cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelPar
                                                         stream)) != cudaSuccess)
     return e;
   if (l.merge.grid > 0 && plan.d_partial) {
-    merge_kernel<T, HD><<<dim3(l.merge.grid, kvh), 128, 0, stream>>>(kp, plan.d_groups,
-                                                                    l.merge.count);
+    dependent_launch::launch_early(merge_kernel<T, HD>, dim3(l.merge.grid, kvh), dim3(128), 0,
+                                   stream, kp, plan.d_groups, l.merge.count);
     e = cudaGetLastError();
   }
   return e;

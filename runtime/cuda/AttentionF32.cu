@@ -23,6 +23,7 @@
 // QuantizedKV.h) is dequantized in f32 as the chunk is loaded (code * scale,
 // exactly the CPU's kvquant::dequantize).
 #include "AttentionPlan.h"
+#include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
 
 #include <cuda_runtime.h>
@@ -33,6 +34,8 @@
 
 namespace attnrt::cuda::attention {
 namespace {
+
+namespace dependent_launch = attnrt::cuda::dependent_launch;
 
 using attnrt::KvType;
 
@@ -66,6 +69,7 @@ template <int HD>
 __global__ void __launch_bounds__(kThreads)
     paged_attention_f32_kernel(const KernelParams p, const WorkItem *__restrict__ items,
                                const int32_t *__restrict__ count) {
+  dependent_launch::begin();
   using S = F32Shape<HD>;
   if (count != nullptr && static_cast<int>(blockIdx.x) >= *count)
     return;
@@ -288,8 +292,8 @@ cudaError_t launch_f32(const KernelParams &p, const WorkItem *items, LaunchCount
       return e;
     configured = true;
   }
-  kernel<<<dim3(count.grid, p.num_kv_heads), kThreads, S::kSmemBytes, stream>>>(p, items,
-                                                                              count.count);
+  dependent_launch::launch_early(kernel, dim3(count.grid, p.num_kv_heads), dim3(kThreads),
+                                 S::kSmemBytes, stream, p, items, count.count);
   return cudaGetLastError();
 }
 

@@ -5,6 +5,7 @@
 // runtime/cpu/PagedKV.h kv_append: the pages of the written positions must
 // be allocated (not -1).
 #include "Attention.h"
+#include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
 
 #include <cuda_runtime.h>
@@ -15,6 +16,8 @@
 
 namespace {
 
+namespace dependent_launch = attnrt::cuda::dependent_launch;
+
 __global__ void kv_append_kernel(const uint4 *__restrict__ key, const uint4 *__restrict__ value,
                                  int32_t num_tokens, int32_t k_chunks, int32_t v_chunks,
                                  int32_t num_kv_heads, int32_t page_size, int64_t page_bytes,
@@ -22,6 +25,7 @@ __global__ void kv_append_kernel(const uint4 *__restrict__ key, const uint4 *__r
                                  const int32_t *__restrict__ query_start,
                                  const int32_t *__restrict__ block_table, int32_t blocks_per_seq,
                                  char *__restrict__ cache) {
+  dependent_launch::begin();
   // k_chunks / v_chunks: 16-byte chunks of one head's key / value row.
   const int32_t per_token = num_kv_heads * (k_chunks + v_chunks);
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -62,6 +66,7 @@ __global__ void kv_append_quantized_kernel(const T *__restrict__ key, const T *_
                                            const int32_t *__restrict__ query_start,
                                            const int32_t *__restrict__ block_table,
                                            int32_t blocks_per_seq, char *__restrict__ cache) {
+  dependent_launch::begin();
   const int64_t w = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
   const int lane = threadIdx.x & 31;
   if (w >= static_cast<int64_t>(num_tokens) * 2 * num_kv_heads)
@@ -95,11 +100,13 @@ void launch_quantized(const void *key, const void *value, int32_t num_tokens, in
   const kvq::PageLayout layout = kvq::PageLayout::of(page_size, num_kv_heads, head_dim, v_head_dim);
   const int64_t warps = static_cast<int64_t>(num_tokens) * 2 * num_kv_heads;
   const int threads = 128;
-  kv_append_quantized_kernel<T, Q>
-      <<<static_cast<unsigned>((warps * 32 + threads - 1) / threads), threads, 0, stream>>>(
-          static_cast<const T *>(key), static_cast<const T *>(value), num_tokens, head_dim,
-          v_head_dim, num_kv_heads, page_size, page_bytes, layout, positions, num_seqs,
-          query_start, block_table, blocks_per_seq, static_cast<char *>(layer_cache));
+  dependent_launch::launch_early(kv_append_quantized_kernel<T, Q>,
+                                 dim3(static_cast<unsigned>((warps * 32 + threads - 1) / threads)),
+                                 dim3(threads), 0, stream, static_cast<const T *>(key),
+                                 static_cast<const T *>(value), num_tokens, head_dim, v_head_dim,
+                                 num_kv_heads, page_size, page_bytes, layout, positions, num_seqs,
+                                 query_start, block_table, blocks_per_seq,
+                                 static_cast<char *>(layer_cache));
 }
 
 template <typename T>
@@ -210,10 +217,12 @@ extern "C" int attnc_cuda_kv_append(int32_t elem_bytes, int32_t head_dim, int32_
       static_cast<int64_t>(page_size) * num_kv_heads * (head_dim + v_head_dim) * elem_bytes;
   const int64_t total = static_cast<int64_t>(num_tokens) * num_kv_heads * (k_chunks + v_chunks);
   const int threads = 256;
-  kv_append_kernel<<<static_cast<unsigned>((total + threads - 1) / threads), threads, 0,
-                     static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const uint4 *>(key), static_cast<const uint4 *>(value), num_tokens, k_chunks,
-      v_chunks, num_kv_heads, page_size, page_bytes, positions, num_seqs, query_start, block_table,
-      blocks_per_seq, static_cast<char *>(layer_cache));
+  dependent_launch::launch_early(kv_append_kernel,
+                                 dim3(static_cast<unsigned>((total + threads - 1) / threads)),
+                                 dim3(threads), 0, static_cast<cudaStream_t>(stream),
+                                 static_cast<const uint4 *>(key), static_cast<const uint4 *>(value),
+                                 num_tokens, k_chunks, v_chunks, num_kv_heads, page_size,
+                                 page_bytes, positions, num_seqs, query_start, block_table,
+                                 blocks_per_seq, static_cast<char *>(layer_cache));
   return launch_status(error, error_len);
 }

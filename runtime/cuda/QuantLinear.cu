@@ -37,6 +37,7 @@
 // output row, lanes along K, 8 tokens per pass, f32 dequantization exactly by
 // the contract and f32 arithmetic.
 #include "AsyncCopy.cuh"
+#include "DependentLaunch.cuh"
 #include "StepKernels.h"
 
 #include <cuda_bf16.h>
@@ -51,6 +52,7 @@
 namespace {
 
 namespace async_copy = attnrt::cuda::async_copy;
+namespace dependent_launch = attnrt::cuda::dependent_launch;
 
 enum class Scheme { Dense, W8, W4, W8G }; // W8G: w8gG / w8gGa (generic kernel only)
 
@@ -199,7 +201,10 @@ __global__ void __launch_bounds__(kThreads)
   // Zero points (asymmetric w4) are bytes: plain loads, two stages of registers.
   [[maybe_unused]] uint8_t zp[2][U][R][2];
 
-  auto issue = [&](int stage, int c0) {
+  // A stage's loads: the weights (and their scales and zero points), then
+  // x. The weights are constant, so the first stages' weight loads are
+  // issued before the wait for the kernel producing x (DependentLaunch.cuh).
+  auto issue_weights = [&](int stage, int c0) {
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int c = c0 + u * kWarps;
@@ -224,6 +229,14 @@ __global__ void __launch_bounds__(kThreads)
               zp[stage][u][i][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
           }
         }
+    }
+  };
+  auto issue_x = [&](int stage, int c0) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int c = c0 + u * kWarps;
+      const int k = c * CHUNK + q * E;
+      const bool kv = c < chunks && k < K;
 #pragma unroll
       for (int j = 0; j < NT; ++j) {
         const int tok = t0 + 8 * j + g;
@@ -234,6 +247,10 @@ __global__ void __launch_bounds__(kThreads)
                      ok ? x + int64_t(tok) * K + k + 8 * s : x, ok, true);
       }
     }
+  };
+  auto issue = [&](int stage, int c0) {
+    issue_weights(stage, c0);
+    issue_x(stage, c0);
     async_copy::commit();
   };
 
@@ -282,10 +299,20 @@ __global__ void __launch_bounds__(kThreads)
   };
 
   // Two stages: the next U chunks are in flight while these are multiplied.
-  // Each thread reads only the slots it filled itself.
-  issue(0, warp);
+  // Each thread reads only the slots it filled itself. Both first stages'
+  // weights go out before the wait for x's producer: groups {W0, W1, x0},
+  // {x1}, then one group per stage as before.
+  dependent_launch::allow_dependents();
+  issue_weights(0, warp);
+  issue_weights(1, warp + STEP);
+  dependent_launch::wait_for_producers();
+  issue_x(0, warp);
+  async_copy::commit();
+  issue_x(1, warp + STEP);
+  async_copy::commit();
   for (int c0 = warp; c0 < chunks; c0 += 2 * STEP) {
-    issue(1, c0 + STEP);
+    if (c0 != warp)
+      issue(1, c0 + STEP);
     async_copy::wait<1>();
     compute(0);
     __syncwarp();
@@ -480,6 +507,7 @@ __global__ void __launch_bounds__(kThreads)
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
                   const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
                   const T *__restrict__ residual, int N, T *__restrict__ y) {
+  dependent_launch::begin();
   using P = typename Pair<T>::type;
   constexpr int E = elems_per_load<S>();
   constexpr int CHUNK = 4 * E; // k per chunk (a quad's 4 loads)
@@ -629,6 +657,7 @@ __global__ void __launch_bounds__(256)
     generic_kernel(const T *__restrict__ x, int num_tokens, int K, const uint8_t *__restrict__ w,
                    const float *__restrict__ scales, const uint8_t *__restrict__ zeros,
                    const T *__restrict__ bias, int N, T *__restrict__ y) {
+  dependent_launch::begin();
   const int lane = threadIdx.x % 32;
   const int row = blockIdx.y * 8 + threadIdx.x / 32;
   const int t0 = blockIdx.x * 8;
@@ -703,9 +732,9 @@ template <Scheme S, int G, bool Asym, typename T>
 void launch_stream(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                    int N, T *y, cudaStream_t st) {
-  stream_kernel<S, G, Asym, T, kStreamUnroll>
-      <<<(N + 15) / 16, kThreads, size_t(num_tokens) * K * sizeof(T), st>>>(
-          in, num_tokens, K, w, scales, zeros, bias, residual, N, y);
+  dependent_launch::launch_early(stream_kernel<S, G, Asym, T, kStreamUnroll>, dim3((N + 15) / 16),
+                                 dim3(kThreads), size_t(num_tokens) * K * sizeof(T), st, in,
+                                 num_tokens, K, w, scales, zeros, bias, residual, N, y);
 }
 
 // Decode: one n8 token tile, 16 rows per block, stages of U chunks.
@@ -717,7 +746,8 @@ void launch_decode(const T *x, int num_tokens, int K, const uint8_t *w, const fl
   static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                           int(smem)) == cudaSuccess;
   (void)attr;
-  kernel<<<dim3(1, tiles), kThreads, smem, st>>>(x, num_tokens, K, w, scales, zeros, bias, N, y);
+  dependent_launch::launch_early(kernel, dim3(1, tiles), dim3(kThreads), smem, st, x, num_tokens, K,
+                                 w, scales, zeros, bias, N, y);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -761,16 +791,18 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                 int(smem)) == cudaSuccess;
         (void)attr;
-        kernel<<<dim3((num_tokens + 8 * NT - 1) / (8 * NT), tiles), kThreads, smem, st>>>(
-            xt, num_tokens, K, wb, scales, zeros, bt, N, yt);
+        dependent_launch::launch_early(kernel, dim3((num_tokens + 8 * NT - 1) / (8 * NT), tiles),
+                                       dim3(kThreads), smem, st, xt, num_tokens, K, wb, scales,
+                                       zeros, bt, N, yt);
       }
     }
   } else {
     const int rows = (N + 7) / 8;
     if (rows > 65535)
       return fail(error, error_len, what, "out_features too large");
-    generic_kernel<S, G, Asym, T><<<dim3((num_tokens + 7) / 8, rows), 256, 0, st>>>(
-        xt, num_tokens, K, wb, scales, zeros, bt, N, yt);
+    dependent_launch::launch_early(generic_kernel<S, G, Asym, T>, dim3((num_tokens + 7) / 8, rows),
+                                   dim3(256), 0, st, xt, num_tokens, K, wb, scales, zeros, bt, N,
+                                   yt);
   }
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess)

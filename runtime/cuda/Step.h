@@ -412,6 +412,7 @@ void rope(Context &ctx, T *x, int64_t num_tokens, int num_heads, const int32_t *
   ctx.check(attnc_cuda_rope_kv_append(detail::dtype_of<T>(), detail::style_code<Style>(), HeadDim,
                                       RotaryDim, num_heads, 0, int32_t(num_tokens), positions,
                                       inv_freq, x, int64_t(num_heads) * HeadDim, nullptr, 0,
+                                      nullptr, 0,
                                       nullptr, 0, 0, nullptr, nullptr, 0, 0,
                                       ATTNC_CUDA_KV_MODEL, nullptr, ctx.stream(), ctx.scratch(),
                                       ctx.scratch_len()),
@@ -464,16 +465,18 @@ void kv_append(Context &ctx, const T *key, const T *value, int64_t num_tokens,
 }
 
 // rope() of the keys followed by kv_append() in one launch (key itself is not
-// modified), as attnrt::cpu::rope_kv_append (key_stride / value_stride too);
-// query (may be nullptr) is rotated in place with the same angles. inv_freq:
-// device f32 [RotaryDim / 2].
+// modified), as attnrt::cpu::rope_kv_append (key_stride / value_stride and
+// query_source too); query (may be nullptr) is rotated in place with the same
+// angles, or written rotated from query_source. inv_freq: device f32
+// [RotaryDim / 2].
 template <typename T, int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style,
           KvType KV = KvType::Model>
 void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T *value,
                     int64_t num_tokens, const int32_t *positions, const float *inv_freq,
                     int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
                     int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads,
-                    int64_t key_stride = 0, int64_t value_stride = 0) {
+                    int64_t key_stride = 0, int64_t value_stride = 0,
+                    const T *query_source = nullptr, int64_t query_source_stride = 0) {
   static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
                 "rotary_dim must be even and within head_dim");
   static_assert(VHeadDim == HeadDim, "the fused kernel needs v_head_dim == head_dim");
@@ -488,7 +491,8 @@ void rope_kv_append(Context &ctx, T *query, int num_heads, const T *key, const T
   ctx.check(attnc_cuda_rope_kv_append(
                 detail::dtype_of<T>(), detail::style_code<Style>(), HeadDim, RotaryDim,
                 query_heads, kv_heads, int32_t(num_tokens), positions, inv_freq, query,
-                int64_t(query_heads) * HeadDim, key,
+                int64_t(query_heads) * HeadDim, query ? query_source : nullptr,
+                query_source_stride ? query_source_stride : int64_t(query_heads) * HeadDim, key,
                 key_stride ? key_stride : int64_t(kv_heads) * HeadDim, value,
                 value_stride ? value_stride : int64_t(kv_heads) * VHeadDim, num_seqs, query_start,
                 block_table, blocks_per_seq,

@@ -8,6 +8,7 @@
 // f16/bf16, two in f32; used when the sizes, strides and pointers allow it)
 // and a scalar fallback for odd sizes; both compute the same thing.
 #include "StepKernels.h"
+#include "DependentLaunch.cuh"
 #include "Attention.h"
 #include "KVQuant.cuh"
 
@@ -21,6 +22,8 @@
 #include <type_traits>
 
 namespace {
+
+namespace dependent_launch = attnrt::cuda::dependent_launch;
 
 // ---------------------------------------------------------------- helpers --
 
@@ -156,6 +159,7 @@ struct NormArgs {
 // One CTA per row; the row stays in registers (VPT 8-element vectors per thread).
 template <typename T, int Mode, int VPT>
 __global__ void norm_vec_kernel(NormArgs p) {
+  dependent_launch::begin();
   __shared__ float red[33];
   const int64_t base = static_cast<int64_t>(blockIdx.x) * p.dim;
   const T *a = static_cast<const T *>(p.a) + base;
@@ -236,6 +240,7 @@ __global__ void norm_vec_kernel(NormArgs p) {
 // Any dim: element loops over global memory (a thread always touches the same
 // elements, so aliasing y = x or res = a/b is safe).
 template <typename T, int Mode> __global__ void norm_scalar_kernel(NormArgs p) {
+  dependent_launch::begin();
   __shared__ float red[33];
   const int64_t base = static_cast<int64_t>(blockIdx.x) * p.dim;
   const T *x = static_cast<const T *>(p.a) + base;
@@ -291,15 +296,15 @@ int launch_norm(const NormArgs &p, int32_t rows, cudaStream_t stream, char *erro
     vec = false;
   if (vec) {
     const int threads = ((nvec + vpt - 1) / vpt + 31) / 32 * 32;
-    switch (vpt) {
-    case 1: norm_vec_kernel<T, Mode, 1><<<rows, threads, 0, stream>>>(p); break;
-    case 2: norm_vec_kernel<T, Mode, 2><<<rows, threads, 0, stream>>>(p); break;
-    case 4: norm_vec_kernel<T, Mode, 4><<<rows, threads, 0, stream>>>(p); break;
-    default: norm_vec_kernel<T, Mode, 8><<<rows, threads, 0, stream>>>(p); break;
-    }
+    auto kernel = vpt == 1   ? norm_vec_kernel<T, Mode, 1>
+                  : vpt == 2 ? norm_vec_kernel<T, Mode, 2>
+                  : vpt == 4 ? norm_vec_kernel<T, Mode, 4>
+                             : norm_vec_kernel<T, Mode, 8>;
+    dependent_launch::launch_early(kernel, dim3(rows), dim3(threads), 0, stream, p);
   } else {
     const int threads = p.dim >= 256 ? 256 : (p.dim + 31) / 32 * 32;
-    norm_scalar_kernel<T, Mode><<<rows, threads, 0, stream>>>(p);
+    dependent_launch::launch_early(norm_scalar_kernel<T, Mode>, dim3(rows), dim3(threads), 0,
+                                   stream, p);
   }
   return check_launch(error, error_len, "norm");
 }
@@ -326,8 +331,9 @@ struct RopeArgs {
   const int32_t *positions, *query_start, *block_table;
   const float *inv_freq;
   void *query;
+  const void *query_source; // the un-rotated query (== query: rotated in place)
   const void *key, *value;
-  int64_t q_stride, k_stride, v_stride, page_bytes;
+  int64_t q_stride, qs_stride, k_stride, v_stride, page_bytes;
   char *cache;
   int32_t kv_type; // ATTNC_CUDA_KV_*: quantized caches stage the rotated keys in shared memory
 };
@@ -419,6 +425,7 @@ __device__ void rope_quantize_kv(const RopeArgs &p, const T *k, int t, int half,
 // One CTA per token. V: rotation unit (8 vector; 1 half-split / 2 interleaved
 // scalar); P: pass-through / V copy unit (8 or 1).
 template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(RopeArgs p) {
+  dependent_launch::begin();
   extern __shared__ float trig[]; // cos[half], sin[half]; quantized: keys [kv_heads][head_dim]
   const int t = blockIdx.x;
   const int half = p.rotary_dim / 2, hd = p.head_dim;
@@ -428,10 +435,11 @@ template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(Ro
   const int rot_units = (Style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half : p.rotary_dim) / V;
   const int q_units = p.num_heads * rot_units;
   T *q = static_cast<T *>(p.query) + static_cast<int64_t>(t) * p.q_stride;
+  const T *qs = static_cast<const T *>(p.query_source) + static_cast<int64_t>(t) * p.qs_stride;
   float x0[V], x1[V];
   if (threadIdx.x < q_units) {
     const int h = threadIdx.x / rot_units;
-    load_unit<T, V, Style>(q + h * hd, threadIdx.x - h * rot_units, half, x0, x1);
+    load_unit<T, V, Style>(qs + h * hd, threadIdx.x - h * rot_units, half, x0, x1);
   }
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
     const float angle = static_cast<float>(pos) * p.inv_freq[i];
@@ -456,8 +464,13 @@ template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(Ro
   for (int u = threadIdx.x; u < q_units; u += blockDim.x) {
     const int h = u / rot_units, j = u - h * rot_units;
     if (u != threadIdx.x)
-      load_unit<T, V, Style>(q + h * hd, j, half, x0, x1);
+      load_unit<T, V, Style>(qs + h * hd, j, half, x0, x1);
     rotate_store<T, V, Style>(q + h * hd, j, half, x0, x1, cs, sn);
+  }
+  const int q_pass_units = q != qs ? (hd - p.rotary_dim) / P : 0;
+  for (int u = threadIdx.x; u < p.num_heads * q_pass_units; u += blockDim.x) {
+    const int h = u / q_pass_units, off = h * hd + p.rotary_dim + (u - h * q_pass_units) * P;
+    cpv<T, P>(q + off, qs + off);
   }
   if (!p.key)
     return;
@@ -491,6 +504,7 @@ int launch_rope(const RopeArgs &p, int style, int32_t num_tokens, cudaStream_t s
                 size_t error_len) {
   const int half = p.rotary_dim / 2;
   bool vec = p.head_dim % 8 == 0 && p.q_stride % 8 == 0 && aligned16(p.query) &&
+             p.qs_stride % 8 == 0 && aligned16(p.query_source) &&
              (style == ATTNC_CUDA_ROPE_HALF_SPLIT ? half % 8 == 0 : p.rotary_dim % 8 == 0);
   if (p.key)
     vec = vec && p.k_stride % 8 == 0 && p.v_stride % 8 == 0 && aligned16(p.key) &&
@@ -500,14 +514,18 @@ int launch_rope(const RopeArgs &p, int style, int32_t num_tokens, cudaStream_t s
   const int threads = 128;
   if (style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
     if (vec)
-      rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_HALF_SPLIT><<<num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_HALF_SPLIT>,
+                                     dim3(num_tokens), dim3(threads), smem, stream, p);
     else
-      rope_kv_kernel<T, 1, 1, ATTNC_CUDA_ROPE_HALF_SPLIT><<<num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_kv_kernel<T, 1, 1, ATTNC_CUDA_ROPE_HALF_SPLIT>,
+                                     dim3(num_tokens), dim3(threads), smem, stream, p);
   } else {
     if (vec)
-      rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_INTERLEAVED><<<num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_kv_kernel<T, 8, 8, ATTNC_CUDA_ROPE_INTERLEAVED>,
+                                     dim3(num_tokens), dim3(threads), smem, stream, p);
     else
-      rope_kv_kernel<T, 2, 1, ATTNC_CUDA_ROPE_INTERLEAVED><<<num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_kv_kernel<T, 2, 1, ATTNC_CUDA_ROPE_INTERLEAVED>,
+                                     dim3(num_tokens), dim3(threads), smem, stream, p);
   }
   return check_launch(error, error_len, "rope_kv_append");
 }
@@ -529,6 +547,7 @@ template <int Act> __device__ __forceinline__ float activate(float x) {
 
 template <typename T, int Act, int V>
 __global__ void activation_kernel(const T *x, T *y, int64_t units) {
+  dependent_launch::begin();
   const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (u >= units)
     return;
@@ -543,6 +562,7 @@ __global__ void activation_kernel(const T *x, T *y, int64_t units) {
 template <typename T, int Act, int V>
 __global__ void gated_kernel(const T *gate, int64_t gate_stride, const T *up, int64_t up_stride,
                              T *out, int32_t width, int64_t units) {
+  dependent_launch::begin();
   const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (u >= units)
     return;
@@ -564,11 +584,11 @@ void launch_activation(const void *x, void *y, int64_t n, cudaStream_t stream) {
   const int64_t units = vec ? n / 8 : n;
   const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
   if (vec)
-    activation_kernel<T, Act, 8><<<blocks, 256, 0, stream>>>(static_cast<const T *>(x),
-                                                             static_cast<T *>(y), units);
+    dependent_launch::launch_early(activation_kernel<T, Act, 8>, dim3(blocks), dim3(256), 0, stream,
+                                   static_cast<const T *>(x), static_cast<T *>(y), units);
   else
-    activation_kernel<T, Act, 1><<<blocks, 256, 0, stream>>>(static_cast<const T *>(x),
-                                                             static_cast<T *>(y), units);
+    dependent_launch::launch_early(activation_kernel<T, Act, 1>, dim3(blocks), dim3(256), 0, stream,
+                                   static_cast<const T *>(x), static_cast<T *>(y), units);
 }
 
 template <typename T, int Act>
@@ -579,13 +599,13 @@ void launch_gated(const void *gate, int64_t gs, const void *up, int64_t us, void
   const int64_t units = static_cast<int64_t>(rows) * (vec ? width / 8 : width);
   const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
   if (vec)
-    gated_kernel<T, Act, 8><<<blocks, 256, 0, stream>>>(static_cast<const T *>(gate), gs,
-                                                        static_cast<const T *>(up), us,
-                                                        static_cast<T *>(out), width, units);
+    dependent_launch::launch_early(gated_kernel<T, Act, 8>, dim3(blocks), dim3(256), 0, stream,
+                                   static_cast<const T *>(gate), gs, static_cast<const T *>(up), us,
+                                   static_cast<T *>(out), width, units);
   else
-    gated_kernel<T, Act, 1><<<blocks, 256, 0, stream>>>(static_cast<const T *>(gate), gs,
-                                                        static_cast<const T *>(up), us,
-                                                        static_cast<T *>(out), width, units);
+    dependent_launch::launch_early(gated_kernel<T, Act, 1>, dim3(blocks), dim3(256), 0, stream,
+                                   static_cast<const T *>(gate), gs, static_cast<const T *>(up), us,
+                                   static_cast<T *>(out), width, units);
 }
 
 template <typename T, template <typename, int> class F, typename... A>
@@ -646,6 +666,7 @@ template <typename T, int V>
 __global__ void embedding_kernel(const int32_t *__restrict__ ids, const T *__restrict__ table,
                                  int64_t vocab, int32_t dim, float scale, T *__restrict__ out,
                                  int32_t *bad, int32_t num_tokens) {
+  dependent_launch::begin();
   const int t = blockIdx.x;
   if (t == 0 && bad)
     report_out_of_range(ids, num_tokens, vocab, bad);
@@ -691,11 +712,13 @@ void launch_embedding(const int32_t *ids, int32_t n, const void *table, int64_t 
   int threads = (units + kBatch - 1) / kBatch;
   threads = threads > 256 ? 256 : (threads + 31) / 32 * 32;
   if (vec)
-    embedding_kernel<T, 8><<<n, threads, 0, stream>>>(ids, static_cast<const T *>(table), vocab,
-                                                      dim, scale, static_cast<T *>(out), bad, n);
+    dependent_launch::launch_early(embedding_kernel<T, 8>, dim3(n), dim3(threads), 0, stream, ids,
+                                   static_cast<const T *>(table), vocab, dim, scale,
+                                   static_cast<T *>(out), bad, n);
   else
-    embedding_kernel<T, 1><<<n, threads, 0, stream>>>(ids, static_cast<const T *>(table), vocab,
-                                                      dim, scale, static_cast<T *>(out), bad, n);
+    dependent_launch::launch_early(embedding_kernel<T, 1>, dim3(n), dim3(threads), 0, stream, ids,
+                                   static_cast<const T *>(table), vocab, dim, scale,
+                                   static_cast<T *>(out), bad, n);
 }
 
 // ----------------------------------------------------- flat elementwise --
@@ -704,6 +727,7 @@ enum MapOp { kAddScaled = 0, kScale = 1, kSoftcap = 2 };
 
 template <typename T, int Op, int V>
 __global__ void map_kernel(const T *a, const T *b, T *out, int64_t units, float s) {
+  dependent_launch::begin();
   const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (u >= units)
     return;
@@ -735,12 +759,15 @@ void launch_map(const void *a, const void *b, void *out, int64_t n, float s, cud
   const T *ta = static_cast<const T *>(a), *tb = static_cast<const T *>(b);
   T *to = static_cast<T *>(out);
   if (vec)
-    map_kernel<T, Op, 8><<<blocks, 256, 0, stream>>>(ta, tb, to, units, s);
+    dependent_launch::launch_early(map_kernel<T, Op, 8>, dim3(blocks), dim3(256), 0, stream, ta, tb,
+                                   to, units, s);
   else
-    map_kernel<T, Op, 1><<<blocks, 256, 0, stream>>>(ta, tb, to, units, s);
+    dependent_launch::launch_early(map_kernel<T, Op, 1>, dim3(blocks), dim3(256), 0, stream, ta, tb,
+                                   to, units, s);
 }
 
 template <typename T, int V> __global__ void to_f32_kernel(const T *x, float *y, int64_t units) {
+  dependent_launch::begin();
   const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (u >= units)
     return;
@@ -760,6 +787,7 @@ template <typename T, int V> __global__ void to_f32_kernel(const T *x, float *y,
 template <typename U>
 __global__ void gather_kernel(const char *src, int64_t src_rows, const int32_t *index, int32_t count,
                               int64_t row_units, char *dst, int32_t *bad) {
+  dependent_launch::begin();
   if (blockIdx.x == 0 && bad)
     report_out_of_range(index, count, src_rows, bad);
   const int32_t id = index[blockIdx.x];
@@ -780,8 +808,9 @@ void launch_gather(const void *src, int64_t src_rows, const int32_t *index, int3
                    int64_t row_bytes, void *dst, int32_t *bad, cudaStream_t stream) {
   const int64_t units = row_bytes / static_cast<int64_t>(sizeof(U));
   const int threads = units >= 256 ? 256 : static_cast<int>((units + 31) / 32 * 32);
-  gather_kernel<U><<<count, threads, 0, stream>>>(static_cast<const char *>(src), src_rows, index,
-                                                  count, units, static_cast<char *>(dst), bad);
+  dependent_launch::launch_early(gather_kernel<U>, dim3(count), dim3(threads), 0, stream,
+                                 static_cast<const char *>(src), src_rows, index, count, units,
+                                 static_cast<char *>(dst), bad);
 }
 
 // ------------------------------------------------------ RoPE from tables --
@@ -798,6 +827,7 @@ struct RopeTableArgs {
 // One CTA per token: its table row is staged in shared memory, then every
 // (head, rotation unit) is rotated as in rope_kv_kernel.
 template <typename T, int V, int Style> __global__ void rope_table_kernel(RopeTableArgs p) {
+  dependent_launch::begin();
   extern __shared__ float trig[]; // cos[half], sin[half]
   if (blockIdx.x == 0 && p.bad)
     report_out_of_range(p.positions, p.num_tokens, p.table_rows, p.bad);
@@ -832,14 +862,18 @@ int launch_rope_table(const RopeTableArgs &p, int style, cudaStream_t stream, ch
   const int threads = 128;
   if (style == ATTNC_CUDA_ROPE_HALF_SPLIT) {
     if (vec)
-      rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_HALF_SPLIT><<<p.num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_HALF_SPLIT>,
+                                     dim3(p.num_tokens), dim3(threads), smem, stream, p);
     else
-      rope_table_kernel<T, 1, ATTNC_CUDA_ROPE_HALF_SPLIT><<<p.num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_table_kernel<T, 1, ATTNC_CUDA_ROPE_HALF_SPLIT>,
+                                     dim3(p.num_tokens), dim3(threads), smem, stream, p);
   } else {
     if (vec)
-      rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_INTERLEAVED><<<p.num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_table_kernel<T, 8, ATTNC_CUDA_ROPE_INTERLEAVED>,
+                                     dim3(p.num_tokens), dim3(threads), smem, stream, p);
     else
-      rope_table_kernel<T, 2, ATTNC_CUDA_ROPE_INTERLEAVED><<<p.num_tokens, threads, smem, stream>>>(p);
+      dependent_launch::launch_early(rope_table_kernel<T, 2, ATTNC_CUDA_ROPE_INTERLEAVED>,
+                                     dim3(p.num_tokens), dim3(threads), smem, stream, p);
   }
   return check_launch(error, error_len, "rope_table");
 }
@@ -901,7 +935,8 @@ extern "C" void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float
 extern "C" int attnc_cuda_rope_kv_append(
     int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim, int32_t num_heads,
     int32_t num_kv_heads, int32_t num_tokens, const int32_t *positions, const float *inv_freq,
-    void *query, int64_t q_stride, const void *key, int64_t k_stride, const void *value,
+    void *query, int64_t q_stride, const void *query_source, int64_t query_source_stride,
+    const void *key, int64_t k_stride, const void *value,
     int64_t v_stride, int32_t num_seqs, const int32_t *query_start, const int32_t *block_table,
     int32_t blocks_per_seq, int32_t page_size, int32_t kv_type, void *layer_cache, void *stream,
     char *error, size_t error_len) {
@@ -917,6 +952,11 @@ extern "C" int attnc_cuda_rope_kv_append(
   if (kv_type != ATTNC_CUDA_KV_MODEL && kv_type != ATTNC_CUDA_KV_INT8 &&
       kv_type != ATTNC_CUDA_KV_FP8_E4M3)
     return fail(error, error_len, "rope_kv_append: unknown kv_type");
+  if (query_source && (!query || num_heads < 1 ||
+                       query_source_stride < int64_t(num_heads) * head_dim))
+    return fail(error, error_len,
+                "rope_kv_append: query_source needs a query and a row stride of at least "
+                "num_heads * head_dim");
   if (key && kv_type != ATTNC_CUDA_KV_MODEL) {
     // Warp rows of whole 4-element groups (16-byte code rows), V read 4
     // elements at a time, the rotated keys of a token in shared memory.
@@ -939,6 +979,8 @@ extern "C" int attnc_cuda_rope_kv_append(
   p.positions = positions, p.query_start = query_start, p.block_table = block_table;
   p.inv_freq = inv_freq, p.query = query, p.key = key, p.value = value;
   p.q_stride = q_stride, p.k_stride = k_stride, p.v_stride = v_stride;
+  p.query_source = query_source ? query_source : query;
+  p.qs_stride = query_source ? query_source_stride : q_stride;
   p.page_bytes = attnrt::kvquant::page_bytes(static_cast<attnrt::KvType>(p.kv_type), page_size,
                                              num_kv_heads, head_dim, head_dim, elem_bytes(dtype));
   p.cache = static_cast<char *>(layer_cache);
@@ -1031,16 +1073,18 @@ extern "C" int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t
   const unsigned blocks = static_cast<unsigned>((units + 255) / 256);
   if (dtype == ATTNC_CUDA_F16) {
     if (vec)
-      to_f32_kernel<__half, 8><<<blocks, 256, 0, s>>>(static_cast<const __half *>(x), y, units);
+      dependent_launch::launch_early(to_f32_kernel<__half, 8>, dim3(blocks), dim3(256), 0, s,
+                                     static_cast<const __half *>(x), y, units);
     else
-      to_f32_kernel<__half, 1><<<blocks, 256, 0, s>>>(static_cast<const __half *>(x), y, units);
+      dependent_launch::launch_early(to_f32_kernel<__half, 1>, dim3(blocks), dim3(256), 0, s,
+                                     static_cast<const __half *>(x), y, units);
   } else {
     if (vec)
-      to_f32_kernel<__nv_bfloat16, 8><<<blocks, 256, 0, s>>>(
-          static_cast<const __nv_bfloat16 *>(x), y, units);
+      dependent_launch::launch_early(to_f32_kernel<__nv_bfloat16, 8>, dim3(blocks), dim3(256), 0, s,
+                                     static_cast<const __nv_bfloat16 *>(x), y, units);
     else
-      to_f32_kernel<__nv_bfloat16, 1><<<blocks, 256, 0, s>>>(
-          static_cast<const __nv_bfloat16 *>(x), y, units);
+      dependent_launch::launch_early(to_f32_kernel<__nv_bfloat16, 1>, dim3(blocks), dim3(256), 0, s,
+                                     static_cast<const __nv_bfloat16 *>(x), y, units);
   }
   return check_launch(error, error_len, "to_f32");
 }

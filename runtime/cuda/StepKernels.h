@@ -56,7 +56,11 @@ void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float *host_inv_
 
 /* For every token t (position positions[t], angle_i = float(position) *
  * inv_freq[i] in f32, cosf/sinf of it):
- *   - query [t, h, :] (h < num_heads) rotated in place;
+ *   - query [t, h, :] (h < num_heads) rotated in place, or, when query_source
+ *     is not NULL, query_source [t, h, :] rotated into query (its
+ *     pass-through dimensions copied): a column range of a fused QKV output
+ *     (query_source_stride its row width) becomes a contiguous query without
+ *     a copy of its own;
  *   - key [t, g, :] (g < num_kv_heads) rotated and written, with value
  *     [t, g, :], to its page of layer_cache (runtime/ModelABI.h layout, as
  *     attnc_cuda_kv_append: page block_table[s * blocks_per_seq + pos /
@@ -77,7 +81,8 @@ void attnc_cuda_rope_inv_freq(double theta, int32_t rotary_dim, float *host_inv_
 int attnc_cuda_rope_kv_append(int32_t dtype, int32_t style, int32_t head_dim, int32_t rotary_dim,
                               int32_t num_heads, int32_t num_kv_heads, int32_t num_tokens,
                               const int32_t *positions, const float *inv_freq, void *query,
-                              int64_t q_stride, const void *key, int64_t k_stride,
+                              int64_t q_stride, const void *query_source,
+                              int64_t query_source_stride, const void *key, int64_t k_stride,
                               const void *value, int64_t v_stride, int32_t num_seqs,
                               const int32_t *query_start, const int32_t *block_table,
                               int32_t blocks_per_seq, int32_t page_size, int32_t kv_type,

@@ -73,8 +73,8 @@ def declare_step_kernels(lib):
         "attnc_cuda_rms_norm": [i32, vp, vp, f32, f32, i32, i32, vp],
         "attnc_cuda_residual_add_rms_norm": [i32, vp, vp, vp, f32, f32, i32, i32, vp, vp],
         "attnc_cuda_layer_norm": [i32, vp, vp, vp, f32, i32, i32, vp],
-        "attnc_cuda_rope_kv_append": [i32] * 7 + [vp, vp, vp, i64, vp, i64, vp, i64, i32, vp, vp,
-                                                  i32, i32, i32, vp],
+        "attnc_cuda_rope_kv_append": [i32] * 7 + [vp, vp, vp, i64, vp, i64, vp, i64, vp, i64, i32,
+                                                  vp, vp, i32, i32, i32, vp],
         "attnc_cuda_activation": [i32, i32, vp, vp, i64],
         "attnc_cuda_gated_activation": [i32, i32, vp, i64, vp, i64, vp, i32, i32],
         "attnc_cuda_embedding": [i32, vp, i32, vp, i64, i32, f32, vp, vp],
@@ -144,13 +144,16 @@ def rope_inv_freq(lib, theta, rotary_dim):
 def rope_kv_append(lib, style, head_dim, rotary_dim, num_heads, num_kv_heads, positions, inv_freq,
                    query, q_stride, key=None, k_stride=0, value=None, v_stride=0,
                    query_start=None, block_table=None, blocks_per_seq=0, page_size=1,
-                   cache_ptr=None, num_tokens=None, kv_type=KV_MODEL):
+                   cache_ptr=None, num_tokens=None, kv_type=KV_MODEL, query_source=None,
+                   query_source_stride=0):
     """query/key/value: tensors whose data_ptr() is token 0's first head (may be
-    column views of one fused QKV buffer); strides in elements per token."""
+    column views of one fused QKV buffer); strides in elements per token.
+    query_source: the un-rotated query, rotated into query (else in place)."""
     T = positions.numel() if num_tokens is None else num_tokens
     _call(lib, "attnc_cuda_rope_kv_append", DTYPES[query.dtype], style, head_dim, rotary_dim,
           num_heads, num_kv_heads, T, positions.data_ptr(), inv_freq.data_ptr(),
-          query.data_ptr(), q_stride, _ptr(key), k_stride, _ptr(value), v_stride,
+          query.data_ptr(), q_stride, _ptr(query_source), query_source_stride, _ptr(key),
+          k_stride, _ptr(value), v_stride,
           0 if query_start is None else query_start.numel() - 1, _ptr(query_start),
           _ptr(block_table), blocks_per_seq, page_size, kv_type, cache_ptr)
 

@@ -164,6 +164,8 @@ def test_rope(lib, res, gen):
         for style in (0, 1):
             for ci, (H, KVH, hd, rot) in enumerate(configs):
                 fused = ci % 2 == 1  # Q/K/V as column ranges of one QKV buffer
+                # the rotated query written to its own buffer from the QKV columns
+                from_source = fused and ci >= 3
                 page_size = gen.choice([16, 7, 1])
                 seqs = [(gen.randint(1, 3000), 1), (gen.randint(200, 400), gen.randint(20, 60)),
                         (1, 1), (gen.randint(5000, 20000), 2), (40, 0)]
@@ -204,14 +206,28 @@ def test_rope(lib, res, gen):
                     strides = (H * hd, KVH * hd, KVH * hd)
                 q0 = q_view.clone().view(T, H, hd)
                 k0, v0 = k_view.clone(), v_view.clone()
-                attnc_cuda.rope_kv_append(lib, style, hd, rot, H, KVH, pos, inv, q_view,
-                                          strides[0], k_view, strides[1], v_view, strides[2],
-                                          qs_d, table_d, bps, page_size, cache.data_ptr())
+                if from_source:
+                    q_out = torch.full((T, H * hd), NAN, device="cuda", dtype=dtype)
+                    attnc_cuda.rope_kv_append(lib, style, hd, rot, H, KVH, pos, inv, q_out,
+                                              H * hd, k_view, strides[1], v_view, strides[2],
+                                              qs_d, table_d, bps, page_size, cache.data_ptr(),
+                                              query_source=q_view, query_source_stride=width)
+                else:
+                    q_out = q_view
+                    attnc_cuda.rope_kv_append(lib, style, hd, rot, H, KVH, pos, inv, q_view,
+                                              strides[0], k_view, strides[1], v_view, strides[2],
+                                              qs_d, table_d, bps, page_size, cache.data_ptr())
                 torch.cuda.synchronize()
                 case = f"H{H}/{KVH} hd{hd} rot{rot} {'interleaved' if style else 'half'} " \
-                       f"T{T} page{page_size}{' fused-qkv' if fused else ''}"
+                       f"T{T} page{page_size}{' fused-qkv' if fused else ''}" \
+                       f"{' query-source' if from_source else ''}"
                 q_ref = rope_ref(q0.float(), pos, inv, rot, style)
-                res.check("rope.q", case, dtype, q_view.reshape(T, H, hd), q_ref)
+                res.check("rope.q", case, dtype, q_out.reshape(T, H, hd), q_ref)
+                if from_source:
+                    res.check("rope.q_pass", case, dtype, q_out.view(T, H, hd)[..., rot:],
+                              q0[..., rot:], exact=True)
+                    res.flag("rope.q_source", case, dtype, torch.equal(q_view.view(T, H, hd), q0),
+                             "query_source modified")
                 k_ref = rope_ref(k0.float().view(T, KVH, hd), pos, inv, rot, style)
                 p_t = torch.tensor(positions).long()
                 pages = table[torch.tensor(seq_of).long(), p_t // page_size].long().cuda()

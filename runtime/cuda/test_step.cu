@@ -231,12 +231,14 @@ void run_direct(const Model<T> &m, Step &s, void *const *caches, Buffers<T> &b, 
     CAPI(attnc_cuda_linear(lin, dt, b.xn, Tn, D, m.wv, m.wq, KVH * HD, b.v, st, err, 512));
     if (l == 2) {
       CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, KVH, Tn, pos,
-                                     m.inv_freq, b.q, H * HD, b.k, KVH * HD, b.v, KVH * HD, 2, qs,
+                                     m.inv_freq, b.q, H * HD, nullptr, 0, b.k, KVH * HD, b.v,
+                                     KVH * HD, 2, qs,
                                      tab[group], BPS, P, ATTNC_CUDA_KV_MODEL, caches[l], st, err,
                                      512));
     } else {
       CAPI(attnc_cuda_rope_kv_append(dt, ATTNC_CUDA_ROPE_HALF_SPLIT, HD, ROT, H, 0, Tn, pos,
-                                     m.inv_freq, b.q, H * HD, nullptr, 0, nullptr, 0, 0, nullptr,
+                                     m.inv_freq, b.q, H * HD, nullptr, 0, nullptr, 0, nullptr, 0,
+                                     0, nullptr,
                                      nullptr, 0, 0, ATTNC_CUDA_KV_MODEL, nullptr, st, err, 512));
       CAPI(attnc_cuda_rope_table(dt, ATTNC_CUDA_ROPE_INTERLEAVED, HD, ROT, KVH, Tn, pos, m.cos,
                                  m.sin, ROWS, b.k, KVH * HD, bad, st, err, 512));

@@ -7,6 +7,7 @@
 
 #include "PagedProblem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -57,15 +58,22 @@ TEST(KVAppend, WritesExactlyTheStepSlots) {
 }
 
 
+enum class Query { None, InPlace, FromSource };
+
 // The fused kernel against rope() + kv_append() on copies: the same cache
-// bits (NaN poison included), the same rotated queries, the key untouched.
+// bits (NaN poison included), the same rotated queries (in place, or written
+// from the columns of a wider buffer that stays untouched), the key untouched.
 template <int PageSize, int HeadDim, int VHeadDim, int RotaryDim, RopeStyle Style>
-void check_rope_append(std::mt19937 &rng, int kv_heads, int num_heads, bool rotate_query) {
+void check_rope_append(std::mt19937 &rng, int kv_heads, int num_heads, Query mode) {
+  const bool rotate_query = mode != Query::None;
   SCOPED_TRACE("page " + std::to_string(PageSize) + " head_dim " + std::to_string(HeadDim) +
                " v_head_dim " + std::to_string(VHeadDim) + " rotary_dim " +
                std::to_string(RotaryDim) +
                (Style == RopeStyle::HalfSplit ? " half-split" : " interleaved") + " kv_heads " +
-               std::to_string(kv_heads) + (rotate_query ? " with queries" : ""));
+               std::to_string(kv_heads) +
+               (mode == Query::InPlace      ? " with queries"
+                : mode == Query::FromSource ? " with queries from a wider buffer"
+                                            : ""));
   PagedProblem<PageSize, HeadDim, VHeadDim> problem;
   problem.generate(rng, random_batch(rng, 600), kv_heads, /*window=*/0, /*kv_range=*/2.0f);
   const int64_t T = problem.num_tokens;
@@ -90,11 +98,24 @@ void check_rope_append(std::mt19937 &rng, int kv_heads, int num_heads, bool rota
 
   const std::vector<float> keys_before = problem.step_keys;
   std::vector<float> got_query = query;
+  // FromSource: the query as columns [3, 3 + q_elems) of rows of q_elems + 5,
+  // the output poisoned.
+  const int64_t q_elems = int64_t(num_heads) * HeadDim, wide_stride = q_elems + 5;
+  std::vector<float> wide;
+  if (mode == Query::FromSource) {
+    wide = random_vector(rng, T * wide_stride, -2, 2);
+    for (int64_t t = 0; t < T; ++t)
+      std::copy_n(query.begin() + t * q_elems, q_elems, wide.begin() + t * wide_stride + 3);
+    std::fill(got_query.begin(), got_query.end(), std::nanf(""));
+  }
+  const std::vector<float> wide_before = wide;
   rope_kv_append<float, PageSize, HeadDim, VHeadDim, RotaryDim, Style>(
       pool, rotate_query ? got_query.data() : nullptr, num_heads, problem.step_keys.data(),
       problem.step_values.data(), T, problem.positions.data(), inv_freq.data(), num_seqs,
       problem.query_start.data(), problem.block_table.data(), problem.blocks_per_seq,
-      problem.layer_cache(), kv_heads);
+      problem.layer_cache(), kv_heads, 0, 0,
+      mode == Query::FromSource ? wide.data() + 3 : nullptr,
+      mode == Query::FromSource ? wide_stride : 0);
 
   auto same_bits = [](const std::vector<float> &got, const std::vector<float> &want,
                       const char *what) {
@@ -108,20 +129,26 @@ void check_rope_append(std::mt19937 &rng, int kv_heads, int num_heads, bool rota
   same_bits(problem.cache_buffer, want_cache, "cache");
   same_bits(got_query, want_query, "query");
   same_bits(problem.step_keys, keys_before, "key (must stay unrotated)");
+  same_bits(wide, wide_before, "query source (must stay unrotated)");
 }
 
 TEST(RopeKVAppend, SameBitsAsRopeThenAppend) {
   ATTNRT_SEEDED_RNG(rng);
   for (int round = 0; round < 3; ++round) {
-    check_rope_append<16, 64, 64, 64, RopeStyle::HalfSplit>(rng, 2, 8, true);
-    check_rope_append<16, 64, 64, 64, RopeStyle::Interleaved>(rng, 4, 4, true);
-    check_rope_append<16, 64, 64, 16, RopeStyle::HalfSplit>(rng, 2, 6, true); // partial rotary
-    check_rope_append<8, 32, 32, 8, RopeStyle::Interleaved>(rng, 1, 3, true);
-    check_rope_append<32, 128, 128, 64, RopeStyle::HalfSplit>(rng, 2, 4, false); // keys only
+    check_rope_append<16, 64, 64, 64, RopeStyle::HalfSplit>(rng, 2, 8, Query::InPlace);
+    check_rope_append<16, 64, 64, 64, RopeStyle::Interleaved>(rng, 4, 4, Query::InPlace);
+    // partial rotary
+    check_rope_append<16, 64, 64, 16, RopeStyle::HalfSplit>(rng, 2, 6, Query::InPlace);
+    check_rope_append<8, 32, 32, 8, RopeStyle::Interleaved>(rng, 1, 3, Query::InPlace);
+    check_rope_append<32, 128, 128, 64, RopeStyle::HalfSplit>(rng, 2, 4, Query::None);
     // v_head_dim != head_dim
-    check_rope_append<16, 64, 32, 32, RopeStyle::HalfSplit>(rng, 3, 3, true);
-    check_rope_append<1, 16, 16, 16, RopeStyle::Interleaved>(rng, 2, 2, false);
-    check_rope_append<4, 16, 16, 4, RopeStyle::HalfSplit>(rng, 1, 8, true);
+    check_rope_append<16, 64, 32, 32, RopeStyle::HalfSplit>(rng, 3, 3, Query::InPlace);
+    check_rope_append<1, 16, 16, 16, RopeStyle::Interleaved>(rng, 2, 2, Query::None);
+    check_rope_append<4, 16, 16, 4, RopeStyle::HalfSplit>(rng, 1, 8, Query::InPlace);
+    // the query from a fused QKV output's columns (partial rotary: the
+    // pass-through dimensions copied too)
+    check_rope_append<16, 64, 64, 64, RopeStyle::HalfSplit>(rng, 2, 8, Query::FromSource);
+    check_rope_append<16, 64, 64, 16, RopeStyle::Interleaved>(rng, 2, 6, Query::FromSource);
   }
 }
 
