@@ -152,6 +152,21 @@ __device__ __forceinline__ void dequant8(const uint4 &v, int s, uint32_t (&out)[
 }
 
 
+// A w4 group's (magic + zero point) and scale as pairs for dequant8: the
+// zero point is the stored byte (Asym) or 8.
+template <bool Asym, typename T>
+__device__ __forceinline__ void group_pairs(uint8_t zero, float scale, typename Pair<T>::type &zz,
+                                            typename Pair<T>::type &ss) {
+  const float z = (Asym ? float(zero) : 8.f) + (std::is_same_v<T, __half> ? 1024.f : 128.f);
+  if constexpr (std::is_same_v<T, __half>) {
+    zz = __floats2half2_rn(z, z);
+    ss = __floats2half2_rn(scale, scale);
+  } else {
+    zz = __floats2bfloat162_rn(z, z);
+    ss = __floats2bfloat162_rn(scale, scale);
+  }
+}
+
 // Chunks of loads in flight per thread and stage (decode): 12 16-byte slots.
 template <Scheme S> __host__ __device__ constexpr int decode_unroll() {
   return S == Scheme::Dense ? 4 : S == Scheme::W8 ? 3 : 2;
@@ -269,15 +284,7 @@ __global__ void __launch_bounds__(kThreads)
             const int si = 2 * i + h;
             const float sc =
                 reinterpret_cast<const float *>(slot(stage, u * PER + 2 * R + NT * SUB + si / 4))[si % 4];
-            const float z = (Asym ? float(zp[stage][u][i][h]) : 8.f) +
-                            (std::is_same_v<T, __half> ? 1024.f : 128.f);
-            if constexpr (std::is_same_v<T, __half>) {
-              zz[h] = __floats2half2_rn(z, z);
-              ss[h] = __floats2half2_rn(sc, sc);
-            } else {
-              zz[h] = __floats2bfloat162_rn(z, z);
-              ss[h] = __floats2bfloat162_rn(sc, sc);
-            }
+            group_pairs<Asym, T>(Asym ? zp[stage][u][i][h] : uint8_t(0), sc, zz[h], ss[h]);
           }
         } else {
           zz[0] = zz[1] = ss[0] = ss[1] = as_pair<P>(0u);
@@ -562,17 +569,8 @@ __global__ void __launch_bounds__(kThreads)
       P zz[2], ss[2];
       if constexpr (S == Scheme::W4) {
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const float z = (Asym ? float(b.z[u][h]) : 8.f) +
-                          (std::is_same_v<T, __half> ? 1024.f : 128.f);
-          if constexpr (std::is_same_v<T, __half>) {
-            zz[h] = __floats2half2_rn(z, z);
-            ss[h] = __floats2half2_rn(b.s[u][h], b.s[u][h]);
-          } else {
-            zz[h] = __floats2bfloat162_rn(z, z);
-            ss[h] = __floats2bfloat162_rn(b.s[u][h], b.s[u][h]);
-          }
-        }
+        for (int h = 0; h < 2; ++h)
+          group_pairs<Asym, T>(Asym ? b.z[u][h] : uint8_t(0), b.s[u][h], zz[h], ss[h]);
       } else {
         zz[0] = zz[1] = ss[0] = ss[1] = as_pair<P>(0u);
       }
