@@ -7,9 +7,11 @@
 // The weight stays a weight transform: the packer computes the quantized
 // bytes (runtime/pack quantizeWeight) from the model's initializers, so a
 // weight-stripped artifact is quantized where the checkpoint lives, with the
-// same bytes. The lm_head and the embedding table stay in the model's type by
-// default: they are the layers most sensitive to rounding, and a quantized
-// embedding would need a kernel that does not exist yet.
+// same bytes (round to nearest; 4-bit groups on the clipped range of least
+// squared error, runtime/QuantizedWeights.h). The lm_head and the embedding
+// table stay in the model's type by default: they are the layers most
+// sensitive to rounding, and a quantized embedding would need a kernel that
+// does not exist yet.
 #include "passes/Passes.h"
 
 #include "dialects/Attention/AttnOps.h"

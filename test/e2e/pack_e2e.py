@@ -152,7 +152,8 @@ def fixture_case(args, name, packer, quantize=None):
 def decoded_weights(artifact, initializers):
     """The quantized weights of `artifact` decoded (runtime/QuantizedWeights.h)
     and mapped back through the plan's concat / transpose2d onto the
-    initializers they come from; checks each is within half a step."""
+    initializers they come from; checks each is within half a step (4 bits:
+    each inside its group's clipped range; the rest decode to the range's end)."""
     with open(os.path.join(artifact, "weights.plan.json")) as f:
         blobs = json.load(f)["blobs"]
     data = np.fromfile(os.path.join(artifact, "weights.bin"), dtype=np.uint8)
@@ -196,11 +197,22 @@ def decoded_weights(artifact, initializers):
             packed = part(blob, np.uint8, n * k // 2).reshape(n, k // 2)
             q = np.empty((n, k), np.float32)
             q[:, 0::2], q[:, 1::2] = packed & 15, packed >> 4
+        zero = 0
         if e["asymmetric"] or e["bits"] == 4:
-            q -= (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group, 1)
-                  if e["asymmetric"] else 8)
-        w = q * scales
-        error = np.abs(w - original(e["input"])) / scales
+            zero = (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group,
+                              1).astype(np.float32) if e["asymmetric"] else 8)
+        w = (q - zero) * scales
+        x = original(e["input"])
+        error = np.abs(w - x) / scales
+        if e["bits"] == 4:
+            # The group's clipped range: weights past its ends decode to the end.
+            low = (0 - zero) * scales
+            high = (15 - zero) * scales
+            outside = (x < low - scales / 2) | (x > high + scales / 2)
+            clamped = np.where(x < low, low, high)
+            expect(np.array_equal(w[outside], clamped[outside]),
+                   f"{artifact}: a weight past its group's range does not decode to the range's end")
+            error = np.where(outside, 0, error)
         expect(error.max() <= 0.5 + 1e-4,
                f"{artifact}: a quantized weight decodes {error.max():.3f} steps from the original")
         assign(e["input"], w)

@@ -14,8 +14,8 @@ compared):
   variant   flags                 fails when
   base      (none)                max rel err > 1e-4 (f32), 2e-2 (f16), 5e-2 (bf16)
   w8        --quantize w8         max rel err > 3e-2, top-1 < 96%, KL > 1e-3
-  w4g128    --quantize w4g128     top-1 < 70%, KL > 0.2
-  w4g64     --quantize w4g64      top-1 < 70%, KL > 0.2
+  w4g128    --quantize w4g128     top-1 < 78%, KL > 0.08
+  w4g64     --quantize w4g64      top-1 < 78%, KL > 0.08
   kv-int8   --kv-cache int8       top-1 < 96%, KL > 3e-3
   kv-fp8    --kv-cache fp8        top-1 < 85%, KL > 0.06
 
@@ -28,14 +28,16 @@ cache itself.
 
 The bounds are what the schemes reach on these models, with margin for the
 prompt drawn (measured over 13 fixtures, 5 seeds on the CPU and one on the
-H100 in f16: w8 max rel err 0.6-2.2e-2, top-1 >= 98%, KL <= 3e-4; w4g128
-top-1 79.7-97.7%, KL 0.01-0.1; KV int8 top-1 98.0-100%, KL <= 1e-3; KV fp8
-top-1 91-99.6%, KL <= 2.4e-2),
+H100 in f16: w8 max rel err 0.6-2.2e-2, top-1 >= 98%, KL <= 3e-4; KV int8
+top-1 98.0-100%, KL <= 1e-3; KV fp8 top-1 91-99.6%, KL <= 2.4e-2; w4g128 and
+w4g64 with the clipped 4-bit range, 2 seeds on the CPU: top-1 84.0-97.3%,
+KL 0.017-0.057, where the full range had measured 79.7-97.7% and up to 0.1),
 not the issue's targets (w8 <= 1e-2, w4g128 top-1 >= 95%, KV int8 >= 99%),
 which these models miss (see BENCHMARKS.md): their weights are Gaussian
 (max/std 2.8 per 128-wide group), so 4-bit round-to-nearest adds ~12% noise
 to every linear, as in large models, where RTN w4g128 also lands near 90-93%
-top-1 agreement (one-shot GPTQ reaches 93.5-95% on three of these fixtures).
+top-1 agreement (the clipped range: median 90.6-91.8% here; one-shot GPTQ
+reached 93.5-95% on three of these fixtures, measured offline).
 
 Modes:
   quant_accuracy.py all --attnc BIN --attnc-run BIN --work DIR [--target cpu]
@@ -70,8 +72,8 @@ PROMPT = 256
 VARIANTS = {
     "base": ((), {}),
     "w8": (("--quantize", "w8"), {"err": 3e-2, "top1": 0.96, "kl": 1e-3}),
-    "w4g128": (("--quantize", "w4g128"), {"top1": 0.70, "kl": 0.2}),
-    "w4g64": (("--quantize", "w4g64"), {"top1": 0.70, "kl": 0.2}),
+    "w4g128": (("--quantize", "w4g128"), {"top1": 0.78, "kl": 0.08}),
+    "w4g64": (("--quantize", "w4g64"), {"top1": 0.78, "kl": 0.08}),
     "kv-int8": (("--kv-cache", "int8"), {"top1": 0.96, "kl": 3e-3}),
     "kv-fp8": (("--kv-cache", "fp8"), {"top1": 0.85, "kl": 0.06}),
 }
