@@ -216,56 +216,53 @@ __global__ void __launch_bounds__(kThreads)
   // Zero points (asymmetric w4) are bytes: plain loads, two stages of registers.
   [[maybe_unused]] uint8_t zp[2][U][R][2];
 
-  // A stage's loads: the weights (and their scales and zero points), then
+  // A stage's loads: the weights (and their scales and zero points) and/or
   // x. The weights are constant, so the first stages' weight loads are
   // issued before the wait for the kernel producing x (DependentLaunch.cuh).
-  auto issue_weights = [&](int stage, int c0) {
+  auto issue_loads = [&](int stage, int c0, bool weights, bool activations) {
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int c = c0 + u * kWarps;
       const int k = c * CHUNK + q * E;
       const bool kv = c < chunks && k < K;
+      if (weights) {
 #pragma unroll
-      for (int i = 0; i < R; ++i)
+        for (int i = 0; i < R; ++i)
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int row = n0 + 16 * i + 8 * h + g;
-          const bool ok = kv && row < N;
-          const int64_t off =
-              ok ? int64_t(row) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k) : 0;
-          async_copy::copy16(slot(stage, u * PER + 2 * i + h), w + off, ok, false);
-          if constexpr (S == Scheme::W4) {
-            const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
-            const int si = 2 * i + h; // 4 scales per 16-byte slot
-            async_copy::copy4(reinterpret_cast<float *>(slot(stage, u * PER + 2 * R + NT * SUB + si / 4)) +
-                          si % 4,
-                      scales + gi, ok);
-            if constexpr (Asym)
-              zp[stage][u][i][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
+          for (int h = 0; h < 2; ++h) {
+            const int row = n0 + 16 * i + 8 * h + g;
+            const bool ok = kv && row < N;
+            const int64_t off =
+                ok ? int64_t(row) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k)
+                   : 0;
+            async_copy::copy16(slot(stage, u * PER + 2 * i + h), w + off, ok, false);
+            if constexpr (S == Scheme::W4) {
+              const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
+              const int si = 2 * i + h; // 4 scales per 16-byte slot
+              async_copy::copy4(
+                  reinterpret_cast<float *>(slot(stage, u * PER + 2 * R + NT * SUB + si / 4)) +
+                      si % 4,
+                  scales + gi, ok);
+              if constexpr (Asym)
+                zp[stage][u][i][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
+            }
           }
+      }
+      if (activations) {
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+          const int tok = t0 + 8 * j + g;
+          const bool ok = kv && tok < num_tokens;
+#pragma unroll
+          for (int s = 0; s < SUB; ++s)
+            async_copy::copy16(slot(stage, u * PER + 2 * R + j * SUB + s),
+                               ok ? x + int64_t(tok) * K + k + 8 * s : x, ok, true);
         }
-    }
-  };
-  auto issue_x = [&](int stage, int c0) {
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int c = c0 + u * kWarps;
-      const int k = c * CHUNK + q * E;
-      const bool kv = c < chunks && k < K;
-#pragma unroll
-      for (int j = 0; j < NT; ++j) {
-        const int tok = t0 + 8 * j + g;
-        const bool ok = kv && tok < num_tokens;
-#pragma unroll
-        for (int s = 0; s < SUB; ++s)
-          async_copy::copy16(slot(stage, u * PER + 2 * R + j * SUB + s),
-                     ok ? x + int64_t(tok) * K + k + 8 * s : x, ok, true);
       }
     }
   };
   auto issue = [&](int stage, int c0) {
-    issue_weights(stage, c0);
-    issue_x(stage, c0);
+    issue_loads(stage, c0, true, true);
     async_copy::commit();
   };
 
@@ -310,12 +307,12 @@ __global__ void __launch_bounds__(kThreads)
   // weights go out before the wait for x's producer: groups {W0, W1, x0},
   // {x1}, then one group per stage as before.
   dependent_launch::allow_dependents();
-  issue_weights(0, warp);
-  issue_weights(1, warp + STEP);
+  issue_loads(0, warp, true, false);
+  issue_loads(1, warp + STEP, true, false);
   dependent_launch::wait_for_producers();
-  issue_x(0, warp);
+  issue_loads(0, warp, false, true);
   async_copy::commit();
-  issue_x(1, warp + STEP);
+  issue_loads(1, warp + STEP, false, true);
   async_copy::commit();
   for (int c0 = warp; c0 < chunks; c0 += 2 * STEP) {
     if (c0 != warp)

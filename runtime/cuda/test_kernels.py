@@ -255,6 +255,15 @@ def test_rope(lib, res, gen):
             attnc_cuda.rope_kv_append(lib, style, hd, rot, H, 0, pos, inv, q, H * hd)
             res.check("rope.q_only", f"T{T} {style}", dtype, q, rope_ref(q0.float(), pos, inv, rot,
                                                                             style))
+            # refused: a query source whose rows are shorter than num_heads * head_dim
+            try:
+                attnc_cuda.rope_kv_append(lib, style, hd, rot, H, 0, pos, inv, q, H * hd,
+                                          query_source=q0, query_source_stride=H * hd - 1)
+                ok = False
+            except RuntimeError as exc:
+                ok = "query_source needs" in str(exc)
+            res.flag("rope.query_source_refused", f"{style}", dtype, ok,
+                     "expected an error naming query_source's row stride")
 
 
 def test_activations(lib, res, gen):
