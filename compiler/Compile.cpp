@@ -127,11 +127,12 @@ std::string compileOptionsJson(const CompileOptions &o) {
   // byte-identical to those of earlier versions.
   return llvm::formatv("{{\"target\": \"{0}\", \"dtype\": \"{1}\", \"page_size\": {2}, "
                        "\"max_batch_tokens\": {3}, \"max_context\": {4}, "
-                       "\"strip_weights\": {5}{6}{7}}",
+                       "\"strip_weights\": {5}{6}{7}{8}}",
                        o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext,
                        o.stripWeights ? "true" : "false",
                        o.quantize.empty() ? std::string()
                                           : ", \"quantize\": \"" + o.quantize + "\"",
+                       o.quantizeLmHead ? ", \"quantize_lm_head\": true" : "",
                        o.kvCache.empty() ? std::string()
                                          : ", \"kv_cache\": \"" + o.kvCache + "\"")
       .str();
@@ -163,6 +164,8 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (!options.quantize.empty() && !parseQuantizationScheme(options.quantize))
     return emitError(loc) << "--quantize " << options.quantize
                           << " is not a known scheme (supported: " << kQuantizationSchemes << ")";
+  if (options.quantizeLmHead && options.quantize.empty())
+    return emitError(loc) << "--quantize-lm-head needs --quantize SCHEME";
   if (!options.kvCache.empty() && !parseKvCacheType(options.kvCache))
     return emitError(loc) << "--kv-cache " << options.kvCache
                           << " is not a known KV-cache type (supported: " << kKvCacheTypes << ")";
@@ -196,6 +199,7 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (!options.quantize.empty()) {
     QuantizeWeightsOptions quantization;
     quantization.scheme = options.quantize;
+    quantization.includeLmHead = options.quantizeLmHead;
     func.addPass(createQuantizeWeights(quantization));
   }
   if (failed(pm.run(*module)))

@@ -34,6 +34,8 @@ struct CompileOptions {
   // Weight-only quantization scheme of attn-quantize-weights (w8, w4g128,
   // ...; passes/Passes.h); empty: none.
   std::string quantize;
+  // Quantize the lm_head too (with `quantize`; the embedding stays).
+  bool quantizeLmHead = false;
   // KV-cache type of attn-quantize-kv-cache (int8, fp8); empty: the model's
   // dtype.
   std::string kvCache;

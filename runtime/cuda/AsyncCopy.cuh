@@ -26,6 +26,12 @@ __device__ __forceinline__ void copy4(void *smem, const void *gmem, bool valid) 
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(s), "l"(gmem),
                "r"(valid ? 4 : 0));
 }
+// The first n (0..4) bytes of an aligned 4-byte word, the rest zeroed: for
+// byte arrays whose last word may be partial.
+__device__ __forceinline__ void copy_bytes4(void *smem, const void *gmem, int n) {
+  const uint32_t s = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(s), "l"(gmem), "r"(n));
+}
 __device__ __forceinline__ void commit() { asm volatile("cp.async.commit_group;\n"); }
 template <int Pending> __device__ __forceinline__ void wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));

@@ -27,7 +27,8 @@
 // Decode (T <= 8): one n8 token tile, 16 rows per block; quantized weights
 // with at least 2 blocks per SM take stages of one chunk (a quarter to a half
 // of the shared memory), so 3-4 blocks share an SM and keep its loads going
-// through each other's multiplies and reductions. Larger T: 4 token
+// through each other's multiplies and reductions. (4-bit decode runs
+// decode_kernel instead: below, with its reasons.) Larger T: 4 token
 // tiles (w4: 2) x 2 row tiles per block (each dequantized fragment feeds
 // several mmas), W re-read per 32 (16) tokens: correct, but far from
 // cuBLASLt's prefill rate for dense weights.
@@ -44,9 +45,13 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <type_traits>
 
 namespace {
@@ -423,24 +428,42 @@ __device__ void stage_input(const attnc_cuda_linear_input &in, int num_tokens, i
     ss[t] = 0.f;
     if (t >= num_tokens)
       continue;
-    for (int c = threadIdx.x; c < kv; c += kThreads) {
-      float f[8];
-      unpack8<T>(__ldg(reinterpret_cast<const uint4 *>(x + t * in.x_stride + 8 * c)), f);
-      if (in.kind == ATTNC_CUDA_INPUT_GATED) {
-        float u[8];
-        unpack8<T>(__ldg(reinterpret_cast<const uint4 *>(static_cast<const T *>(in.up) +
-                                                          t * in.up_stride + 8 * c)),
-                   u);
+    // Batches of kBatch vectors per thread, all loaded before any is used:
+    // one memory latency per batch, not per vector (a 5632-wide row is 2.75
+    // vectors per thread).
+    constexpr int kBatch = 4;
+    for (int c0 = threadIdx.x; c0 < kv; c0 += kBatch * kThreads) {
+      uint4 xv[kBatch], uv[kBatch];
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
-          f[i] = activate(in.act, f[i]) * u[i];
+      for (int b = 0; b < kBatch; ++b) {
+        const int c = c0 + b * kThreads;
+        if (c >= kv)
+          break;
+        xv[b] = __ldg(reinterpret_cast<const uint4 *>(x + t * in.x_stride + 8 * c));
+        if (in.kind == ATTNC_CUDA_INPUT_GATED)
+          uv[b] = __ldg(reinterpret_cast<const uint4 *>(static_cast<const T *>(in.up) +
+                                                         t * in.up_stride + 8 * c));
       }
-      const uint4 v = pack8<T>(f);
-      x_smem[t * kv + c] = v;
-      if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
-          ss[t] += f[i] * f[i];
+      for (int b = 0; b < kBatch; ++b) {
+        const int c = c0 + b * kThreads;
+        if (c >= kv)
+          break;
+        float f[8];
+        unpack8<T>(xv[b], f);
+        if (in.kind == ATTNC_CUDA_INPUT_GATED) {
+          float u[8];
+          unpack8<T>(uv[b], u);
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            f[i] = activate(in.act, f[i]) * u[i];
+        }
+        x_smem[t * kv + c] = pack8<T>(f);
+        if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            ss[t] += f[i] * f[i];
+        }
       }
     }
   }
@@ -481,167 +504,261 @@ __device__ void stage_input(const attnc_cuda_linear_input &in, int num_tokens, i
   __syncthreads();
 }
 
-// 16 bytes read once: not kept in L1 (the weights stream through).
-__device__ __forceinline__ uint4 load_stream16(const void *p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
+// The 8 4-bit weights of word w as the pairs (k0, k4), (k1, k5), (k2, k6),
+// (k3, k7) minus the zero point: the pairs masks give without moving bytes
+// (byte j holds k = 2j low, 2j + 1 high), so x is paired the same way
+// instead (pair_x_like_w4). f16: a high nibble masked in place is 1024 + 16 n,
+// and (1024 + 16 n) / 16 - (64 + z) is exact in one fma; bf16 has too few
+// mantissa bits for that and shifts the word instead. zlo = magic + z as a
+// pair, zhi = -(64 + z) (f16 only).
+template <typename T>
+__device__ __forceinline__ void w4_pairs(uint32_t w, uint32_t (&out)[4], typename Pair<T>::type zlo,
+                                         typename Pair<T>::type zhi) {
+  using P = typename Pair<T>::type;
+  constexpr uint32_t lo = 0x000F000Fu, magic = Pair<T>::kMagic4;
+  if constexpr (std::is_same_v<T, __half>) {
+    const uint32_t w8 = w >> 8;
+    const P sixteenth = __floats2half2_rn(0.0625f, 0.0625f);
+    out[0] = as_u32(__hsub2(as_pair<P>((w & lo) | magic), zlo));
+    out[1] = as_u32(__hfma2(as_pair<P>((w & (lo << 4)) | magic), sixteenth, zhi));
+    out[2] = as_u32(__hsub2(as_pair<P>((w8 & lo) | magic), zlo));
+    out[3] = as_u32(__hfma2(as_pair<P>((w8 & (lo << 4)) | magic), sixteenth, zhi));
+  } else {
+    (void)zhi;
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+      out[i] = as_u32(__hsub2(as_pair<P>(((w >> (4 * i)) & lo) | magic), zlo));
+  }
 }
 
-// Decode with few tokens (T <= 8, x small enough for shared memory): the
-// same mma.sync fragments as mma_kernel (16 rows per block, one n8 token
-// tile, the warps splitting K), but the weights go from global memory
-// straight into registers, double-buffered (the next U chunks are loaded
-// while these are multiplied), and x is staged in shared memory once per
-// block and read only by the lanes whose token exists (g < T). mma_kernel
-// moved every weight byte through shared memory and filled x slots for 8
-// tokens (at T = 1 twice the weight bytes for w4): ncu showed it bound by
-// L1 / shared memory (69%) with DRAM at 28%; past L2, though, this kernel is
-// not faster alone (see use_stream_kernel): its place is the fused calls of
-// attnc_cuda_quantized_linear_fused.
-//   x is formed while it is staged (attnc_cuda_linear_input: as is, RMS
-// norm, act(gate) * up) and the residual added as y is stored, so that a
-// decode step's norms, gated activations and residual adds need no launch
-// of their own (y must not alias any input).
-template <Scheme S, int G, bool Asym, typename T, int U>
+// x's 8 elements (x0 .. x7, natural order) as the pairs w4_pairs makes.
+__device__ __forceinline__ void pair_x_like_w4(const uint4 &v, uint32_t (&out)[4]) {
+  out[0] = __byte_perm(v.x, v.z, 0x5410);
+  out[1] = __byte_perm(v.x, v.z, 0x7632);
+  out[2] = __byte_perm(v.y, v.w, 0x5410);
+  out[3] = __byte_perm(v.y, v.w, 0x7632);
+}
+
+// Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
+// ring of D stages of cp.async copies per thread, without pause between row
+// tiles. Each block owns row tiles blockIdx.x, + gridDim.x, ... (the grid is
+// what fits on the device at once), its 8 warps split K by chunks as in
+// mma_kernel, and a warp's loads run D - 1 chunks ahead across tiles: the
+// next tile's weights are in flight while a tile's partial sums are reduced.
+// (mma_kernel, a block per tile, drains its loads at each tile's end and the
+// next block starts from nothing; and its x slots, filled for all 8 tokens,
+// and byte moves per nibble pair made it issue ~370 instructions per warp
+// and 1 KB of weights, ~135 here. H100, f16, T = 1, consecutive calls:
+// 2560x2048 2.9 vs 3.2 us, 11264x2048 7.7 vs 8.1, 2048x5632 5.4-5.6 vs 6.8,
+// 32000x2048 16.1-16.5 vs 20.2.) A plain x goes through the ring too, only
+// for the tokens that exist (lanes g < T; the others multiply zeros); with
+// Staged, x is formed once per block by stage_input (RMS norm, or act(gate)
+// * up, as the unfused kernels compute them) into shared memory [T][K] while
+// the first weights are in flight, and the residual (may be nullptr) is
+// added as y is stored: attnc_cuda_quantized_linear_fused in one launch.
+//   The nibbles are paired as masks give them (w4_pairs) and x to match;
+// with groups of a whole chunk (128) the chunk's products are summed on the
+// integers (q - z) and scaled once in f32 (exact products); smaller groups
+// scale the pairs in the storage type as mma_kernel does.
+template <int G, bool Asym, typename T, int D, bool Staged>
 __global__ void __launch_bounds__(kThreads)
-    stream_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
+    decode_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
                   const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
-                  const T *__restrict__ residual, int N, T *__restrict__ y) {
-  dependent_launch::begin();
+                  const T *__restrict__ residual, int N, T *__restrict__ y, int tiles) {
+  static_assert(D >= 2, "a stage in flight while one is multiplied");
   using P = typename Pair<T>::type;
-  constexpr int E = elems_per_load<S>();
+  constexpr int E = elems_per_load<Scheme::W4>();
   constexpr int CHUNK = 4 * E; // k per chunk (a quad's 4 loads)
   constexpr int SUB = E / 8;   // 8-element sub-steps per load
-  constexpr int STEP = kWarps * U;
-  extern __shared__ uint4 x_smem[]; // x [num_tokens][K]
-  __shared__ float red[kWarps][4][32];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, q = lane % 4;
-  const int n0 = blockIdx.x * 16;
-  const int64_t rb = row_bytes<S>(K, int(sizeof(T)));
-  const int chunks = (K + CHUNK - 1) / CHUNK;
-  [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
-  const int rows[2] = {n0 + g, n0 + g + 8};
+  constexpr bool kScaleAfter = G == CHUNK;
+  // Per stage: [row half][thread] weights, [thread] the two rows' scales and
+  // zero-point words, [warp][token][q][sub-step] x (not Staged); then the
+  // reduction's two buffers, then (Staged) x [T][K] (decode_smem_bytes).
+  extern __shared__ uint4 smem[];
+  const int xslots = Staged ? 0 : num_tokens * 4 * SUB; // x slots per warp and stage
+  uint4 *wring = smem;
+  float2 *sring = reinterpret_cast<float2 *>(wring + D * 2 * kThreads);
+  uint2 *zring = reinterpret_cast<uint2 *>(sring + D * kThreads);
+  uint4 *xring = reinterpret_cast<uint4 *>(zring + (Asym ? D * kThreads : 0));
+  auto red = reinterpret_cast<float(*)[kWarps][4][32]>(xring + D * kWarps * xslots);
+  uint4 *xstaged = reinterpret_cast<uint4 *>(red + 2);
+  const T *x = static_cast<const T *>(in.x);
 
-  struct Batch {
-    uint4 w[U][2];
-    float s[U][2];
-    uint8_t z[U][2];
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, q = lane % 4;
+  const int64_t rb = K / 2;
+  const int chunks = (K + CHUNK - 1) / CHUNK;
+  const int my_chunks = chunks > warp ? (chunks - warp + kWarps - 1) / kWarps : 0;
+  const int my_tiles = (tiles - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x);
+  const int total = my_tiles * my_chunks;
+  const int groups = K / G;
+  const bool has_token = g < num_tokens;
+  auto x_slot = [&](int stage, int s) {
+    return &xring[(stage * kWarps + warp) * xslots + (g * 4 + q) * SUB + s];
   };
-  auto issue = [&](Batch &b, int c0) {
+
+  // The weights of a warp's items in order, tile by tile, chunk by chunk.
+  // Zero points (bytes) come as the aligned 4-byte word holding them, cut at
+  // the end of the array (cp.async reads only src-size bytes).
+  int next_tile = blockIdx.x, next_j = 0, issued = 0;
+  [[maybe_unused]] const int64_t zero_bytes = int64_t(N) * groups;
+  auto issue_weights = [&](int stage) {
+    const int k = (warp + kWarps * next_j) * CHUNK + q * E;
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int c = c0 + u * kWarps;
-      const int k = c * CHUNK + q * E;
-      const bool kv = c < chunks && k < K;
+    for (int h = 0; h < 2; ++h) {
+      const int row = next_tile * 16 + 8 * h + g;
+      const bool ok = row < N && k < K;
+      const int64_t off = ok ? int64_t(row) * rb + k / 2 : 0;
+      async_copy::copy16(&wring[(stage * 2 + h) * kThreads + tid], w + off, ok, false);
+      const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
+      async_copy::copy4(reinterpret_cast<float *>(&sring[stage * kThreads + tid]) + h,
+                        scales + gi, ok);
+      if constexpr (Asym) {
+        const int64_t word = gi & ~int64_t(3);
+        async_copy::copy_bytes4(reinterpret_cast<uint32_t *>(&zring[stage * kThreads + tid]) + h,
+                                zeros + word, ok ? int(min(int64_t(4), zero_bytes - word)) : 0);
+      }
+    }
+  };
+  // x of chunk j for this lane's token (x is the same for every tile).
+  auto issue_x = [&](int stage, int j) {
+    const int k = (warp + kWarps * j) * CHUNK + q * E;
+    if (!Staged && has_token && k < K) {
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const bool ok = kv && rows[h] < N;
-        b.w[u][h] = make_uint4(0, 0, 0, 0);
-        if (ok)
-          b.w[u][h] = load_stream16(
-              w + int64_t(rows[h]) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k));
-        if constexpr (S == Scheme::W4) {
-          const int64_t gi = int64_t(rows[h]) * groups + k / G;
-          b.s[u][h] = ok ? __ldg(scales + gi) : 0.f;
-          if constexpr (Asym)
-            b.z[u][h] = ok ? __ldg(zeros + gi) : uint8_t(0);
+      for (int s = 0; s < SUB; ++s)
+        async_copy::copy16(x_slot(stage, s), x + g * in.x_stride + k + 8 * s, true, true);
+    }
+  };
+  auto advance = [&] {
+    ++issued;
+    if (++next_j == my_chunks) {
+      next_j = 0;
+      next_tile += gridDim.x;
+    }
+  };
+
+  auto compute = [&](int stage, int tile, int chunk, float (&acc)[4]) {
+    const int k = chunk * CHUNK + q * E;
+    const uint4 wv[2] = {wring[(stage * 2) * kThreads + tid],
+                         wring[(stage * 2 + 1) * kThreads + tid]};
+    // Per row: (magic + z) and -(64 + z) as pairs (w4_pairs), the scale.
+    const float2 sc = sring[stage * kThreads + tid];
+    [[maybe_unused]] const uint2 zw = Asym ? zring[stage * kThreads + tid] : make_uint2(0u, 0u);
+    P zlo[2], zhi[2], ss[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      // A row's zero point is byte (its group index % 4) of its word.
+      const int shift = int((int64_t(tile * 16 + 8 * h + g) * groups + k / G) & 3) * 8;
+      const float z = Asym ? float(((h ? zw.y : zw.x) >> shift) & 0xFFu) : 8.f;
+      const float magic = std::is_same_v<T, __half> ? 1024.f : 128.f;
+      const float sh = h ? sc.y : sc.x;
+      if constexpr (std::is_same_v<T, __half>) {
+        zlo[h] = __floats2half2_rn(magic + z, magic + z);
+        zhi[h] = __floats2half2_rn(-(64.f + z), -(64.f + z));
+        ss[h] = __floats2half2_rn(sh, sh);
+      } else {
+        zlo[h] = zhi[h] = __floats2bfloat162_rn(magic + z, magic + z);
+        ss[h] = __floats2bfloat162_rn(sh, sh);
+      }
+    }
+    // This chunk's products, two independent mma chains.
+    float part[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+    for (int s = 0; s < SUB; ++s) {
+      const uint4 xv = !has_token || k >= K ? make_uint4(0u, 0u, 0u, 0u)
+                       : Staged           ? xstaged[(g * K + k) / 8 + s]
+                                          : *x_slot(stage, s);
+      uint32_t a[4], b[4], xs[4];
+      w4_pairs<T>(word(wv[0], s), a, zlo[0], zhi[0]);
+      w4_pairs<T>(word(wv[1], s), b, zlo[1], zhi[1]);
+      if constexpr (!kScaleAfter) {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          a[i] = as_u32(__hmul2(as_pair<P>(a[i]), ss[0]));
+          b[i] = as_u32(__hmul2(as_pair<P>(b[i]), ss[1]));
         }
       }
+      pair_x_like_w4(xv, xs);
+      mma16816<T>(part[0], a[0], b[0], a[1], b[1], xs[0], xs[1]);
+      mma16816<T>(part[1], a[2], b[2], a[3], b[3], xs[2], xs[3]);
     }
-  };
-  const T *xs_tok = reinterpret_cast<const T *>(x_smem) + int64_t(g) * K;
-  const bool has_token = g < num_tokens;
-  float acc[4] = {0.f, 0.f, 0.f, 0.f};
-  auto compute = [&](const Batch &b, int c0) {
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int c = c0 + u * kWarps;
-      const int k = c * CHUNK + q * E;
-      if (c >= chunks) // warp-uniform; rows past N and k past K multiply zeros
-        break;
-      P zz[2], ss[2];
-      if constexpr (S == Scheme::W4) {
-#pragma unroll
-        for (int h = 0; h < 2; ++h)
-          group_pairs<Asym, T>(Asym ? b.z[u][h] : uint8_t(0), b.s[u][h], zz[h], ss[h]);
-      } else {
-        zz[0] = zz[1] = ss[0] = ss[1] = as_pair<P>(0u);
-      }
-#pragma unroll
-      for (int s = 0; s < SUB; ++s) {
-        uint32_t a[4], bb[4];
-        dequant8<S, T>(b.w[u][0], s, a, zz[0], ss[0]);
-        dequant8<S, T>(b.w[u][1], s, bb, zz[1], ss[1]);
-        uint4 xv = make_uint4(0, 0, 0, 0);
-        if (has_token && k < K)
-          xv = *reinterpret_cast<const uint4 *>(xs_tok + k + 8 * s);
-        mma16816<T>(acc, a[0], bb[0], a[1], bb[1], xv.x, xv.y);
-        mma16816<T>(acc, a[2], bb[2], a[3], bb[3], xv.z, xv.w);
-      }
+    for (int e = 0; e < 4; ++e) {
+      const float v = part[0][e] + part[1][e];
+      acc[e] = kScaleAfter ? fmaf(e < 2 ? sc.x : sc.y, v, acc[e]) : acc[e] + v;
     }
   };
 
-  // The first weights are in flight while x is staged; so is the residual
-  // the epilogue adds (thread < 128 stores one output, see below).
-  Batch b0, b1;
-  issue(b0, warp);
-  const int out_row = n0 + (threadIdx.x % 32) / 4 + (threadIdx.x / 32 >= 2 ? 8 : 0);
-  const int out_tok = 2 * (threadIdx.x % 4) + (threadIdx.x / 32) % 2;
-  const bool stores = threadIdx.x < 128 && out_row < N && out_tok < num_tokens;
-  const float res = residual && stores ? float(residual[int64_t(out_tok) * N + out_row]) : 0.f;
-  stage_input<T>(in, num_tokens, K, x_smem);
-  for (int c0 = warp; c0 < chunks; c0 += 2 * STEP) {
-    if (c0 + STEP < chunks)
-      issue(b1, c0 + STEP);
-    compute(b0, c0);
-    if (c0 + STEP >= chunks)
-      break;
-    if (c0 + 2 * STEP < chunks)
-      issue(b0, c0 + 2 * STEP);
-    compute(b1, c0 + STEP);
+  // The first D - 1 stages' weights go out before the wait for x's producer
+  // (DependentLaunch.cuh), their x after it, all in the first commit group.
+  dependent_launch::allow_dependents();
+  for (int p = 0; p < D - 1 && issued < total; ++p) {
+    issue_weights(p);
+    advance();
   }
+  dependent_launch::wait_for_producers();
+  if constexpr (Staged)
+    stage_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
+  for (int p = 0; p < issued; ++p)
+    issue_x(p, p % my_chunks);
+#pragma unroll
+  for (int p = 0; p < D - 1; ++p)
+    async_copy::commit();
 
-  // Sum the warps' partial products.
+  int stage = 0;
+  for (int i = 0; i < my_tiles; ++i) {
+    const int tile = blockIdx.x + i * gridDim.x;
+    float acc[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int j = 0; j < my_chunks; ++j) {
+      if (issued < total) { // into the stage consumed last
+        const int into = stage == 0 ? D - 1 : stage - 1;
+        issue_weights(into);
+        issue_x(into, next_j);
+        advance();
+      }
+      async_copy::commit();
+      async_copy::wait<D - 1>();
+      compute(stage, tile, warp + kWarps * j, acc);
+      __syncwarp();
+      stage = stage + 1 == D ? 0 : stage + 1;
+    }
+    // Sum the warps' partial products (two buffers: one barrier per tile).
+    float(*r)[4][32] = red[i & 1];
 #pragma unroll
-  for (int e = 0; e < 4; ++e)
-    red[warp][e][lane] = acc[e];
-  __syncthreads();
-  // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8;
-  // thread 32 e + l stores element e of lane l (out_row, out_tok above).
-  if (stores) {
-    const int l = threadIdx.x % 32, e = threadIdx.x / 32;
-    float v = 0.f;
+    for (int e = 0; e < 4; ++e)
+      r[warp][e][lane] = acc[e];
+    __syncthreads();
+    if (tid < 128) {
+      // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
+      const int l = tid % 32, e = tid / 32;
+      const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
+      const int tok = 2 * (l % 4) + (e & 1);
+      if (row < N && tok < num_tokens) {
+        float v = 0.f;
 #pragma unroll
-    for (int ww = 0; ww < kWarps; ++ww)
-      v += red[ww][e][l];
-    if constexpr (S == Scheme::W8)
-      v *= __ldg(scales + out_row);
-    if (bias)
-      v += float(bias[out_row]);
-    if (residual) // rounded as the linear's own output first, as unfused
-      v = float(T(v)) + res;
-    y[int64_t(out_tok) * N + out_row] = T(v);
+        for (int ww = 0; ww < kWarps; ++ww)
+          v += r[ww][e][l];
+        if (bias)
+          v += float(bias[row]);
+        if (residual) // rounded as the linear's own output first, as unfused
+          v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
+        y[int64_t(tok) * N + row] = T(v);
+      }
+    }
   }
+  async_copy::wait<0>();
 }
 
+// x staged in shared memory up to this size (attnc_cuda_quantized_linear_fused).
+constexpr size_t kStagedMaxX = 40 * 1024;
 
-// Chunks per register buffer of stream_kernel (4 16-byte weight loads).
-constexpr int kStreamUnroll = 2;
-// x staged in shared memory up to this size (no opt-in attribute needed).
-constexpr size_t kStreamMaxX = 40 * 1024;
-// stream_kernel's domain (fused calls): quantized weights, T <= 8 and x
-// within kStreamMaxX. Alone (a plain input, no residual) mma_kernel is as
-// fast or faster past L2 (1.1B shapes, T = 1: w4g128 qkv 5.2 vs 4.8 us, o 3.7
-// vs 4.0, gate_up 9.8 vs 10.3, lm_head 21.0 vs 22.4), so plain calls stay
-// there; fused, stream_kernel saves the launches of the norm, the gated
-// activation and the residual add.
-template <Scheme S, typename T> bool use_stream_kernel(int num_tokens, int K) {
-  return S != Scheme::Dense && num_tokens <= 8 &&
-         size_t(num_tokens) * K * sizeof(T) <= kStreamMaxX;
+template <typename T, bool Asym, int D>
+size_t decode_smem_bytes(int num_tokens, int K, bool staged) {
+  constexpr int sub = elems_per_load<Scheme::W4>() / 8;
+  return size_t(D) * kThreads * (2 * 16 + sizeof(float2) + (Asym ? sizeof(uint2) : 0)) +
+         (staged ? 0 : size_t(D) * kWarps * num_tokens * 4 * sub * 16) +
+         sizeof(float) * 2 * kWarps * 4 * 32 +
+         (staged ? size_t(num_tokens) * K * sizeof(T) : 0);
 }
 
 template <typename T> __device__ __forceinline__ float to_f32(T v) { return float(v); }
@@ -723,18 +840,9 @@ int fail(char *error, size_t error_len, const char *what, const char *msg) {
   return 1;
 }
 
-template <Scheme S, int G, bool Asym, typename T>
-void launch_stream(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
-                   const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
-                   int N, T *y, cudaStream_t st) {
-  dependent_launch::launch_early(stream_kernel<S, G, Asym, T, kStreamUnroll>, dim3((N + 15) / 16),
-                                 dim3(kThreads), size_t(num_tokens) * K * sizeof(T), st, in,
-                                 num_tokens, K, w, scales, zeros, bias, residual, N, y);
-}
-
-// Decode: one n8 token tile, 16 rows per block, stages of U chunks.
+// Decode with mma_kernel: one n8 token tile, 16 rows per block, stages of U chunks.
 template <Scheme S, int G, bool Asym, typename T, int U>
-void launch_decode(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
+void launch_mma_decode(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
                    const uint8_t *zeros, const T *bias, int N, T *y, int tiles, cudaStream_t st) {
   auto kernel = mma_kernel<S, G, Asym, T, 1, 1, U>;
   constexpr size_t smem = smem_bytes<S, 1, 1, U>();
@@ -743,6 +851,68 @@ void launch_decode(const T *x, int num_tokens, int K, const uint8_t *w, const fl
   (void)attr;
   dependent_launch::launch_early(kernel, dim3(1, tiles), dim3(kThreads), smem, st, x, num_tokens, K,
                                  w, scales, zeros, bias, N, y);
+}
+
+// Decode through decode_kernel: as many blocks as fit on the device at once
+// (each looping over row tiles), at most one per tile. Returns false when its
+// shared memory does not fit the device (the caller falls back).
+template <int G, bool Asym, typename T, int D, bool Staged>
+bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
+                     const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
+                     int N, T *y, int tiles, int sms, cudaStream_t st) {
+  auto kernel = decode_kernel<G, Asym, T, D, Staged>;
+  const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, Staged);
+  // Blocks per SM for this shared memory size, found once per size; the
+  // kernel's dynamic shared memory limit only ever raised.
+  static std::mutex lock;
+  static std::map<size_t, int> per_sm;
+  static size_t allowed = 48 * 1024; // without the opt-in attribute
+  int n = 0;
+  {
+    std::lock_guard<std::mutex> hold(lock);
+    auto it = per_sm.find(smem);
+    if (it == per_sm.end()) {
+      bool ok = true;
+      if (smem > allowed) {
+        ok = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  int(smem)) == cudaSuccess;
+        if (ok)
+          allowed = smem;
+      }
+      if (!ok ||
+          cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, kThreads, smem) !=
+              cudaSuccess ||
+          n < 1) {
+        cudaGetLastError(); // a size the device refuses is not the caller's error
+        n = 0;
+      }
+      it = per_sm.emplace(smem, n).first;
+    }
+    n = it->second;
+  }
+  if (n == 0)
+    return false;
+  dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads), smem, st,
+                                 in, num_tokens, K, w, scales, zeros, bias, residual, N, y, tiles);
+  return true;
+}
+
+// Stage depth by how many tiles each SM gets: with about one block per SM
+// (qkv, o, down of the 1.1B model) a warp must keep its whole share of the
+// tile in flight (6 stages: down 5.4 us vs 9.2 with 4); with several tiles
+// per SM, 4 stages leave room for 4 blocks per SM (gate_up, lm_head).
+template <int G, bool Asym, typename T, bool Staged>
+bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
+                   const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
+                   int N, T *y, cudaStream_t st) {
+  const int tiles = (N + 15) / 16, sms = sm_count();
+  if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
+    return false;
+  return 2 * tiles <= 3 * sms
+             ? launch_decode_d<G, Asym, T, 6, Staged>(in, num_tokens, K, w, scales, zeros, bias,
+                                                      residual, N, y, tiles, sms, st)
+             : launch_decode_d<G, Asym, T, 4, Staged>(in, num_tokens, K, w, scales, zeros, bias,
+                                                      residual, N, y, tiles, sms, st);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -759,7 +929,17 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
     tensor_cores = aligned16(x) && aligned16(w) && K % elems_per_load<S>() == 0;
   if (tensor_cores) {
     if constexpr (kHasMma) {
-      if (num_tokens <= 8) {
+      bool w4_decode = false; // decode_kernel
+      if constexpr (S == Scheme::W4) {
+        attnc_cuda_linear_input in{};
+        in.kind = ATTNC_CUDA_INPUT_PLAIN;
+        in.x = x;
+        in.x_stride = K;
+        w4_decode = launch_decode<G, Asym, T, false>(in, num_tokens, K, wb, scales, zeros, bt,
+                                                     nullptr, N, yt, st);
+      }
+      if (w4_decode) {
+      } else if (num_tokens <= 8) {
         const int tiles = (N + 15) / 16;
         if (tiles > 65535)
           return fail(error, error_len, what, "out_features too large");
@@ -771,9 +951,9 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         // in flight per block.
         const int sms = sm_count();
         if (S != Scheme::Dense && sms > 0 && tiles >= 2 * sms)
-          launch_decode<S, G, Asym, T, 1>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt, tiles, st);
+          launch_mma_decode<S, G, Asym, T, 1>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt, tiles, st);
         else
-          launch_decode<S, G, Asym, T, decode_unroll<S>()>(xt, num_tokens, K, wb, scales, zeros, bt,
+          launch_mma_decode<S, G, Asym, T, decode_unroll<S>()>(xt, num_tokens, K, wb, scales, zeros, bt,
                                                            N, yt, tiles, st);
       } else {
         const int tiles = (N + 31) / 32;
@@ -865,35 +1045,40 @@ int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t i
   return 0;
 }
 
-// The one-kernel decode of attnc_cuda_quantized_linear_fused, by dtype.
-template <Scheme S, int G, bool Asym>
-void launch_stream_dtype(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
-                         const void *values, const float *scales, const uint8_t *zeros,
-                         const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
+// attnc_cuda_quantized_linear_fused's one-kernel decode (w4, f16 / bf16).
+template <int G, bool Asym>
+bool launch_staged_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
+                        const void *values, const float *scales, const uint8_t *zeros,
+                        const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
   const uint8_t *w = static_cast<const uint8_t *>(values);
   if (dtype == ATTNC_CUDA_F16)
-    launch_stream<S, G, Asym, __half>(in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
-                                      static_cast<const __half *>(residual), N,
-                                      static_cast<__half *>(y), st);
-  else
-    launch_stream<S, G, Asym, __nv_bfloat16>(
-        in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
-        static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st);
+    return launch_decode<G, Asym, __half, true>(
+        in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
+        static_cast<const __half *>(residual), N, static_cast<__half *>(y), st);
+  return launch_decode<G, Asym, __nv_bfloat16, true>(
+      in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
+      static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st);
 }
 
-template <bool Asym>
-void launch_stream_w4(int32_t dtype, int group_size, const attnc_cuda_linear_input &in, int T,
-                      int K, const void *values, const float *scales, const uint8_t *zeros,
-                      const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
-  if (group_size == 32)
-    launch_stream_dtype<Scheme::W4, 32, Asym>(dtype, in, T, K, values, scales, zeros, bias,
-                                              residual, N, y, st);
-  else if (group_size == 64)
-    launch_stream_dtype<Scheme::W4, 64, Asym>(dtype, in, T, K, values, scales, zeros, bias,
-                                              residual, N, y, st);
-  else
-    launch_stream_dtype<Scheme::W4, 128, Asym>(dtype, in, T, K, values, scales, zeros, bias,
-                                               residual, N, y, st);
+bool launch_staged_w4(int32_t dtype, int group_size, bool asymmetric,
+                      const attnc_cuda_linear_input &in, int T, int K, const void *values,
+                      const float *scales, const uint8_t *zeros, const void *bias,
+                      const void *residual, int N, void *y, cudaStream_t st) {
+  auto by_group = [&](auto asym) {
+    constexpr bool A = decltype(asym)::value;
+    switch (group_size) {
+    case 32:
+      return launch_staged_w4_g<32, A>(dtype, in, T, K, values, scales, zeros, bias, residual, N,
+                                       y, st);
+    case 64:
+      return launch_staged_w4_g<64, A>(dtype, in, T, K, values, scales, zeros, bias, residual, N,
+                                       y, st);
+    default:
+      return launch_staged_w4_g<128, A>(dtype, in, T, K, values, scales, zeros, bias, residual,
+                                        N, y, st);
+    }
+  };
+  return asymmetric ? by_group(std::true_type{}) : by_group(std::false_type{});
 }
 
 } // namespace
@@ -971,28 +1156,18 @@ extern "C" int attnc_cuda_quantized_linear_fused(
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
   const int T = num_tokens, K = in_features, N = out_features;
   const attnc_cuda_linear_input &in = *input;
-  const bool w8 = bits == 8 && group_size == 0, w4 = bits == 4;
   const size_t elem = dtype == ATTNC_CUDA_F32 ? 4 : 2;
   const bool rows16 = aligned16(in.x) && (in.x_stride * elem) % 16 == 0 &&
                       (in.kind != ATTNC_CUDA_INPUT_GATED ||
                        (aligned16(in.up) && (in.up_stride * elem) % 16 == 0)) &&
                       (in.kind != ATTNC_CUDA_INPUT_RMS_NORM || aligned16(in.norm_weight));
   const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual;
-  const bool one_kernel =
-      fused && dtype != ATTNC_CUDA_F32 && (w8 || w4) && rows16 && aligned16(values) &&
-      K % (w4 ? elems_per_load<Scheme::W4>() : elems_per_load<Scheme::W8>()) == 0 &&
-      (w4 ? use_stream_kernel<Scheme::W4, __half>(T, K)
-          : use_stream_kernel<Scheme::W8, __half>(T, K));
-  if (one_kernel) {
-    if (w8)
-      launch_stream_dtype<Scheme::W8, 0, false>(dtype, in, T, K, values, scales, nullptr, bias,
-                                                residual, N, y, st);
-    else if (asymmetric)
-      launch_stream_w4<true>(dtype, group_size, in, T, K, values, scales, zeros, bias, residual, N,
-                             y, st);
-    else
-      launch_stream_w4<false>(dtype, group_size, in, T, K, values, scales, nullptr, bias,
-                              residual, N, y, st);
+  // w4 decode: one decode_kernel launch with x staged (declined when its
+  // shared memory does not fit the device).
+  if (fused && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 && aligned16(values) &&
+      K % elems_per_load<Scheme::W4>() == 0 && size_t(T) * K * elem <= kStagedMaxX &&
+      launch_staged_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
+                       residual, N, y, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }

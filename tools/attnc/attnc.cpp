@@ -217,6 +217,10 @@ int runCompile(int argc, char **argv) {
                "/ w4g32 (int4), a scale per group of 128 / 64 / 32 inputs; a trailing a "
                "(w8g128a, w4g32a, ...) adds zero points"),
       cl::value_desc("SCHEME"), cl::init(""), cl::cat(category));
+  cl::opt<bool> quantizeLmHead(
+      "quantize-lm-head",
+      cl::desc("with --quantize, quantize the lm_head too (the embedding table stays)"),
+      cl::cat(category));
   cl::opt<std::string> kvCache(
       "kv-cache",
       cl::desc("store the KV cache quantized: int8 or fp8 (e4m3), one f32 scale per token and "
@@ -241,6 +245,7 @@ int runCompile(int argc, char **argv) {
   options.maxContext = maxContext;
   options.stripWeights = stripWeights;
   options.quantize = quantize;
+  options.quantizeLmHead = quantizeLmHead;
   options.kvCache = kvCache;
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
