@@ -4,8 +4,8 @@
 //   attnc inspect MODEL.onnx [--kv-cache int8|fp8] [--json]
 //   attnc compile MODEL.onnx -o DIR [--target cpu|cuda] [--dtype f32|f16|bf16] [--page-size N]
 //                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
-//                 [--quantize w8|w8g128|w8g64|w8g32|w4g128|w4g64|w4g32 (+a: zero points)]
-//                 [--kv-cache int8|fp8]
+//                 [--quantize w8|w8g128|w8g64|w8g32|w4g128|w4g64|w4g32 (+a: zero points)
+//                  [--quantize-lm-head]] [--kv-cache int8|fp8]
 //   attnc pack DIR --from MODEL.onnx
 //   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
@@ -70,7 +70,8 @@ commands:
                                     (libmodel.so, model.h, weights.bin, manifest.json)
                                     that attnc-run and libattnrt run
                                     (--strip-weights: all but weights.bin;
-                                     --quantize SCHEME: weight-only int8 / int4;
+                                     --quantize SCHEME: weight-only int8 / int4,
+                                     --quantize-lm-head: the lm_head too;
                                      --kv-cache int8|fp8: quantized KV cache)
   pack DIR --from MODEL.onnx        build DIR/weights.bin from the model's weights
                                     (external data included) by DIR's weight plan
