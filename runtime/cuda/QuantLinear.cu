@@ -923,23 +923,26 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
   const uint8_t *wb = static_cast<const uint8_t *>(w);
   const T *bt = static_cast<const T *>(bias);
   T *yt = static_cast<T *>(y);
+  auto launched = [&] {
+    const cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+  };
   bool tensor_cores = false;
   constexpr bool kHasMma = !std::is_same_v<T, float> && S != Scheme::W8G;
   if constexpr (kHasMma)
     tensor_cores = aligned16(x) && aligned16(w) && K % elems_per_load<S>() == 0;
   if (tensor_cores) {
     if constexpr (kHasMma) {
-      bool w4_decode = false; // decode_kernel
-      if constexpr (S == Scheme::W4) {
+      if constexpr (S == Scheme::W4) { // decode: decode_kernel unless it declines
         attnc_cuda_linear_input in{};
         in.kind = ATTNC_CUDA_INPUT_PLAIN;
         in.x = x;
         in.x_stride = K;
-        w4_decode = launch_decode<G, Asym, T, false>(in, num_tokens, K, wb, scales, zeros, bt,
-                                                     nullptr, N, yt, st);
+        if (launch_decode<G, Asym, T, false>(in, num_tokens, K, wb, scales, zeros, bt, nullptr, N,
+                                             yt, st))
+          return launched();
       }
-      if (w4_decode) {
-      } else if (num_tokens <= 8) {
+      if (num_tokens <= 8) {
         const int tiles = (N + 15) / 16;
         if (tiles > 65535)
           return fail(error, error_len, what, "out_features too large");
@@ -979,10 +982,7 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
                                    dim3(256), 0, st, xt, num_tokens, K, wb, scales, zeros, bt, N,
                                    yt);
   }
-  const cudaError_t e = cudaGetLastError();
-  if (e != cudaSuccess)
-    return fail(error, error_len, what, cudaGetErrorString(e));
-  return 0;
+  return launched();
 }
 
 template <Scheme S, int G, bool Asym>
@@ -1002,29 +1002,34 @@ int launch_dtype(int32_t dtype, const void *x, int num_tokens, int K, const void
   }
 }
 
+// f(std::integral_constant<int, G>, std::bool_constant<Asym>) for a
+// group-wise scheme's group size (32, 64, else 128) and zero points.
+template <typename F> auto with_group(int group_size, bool asymmetric, F &&f) {
+  auto by_group = [&](auto asym) {
+    switch (group_size) {
+    case 32:
+      return f(std::integral_constant<int, 32>{}, asym);
+    case 64:
+      return f(std::integral_constant<int, 64>{}, asym);
+    default:
+      return f(std::integral_constant<int, 128>{}, asym);
+    }
+  };
+  return asymmetric ? by_group(std::true_type{}) : by_group(std::false_type{});
+}
+
 // The group-wise schemes (S = W4 or W8G) by group size and zero points.
 template <Scheme S>
 int launch_grouped(int32_t dtype, int group_size, bool asymmetric, const void *x, int T, int K,
                    const void *values, const float *scales, const uint8_t *zeros,
                    const void *bias, int N, void *y, cudaStream_t st, const char *what,
                    char *error, size_t error_len) {
-  switch (group_size) {
-  case 32:
-    return asymmetric ? launch_dtype<S, 32, true>(dtype, x, T, K, values, scales, zeros, bias, N,
-                                                  y, st, what, error, error_len)
-                      : launch_dtype<S, 32, false>(dtype, x, T, K, values, scales, nullptr, bias,
-                                                   N, y, st, what, error, error_len);
-  case 64:
-    return asymmetric ? launch_dtype<S, 64, true>(dtype, x, T, K, values, scales, zeros, bias, N,
-                                                  y, st, what, error, error_len)
-                      : launch_dtype<S, 64, false>(dtype, x, T, K, values, scales, nullptr, bias,
-                                                   N, y, st, what, error, error_len);
-  default:
-    return asymmetric ? launch_dtype<S, 128, true>(dtype, x, T, K, values, scales, zeros, bias,
-                                                   N, y, st, what, error, error_len)
-                      : launch_dtype<S, 128, false>(dtype, x, T, K, values, scales, nullptr,
-                                                    bias, N, y, st, what, error, error_len);
-  }
+  return with_group(group_size, asymmetric, [&](auto group, auto asym) {
+    constexpr int G = decltype(group)::value;
+    constexpr bool A = decltype(asym)::value;
+    return launch_dtype<S, G, A>(dtype, x, T, K, values, scales, A ? zeros : nullptr, bias, N, y,
+                                 st, what, error, error_len);
+  });
 }
 
 // The schemes attnc_cuda_quantized_linear takes; 0, or 1 and a message.
@@ -1064,21 +1069,10 @@ bool launch_staged_w4(int32_t dtype, int group_size, bool asymmetric,
                       const attnc_cuda_linear_input &in, int T, int K, const void *values,
                       const float *scales, const uint8_t *zeros, const void *bias,
                       const void *residual, int N, void *y, cudaStream_t st) {
-  auto by_group = [&](auto asym) {
-    constexpr bool A = decltype(asym)::value;
-    switch (group_size) {
-    case 32:
-      return launch_staged_w4_g<32, A>(dtype, in, T, K, values, scales, zeros, bias, residual, N,
-                                       y, st);
-    case 64:
-      return launch_staged_w4_g<64, A>(dtype, in, T, K, values, scales, zeros, bias, residual, N,
-                                       y, st);
-    default:
-      return launch_staged_w4_g<128, A>(dtype, in, T, K, values, scales, zeros, bias, residual,
-                                        N, y, st);
-    }
-  };
-  return asymmetric ? by_group(std::true_type{}) : by_group(std::false_type{});
+  return with_group(group_size, asymmetric, [&](auto group, auto asym) {
+    return launch_staged_w4_g<decltype(group)::value, decltype(asym)::value>(
+        dtype, in, T, K, values, scales, zeros, bias, residual, N, y, st);
+  });
 }
 
 } // namespace
