@@ -109,6 +109,10 @@ private:
   // The index of the inv_freq table of (theta, rotary_dim), made on first use.
   int ropeTable(float theta, int64_t rotaryDim);
   void releaseDeadOperands(Operation *op, int64_t index);
+  // The residual_add_rms_norm ops whose add goes into the quantized linear
+  // producing their update and whose norm into the quantized linears
+  // reading their output (TargetEmitter::fusesQuantizedLinearNeighbours).
+  void planQuantizedLinearFusion(Block &block);
   std::string rowsOf(Value v) { return info[v].rows; }
   static int64_t rowElemsOf(Value v) {
     auto type = cast<RankedTensorType>(v.getType());
@@ -138,7 +142,38 @@ private:
   int64_t pageSize = 16;
   int64_t opIndex = 0; // of the op being emitted, in lastUse's numbering
   bool hasQuantizedLinears = false; // the quantized-linear kernels are included only then
+  // planQuantizedLinearFusion: update producer -> its residual_add_rms_norm,
+  // and the fused norms' outputs -> the norm (emitted as nothing but a
+  // scratch buffer for the pieces' fallback).
+  llvm::DenseMap<Operation *, attn::ResidualAddRmsNormOp> residualInto;
+  llvm::DenseMap<Value, attn::ResidualAddRmsNormOp> normInput;
 };
+
+void Emitter::planQuantizedLinearFusion(Block &block) {
+  auto isW4Linear = [](Operation *op) {
+    auto q = dyn_cast_or_null<attn::QuantizedLinearOp>(op);
+    return q && q.getBits() == 4;
+  };
+  for (auto r : block.getOps<attn::ResidualAddRmsNormOp>()) {
+    Value update = r.getUpdate(), residual = r.getResidual(), output = r.getOutput();
+    Operation *producer = update.getDefiningOp();
+    if (!isW4Linear(producer) || !update.hasOneUse() || residual.getType() != update.getType() ||
+        output.use_empty())
+      continue;
+    // The residual is read by the producer, before r: it must exist by then.
+    if (Operation *def = residual.getDefiningOp(); def && !def->isBeforeInBlock(producer))
+      continue;
+    // Every reader of the normalized rows is a 4-bit linear taking them as x,
+    // and the sum (their x now) outlives them.
+    bool fusable = lastUse.lookup(r.getSum()) > lastUse.lookup(output);
+    for (OpOperand &use : output.getUses())
+      fusable = fusable && isW4Linear(use.getOwner()) && use.getOperandNumber() == 0;
+    if (!fusable)
+      continue;
+    residualInto[producer] = r;
+    normInput[output] = r;
+  }
+}
 
 FailureOr<std::string> Emitter::weightPointer(Value weight, WeightType type,
                                              bool transposeToOutIn) {
@@ -366,12 +401,48 @@ LogicalResult Emitter::emitOp(Operation *op) {
     if (failed(values) || failed(scales) || failed(zeros) || failed(bias) || failed(x))
       return failure();
     int64_t in = q.getInFeatures(), out = q.getOutFeatures();
-    const ValueInfo &y = defineActivation(q.getOutput(), rowsOf(q.getX()));
-    os << llvm::formatv("  rt::quantized_linear<{0}, {1}, {2}>(ctx, {3}, {4} / {5}, {5}, {6}, {7}, "
-                        "{8}, {9}, {10}, {11});\n",
-                        q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", *x,
-                        rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, y.pointer);
     hasQuantizedLinears = true;
+    attn::ResidualAddRmsNormOp addTo = residualInto.lookup(op);
+    attn::ResidualAddRmsNormOp norm = normInput.lookup(q.getX());
+    if (!addTo && !norm) {
+      const ValueInfo &y = defineActivation(q.getOutput(), rowsOf(q.getX()));
+      os << llvm::formatv("  rt::quantized_linear<{0}, {1}, {2}>(ctx, {3}, {4} / {5}, {5}, {6}, "
+                          "{7}, {8}, {9}, {10}, {11});\n",
+                          q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", *x,
+                          rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out,
+                          y.pointer);
+      return success();
+    }
+    // x: the norm's input (the sum an earlier linear wrote), normalized
+    // here; its own output buffer is the fallback's scratch.
+    std::string input = *x, normWeight = "nullptr", scratch = "nullptr";
+    float offset = 0.0f, eps = 0.0f;
+    if (norm) {
+      FailureOr<std::string> w = weightPointer(norm.getWeight(), WeightType::F32);
+      FailureOr<std::string> sum = operand(norm.getSum());
+      if (failed(w) || failed(sum))
+        return failure();
+      input = *sum, normWeight = *w, scratch = *x;
+      offset = norm.getWeightOffset().convertToFloat();
+      eps = norm.getEpsilon().convertToFloat();
+    }
+    // y: the sum of the residual_add_rms_norm reading this linear's output.
+    std::string residual = "nullptr", y;
+    if (addTo) {
+      FailureOr<std::string> r = operand(addTo.getResidual());
+      if (failed(r))
+        return failure();
+      residual = *r;
+      y = defineActivation(addTo.getSum(), rowsOf(q.getX())).pointer;
+    } else {
+      y = defineActivation(q.getOutput(), rowsOf(q.getX())).pointer;
+    }
+    os << llvm::formatv("  rt::quantized_linear_fused<{0}, {1}, {2}>(ctx, {3}, {4}, {5}, {6}, {7}, "
+                        "{8} / {9}, {9}, {10}, {11}, {12}, {13}, {14}, {15}, {16});\n",
+                        q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", input,
+                        normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
+                        rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, residual,
+                        y);
     return success();
   }
   if (auto a = dyn_cast<attn::ActivationOp>(op)) {
@@ -393,6 +464,14 @@ LogicalResult Emitter::emitOp(Operation *op) {
                         "{2}, {3}, {4}, {5}, {6} / {7}, {7});\n",
                         activationName(g.getKind()), gate->first, gate->second, up->first,
                         up->second, y.pointer, rowsTimes(g.getGate()), width);
+    return success();
+  }
+  if (auto fused = dyn_cast<attn::ResidualAddRmsNormOp>(op);
+      fused && normInput.count(fused.getOutput())) {
+    // The add went into the linear before (it wrote the sum), the norm goes
+    // into the linears after; the output buffer is only their scratch.
+    defineActivation(fused.getOutput(), rowsOf(fused.getResidual()));
+    os << "  // residual_add_rms_norm: in the quantized linears around it\n";
     return success();
   }
   if (auto fused = dyn_cast<attn::ResidualAddRmsNormOp>(op)) {
@@ -755,6 +834,8 @@ FailureOr<EmittedModel> Emitter::run() {
       lastUse[v] = index;
     ++index;
   }
+  if (target.fusesQuantizedLinearNeighbours())
+    planQuantizedLinearFusion(block);
   index = 0;
   for (Operation &op : block) {
     opIndex = index;

@@ -60,6 +60,13 @@ public:
 
   // The statements running one attention layer after `args` is set up.
   virtual mlir::FailureOr<std::string> flashAttention(const FlashAttentionCall &call) const = 0;
+
+  // Whether 4-bit quantized linears take their neighbours in:
+  // `rt::quantized_linear_fused<Bits, GroupSize, Asymmetric>(ctx, x, norm_weight,
+  // norm_offset, norm_eps, scratch, rows, in, values, scales, zeros, bias, out,
+  // residual, y)` normalizes x (norm_weight not nullptr) and adds residual (not
+  // nullptr), so a residual_add_rms_norm between two of them costs nothing.
+  virtual bool fusesQuantizedLinearNeighbours() const { return false; }
 };
 
 std::unique_ptr<TargetEmitter> makeCpuTarget();

@@ -113,6 +113,8 @@ public:
 
   // rt::quantized_linear is part of runtime/cuda/Step.h.
   std::string quantizedLinearIncludes() const override { return ""; }
+  // Fused in one kernel for f16 / bf16 decode; f32 would only run the pieces.
+  bool fusesQuantizedLinearNeighbours() const override { return dtype != "f32"; }
 
   std::string modelMembers(bool tables) const override {
     std::string members = "  std::unique_ptr<rt::Context> context;\n";

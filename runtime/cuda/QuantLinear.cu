@@ -64,6 +64,12 @@ enum class Scheme { Dense, W8, W4, W8G }; // W8G: w8gG / w8gGa (generic kernel o
 constexpr int kWarps = 8; // warps per block, splitting K
 constexpr int kThreads = kWarps * 32;
 
+// How decode_kernel gets x: through each warp's load ring as it is (Ring),
+// through the ring RMS-normalized on the fly (RingNorm: statistics of the
+// first tile's x, norm weights applied to the dequantized weights, 1 / rms
+// to the sums), or formed once per block in shared memory (Staged).
+enum class XMode { Ring, RingNorm, Staged };
+
 template <Scheme S> __host__ __device__ constexpr int elems_per_load() {
   return S == Scheme::Dense ? 8 : S == Scheme::W4 ? 32 : 16;
 }
@@ -406,97 +412,41 @@ __device__ __forceinline__ float activate(int act, float x) {
   }
 }
 
-// x [num_tokens, K] (num_tokens <= 8, K % 8 == 0, rows 16-byte aligned) into
-// shared memory as `in` forms it, then a barrier. RMS norm: the statistics
-// of the stored rows, 1 / sqrtf(mean + eps) and x * inv * (w + offset), as
-// attnc_cuda_rms_norm computes them.
+// The gated x [num_tokens, K] = act(gate) * up (num_tokens <= 8, K % 8 == 0,
+// rows 16-byte aligned) into shared memory, as attnc_cuda_gated_activation
+// computes it, then a barrier.
 template <typename T>
-__device__ void stage_input(const attnc_cuda_linear_input &in, int num_tokens, int K,
-                            uint4 *x_smem) {
+__device__ void stage_gated_input(const attnc_cuda_linear_input &in, int num_tokens, int K,
+                                  uint4 *x_smem) {
   const int kv = K / 8; // 16-byte vectors per row
-  const T *x = static_cast<const T *>(in.x);
-  // The norm weights of the thread's first vector, loaded with x (one L2
-  // round trip before the statistics instead of two).
-  float4 nw0 = make_float4(0.f, 0.f, 0.f, 0.f), nw1 = nw0;
-  if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM && int(threadIdx.x) < kv) {
-    nw0 = __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * threadIdx.x);
-    nw1 = __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * threadIdx.x + 1);
-  }
-  float ss[8];
-#pragma unroll
-  for (int t = 0; t < 8; ++t) {
-    ss[t] = 0.f;
-    if (t >= num_tokens)
-      continue;
+  const T *gate = static_cast<const T *>(in.x);
+  const T *up = static_cast<const T *>(in.up);
+  for (int t = 0; t < num_tokens; ++t) {
     // Batches of kBatch vectors per thread, all loaded before any is used:
     // one memory latency per batch, not per vector (a 5632-wide row is 2.75
     // vectors per thread).
     constexpr int kBatch = 4;
     for (int c0 = threadIdx.x; c0 < kv; c0 += kBatch * kThreads) {
-      uint4 xv[kBatch], uv[kBatch];
+      uint4 gv[kBatch], uv[kBatch];
 #pragma unroll
       for (int b = 0; b < kBatch; ++b) {
         const int c = c0 + b * kThreads;
         if (c >= kv)
           break;
-        xv[b] = __ldg(reinterpret_cast<const uint4 *>(x + t * in.x_stride + 8 * c));
-        if (in.kind == ATTNC_CUDA_INPUT_GATED)
-          uv[b] = __ldg(reinterpret_cast<const uint4 *>(static_cast<const T *>(in.up) +
-                                                         t * in.up_stride + 8 * c));
+        gv[b] = __ldg(reinterpret_cast<const uint4 *>(gate + t * in.x_stride + 8 * c));
+        uv[b] = __ldg(reinterpret_cast<const uint4 *>(up + t * in.up_stride + 8 * c));
       }
 #pragma unroll
       for (int b = 0; b < kBatch; ++b) {
         const int c = c0 + b * kThreads;
         if (c >= kv)
           break;
-        float f[8];
-        unpack8<T>(xv[b], f);
-        if (in.kind == ATTNC_CUDA_INPUT_GATED) {
-          float u[8];
-          unpack8<T>(uv[b], u);
-#pragma unroll
-          for (int i = 0; i < 8; ++i)
-            f[i] = activate(in.act, f[i]) * u[i];
-        }
-        x_smem[t * kv + c] = pack8<T>(f);
-        if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
-#pragma unroll
-          for (int i = 0; i < 8; ++i)
-            ss[t] += f[i] * f[i];
-        }
-      }
-    }
-  }
-  if (in.kind == ATTNC_CUDA_INPUT_RMS_NORM) {
-    __shared__ float part[8][kWarps];
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-#pragma unroll
-    for (int t = 0; t < 8; ++t) {
-#pragma unroll
-      for (int o = 16; o > 0; o >>= 1)
-        ss[t] += __shfl_xor_sync(0xffffffffu, ss[t], o);
-      if (lane == 0)
-        part[t][warp] = ss[t];
-    }
-    __syncthreads();
-    for (int t = 0; t < num_tokens; ++t) {
-      float total = 0.f;
-#pragma unroll
-      for (int ww = 0; ww < kWarps; ++ww)
-        total += part[t][ww];
-      const float inv = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
-      for (int c = threadIdx.x; c < kv; c += kThreads) {
-        float f[8];
-        unpack8<T>(x_smem[t * kv + c], f);
-        const bool first = c == int(threadIdx.x);
-        const float4 w0 =
-            first ? nw0 : __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * c);
-        const float4 w1 =
-            first ? nw1 : __ldg(reinterpret_cast<const float4 *>(in.norm_weight) + 2 * c + 1);
-        const float wv[8] = {w0.x, w0.y, w0.z, w0.w, w1.x, w1.y, w1.z, w1.w};
+        float f[8], u[8];
+        unpack8<T>(gv[b], f);
+        unpack8<T>(uv[b], u);
 #pragma unroll
         for (int i = 0; i < 8; ++i)
-          f[i] = f[i] * inv * (wv[i] + in.norm_offset);
+          f[i] = activate(in.act, f[i]) * u[i];
         x_smem[t * kv + c] = pack8<T>(f);
       }
     }
@@ -539,6 +489,14 @@ __device__ __forceinline__ void pair_x_like_w4(const uint4 &v, uint32_t (&out)[4
   out[3] = __byte_perm(v.y, v.w, 0x7632);
 }
 
+// A pair of the storage type from two floats (lo, hi), as a 32-bit word.
+template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, float hi) {
+  if constexpr (std::is_same_v<T, __half>)
+    return as_u32(__floats2half2_rn(lo, hi));
+  else
+    return as_u32(__floats2bfloat162_rn(lo, hi));
+}
+
 // Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
 // ring of D stages of cp.async copies per thread, without pause between row
 // tiles. Each block owns row tiles blockIdx.x, + gridDim.x, ... (the grid is
@@ -552,21 +510,33 @@ __device__ __forceinline__ void pair_x_like_w4(const uint4 &v, uint32_t (&out)[4
 // 2560x2048 2.9 vs 3.2 us, 11264x2048 7.7 vs 8.1, 2048x5632 5.4-5.6 vs 6.8,
 // 32000x2048 16.1-16.5 vs 20.2.) A plain x goes through the ring too, only
 // for the tokens that exist (lanes g < T; the others multiply zeros); with
-// Staged, x is formed once per block by stage_input (RMS norm, or act(gate)
-// * up, as the unfused kernels compute them) into shared memory [T][K] while
+// Staged, x = act(gate) * up is formed once per block (stage_gated_input)
+// into shared memory [T][K] while
 // the first weights are in flight, and the residual (may be nullptr) is
 // added as y is stored: attnc_cuda_quantized_linear_fused in one launch.
+// RingNorm computes rms_norm(x) . W^T as (x . (W diag(w + offset))^T) / rms:
+// x comes through the ring untouched, so the first multiply waits for
+// nothing but its loads (a staged norm delays it by the statistics' two L2
+// round trips, which cost more than the norm's launch: BENCHMARKS.md). The
+// norm weights of a warp's chunks come with its first weights (cp.async,
+// f32), and are converted and paired like x by the warp itself before its
+// first multiply (only that warp reads them: no block barrier, no blocking
+// load before the first multiply); they scale the dequantized weight pairs
+// (small integers: no overflow, unlike x times the weights). Each token's
+// sum of squares is the diagonal of x x^T, two more mmas per 16 k on the
+// block's first tile.
 //   The nibbles are paired as masks give them (w4_pairs) and x to match;
 // with groups of a whole chunk (128) the chunk's products are summed on the
 // integers (q - z) and scaled once in f32 (exact products); smaller groups
 // scale the pairs in the storage type as mma_kernel does.
-template <int G, bool Asym, typename T, int D, bool Staged>
+template <int G, bool Asym, typename T, int D, XMode M>
 __global__ void __launch_bounds__(kThreads)
     decode_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
                   const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
                   const T *__restrict__ residual, int N, T *__restrict__ y, int tiles) {
   static_assert(D >= 2, "a stage in flight while one is multiplied");
+  constexpr bool Staged = M == XMode::Staged, Norm = M == XMode::RingNorm;
   using P = typename Pair<T>::type;
   constexpr int E = elems_per_load<Scheme::W4>();
   constexpr int CHUNK = 4 * E; // k per chunk (a quad's 4 loads)
@@ -574,7 +544,8 @@ __global__ void __launch_bounds__(kThreads)
   constexpr bool kScaleAfter = G == CHUNK;
   // Per stage: [row half][thread] weights, [thread] the two rows' scales and
   // zero-point words, [warp][token][q][sub-step] x (not Staged); then the
-  // reduction's two buffers, then (Staged) x [T][K] (decode_smem_bytes).
+  // reduction's two buffers, then x [T][K] (Staged) or the paired norm
+  // weights [K / 8] and their f32 copies [K / 4] (Norm) (decode_smem_bytes).
   extern __shared__ uint4 smem[];
   const int xslots = Staged ? 0 : num_tokens * 4 * SUB; // x slots per warp and stage
   uint4 *wring = smem;
@@ -583,6 +554,10 @@ __global__ void __launch_bounds__(kThreads)
   uint4 *xring = reinterpret_cast<uint4 *>(zring + (Asym ? D * kThreads : 0));
   auto red = reinterpret_cast<float(*)[kWarps][4][32]>(xring + D * kWarps * xslots);
   uint4 *xstaged = reinterpret_cast<uint4 *>(red + 2);
+  uint4 *norm_w = xstaged;                                      // [K / 8] pairs
+  float4 *norm_f32 = reinterpret_cast<float4 *>(norm_w + K / 8); // [K / 4]
+  __shared__ float norm_ss[Norm ? kWarps : 1][8]; // [warp][token]: sums of squares
+  float ss_acc[4] = {0.f, 0.f, 0.f, 0.f};         // x x^T of the warp's chunks (Norm)
   const T *x = static_cast<const T *>(in.x);
 
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, q = lane % 4;
@@ -637,7 +612,7 @@ __global__ void __launch_bounds__(kThreads)
     }
   };
 
-  auto compute = [&](int stage, int tile, int chunk, float (&acc)[4]) {
+  auto compute = [&](int stage, int tile, int chunk, bool first_tile, float (&acc)[4]) {
     const int k = chunk * CHUNK + q * E;
     const uint4 wv[2] = {wring[(stage * 2) * kThreads + tid],
                          wring[(stage * 2 + 1) * kThreads + tid]};
@@ -671,6 +646,20 @@ __global__ void __launch_bounds__(kThreads)
       uint32_t a[4], b[4], xs[4];
       w4_pairs<T>(word(wv[0], s), a, zlo[0], zhi[0]);
       w4_pairs<T>(word(wv[1], s), b, zlo[1], zhi[1]);
+      pair_x_like_w4(xv, xs);
+      if constexpr (Norm) {
+        const uint4 nv = k < K ? norm_w[k / 8 + s] : make_uint4(0u, 0u, 0u, 0u);
+        const uint32_t np[4] = {nv.x, nv.y, nv.z, nv.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          a[i] = as_u32(__hmul2(as_pair<P>(a[i]), as_pair<P>(np[i])));
+          b[i] = as_u32(__hmul2(as_pair<P>(b[i]), as_pair<P>(np[i])));
+        }
+        if (first_tile) { // x as the A rows too: C[g][n] = sum x_g x_n
+          mma16816<T>(ss_acc, xs[0], 0u, xs[1], 0u, xs[0], xs[1]);
+          mma16816<T>(ss_acc, xs[2], 0u, xs[3], 0u, xs[2], xs[3]);
+        }
+      }
       if constexpr (!kScaleAfter) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
@@ -678,7 +667,6 @@ __global__ void __launch_bounds__(kThreads)
           b[i] = as_u32(__hmul2(as_pair<P>(b[i]), ss[1]));
         }
       }
-      pair_x_like_w4(xv, xs);
       mma16816<T>(part[0], a[0], b[0], a[1], b[1], xs[0], xs[1]);
       mma16816<T>(part[1], a[2], b[2], a[3], b[3], xs[2], xs[3]);
     }
@@ -696,9 +684,23 @@ __global__ void __launch_bounds__(kThreads)
     issue_weights(p);
     advance();
   }
+  // Norm: the f32 norm weights of the warp's chunks, 8 per lane and round
+  // (16 lanes a chunk), into the first commit group with the weights.
+  auto norm_groups = [&](auto &&f) {
+    for (int c = lane; c < my_chunks * 16; c += 32) {
+      const int grp = (warp + kWarps * (c / 16)) * 16 + c % 16; // 8-element group
+      if (grp * 8 < K)
+        f(grp);
+    }
+  };
+  if constexpr (Norm)
+    norm_groups([&](int grp) {
+      async_copy::copy16(&norm_f32[2 * grp], in.norm_weight + 8 * grp, true, true);
+      async_copy::copy16(&norm_f32[2 * grp + 1], in.norm_weight + 8 * grp + 4, true, true);
+    });
   dependent_launch::wait_for_producers();
   if constexpr (Staged)
-    stage_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
+    stage_gated_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
   for (int p = 0; p < issued; ++p)
     issue_x(p, p % my_chunks);
 #pragma unroll
@@ -706,6 +708,7 @@ __global__ void __launch_bounds__(kThreads)
     async_copy::commit();
 
   int stage = 0;
+  float inv_rms = 1.f; // Norm: of this thread's output token
   for (int i = 0; i < my_tiles; ++i) {
     const int tile = blockIdx.x + i * gridDim.x;
     float acc[4] = {0.f, 0.f, 0.f, 0.f};
@@ -718,7 +721,18 @@ __global__ void __launch_bounds__(kThreads)
       }
       async_copy::commit();
       async_copy::wait<D - 1>();
-      compute(stage, tile, warp + kWarps * j, acc);
+      if (Norm && i == 0 && j == 0) {
+        // The norm weights (first group, complete now): (w + offset) as
+        // pairs in x's order (pair_x_like_w4), each lane its own copies.
+        norm_groups([&](int grp) {
+          const float4 lo = norm_f32[2 * grp], hi = norm_f32[2 * grp + 1];
+          const float o = in.norm_offset;
+          norm_w[grp] = make_uint4(pair_from<T>(lo.x + o, hi.x + o), pair_from<T>(lo.y + o, hi.y + o),
+                                   pair_from<T>(lo.z + o, hi.z + o), pair_from<T>(lo.w + o, hi.w + o));
+        });
+        __syncwarp();
+      }
+      compute(stage, tile, warp + kWarps * j, i == 0, acc);
       __syncwarp();
       stage = stage + 1 == D ? 0 : stage + 1;
     }
@@ -727,17 +741,29 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int e = 0; e < 4; ++e)
       r[warp][e][lane] = acc[e];
+    // Token t's sum of squares: C[t][t], element t & 1 of lane (g = t, q = t / 2).
+    if (Norm && i == 0 && g / 2 == q)
+      norm_ss[Norm ? warp : 0][g] = ss_acc[g & 1];
     __syncthreads();
     if (tid < 128) {
       // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
       const int l = tid % 32, e = tid / 32;
       const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
       const int tok = 2 * (l % 4) + (e & 1);
+      if (Norm && i == 0) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
+        float total = 0.f;
+#pragma unroll
+        for (int ww = 0; ww < (Norm ? kWarps : 1); ++ww)
+          total += norm_ss[ww][tok];
+        inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
+      }
       if (row < N && tok < num_tokens) {
         float v = 0.f;
 #pragma unroll
         for (int ww = 0; ww < kWarps; ++ww)
           v += r[ww][e][l];
+        if constexpr (Norm)
+          v *= inv_rms;
         if (bias)
           v += float(bias[row]);
         if (residual) // rounded as the linear's own output first, as unfused
@@ -752,13 +778,18 @@ __global__ void __launch_bounds__(kThreads)
 // x staged in shared memory up to this size (attnc_cuda_quantized_linear_fused).
 constexpr size_t kStagedMaxX = 40 * 1024;
 
+// The norm weights of RingNorm (f32 and paired) in shared memory up to this size.
+constexpr size_t kNormMaxBytes = 48 * 1024;
+
 template <typename T, bool Asym, int D>
-size_t decode_smem_bytes(int num_tokens, int K, bool staged) {
+size_t decode_smem_bytes(int num_tokens, int K, XMode mode) {
   constexpr int sub = elems_per_load<Scheme::W4>() / 8;
+  const bool staged = mode == XMode::Staged;
   return size_t(D) * kThreads * (2 * 16 + sizeof(float2) + (Asym ? sizeof(uint2) : 0)) +
          (staged ? 0 : size_t(D) * kWarps * num_tokens * 4 * sub * 16) +
          sizeof(float) * 2 * kWarps * 4 * 32 +
-         (staged ? size_t(num_tokens) * K * sizeof(T) : 0);
+         (staged ? size_t(num_tokens) * K * sizeof(T) : 0) +
+         (mode == XMode::RingNorm ? size_t(K) * (sizeof(T) + sizeof(float)) : 0);
 }
 
 template <typename T> __device__ __forceinline__ float to_f32(T v) { return float(v); }
@@ -856,12 +887,12 @@ void launch_mma_decode(const T *x, int num_tokens, int K, const uint8_t *w, cons
 // Decode through decode_kernel: as many blocks as fit on the device at once
 // (each looping over row tiles), at most one per tile. Returns false when its
 // shared memory does not fit the device (the caller falls back).
-template <int G, bool Asym, typename T, int D, bool Staged>
+template <int G, bool Asym, typename T, int D, XMode M>
 bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                      const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                      int N, T *y, int tiles, int sms, cudaStream_t st) {
-  auto kernel = decode_kernel<G, Asym, T, D, Staged>;
-  const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, Staged);
+  auto kernel = decode_kernel<G, Asym, T, D, M>;
+  const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, M);
   // Blocks per SM for this shared memory size, found once per size; the
   // kernel's dynamic shared memory limit only ever raised.
   static std::mutex lock;
@@ -901,7 +932,7 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
 // (qkv, o, down of the 1.1B model) a warp must keep its whole share of the
 // tile in flight (6 stages: down 5.4 us vs 9.2 with 4); with several tiles
 // per SM, 4 stages leave room for 4 blocks per SM (gate_up, lm_head).
-template <int G, bool Asym, typename T, bool Staged>
+template <int G, bool Asym, typename T, XMode M>
 bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                    int N, T *y, cudaStream_t st) {
@@ -909,10 +940,10 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
   if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
     return false;
   return 2 * tiles <= 3 * sms
-             ? launch_decode_d<G, Asym, T, 6, Staged>(in, num_tokens, K, w, scales, zeros, bias,
-                                                      residual, N, y, tiles, sms, st)
-             : launch_decode_d<G, Asym, T, 4, Staged>(in, num_tokens, K, w, scales, zeros, bias,
-                                                      residual, N, y, tiles, sms, st);
+             ? launch_decode_d<G, Asym, T, 6, M>(in, num_tokens, K, w, scales, zeros, bias,
+                                                 residual, N, y, tiles, sms, st)
+             : launch_decode_d<G, Asym, T, 4, M>(in, num_tokens, K, w, scales, zeros, bias,
+                                                 residual, N, y, tiles, sms, st);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -938,8 +969,8 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         in.kind = ATTNC_CUDA_INPUT_PLAIN;
         in.x = x;
         in.x_stride = K;
-        if (launch_decode<G, Asym, T, false>(in, num_tokens, K, wb, scales, zeros, bt, nullptr, N,
-                                             yt, st))
+        if (launch_decode<G, Asym, T, XMode::Ring>(in, num_tokens, K, wb, scales, zeros, bt,
+                                                   nullptr, N, yt, st))
           return launched();
       }
       if (num_tokens <= 8) {
@@ -1051,27 +1082,40 @@ int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t i
 }
 
 // attnc_cuda_quantized_linear_fused's one-kernel decode (w4, f16 / bf16).
-template <int G, bool Asym>
-bool launch_staged_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
-                        const void *values, const float *scales, const uint8_t *zeros,
-                        const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
+template <int G, bool Asym, XMode M>
+bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
+                       const void *values, const float *scales, const uint8_t *zeros,
+                       const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
   const uint8_t *w = static_cast<const uint8_t *>(values);
   if (dtype == ATTNC_CUDA_F16)
-    return launch_decode<G, Asym, __half, true>(
+    return launch_decode<G, Asym, __half, M>(
         in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
         static_cast<const __half *>(residual), N, static_cast<__half *>(y), st);
-  return launch_decode<G, Asym, __nv_bfloat16, true>(
+  return launch_decode<G, Asym, __nv_bfloat16, M>(
       in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
       static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st);
 }
 
-bool launch_staged_w4(int32_t dtype, int group_size, bool asymmetric,
-                      const attnc_cuda_linear_input &in, int T, int K, const void *values,
-                      const float *scales, const uint8_t *zeros, const void *bias,
-                      const void *residual, int N, void *y, cudaStream_t st) {
+// The w4 decode launch of attnc_cuda_quantized_linear_fused: x through the
+// ring (plain, or normalized on the fly), or staged (gated).
+bool launch_fused_w4(int32_t dtype, int group_size, bool asymmetric,
+                     const attnc_cuda_linear_input &in, int T, int K, const void *values,
+                     const float *scales, const uint8_t *zeros, const void *bias,
+                     const void *residual, int N, void *y, cudaStream_t st) {
   return with_group(group_size, asymmetric, [&](auto group, auto asym) {
-    return launch_staged_w4_g<decltype(group)::value, decltype(asym)::value>(
-        dtype, in, T, K, values, scales, zeros, bias, residual, N, y, st);
+    constexpr int G = decltype(group)::value;
+    constexpr bool A = decltype(asym)::value;
+    switch (in.kind) {
+    case ATTNC_CUDA_INPUT_GATED:
+      return launch_fused_w4_g<G, A, XMode::Staged>(dtype, in, T, K, values, scales, zeros, bias,
+                                                    residual, N, y, st);
+    case ATTNC_CUDA_INPUT_RMS_NORM:
+      return launch_fused_w4_g<G, A, XMode::RingNorm>(dtype, in, T, K, values, scales, zeros,
+                                                      bias, residual, N, y, st);
+    default:
+      return launch_fused_w4_g<G, A, XMode::Ring>(dtype, in, T, K, values, scales, zeros, bias,
+                                                  residual, N, y, st);
+    }
   });
 }
 
@@ -1156,12 +1200,17 @@ extern "C" int attnc_cuda_quantized_linear_fused(
                        (aligned16(in.up) && (in.up_stride * elem) % 16 == 0)) &&
                       (in.kind != ATTNC_CUDA_INPUT_RMS_NORM || aligned16(in.norm_weight));
   const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual;
-  // w4 decode: one decode_kernel launch with x staged (declined when its
-  // shared memory does not fit the device).
+  // w4 decode: one decode_kernel launch (declined when its shared memory
+  // does not fit the device). A gated x is staged in shared memory whole.
+  const size_t fused_smem = in.kind == ATTNC_CUDA_INPUT_GATED      ? size_t(T) * K * elem
+                            : in.kind == ATTNC_CUDA_INPUT_RMS_NORM ? size_t(K) * (elem + 4)
+                                                                   : 0;
+  const size_t fused_max =
+      in.kind == ATTNC_CUDA_INPUT_GATED ? kStagedMaxX : kNormMaxBytes;
   if (fused && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 && aligned16(values) &&
-      K % elems_per_load<Scheme::W4>() == 0 && size_t(T) * K * elem <= kStagedMaxX &&
-      launch_staged_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                       residual, N, y, st)) {
+      K % elems_per_load<Scheme::W4>() == 0 && fused_smem <= fused_max &&
+      launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
+                      residual, N, y, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }

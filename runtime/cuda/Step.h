@@ -267,6 +267,38 @@ void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_f
             "quantized_linear");
 }
 
+// quantized_linear whose x is rms_norm(x, norm_weight, norm_offset, norm_eps)
+// when norm_weight is not nullptr, and whose output is added to residual
+// (may be nullptr) as residual_add would: the decode step's norm and
+// residual add cost no launch of their own (attnc_cuda_quantized_linear_fused).
+// scratch [num_tokens, in_features]: where the normalized x goes when the
+// pieces run separately (more than 8 tokens, f32).
+template <int Bits, int GroupSize, bool Asymmetric, typename T>
+void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, float norm_offset,
+                            float norm_eps, typename detail::NoDeduce<T>::type *scratch,
+                            int64_t num_tokens, int64_t in_features,
+                            const void *values, const float *scales, const uint8_t *zeros,
+                            const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
+                            const typename detail::NoDeduce<T>::type *residual, T *y) {
+  if (ctx.failed())
+    return;
+  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
+      !detail::fits_i32(out_features))
+    return void(ctx.fail("quantized_linear_fused", "shape out of range"));
+  attnc_cuda_linear_input input{};
+  input.kind = norm_weight ? ATTNC_CUDA_INPUT_RMS_NORM : ATTNC_CUDA_INPUT_PLAIN;
+  input.x = x;
+  input.x_stride = in_features;
+  input.norm_weight = norm_weight;
+  input.norm_offset = norm_offset;
+  input.norm_eps = norm_eps;
+  ctx.check(attnc_cuda_quantized_linear_fused(
+                detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
+                int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias, residual,
+                int32_t(out_features), scratch, y, ctx.stream(), ctx.scratch(), ctx.scratch_len()),
+            "quantized_linear_fused");
+}
+
 // ---- Elementwise.h ----
 
 template <Activation Act, typename T>

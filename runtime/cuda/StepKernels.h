@@ -259,18 +259,21 @@ typedef struct attnc_cuda_linear_input {
  * whose x is formed by `input` and whose result (rounded to the storage
  * type) is added to residual [T, N] (may be NULL) in f32 and rounded again,
  * as attnc_cuda_add_scaled would. In w4 decode (f16/bf16, T <= 8, 16-byte
- * aligned rows, x within 40 KB) one kernel forms x while the first weights
- * are in flight and adds the residual as it stores y: the norm, the gated
- * activation and the residual add cost no launch of their own. Otherwise
- * the input is first materialized in scratch [T, K] (may be NULL for a plain
- * input with x_stride == K) and the pieces run one after the other. y must
- * not alias x, up, residual or scratch.
- * Generated code does not call it: on the 1.1B Llama-shaped model (H100,
- * batch-1 decode, w4g128) the gated activation fused into the down
- * projection ran 953-966 tok/s against 1,003 for the separate kernels in the
- * same run (the small kernel overlaps the GEMV's first weight loads under
- * programmatic dependent launch; staging x inside delays the first
- * multiply), as an earlier fused kernel had (BENCHMARKS.md). */
+ * aligned rows; a gated x within 40 KB, norm weights within 48 KB as f32 +
+ * pairs) one kernel does it all: a plain or RMS-normalized x streams in with
+ * the weights (the norm's statistics and weights applied on the fly: the
+ * normalized x is rounded differently than attnc_cuda_rms_norm's stored
+ * one, within the storage type's precision), a gated x is formed once per
+ * block while the first weights are in flight, and the residual is added as
+ * y is stored. Otherwise the input is first materialized in scratch [T, K]
+ * (may be NULL for a plain input with x_stride == K) and the pieces run one
+ * after the other. y must not alias x, up, residual or scratch.
+ * Generated code calls it (plain or RMS-norm input, with a residual) for the
+ * 4-bit linears around a residual_add_rms_norm; not with a gated input: on
+ * the 1.1B Llama-shaped model (H100, batch-1 decode, w4g128) the gated
+ * activation fused into the down projection ran 953-966 tok/s against 1,003
+ * for the separate kernels in the same run (staging x delays the first
+ * multiply; BENCHMARKS.md). */
 int attnc_cuda_quantized_linear_fused(int32_t dtype, int32_t bits, int32_t group_size,
                                       int32_t asymmetric, const attnc_cuda_linear_input *input,
                                       int32_t num_tokens, int32_t in_features, const void *values,

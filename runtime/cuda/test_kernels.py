@@ -709,53 +709,56 @@ def test_quantized_linear_fused(lib, res, gen):
             name = f"w{bits}" + (f"g{group}" if group else "") + ("a" if asym else "")
             for dtype in DTYPES:
                 for ci, T in enumerate((1, 5, 8, 17)):
-                    kind = (si + ci) % 3
-                    residual = rnd(T, N, dtype=dtype) if (si + ci) % 2 == 0 else None
-                    bias = rnd(N, dtype=dtype) if ci % 2 else None
-                    inp = LI()
-                    scratch = torch.full((T, K), NAN, device="cuda", dtype=dtype)
-                    if kind == LI.GATED:
-                        act = acts[(si + ci) % 3]
-                        gu = rnd(T, 2 * K, dtype=dtype)
-                        g, u = gu[:, :K].double(), gu[:, K:].double()
-                        a = {"silu": g * torch.sigmoid(g),
-                             "gelu_tanh": 0.5 * g * (1 + torch.tanh(
-                                 math.sqrt(2 / math.pi) * (g + 0.044715 * g ** 3))),
-                             "gelu": 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))}[act]
-                        xf = (a * u).to(dtype)
-                        inp.kind, inp.x, inp.x_stride = LI.GATED, gu.data_ptr(), 2 * K
-                        inp.up, inp.up_stride = gu[:, K:].data_ptr(), 2 * K
-                        inp.act = attnc_cuda.ACT[act]
-                        case = f"gated {act}"
-                    elif kind == LI.RMS_NORM:
-                        x = rnd(T, K, dtype=dtype)
-                        nw = (1 + 0.1 * torch.randn(K, device="cuda")).float()
-                        off, eps = (1.0, 1e-6) if ci % 2 else (0.0, 1e-5)
-                        xd = x.double()
-                        inv = 1 / torch.sqrt((xd * xd).mean(1, keepdim=True) + eps)
-                        xf = (xd * inv * (nw.double() + off)).to(dtype)
-                        inp.kind, inp.x, inp.x_stride = LI.RMS_NORM, x.data_ptr(), K
-                        inp.norm_weight, inp.norm_offset, inp.norm_eps = nw.data_ptr(), off, eps
-                        case = "rms_norm"
-                    else:
-                        x = rnd(T, K, dtype=dtype)
-                        xf = x
-                        inp.kind, inp.x, inp.x_stride = LI.PLAIN, x.data_ptr(), K
-                        case = "plain"
-                    ref = xf.double() @ wdq.t()
-                    if bias is not None:
-                        ref = ref + bias.double()
-                    mag = float((xf.double().abs() @ wdq.abs().t()).max())
-                    if residual is not None:
-                        ref = ref.to(dtype).double() + residual.double()
-                        mag += float(residual.double().abs().max())
-                    y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
-                    attnc_cuda.quantized_linear_fused(lib, bits, group, asym, inp, T, K, values,
-                                                      scales, zeros, bias, residual, N, scratch, y)
-                    res.check(f"quantized_linear_fused.{name}",
-                              f"T{T} K{K} N{N} {case}{' bias' if bias is not None else ''}"
-                              f"{' residual' if residual is not None else ''}", dtype, y, ref,
-                              scale=mag)
+                    # 4-bit decode: every input kind (each its own kernel path)
+                    for kind in (range(3) if bits == 4 and T <= 8 else [(si + ci) % 3]):
+                        residual = rnd(T, N, dtype=dtype) if (si + ci) % 2 == 0 else None
+                        bias = rnd(N, dtype=dtype) if ci % 2 else None
+                        inp = LI()
+                        scratch = torch.full((T, K), NAN, device="cuda", dtype=dtype)
+                        if kind == LI.GATED:
+                            act = acts[(si + ci) % 3]
+                            gu = rnd(T, 2 * K, dtype=dtype)
+                            g, u = gu[:, :K].double(), gu[:, K:].double()
+                            a = {"silu": g * torch.sigmoid(g),
+                                 "gelu_tanh": 0.5 * g * (1 + torch.tanh(
+                                     math.sqrt(2 / math.pi) * (g + 0.044715 * g ** 3))),
+                                 "gelu": 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))}[act]
+                            xf = (a * u).to(dtype)
+                            inp.kind, inp.x, inp.x_stride = LI.GATED, gu.data_ptr(), 2 * K
+                            inp.up, inp.up_stride = gu[:, K:].data_ptr(), 2 * K
+                            inp.act = attnc_cuda.ACT[act]
+                            case = f"gated {act}"
+                        elif kind == LI.RMS_NORM:
+                            # a residual stream's scale, with outlier channels
+                            x = rnd(T, K, dtype=dtype) * 20
+                            x[:, ::37] *= 30
+                            nw = (1 + 0.1 * torch.randn(K, device="cuda")).float()
+                            off, eps = (1.0, 1e-6) if ci % 2 else (0.0, 1e-5)
+                            xd = x.double()
+                            inv = 1 / torch.sqrt((xd * xd).mean(1, keepdim=True) + eps)
+                            xf = (xd * inv * (nw.double() + off)).to(dtype)
+                            inp.kind, inp.x, inp.x_stride = LI.RMS_NORM, x.data_ptr(), K
+                            inp.norm_weight, inp.norm_offset, inp.norm_eps = nw.data_ptr(), off, eps
+                            case = "rms_norm"
+                        else:
+                            x = rnd(T, K, dtype=dtype)
+                            xf = x
+                            inp.kind, inp.x, inp.x_stride = LI.PLAIN, x.data_ptr(), K
+                            case = "plain"
+                        ref = xf.double() @ wdq.t()
+                        if bias is not None:
+                            ref = ref + bias.double()
+                        mag = float((xf.double().abs() @ wdq.abs().t()).max())
+                        if residual is not None:
+                            ref = ref.to(dtype).double() + residual.double()
+                            mag += float(residual.double().abs().max())
+                        y = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                        attnc_cuda.quantized_linear_fused(lib, bits, group, asym, inp, T, K, values,
+                                                          scales, zeros, bias, residual, N, scratch, y)
+                        res.check(f"quantized_linear_fused.{name}",
+                                  f"T{T} K{K} N{N} {case}{' bias' if bias is not None else ''}"
+                                  f"{' residual' if residual is not None else ''}", dtype, y, ref,
+                                  scale=mag)
     # refused: a strided input that is not gated, no scratch where it is needed
     x = rnd(17, 256, dtype=torch.float16)
     values, scales, _ = quantize_ref(torch.randn(8, 128, device="cuda"), 4, 128, False)
