@@ -16,14 +16,18 @@
 //                                         the packer evaluates)
 //   MatMul(A, DequantizeLinear(codes[K, N], scale[, zero point])) with
 //   constant inputs: int4 / uint4 / int8 / uint8 in blocks of 32 / 64 / 128
-//   along K (opset 21 block_size, axis 0), or int8 with one scale per
-//   column (axis 1); int8 zero points must be 0
+//   along K (opset 21 block_size, axis 0), or 8-bit codes with one scale per
+//   column (axis 1) or per tensor; int8 zero points must be 0
 //                                      -> quantized_linear over the codes
 //                                         (weight_transpose to [N, K],
 //                                         weight_widen_nibbles and
 //                                         weight_pack_nibbles to the
 //                                         kernels' nibbles, weight_cast of
-//                                         f16 / bf16 scales)
+//                                         f16 / bf16 scales,
+//                                         weight_broadcast of per-tensor
+//                                         scales to [N] and of uint8's
+//                                         column / tensor scales and zero
+//                                         points to the w8gGa groups)
 //   Add(quantized_linear, b[N])        -> its bias
 //
 // A MatMul of two activations (q k^T, probs v) or by a weight that is not a
@@ -275,7 +279,18 @@ struct RaiseMatMulNBits : OpRewritePattern<od::MsMatMulNBitsOp> {
 struct DequantizedWeight {
   int64_t bits = 0, group = 0; // group 0: one scale per output channel
   bool asymmetric = false;     // zero points in the kernels' zeros operand
+  // How the DequantizeLinear spreads its scales (and zero points): blocks
+  // along K ([K / block, N]), one per column ([N]) or one for the tensor.
+  enum Spread { Blocks, PerColumn, PerTensor } spread = Blocks;
 };
+
+// The largest group size of the kernels that divides K, or 0.
+int64_t groupDividing(int64_t k) {
+  for (int64_t g : {128, 64, 32})
+    if (k % g == 0)
+      return g;
+  return 0;
+}
 
 bool isConstantOrNone(Value v) {
   return isa<NoneType>(v.getType()) || v.getDefiningOp<od::ConstantOp>();
@@ -330,10 +345,19 @@ FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLi
   auto element = dyn_cast<IntegerType>(codes.getElementType());
   int64_t bits = element ? element.getWidth() : 0;
   bool isSigned = element && !element.isUnsigned();
-  int64_t block = dq.getBlockSize(), axis = dq.getAxis() < 0 ? dq.getAxis() + 2 : dq.getAxis();
+  // I64Attr getters are unsigned: axis -1 (the last, i.e. 1) must be read signed.
+  int64_t block = dq.getBlockSize(), axis = static_cast<int64_t>(dq.getAxis());
+  if (axis < 0)
+    axis += 2;
   bool hasZeros = !isa<NoneType>(dq.getXZeroPoint().getType());
   Type scaleType = scale.getElementType();
   DequantizedWeight w{bits, block, false};
+  // One scale for the whole tensor: rank 0, or [1] (the same when N = 1).
+  bool perTensor = block == 0 && scale.getNumElements() == 1 && scale.getRank() <= 1;
+  bool perColumn = block == 0 && !perTensor && axis == 1 && scale.getShape() == ArrayRef<int64_t>{n};
+  w.spread = block > 0 ? DequantizedWeight::Blocks
+             : perTensor ? DequantizedWeight::PerTensor
+                         : DequantizedWeight::PerColumn;
   if (bits != 4 && bits != 8)
     os << "codes of type " << codes.getElementType()
        << " are not supported (int4, uint4 or int8)";
@@ -358,12 +382,15 @@ FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLi
   else if (block > 0 && scale.getShape() != ArrayRef<int64_t>{k / block, n})
     os << "the scale " << dq.getXScale().getType() << " must be [K / block_size, N] = ["
        << k / block << ", " << n << "]";
-  else if (block == 0 && (axis != 1 || scale.getShape() != ArrayRef<int64_t>{n}))
+  else if (block == 0 && !perTensor && !perColumn)
     os << "8-bit codes need one scale per output column (axis 1, scale [N=" << n
-       << "]) or blocks along K, got axis " << axis << " and a scale " << dq.getXScale().getType();
-  else if (block == 0 && !isSigned)
-    os << "uint8 codes need blocks along K (block_size 32, 64 or 128): zero points are "
-          "per group";
+       << "]), one per tensor, or blocks along K, got axis " << axis << " and a scale "
+       << dq.getXScale().getType();
+  else if (block == 0 && !isSigned && groupDividing(k) == 0)
+    os << "uint8 codes with one scale per " << (perTensor ? "tensor" : "column")
+       << " need K divisible by 32 (their zero points become the kernels' groups of 32, 64 "
+          "or 128), got K="
+       << k;
   else if (bits == 8 && isSigned && hasZeros && !allZero(dq.getXZeroPoint()))
     os << "int8 zero points must be 0 (symmetric; uint8 codes carry zero points)";
   if (!why.empty())
@@ -371,6 +398,10 @@ FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLi
   // int4 without zero points is the symmetric 4-bit scheme (u = q + 8), int8
   // the symmetric 8-bit one; unsigned codes without them have zero point 0.
   w.asymmetric = bits == 4 ? hasZeros || !isSigned : !isSigned;
+  // uint8 by column or tensor: w8gGa, the scale and zero point repeated over
+  // the row's groups.
+  if (bits == 8 && !isSigned && block == 0)
+    w.group = groupDividing(k);
   return w;
 }
 
@@ -400,21 +431,37 @@ struct RaiseDequantizedMatMul : OpRewritePattern<od::MatMulOp> {
       return attn::WeightWidenNibblesOp::create(
           rewriter, loc, RankedTensorType::get(cast<ShapedType>(v.getType()).getShape(), u8), v);
     };
+    // A column's or the tensor's scale (zero point) as the kernels read it:
+    // [N] per row (w8) or [N, K / group] (w8gGa).
+    auto spread = [&](Value v) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      if (scheme->spread == DequantizedWeight::PerTensor && t.getRank() != 0)
+        v = attn::WeightReshapeOp::create(rewriter, loc,
+                                          RankedTensorType::get({}, t.getElementType()), v);
+      SmallVector<int64_t> shape{n};
+      if (group > 0)
+        shape.push_back(k / group);
+      return attn::WeightBroadcastOp::create(
+          rewriter, loc, RankedTensorType::get(shape, t.getElementType()), v);
+    };
     Value scales = scalesInF32(rewriter, loc, dq.getXScale());
     Value values, zeros;
     bool hasZeros = !isa<NoneType>(dq.getXZeroPoint().getType());
     if (scheme->bits == 8) {
       values = transposed(dq.getX());
       if (scheme->asymmetric && hasZeros) // uint8
-        zeros = transposed(dq.getXZeroPoint());
+        zeros = scheme->spread == DequantizedWeight::Blocks ? transposed(dq.getXZeroPoint())
+                                                             : spread(dq.getXZeroPoint());
     } else {
       values = attn::WeightPackNibblesOp::create(
           rewriter, loc, RankedTensorType::get({n, k / 2}, u8), widened(transposed(dq.getX())));
       if (hasZeros)
         zeros = widened(transposed(dq.getXZeroPoint()));
     }
-    if (group > 0)
+    if (scheme->spread == DequantizedWeight::Blocks)
       scales = transposed(scales);
+    else if (scheme->spread == DequantizedWeight::PerTensor || group > 0)
+      scales = spread(scales); // a per-column int8 scale is already [N]
     if (scheme->asymmetric && !zeros) // unsigned codes without zero points: 0
       zeros = constantZeros(rewriter, loc, n, k / group, 0);
     Operation *weight = op.getB().getDefiningOp(); // the DequantizeLinear or its Cast

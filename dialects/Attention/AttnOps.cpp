@@ -643,6 +643,17 @@ LogicalResult WeightReshapeOp::verify() {
   return success();
 }
 
+LogicalResult WeightBroadcastOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("input and result must share an element type");
+  if (out.getRank() < in.getRank() || out.getShape().take_front(in.getRank()) != in.getShape())
+    return emitOpError() << "the result " << out << " must begin with the input's shape, "
+                         << in;
+  return success();
+}
+
 LogicalResult WeightUnpackNibblesOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getOutput().getType());

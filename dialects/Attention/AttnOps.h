@@ -22,7 +22,8 @@ namespace attnc::attn {
 // weight_cast): the packer computes their result from it (runtime/pack
 // applyTransform).
 inline bool isUnaryWeightTransform(mlir::Operation *op) {
-  return mlir::isa_and_nonnull<WeightReshapeOp, WeightUnpackNibblesOp, WeightPackNibblesOp,
-                               WeightWidenNibblesOp, WeightTransposeOp, WeightCastOp>(op);
+  return mlir::isa_and_nonnull<WeightReshapeOp, WeightBroadcastOp, WeightUnpackNibblesOp,
+                               WeightPackNibblesOp, WeightWidenNibblesOp, WeightTransposeOp,
+                               WeightCastOp>(op);
 }
 } // namespace attnc::attn

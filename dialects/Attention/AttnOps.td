@@ -572,6 +572,21 @@ def Attn_WeightReshapeOp : Attn_Op<"weight_reshape", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Attn_WeightBroadcastOp : Attn_Op<"weight_broadcast", [Pure]> {
+  let summary = "a constant weight's elements repeated over trailing dimensions";
+  let description = [{
+    A weight transform (runtime/pack broadcast): the result's leading
+    dimensions are the input's shape, and each input element fills the
+    trailing ones (a rank-0 input fills the result). A DequantizeLinear's
+    per-tensor or per-column scale and zero point become the per-row [N] or
+    per-group [N, K / group] operands of attn.quantized_linear this way.
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs AnyStaticShapeTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Attn_WeightUnpackNibblesOp : Attn_Op<"weight_unpack_nibbles", [Pure]> {
   let summary = "packed 4-bit values to one byte each";
   let description = [{

@@ -218,7 +218,8 @@ static LogicalResult verifyQuantizationScale(Operation *op, Value x, Value scale
                                << " but " << n << " elements in blocks of " << blockSize
                                << " need " << (n + blockSize - 1) / blockSize;
   } else if (scaleType.getRank() > 1 ||
-             (scaleType.getRank() == 1 &&
+             // One element is per tensor too (as onnxruntime reads it).
+             (scaleType.getRank() == 1 && scaleType.getDimSize(0) != 1 &&
               failed(verifyCompatibleShape(
                   ArrayRef<int64_t>{scaleType.getDimSize(0)},
                   ArrayRef<int64_t>{xType.getDimSize(a)})))) {

@@ -34,6 +34,8 @@ const char *opName(WeightExpr::Op op) {
     return "pack_nibbles";
   case WeightExpr::Op::WidenNibbles:
     return "widen_nibbles";
+  case WeightExpr::Op::Broadcast:
+    return "broadcast";
   }
   return "?";
 }
@@ -133,20 +135,21 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
     return Status::success();
   }
   case WeightExpr::Op::Reshape:
+  case WeightExpr::Op::Broadcast:
   case WeightExpr::Op::UnpackNibbles:
   case WeightExpr::Op::PackNibbles:
   case WeightExpr::Op::WidenNibbles: {
     const std::string name = opName(e.op);
+    const bool keepsDtype = e.op == WeightExpr::Op::Reshape || e.op == WeightExpr::Op::Broadcast;
     if (e.inputs.size() != 1)
       return fail(name + " needs one input");
     if (Status s = checkExpr(e.inputs[0], plan, path + ".input"); !s.ok())
       return s;
     const WeightExpr &in = e.inputs[0];
-    // Reshape keeps the dtype; the nibble transforms give u8 (from u8, or
-    // from i4 / u4 for widen_nibbles).
-    if (e.op == WeightExpr::Op::Reshape ? in.dtype != e.dtype : e.dtype != "u8")
-      return fail(name + " gives " + (e.op == WeightExpr::Op::Reshape ? in.dtype : "u8") +
-                  ", not " + e.dtype);
+    // Reshape and broadcast keep the dtype; the nibble transforms give u8
+    // (from u8, or from i4 / u4 for widen_nibbles).
+    if (keepsDtype ? in.dtype != e.dtype : e.dtype != "u8")
+      return fail(name + " gives " + (keepsDtype ? in.dtype : "u8") + ", not " + e.dtype);
     if (e.op == WeightExpr::Op::WidenNibbles ? in.dtype != "i4" && in.dtype != "u4"
                                              : in.dtype != e.dtype)
       return fail(name + " reads " +
@@ -158,6 +161,9 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
       if (shapeOnlyView(in).numElements() != shapeOnlyView(e).numElements())
         shape = Status::failure("reshape of " + formatShape(in.shape) + " to " +
                                 formatShape(e.shape) + " changes the element count");
+      break;
+    case WeightExpr::Op::Broadcast:
+      shape = broadcastShapeCheck(shapeOnlyView(in), e.shape);
       break;
     case WeightExpr::Op::UnpackNibbles:
       shape = unpackNibblesShapeCheck(shapeOnlyView(in), e.shape);
@@ -280,9 +286,10 @@ public:
     } else if (op == "transpose2d") {
       e.op = WeightExpr::Op::Transpose2d;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
-    } else if (op == "reshape" || op == "unpack_nibbles" || op == "pack_nibbles" ||
-               op == "widen_nibbles") {
+    } else if (op == "reshape" || op == "broadcast" || op == "unpack_nibbles" ||
+               op == "pack_nibbles" || op == "widen_nibbles") {
       e.op = op == "reshape"          ? WeightExpr::Op::Reshape
+             : op == "broadcast"      ? WeightExpr::Op::Broadcast
              : op == "unpack_nibbles" ? WeightExpr::Op::UnpackNibbles
              : op == "pack_nibbles"   ? WeightExpr::Op::PackNibbles
                                       : WeightExpr::Op::WidenNibbles;
@@ -338,6 +345,7 @@ Json exprJson(const WeightExpr &e) {
   case WeightExpr::Op::Transpose2d:
   case WeightExpr::Op::Cast:
   case WeightExpr::Op::Reshape:
+  case WeightExpr::Op::Broadcast:
   case WeightExpr::Op::UnpackNibbles:
   case WeightExpr::Op::PackNibbles:
   case WeightExpr::Op::WidenNibbles:
@@ -361,6 +369,8 @@ Status applyTransform(const WeightExpr &e, const TensorView &input, void *out,
     return quantizeWeight(input, from, e.quantize, e.part, out, outBytes);
   case WeightExpr::Op::Reshape:
     return reshape(input, e.shape, out, outBytes);
+  case WeightExpr::Op::Broadcast:
+    return broadcast(input, e.shape, out, outBytes);
   case WeightExpr::Op::UnpackNibbles:
     return unpackNibbles(input, e.shape, out, outBytes);
   case WeightExpr::Op::PackNibbles:

@@ -55,6 +55,10 @@
 //       two a byte)
 //   {"op": "widen_nibbles", "input": EXPR, ...}
 //       pack::widenNibbles: i4 / u4 -> u8 of the same shape (i4 q -> q + 8)
+//   {"op": "broadcast", "input": EXPR, ...}
+//       pack::broadcast: each input element repeated over the trailing
+//       dimensions of this shape, whose leading ones are the input's (a
+//       per-tensor or per-column DequantizeLinear scale into [N, groups])
 // A blob's size is its expression's element count times the dtype's size.
 //
 // Nothing here throws except parseWeightPlan (attnrt::Error): the compiler,
@@ -76,7 +80,7 @@ std::size_t dtypeSize(const std::string &dtype);
 struct WeightExpr {
   enum class Op {
     Initializer, Inline, Concat, Transpose2d, Cast, Quantize, Reshape, UnpackNibbles,
-    PackNibbles, WidenNibbles
+    PackNibbles, WidenNibbles, Broadcast
   };
   Op op = Op::Initializer;
   std::string dtype;                // of the result

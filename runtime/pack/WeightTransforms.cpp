@@ -648,6 +648,36 @@ Status packNibbles(const TensorView &input, const std::vector<std::int64_t> &sha
   return Status::success();
 }
 
+Status broadcastShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape) {
+  const std::vector<std::int64_t> &in = input.shape;
+  if (shape.size() < in.size() || !std::equal(in.begin(), in.end(), shape.begin()))
+    return Status::failure("broadcast of " + formatShape(in) + " to " + formatShape(shape) +
+                           " must keep the input's shape as the result's leading dimensions");
+  for (std::int64_t d : shape)
+    if (d < 0)
+      return Status::failure("broadcast to the invalid shape " + formatShape(shape));
+  return Status::success();
+}
+
+Status broadcast(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                 std::size_t outBytes) {
+  if (Status s = broadcastShapeCheck(input, shape); !s.ok())
+    return s;
+  std::size_t repeat = 1; // elements of the trailing dimensions
+  for (std::size_t i = input.shape.size(); i < shape.size(); ++i)
+    repeat *= std::size_t(shape[i]);
+  if (outBytes != input.byteSize() * repeat)
+    return Status::failure("broadcast output holds " + std::to_string(outBytes) + " bytes, not " +
+                           std::to_string(input.byteSize() * repeat));
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  const std::size_t size = input.elementSize;
+  for (std::int64_t e = 0; e < input.numElements(); ++e)
+    for (std::size_t r = 0; r < repeat; ++r, o += size)
+      std::memcpy(o, in + std::size_t(e) * size, size);
+  return Status::success();
+}
+
 Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
                     std::size_t outBytes) {
   if (fromDtype != "i4" && fromDtype != "u4")

@@ -118,6 +118,14 @@ Status unpackNibbles(const TensorView &input, const std::vector<std::int64_t> &s
 Status packNibblesShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
 Status packNibbles(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
                    std::size_t outBytes);
+// broadcast: every input element repeated over the result's trailing
+// dimensions: [d0, ..., dr-1] -> [d0, ..., dr-1, e0, ...] (out[i.., j..] =
+// in[i..]; a scalar fills the result). Per-tensor and per-column scales and
+// zero points of 8-bit DequantizeLinear weights into the kernels' [N] or
+// [N, K / group] layout.
+Status broadcastShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
+Status broadcast(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
+                 std::size_t outBytes);
 // widen_nibbles: 4-bit values held one a byte (dtype "i4" or "u4", the value
 // in the low nibble, two's complement for i4) to u8: u4 as they are, i4 q as
 // q + 8 (the quantized-linear kernels' unsigned nibbles).

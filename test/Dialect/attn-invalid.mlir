@@ -1587,6 +1587,23 @@ func.func @weight_reshape_type(%a: tensor<4x8xui8>) {
 
 // -----
 
+// weight_broadcast repeats elements over trailing dimensions only.
+func.func @weight_broadcast_leading(%a: tensor<8xf32>) {
+  // expected-error @+1 {{the result 'tensor<4x8xf32>' must begin with the input's shape, 'tensor<8xf32>'}}
+  %0 = attn.weight_broadcast %a : (tensor<8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_broadcast_type(%a: tensor<8xf32>) {
+  // expected-error @+1 {{input and result must share an element type}}
+  %0 = attn.weight_broadcast %a : (tensor<8xf32>) -> tensor<8x2xf16>
+  return
+}
+
+// -----
+
 // weight_unpack_nibbles reads rows * ceil(cols / 2) bytes.
 func.func @weight_unpack_nibbles_count(%a: tensor<8xui8>) {
   // expected-error @+1 {{input 'tensor<8xui8>' must hold rows * ceil(cols / 2) = 6 bytes}}

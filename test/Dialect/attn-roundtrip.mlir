@@ -364,6 +364,17 @@ func.func @dq_weight_transforms(%q: tensor<64x32xi4>, %s: tensor<2x32xf16>) -> (
   return %2, %3 : tensor<32x32xui8>, tensor<2x32xf32>
 }
 
+// Per-tensor and per-column DequantizeLinear scales and zero points repeated
+// into the kernels' [N] and [N, groups].
+// CHECK-LABEL: func.func @broadcast_weight_transforms
+// CHECK: attn.weight_broadcast %{{.*}} : (tensor<f32>) -> tensor<32xf32>
+// CHECK: attn.weight_broadcast %{{.*}} : (tensor<32xui8>) -> tensor<32x4xui8>
+func.func @broadcast_weight_transforms(%s: tensor<f32>, %z: tensor<32xui8>) -> (tensor<32xf32>, tensor<32x4xui8>) {
+  %0 = attn.weight_broadcast %s : (tensor<f32>) -> tensor<32xf32>
+  %1 = attn.weight_broadcast %z : (tensor<32xui8>) -> tensor<32x4xui8>
+  return %0, %1 : tensor<32xf32>, tensor<32x4xui8>
+}
+
 // -----
 
 // Step-level attention over the paged KV cache: GQA 8/2 with the defaults

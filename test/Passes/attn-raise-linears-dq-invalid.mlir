@@ -53,12 +53,13 @@ func.func @int16_codes(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
 
 // -----
 
-func.func @int8_per_tensor(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
+// One scale per row of the [K, N] codes (axis 0) is no layout of the kernels.
+func.func @int8_per_row(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
   %none = onnx.NoValue() : () -> none
   %q = onnx.Constant() {value = dense<1> : tensor<32x8xi8>} : () -> tensor<32x8xi8>
-  %s = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
-  // expected-error @+1 {{8-bit codes need one scale per output column (axis 1, scale [N=8]) or blocks along K, got axis 1 and a scale tensor<f32>}}
-  %w = onnx.DequantizeLinear(%q, %s, %none) : (tensor<32x8xi8>, tensor<f32>, none) -> tensor<32x8xf32>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32xf32>} : () -> tensor<32xf32>
+  // expected-error @+1 {{8-bit codes need one scale per output column (axis 1, scale [N=8]), one per tensor, or blocks along K, got axis 0 and a scale tensor<32xf32>}}
+  %w = onnx.DequantizeLinear(%q, %s, %none) {axis = 0 : i64} : (tensor<32x8xi8>, tensor<32xf32>, none) -> tensor<32x8xf32>
   %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
@@ -77,13 +78,14 @@ func.func @int8_nonzero_zero_point(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
 
 // -----
 
-func.func @uint8_codes(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
-  %none = onnx.NoValue() : () -> none
-  %q = onnx.Constant() {value = dense<1> : tensor<32x8xui8>} : () -> tensor<32x8xui8>
+// uint8 by column: the zero points become groups along K, which must exist.
+func.func @uint8_per_column_odd_k(%x: tensor<?x48xf32>) -> tensor<?x8xf32> {
+  %q = onnx.Constant() {value = dense<1> : tensor<48x8xui8>} : () -> tensor<48x8xui8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<8xf32>} : () -> tensor<8xf32>
-  // expected-error @+1 {{uint8 codes need blocks along K (block_size 32, 64 or 128): zero points are per group}}
-  %w = onnx.DequantizeLinear(%q, %s, %none) {axis = 1 : i64} : (tensor<32x8xui8>, tensor<8xf32>, none) -> tensor<32x8xf32>
-  %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
+  %z = onnx.Constant() {value = dense<128> : tensor<8xui8>} : () -> tensor<8xui8>
+  // expected-error @+1 {{uint8 codes with one scale per column need K divisible by 32 (their zero points become the kernels' groups of 32, 64 or 128), got K=48}}
+  %w = onnx.DequantizeLinear(%q, %s, %z) {axis = 1 : i64} : (tensor<48x8xui8>, tensor<8xf32>, tensor<8xui8>) -> tensor<48x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x48xf32>, tensor<48x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 

@@ -124,3 +124,71 @@ func.func @int8_uint8_blocks(%x: tensor<?x128xf32>) -> (tensor<?x8xf32>, tensor<
   %y2 = onnx.MatMul(%x, %w2) : (tensor<?x128xf32>, tensor<128x8xf32>) -> tensor<?x8xf32>
   return %y, %y2 : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// int8 codes with one scale for the tensor: the w8 scheme, the scale
+// repeated for every output row.
+// CHECK-LABEL: func.func @int8_per_tensor
+// CHECK-DAG: %[[S:.*]] = onnx.Constant() {value = dense<5.000000e-01> : tensor<f32>}
+// CHECK-DAG: %[[QT:.*]] = attn.weight_transpose %{{.*}} : (tensor<32x8xi8>) -> tensor<8x32xi8>
+// CHECK-DAG: %[[SB:.*]] = attn.weight_broadcast %[[S]] : (tensor<f32>) -> tensor<8xf32>
+// CHECK: attn.quantized_linear %arg0, %[[QT]], %[[SB]] {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x32xf32>, tensor<8x32xi8>, tensor<8xf32>) -> tensor<?x8xf32>
+func.func @int8_per_tensor(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
+  %none = onnx.NoValue() : () -> none
+  %q = onnx.Constant() {value = dense<1> : tensor<32x8xi8>} : () -> tensor<32x8xi8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %w = onnx.DequantizeLinear(%q, %s, %none) : (tensor<32x8xi8>, tensor<f32>, none) -> tensor<32x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// uint8 codes with a scale and zero point per column: w8gGa with the largest
+// group dividing K (128), each column's scale and zero point repeated over
+// its row's groups; by tensor ([1] scale and zero point, K = 64): w8g64a,
+// reshaped to a scalar first; by column without zero points: zero point 0.
+// CHECK-LABEL: func.func @uint8_per_column_and_tensor
+// CHECK: %[[UT:.*]] = attn.weight_transpose %{{.*}} : (tensor<128x8xui8>) -> tensor<8x128xui8>
+// CHECK: %[[ZB:.*]] = attn.weight_broadcast %{{.*}} : (tensor<8xui8>) -> tensor<8x1xui8>
+// CHECK: %[[SB:.*]] = attn.weight_broadcast %{{.*}} : (tensor<8xf32>) -> tensor<8x1xf32>
+// CHECK: attn.quantized_linear %arg0, %[[UT]], %[[SB]] zeros(%[[ZB]]) {bits = 8 : i64, group_size = 128 : i64} : (tensor<?x128xf32>, tensor<8x128xui8>, tensor<8x1xf32>, tensor<8x1xui8>) -> tensor<?x8xf32>
+// CHECK: %[[VT:.*]] = attn.weight_transpose %{{.*}} : (tensor<64x8xui8>) -> tensor<8x64xui8>
+// CHECK: %[[Z1:.*]] = attn.weight_reshape %{{.*}} : (tensor<1xui8>) -> tensor<ui8>
+// CHECK: %[[ZB1:.*]] = attn.weight_broadcast %[[Z1]] : (tensor<ui8>) -> tensor<8x1xui8>
+// CHECK: %[[S1:.*]] = attn.weight_reshape %{{.*}} : (tensor<1xf32>) -> tensor<f32>
+// CHECK: %[[SB1:.*]] = attn.weight_broadcast %[[S1]] : (tensor<f32>) -> tensor<8x1xf32>
+// CHECK: attn.quantized_linear %arg1, %[[VT]], %[[SB1]] zeros(%[[ZB1]]) {bits = 8 : i64, group_size = 64 : i64}
+// CHECK: %[[Z0:.*]] = onnx.Constant() {value = dense<0> : tensor<8x1xui8>}
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %{{.*}} zeros(%[[Z0]]) {bits = 8 : i64, group_size = 128 : i64}
+func.func @uint8_per_column_and_tensor(%x: tensor<?x128xf32>, %x2: tensor<?x64xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %none = onnx.NoValue() : () -> none
+  %u = onnx.Constant() {value = dense<200> : tensor<128x8xui8>} : () -> tensor<128x8xui8>
+  %s = onnx.Constant() {value = dense<0.25> : tensor<8xf32>} : () -> tensor<8xf32>
+  %z = onnx.Constant() {value = dense<128> : tensor<8xui8>} : () -> tensor<8xui8>
+  %w = onnx.DequantizeLinear(%u, %s, %z) {axis = 1 : i64} : (tensor<128x8xui8>, tensor<8xf32>, tensor<8xui8>) -> tensor<128x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x128xf32>, tensor<128x8xf32>) -> tensor<?x8xf32>
+  %v = onnx.Constant() {value = dense<7> : tensor<64x8xui8>} : () -> tensor<64x8xui8>
+  %s1 = onnx.Constant() {value = dense<0.5> : tensor<1xf32>} : () -> tensor<1xf32>
+  %z1 = onnx.Constant() {value = dense<3> : tensor<1xui8>} : () -> tensor<1xui8>
+  %w2 = onnx.DequantizeLinear(%v, %s1, %z1) : (tensor<64x8xui8>, tensor<1xf32>, tensor<1xui8>) -> tensor<64x8xf32>
+  %y2 = onnx.MatMul(%x2, %w2) : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>
+  %w3 = onnx.DequantizeLinear(%u, %s, %none) {axis = 1 : i64} : (tensor<128x8xui8>, tensor<8xf32>, none) -> tensor<128x8xf32>
+  %y3 = onnx.MatMul(%x, %w3) : (tensor<?x128xf32>, tensor<128x8xf32>) -> tensor<?x8xf32>
+  return %y, %y2, %y3 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// axis -1 is the last axis of the [K, N] codes: per column.
+// CHECK-LABEL: func.func @int8_per_column_negative_axis
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %{{.*}} {bits = 8 : i64, group_size = 0 : i64} : (tensor<?x32xf32>, tensor<8x32xi8>, tensor<8xf32>) -> tensor<?x8xf32>
+func.func @int8_per_column_negative_axis(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
+  %none = onnx.NoValue() : () -> none
+  %q = onnx.Constant() {value = dense<5> : tensor<32x8xi8>} : () -> tensor<32x8xi8>
+  %s = onnx.Constant() {value = dense<0.125> : tensor<8xf32>} : () -> tensor<8xf32>
+  %w = onnx.DequantizeLinear(%q, %s, %none) {axis = -1 : i64} : (tensor<32x8xi8>, tensor<8xf32>, none) -> tensor<32x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

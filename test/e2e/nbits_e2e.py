@@ -12,6 +12,9 @@ Each fixture is quantized here, at test time, into the work directory:
           axis 0) feeding each MatMul
   dq8     int8 codes with one f32 scale per output column (axis 1), by
           quantize_int8 below (onnxruntime's quantizer writes no 8-bit QDQ)
+  dq8t    int8 codes with one scale for the whole tensor (rank 0)
+  dq8u    uint8 codes with a scale and a uint8 zero point per column
+  dq8ut   uint8 codes with one scale and zero point for the tensor ([1])
   dq-f16  the qdq model with its scales stored as f16 (rounded to 7
           significant bits, so that q * s is exact in f16 too) and a Cast to
           float after each DequantizeLinear
@@ -49,22 +52,29 @@ CASES = [("llama-sdpa", "nbits", True), ("qwen2-sdpa", "nbits", False),
          ("mistral-sdpa", "nbits", False), ("llama-sdpa", "qdq", True),
          ("qwen2-sdpa", "qdq", False), ("qwen2-sdpa", "dq8", True),
          ("llama-sdpa", "dq-f16", False), ("llama-sdpa", "nbits8", True),
-         ("qwen2-sdpa", "nbits8", False)]
+         ("qwen2-sdpa", "nbits8", False), ("llama-sdpa", "dq8t", True),
+         ("qwen2-sdpa", "dq8u", False), ("mistral-sdpa", "dq8ut", False)]
 # Packed (stripped compile + attnc pack == compile), with the plan's
 # transforms each format must show.
 PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
           ("qwen2-sdpa", "qdq"): ("transpose2d", "widen_nibbles", "pack_nibbles"),
           ("llama-sdpa", "dq-f16"): ("cast", "transpose2d", "widen_nibbles"),
-          ("qwen2-sdpa", "nbits8"): ("reshape",)}
+          ("qwen2-sdpa", "nbits8"): ("reshape",),
+          ("qwen2-sdpa", "dq8u"): ("transpose2d", "broadcast"),
+          ("mistral-sdpa", "dq8ut"): ("transpose2d", "reshape", "broadcast")}
 # What the generated code must call.
 KERNEL = {"nbits": "quantized_linear<4, 32", "qdq": "quantized_linear<4, 32",
           "dq8": "quantized_linear<8, 0", "dq-f16": "quantized_linear<4, 32",
-          "nbits8": "quantized_linear<8, 32, true"}
+          "nbits8": "quantized_linear<8, 32, true", "dq8t": "quantized_linear<8, 0",
+          "dq8u": "quantized_linear<8, 128, true", "dq8ut": "quantized_linear<8, 128, true"}
 
 
-def quantize_int8(model):
-    """MatMul(A, W[K, N] f32 initializer) -> MatMul(A, DequantizeLinear(q int8,
-    s [N], axis 1)), s = max |W[:, n]| / 127, q = round(W / s)."""
+def quantize_int8(model, unsigned=False, per_tensor=False):
+    """MatMul(A, W[K, N] f32 initializer) -> MatMul(A, DequantizeLinear(q, s,
+    [z], axis 1)). int8: s = max |W| / 127 over a column (s [N]) or the
+    tensor (a scalar), q = round(W / s). uint8: the range [min(W, 0),
+    max(W, 0)] of a column ([N]) or the tensor ([1]) in 255 steps, z =
+    round(-lo / s), q = round(W / s) + z clamped to [0, 255]."""
     from onnx import helper, numpy_helper
     import numpy as np
     inits = {i.name: i for i in model.graph.initializer}
@@ -74,16 +84,28 @@ def quantize_int8(model):
         if w is None or len(w.dims) != 2 or w.data_type != onnx.TensorProto.FLOAT:
             nodes.append(node)
             continue
-        weight = numpy_helper.to_array(w)
-        scale = np.abs(weight).max(axis=0) / 127
-        scale[scale == 0] = 1
-        codes = np.clip(np.rint(weight / scale), -127, 127).astype(np.int8)
+        weight = numpy_helper.to_array(w).astype(np.float64)
+        axis = None if per_tensor else 0
+        inputs = []
+        if unsigned:
+            lo = np.minimum(weight.min(axis=axis, keepdims=per_tensor), 0)
+            hi = np.maximum(weight.max(axis=axis, keepdims=per_tensor), 0)
+            scale = ((hi - lo) / 255).astype(np.float32).reshape(-1)
+            scale[scale == 0] = 1
+            zero = np.clip(np.rint(-lo.reshape(-1) / scale), 0, 255)
+            codes = np.clip(np.rint(weight / scale) + zero, 0, 255).astype(np.uint8)
+            inputs = [zero.astype(np.uint8)]
+        else:
+            scale = (np.abs(weight).max(axis=axis) / 127).astype(np.float32)
+            scale = np.where(scale == 0, np.float32(1), scale).astype(np.float32)
+            codes = np.clip(np.rint(weight / scale), -127, 127).astype(np.int8)
         name = node.input[1] + "_dq8"
-        model.graph.initializer.extend([numpy_helper.from_array(codes, name + "_q"),
-                                        numpy_helper.from_array(scale.astype(np.float32),
-                                                                name + "_s")])
-        nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_s"], [name],
-                                      name=node.name + "_dq8", axis=1))
+        arrays = [codes, scale] + inputs
+        model.graph.initializer.extend([numpy_helper.from_array(a, name + suffix)
+                                        for a, suffix in zip(arrays, ("_q", "_s", "_z"))])
+        nodes.append(helper.make_node("DequantizeLinear",
+                                      [name + suffix for suffix in ("_q", "_s", "_z")[:len(arrays)]],
+                                      [name], name=node.name + "_dq8", axis=1))
         nodes.append(helper.make_node("MatMul", [node.input[0], name], list(node.output),
                                       name=node.name))
     del model.graph.node[:]
@@ -118,8 +140,9 @@ def f16_scales(model):
 
 def quantize(src, dst, fmt, symmetric):
     model = onnx.load(src)
-    if fmt == "dq8":
-        model = quantize_int8(model)
+    if fmt in ("dq8", "dq8t", "dq8u", "dq8ut"):
+        model = quantize_int8(model, unsigned=fmt.startswith("dq8u"),
+                              per_tensor=fmt.endswith("t"))
     else:
         from onnxruntime.quantization import QuantFormat
         from onnxruntime.quantization.matmul_nbits_quantizer import (

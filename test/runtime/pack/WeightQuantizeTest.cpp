@@ -429,5 +429,62 @@ TEST(WeightQuantize, PlanDequantizeLinearTransforms) {
   EXPECT_NE(s.message().find("does not fit 4 bits"), std::string::npos) << s.message();
 }
 
+// Per-tensor and per-column DequantizeLinear scales: broadcast repeats each
+// element over the trailing dimensions (a scalar fills the result); checked
+// against an element-by-element reference on random bytes of several sizes,
+// round-tripped through the plan's JSON, and refused when the input's shape
+// is not the result's leading dimensions or the dtype changes.
+TEST(WeightQuantize, PlanBroadcast) {
+  using Op = WeightExpr::Op;
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> byte(0, 255);
+  struct Case {
+    std::vector<std::int64_t> in, out;
+  };
+  for (std::size_t size : {1u, 2u, 4u})
+    for (const Case &c : {Case{{}, {5}}, Case{{}, {3, 4}}, Case{{3}, {3, 4}}, Case{{3}, {3}},
+                          Case{{2, 3}, {2, 3, 2, 2}}, Case{{4}, {4, 0}}}) {
+      std::int64_t inN = 1, outN = 1;
+      for (std::int64_t d : c.in)
+        inN *= d;
+      for (std::int64_t d : c.out)
+        outN *= d;
+      std::vector<std::uint8_t> in(std::size_t(inN) * size);
+      for (auto &b : in)
+        b = std::uint8_t(byte(rng));
+      std::vector<std::uint8_t> out(std::size_t(outN) * size), want(out.size());
+      const std::int64_t repeat = inN ? outN / inN : 0;
+      for (std::int64_t i = 0; i < outN; ++i) // out[i] = in[i / repeat]
+        std::memcpy(&want[std::size_t(i) * size], &in[std::size_t(i / repeat) * size], size);
+      Status s = broadcast(TensorView{in.data(), c.in, size}, c.out, out.data(), out.size());
+      ASSERT_TRUE(s.ok()) << s.message();
+      EXPECT_EQ(out, want) << "element size " << size;
+    }
+
+  WeightPlan plan;
+  plan.inlineData = {0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0x40, 7}; // f32 1, 2; u8 7
+  plan.blobs.push_back({0, expr(Op::Broadcast, "f32", {2, 3}, {expr(Op::Inline, "f32", {2})})});
+  plan.blobs.push_back({24, expr(Op::Broadcast, "u8", {2, 2}, {expr(Op::Inline, "u8", {}, {}, 8)})});
+  plan.weightsBytes = 28;
+  std::vector<std::uint8_t> bytes = roundTripAndEvaluate(plan, {"broadcast"});
+  float f32[6];
+  std::memcpy(f32, bytes.data(), sizeof f32);
+  EXPECT_EQ(std::vector<float>(f32, f32 + 6), (std::vector<float>{1, 1, 1, 2, 2, 2}));
+  EXPECT_EQ(std::vector<std::uint8_t>(bytes.begin() + 24, bytes.end()),
+            (std::vector<std::uint8_t>{7, 7, 7, 7}));
+
+  plan.blobs[0].source.shape = {3, 2};
+  EXPECT_NE(checkPlan(plan).message().find("leading dimensions"), std::string::npos)
+      << checkPlan(plan).message();
+  plan.blobs[0].source.shape = {2, 3};
+  plan.blobs[0].source.dtype = "f16";
+  EXPECT_NE(checkPlan(plan).message().find("broadcast gives f32, not f16"), std::string::npos)
+      << checkPlan(plan).message();
+  std::uint8_t small[4];
+  const float one = 1;
+  EXPECT_NE(broadcast(TensorView{&one, {}, 4}, {2}, small, 4).message().find("holds 4 bytes"),
+            std::string::npos);
+}
+
 } // namespace
 } // namespace attnrt::pack
