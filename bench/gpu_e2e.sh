@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine (PyTorch + transformers, no MLIR): export the model again
 # (same seed and exporter, so the initializer names match the graph the
-# artifact was compiled from), pack the weight-stripped artifact from it, and
-# run bench/gpu_e2e.py.
+# artifact was compiled from), pack the weight-stripped artifact from it (or
+# reuse an identical plan's weights.bin), and run bench/gpu_e2e.py.
 #
 #   bench/gpu_e2e.sh TOOLS_DIR ARTIFACT WORK_DIR RESULT.json [gpu_e2e.py options]
 #
@@ -20,7 +20,9 @@ if [ ! -f "$work/model/stateless.onnx.data" ]; then
 fi
 rm -rf "$work/artifact"
 cp -r "$art" "$work/artifact"
-"$tools/attnc-pack" "$work/artifact" --from "$work/model/stateless.onnx"
+# Packed once per weight plan (bench/pack_cached.sh; PACK_CACHE=0: always).
+"$root/bench/pack_cached.sh" "$tools/attnc-pack" "$work/artifact" "$work/model/stateless.onnx" \
+  "$work/packed"
 # libmodel.so links cuBLASLt dynamically: the toolkit's, else PyTorch's wheel.
 site=$(python3 -c 'import site; print(site.getsitepackages()[0])')
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib "$site/nvidia/cu13/lib" "$site/nvidia/cublas/lib"; do
