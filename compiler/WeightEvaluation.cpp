@@ -135,6 +135,7 @@ std::optional<pack::WeightExpr::Op> unaryTransform(Operation *def) {
   return llvm::TypeSwitch<Operation *, std::optional<Op>>(def)
       .Case([](attn::WeightReshapeOp) { return Op::Reshape; })
       .Case([](attn::WeightBroadcastOp) { return Op::Broadcast; })
+      .Case([](attn::WeightToUnsignedOp) { return Op::ToUnsigned; })
       .Case([](attn::WeightUnpackNibblesOp) { return Op::UnpackNibbles; })
       .Case([](attn::WeightPackNibblesOp) { return Op::PackNibbles; })
       .Case([](attn::WeightWidenNibblesOp) { return Op::WidenNibbles; })

@@ -17,7 +17,8 @@
 //   MatMul(A, DequantizeLinear(codes[K, N], scale[, zero point])) with
 //   constant inputs: int4 / uint4 / int8 / uint8 in blocks of 32 / 64 / 128
 //   along K (opset 21 block_size, axis 0), or 8-bit codes with one scale per
-//   column (axis 1) or per tensor; int8 zero points must be 0
+//   column (axis 1) or per tensor; int8 with zero points not all 0 as
+//   uint8 (weight_to_unsigned: codes and zero points + 128)
 //                                      -> quantized_linear over the codes
 //                                         (weight_transpose to [N, K],
 //                                         weight_widen_nibbles and
@@ -282,6 +283,7 @@ struct DequantizedWeight {
   // How the DequantizeLinear spreads its scales (and zero points): blocks
   // along K ([K / block, N]), one per column ([N]) or one for the tensor.
   enum Spread { Blocks, PerColumn, PerTensor } spread = Blocks;
+  bool toUnsigned = false; // int8 codes and zero points read as uint8 (+ 128)
 };
 
 // The largest group size of the kernels that divides K, or 0.
@@ -358,6 +360,11 @@ FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLi
   w.spread = block > 0 ? DequantizedWeight::Blocks
              : perTensor ? DequantizedWeight::PerTensor
                          : DequantizedWeight::PerColumn;
+  // 8-bit codes with zero points run as w8gGa: uint8 as they are, int8 with
+  // zero points not all 0 (or unreadable, as in a weight-stripped compile)
+  // shifted to uint8, codes and zero points alike.
+  w.toUnsigned = bits == 8 && isSigned && hasZeros && !allZero(dq.getXZeroPoint());
+  bool zeroPoints8 = bits == 8 && (!isSigned || w.toUnsigned);
   if (bits != 4 && bits != 8)
     os << "codes of type " << codes.getElementType()
        << " are not supported (int4, uint4 or int8)";
@@ -386,21 +393,20 @@ FailureOr<DequantizedWeight> dequantizedScheme(od::MatMulOp op, od::DequantizeLi
     os << "8-bit codes need one scale per output column (axis 1, scale [N=" << n
        << "]), one per tensor, or blocks along K, got axis " << axis << " and a scale "
        << dq.getXScale().getType();
-  else if (block == 0 && !isSigned && groupDividing(k) == 0)
-    os << "uint8 codes with one scale per " << (perTensor ? "tensor" : "column")
+  else if (block == 0 && zeroPoints8 && groupDividing(k) == 0)
+    os << (isSigned ? "int8 codes with zero points" : "uint8 codes") << " and one scale per "
+       << (perTensor ? "tensor" : "column")
        << " need K divisible by 32 (their zero points become the kernels' groups of 32, 64 "
           "or 128), got K="
        << k;
-  else if (bits == 8 && isSigned && hasZeros && !allZero(dq.getXZeroPoint()))
-    os << "int8 zero points must be 0 (symmetric; uint8 codes carry zero points)";
   if (!why.empty())
     return failure();
   // int4 without zero points is the symmetric 4-bit scheme (u = q + 8), int8
   // the symmetric 8-bit one; unsigned codes without them have zero point 0.
-  w.asymmetric = bits == 4 ? hasZeros || !isSigned : !isSigned;
-  // uint8 by column or tensor: w8gGa, the scale and zero point repeated over
-  // the row's groups.
-  if (bits == 8 && !isSigned && block == 0)
+  w.asymmetric = bits == 4 ? hasZeros || !isSigned : zeroPoints8;
+  // Zero points by column or tensor: w8gGa, the scale and zero point
+  // repeated over the row's groups.
+  if (zeroPoints8 && block == 0)
     w.group = groupDividing(k);
   return w;
 }
@@ -447,11 +453,18 @@ struct RaiseDequantizedMatMul : OpRewritePattern<od::MatMulOp> {
     Value scales = scalesInF32(rewriter, loc, dq.getXScale());
     Value values, zeros;
     bool hasZeros = !isa<NoneType>(dq.getXZeroPoint().getType());
+    auto unsignedCodes = [&](Value v) -> Value {
+      if (!scheme->toUnsigned)
+        return v;
+      return attn::WeightToUnsignedOp::create(
+          rewriter, loc, RankedTensorType::get(cast<ShapedType>(v.getType()).getShape(), u8), v);
+    };
     if (scheme->bits == 8) {
-      values = transposed(dq.getX());
-      if (scheme->asymmetric && hasZeros) // uint8
-        zeros = scheme->spread == DequantizedWeight::Blocks ? transposed(dq.getXZeroPoint())
-                                                             : spread(dq.getXZeroPoint());
+      values = unsignedCodes(transposed(dq.getX()));
+      if (scheme->asymmetric && hasZeros) // uint8, or int8 made so
+        zeros = unsignedCodes(scheme->spread == DequantizedWeight::Blocks
+                                  ? transposed(dq.getXZeroPoint())
+                                  : spread(dq.getXZeroPoint()));
     } else {
       values = attn::WeightPackNibblesOp::create(
           rewriter, loc, RankedTensorType::get({n, k / 2}, u8), widened(transposed(dq.getX())));

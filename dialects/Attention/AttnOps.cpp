@@ -643,6 +643,14 @@ LogicalResult WeightReshapeOp::verify() {
   return success();
 }
 
+LogicalResult WeightToUnsignedOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getShape() != out.getShape())
+    return emitOpError() << "the result " << out << " must keep the input's shape, " << in;
+  return success();
+}
+
 LogicalResult WeightBroadcastOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getOutput().getType());

@@ -23,7 +23,7 @@ namespace attnc::attn {
 // applyTransform).
 inline bool isUnaryWeightTransform(mlir::Operation *op) {
   return mlir::isa_and_nonnull<WeightReshapeOp, WeightBroadcastOp, WeightUnpackNibblesOp,
-                               WeightPackNibblesOp, WeightWidenNibblesOp, WeightTransposeOp,
-                               WeightCastOp>(op);
+                               WeightPackNibblesOp, WeightWidenNibblesOp, WeightToUnsignedOp,
+                               WeightTransposeOp, WeightCastOp>(op);
 }
 } // namespace attnc::attn

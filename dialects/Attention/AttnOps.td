@@ -627,6 +627,20 @@ def Attn_WeightWidenNibblesOp : Attn_Op<"weight_widen_nibbles", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Attn_WeightToUnsignedOp : Attn_Op<"weight_to_unsigned", [Pure]> {
+  let summary = "int8 codes q as unsigned bytes q + 128";
+  let description = [{
+    A weight transform (runtime/pack toUnsigned), same shape: the int8
+    codes and zero points of a DequantizeLinear with nonzero zero points
+    become the unsigned codes of the w8gGa kernels ((q + 128) - (z + 128) =
+    q - z).
+  }];
+  let arguments = (ins StaticShapeTensorOf<[I8]>:$input);
+  let results = (outs StaticShapeTensorOf<[UI8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Attn_WeightPackNibblesOp : Attn_Op<"weight_pack_nibbles", [Pure]> {
   let summary = "values in [0, 15], one a byte, packed two a byte";
   let description = [{

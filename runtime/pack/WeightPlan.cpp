@@ -36,6 +36,8 @@ const char *opName(WeightExpr::Op op) {
     return "widen_nibbles";
   case WeightExpr::Op::Broadcast:
     return "broadcast";
+  case WeightExpr::Op::ToUnsigned:
+    return "to_unsigned";
   }
   return "?";
 }
@@ -138,7 +140,8 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
   case WeightExpr::Op::Broadcast:
   case WeightExpr::Op::UnpackNibbles:
   case WeightExpr::Op::PackNibbles:
-  case WeightExpr::Op::WidenNibbles: {
+  case WeightExpr::Op::WidenNibbles:
+  case WeightExpr::Op::ToUnsigned: {
     const std::string name = opName(e.op);
     const bool keepsDtype = e.op == WeightExpr::Op::Reshape || e.op == WeightExpr::Op::Broadcast;
     if (e.inputs.size() != 1)
@@ -147,14 +150,16 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
       return s;
     const WeightExpr &in = e.inputs[0];
     // Reshape and broadcast keep the dtype; the nibble transforms give u8
-    // (from u8, or from i4 / u4 for widen_nibbles).
+    // (from u8, or from i4 / u4 for widen_nibbles), to_unsigned u8 from i8.
     if (keepsDtype ? in.dtype != e.dtype : e.dtype != "u8")
       return fail(name + " gives " + (keepsDtype ? in.dtype : "u8") + ", not " + e.dtype);
-    if (e.op == WeightExpr::Op::WidenNibbles ? in.dtype != "i4" && in.dtype != "u4"
+    const char *reads = e.op == WeightExpr::Op::WidenNibbles ? "i4 or u4"
+                        : e.op == WeightExpr::Op::ToUnsigned ? "i8"
+                                                             : e.dtype.c_str();
+    if (e.op == WeightExpr::Op::WidenNibbles   ? in.dtype != "i4" && in.dtype != "u4"
+        : e.op == WeightExpr::Op::ToUnsigned ? in.dtype != "i8"
                                              : in.dtype != e.dtype)
-      return fail(name + " reads " +
-                  (e.op == WeightExpr::Op::WidenNibbles ? "i4 or u4" : e.dtype.c_str()) +
-                  ", not " + in.dtype);
+      return fail(name + " reads " + reads + ", not " + in.dtype);
     Status shape = Status::success();
     switch (e.op) {
     case WeightExpr::Op::Reshape:
@@ -173,7 +178,7 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
       break;
     default:
       if (in.shape != e.shape)
-        shape = Status::failure("widen_nibbles keeps the shape " + formatShape(in.shape) +
+        shape = Status::failure(name + " keeps the shape " + formatShape(in.shape) +
                                 " but the plan says " + formatShape(e.shape));
     }
     return shape.ok() ? shape : fail(shape.message());
@@ -287,9 +292,10 @@ public:
       e.op = WeightExpr::Op::Transpose2d;
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
     } else if (op == "reshape" || op == "broadcast" || op == "unpack_nibbles" ||
-               op == "pack_nibbles" || op == "widen_nibbles") {
+               op == "pack_nibbles" || op == "widen_nibbles" || op == "to_unsigned") {
       e.op = op == "reshape"          ? WeightExpr::Op::Reshape
              : op == "broadcast"      ? WeightExpr::Op::Broadcast
+             : op == "to_unsigned"    ? WeightExpr::Op::ToUnsigned
              : op == "unpack_nibbles" ? WeightExpr::Op::UnpackNibbles
              : op == "pack_nibbles"   ? WeightExpr::Op::PackNibbles
                                       : WeightExpr::Op::WidenNibbles;
@@ -349,6 +355,7 @@ Json exprJson(const WeightExpr &e) {
   case WeightExpr::Op::UnpackNibbles:
   case WeightExpr::Op::PackNibbles:
   case WeightExpr::Op::WidenNibbles:
+  case WeightExpr::Op::ToUnsigned:
     j["input"] = e.inputs.empty() ? Json::object() : exprJson(e.inputs[0]);
     break;
   }
@@ -377,6 +384,8 @@ Status applyTransform(const WeightExpr &e, const TensorView &input, void *out,
     return packNibbles(input, e.shape, out, outBytes);
   case WeightExpr::Op::WidenNibbles:
     return widenNibbles(input, from, out, outBytes);
+  case WeightExpr::Op::ToUnsigned:
+    return toUnsigned(input, from, out, outBytes);
   default:
     return Status::failure(std::string(opName(e.op)) + " is not a single-input transform");
   }

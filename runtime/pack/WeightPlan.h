@@ -55,6 +55,8 @@
 //       two a byte)
 //   {"op": "widen_nibbles", "input": EXPR, ...}
 //       pack::widenNibbles: i4 / u4 -> u8 of the same shape (i4 q -> q + 8)
+//   {"op": "to_unsigned", "input": EXPR, ...}
+//       pack::toUnsigned: i8 -> u8 of the same shape (q -> q + 128)
 //   {"op": "broadcast", "input": EXPR, ...}
 //       pack::broadcast: each input element repeated over the trailing
 //       dimensions of this shape, whose leading ones are the input's (a
@@ -80,7 +82,7 @@ std::size_t dtypeSize(const std::string &dtype);
 struct WeightExpr {
   enum class Op {
     Initializer, Inline, Concat, Transpose2d, Cast, Quantize, Reshape, UnpackNibbles,
-    PackNibbles, WidenNibbles, Broadcast
+    PackNibbles, WidenNibbles, Broadcast, ToUnsigned
   };
   Op op = Op::Initializer;
   std::string dtype;                // of the result

@@ -678,6 +678,20 @@ Status broadcast(const TensorView &input, const std::vector<std::int64_t> &shape
   return Status::success();
 }
 
+Status toUnsigned(const TensorView &input, const std::string &fromDtype, void *out,
+                  std::size_t outBytes) {
+  if (fromDtype != "i8")
+    return Status::failure("to_unsigned reads i8, not " + fromDtype);
+  if (input.elementSize != 1 || outBytes != input.byteSize())
+    return Status::failure("to_unsigned output holds " + std::to_string(outBytes) +
+                           " bytes, not " + std::to_string(input.byteSize()));
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  for (std::size_t i = 0; i < outBytes; ++i) // two's complement q + 128 flips the sign bit
+    o[i] = std::uint8_t(in[i] ^ 0x80);
+  return Status::success();
+}
+
 Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
                     std::size_t outBytes) {
   if (fromDtype != "i4" && fromDtype != "u4")

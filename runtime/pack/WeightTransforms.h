@@ -126,6 +126,10 @@ Status packNibbles(const TensorView &input, const std::vector<std::int64_t> &sha
 Status broadcastShapeCheck(const TensorView &input, const std::vector<std::int64_t> &shape);
 Status broadcast(const TensorView &input, const std::vector<std::int64_t> &shape, void *out,
                  std::size_t outBytes);
+// to_unsigned: int8 codes q to u8 q + 128 (the w8gGa kernels' unsigned
+// codes; a DequantizeLinear's int8 zero points move with them).
+Status toUnsigned(const TensorView &input, const std::string &fromDtype, void *out,
+                  std::size_t outBytes);
 // widen_nibbles: 4-bit values held one a byte (dtype "i4" or "u4", the value
 // in the low nibble, two's complement for i4) to u8: u4 as they are, i4 q as
 // q + 8 (the quantized-linear kernels' unsigned nibbles).

@@ -1604,6 +1604,14 @@ func.func @weight_broadcast_type(%a: tensor<8xf32>) {
 
 // -----
 
+func.func @weight_to_unsigned_shape(%a: tensor<4x8xi8>) {
+  // expected-error @+1 {{the result 'tensor<8x4xui8>' must keep the input's shape, 'tensor<4x8xi8>'}}
+  %0 = attn.weight_to_unsigned %a : (tensor<4x8xi8>) -> tensor<8x4xui8>
+  return
+}
+
+// -----
+
 // weight_unpack_nibbles reads rows * ceil(cols / 2) bytes.
 func.func @weight_unpack_nibbles_count(%a: tensor<8xui8>) {
   // expected-error @+1 {{input 'tensor<8xui8>' must hold rows * ceil(cols / 2) = 6 bytes}}

@@ -369,10 +369,12 @@ func.func @dq_weight_transforms(%q: tensor<64x32xi4>, %s: tensor<2x32xf16>) -> (
 // CHECK-LABEL: func.func @broadcast_weight_transforms
 // CHECK: attn.weight_broadcast %{{.*}} : (tensor<f32>) -> tensor<32xf32>
 // CHECK: attn.weight_broadcast %{{.*}} : (tensor<32xui8>) -> tensor<32x4xui8>
-func.func @broadcast_weight_transforms(%s: tensor<f32>, %z: tensor<32xui8>) -> (tensor<32xf32>, tensor<32x4xui8>) {
+// CHECK: attn.weight_to_unsigned %{{.*}} : (tensor<32x64xi8>) -> tensor<32x64xui8>
+func.func @broadcast_weight_transforms(%s: tensor<f32>, %z: tensor<32xui8>, %q: tensor<32x64xi8>) -> (tensor<32xf32>, tensor<32x4xui8>, tensor<32x64xui8>) {
   %0 = attn.weight_broadcast %s : (tensor<f32>) -> tensor<32xf32>
   %1 = attn.weight_broadcast %z : (tensor<32xui8>) -> tensor<32x4xui8>
-  return %0, %1 : tensor<32xf32>, tensor<32x4xui8>
+  %2 = attn.weight_to_unsigned %q : (tensor<32x64xi8>) -> tensor<32x64xui8>
+  return %0, %1, %2 : tensor<32xf32>, tensor<32x4xui8>, tensor<32x64xui8>
 }
 
 // -----

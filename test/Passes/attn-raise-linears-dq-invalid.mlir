@@ -66,13 +66,14 @@ func.func @int8_per_row(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
 
 // -----
 
-func.func @int8_nonzero_zero_point(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
-  %q = onnx.Constant() {value = dense<1> : tensor<32x8xi8>} : () -> tensor<32x8xi8>
+// int8 with zero points by column: the zero points become groups along K too.
+func.func @int8_zero_points_odd_k(%x: tensor<?x48xf32>) -> tensor<?x8xf32> {
+  %q = onnx.Constant() {value = dense<1> : tensor<48x8xi8>} : () -> tensor<48x8xi8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<8xf32>} : () -> tensor<8xf32>
   %z = onnx.Constant() {value = dense<3> : tensor<8xi8>} : () -> tensor<8xi8>
-  // expected-error @+1 {{int8 zero points must be 0 (symmetric; uint8 codes carry zero points)}}
-  %w = onnx.DequantizeLinear(%q, %s, %z) {axis = 1 : i64} : (tensor<32x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<32x8xf32>
-  %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
+  // expected-error @+1 {{int8 codes with zero points and one scale per column need K divisible by 32 (their zero points become the kernels' groups of 32, 64 or 128), got K=48}}
+  %w = onnx.DequantizeLinear(%q, %s, %z) {axis = 1 : i64} : (tensor<48x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<48x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x48xf32>, tensor<48x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 
@@ -83,7 +84,7 @@ func.func @uint8_per_column_odd_k(%x: tensor<?x48xf32>) -> tensor<?x8xf32> {
   %q = onnx.Constant() {value = dense<1> : tensor<48x8xui8>} : () -> tensor<48x8xui8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<8xf32>} : () -> tensor<8xf32>
   %z = onnx.Constant() {value = dense<128> : tensor<8xui8>} : () -> tensor<8xui8>
-  // expected-error @+1 {{uint8 codes with one scale per column need K divisible by 32 (their zero points become the kernels' groups of 32, 64 or 128), got K=48}}
+  // expected-error @+1 {{uint8 codes and one scale per column need K divisible by 32 (their zero points become the kernels' groups of 32, 64 or 128), got K=48}}
   %w = onnx.DequantizeLinear(%q, %s, %z) {axis = 1 : i64} : (tensor<48x8xui8>, tensor<8xf32>, tensor<8xui8>) -> tensor<48x8xf32>
   %y = onnx.MatMul(%x, %w) : (tensor<?x48xf32>, tensor<48x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>

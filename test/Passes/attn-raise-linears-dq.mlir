@@ -192,3 +192,30 @@ func.func @int8_per_column_negative_axis(%x: tensor<?x32xf32>) -> tensor<?x8xf32
   %y = onnx.MatMul(%x, %w) : (tensor<?x32xf32>, tensor<32x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// int8 codes with nonzero zero points: as uint8 (codes and zero points +
+// 128, weight_to_unsigned), w8gGa like uint8 codes; by column here (K = 64:
+// groups of 64) and in blocks of 32.
+// CHECK-LABEL: func.func @int8_zero_points
+// CHECK: %[[QT:.*]] = attn.weight_transpose %{{.*}} : (tensor<64x8xi8>) -> tensor<8x64xi8>
+// CHECK: %[[QU:.*]] = attn.weight_to_unsigned %[[QT]] : (tensor<8x64xi8>) -> tensor<8x64xui8>
+// CHECK: %[[ZB:.*]] = attn.weight_broadcast %{{.*}} : (tensor<8xi8>) -> tensor<8x1xi8>
+// CHECK: %[[ZU:.*]] = attn.weight_to_unsigned %[[ZB]] : (tensor<8x1xi8>) -> tensor<8x1xui8>
+// CHECK: attn.quantized_linear %arg0, %[[QU]], %{{.*}} zeros(%[[ZU]]) {bits = 8 : i64, group_size = 64 : i64} : (tensor<?x64xf32>, tensor<8x64xui8>, tensor<8x1xf32>, tensor<8x1xui8>) -> tensor<?x8xf32>
+// CHECK: %[[BZ:.*]] = attn.weight_transpose %{{.*}} : (tensor<2x8xi8>) -> tensor<8x2xi8>
+// CHECK: %[[BZU:.*]] = attn.weight_to_unsigned %[[BZ]] : (tensor<8x2xi8>) -> tensor<8x2xui8>
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %{{.*}} zeros(%[[BZU]]) {bits = 8 : i64, group_size = 32 : i64}
+func.func @int8_zero_points(%x: tensor<?x64xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %q = onnx.Constant() {value = dense<1> : tensor<64x8xi8>} : () -> tensor<64x8xi8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<8xf32>} : () -> tensor<8xf32>
+  %z = onnx.Constant() {value = dense<3> : tensor<8xi8>} : () -> tensor<8xi8>
+  %w = onnx.DequantizeLinear(%q, %s, %z) {axis = 1 : i64} : (tensor<64x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<64x8xf32>
+  %y = onnx.MatMul(%x, %w) : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>
+  %sb = onnx.Constant() {value = dense<0.25> : tensor<2x8xf32>} : () -> tensor<2x8xf32>
+  %zb = onnx.Constant() {value = dense<-4> : tensor<2x8xi8>} : () -> tensor<2x8xi8>
+  %w2 = onnx.DequantizeLinear(%q, %sb, %zb) {axis = 0 : i64, block_size = 32 : i64} : (tensor<64x8xi8>, tensor<2x8xf32>, tensor<2x8xi8>) -> tensor<64x8xf32>
+  %y2 = onnx.MatMul(%x, %w2) : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>
+  return %y, %y2 : tensor<?x8xf32>, tensor<?x8xf32>
+}

@@ -15,6 +15,7 @@ Each fixture is quantized here, at test time, into the work directory:
   dq8t    int8 codes with one scale for the whole tensor (rank 0)
   dq8u    uint8 codes with a scale and a uint8 zero point per column
   dq8ut   uint8 codes with one scale and zero point for the tensor ([1])
+  dq8a    int8 codes with a scale and an int8 zero point per column
   dq-f16  the qdq model with its scales stored as f16 (rounded to 7
           significant bits, so that q * s is exact in f16 too) and a Cast to
           float after each DequantizeLinear
@@ -53,7 +54,8 @@ CASES = [("llama-sdpa", "nbits", True), ("qwen2-sdpa", "nbits", False),
          ("qwen2-sdpa", "qdq", False), ("qwen2-sdpa", "dq8", True),
          ("llama-sdpa", "dq-f16", False), ("llama-sdpa", "nbits8", True),
          ("qwen2-sdpa", "nbits8", False), ("llama-sdpa", "dq8t", True),
-         ("qwen2-sdpa", "dq8u", False), ("mistral-sdpa", "dq8ut", False)]
+         ("qwen2-sdpa", "dq8u", False), ("mistral-sdpa", "dq8ut", False),
+         ("llama-sdpa", "dq8a", False)]
 # Packed (stripped compile + attnc pack == compile), with the plan's
 # transforms each format must show.
 PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
@@ -61,20 +63,23 @@ PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
           ("llama-sdpa", "dq-f16"): ("cast", "transpose2d", "widen_nibbles"),
           ("qwen2-sdpa", "nbits8"): ("reshape",),
           ("qwen2-sdpa", "dq8u"): ("transpose2d", "broadcast"),
-          ("mistral-sdpa", "dq8ut"): ("transpose2d", "reshape", "broadcast")}
+          ("mistral-sdpa", "dq8ut"): ("transpose2d", "reshape", "broadcast"),
+          ("llama-sdpa", "dq8a"): ("transpose2d", "broadcast", "to_unsigned")}
 # What the generated code must call.
 KERNEL = {"nbits": "quantized_linear<4, 32", "qdq": "quantized_linear<4, 32",
           "dq8": "quantized_linear<8, 0", "dq-f16": "quantized_linear<4, 32",
           "nbits8": "quantized_linear<8, 32, true", "dq8t": "quantized_linear<8, 0",
-          "dq8u": "quantized_linear<8, 128, true", "dq8ut": "quantized_linear<8, 128, true"}
+          "dq8u": "quantized_linear<8, 128, true", "dq8ut": "quantized_linear<8, 128, true",
+          "dq8a": "quantized_linear<8, 128, true"}
 
 
-def quantize_int8(model, unsigned=False, per_tensor=False):
+def quantize_int8(model, unsigned=False, per_tensor=False, zero_points=False):
     """MatMul(A, W[K, N] f32 initializer) -> MatMul(A, DequantizeLinear(q, s,
     [z], axis 1)). int8: s = max |W| / 127 over a column (s [N]) or the
-    tensor (a scalar), q = round(W / s). uint8: the range [min(W, 0),
-    max(W, 0)] of a column ([N]) or the tensor ([1]) in 255 steps, z =
-    round(-lo / s), q = round(W / s) + z clamped to [0, 255]."""
+    tensor (a scalar), q = round(W / s). With zero points (uint8, or int8
+    with zero_points): the range [min(W, 0), max(W, 0)] of a column ([N]) or
+    the tensor ([1]) in 255 steps, z = round(-lo / s) + c, q = round(W / s)
+    + z clamped to the codes' range (c = 0 for uint8, -128 for int8)."""
     from onnx import helper, numpy_helper
     import numpy as np
     inits = {i.name: i for i in model.graph.initializer}
@@ -87,14 +92,15 @@ def quantize_int8(model, unsigned=False, per_tensor=False):
         weight = numpy_helper.to_array(w).astype(np.float64)
         axis = None if per_tensor else 0
         inputs = []
-        if unsigned:
+        if unsigned or zero_points:
             lo = np.minimum(weight.min(axis=axis, keepdims=per_tensor), 0)
             hi = np.maximum(weight.max(axis=axis, keepdims=per_tensor), 0)
             scale = ((hi - lo) / 255).astype(np.float32).reshape(-1)
             scale[scale == 0] = 1
-            zero = np.clip(np.rint(-lo.reshape(-1) / scale), 0, 255)
-            codes = np.clip(np.rint(weight / scale) + zero, 0, 255).astype(np.uint8)
-            inputs = [zero.astype(np.uint8)]
+            c, t = (0, np.uint8) if unsigned else (-128, np.int8)
+            zero = np.clip(np.rint(-lo.reshape(-1) / scale) + c, c, c + 255)
+            codes = np.clip(np.rint(weight / scale) + zero, c, c + 255).astype(t)
+            inputs = [zero.astype(t)]
         else:
             scale = (np.abs(weight).max(axis=axis) / 127).astype(np.float32)
             scale = np.where(scale == 0, np.float32(1), scale).astype(np.float32)
@@ -140,9 +146,9 @@ def f16_scales(model):
 
 def quantize(src, dst, fmt, symmetric):
     model = onnx.load(src)
-    if fmt in ("dq8", "dq8t", "dq8u", "dq8ut"):
+    if fmt in ("dq8", "dq8t", "dq8u", "dq8ut", "dq8a"):
         model = quantize_int8(model, unsigned=fmt.startswith("dq8u"),
-                              per_tensor=fmt.endswith("t"))
+                              per_tensor=fmt.endswith("t"), zero_points=fmt == "dq8a")
     else:
         from onnxruntime.quantization import QuantFormat
         from onnxruntime.quantization.matmul_nbits_quantizer import (

@@ -430,11 +430,12 @@ TEST(WeightQuantize, PlanDequantizeLinearTransforms) {
 }
 
 // Per-tensor and per-column DequantizeLinear scales: broadcast repeats each
-// element over the trailing dimensions (a scalar fills the result); checked
+// element over the trailing dimensions (a scalar fills the result); int8
+// codes with zero points become uint8 (to_unsigned). Broadcast is checked
 // against an element-by-element reference on random bytes of several sizes,
 // round-tripped through the plan's JSON, and refused when the input's shape
 // is not the result's leading dimensions or the dtype changes.
-TEST(WeightQuantize, PlanBroadcast) {
+TEST(WeightQuantize, PlanBroadcastAndToUnsigned) {
   using Op = WeightExpr::Op;
   std::mt19937 rng(17);
   std::uniform_int_distribution<int> byte(0, 255);
@@ -480,6 +481,17 @@ TEST(WeightQuantize, PlanBroadcast) {
   plan.blobs[0].source.dtype = "f16";
   EXPECT_NE(checkPlan(plan).message().find("broadcast gives f32, not f16"), std::string::npos)
       << checkPlan(plan).message();
+  // to_unsigned: int8 q -> u8 q + 128, i8 only.
+  WeightPlan codes;
+  codes.inlineData = {0x80, 0xFF, 0x00, 0x7F}; // -128, -1, 0, 127
+  codes.blobs.push_back({0, expr(Op::ToUnsigned, "u8", {2, 2}, {expr(Op::Inline, "i8", {2, 2})})});
+  codes.weightsBytes = 4;
+  EXPECT_EQ(roundTripAndEvaluate(codes, {"to_unsigned"}),
+            (std::vector<std::uint8_t>{0, 127, 128, 255}));
+  codes.blobs[0].source.inputs[0].dtype = "u8";
+  EXPECT_NE(checkPlan(codes).message().find("to_unsigned reads i8, not u8"), std::string::npos)
+      << checkPlan(codes).message();
+
   std::uint8_t small[4];
   const float one = 1;
   EXPECT_NE(broadcast(TensorView{&one, {}, 4}, {2}, small, 4).message().find("holds 4 bytes"),
