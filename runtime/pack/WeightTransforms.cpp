@@ -678,34 +678,39 @@ Status broadcast(const TensorView &input, const std::vector<std::int64_t> &shape
   return Status::success();
 }
 
+namespace {
+// out[i] = byte(in[i]) for a byte-per-element input of the same size.
+template <typename F>
+Status mapBytes(const char *name, const TensorView &input, void *out, std::size_t outBytes,
+                F byte) {
+  if (input.elementSize != 1 || outBytes != input.byteSize())
+    return Status::failure(std::string(name) + " output holds " + std::to_string(outBytes) +
+                           " bytes, not " + std::to_string(input.byteSize()));
+  const auto *in = static_cast<const std::uint8_t *>(input.data);
+  auto *o = static_cast<std::uint8_t *>(out);
+  for (std::size_t i = 0; i < outBytes; ++i)
+    o[i] = byte(in[i]);
+  return Status::success();
+}
+} // namespace
+
 Status toUnsigned(const TensorView &input, const std::string &fromDtype, void *out,
                   std::size_t outBytes) {
   if (fromDtype != "i8")
     return Status::failure("to_unsigned reads i8, not " + fromDtype);
-  if (input.elementSize != 1 || outBytes != input.byteSize())
-    return Status::failure("to_unsigned output holds " + std::to_string(outBytes) +
-                           " bytes, not " + std::to_string(input.byteSize()));
-  const auto *in = static_cast<const std::uint8_t *>(input.data);
-  auto *o = static_cast<std::uint8_t *>(out);
-  for (std::size_t i = 0; i < outBytes; ++i) // two's complement q + 128 flips the sign bit
-    o[i] = std::uint8_t(in[i] ^ 0x80);
-  return Status::success();
+  // Two's complement q + 128 flips the sign bit.
+  return mapBytes("to_unsigned", input, out, outBytes,
+                  [](std::uint8_t q) { return std::uint8_t(q ^ 0x80); });
 }
 
 Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
                     std::size_t outBytes) {
   if (fromDtype != "i4" && fromDtype != "u4")
     return Status::failure("widen_nibbles reads i4 or u4, not " + fromDtype);
-  if (input.elementSize != 1 || outBytes != input.byteSize())
-    return Status::failure("widen_nibbles output holds " + std::to_string(outBytes) +
-                           " bytes, not " + std::to_string(input.byteSize()));
-  const auto *in = static_cast<const std::uint8_t *>(input.data);
-  auto *o = static_cast<std::uint8_t *>(out);
   // Two's complement q in the low nibble: q + 8 flips its sign bit.
-  std::uint8_t offset = fromDtype == "i4" ? 0x8 : 0x0;
-  for (std::size_t i = 0; i < outBytes; ++i)
-    o[i] = std::uint8_t((in[i] & 0xF) ^ offset);
-  return Status::success();
+  const std::uint8_t offset = fromDtype == "i4" ? 0x8 : 0x0;
+  return mapBytes("widen_nibbles", input, out, outBytes,
+                  [offset](std::uint8_t q) { return std::uint8_t((q & 0xF) ^ offset); });
 }
 
 } // namespace attnrt::pack
