@@ -37,6 +37,14 @@ compiling needs attnc (MLIR, nvcc; no GPU), running needs a GPU (no MLIR).
       tolerances, same greedy rule. What is checked is that the CUDA
       quantized kernels compute what the weights say, not the quantization's
       own accuracy.
+      Pre-quantized models (IMPORTED below: onnxruntime's MatMulNBits at 4
+      and 8 bits, its QDQ int4 DequantizeLinear, 8-bit DequantizeLinear by
+      column with uint8 or int8 zero points; quantized by nbits_e2e.py's
+      quantize at prepare time into WORK/<fixture>-<format>.onnx, compiled
+      without --quantize, f16 and f32) are checked against onnxruntime over
+      that quantized model (its own DequantizeLinear / MatMulNBits kernels,
+      f32 arithmetic), the float matrices outside them rounded to the
+      artifact's dtype as above; same tolerances, same greedy rule.
       exit 0 all passed, 1 a failure, 77 no GPU (nvidia-smi finds none)
 """
 import argparse
@@ -54,6 +62,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_e2e import Failure, Fixture, check_logits  # noqa: E402
+from nbits_e2e import QuantizedFixture, quantize  # noqa: E402
 from pack_e2e import decoded_weights  # noqa: E402
 
 LOGIT_TOLERANCE = {"f16": 2e-2, "bf16": 5e-2, "f32": 1e-4}
@@ -64,6 +73,14 @@ DTYPES = ("f16", "bf16", "f32")
 QUANTIZED = (("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w4g64"),
              ("mistral-sdpa", "w8g32"), ("phi3-sdpa", "w8g64a"))
 QUANTIZED_DTYPES = ("f16", "f32")
+# (fixture, nbits_e2e.py format, symmetric): pre-quantized models.
+IMPORTED = (("qwen2-sdpa", "nbits", False), ("llama-sdpa", "qdq", True),
+            ("qwen2-sdpa", "nbits8", False), ("qwen2-sdpa", "dq8u", False),
+            ("llama-sdpa", "dq8a", False))
+
+
+def imported_model(args, name, fmt):
+    return os.path.join(args.work, f"{name}-{fmt}.onnx")
 SKIP = 77
 
 
@@ -97,6 +114,24 @@ def prepare(args, manifest):
             except Failure as e:
                 failures += 1
                 print(f"FAIL {name}{tag}: compile\n  {e}", flush=True)
+    for name, fmt, symmetric in IMPORTED:
+        if args.only and name not in args.only:
+            continue
+        path = imported_model(args, name, fmt)
+        try:
+            quantize(os.path.join(args.fixtures, name + ".onnx"), path, fmt, symmetric)
+        except Failure as e:
+            failures += 1
+            print(f"FAIL {name}-{fmt}: quantize\n  {e}", flush=True)
+            continue
+        fx = QuantizedFixture(args, name, manifest[name + ".onnx"], path)
+        for dtype in [d for d in (args.dtype or DTYPES) if d in QUANTIZED_DTYPES]:
+            try:
+                fx.compile(f"-{dtype}", "--target", "cuda", "--dtype", dtype)
+                print(f"ok   {name}-{fmt}-{dtype}: compiled", flush=True)
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {name}-{fmt}-{dtype}: compile\n  {e}", flush=True)
     return failures
 
 
@@ -134,6 +169,26 @@ def quantized_session(fx, artifact, dtype):
             continue
         init.CopyFrom(numpy_helper.from_array(w, init.name))
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+def imported_session(path, dtype):
+    """onnxruntime over a pre-quantized model (DequantizeLinear / MatMulNBits
+    in f32, as nbits_e2e.QuantizedFixture runs it) with the float matrices
+    that no quantized node reads rounded to `dtype`, as the artifact stores
+    them."""
+    model = onnx.load(path)
+    quantized_inputs = {i for n in model.graph.node
+                        if n.op_type in ("DequantizeLinear", "MatMulNBits") for i in n.input}
+    if dtype != "f32":
+        for init in model.graph.initializer:
+            if (init.data_type == onnx.TensorProto.FLOAT and len(init.dims) >= 2 and
+                    init.name not in quantized_inputs):
+                init.CopyFrom(numpy_helper.from_array(
+                    round_to(numpy_helper.to_array(init), dtype), init.name))
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
+    return ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
 
 
 def error_vs_original(fx, original, artifact, rng):
@@ -236,6 +291,28 @@ def run_all(args, manifest, seed):
             except Failure as e:
                 failures += 1
                 print(f"FAIL {tag}\n  {e}", flush=True)
+    for name, fmt, _ in IMPORTED:
+        path = imported_model(args, name, fmt)
+        for dtype in QUANTIZED_DTYPES:
+            artifact = os.path.join(args.work, f"{name}-{fmt}-{dtype}")
+            if not os.path.isdir(artifact) or (args.only and name not in args.only):
+                continue
+            fx = QuantizedFixture(args, name, manifest[name + ".onnx"], path)
+            tag = f"{name}-{fmt}-{dtype}"
+            rng = random.Random(f"{seed}-{tag}")
+            try:
+                fx.session = imported_session(path, dtype)
+                errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
+                        for n in (1, rng.randrange(2, 48))]
+                steps = check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16,
+                                     2 * LOGIT_TOLERANCE[dtype])
+                note = "16 tokens equal" if steps == 16 else \
+                    f"equal for {steps} tokens, then a near-tie"
+                print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs the quantized model), "
+                      f"greedy ({note})", flush=True)
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {tag}\n  {e}", flush=True)
     return failures
 
 
@@ -250,6 +327,7 @@ def main():
     ap.add_argument("--only", action="append")
     ap.add_argument("--seed", type=int)
     args = ap.parse_args()
+    ort.set_default_logger_severity(3)  # no warning per unused initializer of a quantized model
     manifest = json.load(open(os.path.join(args.fixtures, "manifest.json")))
     os.makedirs(args.work, exist_ok=True)
     if args.mode == "prepare":
