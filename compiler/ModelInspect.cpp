@@ -9,6 +9,11 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Format.h"
 
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
 
@@ -116,14 +121,34 @@ llvm::json::Object inspectModel(ModuleOp module, attnrt::KvType kvType) {
   });
 
   // Parameters: every constant an attn op reads directly, counted once
-  // (tied embeddings share one table).
-  llvm::DenseSet<Operation *> weights;
-  int64_t hidden = 0, vocab = 0;
+  // (tied embeddings share one table); a pre-quantized linear counts its
+  // in x out weights, not the codes, scales and zero points it stores.
+  llvm::DenseSet<Operation *> weights, quantizedStorage;
+  std::map<std::string, int64_t> schemes; // "w4g32a" -> linears
+  int64_t hidden = 0, vocab = 0, quantizedParameters = 0;
+  func.walk([&](attn::QuantizedLinearOp q) {
+    quantizedParameters += q.getInFeatures() * q.getOutFeatures();
+    std::string scheme = "w" + std::to_string(q.getBits());
+    if (q.getGroupSize())
+      scheme += "g" + std::to_string(q.getGroupSize()) + (q.getZeros() ? "a" : "");
+    ++schemes[scheme];
+    // Its stored operands and the weight transforms and constants they come from.
+    SmallVector<Value> pending{q.getValues(), q.getScales()};
+    if (q.getZeros())
+      pending.push_back(q.getZeros());
+    while (!pending.empty()) {
+      Operation *def = pending.pop_back_val().getDefiningOp();
+      if (!def || !quantizedStorage.insert(def).second || isa<od::ConstantOp>(def))
+        continue;
+      llvm::append_range(pending, def->getOperands());
+    }
+  });
   func.walk([&](Operation *op) {
-    if (!isa<attn::AttnDialect>(op->getDialect()))
+    if (!isa<attn::AttnDialect>(op->getDialect()) || quantizedStorage.count(op))
       return;
     for (Value operand : op->getOperands())
-      if (auto constant = operand.getDefiningOp<od::ConstantOp>())
+      if (auto constant = operand.getDefiningOp<od::ConstantOp>();
+          constant && !quantizedStorage.count(constant))
         weights.insert(constant);
     if (auto embedding = dyn_cast<attn::EmbeddingOp>(op)) {
       auto table = cast<ShapedType>(embedding.getTable().getType());
@@ -133,7 +158,7 @@ llvm::json::Object inspectModel(ModuleOp module, attnrt::KvType kvType) {
       }
     }
   });
-  int64_t parameters = 0;
+  int64_t parameters = quantizedParameters;
   for (Operation *w : weights)
     parameters += cast<ShapedType>(w->getResult(0).getType()).getNumElements();
 
@@ -144,6 +169,11 @@ llvm::json::Object inspectModel(ModuleOp module, attnrt::KvType kvType) {
   report["hidden_size"] = hidden;
   report["vocab_size"] = vocab;
   report["parameters"] = parameters;
+  // Linears the model brings quantized (MatMulNBits, DequantizeLinear), by scheme.
+  llvm::json::Object quantized;
+  for (const auto &[scheme, count] : schemes)
+    quantized[scheme] = count;
+  report["quantized_linears"] = std::move(quantized);
   // The cache as `attnc compile` lays it out by default (page size) or with
   // --kv-cache (codes and per-token scales: runtime/QuantizedKV.h).
   const int64_t pageSize = CompileOptions().pageSize;
@@ -166,6 +196,21 @@ void printInspectReport(const llvm::json::Object &report, llvm::StringRef modelP
      << "): " << num("kv_cache_bytes_per_token") << " bytes/token, "
      << num("kv_cache_bytes_per_page") << " bytes per page of " << num("page_size")
      << " tokens\n";
+  if (const llvm::json::Object *quantized = report.getObject("quantized_linears");
+      quantized && !quantized->empty()) {
+    int64_t total = 0;
+    std::string each;
+    std::vector<std::string> names;
+    for (const auto &entry : *quantized)
+      names.push_back(entry.first.str());
+    std::sort(names.begin(), names.end());
+    for (const std::string &name : names) {
+      int64_t count = quantized->getInteger(name).value_or(0);
+      total += count;
+      each += (each.empty() ? "" : ", ") + name + " " + std::to_string(count);
+    }
+    os << "quantized linears (pre-quantized in the model): " << total << " (" << each << ")\n";
+  }
   if (num("unraised_softmax"))
     os << "warning: " << num("unraised_softmax")
        << " softmax ops were not raised to attn.attention\n";

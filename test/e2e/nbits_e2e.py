@@ -233,6 +233,11 @@ def main():
             code = open(os.path.join(artifact, "model.cpp")).read()
             if KERNEL[fmt] not in code:
                 raise Failure(f"the artifact calls no {KERNEL[fmt]}, ...>")
+            # inspect names every quantized node's linear by scheme
+            info = json.loads(run([args.attnc, "inspect", path, "--json"]).stdout)
+            if sum(info["quantized_linears"].values()) != count:
+                raise Failure(f"attnc inspect reports {info['quantized_linears']} quantized "
+                              f"linears, the model has {count} {op} nodes")
         except Failure as e:
             print(f"FAIL {name} ({tag}): quantize / compile\n  {e}", flush=True)
             failures += 1
