@@ -11,6 +11,11 @@
 # The key also covers the model's external data file (size, mtime): a
 # re-export packs again. PACK_CACHE=0 always packs (and refreshes the cache).
 set -euo pipefail
+if [ $# -ne 4 ] || [ ! -f "${2:-}/weights.plan.json" ] || [ ! -f "${3:-}" ]; then
+  echo "usage: pack_cached.sh ATTNC_PACK ARTIFACT MODEL.onnx CACHE_DIR (ARTIFACT: a weight-stripped" \
+       "artifact with weights.plan.json; MODEL.onnx must exist)" >&2
+  exit 2
+fi
 pack=$1 art=$2 model=$3 cache=$4
 data="$model.data"
 key=$( (cat "$art/weights.plan.json" "$art/weights.inline.bin" 2>/dev/null

@@ -643,14 +643,6 @@ LogicalResult WeightReshapeOp::verify() {
   return success();
 }
 
-LogicalResult WeightToUnsignedOp::verify() {
-  auto in = cast<RankedTensorType>(getInput().getType());
-  auto out = cast<RankedTensorType>(getOutput().getType());
-  if (in.getShape() != out.getShape())
-    return emitOpError() << "the result " << out << " must keep the input's shape, " << in;
-  return success();
-}
-
 LogicalResult WeightBroadcastOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getOutput().getType());
@@ -693,6 +685,10 @@ static LogicalResult checkSameShape(Operation *op, Value input, Value output) {
 }
 
 LogicalResult WeightWidenNibblesOp::verify() {
+  return checkSameShape(*this, getInput(), getOutput());
+}
+
+LogicalResult WeightToUnsignedOp::verify() {
   return checkSameShape(*this, getInput(), getOutput());
 }
 

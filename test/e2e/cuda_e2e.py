@@ -225,6 +225,25 @@ def check_greedy(fx, artifact, rng, prompt_len, new_tokens, tie_margin_bound):
                   f"  ort   {ref}")
 
 
+def check_quantized(fx, artifact, dtype, tag, seed, versus, reference):
+    """Logits and greedy decoding of a quantized artifact against the
+    onnxruntime session `reference()` builds; 1 on a failure, else 0."""
+    rng = random.Random(f"{seed}-{tag}")
+    try:
+        fx.session = reference()
+        errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
+                for n in (1, rng.randrange(2, 48))]
+        steps = check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16,
+                             2 * LOGIT_TOLERANCE[dtype])
+    except Failure as e:
+        print(f"FAIL {tag}\n  {e}", flush=True)
+        return 1
+    note = "16 tokens equal" if steps == 16 else f"equal for {steps} tokens, then a near-tie"
+    print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs {versus}), greedy ({note})",
+          flush=True)
+    return 0
+
+
 def gpu_present():
     smi = shutil.which("nvidia-smi")
     if not smi:
@@ -276,21 +295,9 @@ def run_all(args, manifest, seed):
             if not os.path.isdir(artifact) or (args.only and name not in args.only):
                 continue
             fx = Fixture(args, name, manifest[name + ".onnx"])
-            tag = f"{name}-{scheme}-{dtype}"
-            rng = random.Random(f"{seed}-{tag}")
-            try:
-                fx.session = quantized_session(fx, artifact, dtype)
-                errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
-                        for n in (1, rng.randrange(2, 48))]
-                steps = check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16,
-                                     2 * LOGIT_TOLERANCE[dtype])
-                note = "16 tokens equal" if steps == 16 else \
-                    f"equal for {steps} tokens, then a near-tie"
-                print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs the decoded weights), "
-                      f"greedy ({note})", flush=True)
-            except Failure as e:
-                failures += 1
-                print(f"FAIL {tag}\n  {e}", flush=True)
+            failures += check_quantized(
+                fx, artifact, dtype, f"{name}-{scheme}-{dtype}", seed, "the decoded weights",
+                lambda: quantized_session(fx, artifact, dtype))
     for name, fmt, _ in IMPORTED:
         path = imported_model(args, name, fmt)
         for dtype in QUANTIZED_DTYPES:
@@ -298,21 +305,9 @@ def run_all(args, manifest, seed):
             if not os.path.isdir(artifact) or (args.only and name not in args.only):
                 continue
             fx = QuantizedFixture(args, name, manifest[name + ".onnx"], path)
-            tag = f"{name}-{fmt}-{dtype}"
-            rng = random.Random(f"{seed}-{tag}")
-            try:
-                fx.session = imported_session(path, dtype)
-                errs = [check_logits(fx, artifact, rng, n, LOGIT_TOLERANCE[dtype])
-                        for n in (1, rng.randrange(2, 48))]
-                steps = check_greedy(fx, artifact, rng, rng.randrange(1, 12), 16,
-                                     2 * LOGIT_TOLERANCE[dtype])
-                note = "16 tokens equal" if steps == 16 else \
-                    f"equal for {steps} tokens, then a near-tie"
-                print(f"ok   {tag}: logits (max rel err {max(errs):.2e} vs the quantized model), "
-                      f"greedy ({note})", flush=True)
-            except Failure as e:
-                failures += 1
-                print(f"FAIL {tag}\n  {e}", flush=True)
+            failures += check_quantized(
+                fx, artifact, dtype, f"{name}-{fmt}-{dtype}", seed, "the quantized model",
+                lambda: imported_session(path, dtype))
     return failures
 
 
