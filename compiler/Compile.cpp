@@ -127,12 +127,13 @@ std::string compileOptionsJson(const CompileOptions &o) {
   // byte-identical to those of earlier versions.
   return llvm::formatv("{{\"target\": \"{0}\", \"dtype\": \"{1}\", \"page_size\": {2}, "
                        "\"max_batch_tokens\": {3}, \"max_context\": {4}, "
-                       "\"strip_weights\": {5}{6}{7}{8}}",
+                       "\"strip_weights\": {5}{6}{7}{8}{9}}",
                        o.target, o.dtype, o.pageSize, o.maxBatchTokens, o.maxContext,
                        o.stripWeights ? "true" : "false",
                        o.quantize.empty() ? std::string()
                                           : ", \"quantize\": \"" + o.quantize + "\"",
                        o.quantizeLmHead ? ", \"quantize_lm_head\": true" : "",
+                       o.calibration.empty() ? "" : ", \"quantize_method\": \"gptq\"",
                        o.kvCache.empty() ? std::string()
                                          : ", \"kv_cache\": \"" + o.kvCache + "\"")
       .str();
@@ -166,6 +167,15 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
                           << " is not a known scheme (supported: " << kQuantizationSchemes << ")";
   if (options.quantizeLmHead && options.quantize.empty())
     return emitError(loc) << "--quantize-lm-head needs --quantize SCHEME";
+  if (!options.calibration.empty() && options.quantize.empty())
+    return emitError(loc) << "--calibration needs --quantize SCHEME (GPTQ quantizes the "
+                             "weights against the statistics)";
+  // Read before the work: a bad file fails the compile at once.
+  attnrt::pack::Calibration calibration;
+  if (!options.calibration.empty())
+    if (attnrt::pack::Status s = attnrt::pack::readCalibration(options.calibration, calibration);
+        !s.ok())
+      return emitError(loc) << s.message();
   if (!options.kvCache.empty() && !parseKvCacheType(options.kvCache))
     return emitError(loc) << "--kv-cache " << options.kvCache
                           << " is not a known KV-cache type (supported: " << kKvCacheTypes << ")";
@@ -243,12 +253,17 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
 
   // weights.bin is the weight plan evaluated over the imported initializers:
   // the same evaluation `attnc pack` runs over the ONNX file.
+  // With --calibration its quantize transforms are GPTQ's (the packer of a
+  // stripped artifact then needs the same statistics).
+  if (!options.calibration.empty())
+    attnrt::pack::useGptq(model->weightPlan);
   const attnrt::pack::WeightPlan &plan = model->weightPlan;
   std::vector<uint8_t> weightBytes;
   if (!options.stripWeights) {
     weightBytes.resize(plan.weightsBytes);
     attnrt::pack::Status status = attnrt::pack::evaluatePlan(
-        plan, *model->initializers, weightBytes.data(), weightBytes.size());
+        plan, *model->initializers, weightBytes.data(), weightBytes.size(),
+        options.calibration.empty() ? nullptr : &calibration);
     if (!status.ok())
       return emitError(loc) << "cannot build the weights: " << status.message();
   }

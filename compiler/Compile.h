@@ -36,6 +36,10 @@ struct CompileOptions {
   std::string quantize;
   // Quantize the lm_head too (with `quantize`; the embedding stays).
   bool quantizeLmHead = false;
+  // Calibration statistics (`attnc calibrate`; runtime/pack/Calibration.h):
+  // with `quantize`, the weights are quantized by GPTQ against them instead
+  // of rounded to nearest. Empty: none.
+  std::string calibration;
   // KV-cache type of attn-quantize-kv-cache (int8, fp8); empty: the model's
   // dtype.
   std::string kvCache;

@@ -279,6 +279,9 @@ Engine::Request &Engine::request(RequestId id) {
   return it->second;
 }
 
+const void *Engine::weightsData() const { return model_->weights->data(); }
+void *Engine::libraryHandle() const { return model_->handle; }
+
 const RequestResult &Engine::result(RequestId id) const {
   auto it = requests_.find(id);
   if (it == requests_.end())

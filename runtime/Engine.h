@@ -113,6 +113,11 @@ public:
 
   const ModelInfo &info() const { return info_; }
   std::size_t numUnfinished() const { return scheduler_->numSequences(); }
+  // The weights the model reads (weights.bin as mapped) and the dlopen
+  // handle of its libmodel.so: for tools that look into a model's steps
+  // (`attnc calibrate` maps linear weights back to their plan entries).
+  const void *weightsData() const;
+  void *libraryHandle() const;
   std::int64_t numPreemptions() const { return scheduler_->numPreemptions(); }
   EngineStats stats() const;
   const KVCacheManager &cache() const { return *cache_; }

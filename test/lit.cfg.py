@@ -21,6 +21,7 @@ llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    [ToolSubst("attnc", unresolved="fatal"), ToolSubst("attnc-opt", unresolved="fatal")],
+    [ToolSubst("attnc", unresolved="fatal"), ToolSubst("attnc-opt", unresolved="fatal"),
+     ToolSubst("attnc-run", unresolved="fatal")],
     [config.attnc_tools_dir],
 )

@@ -24,6 +24,9 @@ constexpr int64_t kPrefillColumnBlock = 128;
 // (bench/linear_small_t.cpp, 2026-11-26, 1 thread): 2 rows 16.8 ms as per-row
 // calls vs 23.8 ms through sgemm.
 constexpr int64_t kRowwiseMaxRows = 4;
+
+attnrt_cpu_linear_observer linearObserver = nullptr;
+void *linearObserverUser = nullptr;
 } // namespace
 
 void configure_blas_threads() {
@@ -36,6 +39,8 @@ void linear(ThreadPool &pool, const float *x, int64_t num_tokens, int64_t in_fea
   configure_blas_threads();
   if (num_tokens <= 0 || out_features <= 0)
     return;
+  if (linearObserver)
+    linearObserver(linearObserverUser, x, num_tokens, in_features, weight, out_features);
   const int64_t T = num_tokens, K = in_features, N = out_features;
   const bool rowwise = T <= kRowwiseMaxRows;
   const int64_t block = rowwise ? kDecodeColumnBlock : kPrefillColumnBlock;
@@ -70,3 +75,9 @@ void linear(ThreadPool &pool, const float *x, int64_t num_tokens, int64_t in_fea
 }
 
 } // namespace attnrt::cpu
+
+extern "C" __attribute__((visibility("default"))) void
+attnrt_cpu_observe_linears(attnrt_cpu_linear_observer observer, void *user) {
+  attnrt::cpu::linearObserverUser = user;
+  attnrt::cpu::linearObserver = observer;
+}

@@ -14,6 +14,18 @@
 
 #include <cstdint>
 
+// Calibration (`attnc calibrate`): while an observer is installed, every
+// linear() call first hands it its input and weight, on the calling thread.
+// The library is linked statically into each libmodel.so, so a tool reaches
+// the model's copy through dlsym on the model's handle (C linkage, exported).
+extern "C" {
+typedef void (*attnrt_cpu_linear_observer)(void *user, const float *x, int64_t num_tokens,
+                                           int64_t in_features, const float *weight,
+                                           int64_t out_features);
+// Installs `observer` (nullptr: none). Not thread-safe against running steps.
+void attnrt_cpu_observe_linears(attnrt_cpu_linear_observer observer, void *user);
+}
+
 namespace attnrt::cpu {
 
 // x: [num_tokens, in_features] row-major.

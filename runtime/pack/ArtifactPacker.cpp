@@ -118,7 +118,8 @@ private:
   bool committed_ = false;
 };
 
-Status pack(const std::string &dir, const std::string &modelPath, PackReport &report) {
+Status pack(const std::string &dir, const std::string &modelPath,
+            const std::string &calibrationPath, PackReport &report) {
   std::string manifestPath = joinPath(dir, "manifest.json");
   if (!exists(manifestPath))
     return Status::failure(dir + " is not an attnc artifact (no manifest.json)");
@@ -143,6 +144,11 @@ Status pack(const std::string &dir, const std::string &modelPath, PackReport &re
                            " bytes of weights but manifest.json says " +
                            std::to_string(manifest.weights.bytes));
 
+  Calibration calibration;
+  if (!calibrationPath.empty())
+    if (Status s = readCalibration(calibrationPath, calibration); !s.ok())
+      return s;
+
   std::unique_ptr<OnnxInitializers> initializers;
   if (Status s = OnnxInitializers::open(modelPath, initializers); !s.ok())
     return s;
@@ -152,7 +158,9 @@ Status pack(const std::string &dir, const std::string &modelPath, PackReport &re
   StagedFile weights;
   if (Status s = weights.create(weightsPath, plan.weightsBytes); !s.ok())
     return s;
-  if (Status s = evaluatePlan(plan, *initializers, weights.data(), plan.weightsBytes); !s.ok())
+  if (Status s = evaluatePlan(plan, *initializers, weights.data(), plan.weightsBytes,
+                              calibrationPath.empty() ? nullptr : &calibration);
+      !s.ok())
     return Status::failure(modelPath + ": " + s.message());
   std::uint64_t checksum = weightsChecksum(weights.data(), plan.weightsBytes);
   if (Status s = weights.commit(); !s.ok())
@@ -175,19 +183,20 @@ Status pack(const std::string &dir, const std::string &modelPath, PackReport &re
 }
 
 constexpr const char *kPackUsage =
-    "usage: %s ARTIFACT --from MODEL.onnx\n"
+    "usage: %s ARTIFACT --from MODEL.onnx [--calibration FILE]\n"
     "\n"
     "Builds ARTIFACT/weights.bin from MODEL.onnx (and its external data files) by the\n"
     "artifact's weight plan (weights.plan.json), as `attnc compile` would have, and\n"
     "records its checksum in ARTIFACT/manifest.json. For artifacts compiled with\n"
-    "`attnc compile --strip-weights`; an artifact that has weights is packed again.\n";
+    "`attnc compile --strip-weights`; an artifact that has weights is packed again.\n"
+    "An artifact compiled with --calibration (GPTQ) needs the same statistics file.\n";
 
 } // namespace
 
 Status packArtifact(const std::string &artifactDir, const std::string &modelPath,
-                    PackReport &report) noexcept {
+                    const std::string &calibrationPath, PackReport &report) noexcept {
   try {
-    return pack(artifactDir, modelPath, report);
+    return pack(artifactDir, modelPath, calibrationPath, report);
   } catch (const Error &e) {
     return Status::failure(e.what());
   } catch (const std::exception &e) {
@@ -197,7 +206,7 @@ Status packArtifact(const std::string &artifactDir, const std::string &modelPath
 
 int packCommand(int argc, char **argv) noexcept {
   const char *prog = argc > 0 ? argv[0] : "attnc-pack";
-  std::string artifact, model;
+  std::string artifact, model, calibration;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -208,6 +217,10 @@ int packCommand(int argc, char **argv) noexcept {
       model = argv[++i];
     } else if (arg.rfind("--from=", 0) == 0) {
       model = arg.substr(7);
+    } else if (arg == "--calibration" && i + 1 < argc) {
+      calibration = argv[++i];
+    } else if (arg.rfind("--calibration=", 0) == 0) {
+      calibration = arg.substr(14);
     } else if (!arg.empty() && arg[0] != '-' && artifact.empty()) {
       artifact = arg;
     } else {
@@ -223,7 +236,7 @@ int packCommand(int argc, char **argv) noexcept {
     return 2;
   }
   PackReport report;
-  Status status = packArtifact(artifact, model, report);
+  Status status = packArtifact(artifact, model, calibration, report);
   if (!status.ok()) {
     std::fprintf(stderr, "%s: error: %s\n", prog, status.message().c_str());
     return 1;

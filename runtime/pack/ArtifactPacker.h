@@ -3,7 +3,7 @@
 // `attnc pack` and the standalone attnc-pack (no LLVM/MLIR), one
 // implementation.
 //
-//   attnc pack DIR --from MODEL.onnx
+//   attnc pack DIR --from MODEL.onnx [--calibration FILE]
 //
 // reads DIR/manifest.json, DIR/weights.plan.json and DIR/weights.inline.bin,
 // maps MODEL.onnx and its external data, evaluates the plan into a staging
@@ -30,8 +30,10 @@ struct PackReport {
 };
 
 // Never throws (the compiler driver that calls it is built without exceptions).
+// `calibrationPath` (empty: none): the statistics GPTQ quantize transforms
+// need (Calibration.h).
 Status packArtifact(const std::string &artifactDir, const std::string &modelPath,
-                    PackReport &report) noexcept;
+                    const std::string &calibrationPath, PackReport &report) noexcept;
 
 // The command line shared by `attnc pack` and attnc-pack: argv[0] is the
 // command's name as it should appear in messages. Returns the exit status: 0

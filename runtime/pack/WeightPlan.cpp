@@ -1,5 +1,7 @@
 #include "runtime/pack/WeightPlan.h"
 
+#include "runtime/pack/Gptq.h"
+
 #include "runtime/Error.h"
 #include "runtime/JsonReader.h"
 
@@ -187,9 +189,20 @@ Status checkExpr(const WeightExpr &e, const WeightPlan &plan, const std::string 
   return fail("unknown op");
 }
 
+Json exprJson(const WeightExpr &e); // the plan's JSON of an expression (below)
+
+// The last weight GPTQ quantized, whole: the plan asks for its values,
+// scales and zero points as separate blobs, one after the other.
+struct GptqCache {
+  std::string key; // the quantize transform without its part
+  QuantizedWeight weight;
+};
+
 class Evaluator {
 public:
-  Evaluator(const WeightPlan &plan, InitializerSource &source) : plan_(plan), source_(source) {}
+  Evaluator(const WeightPlan &plan, InitializerSource &source, const Calibration *calibration,
+            GptqCache &gptq)
+      : plan_(plan), source_(source), calibration_(calibration), gptq_(gptq) {}
 
   // Writes `e` into out[0, e.byteSize()).
   Status into(const WeightExpr &e, void *out) {
@@ -210,6 +223,10 @@ public:
           return s;
       return concat(views, e.axis, out, e.byteSize());
     }
+    case WeightExpr::Op::Quantize:
+      if (e.quantize.method == QuantizeMethod::Gptq)
+        return gptq(e, out);
+      [[fallthrough]];
     default: {
       if (e.inputs.size() != 1)
         return Status::failure(std::string(opName(e.op)) + " needs one input");
@@ -222,6 +239,46 @@ public:
   }
 
 private:
+  Status gptq(const WeightExpr &e, void *out) {
+    if (e.inputs.size() != 1)
+      return Status::failure("quantize needs one input");
+    WeightExpr whole = e;
+    whole.part = QuantizedPart::Values;
+    std::string key = exprJson(whole).dump();
+    if (gptq_.key != key) {
+      std::vector<std::string> names = initializerNames(e.inputs[0]);
+      const std::string weight = names.empty() ? std::string("(no initializer)") : names[0];
+      if (!calibration_)
+        return Status::failure("the weight plan quantizes " + weight +
+                               " with GPTQ: it needs the calibration statistics it was "
+                               "compiled with (--calibration FILE)");
+      const LinearInputStatistics *statistics = nullptr;
+      for (const std::string &name : names)
+        if ((statistics = calibration_->find(name)))
+          break;
+      if (!statistics)
+        return Status::failure("the calibration statistics have no linear reading " + weight +
+                               " (measured on another model?)");
+      TensorView input;
+      if (Status s = view(e.inputs[0], input); !s.ok())
+        return s;
+      gptq_.key.clear();
+      if (Status s = gptqQuantizeWeight(input, e.inputs[0].dtype, e.quantize, *statistics,
+                                        gptq_.weight);
+          !s.ok())
+        return Status::failure(weight + ": " + s.message());
+      gptq_.key = std::move(key);
+    }
+    const Tensor &part = gptq_.weight.part(e.part);
+    if (part.bytes.size() != e.byteSize())
+      return Status::failure(std::string("GPTQ's ") + quantizedPartName(e.part) + " hold " +
+                             std::to_string(part.bytes.size()) + " bytes, the plan expects " +
+                             std::to_string(e.byteSize()));
+    if (!part.bytes.empty())
+      std::memcpy(out, part.bytes.data(), part.bytes.size());
+    return Status::success();
+  }
+
   // A view of `e`: leaves in place, transforms materialised (kept until the
   // blob is written).
   Status view(const WeightExpr &e, TensorView &out) {
@@ -253,6 +310,8 @@ private:
 
   const WeightPlan &plan_;
   InitializerSource &source_;
+  const Calibration *calibration_;
+  GptqCache &gptq_;
   std::list<Tensor> scratch_;  // stable addresses: views point into them
 };
 
@@ -314,6 +373,14 @@ public:
       std::string part = string(j, path, "part");
       if (!parseQuantizedPart(part, e.part))
         fail(join(path, "part"), "unknown part '" + part + "' (values, scales, zeros)");
+      // "method" is optional: round to nearest unless it says "gptq".
+      if (j.contains("method")) {
+        std::string method = string(j, path, "method");
+        if (method == "gptq")
+          e.quantize.method = QuantizeMethod::Gptq;
+        else if (method != "rtn")
+          fail(join(path, "method"), "unknown method '" + method + "' (rtn, gptq)");
+      }
       e.inputs.push_back(expr(member(j, path, "input"), join(path, "input"), depth + 1));
     } else {
       fail(join(path, "op"), "unknown op '" + op + "'");
@@ -347,6 +414,8 @@ Json exprJson(const WeightExpr &e) {
     j["group_size"] = e.quantize.groupSize;
     j["asymmetric"] = e.quantize.asymmetric;
     j["part"] = quantizedPartName(e.part);
+    if (e.quantize.method == QuantizeMethod::Gptq) // absent: rtn (plans stay as they were)
+      j["method"] = "gptq";
     [[fallthrough]];
   case WeightExpr::Op::Transpose2d:
   case WeightExpr::Op::Cast:
@@ -444,7 +513,7 @@ Status checkExpression(const WeightExpr &expr, const WeightPlan &plan) {
 }
 
 Status evaluatePlan(const WeightPlan &plan, InitializerSource &source, void *out,
-                    std::size_t outBytes) {
+                    std::size_t outBytes, const Calibration *calibration) {
   if (Status s = checkPlan(plan); !s.ok())
     return Status::failure("invalid weight plan: " + s.message());
   if (outBytes != plan.weightsBytes || (!out && outBytes != 0))
@@ -452,15 +521,49 @@ Status evaluatePlan(const WeightPlan &plan, InitializerSource &source, void *out
                            " bytes but the plan needs " + std::to_string(plan.weightsBytes));
   auto *bytes = static_cast<std::uint8_t *>(out);
   std::uint64_t end = 0;
+  GptqCache gptq;
   for (const PlannedBlob &blob : plan.blobs) {
     std::memset(bytes + end, 0, blob.offset - end);  // alignment padding
-    Evaluator evaluator(plan, source);
+    Evaluator evaluator(plan, source, calibration, gptq);
     if (Status s = evaluator.into(blob.source, bytes + blob.offset); !s.ok())
       return s;
     end = blob.offset + blob.source.byteSize();
   }
   std::memset(bytes + end, 0, plan.weightsBytes - end);
   return Status::success();
+}
+
+namespace {
+void collectInitializerNames(const WeightExpr &e, std::vector<std::string> &names) {
+  if (e.op == WeightExpr::Op::Initializer)
+    names.push_back(e.name);
+  for (const WeightExpr &input : e.inputs)
+    collectInitializerNames(input, names);
+}
+
+std::size_t useGptqIn(WeightExpr &e) {
+  std::size_t n = 0;
+  if (e.op == WeightExpr::Op::Quantize) {
+    e.quantize.method = QuantizeMethod::Gptq;
+    ++n;
+  }
+  for (WeightExpr &input : e.inputs)
+    n += useGptqIn(input);
+  return n;
+}
+} // namespace
+
+std::vector<std::string> initializerNames(const WeightExpr &expr) {
+  std::vector<std::string> names;
+  collectInitializerNames(expr, names);
+  return names;
+}
+
+std::size_t useGptq(WeightPlan &plan) {
+  std::size_t n = 0;
+  for (PlannedBlob &blob : plan.blobs)
+    n += useGptqIn(blob.source);
+  return n;
 }
 
 std::string serializeWeightPlan(const WeightPlan &plan) {

@@ -42,7 +42,11 @@
 //   {"op": "quantize", "bits": 4, "group_size": 128, "asymmetric": false,
 //    "part": "values", "input": EXPR, ...}
 //       one part ("values", "scales" or "zeros") of pack::quantizeWeight of
-//       the input (a float [out, in] weight); group_size 0: per output channel
+//       the input (a float [out, in] weight); group_size 0: per output channel.
+//       With "method": "gptq" (absent: "rtn", round to nearest), of
+//       pack::gptqQuantizeWeight instead, against the calibration statistics
+//       (Calibration.h) of the linear that reads one of the input's
+//       initializers: evaluating the plan then needs those statistics
 //   {"op": "reshape", "input": EXPR, ...}
 //       pack::reshape: the input's bytes under this shape (same dtype and
 //       element count; pre-quantized weights into the kernels' shapes)
@@ -67,6 +71,7 @@
 // built without exceptions, builds, serializes and evaluates plans.
 #pragma once
 
+#include "runtime/pack/Calibration.h"
 #include "runtime/pack/WeightTransforms.h"
 
 #include <cstddef>
@@ -138,8 +143,17 @@ Status applyTransform(const WeightExpr &e, const TensorView &input, void *out,
 
 // Writes the whole weights.bin image into `out` (exactly plan.weightsBytes):
 // every blob evaluated from `source`, zeros between blobs. Runs checkPlan first.
+// `calibration` serves the GPTQ quantize transforms (a plan that has some
+// fails without it, naming the weight).
 Status evaluatePlan(const WeightPlan &plan, InitializerSource &source, void *out,
-                    std::size_t outBytes);
+                    std::size_t outBytes, const Calibration *calibration = nullptr);
+
+// The initializers an expression reads, in order.
+std::vector<std::string> initializerNames(const WeightExpr &expr);
+
+// Switches every quantize transform of the plan to GPTQ (`attnc compile
+// --calibration`); returns how many there are.
+std::size_t useGptq(WeightPlan &plan);
 
 // JSON text of the schema above (pretty-printed, trailing newline).
 std::string serializeWeightPlan(const WeightPlan &plan);

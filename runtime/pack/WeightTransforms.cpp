@@ -1,5 +1,7 @@
 #include "runtime/pack/WeightTransforms.h"
 
+#include "runtime/pack/QuantizerCore.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,6 +11,7 @@
 #include <vector>
 
 namespace attnrt::pack {
+using detail::loadFloat;
 namespace {
 
 std::string shapeString(const std::vector<std::int64_t> &shape) {
@@ -208,9 +211,7 @@ Status transpose2d(const TensorView &input, Tensor &out) {
   return Status::success();
 }
 
-namespace {
-
-float loadFloat(const std::uint8_t *p, const std::string &dtype) {
+float detail::loadFloat(const std::uint8_t *p, const std::string &dtype) {
   std::uint32_t bits = 0;
   if (dtype == "f32") {
     std::memcpy(&bits, p, 4);
@@ -242,6 +243,8 @@ float loadFloat(const std::uint8_t *p, const std::string &dtype) {
   std::memcpy(&f, &bits, 4);
   return f;
 }
+
+namespace {
 
 std::uint16_t toBf16(float f) {
   std::uint32_t bits;
@@ -327,18 +330,17 @@ double roundHalfEven(double x) {
   return floor + double((fraction > 0.5) | ((fraction == 0.5) & odd));
 }
 
-// round(x) + offset, clamped to [lo, hi]. The offset (a zero point) is added
-// after rounding: ties go to the even integer of x itself.
-std::int64_t roundClamped(double x, std::int64_t offset, std::int64_t lo, std::int64_t hi) {
+} // namespace
+
+std::int64_t detail::roundClamped(double x, std::int64_t offset, std::int64_t lo,
+                                  std::int64_t hi) {
   const double r = roundHalfEven(x) + double(offset);
   return std::int64_t(std::min(std::max(r, double(lo)), double(hi)));
 }
 
-// A group's scale, zero point and code range (runtime/QuantizedWeights.h).
-struct GroupCode {
-  float scale;
-  std::int64_t zero, qmin, qmax;
-};
+namespace {
+using detail::GroupCode;
+using detail::roundClamped;
 
 // The code of `values` for the range [clip * lo, clip * hi] (symmetric:
 // clip * max |w|): the contract's formulas with the range scaled.
@@ -367,10 +369,10 @@ GroupCode groupCode(const QuantizeParams &params, float lo, float hi, float amax
 }
 
 // Sum over the group of (w - (q - z) s)^2 in double, in index order.
-double groupError(const std::vector<float> &values, std::int64_t n, const GroupCode &c) {
+double groupError(const float *values, std::int64_t n, const GroupCode &c) {
   double error = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    const double w = values[std::size_t(i)];
+    const double w = values[i];
     const std::int64_t q = roundClamped(w / double(c.scale), c.zero, c.qmin, c.qmax);
     const double d = w - double(q - c.zero) * double(c.scale);
     error += d * d;
@@ -386,8 +388,16 @@ double groupError(const std::vector<float> &values, std::int64_t n, const GroupC
 constexpr float kClips[] = {1.00f, 0.95f, 0.90f, 0.85f, 0.80f, 0.75f,
                             0.70f, 0.65f, 0.60f, 0.55f, 0.50f};
 
-GroupCode chooseGroupCode(const QuantizeParams &params, const std::vector<float> &values,
-                          std::int64_t n, float lo, float hi, float amax) {
+} // namespace
+
+GroupCode detail::chooseGroupCode(const QuantizeParams &params, const float *values,
+                                  std::int64_t n) {
+  float lo = 0, hi = 0, amax = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, values[i]);
+    hi = std::max(hi, values[i]);
+    amax = std::max(amax, std::fabs(values[i]));
+  }
   GroupCode best = groupCode(params, lo, hi, amax, 1.0f);
   if (params.bits != 4)
     return best;
@@ -405,7 +415,17 @@ GroupCode chooseGroupCode(const QuantizeParams &params, const std::vector<float>
   return best;
 }
 
-} // namespace
+void detail::storeCode(const QuantizeParams &params, std::uint8_t *values, std::int64_t k,
+                       std::int64_t q) {
+  if (params.bits == 8) {
+    values[k] = params.asymmetric ? std::uint8_t(q) : std::uint8_t(std::int8_t(q));
+    return;
+  }
+  const std::uint8_t nibble = std::uint8_t(q);
+  std::uint8_t &byte = values[k / 2];
+  byte = (k % 2 == 0) ? std::uint8_t((byte & 0xf0) | nibble)
+                      : std::uint8_t((byte & 0x0f) | (nibble << 4));
+}
 
 const char *quantizedPartName(QuantizedPart part) {
   switch (part) {
@@ -473,6 +493,9 @@ Status quantizedPartShape(const std::vector<std::int64_t> &weightShape,
 Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
                       const QuantizeParams &params, QuantizedPart part, void *out,
                       std::size_t outBytes) {
+  if (params.method != QuantizeMethod::RoundToNearest)
+    return Status::failure("GPTQ quantization needs calibration statistics of the linear's "
+                           "inputs (attnc calibrate)");
   if (!isCastableFloat(weightDtype))
     return Status::failure("quantize reads f32, f16 or bf16 weights, not " + weightDtype);
   if (Status s = checkView(weight, "quantize input"); !s.ok())
@@ -503,7 +526,6 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
     for (std::int64_t r = r0; r < r1; ++r)
       for (std::int64_t g = 0; g < groups; ++g) {
         const std::int64_t first = r * cols + g * group;
-        float lo = 0, hi = 0, amax = 0;
         for (std::int64_t i = 0; i < group; ++i) {
           const float w = loadFloat(src + std::size_t(first + i) * inSize, weightDtype);
           if (!std::isfinite(w)) {
@@ -511,11 +533,8 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
             return;
           }
           values[std::size_t(i)] = w;
-          lo = std::min(lo, w);
-          hi = std::max(hi, w);
-          amax = std::max(amax, std::fabs(w));
         }
-        const GroupCode code = chooseGroupCode(params, values, group, lo, hi, amax);
+        const GroupCode code = detail::chooseGroupCode(params, values.data(), group);
         const float scale = code.scale;
         const std::int64_t zero = code.zero, qmin = code.qmin, qmax = code.qmax;
         const std::int64_t groupIndex = r * groups + g;
@@ -527,19 +546,10 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
           dst[groupIndex] = std::uint8_t(zero);
           continue;
         }
-        for (std::int64_t i = 0; i < group; ++i) {
-          const std::int64_t q =
-              roundClamped(double(values[std::size_t(i)]) / double(scale), zero, qmin, qmax);
-          const std::int64_t k = first + i; // element index in the weight
-          if (params.bits == 8) {
-            dst[k] = params.asymmetric ? std::uint8_t(q) : std::uint8_t(std::int8_t(q));
-          } else {
-            const std::uint8_t nibble = std::uint8_t(q);
-            std::uint8_t &byte = dst[k / 2];
-            byte = (k % 2 == 0) ? std::uint8_t((byte & 0xf0) | nibble)
-                                : std::uint8_t((byte & 0x0f) | (nibble << 4));
-          }
-        }
+        for (std::int64_t i = 0; i < group; ++i)
+          detail::storeCode(params, dst, first + i,
+                            roundClamped(double(values[std::size_t(i)]) / double(scale), zero,
+                                         qmin, qmax));
       }
   };
   // The 4-bit range search costs ~11 roundings per weight: rows split over
@@ -565,6 +575,11 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
                  badCol[std::size_t(t)]);
   for (std::thread &t : pool)
     t.join();
+  return detail::nonFiniteWeight(badRow, badCol);
+}
+
+Status detail::nonFiniteWeight(const std::vector<std::int64_t> &badRow,
+                               const std::vector<std::int64_t> &badCol) {
   for (std::size_t t = 0; t < badRow.size(); ++t)
     if (badRow[t] >= 0)
       return Status::failure("quantize input has a non-finite value at [" +

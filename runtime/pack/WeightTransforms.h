@@ -136,10 +136,17 @@ Status toUnsigned(const TensorView &input, const std::string &fromDtype, void *o
 Status widenNibbles(const TensorView &input, const std::string &fromDtype, void *out,
                     std::size_t outBytes);
 
+// How the codes are chosen: each weight rounded to the nearest code on its
+// own (quantizeWeight below), or GPTQ (Gptq.h): rounding errors compensated
+// in the weights not yet quantized, from statistics of the linear's inputs
+// over calibration data (`attnc calibrate`). The layout is the same.
+enum class QuantizeMethod { RoundToNearest, Gptq };
+
 struct QuantizeParams {
   int bits = 8;                // 4 or 8
   std::int64_t groupSize = 0;  // 0: per output channel
   bool asymmetric = false;     // zero points (4-bit groups only)
+  QuantizeMethod method = QuantizeMethod::RoundToNearest;
 };
 
 const char *quantizedPartName(QuantizedPart part); // values, scales, zeros
@@ -152,7 +159,8 @@ bool parseQuantizedPart(const std::string &name, QuantizedPart &part);
 Status quantizedPartShape(const std::vector<std::int64_t> &weightShape,
                           const QuantizeParams &params, QuantizedPart part,
                           std::vector<std::int64_t> &shape, std::string &dtype);
-// Writes `part` of the quantized weight; `weightDtype` is f32, f16 or bf16.
+// Writes `part` of the weight quantized to nearest; `weightDtype` is f32,
+// f16 or bf16. (GPTQ needs calibration statistics: gptqQuantizeWeight.)
 Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
                       const QuantizeParams &params, QuantizedPart part, void *out,
                       std::size_t outBytes);

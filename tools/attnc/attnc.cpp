@@ -5,8 +5,9 @@
 //   attnc compile MODEL.onnx -o DIR [--target cpu|cuda] [--dtype f32|f16|bf16] [--page-size N]
 //                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
 //                 [--quantize w8|w8g128|w8g64|w8g32|w4g128|w4g64|w4g32 (+a: zero points)
-//                  [--quantize-lm-head]] [--kv-cache int8|fp8]
-//   attnc pack DIR --from MODEL.onnx
+//                  [--quantize-lm-head] [--calibration FILE]] [--kv-cache int8|fp8]
+//   attnc calibrate DIR --tokens FILE -o OUT
+//   attnc pack DIR --from MODEL.onnx [--calibration FILE]
 //   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
 #include "codegen/StepEmitter.h"
@@ -19,6 +20,7 @@
 #include "compiler/Registry.h"
 #include "passes/Passes.h"
 #include "runtime/pack/ArtifactPacker.h"
+#include "runtime/pack/Calibrate.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -71,10 +73,17 @@ commands:
                                     that attnc-run and libattnrt run
                                     (--strip-weights: all but weights.bin;
                                      --quantize SCHEME: weight-only int8 / int4,
-                                     --quantize-lm-head: the lm_head too;
+                                     --quantize-lm-head: the lm_head too,
+                                     --calibration FILE: by GPTQ;
                                      --kv-cache int8|fp8: quantized KV cache)
+  calibrate DIR --tokens FILE -o OUT
+                                    run the (unquantized, CPU) artifact DIR over the
+                                    calibration token sequences of FILE and write the
+                                    statistics of its linears' inputs that
+                                    compile --calibration quantizes against
   pack DIR --from MODEL.onnx        build DIR/weights.bin from the model's weights
                                     (external data included) by DIR's weight plan
+                                    (--calibration FILE: what GPTQ weights need)
   emit-cpp STEP.mlir [-o OUT.cpp]   print the C++ (CUDA C++ with --target cuda) generated for a step
                                     function (after attn-insert-kv-cache and
                                     attn-flash-tiling); for inspection and tests
@@ -222,6 +231,11 @@ int runCompile(int argc, char **argv) {
       "quantize-lm-head",
       cl::desc("with --quantize, quantize the lm_head too (the embedding table stays)"),
       cl::cat(category));
+  cl::opt<std::string> calibration(
+      "calibration",
+      cl::desc("with --quantize, quantize by GPTQ against these statistics of the linears' "
+               "inputs (from `attnc calibrate`) instead of rounding to nearest"),
+      cl::value_desc("FILE"), cl::init(""), cl::cat(category));
   cl::opt<std::string> kvCache(
       "kv-cache",
       cl::desc("store the KV cache quantized: int8 or fp8 (e4m3), one f32 scale per token and "
@@ -247,6 +261,7 @@ int runCompile(int argc, char **argv) {
   options.stripWeights = stripWeights;
   options.quantize = quantize;
   options.quantizeLmHead = quantizeLmHead;
+  options.calibration = calibration;
   options.kvCache = kvCache;
   return failed(attnc::compileModel(input, options, context)) ? 1 : 0;
 }
@@ -323,6 +338,12 @@ int main(int argc, char **argv) {
     return runCompile(argc - 1, argv + 1);
   if (command == "emit-cpp")
     return runEmitCpp(argc - 1, argv + 1);
+  if (command == "calibrate") {
+    // Runs a CPU artifact (runtime/pack/Calibrate.h); no MLIR involved.
+    std::string name = "attnc calibrate";
+    argv[1] = name.data();
+    return attnrt::pack::calibrateCommand(argc - 1, argv + 1);
+  }
   if (command == "pack") {
     // The packer's own command line, shared with the standalone attnc-pack.
     std::string name = "attnc pack";

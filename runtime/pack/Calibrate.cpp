@@ -1,0 +1,309 @@
+#include "runtime/pack/Calibrate.h"
+
+#include "runtime/Engine.h"
+#include "runtime/Error.h"
+#include "runtime/Manifest.h"
+#include "runtime/cpu/Linear.h"
+#include "runtime/pack/Calibration.h"
+#include "runtime/pack/WeightPlan.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace attnrt::pack {
+namespace {
+
+std::string joinPath(const std::string &dir, const std::string &file) {
+  return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
+}
+
+std::string readText(const std::string &path, const char *what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(ErrorCode::Io, "cannot read " + std::string(what) + " " + path + ": " +
+                                   std::strerror(errno));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// One token sequence per non-empty line; ids separated by commas or blanks.
+std::vector<std::vector<std::int32_t>> readTokenFile(const std::string &path) {
+  std::string text = readText(path, "calibration tokens");
+  std::vector<std::vector<std::int32_t>> sequences;
+  std::istringstream lines(text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream ids(line);
+    std::vector<std::int32_t> sequence;
+    std::string id;
+    while (ids >> id) {
+      char *end = nullptr;
+      errno = 0;
+      long long v = std::strtoll(id.c_str(), &end, 10);
+      if (*end != '\0' || errno == ERANGE || v < 0 || v > INT32_MAX)
+        throw Error(ErrorCode::InvalidArgument, path + ":" + std::to_string(number) + ": '" +
+                                                    id + "' is not a token id");
+      sequence.push_back(std::int32_t(v));
+    }
+    if (!sequence.empty())
+      sequences.push_back(std::move(sequence));
+  }
+  if (sequences.empty())
+    throw Error(ErrorCode::InvalidArgument, path + " holds no token sequence");
+  return sequences;
+}
+
+// The sums of x x^T per weight blob the linears were called with.
+class LinearInputs {
+public:
+  LinearInputs(const std::uint8_t *weights, std::uint64_t bytes) : base_(weights), bytes_(bytes) {}
+
+  static void observe(void *self, const float *x, std::int64_t tokens, std::int64_t in,
+                      const float *weight, std::int64_t /*out*/) {
+    static_cast<LinearInputs *>(self)->add(x, tokens, in, weight);
+  }
+
+  // Observations by offset of the weight in weights.bin; a weight outside
+  // it (none the code generator emits) is counted and reported.
+  struct Sum {
+    std::int64_t inFeatures = 0, tokens = 0;
+    std::vector<double> upper; // [K, K], i <= j filled
+  };
+  std::map<std::uint64_t, Sum> sums;
+  std::int64_t foreign = 0;
+  std::string mismatch; // a weight seen with two input sizes
+
+private:
+  void add(const float *x, std::int64_t tokens, std::int64_t k, const float *weight) {
+    const auto *w = reinterpret_cast<const std::uint8_t *>(weight);
+    if (w < base_ || w >= base_ + bytes_) {
+      ++foreign;
+      return;
+    }
+    Sum &sum = sums[std::uint64_t(w - base_)];
+    if (sum.inFeatures == 0) {
+      sum.inFeatures = k;
+      sum.upper.assign(std::size_t(k * k), 0.0);
+    } else if (sum.inFeatures != k) {
+      mismatch = "the weight at offset " + std::to_string(w - base_) + " was read with " +
+                 std::to_string(sum.inFeatures) + " and " + std::to_string(k) + " inputs";
+      return;
+    }
+    sum.tokens += tokens;
+    // Four tokens at a time: one pass over the row of sums serves them all.
+    constexpr std::int64_t kTokens = 4;
+    for (std::int64_t t0 = 0; t0 < tokens; t0 += kTokens) {
+      const std::int64_t nt = std::min(kTokens, tokens - t0);
+      const float *rows[kTokens];
+      for (std::int64_t t = 0; t < kTokens; ++t)
+        rows[t] = x + (t0 + std::min(t, nt - 1)) * k;
+      const double keep[kTokens] = {1.0, nt > 1 ? 1.0 : 0.0, nt > 2 ? 1.0 : 0.0,
+                                    nt > 3 ? 1.0 : 0.0};
+      for (std::int64_t i = 0; i < k; ++i) {
+        const double a0 = rows[0][i] * keep[0], a1 = rows[1][i] * keep[1],
+                     a2 = rows[2][i] * keep[2], a3 = rows[3][i] * keep[3];
+        double *row = &sum.upper[std::size_t(i * k)];
+        for (std::int64_t j = i; j < k; ++j)
+          row[j] += a0 * rows[0][j] + a1 * rows[1][j] + a2 * rows[2][j] + a3 * rows[3][j];
+      }
+    }
+  }
+
+  const std::uint8_t *base_;
+  std::uint64_t bytes_;
+};
+
+struct Options {
+  std::string artifact, tokens, output;
+  std::int32_t threads = 0;
+};
+
+Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64_t &tokensRun) {
+  const std::string manifestPath = joinPath(options.artifact, "manifest.json");
+  Manifest manifest = loadManifest(manifestPath);
+  if (manifest.target != "cpu")
+    return Status::failure(options.artifact + " is a " + manifest.target +
+                           " artifact; calibration runs a CPU one (attnc compile MODEL.onnx -o "
+                           "DIR --target cpu)");
+  if (manifest.compileOptionsJson.find("\"quantize\"") != std::string::npos)
+    return Status::failure(options.artifact +
+                           " was compiled with --quantize; calibration needs the model's own "
+                           "weights (compile it without --quantize)");
+  std::uint64_t inlineBytes = 0;
+  const std::string planPath = joinPath(options.artifact, kWeightPlanFile);
+  WeightPlan plan = parseWeightPlan(readText(planPath, "the weight plan"), planPath, inlineBytes);
+  std::vector<std::vector<std::int32_t>> sequences = readTokenFile(options.tokens);
+
+  EngineOptions engineOptions;
+  engineOptions.numThreads =
+      options.threads > 0 ? options.threads
+                          : std::int32_t(std::max(1u, std::thread::hardware_concurrency()));
+  std::unique_ptr<Engine> engine = Engine::open(options.artifact, engineOptions);
+  using Install = void (*)(attnrt_cpu_linear_observer, void *);
+  auto install = reinterpret_cast<Install>(
+      dlsym(engine->libraryHandle(), "attnrt_cpu_observe_linears"));
+  if (!install)
+    return Status::failure(options.artifact +
+                           "/libmodel.so has no linear observer (built by an older attnc?); "
+                           "recompile it");
+  LinearInputs inputs(static_cast<const std::uint8_t *>(engine->weightsData()),
+                      manifest.weights.bytes);
+  install(&LinearInputs::observe, &inputs);
+  struct Uninstall {
+    Install install;
+    ~Uninstall() { install(nullptr, nullptr); }
+  } uninstall{install};
+
+  tokensRun = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    RequestParams request;
+    request.prompt = sequences[i];
+    request.maxNewTokens = 1;  // the prefill only: the sampled token is never run
+    request.wantPromptLogits = true; // the lm_head reads every position
+    RequestId id;
+    try {
+      id = engine->addRequest(request);
+    } catch (const Error &e) {
+      return Status::failure(options.tokens + ": sequence " + std::to_string(i + 1) + ": " +
+                             e.what());
+    }
+    engine->runToCompletion();
+    const RequestResult &result = engine->result(id);
+    if (result.state == RequestState::Failed)
+      return Status::failure(options.tokens + ": sequence " + std::to_string(i + 1) + ": " +
+                             result.error);
+    engine->releaseRequest(id);
+    tokensRun += std::int64_t(sequences[i].size());
+  }
+  if (!inputs.mismatch.empty())
+    return Status::failure(inputs.mismatch);
+  if (inputs.sums.empty())
+    return Status::failure(options.artifact + " ran no dense linear layer");
+
+  Calibration calibration;
+  for (auto &[offset, sum] : inputs.sums) {
+    auto blob = std::find_if(plan.blobs.begin(), plan.blobs.end(),
+                             [&](const PlannedBlob &b) { return b.offset == offset; });
+    std::vector<std::string> names;
+    if (blob != plan.blobs.end())
+      names = initializerNames(blob->source);
+    if (names.empty())
+      return Status::failure("a linear's weight (offset " + std::to_string(offset) +
+                             " of weights.bin) is no initializer of the model in " + planPath);
+    LinearInputStatistics linear;
+    linear.weights = std::move(names);
+    linear.inFeatures = sum.inFeatures;
+    linear.tokens = sum.tokens;
+    const std::int64_t k = sum.inFeatures;
+    linear.xtx.resize(std::size_t(k * k));
+    for (std::int64_t i = 0; i < k; ++i)
+      for (std::int64_t j = i; j < k; ++j)
+        linear.xtx[std::size_t(i * k + j)] = linear.xtx[std::size_t(j * k + i)] =
+            float(sum.upper[std::size_t(i * k + j)]);
+    sum.upper = {};
+    // Linears of one input (q, k and v not fused) share one entry.
+    auto same = std::find_if(calibration.linears.begin(), calibration.linears.end(),
+                             [&](const LinearInputStatistics &other) {
+                               return other.inFeatures == linear.inFeatures &&
+                                      other.tokens == linear.tokens && other.xtx == linear.xtx;
+                             });
+    if (same != calibration.linears.end())
+      same->weights.insert(same->weights.end(), linear.weights.begin(), linear.weights.end());
+    else
+      calibration.linears.push_back(std::move(linear));
+  }
+  linearsWritten = calibration.linears.size();
+  return writeCalibration(options.output, calibration);
+}
+
+constexpr const char *kUsage =
+    "usage: %s ARTIFACT --tokens FILE -o OUT [--threads N]\n"
+    "\n"
+    "Runs ARTIFACT (compiled for the CPU without --quantize) over the calibration token\n"
+    "sequences of FILE (one a line, ids separated by commas or blanks) and writes to OUT\n"
+    "the statistics of every linear's input (sum of x x^T) that `attnc compile --quantize\n"
+    "SCHEME --calibration OUT` quantizes against (GPTQ). --threads: the model's threads\n"
+    "(default: one per core).\n";
+
+} // namespace
+
+int calibrateCommand(int argc, char **argv) noexcept {
+  const char *prog = argc > 0 ? argv[0] : "attnc calibrate";
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char *flag, std::string &out) {
+      const std::string prefix = std::string(flag) + "=";
+      if (arg == flag && i + 1 < argc) {
+        out = argv[++i];
+        return true;
+      }
+      if (arg.rfind(prefix, 0) == 0) {
+        out = arg.substr(prefix.size());
+        return true;
+      }
+      return false;
+    };
+    std::string threads;
+    if (arg == "--help" || arg == "-h") {
+      std::printf(kUsage, prog);
+      return 0;
+    }
+    if (value("--tokens", options.tokens) || value("-o", options.output))
+      continue;
+    if (value("--threads", threads)) {
+      char *end = nullptr;
+      long v = std::strtol(threads.c_str(), &end, 10);
+      if (threads.empty() || *end != '\0' || v < 1 || v > 1024) {
+        std::fprintf(stderr, "%s: error: --threads: expected an integer in [1, 1024], got '%s'\n",
+                     prog, threads.c_str());
+        return 2;
+      }
+      options.threads = std::int32_t(v);
+    } else if (!arg.empty() && arg[0] != '-' && options.artifact.empty()) {
+      options.artifact = arg;
+    } else {
+      std::fprintf(stderr, "%s: error: unexpected argument '%s'\n", prog, arg.c_str());
+      std::fprintf(stderr, kUsage, prog);
+      return 2;
+    }
+  }
+  const char *missing = options.artifact.empty() ? "no ARTIFACT directory"
+                        : options.tokens.empty() ? "no calibration tokens (--tokens FILE)"
+                        : options.output.empty() ? "no output file (-o OUT)"
+                                                 : nullptr;
+  if (missing) {
+    std::fprintf(stderr, "%s: error: %s\n", prog, missing);
+    std::fprintf(stderr, kUsage, prog);
+    return 2;
+  }
+  std::size_t linears = 0;
+  std::int64_t tokens = 0;
+  Status status = Status::success();
+  try {
+    status = calibrate(options, linears, tokens);
+  } catch (const std::exception &e) {
+    status = Status::failure(e.what());
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: error: %s\n", prog, status.message().c_str());
+    return 1;
+  }
+  std::printf("calibrated %s: %lld tokens, statistics of %zu linear inputs written to %s\n",
+              options.artifact.c_str(), static_cast<long long>(tokens), linears,
+              options.output.c_str());
+  return 0;
+}
+
+} // namespace attnrt::pack

@@ -1,0 +1,234 @@
+#include "runtime/pack/Gptq.h"
+
+#include "runtime/pack/QuantizerCore.h"
+#include "runtime/pack/WeightPlan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace attnrt::pack {
+namespace {
+
+constexpr double kDampingFraction = 0.01;
+constexpr int kDampingAttempts = 6;
+// Rows quantized together: one sweep over the inverse-Hessian factor serves
+// all of them (it is K^2 floats; a row alone would stream it from memory).
+constexpr std::int64_t kRowTile = 16;
+
+// In-place lower Cholesky factor of the row-major SPD matrix a [n, n]
+// (the upper triangle is left as it was). False if a pivot is not positive.
+bool choleskyLower(std::vector<double> &a, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; ++j) {
+    double *rowJ = &a[std::size_t(j * n)];
+    double d = rowJ[j];
+    for (std::int64_t k = 0; k < j; ++k)
+      d -= rowJ[k] * rowJ[k];
+    if (!(d > 0))
+      return false;
+    rowJ[j] = std::sqrt(d);
+    for (std::int64_t i = j + 1; i < n; ++i) {
+      double *rowI = &a[std::size_t(i * n)];
+      double s = rowI[j];
+      for (std::int64_t k = 0; k < j; ++k)
+        s -= rowI[k] * rowJ[k];
+      rowI[j] = s / rowJ[j];
+    }
+  }
+  return true;
+}
+
+// The upper triangular U with H^-1 = U^T U (GPTQ's inverse-Hessian factor),
+// as float [n, n] row-major. With J the reversal permutation and J H J =
+// L L^T, H^-1 = (J L^-1 J)^T (J L^-1 J), and J L^-1 J is upper triangular:
+// one factorization and one triangular inverse.
+bool inverseFactor(const std::vector<double> &h, std::int64_t n, std::vector<float> &u) {
+  std::vector<double> m(static_cast<std::size_t>(n * n));
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j)
+      m[std::size_t(i * n + j)] = h[std::size_t((n - 1 - i) * n + (n - 1 - j))];
+  if (!choleskyLower(m, n))
+    return false;
+  // X = L^-1, row by row: row i of L X = I gives X_i = (e_i - sum_{k<i}
+  // L_ik X_k) / L_ii, an update by whole (contiguous) rows.
+  std::vector<double> x(std::size_t(n * n), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    double *xi = &x[std::size_t(i * n)];
+    const double *li = &m[std::size_t(i * n)];
+    for (std::int64_t k = 0; k < i; ++k) {
+      const double c = li[k];
+      const double *xk = &x[std::size_t(k * n)];
+      for (std::int64_t j = 0; j <= k; ++j)
+        xi[j] -= c * xk[j];
+    }
+    xi[i] += 1.0;
+    for (std::int64_t j = 0; j <= i; ++j)
+      xi[j] /= li[i];
+  }
+  u.assign(std::size_t(n * n), 0.0f);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = i; j < n; ++j)
+      u[std::size_t(i * n + j)] = float(x[std::size_t((n - 1 - i) * n + (n - 1 - j))]);
+  return true;
+}
+
+} // namespace
+
+Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDtype,
+                          const QuantizeParams &params, const LinearInputStatistics &statistics,
+                          QuantizedWeight &out) {
+  if (!isCastableFloat(weightDtype))
+    return Status::failure("quantize reads f32, f16 or bf16 weights, not " + weightDtype);
+  const std::size_t inSize = weightDtype == "f32" ? 4 : 2;
+  if (weight.elementSize != inSize || weight.shape.size() != 2 ||
+      (!weight.data && weight.numElements() != 0))
+    return Status::failure("GPTQ needs a 2-D " + weightDtype + " weight");
+  QuantizeParams rtn = params;
+  rtn.method = QuantizeMethod::RoundToNearest;
+  std::string dtype;
+  Tensor *parts[] = {&out.values, &out.scales, &out.zeros};
+  for (QuantizedPart part : {QuantizedPart::Values, QuantizedPart::Scales, QuantizedPart::Zeros}) {
+    Tensor &t = *parts[int(part)];
+    t = Tensor{};
+    if (part == QuantizedPart::Zeros && !params.asymmetric)
+      continue;
+    if (Status s = quantizedPartShape(weight.shape, rtn, part, t.shape, dtype); !s.ok())
+      return s;
+    t.elementSize = dtypeSize(dtype);
+    t.bytes.assign(std::size_t(t.view().numElements()) * t.elementSize, 0);
+  }
+  const std::int64_t rows = weight.shape[0], cols = weight.shape[1];
+  if (statistics.inFeatures != cols)
+    return Status::failure("the calibration statistics are for " +
+                           std::to_string(statistics.inFeatures) +
+                           " input features, the weight has " + std::to_string(cols));
+  if (statistics.xtx.size() != std::size_t(cols * cols))
+    return Status::failure("the calibration statistics hold " +
+                           std::to_string(statistics.xtx.size()) + " values, not " +
+                           std::to_string(cols) + "^2");
+  if (statistics.tokens <= 0)
+    return Status::failure("the calibration statistics summed no tokens");
+  if (rows == 0 || cols == 0)
+    return Status::success();
+
+  // H (any positive scale: the damping is relative), symmetrized.
+  const std::int64_t n = cols;
+  std::vector<double> h(static_cast<std::size_t>(n * n));
+  double trace = 0;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double v = 0.5 * (double(statistics.xtx[std::size_t(i * n + j)]) +
+                              double(statistics.xtx[std::size_t(j * n + i)]));
+      if (!std::isfinite(v))
+        return Status::failure("the calibration statistics hold a non-finite value at [" +
+                               std::to_string(i) + ", " + std::to_string(j) + "]");
+      h[std::size_t(i * n + j)] = v;
+    }
+  std::vector<bool> dead(std::size_t(n), false);
+  for (std::int64_t i = 0; i < n; ++i) {
+    double &d = h[std::size_t(i * n + i)];
+    if (!(d > 0)) {
+      dead[std::size_t(i)] = true;
+      for (std::int64_t j = 0; j < n; ++j)
+        h[std::size_t(i * n + j)] = h[std::size_t(j * n + i)] = 0;
+      d = 1;
+    }
+    trace += d;
+  }
+  std::vector<float> u;
+  double damping = kDampingFraction * trace / double(n);
+  bool factored = false;
+  for (int attempt = 0; attempt < kDampingAttempts && !factored; ++attempt, damping *= 10) {
+    std::vector<double> damped = h;
+    for (std::int64_t i = 0; i < n; ++i)
+      damped[std::size_t(i * n + i)] += damping;
+    factored = inverseFactor(damped, n, u);
+  }
+  if (!factored)
+    return Status::failure("the calibration statistics stay singular after damping");
+
+  const std::int64_t group = params.groupSize > 0 ? params.groupSize : cols;
+  const std::int64_t groups = cols / group;
+  const auto *src = static_cast<const std::uint8_t *>(weight.data);
+  auto *values = out.values.bytes.data();
+  auto *scales = reinterpret_cast<float *>(out.scales.bytes.data());
+  auto *zeros = params.asymmetric ? out.zeros.bytes.data() : nullptr;
+
+  // Rows [r0, r1) of one tile; on a non-finite weight, its position in bad.
+  auto quantizeTile = [&](std::int64_t r0, std::int64_t r1, std::int64_t &badRow,
+                          std::int64_t &badCol) {
+    const std::int64_t tile = r1 - r0;
+    std::vector<float> w(static_cast<std::size_t>(tile * n));
+    for (std::int64_t r = 0; r < tile; ++r)
+      for (std::int64_t k = 0; k < n; ++k) {
+        const float v = detail::loadFloat(src + std::size_t((r0 + r) * n + k) * inSize,
+                                          weightDtype);
+        if (!std::isfinite(v)) {
+          badRow = r0 + r, badCol = k;
+          return;
+        }
+        w[std::size_t(r * n + k)] = v;
+      }
+    std::vector<detail::GroupCode> code(static_cast<std::size_t>(tile));
+    std::vector<float> error(static_cast<std::size_t>(tile));
+    for (std::int64_t k = 0; k < n; ++k) {
+      if (k % group == 0) {
+        const std::int64_t g = k / group;
+        for (std::int64_t r = 0; r < tile; ++r) {
+          code[std::size_t(r)] =
+              detail::chooseGroupCode(params, &w[std::size_t(r * n + k)], group);
+          const std::int64_t index = (r0 + r) * groups + g;
+          scales[index] = code[std::size_t(r)].scale;
+          if (zeros)
+            zeros[index] = std::uint8_t(code[std::size_t(r)].zero);
+        }
+      }
+      const float *uk = &u[std::size_t(k * n)];
+      for (std::int64_t r = 0; r < tile; ++r) {
+        const detail::GroupCode &c = code[std::size_t(r)];
+        const float wk = w[std::size_t(r * n + k)];
+        const std::int64_t q =
+            detail::roundClamped(double(wk) / double(c.scale), c.zero, c.qmin, c.qmax);
+        detail::storeCode(params, values, (r0 + r) * n + k, q);
+        const float dequantized = float(double(q - c.zero) * double(c.scale));
+        error[std::size_t(r)] = dead[std::size_t(k)] ? 0.0f : (wk - dequantized) / uk[k];
+      }
+      for (std::int64_t r = 0; r < tile; ++r) {
+        const float e = error[std::size_t(r)];
+        if (e == 0.0f)
+          continue;
+        float *wr = &w[std::size_t(r * n)];
+        for (std::int64_t j = k + 1; j < n; ++j)
+          wr[j] -= e * uk[j];
+      }
+    }
+  };
+
+  const std::int64_t tiles = (rows + kRowTile - 1) / kRowTile;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::int64_t threads = std::min<std::int64_t>(std::int64_t(cores), tiles);
+  std::vector<std::int64_t> badRow(std::size_t(threads), -1), badCol(std::size_t(threads), -1);
+  std::atomic<std::int64_t> next{0};
+  auto worker = [&](std::int64_t t) {
+    for (std::int64_t i = next++; i < tiles; i = next++)
+      if (badRow[std::size_t(t)] < 0)
+        quantizeTile(i * kRowTile, std::min(rows, (i + 1) * kRowTile), badRow[std::size_t(t)],
+                     badCol[std::size_t(t)]);
+  };
+  std::vector<std::thread> pool;
+  try {
+    for (std::int64_t t = 1; t < threads; ++t)
+      pool.emplace_back(worker, t);
+  } catch (const std::system_error &) {
+    // No more threads: the work queue is shared, the others finish it.
+  }
+  worker(0);
+  for (std::thread &t : pool)
+    t.join();
+  return detail::nonFiniteWeight(badRow, badCol);
+}
+
+} // namespace attnrt::pack

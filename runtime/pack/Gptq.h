@@ -1,0 +1,47 @@
+// GPTQ weight quantization (Frantar, Ashkboos, Hoefler, Alistarh, "GPTQ:
+// Accurate Post-Training Quantization for Generative Pre-trained
+// Transformers", ICLR 2023, arXiv:2210.17323): the input dimensions of a
+// linear's weight W [N, K] are quantized one at a time, and each rounding
+// error is pushed onto the dimensions not yet quantized, weighted by the
+// inverse of H = sum_t x_t x_t^T over calibration inputs, so that the
+// layer's outputs X W^T (not its weights) stay as close as the codes allow.
+//
+// What it produces is the layout of runtime/QuantizedWeights.h, the same
+// kernels read it. Choices (the paper's defaults where it has them):
+//   - damping: 1% of H's mean diagonal added to the diagonal (x10 until the
+//     Cholesky factorization succeeds, at most 6 times);
+//   - columns in order (no activation reordering: groups stay contiguous
+//     runs of K, which the kernels need);
+//   - group codes (scale, zero point) chosen when the group's first column
+//     is reached, from the weights as updated by then, with the same clipped
+//     range search as round-to-nearest; per-channel (w8) codes from the
+//     original row;
+//   - a dimension no calibration input ever reached (H_kk = 0) is quantized
+//     to nearest and passes no error on (its weight is kept, not zeroed:
+//     inputs the calibration did not cover still see it).
+// Rows are independent given H, so they are split over the machine's cores;
+// the result does not depend on how many.
+#pragma once
+
+#include "runtime/pack/Calibration.h"
+#include "runtime/pack/WeightTransforms.h"
+
+namespace attnrt::pack {
+
+// All parts of a quantized weight at once (GPTQ decides them together).
+struct QuantizedWeight {
+  Tensor values, scales, zeros; // zeros empty unless params.asymmetric
+
+  const Tensor &part(QuantizedPart p) const {
+    return p == QuantizedPart::Values ? values : p == QuantizedPart::Scales ? scales : zeros;
+  }
+};
+
+// `weight` [N, K] (out_in) of dtype f32, f16 or bf16; `statistics` of the
+// linear's input (inFeatures == K). Fails on non-finite weights or
+// statistics, mismatched sizes, or an H that stays singular after damping.
+Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDtype,
+                          const QuantizeParams &params, const LinearInputStatistics &statistics,
+                          QuantizedWeight &out);
+
+} // namespace attnrt::pack
