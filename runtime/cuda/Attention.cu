@@ -23,8 +23,10 @@
 // Scores live in the log2 domain (scale * log2 e folded in); the accumulator
 // is normalised once, in the epilogue. A decode-sized sequence whose keys
 // are long is cut into key slices (flash-decoding), each slice one item
-// writing (max, sum, unnormalised accumulator) to a workspace; a merge
-// kernel combines the slices.
+// writing (max, sum, unnormalised accumulator) to a workspace; the slice
+// that finishes last (a counter per group and kv head) combines them, so a
+// step launches no merge kernel (in a captured decode graph one would run
+// at every layer, mostly with nothing to merge).
 // A quantized cache (runtime/QuantizedKV.h: 1-byte codes, f32 scale per key
 // and head) goes through the same pipeline with half the bytes (f16/bf16):
 // the stages hold a tile's codes and scales; before the tile is used the CTA
@@ -222,6 +224,43 @@ __device__ __forceinline__ void convert_tile(const uint8_t *codes, T *dst, int t
       *reinterpret_cast<uint4 *>(dst + swz<HD>(j, 2 * c + 1)) =
           make_uint4(packed[4], packed[5], packed[6], packed[7]);
     }
+  }
+}
+
+// Combines the key slices of split query block g for kv_head: rescale every
+// slice to the common max, add sums and accumulators, normalise. Called by
+// the CTA that wrote the group's last slice; the others' states are read
+// from L2 (__ldcg: this SM's L1 may not have seen them).
+template <typename T, int HD>
+__device__ void merge_slices(const KernelParams &p, const MergeGroup &g, int kv_head, int tid,
+                             int threads) {
+  const int G = p.group_size, num_heads = p.num_kv_heads * G;
+  constexpr int kChunks = HD / 8;
+  for (int i = tid; i < g.rows * kChunks; i += threads) {
+    const int r = i / kChunks, c = i % kChunks;
+    const int64_t row0 = g.first_partial + static_cast<int64_t>(kv_head) * g.rows + r;
+    float m_all = -INFINITY;
+    for (int part = 0; part < g.num_parts; ++part)
+      m_all = fmaxf(m_all, __ldcg(p.partial_max + row0 + static_cast<int64_t>(part) * g.part_stride));
+    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float l = 0.0f;
+    if (m_all != -INFINITY) {
+      for (int part = 0; part < g.num_parts; ++part) {
+        const int64_t row = row0 + static_cast<int64_t>(part) * g.part_stride;
+        const float sum = __ldcg(p.partial_sum + row);
+        if (sum == 0.0f)
+          continue; // slice without visible keys for this row
+        const float w = exp2f(__ldcg(p.partial_max + row) - m_all);
+        l += sum * w;
+        const float4 *a = reinterpret_cast<const float4 *>(p.partial_acc + row * HD + c * 8);
+        const float4 x0 = __ldcg(a), x1 = __ldcg(a + 1);
+        v[0] += x0.x * w; v[1] += x0.y * w; v[2] += x0.z * w; v[3] += x0.w * w;
+        v[4] += x1.x * w; v[5] += x1.y * w; v[6] += x1.z * w; v[7] += x1.w * w;
+      }
+    }
+    const int64_t t = g.t_begin + r / G;
+    const int head = kv_head * G + r % G;
+    store_normalized8(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8, v, l);
   }
 }
 
@@ -642,47 +681,25 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
       }
     }
   }
-}
-
-// Combines the key slices of each split query block: rescale every slice to
-// the common max, add sums and accumulators, normalise.
-template <typename T, int HD>
-__global__ void __launch_bounds__(128) merge_kernel(const KernelParams p, const MergeGroup *groups,
-                                                      const int32_t *group_count) {
-  dependent_launch::begin();
-  if (group_count && static_cast<int>(blockIdx.x) >= *group_count)
+  if (partial_row < 0)
     return;
-  const MergeGroup g = groups[blockIdx.x];
-  const int kv_head = blockIdx.y;
-  const int G = p.group_size, num_heads = p.num_kv_heads * G;
-  constexpr int kChunks = HD / 8;
-  for (int i = threadIdx.x; i < g.rows * kChunks; i += blockDim.x) {
-    const int r = i / kChunks, c = i % kChunks;
-    const int64_t row0 = g.first_partial + static_cast<int64_t>(kv_head) * g.rows + r;
-    float m_all = -INFINITY;
-    for (int part = 0; part < g.num_parts; ++part)
-      m_all = fmaxf(m_all, p.partial_max[row0 + static_cast<int64_t>(part) * g.part_stride]);
-    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    float l = 0.0f;
-    if (m_all != -INFINITY) {
-      for (int part = 0; part < g.num_parts; ++part) {
-        const int64_t row = row0 + static_cast<int64_t>(part) * g.part_stride;
-        const float sum = p.partial_sum[row];
-        if (sum == 0.0f)
-          continue; // slice without visible keys for this row
-        const float w = exp2f(p.partial_max[row] - m_all);
-        l += sum * w;
-        const float *a = p.partial_acc + row * HD + c * 8;
-        const float4 x0 = *reinterpret_cast<const float4 *>(a);
-        const float4 x1 = *reinterpret_cast<const float4 *>(a + 4);
-        v[0] += x0.x * w; v[1] += x0.y * w; v[2] += x0.z * w; v[3] += x0.w * w;
-        v[4] += x1.x * w; v[5] += x1.y * w; v[6] += x1.z * w; v[7] += x1.w * w;
-      }
-    }
-    const int64_t t = g.t_begin + r / G;
-    const int head = kv_head * G + r % G;
-    store_normalized8(static_cast<T *>(p.out) + (t * num_heads + head) * HD + c * 8, v, l);
+  // A slice: the group's last CTA to get here merges (threadfence
+  // reduction: publish, count, and the last one reads everybody's states).
+  __shared__ bool merges;
+  const MergeGroup group = p.merge_groups[item.group];
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) {
+    int32_t *done = p.merge_done + item.group * p.num_kv_heads + kv_head;
+    merges = atomicAdd(done, 1) == group.num_parts - 1;
+    if (merges)
+      *done = 0; // every slice has counted: ready for the next launch
   }
+  __syncthreads();
+  if (!merges)
+    return;
+  __threadfence();
+  merge_slices<T, HD>(p, group, kv_head, tid, S::kThreads);
 }
 
 void set_error(char *error, size_t len, const char *fmt, ...) {
@@ -703,6 +720,7 @@ struct attnc_cuda_attention_plan {
   WorkItem *d_items = nullptr; // small items, then large ones (fixed: one kind only)
   MergeGroup *d_groups = nullptr;
   float *d_partial = nullptr; // max, sum, acc
+  int32_t *d_merge_done = nullptr; // [group capacity][kv heads] slices done, zero between launches
 
   // A fixed plan (graph capture): buffers sized once, grids of the
   // capacities, the step's counts in device memory. d_block holds
@@ -782,20 +800,16 @@ cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, Laun
 // The launches of a plan: exact grids, or for a fixed plan the capacities
 // with the counts read on the device.
 struct PlanLaunches {
-  LaunchCount small, large, merge;
+  LaunchCount small, large;
   const WorkItem *large_items;
 };
 
 PlanLaunches plan_launches(const attnc_cuda_attention_plan &plan) {
   if (!plan.fixed)
-    return {{plan.num_small, nullptr},
-            {plan.num_large, nullptr},
-            {plan.num_groups, nullptr},
-            plan.d_items + plan.num_small};
+    return {{plan.num_small, nullptr}, {plan.num_large, nullptr}, plan.d_items + plan.num_small};
   const LaunchCount none{0, nullptr}, items{plan.item_capacity, plan.d_counts};
   return {plan.fixed_large ? none : items,
           plan.fixed_large ? LaunchCount{plan.item_capacity, plan.d_counts + 1} : none,
-          {plan.max_seqs, plan.d_counts + 2},
           plan.d_items};
 }
 
@@ -810,15 +824,8 @@ cudaError_t run_attention(const attnc_cuda_attention_plan &plan, const KernelPar
       (e = launch_attention<T, typename Sh::Small, KV>(kp, plan.d_items, l.small, kvh,
                                                         stream)) != cudaSuccess)
     return e;
-  if (l.large.grid > 0 &&
-      (e = launch_attention<T, typename Sh::Large, KV>(kp, l.large_items, l.large, kvh,
-                                                        stream)) != cudaSuccess)
-    return e;
-  if (l.merge.grid > 0 && plan.d_partial) {
-    dependent_launch::launch_early(merge_kernel<T, HD>, dim3(l.merge.grid, kvh), dim3(128), 0,
-                                   stream, kp, plan.d_groups, l.merge.count);
-    e = cudaGetLastError();
-  }
+  if (l.large.grid > 0)
+    e = launch_attention<T, typename Sh::Large, KV>(kp, l.large_items, l.large, kvh, stream);
   return e;
 }
 
@@ -1014,11 +1021,12 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
       if (hi >= lo && lo / split != hi / split) {
         const int rows = n * G;
         const int first = lo / split, last = hi / split;
+        const int32_t group = static_cast<int32_t>(out.groups.size());
         out.groups.push_back({q0, rows, static_cast<int32_t>(out.partial_rows), last - first + 1,
                               rows * c.num_kv_heads});
         for (int part = first; part <= last; ++part) {
           list.push_back({s, q0, q1, std::max(lo, part * split), std::min(hi, part * split + split - 1),
-                          static_cast<int32_t>(out.partial_rows)});
+                          static_cast<int32_t>(out.partial_rows), group});
           out.partial_rows += static_cast<int64_t>(rows) * c.num_kv_heads;
         }
         continue;
@@ -1028,7 +1036,7 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
       const int32_t t1 = std::min(t + per_item, q1);
       int32_t lo, hi;
       block_bounds(t, t1, ctx[s], lo, hi);
-      list.push_back({s, t, t1, lo, hi, -1});
+      list.push_back({s, t, t1, lo, hi, -1, -1});
     }
   }
   // Longest key ranges first (the last query blocks of causal prefills), so
@@ -1040,6 +1048,17 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
 }
 
 constexpr size_t kCountsBytes = 4 * sizeof(int32_t); // fixed plans: small, large, groups, pad
+
+// Zeroed slice counters of in-kernel merges (a synchronous copy: the plan's
+// first launch may be on any stream).
+cudaError_t alloc_merge_counters(int32_t **counters, size_t n) {
+  cudaError_t e = cudaMalloc(counters, n * sizeof(int32_t));
+  if (e == cudaSuccess) {
+    const std::vector<int32_t> zeros(n, 0);
+    e = cudaMemcpy(*counters, zeros.data(), n * sizeof(int32_t), cudaMemcpyHostToDevice);
+  }
+  return e;
+}
 
 } // namespace
 
@@ -1084,6 +1103,8 @@ extern "C" int attnc_cuda_attention_plan_create(const attnc_cuda_attention_confi
   }
   if (e == cudaSuccess && hp.partial_rows > 0)
     e = cudaMalloc(&plan->d_partial, hp.partial_rows * (2 + c.head_dim) * sizeof(float));
+  if (e == cudaSuccess && !hp.groups.empty())
+    e = alloc_merge_counters(&plan->d_merge_done, hp.groups.size() * size_t(c.num_kv_heads));
   if (e != cudaSuccess) {
     set_error(error, error_len, "paged attention plan: %s", cudaGetErrorString(e));
     attnc_cuda_attention_plan_destroy(plan);
@@ -1131,6 +1152,8 @@ extern "C" int attnc_cuda_attention_plan_create_fixed(const attnc_cuda_attention
     e = cudaMemset(plan->d_block, 0, bytes); // no items until the first update
   if (e == cudaSuccess && plan->partial_capacity > 0)
     e = cudaMalloc(&plan->d_partial, plan->partial_capacity * (2 + c.head_dim) * sizeof(float));
+  if (e == cudaSuccess && plan->partial_capacity > 0) // a group per sequence at most
+    e = alloc_merge_counters(&plan->d_merge_done, size_t(max_seqs) * c.num_kv_heads);
   if (e != cudaSuccess) {
     set_error(error, error_len, "paged attention fixed plan: %s", cudaGetErrorString(e));
     attnc_cuda_attention_plan_destroy(plan);
@@ -1218,6 +1241,7 @@ extern "C" void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *pla
     cudaFree(plan->d_groups);
   }
   cudaFree(plan->d_partial);
+  cudaFree(plan->d_merge_done);
   delete plan;
 }
 
@@ -1264,6 +1288,8 @@ extern "C" int attnc_cuda_paged_attention(const attnc_cuda_attention_plan *plan,
   kp.partial_max = plan->d_partial;
   kp.partial_sum = plan->d_partial ? plan->d_partial + plan->partial_rows : nullptr;
   kp.partial_acc = plan->d_partial ? plan->d_partial + 2 * plan->partial_rows : nullptr;
+  kp.merge_groups = plan->d_groups;
+  kp.merge_done = plan->d_merge_done;
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   cudaError_t e;
   if (c.dtype == ATTNC_CUDA_F32) {

@@ -1,7 +1,7 @@
 // What an attention plan hands its kernels (internal to runtime/cuda): the
 // work items the planner cut a step into, the merge groups of flash-decoding
 // splits, and the launch parameters every attention kernel shares. Used by
-// Attention.cu (the planner, the tensor-core kernels and the merge) and
+// Attention.cu (the planner, the tensor-core kernels, which also merge) and
 // AttentionF32.cu (the f32 kernel, which takes the same items).
 #ifndef ATTNC_RUNTIME_CUDA_ATTENTION_PLAN_H
 #define ATTNC_RUNTIME_CUDA_ATTENTION_PLAN_H
@@ -22,6 +22,7 @@ struct WorkItem {
   int32_t t_begin, t_end; // query tokens
   int32_t key_lo, key_hi; // keys any row of the item needs, inclusive (empty: lo > hi)
   int32_t partial;        // -1: writes out; else base row of its partial states (kv head 0)
+  int32_t group;          // partial >= 0: its merge group (index into the plan's groups)
 };
 
 struct MergeGroup {        // the key slices of one sequence's query block
@@ -54,6 +55,11 @@ struct KernelParams {
   float *partial_max; // log2 domain
   float *partial_sum;
   float *partial_acc;
+  // Flash-decoding: the last slice of a group to finish merges the group
+  // (counters [groups][num_kv_heads], zero between launches: the merger
+  // resets its own).
+  const MergeGroup *merge_groups;
+  int32_t *merge_done;
 };
 
 // Launch counts. A plan made for graph capture launches a fixed grid and
