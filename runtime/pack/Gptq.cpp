@@ -19,63 +19,145 @@ constexpr int kDampingAttempts = 6;
 // all of them (it is K^2 floats; a row alone would stream it from memory).
 constexpr std::int64_t kRowTile = 16;
 
+// Runs body(r0, r1) over [begin, end) cut into tiles of `tile` rows, the
+// tiles dealt round-robin to up to one thread per core (a tile's rows are
+// computed by one thread in a fixed order: the result does not depend on the
+// thread count). Little work runs here.
+template <typename Body>
+void forEachTile(std::int64_t begin, std::int64_t end, std::int64_t tile, std::int64_t workPerRow,
+                 const Body &body) {
+  if (end <= begin)
+    return;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::int64_t tiles = (end - begin + tile - 1) / tile;
+  const std::int64_t threads = (end - begin) * workPerRow < (1 << 20)
+                                   ? 1
+                                   : std::min<std::int64_t>(std::int64_t(cores), tiles);
+  auto run = [&](std::int64_t t) {
+    for (std::int64_t i = t; i < tiles; i += threads)
+      body(begin + i * tile, std::min(end, begin + (i + 1) * tile));
+  };
+  std::vector<std::thread> pool;
+  std::int64_t spawned = 1;
+  try {
+    for (; spawned < threads; ++spawned)
+      pool.emplace_back(run, spawned);
+  } catch (const std::system_error &) {
+    // No more threads: the rest run here.
+  }
+  run(0);
+  for (std::int64_t t = spawned; t < threads; ++t)
+    run(t);
+  for (std::thread &t : pool)
+    t.join();
+}
+
+// The factorizations go by blocks of kBlock columns and tiles of kTile rows:
+// a row of the factor is read once per tile of rows it updates, from cache,
+// where the unblocked loops streamed whole prefixes of rows from memory for
+// every element (K = 5632: ~55 s -> a few seconds on 2 cores).
+constexpr std::int64_t kBlock = 64, kTile = 16;
+
+double dot(const double *a, const double *b, std::int64_t n) {
+  double s = 0;
+  for (std::int64_t k = 0; k < n; ++k)
+    s += a[k] * b[k];
+  return s;
+}
+
 // In-place lower Cholesky factor of the row-major SPD matrix a [n, n]
-// (the upper triangle is left as it was). False if a pivot is not positive.
-bool choleskyLower(std::vector<double> &a, std::int64_t n) {
-  for (std::int64_t j = 0; j < n; ++j) {
-    double *rowJ = &a[std::size_t(j * n)];
-    double d = rowJ[j];
-    for (std::int64_t k = 0; k < j; ++k)
-      d -= rowJ[k] * rowJ[k];
-    if (!(d > 0))
-      return false;
-    rowJ[j] = std::sqrt(d);
-    for (std::int64_t i = j + 1; i < n; ++i) {
-      double *rowI = &a[std::size_t(i * n)];
-      double s = rowI[j];
-      for (std::int64_t k = 0; k < j; ++k)
-        s -= rowI[k] * rowJ[k];
-      rowI[j] = s / rowJ[j];
+// (right-looking by column blocks; the upper triangle is left as it was).
+// False if a pivot is not positive.
+bool choleskyLower(std::vector<double> &matrix, std::int64_t n) {
+  double *a = matrix.data();
+  for (std::int64_t k0 = 0; k0 < n; k0 += kBlock) {
+    const std::int64_t k1 = std::min(k0 + kBlock, n), width = k1 - k0;
+    // The diagonal block (every earlier block already applied to it).
+    for (std::int64_t j = k0; j < k1; ++j) {
+      double *rowJ = a + j * n;
+      const double d = rowJ[j] - dot(rowJ + k0, rowJ + k0, j - k0);
+      if (!(d > 0))
+        return false;
+      rowJ[j] = std::sqrt(d);
+      for (std::int64_t i = j + 1; i < k1; ++i) {
+        double *rowI = a + i * n;
+        rowI[j] = (rowI[j] - dot(rowI + k0, rowJ + k0, j - k0)) / rowJ[j];
+      }
     }
+    // The panel below it.
+    forEachTile(k1, n, kTile, width * width / 2, [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t i = r0; i < r1; ++i) {
+        double *rowI = a + i * n;
+        for (std::int64_t j = k0; j < k1; ++j) {
+          const double *rowJ = a + j * n;
+          rowI[j] = (rowI[j] - dot(rowI + k0, rowJ + k0, j - k0)) / rowJ[j];
+        }
+      }
+    });
+    // The trailing matrix's lower triangle, minus the panel times its
+    // transpose; column j's panel row serves a whole tile of rows.
+    forEachTile(k1, n, kTile, (n - k1) * width / 2, [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t j = k1; j < r1; ++j) {
+        const double *panelJ = a + j * n + k0;
+        for (std::int64_t i = std::max(r0, j); i < r1; ++i)
+          a[i * n + j] -= dot(a + i * n + k0, panelJ, width);
+      }
+    });
   }
   return true;
 }
 
-// The upper triangular U with H^-1 = U^T U (GPTQ's inverse-Hessian factor),
-// as float [n, n] row-major. With J the reversal permutation and J H J =
-// L L^T, H^-1 = (J L^-1 J)^T (J L^-1 J), and J L^-1 J is upper triangular:
-// one factorization and one triangular inverse.
-bool inverseFactor(const std::vector<double> &h, std::int64_t n, std::vector<float> &u) {
+// X = L^-1 for the lower triangular L (row-major): row i of L X = I gives
+// X_i = (e_i - sum_{k<i} L_ik X_k) / L_ii, in k order. Rows go by blocks:
+// the rows above a block are applied to it by tiles in parallel (each read
+// once per tile), then the block's own rows in order.
+std::vector<double> lowerInverse(const std::vector<double> &lower, std::int64_t n) {
+  const double *l = lower.data();
+  std::vector<double> inverse(static_cast<std::size_t>(n * n), 0.0);
+  double *x = inverse.data();
+  auto subtract = [&](std::int64_t i, std::int64_t k) {
+    const double c = l[i * n + k];
+    const double *xk = x + k * n;
+    double *xi = x + i * n;
+    for (std::int64_t j = 0; j <= k; ++j)
+      xi[j] -= c * xk[j];
+  };
+  for (std::int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const std::int64_t i1 = std::min(i0 + kBlock, n);
+    forEachTile(i0, i1, kTile / 2, i0 * i0 / 2, [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t k = 0; k < i0; ++k)
+        for (std::int64_t i = r0; i < r1; ++i)
+          subtract(i, k);
+    });
+    for (std::int64_t i = i0; i < i1; ++i) {
+      for (std::int64_t k = i0; k < i; ++k)
+        subtract(i, k);
+      double *xi = x + i * n;
+      xi[i] += 1.0;
+      for (std::int64_t j = 0; j <= i; ++j)
+        xi[j] /= l[i * n + i];
+    }
+  }
+  return inverse;
+}
+
+} // namespace
+
+bool detail::inverseHessianFactor(const std::vector<double> &h, std::int64_t n,
+                                  std::vector<float> &u) {
   std::vector<double> m(static_cast<std::size_t>(n * n));
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < n; ++j)
       m[std::size_t(i * n + j)] = h[std::size_t((n - 1 - i) * n + (n - 1 - j))];
   if (!choleskyLower(m, n))
     return false;
-  // X = L^-1, row by row: row i of L X = I gives X_i = (e_i - sum_{k<i}
-  // L_ik X_k) / L_ii, an update by whole (contiguous) rows.
-  std::vector<double> x(std::size_t(n * n), 0.0);
-  for (std::int64_t i = 0; i < n; ++i) {
-    double *xi = &x[std::size_t(i * n)];
-    const double *li = &m[std::size_t(i * n)];
-    for (std::int64_t k = 0; k < i; ++k) {
-      const double c = li[k];
-      const double *xk = &x[std::size_t(k * n)];
-      for (std::int64_t j = 0; j <= k; ++j)
-        xi[j] -= c * xk[j];
-    }
-    xi[i] += 1.0;
-    for (std::int64_t j = 0; j <= i; ++j)
-      xi[j] /= li[i];
-  }
+  const std::vector<double> x = lowerInverse(m, n);
   u.assign(std::size_t(n * n), 0.0f);
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = i; j < n; ++j)
       u[std::size_t(i * n + j)] = float(x[std::size_t((n - 1 - i) * n + (n - 1 - j))]);
   return true;
 }
-
-} // namespace
 
 Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDtype,
                           const QuantizeParams &params, const LinearInputStatistics &statistics,
@@ -145,7 +227,7 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
     std::vector<double> damped = h;
     for (std::int64_t i = 0; i < n; ++i)
       damped[std::size_t(i * n + i)] += damping;
-    factored = inverseFactor(damped, n, u);
+    factored = detail::inverseHessianFactor(damped, n, u);
   }
   if (!factored)
     return Status::failure("the calibration statistics stay singular after damping");

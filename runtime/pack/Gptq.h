@@ -26,6 +26,9 @@
 #include "runtime/pack/Calibration.h"
 #include "runtime/pack/WeightTransforms.h"
 
+#include <cstdint>
+#include <vector>
+
 namespace attnrt::pack {
 
 // All parts of a quantized weight at once (GPTQ decides them together).
@@ -43,5 +46,15 @@ struct QuantizedWeight {
 Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDtype,
                           const QuantizeParams &params, const LinearInputStatistics &statistics,
                           QuantizedWeight &out);
+
+namespace detail {
+// The upper triangular U with H^-1 = U^T U (GPTQ's inverse-Hessian factor),
+// as float [n, n] row-major, for the symmetric positive definite H [n, n]
+// (row-major). With J the reversal permutation and J H J = L L^T, H^-1 =
+// (J L^-1 J)^T (J L^-1 J), and J L^-1 J is upper triangular: one
+// factorization and one triangular inverse, both by blocks over the cores.
+// False if H is not positive definite.
+bool inverseHessianFactor(const std::vector<double> &h, std::int64_t n, std::vector<float> &u);
+} // namespace detail
 
 } // namespace attnrt::pack

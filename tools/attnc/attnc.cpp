@@ -6,7 +6,7 @@
 //                 [--max-batch-tokens N] [--max-context N] [--strip-weights]
 //                 [--quantize w8|w8g128|w8g64|w8g32|w4g128|w4g64|w4g32 (+a: zero points)
 //                  [--quantize-lm-head] [--calibration FILE]] [--kv-cache int8|fp8]
-//   attnc calibrate DIR --tokens FILE -o OUT
+//   attnc calibrate DIR|MODEL.onnx --tokens FILE -o OUT [--threads N]
 //   attnc pack DIR --from MODEL.onnx [--calibration FILE]
 //   attnc emit-cpp STEP.mlir [--target cpu|cuda] [--dtype D] [-o OUT]
 //   attnc --help | --version
@@ -28,8 +28,10 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -76,8 +78,9 @@ commands:
                                      --quantize-lm-head: the lm_head too,
                                      --calibration FILE: by GPTQ;
                                      --kv-cache int8|fp8: quantized KV cache)
-  calibrate DIR --tokens FILE -o OUT
-                                    run the (unquantized, CPU) artifact DIR over the
+  calibrate DIR|MODEL.onnx --tokens FILE -o OUT
+                                    run the (unquantized, CPU) artifact DIR, or one
+                                    compiled from MODEL.onnx for the purpose, over the
                                     calibration token sequences of FILE and write the
                                     statistics of its linears' inputs that
                                     compile --calibration quantizes against
@@ -313,6 +316,41 @@ int runEmitCpp(int argc, char **argv) {
   return 0;
 }
 
+// `attnc calibrate` (runtime/pack/Calibrate.h) runs a CPU artifact; given
+// MODEL.onnx instead, it first compiles one (f32, CPU, in a temporary
+// directory removed afterwards), so one command measures the statistics.
+int runCalibrate(int argc, char **argv) {
+  std::string name = "attnc calibrate";
+  std::vector<char *> args(argv, argv + argc);
+  args[0] = name.data();
+  int model = -1;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--tokens" || arg == "-o" || arg == "--threads")
+      ++i; // its value
+    else if (!arg.starts_with("-") && model < 0)
+      model = i;
+  }
+  if (model < 0 || !llvm::StringRef(argv[model]).ends_with(".onnx"))
+    return attnrt::pack::calibrateCommand(argc, args.data());
+
+  llvm::SmallString<128> scratch;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("attnc-calibrate", scratch)) {
+    llvm::errs() << "attnc calibrate: error: cannot create a temporary directory: "
+                 << ec.message() << "\n";
+    return 1;
+  }
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(scratch); });
+  CompilerContext compiler;
+  attnc::CompileOptions options; // the model's own weights, f32, for the CPU
+  options.outputDir = (scratch + "/reference").str();
+  if (failed(attnc::compileModel(argv[model], options, compiler.context)))
+    return 1;
+  std::string reference = options.outputDir;
+  args[std::size_t(model)] = reference.data();
+  return attnrt::pack::calibrateCommand(argc, args.data());
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -338,12 +376,8 @@ int main(int argc, char **argv) {
     return runCompile(argc - 1, argv + 1);
   if (command == "emit-cpp")
     return runEmitCpp(argc - 1, argv + 1);
-  if (command == "calibrate") {
-    // Runs a CPU artifact (runtime/pack/Calibrate.h); no MLIR involved.
-    std::string name = "attnc calibrate";
-    argv[1] = name.data();
-    return attnrt::pack::calibrateCommand(argc - 1, argv + 1);
-  }
+  if (command == "calibrate")
+    return runCalibrate(argc - 1, argv + 1);
   if (command == "pack") {
     // The packer's own command line, shared with the standalone attnc-pack.
     std::string name = "attnc pack";

@@ -218,6 +218,50 @@ TEST(Gptq, InputsNoTokenReachedAndBadStatistics) {
   EXPECT_NE(s.message().find("non-finite value at [2, 9]"), std::string::npos) << s.message();
 }
 
+// The blocked, threaded factorization against its definition: U upper
+// triangular with U^T U = H^-1, at sizes around the block (64) and past the
+// size where the work is split over threads; a matrix that is not positive
+// definite is refused.
+TEST(Gptq, InverseHessianFactorInvertsH) {
+  for (std::int64_t n : {1, 63, 65, 200, 600}) {
+    std::mt19937 rng(static_cast<unsigned>(n));
+    std::normal_distribution<double> normal(0.0, 1.0);
+    // H = B B^T + n I / 4: symmetric positive definite, not diagonal.
+    std::vector<double> b(std::size_t(n * n)), h(std::size_t(n * n), 0.0);
+    for (double &v : b)
+      v = normal(rng);
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j <= i; ++j) {
+        double s = i == j ? double(n) / 4 : 0.0;
+        for (std::int64_t k = 0; k < n; ++k)
+          s += b[std::size_t(i * n + k)] * b[std::size_t(j * n + k)];
+        h[std::size_t(i * n + j)] = h[std::size_t(j * n + i)] = s;
+      }
+    std::vector<float> u;
+    ASSERT_TRUE(detail::inverseHessianFactor(h, n, u)) << n;
+    double worst = 0;
+    std::vector<double> uh(std::size_t(n * n), 0.0); // U H
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < i; ++j)
+        ASSERT_EQ(u[std::size_t(i * n + j)], 0.0f) << n << ": below the diagonal at " << i;
+    for (std::int64_t a = 0; a < n; ++a)
+      for (std::int64_t k = a; k < n; ++k)
+        for (std::int64_t c = 0; c < n; ++c)
+          uh[std::size_t(a * n + c)] += double(u[std::size_t(a * n + k)]) * h[std::size_t(k * n + c)];
+    for (std::int64_t r = 0; r < n; r += std::max<std::int64_t>(1, n / 37))
+      for (std::int64_t c = 0; c < n; ++c) {
+        double s = 0; // (U^T U H)[r][c]
+        for (std::int64_t a = 0; a <= r; ++a)
+          s += double(u[std::size_t(a * n + r)]) * uh[std::size_t(a * n + c)];
+        worst = std::max(worst, std::fabs(s - (r == c ? 1.0 : 0.0)));
+      }
+    EXPECT_LT(worst, 1e-5) << "n = " << n;
+  }
+  std::vector<double> indefinite = {1.0, 2.0, 2.0, 1.0};
+  std::vector<float> u;
+  EXPECT_FALSE(detail::inverseHessianFactor(indefinite, 2, u));
+}
+
 std::string temporaryPath(const char *stem) {
   return testing::TempDir() + stem + std::to_string(::getpid());
 }
