@@ -170,9 +170,11 @@ LogicalResult compileModel(const std::string &modelPath, const CompileOptions &o
   if (!options.calibration.empty() && options.quantize.empty())
     return emitError(loc) << "--calibration needs --quantize SCHEME (GPTQ quantizes the "
                              "weights against the statistics)";
-  // Read before the work: a bad file fails the compile at once.
+  // Read before the work: a bad file fails the compile at once. A stripped
+  // artifact evaluates no weight: its plan only records GPTQ, and `attnc pack
+  // --calibration` reads the statistics where the weights are.
   attnrt::pack::Calibration calibration;
-  if (!options.calibration.empty())
+  if (!options.calibration.empty() && !options.stripWeights)
     if (attnrt::pack::Status s = attnrt::pack::readCalibration(options.calibration, calibration);
         !s.ok())
       return emitError(loc) << s.message();

@@ -38,7 +38,8 @@ struct CompileOptions {
   bool quantizeLmHead = false;
   // Calibration statistics (`attnc calibrate`; runtime/pack/Calibration.h):
   // with `quantize`, the weights are quantized by GPTQ against them instead
-  // of rounded to nearest. Empty: none.
+  // of rounded to nearest (with stripWeights the file is not read: the
+  // packer needs it). Empty: none.
   std::string calibration;
   // KV-cache type of attn-quantize-kv-cache (int8, fp8); empty: the model's
   // dtype.

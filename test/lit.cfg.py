@@ -22,6 +22,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     [ToolSubst("attnc", unresolved="fatal"), ToolSubst("attnc-opt", unresolved="fatal"),
-     ToolSubst("attnc-run", unresolved="fatal")],
+     ToolSubst("attnc-run", unresolved="fatal"), ToolSubst("attnc-calibrate", unresolved="fatal")],
     [config.attnc_tools_dir],
 )

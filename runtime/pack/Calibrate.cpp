@@ -5,6 +5,7 @@
 #include "runtime/Manifest.h"
 #include "runtime/cpu/Linear.h"
 #include "runtime/pack/Calibration.h"
+#include "runtime/pack/Parallel.h"
 #include "runtime/pack/WeightPlan.h"
 
 #include <dlfcn.h>
@@ -67,7 +68,8 @@ std::vector<std::vector<std::int32_t>> readTokenFile(const std::string &path) {
 // The sums of x x^T per weight blob the linears were called with.
 class LinearInputs {
 public:
-  LinearInputs(const std::uint8_t *weights, std::uint64_t bytes) : base_(weights), bytes_(bytes) {}
+  LinearInputs(const std::uint8_t *weights, std::uint64_t bytes, std::int64_t threads)
+      : base_(weights), bytes_(bytes), threads_(std::max<std::int64_t>(1, threads)) {}
 
   static void observe(void *self, const float *x, std::int64_t tokens, std::int64_t in,
                       const float *weight, std::int64_t /*out*/) {
@@ -103,27 +105,35 @@ private:
       return;
     }
     sum.tokens += tokens;
-    // Four tokens at a time: one pass over the row of sums serves them all.
-    constexpr std::int64_t kTokens = 4;
-    for (std::int64_t t0 = 0; t0 < tokens; t0 += kTokens) {
-      const std::int64_t nt = std::min(kTokens, tokens - t0);
-      const float *rows[kTokens];
-      for (std::int64_t t = 0; t < kTokens; ++t)
-        rows[t] = x + (t0 + std::min(t, nt - 1)) * k;
-      const float keep[kTokens] = {1.0f, nt > 1 ? 1.0f : 0.0f, nt > 2 ? 1.0f : 0.0f,
-                                   nt > 3 ? 1.0f : 0.0f};
-      for (std::int64_t i = 0; i < k; ++i) {
-        const float a0 = rows[0][i] * keep[0], a1 = rows[1][i] * keep[1],
-                    a2 = rows[2][i] * keep[2], a3 = rows[3][i] * keep[3];
-        float *row = &sum.upper[std::size_t(i * k)];
-        for (std::int64_t j = i; j < k; ++j)
-          row[j] += a0 * rows[0][j] + a1 * rows[1][j] + a2 * rows[2][j] + a3 * rows[3][j];
+    // Rows of the sums split over threads (row i dealt to thread i % T; each
+    // element summed over the tokens in order, whatever T); four tokens at a
+    // time, so one pass over a row of sums serves them all.
+    const std::int64_t threads =
+        tokens * k * k < (1 << 22) ? 1 : std::min<std::int64_t>(threads_, k);
+    auto accumulate = [&](std::int64_t first) {
+      constexpr std::int64_t kTokens = 4;
+      for (std::int64_t t0 = 0; t0 < tokens; t0 += kTokens) {
+        const std::int64_t nt = std::min(kTokens, tokens - t0);
+        const float *rows[kTokens];
+        for (std::int64_t t = 0; t < kTokens; ++t)
+          rows[t] = x + (t0 + std::min(t, nt - 1)) * k;
+        const float keep[kTokens] = {1.0f, nt > 1 ? 1.0f : 0.0f, nt > 2 ? 1.0f : 0.0f,
+                                     nt > 3 ? 1.0f : 0.0f};
+        for (std::int64_t i = first; i < k; i += threads) {
+          const float a0 = rows[0][i] * keep[0], a1 = rows[1][i] * keep[1],
+                      a2 = rows[2][i] * keep[2], a3 = rows[3][i] * keep[3];
+          float *row = &sum.upper[std::size_t(i * k)];
+          for (std::int64_t j = i; j < k; ++j)
+            row[j] += a0 * rows[0][j] + a1 * rows[1][j] + a2 * rows[2][j] + a3 * rows[3][j];
+        }
       }
-    }
+    };
+    detail::runShares(threads, accumulate);
   }
 
   const std::uint8_t *base_;
   std::uint64_t bytes_;
+  std::int64_t threads_; // the model's: the step waits while the sums run
 };
 
 struct Options {
@@ -160,7 +170,7 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
                            "/libmodel.so has no linear observer (built by an older attnc?); "
                            "recompile it");
   LinearInputs inputs(static_cast<const std::uint8_t *>(engine->weightsData()),
-                      manifest.weights.bytes);
+                      manifest.weights.bytes, engineOptions.numThreads);
   install(&LinearInputs::observe, &inputs);
   struct Uninstall {
     Install install;

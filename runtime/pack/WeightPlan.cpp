@@ -194,7 +194,7 @@ Json exprJson(const WeightExpr &e); // the plan's JSON of an expression (below)
 // The last weight GPTQ quantized, whole: the plan asks for its values,
 // scales and zero points as separate blobs, one after the other.
 struct GptqCache {
-  std::string key; // the quantize transform without its part
+  std::string key; // the input expression and the parameters, not the part
   QuantizedWeight weight;
 };
 
@@ -242,9 +242,8 @@ private:
   Status gptq(const WeightExpr &e, void *out) {
     if (e.inputs.size() != 1)
       return Status::failure("quantize needs one input");
-    WeightExpr whole = e;
-    whole.part = QuantizedPart::Values;
-    std::string key = exprJson(whole).dump();
+    std::string key = exprJson(e.inputs[0]).dump() + " " + std::to_string(e.quantize.bits) + " " +
+                      std::to_string(e.quantize.groupSize) + (e.quantize.asymmetric ? " a" : " s");
     if (gptq_.key != key) {
       std::vector<std::string> names = initializerNames(e.inputs[0]);
       const std::string weight = names.empty() ? std::string("(no initializer)") : names[0];

@@ -1,12 +1,11 @@
 #include "runtime/pack/WeightTransforms.h"
 
+#include "runtime/pack/Parallel.h"
 #include "runtime/pack/QuantizerCore.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -559,22 +558,10 @@ Status quantizeWeight(const TensorView &weight, const std::string &weightDtype,
   const std::int64_t threads =
       std::min<std::int64_t>({std::int64_t(cores), rows, std::max<std::int64_t>(1, work >> 22)});
   std::vector<std::int64_t> badRow(std::size_t(threads), -1), badCol(std::size_t(threads), -1);
-  std::vector<std::thread> pool;
-  std::int64_t spawned = 1;
-  try {
-    for (; spawned < threads; ++spawned)
-      pool.emplace_back(quantizeRows, rows * spawned / threads, rows * (spawned + 1) / threads,
-                        std::ref(badRow[std::size_t(spawned)]),
-                        std::ref(badCol[std::size_t(spawned)]));
-  } catch (const std::system_error &) {
-    // No more threads: the ranges not started run here.
-  }
-  quantizeRows(0, rows / threads, badRow[0], badCol[0]);
-  for (std::int64_t t = spawned; t < threads; ++t)
+  detail::runShares(threads, [&](std::int64_t t) {
     quantizeRows(rows * t / threads, rows * (t + 1) / threads, badRow[std::size_t(t)],
                  badCol[std::size_t(t)]);
-  for (std::thread &t : pool)
-    t.join();
+  });
   return detail::nonFiniteWeight(badRow, badCol);
 }
 

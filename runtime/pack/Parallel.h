@@ -1,0 +1,31 @@
+// Runs work(t) for t in [0, threads) on that many threads (this one
+// included) and returns when all are done. If the system refuses a thread,
+// the shares not started run here, in order: callers split work so that the
+// result does not depend on which thread ran a share. Internal to
+// runtime/pack (the quantizers and the calibration run).
+#pragma once
+
+#include <cstdint>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace attnrt::pack::detail {
+
+template <typename Work> void runShares(std::int64_t threads, const Work &work) {
+  std::vector<std::thread> pool;
+  std::int64_t spawned = 1;
+  try {
+    for (; spawned < threads; ++spawned)
+      pool.emplace_back([&work, spawned] { work(spawned); });
+  } catch (const std::system_error &) {
+    // No more threads: the rest run here.
+  }
+  work(0);
+  for (std::int64_t t = spawned; t < threads; ++t)
+    work(t);
+  for (std::thread &t : pool)
+    t.join();
+}
+
+} // namespace attnrt::pack::detail
