@@ -200,6 +200,10 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
   }
   if (!inputs.mismatch.empty())
     return Status::failure(inputs.mismatch);
+  if (inputs.foreign > 0)
+    return Status::failure(std::to_string(inputs.foreign) +
+                           " linear call(s) read a weight outside weights.bin: their "
+                           "statistics cannot be named");
   if (inputs.sums.empty())
     return Status::failure(options.artifact + " ran no dense linear layer");
 

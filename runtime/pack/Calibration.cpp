@@ -81,6 +81,14 @@ Status readCalibration(const std::string &path, Calibration &calibration) {
   if (!f)
     return Status::failure("cannot read calibration statistics " + path + ": " +
                            std::strerror(errno));
+  // The file's size bounds every allocation: a corrupt in_features must not
+  // become a huge buffer.
+  std::uint64_t size = 0;
+  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
+    const long end = std::ftell(f.get());
+    size = end > 0 ? std::uint64_t(end) : 0;
+  }
+  std::rewind(f.get());
   Reader in(f.get(), path);
   char magic[sizeof kMagic];
   if (!in.bytes(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0)
@@ -116,6 +124,9 @@ Status readCalibration(const std::string &path, Calibration &calibration) {
       return in.corrupt(linear.weights[0] + ": in_features " + std::to_string(inFeatures));
     linear.inFeatures = std::int64_t(inFeatures);
     linear.tokens = std::int64_t(tokens);
+    const long at = std::ftell(f.get());
+    if (at < 0 || inFeatures * inFeatures * sizeof(float) > size - std::uint64_t(at))
+      return in.truncated(linear.weights[0] + "'s statistics");
     linear.xtx.resize(inFeatures * inFeatures);
     if (!in.bytes(linear.xtx.data(), linear.xtx.size() * sizeof(float)))
       return in.truncated(linear.weights[0] + "'s statistics");

@@ -193,7 +193,6 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
   // H (any positive scale: the damping is relative), symmetrized.
   const std::int64_t n = cols;
   std::vector<double> h(static_cast<std::size_t>(n * n));
-  double trace = 0;
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < n; ++j) {
       const double v = 0.5 * (double(statistics.xtx[std::size_t(i * n + j)]) +
@@ -203,19 +202,29 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
                                std::to_string(i) + ", " + std::to_string(j) + "]");
       h[std::size_t(i * n + j)] = v;
     }
+  // Inputs no token reached get the live inputs' mean diagonal (their own
+  // rows decoupled): a diagonal of 1 would set the damping by H's scale.
   std::vector<bool> dead(std::size_t(n), false);
+  std::int64_t live = 0;
+  double liveSum = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    double &d = h[std::size_t(i * n + i)];
-    if (!(d > 0)) {
+    const double d = h[std::size_t(i * n + i)];
+    if (d > 0) {
+      liveSum += d;
+      ++live;
+    } else {
       dead[std::size_t(i)] = true;
+    }
+  }
+  const double liveMean = live > 0 ? liveSum / double(live) : 1.0;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (dead[std::size_t(i)]) {
       for (std::int64_t j = 0; j < n; ++j)
         h[std::size_t(i * n + j)] = h[std::size_t(j * n + i)] = 0;
-      d = 1;
+      h[std::size_t(i * n + i)] = liveMean;
     }
-    trace += d;
-  }
   std::vector<float> u;
-  double damping = kDampingFraction * trace / double(n);
+  double damping = kDampingFraction * liveMean;
   bool factored = false;
   for (int attempt = 0; attempt < kDampingAttempts && !factored; ++attempt, damping *= 10) {
     std::vector<double> damped = h;
@@ -266,6 +275,10 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
       for (std::int64_t r = 0; r < tile; ++r) {
         const detail::GroupCode &c = code[std::size_t(r)];
         const float wk = w[std::size_t(r * n + k)];
+        if (!std::isfinite(wk)) { // statistics so extreme the updates overflowed
+          badRow = r0 + r, badCol = k;
+          return;
+        }
         const std::int64_t q =
             detail::roundClamped(double(wk) / double(c.scale), c.zero, c.qmin, c.qmax);
         detail::storeCode(params, values, (r0 + r) * n + k, q);

@@ -6,26 +6,31 @@
 #pragma once
 
 #include <cstdint>
-#include <system_error>
+#include <exception>
 #include <thread>
 #include <vector>
 
 namespace attnrt::pack::detail {
 
 template <typename Work> void runShares(std::int64_t threads, const Work &work) {
-  std::vector<std::thread> pool;
+  struct Joiner { // threads are joined however this returns
+    std::vector<std::thread> pool;
+    ~Joiner() {
+      for (std::thread &t : pool)
+        t.join();
+    }
+  } joiner;
   std::int64_t spawned = 1;
   try {
+    joiner.pool.reserve(std::size_t(threads > 1 ? threads - 1 : 0));
     for (; spawned < threads; ++spawned)
-      pool.emplace_back([&work, spawned] { work(spawned); });
-  } catch (const std::system_error &) {
-    // No more threads: the rest run here.
+      joiner.pool.emplace_back([&work, spawned] { work(spawned); });
+  } catch (const std::exception &) {
+    // No more threads (or no memory for them): the rest run here.
   }
   work(0);
   for (std::int64_t t = spawned; t < threads; ++t)
     work(t);
-  for (std::thread &t : pool)
-    t.join();
 }
 
 } // namespace attnrt::pack::detail

@@ -295,6 +295,15 @@ TEST(Calibration, FileRoundTripsAndCorruptionIsNamed) {
   EXPECT_NE(readBack("not a calibration file").find("is not an attnc calibration file"),
             std::string::npos);
   EXPECT_NE(readBack(bytes + "x").find("bytes after the last linear"), std::string::npos);
+  // A corrupt in_features (here 100,000: 40 GB of statistics) is caught by
+  // the file's size, before anything is allocated.
+  std::string huge = bytes;
+  // magic, linear count, name count, two names of 8 bytes with their lengths
+  const std::size_t kAt = 8 + 8 + 8 + (8 + 8) + (8 + 8);
+  const std::uint64_t k = 100000;
+  std::memcpy(&huge[kAt], &k, 8);
+  EXPECT_NE(readBack(huge).find("truncated calibration file"), std::string::npos)
+      << readBack(huge);
   std::remove(path.c_str());
   Calibration missing;
   EXPECT_NE(readCalibration(path, missing).message().find("cannot read calibration statistics"),
