@@ -37,12 +37,6 @@ public:
 
 namespace {
 
-std::string joinPath(const std::string &dir, const std::string &file) {
-  if (dir.empty() || dir.back() == '/')
-    return dir + file;
-  return dir + "/" + file;
-}
-
 template <typename T>
 void expectSame(const std::string &what, T fromManifest, T fromModel) {
   if (fromManifest != fromModel)
@@ -116,7 +110,7 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
                                                 std::to_string(options.maxBatchTokens));
 
   std::unique_ptr<Engine> engine(new Engine());
-  engine->manifest_ = loadManifest(joinPath(artifactDir, "manifest.json"));
+  engine->manifest_ = loadManifest(artifactPath(artifactDir, "manifest.json"));
   const Manifest &m = engine->manifest_;
   if (m.weights.stripped)
     throw Error(ErrorCode::Io,
@@ -125,7 +119,7 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
                     " --from MODEL.onnx` (or attnc-pack) where the model's weights are");
 
   auto model = std::make_unique<ModelLibrary>();
-  std::string libraryPath = joinPath(artifactDir, "libmodel.so");
+  std::string libraryPath = artifactPath(artifactDir, "libmodel.so");
   model->handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->handle) {
     const char *why = dlerror();
@@ -154,7 +148,7 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
     throw Error(ErrorCode::Model, libraryPath + ": a '" + m.target +
                                       "' model must allocate its own KV cache (alloc_cache)");
 
-  model->weights = loadWeights(joinPath(artifactDir, m.weights.file), m.weights);
+  model->weights = loadWeights(artifactPath(artifactDir, m.weights.file), m.weights);
 
   char error[1024] = {0};
   if (desc->create(model->weights->data(), model->weights->size(), options.numThreads,

@@ -153,6 +153,12 @@ Manifest parseManifest(const std::string &text, const std::string &fileName) {
   return m;
 }
 
+std::string artifactPath(const std::string &dir, const std::string &file) {
+  if (dir.empty() || dir.back() == '/')
+    return dir + file;
+  return dir + "/" + file;
+}
+
 Manifest loadManifest(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)

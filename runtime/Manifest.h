@@ -79,6 +79,9 @@ struct Manifest {
 Manifest parseManifest(const std::string &text, const std::string &fileName);
 // Reads and parses a manifest file (ErrorCode::Io when it cannot be read).
 Manifest loadManifest(const std::string &path);
+// The path of `file` (manifest.json, libmodel.so, weights.bin, ...) in the
+// artifact directory `dir`.
+std::string artifactPath(const std::string &dir, const std::string &file);
 // Serializes to pretty-printed JSON (2-space indent, trailing newline) that
 // parseManifest accepts. Does not throw for a manifest that satisfies the
 // schema; compileOptionsJson that is not a JSON object is written as {}.

@@ -14,28 +14,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 namespace attnrt::pack {
 namespace {
-
-std::string joinPath(const std::string &dir, const std::string &file) {
-  if (dir.empty() || dir.back() == '/')
-    return dir + file;
-  return dir + "/" + file;
-}
-
-bool readFile(const std::string &path, std::string &text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  text = s.str();
-  return !in.bad();
-}
 
 bool exists(const std::string &path) {
   struct stat st;
@@ -120,27 +102,15 @@ private:
 
 Status pack(const std::string &dir, const std::string &modelPath,
             const std::string &calibrationPath, PackReport &report) {
-  std::string manifestPath = joinPath(dir, "manifest.json");
+  std::string manifestPath = artifactPath(dir, "manifest.json");
   if (!exists(manifestPath))
     return Status::failure(dir + " is not an attnc artifact (no manifest.json)");
   Manifest manifest = loadManifest(manifestPath);  // refuses another attnc version
 
-  std::string planPath = joinPath(dir, kWeightPlanFile), planText;
-  if (!readFile(planPath, planText))
-    return Status::failure(dir + " has no " + kWeightPlanFile +
-                           " (compiled by an attnc without weight plans?); recompile it");
-  std::uint64_t inlineBytes = 0;
-  WeightPlan plan = parseWeightPlan(planText, planPath, inlineBytes);
-  std::string inlinePath = joinPath(dir, kWeightInlineFile), inlineText;
-  if (!readFile(inlinePath, inlineText))
-    return Status::failure(inlinePath + ": cannot read the artifact's inline weights");
-  if (inlineText.size() != inlineBytes)
-    return Status::failure(inlinePath + " holds " + std::to_string(inlineText.size()) +
-                           " bytes but " + kWeightPlanFile + " says " +
-                           std::to_string(inlineBytes));
-  plan.inlineData.assign(inlineText.begin(), inlineText.end());
+  WeightPlan plan = loadArtifactPlan(dir);
   if (plan.weightsBytes != manifest.weights.bytes)
-    return Status::failure(planPath + " describes " + std::to_string(plan.weightsBytes) +
+    return Status::failure(artifactPath(dir, kWeightPlanFile) + " describes " +
+                           std::to_string(plan.weightsBytes) +
                            " bytes of weights but manifest.json says " +
                            std::to_string(manifest.weights.bytes));
 
@@ -153,7 +123,7 @@ Status pack(const std::string &dir, const std::string &modelPath,
   if (Status s = OnnxInitializers::open(modelPath, initializers); !s.ok())
     return s;
 
-  std::string weightsPath = joinPath(dir, manifest.weights.file);
+  std::string weightsPath = artifactPath(dir, manifest.weights.file);
   report.repacked = !manifest.weights.stripped && exists(weightsPath);
   StagedFile weights;
   if (Status s = weights.create(weightsPath, plan.weightsBytes); !s.ok())

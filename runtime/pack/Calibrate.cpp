@@ -23,10 +23,6 @@
 namespace attnrt::pack {
 namespace {
 
-std::string joinPath(const std::string &dir, const std::string &file) {
-  return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
-}
-
 std::string readText(const std::string &path, const char *what) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -142,8 +138,7 @@ struct Options {
 };
 
 Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64_t &tokensRun) {
-  const std::string manifestPath = joinPath(options.artifact, "manifest.json");
-  Manifest manifest = loadManifest(manifestPath);
+  Manifest manifest = loadManifest(artifactPath(options.artifact, "manifest.json"));
   if (manifest.target != "cpu")
     return Status::failure(options.artifact + " is a " + manifest.target +
                            " artifact; calibration runs a CPU one (attnc compile MODEL.onnx -o "
@@ -152,9 +147,7 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
     return Status::failure(options.artifact +
                            " was compiled with --quantize; calibration needs the model's own "
                            "weights (compile it without --quantize)");
-  std::uint64_t inlineBytes = 0;
-  const std::string planPath = joinPath(options.artifact, kWeightPlanFile);
-  WeightPlan plan = parseWeightPlan(readText(planPath, "the weight plan"), planPath, inlineBytes);
+  const WeightPlan plan = loadArtifactPlan(options.artifact);
   std::vector<std::vector<std::int32_t>> sequences = readTokenFile(options.tokens);
 
   EngineOptions engineOptions;
@@ -216,7 +209,8 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
       names = initializerNames(blob->source);
     if (names.empty())
       return Status::failure("a linear's weight (offset " + std::to_string(offset) +
-                             " of weights.bin) is no initializer of the model in " + planPath);
+                             " of weights.bin) is no initializer of the model in " +
+                             artifactPath(options.artifact, kWeightPlanFile));
     LinearInputStatistics linear;
     linear.weights = std::move(names);
     linear.inFeatures = sum.inFeatures;

@@ -4,10 +4,13 @@
 
 #include "runtime/Error.h"
 #include "runtime/JsonReader.h"
+#include "runtime/Manifest.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <limits>
 #include <list>
 
@@ -563,6 +566,34 @@ std::size_t useGptq(WeightPlan &plan) {
   for (PlannedBlob &blob : plan.blobs)
     n += useGptqIn(blob.source);
   return n;
+}
+
+WeightPlan loadArtifactPlan(const std::string &dir) {
+  auto read = [](const std::string &path, std::string &text) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      return false;
+    std::ostringstream s;
+    s << in.rdbuf();
+    text = s.str();
+    return !in.bad();
+  };
+  const std::string planPath = artifactPath(dir, kWeightPlanFile);
+  std::string planText, inlineText;
+  if (!read(planPath, planText))
+    throw Error(ErrorCode::Io, dir + " has no " + kWeightPlanFile +
+                                   " (compiled by an attnc without weight plans?); recompile it");
+  std::uint64_t inlineBytes = 0;
+  WeightPlan plan = parseWeightPlan(planText, planPath, inlineBytes);
+  const std::string inlinePath = artifactPath(dir, kWeightInlineFile);
+  if (!read(inlinePath, inlineText))
+    throw Error(ErrorCode::Io, inlinePath + ": cannot read the artifact's inline weights");
+  if (inlineText.size() != inlineBytes)
+    throw Error(ErrorCode::Corrupt, inlinePath + " holds " + std::to_string(inlineText.size()) +
+                                        " bytes but " + kWeightPlanFile + " says " +
+                                        std::to_string(inlineBytes));
+  plan.inlineData.assign(inlineText.begin(), inlineText.end());
+  return plan;
 }
 
 std::string serializeWeightPlan(const WeightPlan &plan) {

@@ -164,6 +164,12 @@ std::string serializeWeightPlan(const WeightPlan &plan);
 WeightPlan parseWeightPlan(const std::string &text, const std::string &fileName,
                            std::uint64_t &inlineBytes);
 
+// The weight plan of the artifact in `dir` with its inline bytes
+// (weights.plan.json, weights.inline.bin). Throws attnrt::Error: Io naming a
+// file that cannot be read, Corrupt for a bad plan or an inline file of
+// another size than the plan says.
+WeightPlan loadArtifactPlan(const std::string &dir);
+
 // "[2, 3]".
 std::string formatShape(const std::vector<std::int64_t> &shape);
 

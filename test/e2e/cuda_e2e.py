@@ -91,29 +91,32 @@ def artifacts(args, manifest):
     return names
 
 
+def compile_each(fx, label, suffix, dtypes, *flags):
+    """fx compiled for CUDA in each of dtypes (artifact tag suffix-dtype),
+    reported as label-dtype; the number of failures."""
+    failures = 0
+    for dtype in dtypes:
+        try:
+            fx.compile(f"{suffix}-{dtype}", "--target", "cuda", "--dtype", dtype, *flags)
+            print(f"ok   {label}-{dtype}: compiled", flush=True)
+        except Failure as e:
+            failures += 1
+            print(f"FAIL {label}-{dtype}: compile\n  {e}", flush=True)
+    return failures
+
+
 def prepare(args, manifest):
     failures = 0
+    quantized_dtypes = [d for d in (args.dtype or DTYPES) if d in QUANTIZED_DTYPES]
     for name in artifacts(args, manifest):
         fx = Fixture(args, name, manifest[name + ".onnx"])
-        for dtype in args.dtype or DTYPES:
-            try:
-                fx.compile(f"-{dtype}", "--target", "cuda", "--dtype", dtype)
-                print(f"ok   {name}-{dtype}: compiled", flush=True)
-            except Failure as e:
-                failures += 1
-                print(f"FAIL {name}-{dtype}: compile\n  {e}", flush=True)
+        failures += compile_each(fx, name, "", args.dtype or DTYPES)
     for name, scheme in QUANTIZED:
         if args.only and name not in args.only:
             continue
         fx = Fixture(args, name, manifest[name + ".onnx"])
-        for dtype in [d for d in (args.dtype or DTYPES) if d in QUANTIZED_DTYPES]:
-            tag = f"-{scheme}-{dtype}"
-            try:
-                fx.compile(tag, "--target", "cuda", "--dtype", dtype, "--quantize", scheme)
-                print(f"ok   {name}{tag}: compiled", flush=True)
-            except Failure as e:
-                failures += 1
-                print(f"FAIL {name}{tag}: compile\n  {e}", flush=True)
+        failures += compile_each(fx, f"{name}-{scheme}", f"-{scheme}", quantized_dtypes,
+                                 "--quantize", scheme)
     for name, fmt, symmetric in IMPORTED:
         if args.only and name not in args.only:
             continue
@@ -125,13 +128,7 @@ def prepare(args, manifest):
             print(f"FAIL {name}-{fmt}: quantize\n  {e}", flush=True)
             continue
         fx = QuantizedFixture(args, name, manifest[name + ".onnx"], path)
-        for dtype in [d for d in (args.dtype or DTYPES) if d in QUANTIZED_DTYPES]:
-            try:
-                fx.compile(f"-{dtype}", "--target", "cuda", "--dtype", dtype)
-                print(f"ok   {name}-{fmt}-{dtype}: compiled", flush=True)
-            except Failure as e:
-                failures += 1
-                print(f"FAIL {name}-{fmt}-{dtype}: compile\n  {e}", flush=True)
+        failures += compile_each(fx, f"{name}-{fmt}", "", quantized_dtypes)
     return failures
 
 
