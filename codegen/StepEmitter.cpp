@@ -147,6 +147,10 @@ private:
   // scratch buffer for the pieces' fallback).
   llvm::DenseMap<Operation *, attn::ResidualAddRmsNormOp> residualInto;
   llvm::DenseMap<Value, attn::ResidualAddRmsNormOp> normInput;
+  // A fused gate+up 4-bit linear -> the gated activation of its halves
+  // (emitted in the linear's call), and the split and activation it absorbs.
+  llvm::DenseMap<Operation *, attn::GatedActivationOp> gatedOutput;
+  llvm::SmallPtrSet<Operation *, 16> absorbed;
 };
 
 void Emitter::planQuantizedLinearFusion(Block &block) {
@@ -172,6 +176,26 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
       continue;
     residualInto[producer] = r;
     normInput[output] = r;
+  }
+  // act(gate) * up of a 4-bit linear's two halves (gate first), split along
+  // the rows' last axis and read by nothing else: the linear computes the
+  // activation as it stores y, and its [T, 2 width] product is never stored.
+  for (auto g : block.getOps<attn::GatedActivationOp>()) {
+    auto split = g.getGate().getDefiningOp<od::SplitOp>();
+    if (!split || split.getOutputs().size() != 2 || split.getOutputs()[0] != g.getGate() ||
+        split.getOutputs()[1] != g.getUp() || !g.getGate().hasOneUse() || !g.getUp().hasOneUse())
+      continue;
+    auto type = cast<RankedTensorType>(split.getInput().getType());
+    int64_t axis = static_cast<int64_t>(split.getAxis());
+    if (axis != type.getRank() - 1 && axis != -1)
+      continue;
+    Operation *producer = split.getInput().getDefiningOp();
+    if (!isW4Linear(producer) || !split.getInput().hasOneUse() ||
+        g.getGate().getType() != g.getUp().getType() || residualInto.count(producer))
+      continue;
+    gatedOutput[producer] = g;
+    absorbed.insert(split);
+    absorbed.insert(g);
   }
 }
 
@@ -404,7 +428,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     hasQuantizedLinears = true;
     attn::ResidualAddRmsNormOp addTo = residualInto.lookup(op);
     attn::ResidualAddRmsNormOp norm = normInput.lookup(q.getX());
-    if (!addTo && !norm) {
+    attn::GatedActivationOp gated = gatedOutput.lookup(op);
+    if (!addTo && !norm && !gated) {
       const ValueInfo &y = defineActivation(q.getOutput(), rowsOf(q.getX()));
       os << llvm::formatv("  rt::quantized_linear<{0}, {1}, {2}>(ctx, {3}, {4} / {5}, {5}, {6}, "
                           "{7}, {8}, {9}, {10}, {11});\n",
@@ -425,6 +450,19 @@ LogicalResult Emitter::emitOp(Operation *op) {
       input = *sum, normWeight = *w, scratch = *x;
       offset = norm.getWeightOffset().convertToFloat();
       eps = norm.getEpsilon().convertToFloat();
+    }
+    if (gated) {
+      // The product's buffer is only the pieces' fallback.
+      std::string product = defineActivation(q.getOutput(), rowsOf(q.getX())).pointer;
+      std::string y = defineActivation(gated.getOutput(), rowsOf(q.getX())).pointer;
+      os << llvm::formatv("  rt::quantized_linear_gated<rt::Activation::{0}, {1}, {2}, {3}>(ctx, "
+                          "{4}, {5}, {6}, {7}, {8}, {9} / {10}, {10}, {11}, {12}, {13}, {14}, {15}, "
+                          "{16}, {17});\n",
+                          activationName(gated.getKind()), q.getBits(), q.getGroupSize(),
+                          q.getZeros() ? "true" : "false", input, normWeight, floatLiteral(offset),
+                          floatLiteral(eps), scratch, rowsTimes(q.getX()), in, *values, *scales,
+                          *zeros, *bias, out, product, y);
+      return success();
     }
     // y: the sum of the residual_add_rms_norm reading this linear's output.
     std::string residual = "nullptr", y;
@@ -452,6 +490,10 @@ LogicalResult Emitter::emitOp(Operation *op) {
     const ValueInfo &y = defineActivation(a.getOutput(), rowsOf(a.getX()));
     os << llvm::formatv("  rt::activation<rt::Activation::{0}>(ctx, {1}, {2}, {3});\n",
                         activationName(a.getKind()), *x, y.pointer, rowsTimes(a.getX()));
+    return success();
+  }
+  if (absorbed.count(op)) {
+    os << llvm::formatv("  // {0}: in the quantized linear before it\n", op->getName().getStringRef());
     return success();
   }
   if (auto g = dyn_cast<attn::GatedActivationOp>(op)) {

@@ -534,7 +534,8 @@ __global__ void __launch_bounds__(kThreads)
     decode_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
                   const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
-                  const T *__restrict__ residual, int N, T *__restrict__ y, int tiles) {
+                  const T *__restrict__ residual, int N, T *__restrict__ y, int tiles,
+                  int gate_rows, int act) {
   static_assert(D >= 2, "a stage in flight while one is multiplied");
   constexpr bool Staged = M == XMode::Staged, Norm = M == XMode::RingNorm;
   using P = typename Pair<T>::type;
@@ -571,6 +572,15 @@ __global__ void __launch_bounds__(kThreads)
   auto x_slot = [&](int stage, int s) {
     return &xring[(stage * kWarps + warp) * xslots + (g * 4 + q) * SUB + s];
   };
+  // The weight row of this lane's row 8h + g of a tile: 16 consecutive rows,
+  // or (gate_rows: a fused gate+up projection whose act(gate) * up is the
+  // output) 8 gate rows and the same 8 rows of up, gate_rows further on.
+  auto weight_row = [&](int tile, int h) {
+    return gate_rows ? h * gate_rows + tile * 8 + g : tile * 16 + 8 * h + g;
+  };
+  auto row_exists = [&](int tile, int h) {
+    return gate_rows ? tile * 8 + g < gate_rows : tile * 16 + 8 * h + g < N;
+  };
 
   // The weights of a warp's items in order, tile by tile, chunk by chunk.
   // Zero points (bytes) come as the aligned 4-byte word holding them, cut at
@@ -581,8 +591,8 @@ __global__ void __launch_bounds__(kThreads)
     const int k = (warp + kWarps * next_j) * CHUNK + q * E;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int row = next_tile * 16 + 8 * h + g;
-      const bool ok = row < N && k < K;
+      const int row = weight_row(next_tile, h);
+      const bool ok = row_exists(next_tile, h) && k < K;
       const int64_t off = ok ? int64_t(row) * rb + k / 2 : 0;
       async_copy::copy16(&wring[(stage * 2 + h) * kThreads + tid], w + off, ok, false);
       const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
@@ -623,7 +633,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       // A row's zero point is byte (its group index % 4) of its word.
-      const int shift = int((int64_t(tile * 16 + 8 * h + g) * groups + k / G) & 3) * 8;
+      const int shift = int((int64_t(weight_row(tile, h)) * groups + k / G) & 3) * 8;
       const float z = Asym ? float(((h ? zw.y : zw.x) >> shift) & 0xFFu) : 8.f;
       const float magic = std::is_same_v<T, __half> ? 1024.f : 128.f;
       const float sh = h ? sc.y : sc.x;
@@ -745,10 +755,10 @@ __global__ void __launch_bounds__(kThreads)
     if (Norm && i == 0 && g / 2 == q)
       norm_ss[Norm ? warp : 0][g] = ss_acc[g & 1];
     __syncthreads();
-    if (tid < 128) {
-      // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
+    // C fragment: c0, c1 = (tile row g, tokens 2q, 2q + 1); c2, c3 = tile
+    // row g + 8 (gated: the up row of gate row g, both in one thread).
+    if (tid < (gate_rows ? 64 : 128)) {
       const int l = tid % 32, e = tid / 32;
-      const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
       const int tok = 2 * (l % 4) + (e & 1);
       if (Norm && i == 0) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
         float total = 0.f;
@@ -757,18 +767,35 @@ __global__ void __launch_bounds__(kThreads)
           total += norm_ss[ww][tok];
         inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
       }
-      if (row < N && tok < num_tokens) {
+      auto product = [&](int element) {
         float v = 0.f;
 #pragma unroll
         for (int ww = 0; ww < kWarps; ++ww)
-          v += r[ww][e][l];
-        if constexpr (Norm)
-          v *= inv_rms;
-        if (bias)
-          v += float(bias[row]);
-        if (residual) // rounded as the linear's own output first, as unfused
-          v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
-        y[int64_t(tok) * N + row] = T(v);
+          v += r[ww][element][l];
+        return Norm ? v * inv_rms : v;
+      };
+      if (gate_rows) {
+        // gate and up rounded as stored products, then the activation as
+        // attnc_cuda_gated_activation computes it.
+        const int row = tile * 8 + l / 4;
+        if (row < gate_rows && tok < num_tokens) {
+          float gv = product(e), uv = product(e + 2);
+          if (bias) {
+            gv += float(bias[row]);
+            uv += float(bias[gate_rows + row]);
+          }
+          y[int64_t(tok) * gate_rows + row] = T(activate(act, float(T(gv))) * float(T(uv)));
+        }
+      } else {
+        const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
+        if (row < N && tok < num_tokens) {
+          float v = product(e);
+          if (bias)
+            v += float(bias[row]);
+          if (residual) // rounded as the linear's own output first, as unfused
+            v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
+          y[int64_t(tok) * N + row] = T(v);
+        }
       }
     }
   }
@@ -890,7 +917,7 @@ void launch_mma_decode(const T *x, int num_tokens, int K, const uint8_t *w, cons
 template <int G, bool Asym, typename T, int D, XMode M>
 bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                      const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
-                     int N, T *y, int tiles, int sms, cudaStream_t st) {
+                     int N, T *y, int tiles, int sms, int gate_rows, int act, cudaStream_t st) {
   auto kernel = decode_kernel<G, Asym, T, D, M>;
   const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, M);
   // Blocks per SM for this shared memory size, found once per size; the
@@ -924,7 +951,8 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
   if (n == 0)
     return false;
   dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads), smem, st,
-                                 in, num_tokens, K, w, scales, zeros, bias, residual, N, y, tiles);
+                                 in, num_tokens, K, w, scales, zeros, bias, residual, N, y, tiles,
+                                 gate_rows, act);
   return true;
 }
 
@@ -932,18 +960,20 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
 // (qkv, o, down of the 1.1B model) a warp must keep its whole share of the
 // tile in flight (6 stages: down 5.4 us vs 9.2 with 4); with several tiles
 // per SM, 4 stages leave room for 4 blocks per SM (gate_up, lm_head).
+// gate_rows > 0: y [T, gate_rows] = act(gate) * up of the N = 2 gate_rows
+// rows (gate first), no residual.
 template <int G, bool Asym, typename T, XMode M>
 bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
-                   int N, T *y, cudaStream_t st) {
-  const int tiles = (N + 15) / 16, sms = sm_count();
+                   int N, T *y, cudaStream_t st, int gate_rows = 0, int act = 0) {
+  const int tiles = gate_rows ? (gate_rows + 7) / 8 : (N + 15) / 16, sms = sm_count();
   if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
     return false;
   return 2 * tiles <= 3 * sms
              ? launch_decode_d<G, Asym, T, 6, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, st)
+                                                 residual, N, y, tiles, sms, gate_rows, act, st)
              : launch_decode_d<G, Asym, T, 4, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, st);
+                                                 residual, N, y, tiles, sms, gate_rows, act, st);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -1085,15 +1115,17 @@ int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t i
 template <int G, bool Asym, XMode M>
 bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
                        const void *values, const float *scales, const uint8_t *zeros,
-                       const void *bias, const void *residual, int N, void *y, cudaStream_t st) {
+                       const void *bias, const void *residual, int N, void *y, int gate_rows,
+                       int act, cudaStream_t st) {
   const uint8_t *w = static_cast<const uint8_t *>(values);
   if (dtype == ATTNC_CUDA_F16)
     return launch_decode<G, Asym, __half, M>(
         in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
-        static_cast<const __half *>(residual), N, static_cast<__half *>(y), st);
+        static_cast<const __half *>(residual), N, static_cast<__half *>(y), st, gate_rows, act);
   return launch_decode<G, Asym, __nv_bfloat16, M>(
       in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
-      static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st);
+      static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st,
+      gate_rows, act);
 }
 
 // The w4 decode launch of attnc_cuda_quantized_linear_fused: x through the
@@ -1101,20 +1133,21 @@ bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, 
 bool launch_fused_w4(int32_t dtype, int group_size, bool asymmetric,
                      const attnc_cuda_linear_input &in, int T, int K, const void *values,
                      const float *scales, const uint8_t *zeros, const void *bias,
-                     const void *residual, int N, void *y, cudaStream_t st) {
+                     const void *residual, int N, void *y, int gate_rows, int act,
+                     cudaStream_t st) {
   return with_group(group_size, asymmetric, [&](auto group, auto asym) {
     constexpr int G = decltype(group)::value;
     constexpr bool A = decltype(asym)::value;
     switch (in.kind) {
     case ATTNC_CUDA_INPUT_GATED:
       return launch_fused_w4_g<G, A, XMode::Staged>(dtype, in, T, K, values, scales, zeros, bias,
-                                                    residual, N, y, st);
+                                                    residual, N, y, gate_rows, act, st);
     case ATTNC_CUDA_INPUT_RMS_NORM:
       return launch_fused_w4_g<G, A, XMode::RingNorm>(dtype, in, T, K, values, scales, zeros,
-                                                      bias, residual, N, y, st);
+                                                      bias, residual, N, y, gate_rows, act, st);
     default:
       return launch_fused_w4_g<G, A, XMode::Ring>(dtype, in, T, K, values, scales, zeros, bias,
-                                                  residual, N, y, st);
+                                                  residual, N, y, gate_rows, act, st);
     }
   });
 }
@@ -1165,13 +1198,17 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
                                     y, st, what, error, error_len);
 }
 
-extern "C" int attnc_cuda_quantized_linear_fused(
-    int32_t dtype, int32_t bits, int32_t group_size, int32_t asymmetric,
-    const attnc_cuda_linear_input *input, int32_t num_tokens, int32_t in_features,
-    const void *values, const float *scales, const uint8_t *zeros, const void *bias,
-    const void *residual, int32_t out_features, void *scratch, void *y, void *stream,
-    char *error, size_t error_len) {
-  const char *what = "quantized_linear_fused";
+namespace {
+
+// attnc_cuda_quantized_linear_fused (gate_rows 0) and _gated (gate_rows =
+// N / 2: y = act(gate) * up of the product; product: its fallback buffer).
+int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32_t group_size,
+                            int32_t asymmetric, const attnc_cuda_linear_input *input,
+                            int32_t num_tokens, int32_t in_features, const void *values,
+                            const float *scales, const uint8_t *zeros, const void *bias,
+                            const void *residual, int32_t out_features, int gate_rows, int act,
+                            void *scratch, void *product, void *y, void *stream, char *error,
+                            size_t error_len) {
   if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
       num_tokens < 0 || in_features < 1 || out_features < 1 || !values || !scales || !y)
     return fail(error, error_len, what, "bad arguments");
@@ -1199,7 +1236,7 @@ extern "C" int attnc_cuda_quantized_linear_fused(
                       (in.kind != ATTNC_CUDA_INPUT_GATED ||
                        (aligned16(in.up) && (in.up_stride * elem) % 16 == 0)) &&
                       (in.kind != ATTNC_CUDA_INPUT_RMS_NORM || aligned16(in.norm_weight));
-  const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual;
+  const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual || gate_rows;
   // w4 decode: one decode_kernel launch (declined when its shared memory
   // does not fit the device). A gated x is staged in shared memory whole.
   const size_t fused_smem = in.kind == ATTNC_CUDA_INPUT_GATED      ? size_t(T) * K * elem
@@ -1210,14 +1247,17 @@ extern "C" int attnc_cuda_quantized_linear_fused(
   if (fused && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 && aligned16(values) &&
       K % elems_per_load<Scheme::W4>() == 0 && fused_smem <= fused_max &&
       launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                      residual, N, y, st)) {
+                      residual, N, y, gate_rows, act, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }
-  // The pieces one after the other: the input materialized in scratch.
+  // The pieces one after the other: the input materialized in scratch, a
+  // gated output's product in `product`.
   const void *x = in.x;
   if (in.kind != ATTNC_CUDA_INPUT_GATED && in.x_stride != K)
     return fail(error, error_len, what, "a strided input must be gated (or fit one kernel)");
+  if (gate_rows && !product)
+    return fail(error, error_len, what, "no product buffer for a gated output that is not fused");
   if (in.kind != ATTNC_CUDA_INPUT_PLAIN) {
     if (!scratch)
       return fail(error, error_len, what, "no scratch buffer for an input that is not fused");
@@ -1231,10 +1271,48 @@ extern "C" int attnc_cuda_quantized_linear_fused(
       return rc;
     x = scratch;
   }
+  void *out = gate_rows ? product : y;
   if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,
-                                           scales, zeros, bias, N, y, stream, error, error_len))
+                                           scales, zeros, bias, N, out, stream, error, error_len))
     return rc;
+  if (gate_rows)
+    return attnc_cuda_gated_activation(dtype, act, product, N,
+                                       static_cast<const char *>(product) + gate_rows * elem, N, y,
+                                       T, gate_rows, stream, error, error_len);
   return residual ? attnc_cuda_add_scaled(dtype, residual, y, 1.0f, y, int64_t(T) * N, stream,
                                           error, error_len)
                   : 0;
+}
+
+} // namespace
+
+extern "C" int attnc_cuda_quantized_linear_fused(
+    int32_t dtype, int32_t bits, int32_t group_size, int32_t asymmetric,
+    const attnc_cuda_linear_input *input, int32_t num_tokens, int32_t in_features,
+    const void *values, const float *scales, const uint8_t *zeros, const void *bias,
+    const void *residual, int32_t out_features, void *scratch, void *y, void *stream,
+    char *error, size_t error_len) {
+  return quantized_linear_formed("quantized_linear_fused", dtype, bits, group_size, asymmetric,
+                                 input, num_tokens, in_features, values, scales, zeros, bias,
+                                 residual, out_features, 0, 0, scratch, nullptr, y, stream, error,
+                                 error_len);
+}
+
+extern "C" int attnc_cuda_quantized_linear_gated(
+    int32_t dtype, int32_t bits, int32_t group_size, int32_t asymmetric,
+    const attnc_cuda_linear_input *input, int32_t num_tokens, int32_t in_features,
+    const void *values, const float *scales, const uint8_t *zeros, const void *bias, int32_t act,
+    int32_t out_features, void *scratch, void *product, void *y, void *stream, char *error,
+    size_t error_len) {
+  const char *what = "quantized_linear_gated";
+  if (out_features < 2 || out_features % 2 != 0)
+    return fail(error, error_len, what, "out_features must be even: the gate's rows, then up's");
+  if (act < ATTNC_CUDA_ACT_SILU || act > ATTNC_CUDA_ACT_RELU)
+    return fail(error, error_len, what, "unknown activation");
+  if (input && input->kind == ATTNC_CUDA_INPUT_GATED)
+    return fail(error, error_len, what, "a gated input cannot feed a gated output");
+  return quantized_linear_formed(what, dtype, bits, group_size, asymmetric, input, num_tokens,
+                                 in_features, values, scales, zeros, bias, nullptr, out_features,
+                                 out_features / 2, act, scratch, product, y, stream, error,
+                                 error_len);
 }

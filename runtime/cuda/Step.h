@@ -267,6 +267,22 @@ void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_f
             "quantized_linear");
 }
 
+namespace detail {
+// x as a quantized linear's input: plain, or RMS-normalized with norm_weight.
+inline attnc_cuda_linear_input linear_input(const void *x, int64_t in_features,
+                                            const float *norm_weight, float norm_offset,
+                                            float norm_eps) {
+  attnc_cuda_linear_input input{};
+  input.kind = norm_weight ? ATTNC_CUDA_INPUT_RMS_NORM : ATTNC_CUDA_INPUT_PLAIN;
+  input.x = x;
+  input.x_stride = in_features;
+  input.norm_weight = norm_weight;
+  input.norm_offset = norm_offset;
+  input.norm_eps = norm_eps;
+  return input;
+}
+} // namespace detail
+
 // quantized_linear whose x is rms_norm(x, norm_weight, norm_offset, norm_eps)
 // when norm_weight is not nullptr, and whose output is added to residual
 // (may be nullptr) as residual_add would: the decode step's norm and
@@ -285,18 +301,41 @@ void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, 
   if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
       !detail::fits_i32(out_features))
     return void(ctx.fail("quantized_linear_fused", "shape out of range"));
-  attnc_cuda_linear_input input{};
-  input.kind = norm_weight ? ATTNC_CUDA_INPUT_RMS_NORM : ATTNC_CUDA_INPUT_PLAIN;
-  input.x = x;
-  input.x_stride = in_features;
-  input.norm_weight = norm_weight;
-  input.norm_offset = norm_offset;
-  input.norm_eps = norm_eps;
+  const attnc_cuda_linear_input input =
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   ctx.check(attnc_cuda_quantized_linear_fused(
                 detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
                 int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias, residual,
                 int32_t(out_features), scratch, y, ctx.stream(), ctx.scratch(), ctx.scratch_len()),
             "quantized_linear_fused");
+}
+
+// gated_activation<Act> of a fused gate+up quantized linear (out_features =
+// 2 x the gate's width, the gate's rows first) in one call: y [num_tokens,
+// out_features / 2], x normalized as in quantized_linear_fused when
+// norm_weight is not nullptr. In decode the product [num_tokens,
+// out_features] is never stored (attnc_cuda_quantized_linear_gated); product
+// is where it goes when the pieces run (more than 8 tokens, f32).
+template <Activation Act, int Bits, int GroupSize, bool Asymmetric, typename T>
+void quantized_linear_gated(Context &ctx, const T *x, const float *norm_weight, float norm_offset,
+                            float norm_eps, typename detail::NoDeduce<T>::type *scratch,
+                            int64_t num_tokens, int64_t in_features, const void *values,
+                            const float *scales, const uint8_t *zeros,
+                            const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
+                            typename detail::NoDeduce<T>::type *product, T *y) {
+  if (ctx.failed())
+    return;
+  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
+      !detail::fits_i32(out_features))
+    return void(ctx.fail("quantized_linear_gated", "shape out of range"));
+  const attnc_cuda_linear_input input =
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
+  ctx.check(attnc_cuda_quantized_linear_gated(
+                detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
+                int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias,
+                detail::act_code<Act>(), int32_t(out_features), scratch, product, y, ctx.stream(),
+                ctx.scratch(), ctx.scratch_len()),
+            "quantized_linear_gated");
 }
 
 // ---- Elementwise.h ----

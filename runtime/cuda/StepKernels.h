@@ -281,6 +281,25 @@ int attnc_cuda_quantized_linear_fused(int32_t dtype, int32_t bits, int32_t group
                                       const void *residual, int32_t out_features, void *scratch,
                                       void *y, void *stream, char *error, size_t error_len);
 
+/* The gated activation of a fused gate+up projection without its product
+ * in memory: y [T, N / 2] = act(P[:, :N/2]) * P[:, N/2:] where P = input .
+ * dequant(W)^T (+ bias) [T, N], W's first N / 2 rows the gate's and the rest
+ * up's, each of P's halves rounded to the storage type first as a stored
+ * product is (the result is attnc_cuda_gated_activation over
+ * attnc_cuda_quantized_linear_fused's output). `input` is plain or an RMS
+ * norm (not gated). In w4 decode (same conditions as _fused) one kernel: each
+ * row tile pairs 8 gate rows with the same 8 rows of up, and the activation
+ * is applied as y is stored. Otherwise P goes to product [T, N] (may be NULL
+ * when the one kernel runs; the error says when it was needed) and the
+ * activation follows. y must not alias x, scratch or product. */
+int attnc_cuda_quantized_linear_gated(int32_t dtype, int32_t bits, int32_t group_size,
+                                      int32_t asymmetric, const attnc_cuda_linear_input *input,
+                                      int32_t num_tokens, int32_t in_features, const void *values,
+                                      const float *scales, const uint8_t *zeros, const void *bias,
+                                      int32_t act, int32_t out_features, void *scratch,
+                                      void *product, void *y, void *stream, char *error,
+                                      size_t error_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

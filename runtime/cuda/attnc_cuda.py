@@ -90,6 +90,8 @@ def declare_step_kernels(lib):
                                         vp],
         "attnc_cuda_quantized_linear_fused": [i32, i32, i32, i32, ctypes.POINTER(LinearInput),
                                               i32, i32, vp, vp, vp, vp, vp, i32, vp, vp],
+        "attnc_cuda_quantized_linear_gated": [i32, i32, i32, i32, ctypes.POINTER(LinearInput),
+                                              i32, i32, vp, vp, vp, vp, i32, i32, vp, vp, vp],
     }.items():
         fn = getattr(lib, name, None)
         if fn is None:  # an older library (benchmarks of a previous build)
@@ -236,6 +238,16 @@ def quantized_linear_fused(lib, bits, group_size, asymmetric, inp, T, K, values,
     _call(lib, "attnc_cuda_quantized_linear_fused", DTYPES[y.dtype], bits, group_size,
           int(asymmetric), ctypes.byref(inp), T, K, values.data_ptr(), scales.data_ptr(),
           _ptr(zeros), _ptr(bias), _ptr(residual), N, _ptr(scratch), y.data_ptr())
+
+
+def quantized_linear_gated(lib, bits, group_size, asymmetric, inp, T, K, values, scales, zeros,
+                           bias, act, N, scratch, product, y):
+    """attnc_cuda_quantized_linear_gated: y [T, N / 2] = act(gate) * up of the
+    product's halves; inp a LinearInput (its tensors kept alive by the caller)."""
+    _call(lib, "attnc_cuda_quantized_linear_gated", DTYPES[y.dtype], bits, group_size,
+          int(asymmetric), ctypes.byref(inp), T, K, values.data_ptr(), scales.data_ptr(),
+          _ptr(zeros), _ptr(bias), ACT[act] if isinstance(act, str) else act, N, _ptr(scratch),
+          _ptr(product), y.data_ptr())
 
 
 class Linear:

@@ -688,6 +688,44 @@ def test_quantized_linear(lib, res, gen):
                  f"expected an error naming '{what}'")
 
 
+def act_ref(act, g):
+    """The gated activations in float64."""
+    return {"silu": lambda: g * torch.sigmoid(g),
+            "gelu_tanh": lambda: 0.5 * g * (1 + torch.tanh(
+                math.sqrt(2 / math.pi) * (g + 0.044715 * g ** 3))),
+            "gelu": lambda: 0.5 * g * (1 + torch.erf(g / math.sqrt(2))),
+            "relu": lambda: g.clamp(min=0)}[act]()
+
+
+def quantized_weights(schemes, K, N):
+    """(name, bits, group, asym, values, scales, zeros, dequantized float64)
+    of a fresh random [N, K] weight per scheme whose group divides K."""
+    for bits, group, asym in schemes:
+        if group and K % group:
+            continue
+        w = torch.randn(N, K, device="cuda") / math.sqrt(K)
+        values, scales, zeros = quantize_ref(w, bits, group, asym)
+        wdq = dequantize_ref(values, scales, zeros, bits, group, K)
+        name = f"w{bits}" + (f"g{group}" if group else "") + ("a" if asym else "")
+        yield name, bits, group, asym, values, scales, zeros, wdq
+
+
+def rms_norm_input(inp, T, K, dtype, variant):
+    """A residual stream's scale with outlier channels, as an RMS_NORM
+    LinearInput; returns (tensors to keep alive, the normalized x rounded to
+    dtype as the runtime stores it)."""
+    x = rnd(T, K, dtype=dtype) * 20
+    x[:, ::37] *= 30
+    nw = (1 + 0.1 * torch.randn(K, device="cuda")).float()
+    off, eps = (1.0, 1e-6) if variant % 2 else (0.0, 1e-5)
+    xd = x.double()
+    inv = 1 / torch.sqrt((xd * xd).mean(1, keepdim=True) + eps)
+    xf = (xd * inv * (nw.double() + off)).to(dtype)
+    inp.kind, inp.x, inp.x_stride = attnc_cuda.LinearInput.RMS_NORM, x.data_ptr(), K
+    inp.norm_weight, inp.norm_offset, inp.norm_eps = nw.data_ptr(), off, eps
+    return (x, nw), xf
+
+
 def test_quantized_linear_fused(lib, res, gen):
     """attnc_cuda_quantized_linear_fused: x formed by an RMS norm or act(gate) * up
     (gate and up column ranges of one [T, 2K] buffer, as a fused gate+up
@@ -700,13 +738,7 @@ def test_quantized_linear_fused(lib, res, gen):
     acts = ("silu", "gelu_tanh", "gelu")
     LI = attnc_cuda.LinearInput
     for si, (K, N) in enumerate(shapes):
-        for bits, group, asym in schemes:
-            if group and K % group:
-                continue
-            w = torch.randn(N, K, device="cuda") / math.sqrt(K)
-            values, scales, zeros = quantize_ref(w, bits, group, asym)
-            wdq = dequantize_ref(values, scales, zeros, bits, group, K)
-            name = f"w{bits}" + (f"g{group}" if group else "") + ("a" if asym else "")
+        for name, bits, group, asym, values, scales, zeros, wdq in quantized_weights(schemes, K, N):
             for dtype in DTYPES:
                 for ci, T in enumerate((1, 5, 8, 17)):
                     # 4-bit decode: every input kind (each its own kernel path)
@@ -719,26 +751,13 @@ def test_quantized_linear_fused(lib, res, gen):
                             act = acts[(si + ci) % 3]
                             gu = rnd(T, 2 * K, dtype=dtype)
                             g, u = gu[:, :K].double(), gu[:, K:].double()
-                            a = {"silu": g * torch.sigmoid(g),
-                                 "gelu_tanh": 0.5 * g * (1 + torch.tanh(
-                                     math.sqrt(2 / math.pi) * (g + 0.044715 * g ** 3))),
-                                 "gelu": 0.5 * g * (1 + torch.erf(g / math.sqrt(2)))}[act]
-                            xf = (a * u).to(dtype)
+                            xf = (act_ref(act, g) * u).to(dtype)
                             inp.kind, inp.x, inp.x_stride = LI.GATED, gu.data_ptr(), 2 * K
                             inp.up, inp.up_stride = gu[:, K:].data_ptr(), 2 * K
                             inp.act = attnc_cuda.ACT[act]
                             case = f"gated {act}"
                         elif kind == LI.RMS_NORM:
-                            # a residual stream's scale, with outlier channels
-                            x = rnd(T, K, dtype=dtype) * 20
-                            x[:, ::37] *= 30
-                            nw = (1 + 0.1 * torch.randn(K, device="cuda")).float()
-                            off, eps = (1.0, 1e-6) if ci % 2 else (0.0, 1e-5)
-                            xd = x.double()
-                            inv = 1 / torch.sqrt((xd * xd).mean(1, keepdim=True) + eps)
-                            xf = (xd * inv * (nw.double() + off)).to(dtype)
-                            inp.kind, inp.x, inp.x_stride = LI.RMS_NORM, x.data_ptr(), K
-                            inp.norm_weight, inp.norm_offset, inp.norm_eps = nw.data_ptr(), off, eps
+                            keep, xf = rms_norm_input(inp, T, K, dtype, ci)
                             case = "rms_norm"
                         else:
                             x = rnd(T, K, dtype=dtype)
@@ -782,6 +801,74 @@ def test_quantized_linear_fused(lib, res, gen):
                  f"expected an error naming '{what}'")
 
 
+def test_quantized_linear_gated(lib, res, gen):
+    """attnc_cuda_quantized_linear_gated: act(gate) * up of a fused gate+up
+    projection's two halves (the gate's rows first), x plain or RMS-normalized;
+    one kernel in 4-bit decode (each row tile pairs 8 gate rows with their up
+    rows), the product through `product` otherwise (T > 8, f32, 8-bit).
+    Reference: torch float64 with the product's halves rounded to the dtype
+    (as a stored product is), the activation on them."""
+    schemes = [(4, 128, False), (4, 32, True), (4, 64, False), (8, 0, False)]
+    # (K, gate rows): the 1.1B gate_up; gate rows not a multiple of 8 (a
+    # partial last tile); a small K
+    shapes = [(2048, 5632), (256, 77), (128, 8), (384, 200)]
+    acts = ("silu", "gelu_tanh", "gelu", "relu")
+    LI = attnc_cuda.LinearInput
+    for si, (K, I) in enumerate(shapes):
+        N = 2 * I
+        for name, bits, group, asym, values, scales, zeros, wdq in quantized_weights(schemes, K, N):
+            for dtype in DTYPES:
+                for ci, T in enumerate((1, 3, 8, 17)):
+                    for norm in (False, True):
+                        act = acts[(si + ci + norm) % 4]
+                        bias = rnd(N, dtype=dtype) if (ci + norm) % 2 else None
+                        inp = LI()
+                        if norm:
+                            keep, xf = rms_norm_input(inp, T, K, dtype, ci)
+                        else:
+                            xf = rnd(T, K, dtype=dtype)
+                            inp.kind, inp.x, inp.x_stride = LI.PLAIN, xf.data_ptr(), K
+                        p = xf.double() @ wdq.t()
+                        if bias is not None:
+                            p = p + bias.double()
+                        p = p.to(dtype).double()
+                        gate, up = p[:, :I], p[:, I:]
+                        ref = act_ref(act, gate) * up
+                        # an error of one product's rounding passes through the activation
+                        mag = float((xf.double().abs() @ wdq.abs().t()).max()) * \
+                            max(1.0, float(gate.abs().max()), float(up.abs().max()))
+                        scratch = torch.full((T, K), NAN, device="cuda", dtype=dtype)
+                        product = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                        y = torch.full((T, I), NAN, device="cuda", dtype=dtype)
+                        attnc_cuda.quantized_linear_gated(lib, bits, group, asym, inp, T, K, values,
+                                                          scales, zeros, bias, act, N, scratch,
+                                                          product, y)
+                        res.check(f"quantized_linear_gated.{name}",
+                                  f"T{T} K{K} I{I} {act}{' norm' if norm else ''}"
+                                  f"{' bias' if bias is not None else ''}", dtype, y, ref,
+                                  scale=mag)
+    # refused: an odd product width, an unknown activation, a gated input, no
+    # product buffer where the pieces run (T > 8)
+    x = rnd(17, 128, dtype=torch.float16)
+    values, scales, _ = quantize_ref(torch.randn(16, 128, device="cuda"), 4, 128, False)
+    y = torch.zeros(17, 8, device="cuda", dtype=torch.float16)
+    for N, kind, act, what in ((15, LI.PLAIN, 0, "out_features must be even"),
+                               (16, LI.PLAIN, 9, "unknown activation"),
+                               (16, LI.GATED, 0, "a gated input cannot feed a gated output"),
+                               (16, LI.PLAIN, 0, "no product buffer")):
+        inp = LI()
+        inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), 128, \
+            x.data_ptr(), 128
+        try:
+            attnc_cuda.quantized_linear_gated(lib, 4, 128, False, inp, 17, 128, values, scales,
+                                              None, None, act, N, None, None, y)
+            ok = False
+        except RuntimeError as exc:
+            ok = what in str(exc)
+        res.flag("quantized_linear_gated.refused", what, torch.float16, ok,
+                 f"expected an error naming '{what}'")
+
+
 def main():
     seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
     print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
@@ -791,7 +878,7 @@ def main():
     res = Results()
     tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
              test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear,
-             test_quantized_linear_fused)
+             test_quantized_linear_fused, test_quantized_linear_gated)
     only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
     if only:
         tests = [t for t in tests if t.__name__ in only.split(",")]
