@@ -151,6 +151,10 @@ private:
   // (emitted in the linear's call), and the split and activation it absorbs.
   llvm::DenseMap<Operation *, attn::GatedActivationOp> gatedOutput;
   llvm::SmallPtrSet<Operation *, 16> absorbed;
+  // A fused QKV 4-bit linear -> the attention whose RoPE + KV append it does
+  // as it stores; the attention -> the rotated query's buffer (its slot).
+  llvm::DenseMap<Operation *, attn::FlashAttentionOp> ropeOutput;
+  llvm::DenseMap<Operation *, std::pair<std::string, int>> ropeQuery;
 };
 
 void Emitter::planQuantizedLinearFusion(Block &block) {
@@ -196,6 +200,37 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     gatedOutput[producer] = g;
     absorbed.insert(split);
     absorbed.insert(g);
+  }
+  // The query, keys and values of one 4-bit linear's product, split along
+  // the last axis (through reshapes) and read by nothing but one attention
+  // that rotates the query and the keys on their way (attn-fuse-rope-kv-
+  // append): the linear rotates them and writes the keys and values to the
+  // cache as it stores them (the query to a buffer of its own).
+  auto soleSource = [](Value v) -> Value {
+    while (auto reshape = v.getDefiningOp<od::ReshapeOp>()) {
+      if (!v.hasOneUse())
+        return {};
+      v = reshape.getData();
+    }
+    return v.hasOneUse() ? v : Value();
+  };
+  for (auto fa : block.getOps<attn::FlashAttentionOp>()) {
+    if (!fa.hasKeyRope() || !fa.getRopeQuery() || int64_t(fa.getHeadDim()) != int64_t(fa.getVHeadDim()))
+      continue;
+    Value qv = soleSource(fa.getQuery()), kv = soleSource(fa.getKey()),
+          vv = soleSource(fa.getValue());
+    auto split = qv ? qv.getDefiningOp<od::SplitOp>() : od::SplitOp();
+    if (!split || split.getOutputs().size() != 3 || split.getOutputs()[0] != qv ||
+        split.getOutputs()[1] != kv || split.getOutputs()[2] != vv)
+      continue;
+    auto type = cast<RankedTensorType>(split.getInput().getType());
+    int64_t axis = static_cast<int64_t>(split.getAxis());
+    Operation *producer = split.getInput().getDefiningOp();
+    if ((axis != type.getRank() - 1 && axis != -1) || !isW4Linear(producer) ||
+        !split.getInput().hasOneUse() || residualInto.count(producer) ||
+        gatedOutput.count(producer))
+      continue;
+    ropeOutput[producer] = fa;
   }
 }
 
@@ -429,7 +464,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     attn::ResidualAddRmsNormOp addTo = residualInto.lookup(op);
     attn::ResidualAddRmsNormOp norm = normInput.lookup(q.getX());
     attn::GatedActivationOp gated = gatedOutput.lookup(op);
-    if (!addTo && !norm && !gated) {
+    attn::FlashAttentionOp rope = ropeOutput.lookup(op);
+    if (!addTo && !norm && !gated && !rope) {
       const ValueInfo &y = defineActivation(q.getOutput(), rowsOf(q.getX()));
       os << llvm::formatv("  rt::quantized_linear<{0}, {1}, {2}>(ctx, {3}, {4} / {5}, {5}, {6}, "
                           "{7}, {8}, {9}, {10}, {11});\n",
@@ -462,6 +498,32 @@ LogicalResult Emitter::emitOp(Operation *op) {
                           q.getZeros() ? "true" : "false", input, normWeight, floatLiteral(offset),
                           floatLiteral(eps), scratch, rowsTimes(q.getX()), in, *values, *scales,
                           *zeros, *bias, out, product, y);
+      return success();
+    }
+    if (rope) {
+      // The product's buffer is only the pieces' fallback; the rotated query
+      // goes to a buffer the attention reads (released there).
+      std::string product = defineActivation(q.getOutput(), rowsOf(q.getX())).pointer;
+      int slot = acquireSlot(rowElemsOf(rope.getQuery()) * options.maxBatchTokens);
+      std::string query = llvm::formatv("(m.arena + kSlot{0})", slot).str();
+      ropeQuery[rope] = {query, slot};
+      int64_t rotary = *rope.getRotaryDim();
+      int table = ropeTable(rope.getRopeTheta()->convertToFloat(), rotary);
+      std::optional<attn::KvCacheType> kvType = rope.getKvCacheType();
+      std::string kvTypeArg;
+      if (kvType)
+        kvTypeArg = *kvType == attn::KvCacheType::int8 ? ", rt::KvType::Int8"
+                                                       : ", rt::KvType::Fp8E4M3";
+      os << llvm::formatv(
+          "  rt::quantized_linear_rope_kv<{0}, {1}, {2}, kPageSize, {3}, {4}, rt::RopeStyle::{5}{6}>("
+          "ctx, {7}, {8}, {9}, {10}, {11}, {12} / {13}, {13}, {14}, {15}, {16}, {17}, {18}, {19}, "
+          "{20}, {21}, a->positions, m.inv_freq{22}, a->num_seqs, a->query_start, "
+          "a->block_tables[{23}], a->blocks_per_seq, a->layer_cache[{24}], {25});\n",
+          q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", rope.getHeadDim(),
+          rotary, *rope.getRopeStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved",
+          kvTypeArg, input, normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
+          rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, product, query,
+          rope.getNumHeads(), table, rope.getCacheGroup(), rope.getLayer(), rope.getNumKvHeads());
       return success();
     }
     // y: the sum of the residual_add_rms_norm reading this linear's output.
@@ -763,10 +825,14 @@ LogicalResult Emitter::emitOp(Operation *op) {
         target.flashAttention({attention, headDim, vHeadDim, group, kvTypeArg});
     if (failed(call))
       return failure();
-    // The query the attention reads: the operand, or its rotation (rope_query).
+    // The query the attention reads: the operand, or its rotation (rope_query;
+    // by the quantized linear before it when that did the RoPE + KV append).
     std::string query = q->first;
     int scratchSlot = -1;
-    if (qStrided) {
+    auto linearDidRope = ropeQuery.find(op);
+    if (linearDidRope != ropeQuery.end()) {
+      std::tie(query, scratchSlot) = linearDidRope->second;
+    } else if (qStrided) {
       scratchSlot = acquireSlot(rowElemsOf(attention.getQuery()) * options.maxBatchTokens);
       query = llvm::formatv("(m.arena + kSlot{0})", scratchSlot).str();
     } else if (attention.getRopeQuery()) {
@@ -790,7 +856,9 @@ LogicalResult Emitter::emitOp(Operation *op) {
     std::string outPointer = out.pointer;
     if (scratchSlot >= 0)
       slotLive[scratchSlot] -= 1; // free again once the op is emitted (out is elsewhere)
-    if (attention.hasKeyRope()) {
+    if (linearDidRope != ropeQuery.end()) {
+      os << "  // rope + kv_append: in the quantized linear before it\n";
+    } else if (attention.hasKeyRope()) {
       // attn-fuse-rope-kv-append: rotate the new keys on their way into the
       // cache (and the query in place), one kernel.
       int64_t rotary = *attention.getRotaryDim();

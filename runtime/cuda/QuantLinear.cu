@@ -38,7 +38,9 @@
 // output row, lanes along K, 8 tokens per pass, f32 dequantization exactly by
 // the contract and f32 arithmetic.
 #include "AsyncCopy.cuh"
+#include "Attention.h"
 #include "DependentLaunch.cuh"
+#include "KVQuant.cuh"
 #include "StepKernels.h"
 
 #include <cuda_bf16.h>
@@ -497,6 +499,27 @@ template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, fl
     return as_u32(__floats2bfloat162_rn(lo, hi));
 }
 
+// What decode_kernel does with its product [T, N] besides storing it in y:
+// gate_rows > 0: y [T, gate_rows] = act(gate) * up of its two halves (a
+// fused gate+up projection); rope.head_dim > 0: rotate and send a fused
+// QKV projection's heads to the query and the cache (no y).
+struct OutputForm {
+  int gate_rows = 0, act = 0;
+  attnc_cuda_rope_kv_output rope{};
+};
+
+// Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
+// a page is [page_size][kv_heads * head_dim] keys, then as many values).
+template <typename T>
+__device__ __forceinline__ T *rope_page_row(const attnc_cuda_rope_kv_output &rope, int t) {
+  const int32_t seq = attnrt::cuda::kvq::sequence_of(t, rope.query_start, rope.num_seqs);
+  const int32_t pos = rope.positions[t];
+  const int64_t row_elems = int64_t(rope.num_kv_heads) * rope.head_dim;
+  const int64_t page = rope.block_table[int64_t(seq) * rope.blocks_per_seq + pos / rope.page_size];
+  return static_cast<T *>(rope.layer_cache) + page * 2 * rope.page_size * row_elems +
+         int64_t(pos % rope.page_size) * row_elems;
+}
+
 // Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
 // ring of D stages of cp.async copies per thread, without pause between row
 // tiles. Each block owns row tiles blockIdx.x, + gridDim.x, ... (the grid is
@@ -535,8 +558,10 @@ __global__ void __launch_bounds__(kThreads)
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
                   const uint8_t *__restrict__ zeros, const T *__restrict__ bias,
                   const T *__restrict__ residual, int N, T *__restrict__ y, int tiles,
-                  int gate_rows, int act) {
+                  const OutputForm form) {
   static_assert(D >= 2, "a stage in flight while one is multiplied");
+  const int gate_rows = form.gate_rows, act = form.act;
+  const attnc_cuda_rope_kv_output &rope = form.rope;
   constexpr bool Staged = M == XMode::Staged, Norm = M == XMode::RingNorm;
   using P = typename Pair<T>::type;
   constexpr int E = elems_per_load<Scheme::W4>();
@@ -575,11 +600,21 @@ __global__ void __launch_bounds__(kThreads)
   // The weight row of this lane's row 8h + g of a tile: 16 consecutive rows,
   // or (gate_rows: a fused gate+up projection whose act(gate) * up is the
   // output) 8 gate rows and the same 8 rows of up, gate_rows further on.
+  // With rope (rope.head_dim: a fused QKV projection whose query and key
+  // heads are rotated as stored), each query or key head's tile holds 8
+  // rows of its first half and the 8 rows of its second half they rotate
+  // with; the value heads' tiles are 16 consecutive rows.
+  const int hd = rope.head_dim, head_tiles = hd / 16;
+  const int rope_tiles = hd ? (rope.num_heads + rope.num_kv_heads) * head_tiles : 0;
   auto weight_row = [&](int tile, int h) {
-    return gate_rows ? h * gate_rows + tile * 8 + g : tile * 16 + 8 * h + g;
+    if (gate_rows)
+      return h * gate_rows + tile * 8 + g;
+    if (tile < rope_tiles)
+      return (tile / head_tiles) * hd + h * (hd / 2) + (tile % head_tiles) * 8 + g;
+    return tile * 16 + 8 * h + g;
   };
   auto row_exists = [&](int tile, int h) {
-    return gate_rows ? tile * 8 + g < gate_rows : tile * 16 + 8 * h + g < N;
+    return gate_rows ? tile * 8 + g < gate_rows : weight_row(tile, h) < N;
   };
 
   // The weights of a warp's items in order, tile by tile, chunk by chunk.
@@ -756,17 +791,22 @@ __global__ void __launch_bounds__(kThreads)
       norm_ss[Norm ? warp : 0][g] = ss_acc[g & 1];
     __syncthreads();
     // C fragment: c0, c1 = (tile row g, tokens 2q, 2q + 1); c2, c3 = tile
-    // row g + 8 (gated: the up row of gate row g, both in one thread).
-    if (tid < (gate_rows ? 64 : 128)) {
-      const int l = tid % 32, e = tid / 32;
-      const int tok = 2 * (l % 4) + (e & 1);
-      if (Norm && i == 0) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
-        float total = 0.f;
+    // row g + 8 (gated: the up row of gate row g; rope: the row rotating
+    // with g; both in one thread).
+    const bool paired = gate_rows || tile < rope_tiles;
+    const int l = tid % 32, e = tid / 32;
+    const int tok = 2 * (l % 4) + (e & 1);
+    // Every thread of the epilogue's 128 keeps its token's 1 / rms from the
+    // first tile: a later tile may use all 128 where the first used 64
+    // (rope: a query or key tile, then a value tile).
+    if (Norm && i == 0 && tid < 128) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
+      float total = 0.f;
 #pragma unroll
-        for (int ww = 0; ww < (Norm ? kWarps : 1); ++ww)
-          total += norm_ss[ww][tok];
-        inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
-      }
+      for (int ww = 0; ww < (Norm ? kWarps : 1); ++ww)
+        total += norm_ss[ww][tok];
+      inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
+    }
+    if (tid < (paired ? 64 : 128)) {
       auto product = [&](int element) {
         float v = 0.f;
 #pragma unroll
@@ -786,15 +826,43 @@ __global__ void __launch_bounds__(kThreads)
           }
           y[int64_t(tok) * gate_rows + row] = T(activate(act, float(T(gv))) * float(T(uv)));
         }
+      } else if (paired) {
+        // x0 (first half, index i) and x1 (i + hd / 2) rotated by pos *
+        // inv_freq[i] as rope_kv_kernel does, into the query or the page.
+        const int head = tile / head_tiles, i = (tile % head_tiles) * 8 + l / 4;
+        const int r0 = head * hd + i, r1 = r0 + hd / 2;
+        if (tok < num_tokens) {
+          float x0 = product(e), x1 = product(e + 2);
+          if (bias) {
+            x0 += float(bias[r0]);
+            x1 += float(bias[r1]);
+          }
+          x0 = float(T(x0));
+          x1 = float(T(x1));
+          const float angle = static_cast<float>(rope.positions[tok]) * rope.inv_freq[i];
+          const float c = cosf(angle), s = sinf(angle);
+          T *dst = head < rope.num_heads
+                       ? static_cast<T *>(rope.query) +
+                             int64_t(tok) * rope.num_heads * hd + head * hd
+                       : rope_page_row<T>(rope, tok) + (head - rope.num_heads) * hd;
+          dst[i] = T(x0 * c - x1 * s);
+          dst[i + hd / 2] = T(x1 * c + x0 * s);
+        }
       } else {
         const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
         if (row < N && tok < num_tokens) {
           float v = product(e);
           if (bias)
             v += float(bias[row]);
-          if (residual) // rounded as the linear's own output first, as unfused
-            v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
-          y[int64_t(tok) * N + row] = T(v);
+          if (hd) { // a value head's element, into the page's V half
+            const int64_t row_elems = int64_t(rope.num_kv_heads) * hd;
+            rope_page_row<T>(rope, tok)[int64_t(rope.page_size) * row_elems + row -
+                                        int64_t(rope.num_heads + rope.num_kv_heads) * hd] = T(v);
+          } else {
+            if (residual) // rounded as the linear's own output first, as unfused
+              v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
+            y[int64_t(tok) * N + row] = T(v);
+          }
         }
       }
     }
@@ -917,7 +985,7 @@ void launch_mma_decode(const T *x, int num_tokens, int K, const uint8_t *w, cons
 template <int G, bool Asym, typename T, int D, XMode M>
 bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                      const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
-                     int N, T *y, int tiles, int sms, int gate_rows, int act, cudaStream_t st) {
+                     int N, T *y, int tiles, int sms, const OutputForm &form, cudaStream_t st) {
   auto kernel = decode_kernel<G, Asym, T, D, M>;
   const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, M);
   // Blocks per SM for this shared memory size, found once per size; the
@@ -952,7 +1020,7 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
     return false;
   dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads), smem, st,
                                  in, num_tokens, K, w, scales, zeros, bias, residual, N, y, tiles,
-                                 gate_rows, act);
+                                 form);
   return true;
 }
 
@@ -960,20 +1028,18 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
 // (qkv, o, down of the 1.1B model) a warp must keep its whole share of the
 // tile in flight (6 stages: down 5.4 us vs 9.2 with 4); with several tiles
 // per SM, 4 stages leave room for 4 blocks per SM (gate_up, lm_head).
-// gate_rows > 0: y [T, gate_rows] = act(gate) * up of the N = 2 gate_rows
-// rows (gate first), no residual.
 template <int G, bool Asym, typename T, XMode M>
 bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
-                   int N, T *y, cudaStream_t st, int gate_rows = 0, int act = 0) {
-  const int tiles = gate_rows ? (gate_rows + 7) / 8 : (N + 15) / 16, sms = sm_count();
+                   int N, T *y, cudaStream_t st, const OutputForm &form = OutputForm{}) {
+  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16, sms = sm_count();
   if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
     return false;
   return 2 * tiles <= 3 * sms
              ? launch_decode_d<G, Asym, T, 6, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, gate_rows, act, st)
+                                                 residual, N, y, tiles, sms, form, st)
              : launch_decode_d<G, Asym, T, 4, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, gate_rows, act, st);
+                                                 residual, N, y, tiles, sms, form, st);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -1115,17 +1181,16 @@ int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t i
 template <int G, bool Asym, XMode M>
 bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
                        const void *values, const float *scales, const uint8_t *zeros,
-                       const void *bias, const void *residual, int N, void *y, int gate_rows,
-                       int act, cudaStream_t st) {
+                       const void *bias, const void *residual, int N, void *y,
+                       const OutputForm &form, cudaStream_t st) {
   const uint8_t *w = static_cast<const uint8_t *>(values);
   if (dtype == ATTNC_CUDA_F16)
     return launch_decode<G, Asym, __half, M>(
         in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
-        static_cast<const __half *>(residual), N, static_cast<__half *>(y), st, gate_rows, act);
+        static_cast<const __half *>(residual), N, static_cast<__half *>(y), st, form);
   return launch_decode<G, Asym, __nv_bfloat16, M>(
       in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
-      static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st,
-      gate_rows, act);
+      static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st, form);
 }
 
 // The w4 decode launch of attnc_cuda_quantized_linear_fused: x through the
@@ -1133,7 +1198,7 @@ bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, 
 bool launch_fused_w4(int32_t dtype, int group_size, bool asymmetric,
                      const attnc_cuda_linear_input &in, int T, int K, const void *values,
                      const float *scales, const uint8_t *zeros, const void *bias,
-                     const void *residual, int N, void *y, int gate_rows, int act,
+                     const void *residual, int N, void *y, const OutputForm &form,
                      cudaStream_t st) {
   return with_group(group_size, asymmetric, [&](auto group, auto asym) {
     constexpr int G = decltype(group)::value;
@@ -1141,13 +1206,13 @@ bool launch_fused_w4(int32_t dtype, int group_size, bool asymmetric,
     switch (in.kind) {
     case ATTNC_CUDA_INPUT_GATED:
       return launch_fused_w4_g<G, A, XMode::Staged>(dtype, in, T, K, values, scales, zeros, bias,
-                                                    residual, N, y, gate_rows, act, st);
+                                                    residual, N, y, form, st);
     case ATTNC_CUDA_INPUT_RMS_NORM:
       return launch_fused_w4_g<G, A, XMode::RingNorm>(dtype, in, T, K, values, scales, zeros,
-                                                      bias, residual, N, y, gate_rows, act, st);
+                                                      bias, residual, N, y, form, st);
     default:
       return launch_fused_w4_g<G, A, XMode::Ring>(dtype, in, T, K, values, scales, zeros, bias,
-                                                  residual, N, y, gate_rows, act, st);
+                                                  residual, N, y, form, st);
     }
   });
 }
@@ -1200,13 +1265,14 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
 
 namespace {
 
-// attnc_cuda_quantized_linear_fused (gate_rows 0) and _gated (gate_rows =
-// N / 2: y = act(gate) * up of the product; product: its fallback buffer).
+// attnc_cuda_quantized_linear_fused (form: plain y), _gated and _rope_kv.
+// product: where a gated or rope form's [T, N] product goes when the pieces
+// run.
 int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32_t group_size,
                             int32_t asymmetric, const attnc_cuda_linear_input *input,
                             int32_t num_tokens, int32_t in_features, const void *values,
                             const float *scales, const uint8_t *zeros, const void *bias,
-                            const void *residual, int32_t out_features, int gate_rows, int act,
+                            const void *residual, int32_t out_features, const OutputForm &form,
                             void *scratch, void *product, void *y, void *stream, char *error,
                             size_t error_len) {
   if ((dtype != ATTNC_CUDA_F16 && dtype != ATTNC_CUDA_BF16 && dtype != ATTNC_CUDA_F32) ||
@@ -1231,12 +1297,20 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
   const int T = num_tokens, K = in_features, N = out_features;
   const attnc_cuda_linear_input &in = *input;
+  const attnc_cuda_rope_kv_output &rope = form.rope;
   const size_t elem = dtype == ATTNC_CUDA_F32 ? 4 : 2;
   const bool rows16 = aligned16(in.x) && (in.x_stride * elem) % 16 == 0 &&
                       (in.kind != ATTNC_CUDA_INPUT_GATED ||
                        (aligned16(in.up) && (in.up_stride * elem) % 16 == 0)) &&
                       (in.kind != ATTNC_CUDA_INPUT_RMS_NORM || aligned16(in.norm_weight));
-  const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual || gate_rows;
+  const bool reshaped = form.gate_rows || rope.head_dim;
+  const bool fused = in.kind != ATTNC_CUDA_INPUT_PLAIN || residual || reshaped;
+  // The one kernel rotates half-split pairs of whole heads into a cache of
+  // the model's dtype; other rotations run the pieces.
+  const bool rope_fits = !rope.head_dim || (rope.style == ATTNC_CUDA_ROPE_HALF_SPLIT &&
+                                            rope.rotary_dim == rope.head_dim &&
+                                            rope.head_dim % 16 == 0 &&
+                                            rope.kv_type == ATTNC_CUDA_KV_MODEL);
   // w4 decode: one decode_kernel launch (declined when its shared memory
   // does not fit the device). A gated x is staged in shared memory whole.
   const size_t fused_smem = in.kind == ATTNC_CUDA_INPUT_GATED      ? size_t(T) * K * elem
@@ -1244,20 +1318,20 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
                                                                    : 0;
   const size_t fused_max =
       in.kind == ATTNC_CUDA_INPUT_GATED ? kStagedMaxX : kNormMaxBytes;
-  if (fused && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 && aligned16(values) &&
-      K % elems_per_load<Scheme::W4>() == 0 && fused_smem <= fused_max &&
+  if (fused && rope_fits && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 &&
+      aligned16(values) && K % elems_per_load<Scheme::W4>() == 0 && fused_smem <= fused_max &&
       launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                      residual, N, y, gate_rows, act, st)) {
+                      residual, N, y, form, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }
   // The pieces one after the other: the input materialized in scratch, a
-  // gated output's product in `product`.
+  // gated or rope form's product in `product`.
   const void *x = in.x;
   if (in.kind != ATTNC_CUDA_INPUT_GATED && in.x_stride != K)
     return fail(error, error_len, what, "a strided input must be gated (or fit one kernel)");
-  if (gate_rows && !product)
-    return fail(error, error_len, what, "no product buffer for a gated output that is not fused");
+  if (reshaped && !product)
+    return fail(error, error_len, what, "no product buffer for an output that is not fused");
   if (in.kind != ATTNC_CUDA_INPUT_PLAIN) {
     if (!scratch)
       return fail(error, error_len, what, "no scratch buffer for an input that is not fused");
@@ -1271,14 +1345,24 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       return rc;
     x = scratch;
   }
-  void *out = gate_rows ? product : y;
   if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,
-                                           scales, zeros, bias, N, out, stream, error, error_len))
+                                           scales, zeros, bias, N, reshaped ? product : y, stream,
+                                           error, error_len))
     return rc;
-  if (gate_rows)
-    return attnc_cuda_gated_activation(dtype, act, product, N,
-                                       static_cast<const char *>(product) + gate_rows * elem, N, y,
-                                       T, gate_rows, stream, error, error_len);
+  const char *p = static_cast<const char *>(product);
+  if (form.gate_rows)
+    return attnc_cuda_gated_activation(dtype, form.act, p, N, p + form.gate_rows * elem, N, y, T,
+                                       form.gate_rows, stream, error, error_len);
+  if (rope.head_dim) {
+    const int64_t q_cols = int64_t(rope.num_heads) * rope.head_dim;
+    const int64_t kv_cols = int64_t(rope.num_kv_heads) * rope.head_dim;
+    return attnc_cuda_rope_kv_append(
+        dtype, rope.style, rope.head_dim, rope.rotary_dim, rope.num_heads, rope.num_kv_heads, T,
+        rope.positions, rope.inv_freq, rope.query, q_cols, p, N, p + q_cols * elem, N,
+        p + (q_cols + kv_cols) * elem, N, rope.num_seqs, rope.query_start, rope.block_table,
+        rope.blocks_per_seq, rope.page_size, rope.kv_type, rope.layer_cache, stream, error,
+        error_len);
+  }
   return residual ? attnc_cuda_add_scaled(dtype, residual, y, 1.0f, y, int64_t(T) * N, stream,
                                           error, error_len)
                   : 0;
@@ -1294,8 +1378,8 @@ extern "C" int attnc_cuda_quantized_linear_fused(
     char *error, size_t error_len) {
   return quantized_linear_formed("quantized_linear_fused", dtype, bits, group_size, asymmetric,
                                  input, num_tokens, in_features, values, scales, zeros, bias,
-                                 residual, out_features, 0, 0, scratch, nullptr, y, stream, error,
-                                 error_len);
+                                 residual, out_features, OutputForm{}, scratch, nullptr, y, stream,
+                                 error, error_len);
 }
 
 extern "C" int attnc_cuda_quantized_linear_gated(
@@ -1311,8 +1395,35 @@ extern "C" int attnc_cuda_quantized_linear_gated(
     return fail(error, error_len, what, "unknown activation");
   if (input && input->kind == ATTNC_CUDA_INPUT_GATED)
     return fail(error, error_len, what, "a gated input cannot feed a gated output");
+  OutputForm form;
+  form.gate_rows = out_features / 2;
+  form.act = act;
   return quantized_linear_formed(what, dtype, bits, group_size, asymmetric, input, num_tokens,
                                  in_features, values, scales, zeros, bias, nullptr, out_features,
-                                 out_features / 2, act, scratch, product, y, stream, error,
-                                 error_len);
+                                 form, scratch, product, y, stream, error, error_len);
+}
+
+extern "C" int attnc_cuda_quantized_linear_rope_kv(
+    int32_t dtype, int32_t bits, int32_t group_size, int32_t asymmetric,
+    const attnc_cuda_linear_input *input, int32_t num_tokens, int32_t in_features,
+    const void *values, const float *scales, const uint8_t *zeros, const void *bias,
+    const attnc_cuda_rope_kv_output *out, int32_t out_features, void *scratch, void *product,
+    void *stream, char *error, size_t error_len) {
+  const char *what = "quantized_linear_rope_kv";
+  if (!out || out->head_dim < 1 || out->num_heads < 1 || out->num_kv_heads < 1 || !out->query ||
+      !out->positions || !out->inv_freq || !out->layer_cache || !out->block_table ||
+      !out->query_start || out->num_seqs < 1 || out->page_size < 1)
+    return fail(error, error_len, what, "incomplete rope / cache description");
+  if (int64_t(out->num_heads + 2 * out->num_kv_heads) * out->head_dim != out_features)
+    return fail(error, error_len, what,
+                "out_features is not (num_heads + 2 num_kv_heads) * head_dim");
+  if (input && input->kind == ATTNC_CUDA_INPUT_GATED)
+    return fail(error, error_len, what, "a gated input cannot feed a rope output");
+  OutputForm form;
+  form.rope = *out;
+  // y is unused (the product goes to the query and the cache); the checks
+  // want a pointer.
+  return quantized_linear_formed(what, dtype, bits, group_size, asymmetric, input, num_tokens,
+                                 in_features, values, scales, zeros, bias, nullptr, out_features,
+                                 form, scratch, product, out->query, stream, error, error_len);
 }

@@ -310,6 +310,63 @@ void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, 
             "quantized_linear_fused");
 }
 
+// A fused QKV quantized linear (out_features = (num_heads + 2 kv_heads) *
+// HeadDim: query heads, key heads, value heads) followed by rope_kv_append
+// of its column ranges, in one call: the query heads rotated into query
+// [num_tokens, num_heads * HeadDim], the keys rotated and the values written
+// to the cache. x normalized as in quantized_linear_fused when norm_weight
+// is not nullptr. In decode the product is never stored
+// (attnc_cuda_quantized_linear_rope_kv); product [num_tokens, out_features]
+// is where it goes when the pieces run.
+template <int Bits, int GroupSize, bool Asymmetric, int PageSize, int HeadDim, int RotaryDim,
+          RopeStyle Style, KvType KV = KvType::Model, typename T>
+void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight,
+                              float norm_offset, float norm_eps,
+                              typename detail::NoDeduce<T>::type *scratch, int64_t num_tokens,
+                              int64_t in_features, const void *values, const float *scales,
+                              const uint8_t *zeros,
+                              const typename detail::NoDeduce<T>::type *bias,
+                              int64_t out_features, typename detail::NoDeduce<T>::type *product,
+                              typename detail::NoDeduce<T>::type *query, int num_heads,
+                              const int32_t *positions, const float *inv_freq, int32_t num_seqs,
+                              const int32_t *query_start, const int32_t *block_table,
+                              int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
+  static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
+                "rotary_dim must be even and within head_dim");
+  if (ctx.failed())
+    return;
+  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
+      !detail::fits_i32(out_features))
+    return void(ctx.fail("quantized_linear_rope_kv", "shape out of range"));
+  if (!block_table && num_tokens > 0)
+    return void(ctx.fail("quantized_linear_rope_kv",
+                         "no block table (a cache group past Context's num_groups?)"));
+  const attnc_cuda_linear_input input =
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
+  attnc_cuda_rope_kv_output out{};
+  out.style = detail::style_code<Style>();
+  out.head_dim = HeadDim;
+  out.rotary_dim = RotaryDim;
+  out.num_heads = num_heads;
+  out.num_kv_heads = kv_heads;
+  out.positions = positions;
+  out.inv_freq = inv_freq;
+  out.query = query;
+  out.num_seqs = num_seqs;
+  out.query_start = query_start;
+  out.block_table = block_table;
+  out.blocks_per_seq = blocks_per_seq;
+  out.page_size = PageSize;
+  out.kv_type = int32_t(KV);
+  out.layer_cache = layer_cache;
+  ctx.check(attnc_cuda_quantized_linear_rope_kv(
+                detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
+                int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias, &out,
+                int32_t(out_features), scratch, product, ctx.stream(), ctx.scratch(),
+                ctx.scratch_len()),
+            "quantized_linear_rope_kv");
+}
+
 // gated_activation<Act> of a fused gate+up quantized linear (out_features =
 // 2 x the gate's width, the gate's rows first) in one call: y [num_tokens,
 // out_features / 2], x normalized as in quantized_linear_fused when

@@ -281,6 +281,45 @@ int attnc_cuda_quantized_linear_fused(int32_t dtype, int32_t bits, int32_t group
                                       const void *residual, int32_t out_features, void *scratch,
                                       void *y, void *stream, char *error, size_t error_len);
 
+/* Where attnc_cuda_quantized_linear_rope_kv sends a fused QKV projection's
+ * product [T, (num_heads + 2 num_kv_heads) head_dim] (query heads, then key
+ * heads, then value heads): as attnc_cuda_rope_kv_append with query_source,
+ * key and value the product's column ranges: the query heads rotated into
+ * query [T, num_heads * head_dim], the key heads rotated and the value heads
+ * written to token t's page of layer_cache (slot positions[t] % page_size). */
+typedef struct attnc_cuda_rope_kv_output {
+  int32_t style;            /* ATTNC_CUDA_ROPE_* */
+  int32_t head_dim, rotary_dim, num_heads, num_kv_heads;
+  const int32_t *positions; /* [T] */
+  const float *inv_freq;    /* [rotary_dim / 2] */
+  void *query;              /* [T, num_heads * head_dim] */
+  int32_t num_seqs;
+  const int32_t *query_start, *block_table;
+  int32_t blocks_per_seq, page_size;
+  int32_t kv_type;          /* Attention.h ATTNC_CUDA_KV_* */
+  void *layer_cache;
+} attnc_cuda_rope_kv_output;
+
+/* The fused QKV projection and the RoPE + KV append after it in one call:
+ * the product P = input . dequant(W)^T (+ bias) [T, out_features], each
+ * element rounded to the storage type as a stored product is, goes where
+ * `out` says (out_features must be (num_heads + 2 num_kv_heads) head_dim).
+ * In w4 decode (f16/bf16, T <= 8, conditions as _fused) with a half-split
+ * rotation of the whole head (head_dim a multiple of 16) into a cache of the
+ * model's dtype, one kernel: each row tile of a query or key head pairs 8
+ * rows of its first half with the 8 rows they rotate with, rotates them and
+ * stores them where they go; value tiles are stored into the page as they
+ * are. Otherwise P goes to product [T, out_features] and
+ * attnc_cuda_rope_kv_append follows. `input` plain or an RMS norm. */
+int attnc_cuda_quantized_linear_rope_kv(int32_t dtype, int32_t bits, int32_t group_size,
+                                        int32_t asymmetric, const attnc_cuda_linear_input *input,
+                                        int32_t num_tokens, int32_t in_features,
+                                        const void *values, const float *scales,
+                                        const uint8_t *zeros, const void *bias,
+                                        const attnc_cuda_rope_kv_output *out,
+                                        int32_t out_features, void *scratch, void *product,
+                                        void *stream, char *error, size_t error_len);
+
 /* The gated activation of a fused gate+up projection without its product
  * in memory: y [T, N / 2] = act(P[:, :N/2]) * P[:, N/2:] where P = input .
  * dequant(W)^T (+ bias) [T, N], W's first N / 2 rows the gate's and the rest

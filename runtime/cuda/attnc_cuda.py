@@ -92,6 +92,9 @@ def declare_step_kernels(lib):
                                               i32, i32, vp, vp, vp, vp, vp, i32, vp, vp],
         "attnc_cuda_quantized_linear_gated": [i32, i32, i32, i32, ctypes.POINTER(LinearInput),
                                               i32, i32, vp, vp, vp, vp, i32, i32, vp, vp, vp],
+        "attnc_cuda_quantized_linear_rope_kv": [i32, i32, i32, i32, ctypes.POINTER(LinearInput),
+                                                i32, i32, vp, vp, vp, vp,
+                                                ctypes.POINTER(RopeKvOutput), i32, vp, vp],
     }.items():
         fn = getattr(lib, name, None)
         if fn is None:  # an older library (benchmarks of a previous build)
@@ -238,6 +241,27 @@ def quantized_linear_fused(lib, bits, group_size, asymmetric, inp, T, K, values,
     _call(lib, "attnc_cuda_quantized_linear_fused", DTYPES[y.dtype], bits, group_size,
           int(asymmetric), ctypes.byref(inp), T, K, values.data_ptr(), scales.data_ptr(),
           _ptr(zeros), _ptr(bias), _ptr(residual), N, _ptr(scratch), y.data_ptr())
+
+
+class RopeKvOutput(ctypes.Structure):
+    """attnc_cuda_rope_kv_output (StepKernels.h)."""
+    _fields_ = [("style", ctypes.c_int32), ("head_dim", ctypes.c_int32),
+                ("rotary_dim", ctypes.c_int32), ("num_heads", ctypes.c_int32),
+                ("num_kv_heads", ctypes.c_int32), ("positions", ctypes.c_void_p),
+                ("inv_freq", ctypes.c_void_p), ("query", ctypes.c_void_p),
+                ("num_seqs", ctypes.c_int32), ("query_start", ctypes.c_void_p),
+                ("block_table", ctypes.c_void_p), ("blocks_per_seq", ctypes.c_int32),
+                ("page_size", ctypes.c_int32), ("kv_type", ctypes.c_int32),
+                ("layer_cache", ctypes.c_void_p)]
+
+
+def quantized_linear_rope_kv(lib, bits, group_size, asymmetric, inp, T, K, values, scales, zeros,
+                             bias, out, N, scratch, product, dtype):
+    """attnc_cuda_quantized_linear_rope_kv; inp a LinearInput, out a
+    RopeKvOutput (their tensors kept alive by the caller)."""
+    _call(lib, "attnc_cuda_quantized_linear_rope_kv", DTYPES[dtype], bits, group_size,
+          int(asymmetric), ctypes.byref(inp), T, K, values.data_ptr(), scales.data_ptr(),
+          _ptr(zeros), _ptr(bias), ctypes.byref(out), N, _ptr(scratch), _ptr(product))
 
 
 def quantized_linear_gated(lib, bits, group_size, asymmetric, inp, T, K, values, scales, zeros,

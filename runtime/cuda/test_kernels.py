@@ -150,6 +150,51 @@ def rope_ref(x, pos, inv_freq, rot, style):
     return out
 
 
+class PagedSteps:
+    """A step's tokens over paged sequences: seqs [(context length, new
+    tokens)], pages shuffled over a pool with spares; the cache [pages, K|V,
+    page_size, kv heads, head_dim] NaN-filled, so what a kernel writes
+    outside the step's slots shows."""
+
+    def __init__(self, gen, seqs, page_size):
+        self.page_size = page_size
+        pages_per = [math.ceil(c / page_size) for c, _ in seqs]
+        self.num_pages = sum(pages_per) + 2
+        self.bps = max(pages_per) + 1
+        perm = list(range(self.num_pages))
+        gen.shuffle(perm)
+        self.table = torch.full((len(seqs), self.bps), -1, dtype=torch.int32)
+        self.positions, qs, nxt, self.seq_of = [], [0], 0, []
+        for s, (ctx, nq) in enumerate(seqs):
+            for b in range(pages_per[s]):
+                self.table[s, b] = perm[nxt]
+                nxt += 1
+            self.positions += list(range(ctx - nq, ctx))
+            self.seq_of += [s] * nq
+            qs.append(qs[-1] + nq)
+        self.T = len(self.positions)
+        self.num_seqs = len(seqs)
+        self.pos = torch.tensor(self.positions, dtype=torch.int32, device="cuda")
+        self.qs_d = torch.tensor(qs, dtype=torch.int32, device="cuda")
+        self.table_d = self.table.cuda()
+        p_t = torch.tensor(self.positions).long()
+        self.pages = self.table[torch.tensor(self.seq_of).long(), p_t // page_size].long().cuda()
+        self.slots = (p_t % page_size).cuda()
+
+    def cache(self, kv_heads, head_dim, dtype):
+        return torch.full((self.num_pages, 2, self.page_size, kv_heads, head_dim), NAN,
+                          device="cuda", dtype=dtype)
+
+    def written(self, cache):
+        """The step's keys and values in the cache, [T, kv heads, head_dim] each."""
+        return cache[self.pages, 0, self.slots], cache[self.pages, 1, self.slots]
+
+    def untouched(self, cache):
+        mask = torch.ones(self.num_pages, self.page_size, dtype=torch.bool, device="cuda")
+        mask[self.pages, self.slots] = False
+        return bool(torch.isnan(cache.permute(0, 2, 1, 3, 4)[mask].float()).all())
+
+
 def test_rope(lib, res, gen):
     # (heads, kv heads, head_dim, rotary_dim)
     configs = [(32, 4, 64, 64), (8, 8, 128, 128), (16, 2, 128, 64), (4, 1, 80, 32),
@@ -172,27 +217,9 @@ def test_rope(lib, res, gen):
                 seqs[1] = (seqs[1][0], seqs[1][0])  # prompt from 0
                 if ci == 0:
                     seqs = [(gen.randint(1, 4000), 1)]  # single decode token, T = 1
-                pages_per = [math.ceil(c / page_size) for c, _ in seqs]
-                num_pages = sum(pages_per) + 2
-                bps = max(pages_per) + 1
-                perm = list(range(num_pages))
-                gen.shuffle(perm)
-                table = torch.full((len(seqs), bps), -1, dtype=torch.int32)
-                positions, qs, nxt = [], [0], 0
-                seq_of = []
-                for s, (ctx, nq) in enumerate(seqs):
-                    for b in range(pages_per[s]):
-                        table[s, b] = perm[nxt]
-                        nxt += 1
-                    positions += list(range(ctx - nq, ctx))
-                    seq_of += [s] * nq
-                    qs.append(qs[-1] + nq)
-                T = len(positions)
-                pos = torch.tensor(positions, dtype=torch.int32, device="cuda")
-                qs_d = torch.tensor(qs, dtype=torch.int32, device="cuda")
-                table_d = table.cuda()
-                cache = torch.full((num_pages, 2, page_size, KVH, hd), NAN, device="cuda",
-                                   dtype=dtype)
+                pg = PagedSteps(gen, seqs, page_size)
+                T, pos, qs_d, table_d, bps = pg.T, pg.pos, pg.qs_d, pg.table_d, pg.bps
+                cache = pg.cache(KVH, hd, dtype)
                 inv = attnc_cuda.rope_inv_freq(lib, 10000.0 + 1000 * ci, rot).cuda()
                 width = (H + 2 * KVH) * hd
                 if fused:
@@ -229,10 +256,7 @@ def test_rope(lib, res, gen):
                     res.flag("rope.q_source", case, dtype, torch.equal(q_view.view(T, H, hd), q0),
                              "query_source modified")
                 k_ref = rope_ref(k0.float().view(T, KVH, hd), pos, inv, rot, style)
-                p_t = torch.tensor(positions).long()
-                pages = table[torch.tensor(seq_of).long(), p_t // page_size].long().cuda()
-                slots = (p_t % page_size).cuda()
-                got_k, got_v = cache[pages, 0, slots], cache[pages, 1, slots]
+                got_k, got_v = pg.written(cache)
                 res.check("rope.k_cache", case, dtype, got_k, k_ref)
                 # rotary pass-through dims of K are copied exactly
                 res.check("rope.k_pass", case, dtype, got_k[..., rot:],
@@ -240,10 +264,7 @@ def test_rope(lib, res, gen):
                 res.check("rope.v_cache", case, dtype, got_v, v0.view(T, KVH, hd), exact=True)
                 res.flag("rope.inputs", case, dtype,
                          torch.equal(k_view, k0) and torch.equal(v_view, v0), "K/V input modified")
-                mask = torch.ones(num_pages, page_size, dtype=torch.bool, device="cuda")
-                mask[pages, slots] = False
-                res.flag("rope.untouched", case, dtype,
-                         bool(torch.isnan(cache.permute(0, 2, 1, 3, 4)[mask].float()).all()),
+                res.flag("rope.untouched", case, dtype, pg.untouched(cache),
                          "a slot outside the step was written")
             # key == NULL: query only
             H, hd, rot = 8, 64, 32
@@ -726,6 +747,24 @@ def rms_norm_input(inp, T, K, dtype, variant):
     return (x, nw), xf
 
 
+def plain_or_norm_input(inp, T, K, dtype, norm, variant):
+    """A random x as a PLAIN LinearInput, or rms_norm_input's; returns (tensors
+    to keep alive, x as the linear sees it)."""
+    if norm:
+        return rms_norm_input(inp, T, K, dtype, variant)
+    x = rnd(T, K, dtype=dtype)
+    inp.kind, inp.x, inp.x_stride = attnc_cuda.LinearInput.PLAIN, x.data_ptr(), K
+    return x, x
+
+
+def stored_product(xf, wdq, bias, dtype):
+    """x . W^T (+ bias) in float64, rounded to dtype as a stored product is."""
+    p = xf.double() @ wdq.t()
+    if bias is not None:
+        p = p + bias.double()
+    return p.to(dtype).double()
+
+
 def test_quantized_linear_fused(lib, res, gen):
     """attnc_cuda_quantized_linear_fused: x formed by an RMS norm or act(gate) * up
     (gate and up column ranges of one [T, 2K] buffer, as a fused gate+up
@@ -823,15 +862,8 @@ def test_quantized_linear_gated(lib, res, gen):
                         act = acts[(si + ci + norm) % 4]
                         bias = rnd(N, dtype=dtype) if (ci + norm) % 2 else None
                         inp = LI()
-                        if norm:
-                            keep, xf = rms_norm_input(inp, T, K, dtype, ci)
-                        else:
-                            xf = rnd(T, K, dtype=dtype)
-                            inp.kind, inp.x, inp.x_stride = LI.PLAIN, xf.data_ptr(), K
-                        p = xf.double() @ wdq.t()
-                        if bias is not None:
-                            p = p + bias.double()
-                        p = p.to(dtype).double()
+                        keep, xf = plain_or_norm_input(inp, T, K, dtype, norm, ci)
+                        p = stored_product(xf, wdq, bias, dtype)
                         gate, up = p[:, :I], p[:, I:]
                         ref = act_ref(act, gate) * up
                         # an error of one product's rounding passes through the activation
@@ -869,6 +901,95 @@ def test_quantized_linear_gated(lib, res, gen):
                  f"expected an error naming '{what}'")
 
 
+def test_quantized_linear_rope_kv(lib, res, gen):
+    """attnc_cuda_quantized_linear_rope_kv: a fused QKV projection whose query
+    heads come out rotated and whose keys (rotated) and values go to their
+    pages; one kernel for 4-bit decode with a half-split rotation of whole
+    heads (tiles pair the rows that rotate together), the pieces otherwise
+    (partial or interleaved rotation, T > 8, f32, 8-bit). Reference: torch
+    float64 product rounded to the dtype (as a stored product is), rotated
+    as HF does (rope_ref)."""
+    schemes = [(4, 128, False), (4, 32, True), (8, 0, False)]
+    # (heads, kv heads, head_dim, rotary_dim, style, K): the 1.1B layer; a
+    # small model's; head_dim 128; partial and interleaved (the pieces)
+    configs = [(32, 4, 64, 64, 0, 2048), (4, 2, 16, 16, 0, 128), (8, 2, 128, 128, 0, 256),
+               (4, 2, 64, 32, 0, 256), (4, 1, 32, 32, 1, 128)]
+    LI, RO = attnc_cuda.LinearInput, attnc_cuda.RopeKvOutput
+    for ci, (H, KVH, hd, rot, style, K) in enumerate(configs):
+        N = (H + 2 * KVH) * hd
+        for name, bits, group, asym, values, scales, zeros, wdq in quantized_weights(schemes, K, N):
+            for dtype in DTYPES:
+                for ti, seqs in enumerate(([(gen.randint(1, 3000), 1)],
+                                           [(gen.randint(1, 900), 1), (gen.randint(1, 40), 1),
+                                            (gen.randint(100, 200), 1)],
+                                           [(gen.randint(1, 500), 1) for _ in range(8)],
+                                           [(17, 17)])):
+                    pg = PagedSteps(gen, seqs, gen.choice([16, 7]))
+                    T, norm = pg.T, (ci + ti) % 2 == 1
+                    bias = rnd(N, dtype=dtype) if ti % 2 == 0 else None
+                    inp = LI()
+                    keep, xf = plain_or_norm_input(inp, T, K, dtype, norm, ti)
+                    p = stored_product(xf, wdq, bias, dtype).float()
+                    inv = attnc_cuda.rope_inv_freq(lib, 10000.0 + 1000 * ci, rot).cuda()
+                    q_ref = rope_ref(p[:, :H * hd].reshape(T, H, hd), pg.pos, inv, rot, style)
+                    k_ref = rope_ref(p[:, H * hd:(H + KVH) * hd].reshape(T, KVH, hd), pg.pos, inv,
+                                     rot, style)
+                    v_ref = p[:, (H + KVH) * hd:].reshape(T, KVH, hd)
+                    cache = pg.cache(KVH, hd, dtype)
+                    query = torch.full((T, H * hd), NAN, device="cuda", dtype=dtype)
+                    product = torch.full((T, N), NAN, device="cuda", dtype=dtype)
+                    scratch = torch.full((T, K), NAN, device="cuda", dtype=dtype)
+                    out = RO()
+                    out.style, out.head_dim, out.rotary_dim = style, hd, rot
+                    out.num_heads, out.num_kv_heads = H, KVH
+                    out.positions, out.inv_freq, out.query = pg.pos.data_ptr(), inv.data_ptr(), \
+                        query.data_ptr()
+                    out.num_seqs, out.query_start = pg.num_seqs, pg.qs_d.data_ptr()
+                    out.block_table, out.blocks_per_seq = pg.table_d.data_ptr(), pg.bps
+                    out.page_size, out.kv_type = pg.page_size, attnc_cuda.KV_MODEL
+                    out.layer_cache = cache.data_ptr()
+                    attnc_cuda.quantized_linear_rope_kv(lib, bits, group, asym, inp, T, K, values,
+                                                        scales, zeros, bias, out, N, scratch,
+                                                        product, dtype)
+                    torch.cuda.synchronize()
+                    mag = float((xf.double().abs() @ wdq.abs().t()).max())
+                    case = f"H{H}/{KVH} hd{hd} rot{rot} {'interleaved' if style else 'half'} " \
+                           f"K{K} T{T}{' norm' if norm else ''}{' bias' if bias is not None else ''}"
+                    got_k, got_v = pg.written(cache)
+                    res.check(f"quantized_linear_rope_kv.{name}.q", case, dtype,
+                              query.view(T, H, hd), q_ref, scale=mag)
+                    res.check(f"quantized_linear_rope_kv.{name}.k", case, dtype, got_k, k_ref,
+                              scale=mag)
+                    res.check(f"quantized_linear_rope_kv.{name}.v", case, dtype, got_v, v_ref,
+                              scale=mag)
+                    res.flag(f"quantized_linear_rope_kv.{name}.untouched", case, dtype,
+                             pg.untouched(cache), "a slot outside the step was written")
+    # refused: a width that is not the heads', a missing cache, a gated input
+    x = rnd(1, 128, dtype=torch.float16)
+    values, scales, _ = quantize_ref(torch.randn(64, 128, device="cuda"), 4, 128, False)
+    q = torch.zeros(1, 32, device="cuda", dtype=torch.float16)
+    for N, cache, kind, what in ((48, True, LI.PLAIN, "out_features is not"),
+                                 (64, False, LI.PLAIN, "incomplete rope"),
+                                 (64, True, LI.GATED, "a gated input cannot feed")):
+        inp = LI()
+        inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), 128, \
+            x.data_ptr(), 128
+        out = RO()
+        pos = torch.zeros(1, dtype=torch.int32, device="cuda")
+        out.style, out.head_dim, out.rotary_dim, out.num_heads, out.num_kv_heads = 0, 16, 16, 2, 1
+        out.positions, out.inv_freq, out.query = pos.data_ptr(), x.data_ptr(), q.data_ptr()
+        out.num_seqs, out.query_start, out.block_table = 1, pos.data_ptr(), pos.data_ptr()
+        out.page_size, out.layer_cache = 16, x.data_ptr() if cache else None
+        try:
+            attnc_cuda.quantized_linear_rope_kv(lib, 4, 128, False, inp, 1, 128, values, scales,
+                                                None, None, out, N, None, None, torch.float16)
+            ok = False
+        except RuntimeError as exc:
+            ok = what in str(exc)
+        res.flag("quantized_linear_rope_kv.refused", what, torch.float16, ok,
+                 f"expected an error naming '{what}'")
+
+
 def main():
     seed = int(os.environ.get("ATTNC_TEST_SEED", random.SystemRandom().randrange(1 << 30)))
     print(f"seed {seed} (ATTNC_TEST_SEED={seed} replays)")
@@ -878,7 +999,8 @@ def main():
     res = Results()
     tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
              test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear,
-             test_quantized_linear_fused, test_quantized_linear_gated)
+             test_quantized_linear_fused, test_quantized_linear_gated,
+             test_quantized_linear_rope_kv)
     only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
     if only:
         tests = [t for t in tests if t.__name__ in only.split(",")]

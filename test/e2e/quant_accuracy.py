@@ -57,7 +57,9 @@ Modes:
   quant_accuracy.py run --attnc-run BIN --attnc-pack BIN --work DIR
       pack the prepared artifacts' weights from the fixtures, then measure
 Common: --fixtures DIR (default test/fixtures/trained), --only NAME, --variant V,
---seed N, --json FILE (every number, for BENCHMARKS.md).
+--seed N, --json FILE (every number, for BENCHMARKS.md), --corpus-root DIR (the tree
+the prompts and the calibration sequences are drawn from, default this repository:
+pass a snapshot to keep the numbers fixed while the sources change).
 Exit 0 all passed, 1 a failure.
 """
 import argparse
@@ -73,7 +75,7 @@ import onnxruntime as ort
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "export"))
-from byte_corpus import corpus_bytes  # noqa: E402
+from byte_corpus import REPO, corpus_bytes  # noqa: E402
 
 PROMPT = 256
 # name -> (attnc compile flags, {metric: bound}); "err" is an upper bound,
@@ -137,7 +139,7 @@ def calibration_file(args, name):
 def calibrate(args, name):
     """attnc calibrate over an f32 CPU artifact of the fixture: the
     statistics the -gptq variants compile (and pack) against."""
-    corpus = corpus_bytes()
+    corpus = corpus_bytes(args.corpus_root)
     rng = random.Random("calibration")
     tokens = os.path.join(args.work, "calibration-tokens.txt")
     with open(tokens, "w") as f:
@@ -211,7 +213,7 @@ def violations(variant, dtype, numbers):
 
 
 def measure_all(args, seed):
-    corpus = corpus_bytes()
+    corpus = corpus_bytes(args.corpus_root)
     results, failures = [], 0
     for name in fixtures(args):
         session = ort.InferenceSession(os.path.join(args.fixtures, name + ".onnx"),
@@ -298,6 +300,7 @@ def main():
     ap.add_argument("--variant", action="append", choices=list(VARIANTS))
     ap.add_argument("--seed", type=int)
     ap.add_argument("--json")
+    ap.add_argument("--corpus-root", default=REPO)
     args = ap.parse_args()
     if args.mode in ("all", "prepare") and not args.attnc:
         ap.error("--attnc is required to compile")
