@@ -162,6 +162,13 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     auto q = dyn_cast_or_null<attn::QuantizedLinearOp>(op);
     return q && q.getBits() == 4;
   };
+  // The output forms (gated, RoPE + KV append) also have a one-kernel path
+  // for 8-bit weights with a scale per output channel (not the input forms:
+  // the norm on the fly is the 4-bit kernel's).
+  auto hasOutputForms = [&](Operation *op) {
+    auto q = dyn_cast_or_null<attn::QuantizedLinearOp>(op);
+    return q && (q.getBits() == 4 || (q.getBits() == 8 && q.getGroupSize() == 0));
+  };
   for (auto r : block.getOps<attn::ResidualAddRmsNormOp>()) {
     Value update = r.getUpdate(), residual = r.getResidual(), output = r.getOutput();
     Operation *producer = update.getDefiningOp();
@@ -181,7 +188,7 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     residualInto[producer] = r;
     normInput[output] = r;
   }
-  // act(gate) * up of a 4-bit linear's two halves (gate first), split along
+  // act(gate) * up of a 4-bit (or w8) linear's two halves (gate first), split along
   // the rows' last axis and read by nothing else: the linear computes the
   // activation as it stores y, and its [T, 2 width] product is never stored.
   for (auto g : block.getOps<attn::GatedActivationOp>()) {
@@ -194,14 +201,14 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     if (axis != type.getRank() - 1 && axis != -1)
       continue;
     Operation *producer = split.getInput().getDefiningOp();
-    if (!isW4Linear(producer) || !split.getInput().hasOneUse() ||
+    if (!hasOutputForms(producer) || !split.getInput().hasOneUse() ||
         g.getGate().getType() != g.getUp().getType() || residualInto.count(producer))
       continue;
     gatedOutput[producer] = g;
     absorbed.insert(split);
     absorbed.insert(g);
   }
-  // The query, keys and values of one 4-bit linear's product, split along
+  // The query, keys and values of one 4-bit (or w8) linear's product, split along
   // the last axis (through reshapes) and read by nothing but one attention
   // that rotates the query and the keys on their way (attn-fuse-rope-kv-
   // append): the linear rotates them and writes the keys and values to the
@@ -226,7 +233,7 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     auto type = cast<RankedTensorType>(split.getInput().getType());
     int64_t axis = static_cast<int64_t>(split.getAxis());
     Operation *producer = split.getInput().getDefiningOp();
-    if ((axis != type.getRank() - 1 && axis != -1) || !isW4Linear(producer) ||
+    if ((axis != type.getRank() - 1 && axis != -1) || !hasOutputForms(producer) ||
         !split.getInput().hasOneUse() || residualInto.count(producer) ||
         gatedOutput.count(producer))
       continue;

@@ -184,6 +184,127 @@ __device__ __forceinline__ void group_pairs(uint8_t zero, float scale, typename 
 template <Scheme S> __host__ __device__ constexpr int decode_unroll() {
   return S == Scheme::Dense ? 4 : S == Scheme::W8 ? 3 : 2;
 }
+// The activations of attnc_cuda_gated_activation (StepKernels.cu), same formulas.
+__device__ __forceinline__ float activate(int act, float x) {
+  switch (act) {
+  case ATTNC_CUDA_ACT_SILU:
+    return x / (1.0f + expf(-x));
+  case ATTNC_CUDA_ACT_GELU:
+    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+  case ATTNC_CUDA_ACT_GELU_TANH:
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  default:
+    return x > 0.0f ? x : 0.0f;
+  }
+}
+
+// What a decode kernel does with its product [T, N] besides storing it in y:
+// gate_rows > 0: y [T, gate_rows] = act(gate) * up of its two halves (a
+// fused gate+up projection); rope.head_dim > 0: rotate and send a fused
+// QKV projection's heads to the query and the cache (no y).
+struct OutputForm {
+  int gate_rows = 0, act = 0;
+  attnc_cuda_rope_kv_output rope{};
+};
+
+// Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
+// a page is [page_size][kv_heads * head_dim] keys, then as many values).
+template <typename T>
+__device__ __forceinline__ T *rope_page_row(const attnc_cuda_rope_kv_output &rope, int t) {
+  const int32_t seq = attnrt::cuda::kvq::sequence_of(t, rope.query_start, rope.num_seqs);
+  const int32_t pos = rope.positions[t];
+  const int64_t row_elems = int64_t(rope.num_kv_heads) * rope.head_dim;
+  const int64_t page = rope.block_table[int64_t(seq) * rope.blocks_per_seq + pos / rope.page_size];
+  return static_cast<T *>(rope.layer_cache) + page * 2 * rope.page_size * row_elems +
+         int64_t(pos % rope.page_size) * row_elems;
+}
+
+// Where a 16-row tile's rows come from: 16 consecutive rows of W, or 8 rows
+// and the 8 rows their outputs combine with (OutputForm): a gate row and its
+// up row gate_rows further, or a query / key head's rows i and i + hd / 2 of
+// a rotation pair (the value heads' tiles stay consecutive). Tile rows g and
+// g + 8 (h = 0, 1) of a tile's C fragment are weight_row(tile, h, g).
+struct RowMap {
+  int gate_rows, hd, head_tiles, rope_tiles, N;
+  __device__ explicit RowMap(const OutputForm &form, int n)
+      : gate_rows(form.gate_rows), hd(form.rope.head_dim), head_tiles(hd / 16),
+        rope_tiles(hd ? (form.rope.num_heads + form.rope.num_kv_heads) * (hd / 16) : 0), N(n) {}
+  __device__ int weight_row(int tile, int h, int g) const {
+    if (gate_rows)
+      return h * gate_rows + tile * 8 + g;
+    if (tile < rope_tiles)
+      return (tile / head_tiles) * hd + h * (hd / 2) + (tile % head_tiles) * 8 + g;
+    return tile * 16 + 8 * h + g;
+  }
+  __device__ bool exists(int tile, int h, int g) const {
+    return gate_rows ? tile * 8 + g < gate_rows : weight_row(tile, h, g) < N;
+  }
+  // Whether one thread stores tile rows g and g + 8 together (store_tile_pair).
+  __device__ bool paired(int tile) const { return gate_rows || tile < rope_tiles; }
+};
+
+// Stores tile row g + 8h of one token (v: its sum, scaled) where an
+// unpaired tile's rows go: y (+ bias, + residual), or a value head's element
+// into the cache. Rounded to T as the unfused kernels' stored product is.
+template <typename T>
+__device__ __forceinline__ void store_tile_row(const OutputForm &form, const RowMap &map,
+                                               int tile, int h, int g, int tok, float v,
+                                               const T *__restrict__ bias,
+                                               const T *__restrict__ residual, int N,
+                                               T *__restrict__ y) {
+  const int row = map.weight_row(tile, h, g);
+  if (row >= N)
+    return;
+  if (bias)
+    v += float(bias[row]);
+  if (map.hd) { // a value head's element, into the page's V half
+    const attnc_cuda_rope_kv_output &rope = form.rope;
+    const int64_t row_elems = int64_t(rope.num_kv_heads) * map.hd;
+    rope_page_row<T>(rope, tok)[int64_t(rope.page_size) * row_elems + row -
+                                int64_t(rope.num_heads + rope.num_kv_heads) * map.hd] = T(v);
+    return;
+  }
+  if (residual) // rounded as the linear's own output first, as unfused
+    v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
+  y[int64_t(tok) * N + row] = T(v);
+}
+
+// Stores a paired tile's rows g and g + 8 of one token (lo, hi: their sums,
+// scaled): act(gate) * up, or the rotation pair into the query or the cache.
+// Each element is rounded to T first as the unfused kernels' stored product is.
+template <typename T>
+__device__ __forceinline__ void store_tile_pair(const OutputForm &form, const RowMap &map,
+                                                int tile, int g, int tok, float lo, float hi,
+                                                const T *__restrict__ bias, T *__restrict__ y) {
+  const int r0 = map.weight_row(tile, 0, g), r1 = map.weight_row(tile, 1, g);
+  if (map.gate_rows) {
+    if (r0 >= map.gate_rows)
+      return;
+    if (bias) {
+      lo += float(bias[r0]);
+      hi += float(bias[r1]);
+    }
+    y[int64_t(tok) * map.gate_rows + r0] = T(activate(form.act, float(T(lo))) * float(T(hi)));
+    return;
+  }
+  // x0 (first half, index i) and x1 (i + hd / 2) rotated by pos * inv_freq[i]
+  // as rope_kv_kernel does, into the query or the page.
+  const attnc_cuda_rope_kv_output &rope = form.rope;
+  if (bias) {
+    lo += float(bias[r0]);
+    hi += float(bias[r1]);
+  }
+  const int hd = map.hd, head = r0 / hd, i = r0 % hd;
+  const float x0 = float(T(lo)), x1 = float(T(hi));
+  const float angle = static_cast<float>(rope.positions[tok]) * rope.inv_freq[i];
+  const float c = cosf(angle), sn = sinf(angle);
+  T *dst = head < rope.num_heads
+               ? static_cast<T *>(rope.query) + int64_t(tok) * rope.num_heads * hd + head * hd
+               : rope_page_row<T>(rope, tok) + (head - rope.num_heads) * hd;
+  dst[i] = T(x0 * c - x1 * sn);
+  dst[i + hd / 2] = T(x1 * c + x0 * sn);
+}
+
 // 16-byte shared-memory slots per thread and stage: W rows, x, scales.
 template <Scheme S, int R, int NT, int U> __host__ __device__ constexpr int slots() {
   return U * (2 * R + NT * (elems_per_load<S>() / 8) + (S == Scheme::W4 ? (2 * R + 3) / 4 : 0));
@@ -200,7 +321,8 @@ template <Scheme S, int G, bool Asym, typename T, int R, int NT, int U>
 __global__ void __launch_bounds__(kThreads)
     mma_kernel(const T *__restrict__ x, int num_tokens, int K, const uint8_t *__restrict__ w,
                const float *__restrict__ scales, const uint8_t *__restrict__ zeros,
-               const T *__restrict__ bias, int N, T *__restrict__ y) {
+               const T *__restrict__ bias, int N, T *__restrict__ y,
+               const T *__restrict__ residual, const OutputForm form) {
   using P = typename Pair<T>::type;
   constexpr int E = elems_per_load<S>();
   constexpr int CHUNK = 4 * E;  // k per chunk (a quad's 4 loads)
@@ -217,6 +339,7 @@ __global__ void __launch_bounds__(kThreads)
   auto slot = [&](int stage, int i) -> uint4 * {
     return smem + (stage * slots<S, R, NT, U>() + i) * kThreads + threadIdx.x;
   };
+  const RowMap map(form, N); // tile blockIdx.y * R + i
 
   float acc[R][NT][4];
 #pragma unroll
@@ -243,8 +366,8 @@ __global__ void __launch_bounds__(kThreads)
         for (int i = 0; i < R; ++i)
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int row = n0 + 16 * i + 8 * h + g;
-            const bool ok = kv && row < N;
+            const int row = map.weight_row(blockIdx.y * R + i, h, g);
+            const bool ok = kv && map.exists(blockIdx.y * R + i, h, g);
             const int64_t off =
                 ok ? int64_t(row) * rb + (S == Scheme::W4 ? k / 2 : S == Scheme::W8 ? k : 2 * k)
                    : 0;
@@ -356,6 +479,34 @@ __global__ void __launch_bounds__(kThreads)
       for (int e = 0; e < 4; ++e)
         red[warp][i][j][e][lane] = acc[i][j][e];
   __syncthreads();
+  if constexpr (R == 1 && NT == 1) {
+    // Decode with an output form or a residual: store_tile_row (a thread per
+    // element) or store_tile_pair (per token's pair of rows).
+    if (form.gate_rows || form.rope.head_dim || residual) {
+      const int l = threadIdx.x % 32, e = threadIdx.x / 32, tile = blockIdx.y;
+      const int tok = 2 * (l % 4) + (e & 1);
+      const bool paired = map.paired(tile);
+      auto product = [&](int element) {
+        const int h = element >> 1;
+        float v = 0.f;
+#pragma unroll
+        for (int ww = 0; ww < kWarps; ++ww)
+          v += red[ww][0][0][element][l];
+        if constexpr (S == Scheme::W8)
+          if (map.exists(tile, h, l / 4))
+            v *= __ldg(scales + map.weight_row(tile, h, l / 4));
+        return v;
+      };
+      if (threadIdx.x < (paired ? 64 : 128) && tok < num_tokens) {
+        if (paired)
+          store_tile_pair<T>(form, map, tile, l / 4, tok, product(e), product(e + 2), bias, y);
+        else
+          store_tile_row<T>(form, map, tile, e >> 1, l / 4, tok, product(e), bias, residual, N,
+                            y);
+      }
+      return;
+    }
+  }
   constexpr int OUT = R * NT * 4 * 32;
   for (int idx = threadIdx.x; idx < OUT; idx += kThreads) {
     const int l = idx % 32, e = (idx / 32) % 4, j = (idx / 128) % NT, i = idx / (128 * NT);
@@ -398,20 +549,6 @@ template <typename T> __device__ __forceinline__ uint4 pack8(const float (&f)[8]
       u[i] = as_u32(__floats2bfloat162_rn(f[2 * i], f[2 * i + 1]));
   }
   return make_uint4(u[0], u[1], u[2], u[3]);
-}
-
-// The activations of attnc_cuda_gated_activation (StepKernels.cu), same formulas.
-__device__ __forceinline__ float activate(int act, float x) {
-  switch (act) {
-  case ATTNC_CUDA_ACT_SILU:
-    return x / (1.0f + expf(-x));
-  case ATTNC_CUDA_ACT_GELU:
-    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-  case ATTNC_CUDA_ACT_GELU_TANH:
-    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
-  default:
-    return x > 0.0f ? x : 0.0f;
-  }
 }
 
 // The gated x [num_tokens, K] = act(gate) * up (num_tokens <= 8, K % 8 == 0,
@@ -499,27 +636,6 @@ template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, fl
     return as_u32(__floats2bfloat162_rn(lo, hi));
 }
 
-// What decode_kernel does with its product [T, N] besides storing it in y:
-// gate_rows > 0: y [T, gate_rows] = act(gate) * up of its two halves (a
-// fused gate+up projection); rope.head_dim > 0: rotate and send a fused
-// QKV projection's heads to the query and the cache (no y).
-struct OutputForm {
-  int gate_rows = 0, act = 0;
-  attnc_cuda_rope_kv_output rope{};
-};
-
-// Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
-// a page is [page_size][kv_heads * head_dim] keys, then as many values).
-template <typename T>
-__device__ __forceinline__ T *rope_page_row(const attnc_cuda_rope_kv_output &rope, int t) {
-  const int32_t seq = attnrt::cuda::kvq::sequence_of(t, rope.query_start, rope.num_seqs);
-  const int32_t pos = rope.positions[t];
-  const int64_t row_elems = int64_t(rope.num_kv_heads) * rope.head_dim;
-  const int64_t page = rope.block_table[int64_t(seq) * rope.blocks_per_seq + pos / rope.page_size];
-  return static_cast<T *>(rope.layer_cache) + page * 2 * rope.page_size * row_elems +
-         int64_t(pos % rope.page_size) * row_elems;
-}
-
 // Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
 // ring of D stages of cp.async copies per thread, without pause between row
 // tiles. Each block owns row tiles blockIdx.x, + gridDim.x, ... (the grid is
@@ -560,8 +676,6 @@ __global__ void __launch_bounds__(kThreads)
                   const T *__restrict__ residual, int N, T *__restrict__ y, int tiles,
                   const OutputForm form) {
   static_assert(D >= 2, "a stage in flight while one is multiplied");
-  const int gate_rows = form.gate_rows, act = form.act;
-  const attnc_cuda_rope_kv_output &rope = form.rope;
   constexpr bool Staged = M == XMode::Staged, Norm = M == XMode::RingNorm;
   using P = typename Pair<T>::type;
   constexpr int E = elems_per_load<Scheme::W4>();
@@ -600,22 +714,7 @@ __global__ void __launch_bounds__(kThreads)
   // The weight row of this lane's row 8h + g of a tile: 16 consecutive rows,
   // or (gate_rows: a fused gate+up projection whose act(gate) * up is the
   // output) 8 gate rows and the same 8 rows of up, gate_rows further on.
-  // With rope (rope.head_dim: a fused QKV projection whose query and key
-  // heads are rotated as stored), each query or key head's tile holds 8
-  // rows of its first half and the 8 rows of its second half they rotate
-  // with; the value heads' tiles are 16 consecutive rows.
-  const int hd = rope.head_dim, head_tiles = hd / 16;
-  const int rope_tiles = hd ? (rope.num_heads + rope.num_kv_heads) * head_tiles : 0;
-  auto weight_row = [&](int tile, int h) {
-    if (gate_rows)
-      return h * gate_rows + tile * 8 + g;
-    if (tile < rope_tiles)
-      return (tile / head_tiles) * hd + h * (hd / 2) + (tile % head_tiles) * 8 + g;
-    return tile * 16 + 8 * h + g;
-  };
-  auto row_exists = [&](int tile, int h) {
-    return gate_rows ? tile * 8 + g < gate_rows : weight_row(tile, h) < N;
-  };
+  const RowMap map(form, N);
 
   // The weights of a warp's items in order, tile by tile, chunk by chunk.
   // Zero points (bytes) come as the aligned 4-byte word holding them, cut at
@@ -626,8 +725,8 @@ __global__ void __launch_bounds__(kThreads)
     const int k = (warp + kWarps * next_j) * CHUNK + q * E;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int row = weight_row(next_tile, h);
-      const bool ok = row_exists(next_tile, h) && k < K;
+      const int row = map.weight_row(next_tile, h, g);
+      const bool ok = map.exists(next_tile, h, g) && k < K;
       const int64_t off = ok ? int64_t(row) * rb + k / 2 : 0;
       async_copy::copy16(&wring[(stage * 2 + h) * kThreads + tid], w + off, ok, false);
       const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
@@ -668,7 +767,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       // A row's zero point is byte (its group index % 4) of its word.
-      const int shift = int((int64_t(weight_row(tile, h)) * groups + k / G) & 3) * 8;
+      const int shift = int((int64_t(map.weight_row(tile, h, g)) * groups + k / G) & 3) * 8;
       const float z = Asym ? float(((h ? zw.y : zw.x) >> shift) & 0xFFu) : 8.f;
       const float magic = std::is_same_v<T, __half> ? 1024.f : 128.f;
       const float sh = h ? sc.y : sc.x;
@@ -791,22 +890,19 @@ __global__ void __launch_bounds__(kThreads)
       norm_ss[Norm ? warp : 0][g] = ss_acc[g & 1];
     __syncthreads();
     // C fragment: c0, c1 = (tile row g, tokens 2q, 2q + 1); c2, c3 = tile
-    // row g + 8 (gated: the up row of gate row g; rope: the row rotating
-    // with g; both in one thread).
-    const bool paired = gate_rows || tile < rope_tiles;
-    const int l = tid % 32, e = tid / 32;
-    const int tok = 2 * (l % 4) + (e & 1);
-    // Every thread of the epilogue's 128 keeps its token's 1 / rms from the
-    // first tile: a later tile may use all 128 where the first used 64
-    // (rope: a query or key tile, then a value tile).
-    if (Norm && i == 0 && tid < 128) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
-      float total = 0.f;
+    // row g + 8: a thread per element, or per token's pair of rows in a
+    // paired tile. All 128 keep their token's 1 / rms from the first tile (a
+    // paired first tile may be followed by an unpaired one).
+    if (tid < 128) {
+      const int l = tid % 32, e = tid / 32;
+      const int tok = 2 * (l % 4) + (e & 1);
+      if (Norm && i == 0) { // 1 / sqrtf(mean + eps), as attnc_cuda_rms_norm
+        float total = 0.f;
 #pragma unroll
-      for (int ww = 0; ww < (Norm ? kWarps : 1); ++ww)
-        total += norm_ss[ww][tok];
-      inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
-    }
-    if (tid < (paired ? 64 : 128)) {
+        for (int ww = 0; ww < (Norm ? kWarps : 1); ++ww)
+          total += norm_ss[ww][tok];
+        inv_rms = 1.0f / sqrtf(total / static_cast<float>(K) + in.norm_eps);
+      }
       auto product = [&](int element) {
         float v = 0.f;
 #pragma unroll
@@ -814,56 +910,12 @@ __global__ void __launch_bounds__(kThreads)
           v += r[ww][element][l];
         return Norm ? v * inv_rms : v;
       };
-      if (gate_rows) {
-        // gate and up rounded as stored products, then the activation as
-        // attnc_cuda_gated_activation computes it.
-        const int row = tile * 8 + l / 4;
-        if (row < gate_rows && tok < num_tokens) {
-          float gv = product(e), uv = product(e + 2);
-          if (bias) {
-            gv += float(bias[row]);
-            uv += float(bias[gate_rows + row]);
-          }
-          y[int64_t(tok) * gate_rows + row] = T(activate(act, float(T(gv))) * float(T(uv)));
-        }
-      } else if (paired) {
-        // x0 (first half, index i) and x1 (i + hd / 2) rotated by pos *
-        // inv_freq[i] as rope_kv_kernel does, into the query or the page.
-        const int head = tile / head_tiles, i = (tile % head_tiles) * 8 + l / 4;
-        const int r0 = head * hd + i, r1 = r0 + hd / 2;
-        if (tok < num_tokens) {
-          float x0 = product(e), x1 = product(e + 2);
-          if (bias) {
-            x0 += float(bias[r0]);
-            x1 += float(bias[r1]);
-          }
-          x0 = float(T(x0));
-          x1 = float(T(x1));
-          const float angle = static_cast<float>(rope.positions[tok]) * rope.inv_freq[i];
-          const float c = cosf(angle), s = sinf(angle);
-          T *dst = head < rope.num_heads
-                       ? static_cast<T *>(rope.query) +
-                             int64_t(tok) * rope.num_heads * hd + head * hd
-                       : rope_page_row<T>(rope, tok) + (head - rope.num_heads) * hd;
-          dst[i] = T(x0 * c - x1 * s);
-          dst[i + hd / 2] = T(x1 * c + x0 * s);
-        }
-      } else {
-        const int row = tile * 16 + l / 4 + (e >= 2 ? 8 : 0);
-        if (row < N && tok < num_tokens) {
-          float v = product(e);
-          if (bias)
-            v += float(bias[row]);
-          if (hd) { // a value head's element, into the page's V half
-            const int64_t row_elems = int64_t(rope.num_kv_heads) * hd;
-            rope_page_row<T>(rope, tok)[int64_t(rope.page_size) * row_elems + row -
-                                        int64_t(rope.num_heads + rope.num_kv_heads) * hd] = T(v);
-          } else {
-            if (residual) // rounded as the linear's own output first, as unfused
-              v = float(T(v)) + float(residual[int64_t(tok) * N + row]);
-            y[int64_t(tok) * N + row] = T(v);
-          }
-        }
+      if (tok < num_tokens) {
+        if (!map.paired(tile))
+          store_tile_row<T>(form, map, tile, e >> 1, l / 4, tok, product(e), bias, residual, N,
+                            y);
+        else if (e < 2)
+          store_tile_pair<T>(form, map, tile, l / 4, tok, product(e), product(e + 2), bias, y);
       }
     }
   }
@@ -969,14 +1021,40 @@ int fail(char *error, size_t error_len, const char *what, const char *msg) {
 // Decode with mma_kernel: one n8 token tile, 16 rows per block, stages of U chunks.
 template <Scheme S, int G, bool Asym, typename T, int U>
 void launch_mma_decode(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
-                   const uint8_t *zeros, const T *bias, int N, T *y, int tiles, cudaStream_t st) {
+                   const uint8_t *zeros, const T *bias, int N, T *y, int tiles, cudaStream_t st,
+                   const T *residual = nullptr, const OutputForm &form = OutputForm{}) {
   auto kernel = mma_kernel<S, G, Asym, T, 1, 1, U>;
   constexpr size_t smem = smem_bytes<S, 1, 1, U>();
   static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                           int(smem)) == cudaSuccess;
   (void)attr;
   dependent_launch::launch_early(kernel, dim3(1, tiles), dim3(kThreads), smem, st, x, num_tokens, K,
-                                 w, scales, zeros, bias, N, y);
+                                 w, scales, zeros, bias, N, y, residual, form);
+}
+
+// Decode (T <= 8) through mma_kernel, a block per row tile (false: too many
+// tiles for the grid). Enough blocks for several per SM (quantized weights):
+// stages of one chunk, a quarter to a half of the shared memory, so that 3-4
+// blocks share an SM and their loads overlap the others' multiplies and
+// reductions (11264 or 32000 rows of 2048: 1.15-1.25x). Dense weights gain
+// nothing from it. Fewer blocks: the deeper stages keep more bytes in flight
+// per block.
+template <Scheme S, int G, bool Asym, typename T>
+bool launch_mma_decode_tiles(const T *x, int num_tokens, int K, const uint8_t *w,
+                             const float *scales, const uint8_t *zeros, const T *bias, int N, T *y,
+                             cudaStream_t st, const T *residual = nullptr,
+                             const OutputForm &form = OutputForm{}) {
+  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16;
+  if (tiles > 65535)
+    return false;
+  const int sms = sm_count();
+  if (S != Scheme::Dense && sms > 0 && tiles >= 2 * sms)
+    launch_mma_decode<S, G, Asym, T, 1>(x, num_tokens, K, w, scales, zeros, bias, N, y, tiles, st,
+                                        residual, form);
+  else
+    launch_mma_decode<S, G, Asym, T, decode_unroll<S>()>(x, num_tokens, K, w, scales, zeros, bias,
+                                                         N, y, tiles, st, residual, form);
+  return true;
 }
 
 // Decode through decode_kernel: as many blocks as fit on the device at once
@@ -1070,21 +1148,9 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
           return launched();
       }
       if (num_tokens <= 8) {
-        const int tiles = (N + 15) / 16;
-        if (tiles > 65535)
+        if (!launch_mma_decode_tiles<S, G, Asym, T>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt,
+                                                    st))
           return fail(error, error_len, what, "out_features too large");
-        // Enough blocks for several per SM (quantized weights): stages of one
-        // chunk, a quarter to a half of the shared memory, so that 3-4 blocks
-        // share an SM and their loads overlap the others' multiplies and
-        // reductions (11264 or 32000 rows of 2048: 1.15-1.25x). Dense weights
-        // gain nothing from it. Fewer blocks: the deeper stages keep more bytes
-        // in flight per block.
-        const int sms = sm_count();
-        if (S != Scheme::Dense && sms > 0 && tiles >= 2 * sms)
-          launch_mma_decode<S, G, Asym, T, 1>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt, tiles, st);
-        else
-          launch_mma_decode<S, G, Asym, T, decode_unroll<S>()>(xt, num_tokens, K, wb, scales, zeros, bt,
-                                                           N, yt, tiles, st);
       } else {
         const int tiles = (N + 31) / 32;
         if (tiles > 65535)
@@ -1098,7 +1164,7 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         (void)attr;
         dependent_launch::launch_early(kernel, dim3((num_tokens + 8 * NT - 1) / (8 * NT), tiles),
                                        dim3(kThreads), smem, st, xt, num_tokens, K, wb, scales,
-                                       zeros, bt, N, yt);
+                                       zeros, bt, N, yt, nullptr, OutputForm{});
       }
     }
   } else {
@@ -1318,12 +1384,34 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
                                                                    : 0;
   const size_t fused_max =
       in.kind == ATTNC_CUDA_INPUT_GATED ? kStagedMaxX : kNormMaxBytes;
-  if (fused && rope_fits && bits == 4 && dtype != ATTNC_CUDA_F32 && T <= 8 && rows16 &&
-      aligned16(values) && K % elems_per_load<Scheme::W4>() == 0 && fused_smem <= fused_max &&
+  const bool one_kernel_shape = fused && rope_fits && dtype != ATTNC_CUDA_F32 && T <= 8 &&
+                                rows16 && aligned16(values);
+  if (one_kernel_shape && bits == 4 && K % elems_per_load<Scheme::W4>() == 0 &&
+      fused_smem <= fused_max &&
       launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
                       residual, N, y, form, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+  }
+  // w8 (per output channel) decode of a plain x: mma_kernel with the output
+  // form (no norm on the fly there).
+  if (one_kernel_shape && bits == 8 && group_size == 0 && in.kind == ATTNC_CUDA_INPUT_PLAIN &&
+      in.x_stride == K && K % elems_per_load<Scheme::W8>() == 0) {
+    const uint8_t *w = static_cast<const uint8_t *>(values);
+    const bool ok =
+        dtype == ATTNC_CUDA_F16
+            ? launch_mma_decode_tiles<Scheme::W8, 0, false, __half>(
+                  static_cast<const __half *>(in.x), T, K, w, scales, nullptr,
+                  static_cast<const __half *>(bias), N, static_cast<__half *>(y), st,
+                  static_cast<const __half *>(residual), form)
+            : launch_mma_decode_tiles<Scheme::W8, 0, false, __nv_bfloat16>(
+                  static_cast<const __nv_bfloat16 *>(in.x), T, K, w, scales, nullptr,
+                  static_cast<const __nv_bfloat16 *>(bias), N, static_cast<__nv_bfloat16 *>(y),
+                  st, static_cast<const __nv_bfloat16 *>(residual), form);
+    if (ok) {
+      const cudaError_t e = cudaGetLastError();
+      return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+    }
   }
   // The pieces one after the other: the input materialized in scratch, a
   // gated or rope form's product in `product`.

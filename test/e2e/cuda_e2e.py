@@ -70,8 +70,9 @@ DTYPES = ("f16", "bf16", "f32")
 # (fixture, --quantize scheme): 4-bit with zero points over fused projections,
 # 8-bit per channel, 4-bit symmetric, 8-bit groups with and without zero
 # points; each in these storage types.
+# granite w8: the 8-bit decode kernel's gated and RoPE + KV append outputs.
 QUANTIZED = (("llama-sdpa", "w4g32a"), ("gpt2-sdpa", "w8"), ("qwen2-sdpa", "w4g64"),
-             ("mistral-sdpa", "w8g32"), ("phi3-sdpa", "w8g64a"))
+             ("mistral-sdpa", "w8g32"), ("phi3-sdpa", "w8g64a"), ("granite-sdpa", "w8"))
 QUANTIZED_DTYPES = ("f16", "f32")
 # (fixture, nbits_e2e.py format, symmetric): pre-quantized models.
 IMPORTED = (("qwen2-sdpa", "nbits", False), ("llama-sdpa", "qdq", True),
