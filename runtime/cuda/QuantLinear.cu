@@ -313,7 +313,8 @@ template <Scheme S, int R, int NT, int U> __host__ __device__ constexpr size_t s
   return size_t(2) * kThreads * slots<S, R, NT, U>() * 16;
 }
 
-// Block: rows [n0, n0 + 16 R), tokens [t0, t0 + 8 NT); warp w takes chunks
+// Block: row tiles blockIdx.y * R + i (RowMap: 16 rows each, or the paired
+// rows of an output form), tokens [t0, t0 + 8 NT); warp w takes chunks
 // w, w + 8, ... of K. Loads go through cp.async into a per-thread region of
 // shared memory, two stages of U chunks: the register-load version had its
 // loads interleaved with the mmas by the scheduler (one chunk in flight).
@@ -332,7 +333,6 @@ __global__ void __launch_bounds__(kThreads)
   extern __shared__ uint4 smem[];               // [stage][slot][thread]
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, q = lane % 4;
   const int t0 = blockIdx.x * 8 * NT;
-  const int n0 = blockIdx.y * 16 * R;
   const int64_t rb = row_bytes<S>(K, int(sizeof(T)));
   const int chunks = (K + CHUNK - 1) / CHUNK;
   [[maybe_unused]] const int groups = S == Scheme::W4 ? K / G : 1;
@@ -479,51 +479,34 @@ __global__ void __launch_bounds__(kThreads)
       for (int e = 0; e < 4; ++e)
         red[warp][i][j][e][lane] = acc[i][j][e];
   __syncthreads();
-  if constexpr (R == 1 && NT == 1) {
-    // Decode with an output form or a residual: store_tile_row (a thread per
-    // element) or store_tile_pair (per token's pair of rows).
-    if (form.gate_rows || form.rope.head_dim || residual) {
-      const int l = threadIdx.x % 32, e = threadIdx.x / 32, tile = blockIdx.y;
-      const int tok = 2 * (l % 4) + (e & 1);
-      const bool paired = map.paired(tile);
-      auto product = [&](int element) {
-        const int h = element >> 1;
-        float v = 0.f;
-#pragma unroll
-        for (int ww = 0; ww < kWarps; ++ww)
-          v += red[ww][0][0][element][l];
-        if constexpr (S == Scheme::W8)
-          if (map.exists(tile, h, l / 4))
-            v *= __ldg(scales + map.weight_row(tile, h, l / 4));
-        return v;
-      };
-      if (threadIdx.x < (paired ? 64 : 128) && tok < num_tokens) {
-        if (paired)
-          store_tile_pair<T>(form, map, tile, l / 4, tok, product(e), product(e + 2), bias, y);
-        else
-          store_tile_row<T>(form, map, tile, e >> 1, l / 4, tok, product(e), bias, residual, N,
-                            y);
-      }
-      return;
-    }
-  }
+  // Each C element where the form sends it: store_tile_row (a thread per
+  // element: y with bias and residual, or a value into the cache) or
+  // store_tile_pair (a thread per token's pair of rows of a paired tile:
+  // act(gate) * up, or a rotation pair).
+  // C fragment: c0, c1 = (tile row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
   constexpr int OUT = R * NT * 4 * 32;
   for (int idx = threadIdx.x; idx < OUT; idx += kThreads) {
     const int l = idx % 32, e = (idx / 32) % 4, j = (idx / 128) % NT, i = idx / (128 * NT);
-    // C fragment: c0, c1 = (row g, tokens 2q, 2q + 1); c2, c3 = row g + 8.
-    const int row = n0 + 16 * i + l / 4 + (e >= 2 ? 8 : 0);
+    const int tile = blockIdx.y * R + i, g = l / 4;
     const int tok = t0 + 8 * j + 2 * (l % 4) + (e & 1);
-    if (row >= N || tok >= num_tokens)
+    const bool paired = map.paired(tile);
+    if (tok >= num_tokens || (paired && e >= 2))
       continue;
-    float v = 0.f;
+    auto product = [&](int element) {
+      const int h = element >> 1;
+      float v = 0.f;
 #pragma unroll
-    for (int ww = 0; ww < kWarps; ++ww)
-      v += red[ww][i][j][e][l];
-    if constexpr (S == Scheme::W8)
-      v *= __ldg(scales + row);
-    if (bias)
-      v += float(bias[row]);
-    y[int64_t(tok) * N + row] = T(v);
+      for (int ww = 0; ww < kWarps; ++ww)
+        v += red[ww][i][j][element][l];
+      if constexpr (S == Scheme::W8)
+        if (map.exists(tile, h, g))
+          v *= __ldg(scales + map.weight_row(tile, h, g));
+      return v;
+    };
+    if (paired)
+      store_tile_pair<T>(form, map, tile, g, tok, product(e), product(e + 2), bias, y);
+    else
+      store_tile_row<T>(form, map, tile, e >> 1, g, tok, product(e), bias, residual, N, y);
   }
 }
 
@@ -1057,6 +1040,42 @@ bool launch_mma_decode_tiles(const T *x, int num_tokens, int K, const uint8_t *w
   return true;
 }
 
+// More than 8 tokens through mma_kernel: blocks of 32 rows (two 16-row
+// tiles) and 8 NT tokens (false: too many row blocks for the grid).
+template <Scheme S, int G, bool Asym, typename T>
+bool launch_mma_tokens(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
+                       const uint8_t *zeros, const T *bias, int N, T *y, cudaStream_t st,
+                       const T *residual = nullptr, const OutputForm &form = OutputForm{}) {
+  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16;
+  const int blocks = (tiles + 1) / 2;
+  if (blocks > 65535)
+    return false;
+  // w4: 2 token tiles, so the stages fit the A100's 163 KB too.
+  constexpr int NT = S == Scheme::W4 ? 2 : 4;
+  auto kernel = mma_kernel<S, G, Asym, T, 2, NT, 1>;
+  constexpr size_t smem = smem_bytes<S, 2, NT, 1>();
+  static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          int(smem)) == cudaSuccess;
+  (void)attr;
+  dependent_launch::launch_early(kernel, dim3((num_tokens + 8 * NT - 1) / (8 * NT), blocks),
+                                 dim3(kThreads), smem, st, x, num_tokens, K, w, scales, zeros, bias,
+                                 N, y, residual, form);
+  return true;
+}
+
+// mma_kernel with an output form and a residual over a plain x [T, K]:
+// decode tiles or token blocks (false: too many rows for the grid).
+template <Scheme S, int G, bool Asym, typename T>
+bool launch_mma_formed(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
+                       const uint8_t *zeros, const T *bias, int N, T *y, cudaStream_t st,
+                       const T *residual, const OutputForm &form) {
+  return num_tokens <= 8 ? launch_mma_decode_tiles<S, G, Asym, T>(x, num_tokens, K, w, scales,
+                                                                  zeros, bias, N, y, st, residual,
+                                                                  form)
+                         : launch_mma_tokens<S, G, Asym, T>(x, num_tokens, K, w, scales, zeros,
+                                                            bias, N, y, st, residual, form);
+}
+
 // Decode through decode_kernel: as many blocks as fit on the device at once
 // (each looping over row tiles), at most one per tile. Returns false when its
 // shared memory does not fit the device (the caller falls back).
@@ -1151,20 +1170,9 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
         if (!launch_mma_decode_tiles<S, G, Asym, T>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt,
                                                     st))
           return fail(error, error_len, what, "out_features too large");
-      } else {
-        const int tiles = (N + 31) / 32;
-        if (tiles > 65535)
-          return fail(error, error_len, what, "out_features too large");
-        // w4: 2 token tiles, so the stages fit the A100's 163 KB too.
-        constexpr int NT = S == Scheme::W4 ? 2 : 4;
-        auto kernel = mma_kernel<S, G, Asym, T, 2, NT, 1>;
-        constexpr size_t smem = smem_bytes<S, 2, NT, 1>();
-        static bool attr = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                int(smem)) == cudaSuccess;
-        (void)attr;
-        dependent_launch::launch_early(kernel, dim3((num_tokens + 8 * NT - 1) / (8 * NT), tiles),
-                                       dim3(kThreads), smem, st, xt, num_tokens, K, wb, scales,
-                                       zeros, bt, N, yt, nullptr, OutputForm{});
+      } else if (!launch_mma_tokens<S, G, Asym, T>(xt, num_tokens, K, wb, scales, zeros, bt, N, yt,
+                                                    st)) {
+        return fail(error, error_len, what, "out_features too large");
       }
     }
   } else {
@@ -1393,33 +1401,13 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }
-  // w8 (per output channel) decode of a plain x: mma_kernel with the output
-  // form (no norm on the fly there).
-  if (one_kernel_shape && bits == 8 && group_size == 0 && in.kind == ATTNC_CUDA_INPUT_PLAIN &&
-      in.x_stride == K && K % elems_per_load<Scheme::W8>() == 0) {
-    const uint8_t *w = static_cast<const uint8_t *>(values);
-    const bool ok =
-        dtype == ATTNC_CUDA_F16
-            ? launch_mma_decode_tiles<Scheme::W8, 0, false, __half>(
-                  static_cast<const __half *>(in.x), T, K, w, scales, nullptr,
-                  static_cast<const __half *>(bias), N, static_cast<__half *>(y), st,
-                  static_cast<const __half *>(residual), form)
-            : launch_mma_decode_tiles<Scheme::W8, 0, false, __nv_bfloat16>(
-                  static_cast<const __nv_bfloat16 *>(in.x), T, K, w, scales, nullptr,
-                  static_cast<const __nv_bfloat16 *>(bias), N, static_cast<__nv_bfloat16 *>(y),
-                  st, static_cast<const __nv_bfloat16 *>(residual), form);
-    if (ok) {
-      const cudaError_t e = cudaGetLastError();
-      return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
-    }
-  }
-  // The pieces one after the other: the input materialized in scratch, a
-  // gated or rope form's product in `product`.
+  // Otherwise the input is materialized in scratch first (an RMS norm, a
+  // gated x); then mma_kernel applies the form and the residual as it stores
+  // (w4, w8 per output channel; f16 / bf16), else the pieces run one after
+  // the other with the product in `product`.
   const void *x = in.x;
   if (in.kind != ATTNC_CUDA_INPUT_GATED && in.x_stride != K)
     return fail(error, error_len, what, "a strided input must be gated (or fit one kernel)");
-  if (reshaped && !product)
-    return fail(error, error_len, what, "no product buffer for an output that is not fused");
   if (in.kind != ATTNC_CUDA_INPUT_PLAIN) {
     if (!scratch)
       return fail(error, error_len, what, "no scratch buffer for an input that is not fused");
@@ -1433,6 +1421,35 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       return rc;
     x = scratch;
   }
+  const bool w4 = bits == 4, w8 = bits == 8 && group_size == 0;
+  if (fused && rope_fits && dtype != ATTNC_CUDA_F32 && aligned16(x) && aligned16(values) &&
+      ((w4 && K % elems_per_load<Scheme::W4>() == 0) ||
+       (w8 && K % elems_per_load<Scheme::W8>() == 0))) {
+    const uint8_t *w = static_cast<const uint8_t *>(values);
+    auto run = [&](auto *tag) {
+      using E = std::remove_pointer_t<decltype(tag)>;
+      const E *xe = static_cast<const E *>(x), *be = static_cast<const E *>(bias),
+              *re = static_cast<const E *>(residual);
+      E *ye = static_cast<E *>(y);
+      if (w8)
+        return launch_mma_formed<Scheme::W8, 0, false, E>(xe, T, K, w, scales, nullptr, be, N, ye,
+                                                          st, re, form);
+      return with_group(group_size, asymmetric != 0, [&](auto group, auto asym) {
+        constexpr int G = decltype(group)::value;
+        constexpr bool A = decltype(asym)::value;
+        return launch_mma_formed<Scheme::W4, G, A, E>(xe, T, K, w, scales, A ? zeros : nullptr,
+                                                      be, N, ye, st, re, form);
+      });
+    };
+    const bool ok = dtype == ATTNC_CUDA_F16 ? run(static_cast<__half *>(nullptr))
+                                            : run(static_cast<__nv_bfloat16 *>(nullptr));
+    if (ok) {
+      const cudaError_t e = cudaGetLastError();
+      return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+    }
+  }
+  if (reshaped && !product)
+    return fail(error, error_len, what, "no product buffer for an output that is not fused");
   if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,
                                            scales, zeros, bias, N, reshaped ? product : y, stream,
                                            error, error_len))

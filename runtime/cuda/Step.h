@@ -315,9 +315,10 @@ void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, 
 // of its column ranges, in one call: the query heads rotated into query
 // [num_tokens, num_heads * HeadDim], the keys rotated and the values written
 // to the cache. x normalized as in quantized_linear_fused when norm_weight
-// is not nullptr. In decode the product is never stored
-// (attnc_cuda_quantized_linear_rope_kv); product [num_tokens, out_features]
-// is where it goes when the pieces run.
+// is not nullptr. The product is not stored where the linear's kernel does
+// the rotation (attnc_cuda_quantized_linear_rope_kv: w4 / w8, f16 / bf16, a
+// half-split rotation of whole heads, a model-dtype cache); product
+// [num_tokens, out_features] is where it goes when the pieces run.
 template <int Bits, int GroupSize, bool Asymmetric, int PageSize, int HeadDim, int RotaryDim,
           RopeStyle Style, KvType KV = KvType::Model, typename T>
 void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight,
@@ -370,9 +371,10 @@ void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight
 // gated_activation<Act> of a fused gate+up quantized linear (out_features =
 // 2 x the gate's width, the gate's rows first) in one call: y [num_tokens,
 // out_features / 2], x normalized as in quantized_linear_fused when
-// norm_weight is not nullptr. In decode the product [num_tokens,
-// out_features] is never stored (attnc_cuda_quantized_linear_gated); product
-// is where it goes when the pieces run (more than 8 tokens, f32).
+// norm_weight is not nullptr. The product [num_tokens, out_features] is not
+// stored where the linear's kernel applies the activation
+// (attnc_cuda_quantized_linear_gated: w4 / w8, f16 / bf16); product is where
+// it goes when the pieces run (f32, 8-bit groups).
 template <Activation Act, int Bits, int GroupSize, bool Asymmetric, typename T>
 void quantized_linear_gated(Context &ctx, const T *x, const float *norm_weight, float norm_offset,
                             float norm_eps, typename detail::NoDeduce<T>::type *scratch,

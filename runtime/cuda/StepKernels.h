@@ -266,8 +266,11 @@ typedef struct attnc_cuda_linear_input {
  * one, within the storage type's precision), a gated x is formed once per
  * block while the first weights are in flight, and the residual is added as
  * y is stored. Otherwise the input is first materialized in scratch [T, K]
- * (may be NULL for a plain input with x_stride == K) and the pieces run one
- * after the other. y must not alias x, up, residual or scratch.
+ * (may be NULL for a plain input with x_stride == K); then, for w4 and w8
+ * (a scale per output channel) in f16/bf16 with 16-byte aligned rows, one
+ * tensor-core GEMV / GEMM launch adds the residual as it stores y (any T),
+ * else the pieces run one after the other. y must not alias x, up, residual
+ * or scratch.
  * Generated code calls it (plain or RMS-norm input, with a residual) for the
  * 4-bit linears around a residual_add_rms_norm; not with a gated input: on
  * the 1.1B Llama-shaped model (H100, batch-1 decode, w4g128) the gated
@@ -304,13 +307,16 @@ typedef struct attnc_cuda_rope_kv_output {
  * the product P = input . dequant(W)^T (+ bias) [T, out_features], each
  * element rounded to the storage type as a stored product is, goes where
  * `out` says (out_features must be (num_heads + 2 num_kv_heads) head_dim).
- * In w4 decode (f16/bf16, T <= 8, conditions as _fused) with a half-split
- * rotation of the whole head (head_dim a multiple of 16) into a cache of the
- * model's dtype, one kernel: each row tile of a query or key head pairs 8
- * rows of its first half with the 8 rows they rotate with, rotates them and
- * stores them where they go; value tiles are stored into the page as they
- * are. Otherwise P goes to product [T, out_features] and
- * attnc_cuda_rope_kv_append follows. `input` plain or an RMS norm. */
+ * With a half-split rotation of the whole head (head_dim a multiple of 16)
+ * into a cache of the model's dtype, w4 or w8 (a scale per output channel)
+ * weights and f16/bf16, the linear's kernel does it (one launch in w4
+ * decode, where an RMS-norm x is normalized on the fly; else after the
+ * input is materialized in scratch as in _fused): each row tile of a query
+ * or key head pairs 8 rows of its first half with the 8 rows they rotate
+ * with, rotates them and stores them where they go; value tiles are stored
+ * into the page as they are. Otherwise P goes to product [T, out_features]
+ * (may be NULL when the kernel does it) and attnc_cuda_rope_kv_append
+ * follows. `input` plain or an RMS norm. */
 int attnc_cuda_quantized_linear_rope_kv(int32_t dtype, int32_t bits, int32_t group_size,
                                         int32_t asymmetric, const attnc_cuda_linear_input *input,
                                         int32_t num_tokens, int32_t in_features,
@@ -326,11 +332,13 @@ int attnc_cuda_quantized_linear_rope_kv(int32_t dtype, int32_t bits, int32_t gro
  * up's, each of P's halves rounded to the storage type first as a stored
  * product is (the result is attnc_cuda_gated_activation over
  * attnc_cuda_quantized_linear_fused's output). `input` is plain or an RMS
- * norm (not gated). In w4 decode (same conditions as _fused) one kernel: each
- * row tile pairs 8 gate rows with the same 8 rows of up, and the activation
- * is applied as y is stored. Otherwise P goes to product [T, N] (may be NULL
- * when the one kernel runs; the error says when it was needed) and the
- * activation follows. y must not alias x, scratch or product. */
+ * norm (not gated). For w4 and w8 (a scale per output channel) weights in
+ * f16/bf16 the linear's kernel does it (one launch in w4 decode; else after
+ * the input is materialized in scratch as in _fused): each row tile pairs 8
+ * gate rows with the same 8 rows of up, and the activation is applied as y
+ * is stored. Otherwise P goes to product [T, N] (may be NULL when the kernel
+ * does it; the error says when it was needed) and the activation follows.
+ * y must not alias x, scratch or product. */
 int attnc_cuda_quantized_linear_gated(int32_t dtype, int32_t bits, int32_t group_size,
                                       int32_t asymmetric, const attnc_cuda_linear_input *input,
                                       int32_t num_tokens, int32_t in_features, const void *values,

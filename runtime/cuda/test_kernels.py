@@ -880,14 +880,15 @@ def test_quantized_linear_gated(lib, res, gen):
                                   f"{' bias' if bias is not None else ''}", dtype, y, ref,
                                   scale=mag)
     # refused: an odd product width, an unknown activation, a gated input, no
-    # product buffer where the pieces run (T > 8)
-    x = rnd(17, 128, dtype=torch.float16)
+    # product buffer where the pieces run (f32: no one-kernel path)
     values, scales, _ = quantize_ref(torch.randn(16, 128, device="cuda"), 4, 128, False)
-    y = torch.zeros(17, 8, device="cuda", dtype=torch.float16)
-    for N, kind, act, what in ((15, LI.PLAIN, 0, "out_features must be even"),
-                               (16, LI.PLAIN, 9, "unknown activation"),
-                               (16, LI.GATED, 0, "a gated input cannot feed a gated output"),
-                               (16, LI.PLAIN, 0, "no product buffer")):
+    for N, kind, act, dtype, what in (
+            (15, LI.PLAIN, 0, torch.float16, "out_features must be even"),
+            (16, LI.PLAIN, 9, torch.float16, "unknown activation"),
+            (16, LI.GATED, 0, torch.float16, "a gated input cannot feed a gated output"),
+            (16, LI.PLAIN, 0, torch.float32, "no product buffer")):
+        x = rnd(17, 128, dtype=dtype)
+        y = torch.zeros(17, 8, device="cuda", dtype=dtype)
         inp = LI()
         inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), 128, \
             x.data_ptr(), 128
