@@ -34,13 +34,19 @@ void configure_blas_threads() {
   std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
+void observe_linear_input(const float *x, int64_t num_tokens, int64_t in_features,
+                          const void *weight, int64_t out_features) {
+  if (linearObserver)
+    linearObserver(linearObserverUser, x, num_tokens, in_features,
+                   static_cast<const float *>(weight), out_features);
+}
+
 void linear(ThreadPool &pool, const float *x, int64_t num_tokens, int64_t in_features,
             const float *weight, const float *bias, int64_t out_features, float *y) {
   configure_blas_threads();
   if (num_tokens <= 0 || out_features <= 0)
     return;
-  if (linearObserver)
-    linearObserver(linearObserverUser, x, num_tokens, in_features, weight, out_features);
+  observe_linear_input(x, num_tokens, in_features, weight, out_features);
   const int64_t T = num_tokens, K = in_features, N = out_features;
   const bool rowwise = T <= kRowwiseMaxRows;
   const int64_t block = rowwise ? kDecodeColumnBlock : kPrefillColumnBlock;

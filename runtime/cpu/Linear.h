@@ -15,7 +15,8 @@
 #include <cstdint>
 
 // Calibration (`attnc calibrate`): while an observer is installed, every
-// linear() call first hands it its input and weight, on the calling thread.
+// linear() and quantized_linear() call first hands it its input and weight
+// (a quantized linear's packed values), on the calling thread.
 // The library is linked statically into each libmodel.so, so a tool reaches
 // the model's copy through dlsym on the model's handle (C linkage, exported).
 extern "C" {
@@ -41,6 +42,12 @@ void linear(ThreadPool &pool, const float *x, int64_t num_tokens, int64_t in_fea
 // Switches OpenBLAS to single-threaded mode. linear() calls it on first use;
 // exposed so that model creation can do it up front.
 void configure_blas_threads();
+
+// Hands a linear's input to the installed observer, if any (linear() and
+// quantized_linear() call it first). weight: the address of its weights in
+// weights.bin, which names the linear.
+void observe_linear_input(const float *x, int64_t num_tokens, int64_t in_features,
+                          const void *weight, int64_t out_features);
 
 } // namespace attnrt::cpu
 

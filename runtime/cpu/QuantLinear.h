@@ -22,6 +22,7 @@
 #ifndef ATTNC_RUNTIME_CPU_QUANTLINEAR_H
 #define ATTNC_RUNTIME_CPU_QUANTLINEAR_H
 
+#include "runtime/cpu/Linear.h"
 #include "runtime/cpu/ThreadPool.h"
 
 #include <algorithm>
@@ -485,6 +486,7 @@ void quantized_linear(ThreadPool &pool, const T *x, int64_t num_tokens, int64_t 
     return;
   if (K % (GroupSize > 0 ? GroupSize : 1) != 0)
     return;
+  observe_linear_input(x, tokens, K, values, N);
   if (K == 0) { // an empty sum: y is the bias
     for (int64_t t = 0; t < tokens; ++t)
       for (int64_t n = 0; n < N; ++n)

@@ -143,10 +143,6 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
     return Status::failure(options.artifact + " is a " + manifest.target +
                            " artifact; calibration runs a CPU one (attnc compile MODEL.onnx -o "
                            "DIR --target cpu)");
-  if (manifest.compileOptionsJson.find("\"quantize\"") != std::string::npos)
-    return Status::failure(options.artifact +
-                           " was compiled with --quantize; calibration needs the model's own "
-                           "weights (compile it without --quantize)");
   const WeightPlan plan = loadArtifactPlan(options.artifact);
   std::vector<std::vector<std::int32_t>> sequences = readTokenFile(options.tokens);
 
@@ -198,7 +194,7 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
                            " linear call(s) read a weight outside weights.bin: their "
                            "statistics cannot be named");
   if (inputs.sums.empty())
-    return Status::failure(options.artifact + " ran no dense linear layer");
+    return Status::failure(options.artifact + " ran no linear layer");
 
   Calibration calibration;
   for (auto &[offset, sum] : inputs.sums) {
@@ -240,11 +236,12 @@ Status calibrate(const Options &options, std::size_t &linearsWritten, std::int64
 constexpr const char *kUsage =
     "usage: %s ARTIFACT --tokens FILE -o OUT [--threads N]\n"
     "\n"
-    "Runs ARTIFACT (compiled for the CPU without --quantize) over the calibration token\n"
-    "sequences of FILE (one a line, ids separated by commas or blanks) and writes to OUT\n"
-    "the statistics of every linear's input (sum of x x^T) that `attnc compile --quantize\n"
-    "SCHEME --calibration OUT` quantizes against (GPTQ). --threads: the model's threads\n"
-    "(default: one per core).\n";
+    "Runs ARTIFACT (compiled for the CPU) over the calibration token sequences of FILE\n"
+    "(one a line, ids separated by commas or blanks) and writes to OUT the statistics of\n"
+    "every linear's input (sum of x x^T) that `attnc compile --quantize SCHEME\n"
+    "--calibration OUT` quantizes against (GPTQ). A quantized ARTIFACT gives the inputs its\n"
+    "quantized layers produce (a second GPTQ pass against them). --threads: the model's\n"
+    "threads (default: one per core).\n";
 
 } // namespace
 
