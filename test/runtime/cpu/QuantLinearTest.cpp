@@ -272,5 +272,42 @@ TEST(QuantLinear, OutOfContractShapesLeaveOutputAlone) {
   EXPECT_EQ(y, std::vector<float>({97, 98, 99, 97, 98, 99}));
 }
 
+// The calibration observer (attnc calibrate) sees every quantized_linear()
+// call's input and packed values, once per call, as it sees linear()'s; and
+// nothing once removed.
+TEST(QuantLinear, CalibrationObserverSeesEachCall) {
+  struct Seen {
+    const float *x = nullptr, *weight = nullptr;
+    int64_t tokens = 0, in = 0, out = 0;
+    int calls = 0;
+  };
+  auto observe = [](void *user, const float *x, int64_t tokens, int64_t in, const float *weight,
+                    int64_t out) {
+    Seen &seen = *static_cast<Seen *>(user);
+    seen = {x, weight, tokens, in, out, seen.calls + 1};
+  };
+  ATTNRT_SEEDED_RNG(rng);
+  ThreadPool pool(2);
+  const Packed w4 = random_packed(rng, {4, 32, false}, 5, 64);
+  const Packed w8 = random_packed(rng, {8, 0, false}, 5, 64);
+  const std::vector<float> x = random_vector(rng, size_t(3 * 64));
+  std::vector<float> y(size_t(3 * 5));
+  Seen seen;
+  attnrt_cpu_observe_linears(observe, &seen);
+  for (const Packed *p : {&w4, &w8}) {
+    const int before = seen.calls;
+    run_quantized_linear(pool, *p, x.data(), 3, nullptr, y.data());
+    EXPECT_EQ(seen.calls, before + 1);
+    EXPECT_EQ(seen.x, x.data());
+    EXPECT_EQ(static_cast<const void *>(seen.weight), static_cast<const void *>(p->values.data()));
+    EXPECT_EQ(seen.tokens, 3);
+    EXPECT_EQ(seen.in, 64);
+    EXPECT_EQ(seen.out, 5);
+  }
+  attnrt_cpu_observe_linears(nullptr, nullptr);
+  run_quantized_linear(pool, w4, x.data(), 3, nullptr, y.data());
+  EXPECT_EQ(seen.calls, 2);
+}
+
 } // namespace
 } // namespace attnrt::cpu
