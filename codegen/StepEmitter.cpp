@@ -44,6 +44,20 @@ std::string floatLiteral(double v) {
   return s + "f";
 }
 
+// rt::RopeStyle's enumerator for a rotation style.
+const char *ropeStyleName(attn::RopeStyle style) {
+  return style == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved";
+}
+
+// A quantized cache (attn-quantize-kv-cache: 1-byte codes plus scales,
+// runtime/QuantizedKV.h) names its type as the kernels' last template
+// argument; a cache of the model's dtype names none.
+std::string kvTypeArgument(std::optional<attn::KvCacheType> type) {
+  if (!type)
+    return "";
+  return *type == attn::KvCacheType::int8 ? ", rt::KvType::Int8" : ", rt::KvType::Fp8E4M3";
+}
+
 const char *activationName(attn::Activation kind) {
   switch (kind) {
   case attn::Activation::silu:
@@ -516,19 +530,13 @@ LogicalResult Emitter::emitOp(Operation *op) {
       ropeQuery[rope] = {query, slot};
       int64_t rotary = *rope.getRotaryDim();
       int table = ropeTable(rope.getRopeTheta()->convertToFloat(), rotary);
-      std::optional<attn::KvCacheType> kvType = rope.getKvCacheType();
-      std::string kvTypeArg;
-      if (kvType)
-        kvTypeArg = *kvType == attn::KvCacheType::int8 ? ", rt::KvType::Int8"
-                                                       : ", rt::KvType::Fp8E4M3";
       os << llvm::formatv(
           "  rt::quantized_linear_rope_kv<{0}, {1}, {2}, kPageSize, {3}, {4}, rt::RopeStyle::{5}{6}>("
           "ctx, {7}, {8}, {9}, {10}, {11}, {12} / {13}, {13}, {14}, {15}, {16}, {17}, {18}, {19}, "
           "{20}, {21}, a->positions, m.inv_freq{22}, a->num_seqs, a->query_start, "
           "a->block_tables[{23}], a->blocks_per_seq, a->layer_cache[{24}], {25});\n",
           q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", rope.getHeadDim(),
-          rotary, *rope.getRopeStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved",
-          kvTypeArg, input, normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
+          rotary, ropeStyleName(*rope.getRopeStyle()), kvTypeArgument(rope.getKvCacheType()), input, normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
           rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, product, query,
           rope.getNumHeads(), table, rope.getCacheGroup(), rope.getLayer(), rope.getNumKvHeads());
       return success();
@@ -749,8 +757,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
       return op->emitError("rope must run on [tokens, heads, head_dim] here");
     int64_t heads = type.getDimSize(1), headDim = type.getDimSize(2);
     int64_t rotary = rope.getRotaryDim();
-    const char *style =
-        rope.getStyle() == attn::RopeStyle::half_split ? "HalfSplit" : "Interleaved";
+    const char *style = ropeStyleName(rope.getStyle());
     // Rotated in place when nothing else reads x (the kernel works in place);
     // otherwise on a copy.
     std::string y;
@@ -807,13 +814,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     int64_t layer = attention.getLayer(), cacheGroup = attention.getCacheGroup();
     if (layer != int64_t(model.layers.size()))
       return op->emitError() << "layers must be numbered in program order, got " << layer;
-    // A quantized cache (attn-quantize-kv-cache): 1-byte codes plus scales
-    // (runtime/QuantizedKV.h), named by the kernels' last template argument.
     std::optional<attn::KvCacheType> kvCacheType = attention.getKvCacheType();
-    std::string kvTypeArg;
-    if (kvCacheType)
-      kvTypeArg = *kvCacheType == attn::KvCacheType::int8 ? ", rt::KvType::Int8"
-                                                          : ", rt::KvType::Fp8E4M3";
+    std::string kvTypeArg = kvTypeArgument(kvCacheType);
     model.layers.push_back({int32_t(cacheGroup), int32_t(kvHeads), int32_t(headDim),
                             int32_t(vHeadDim), kvCacheType ? 1 : target.elemBytes(),
                             kvCacheType ? int32_t(*kvCacheType) : 0});
@@ -870,9 +872,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
       // cache (and the query in place), one kernel.
       int64_t rotary = *attention.getRotaryDim();
       int table = ropeTable(attention.getRopeTheta()->convertToFloat(), rotary);
-      const char *style = *attention.getRopeStyle() == attn::RopeStyle::half_split
-                              ? "HalfSplit"
-                              : "Interleaved";
+      const char *style = ropeStyleName(*attention.getRopeStyle());
       os << llvm::formatv(
           "  rt::rope_kv_append<Elem, kPageSize, {0}, {1}, {2}, rt::RopeStyle::{3}{12}>(ctx, {4}, "
           "{5}, {6}, {7}, T, a->positions, m.inv_freq{8}, a->num_seqs, a->query_start, "

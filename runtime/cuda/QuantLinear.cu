@@ -205,6 +205,8 @@ __device__ __forceinline__ float activate(int act, float x) {
 struct OutputForm {
   int gate_rows = 0, act = 0;
   attnc_cuda_rope_kv_output rope{};
+  // 16-row tiles over an N-row product (RowMap: a gated tile holds 8 gate rows).
+  int tiles(int N) const { return gate_rows ? (gate_rows + 7) / 8 : (N + 15) / 16; }
 };
 
 // Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
@@ -1027,7 +1029,7 @@ bool launch_mma_decode_tiles(const T *x, int num_tokens, int K, const uint8_t *w
                              const float *scales, const uint8_t *zeros, const T *bias, int N, T *y,
                              cudaStream_t st, const T *residual = nullptr,
                              const OutputForm &form = OutputForm{}) {
-  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16;
+  const int tiles = form.tiles(N);
   if (tiles > 65535)
     return false;
   const int sms = sm_count();
@@ -1046,7 +1048,7 @@ template <Scheme S, int G, bool Asym, typename T>
 bool launch_mma_tokens(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
                        const uint8_t *zeros, const T *bias, int N, T *y, cudaStream_t st,
                        const T *residual = nullptr, const OutputForm &form = OutputForm{}) {
-  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16;
+  const int tiles = form.tiles(N);
   const int blocks = (tiles + 1) / 2;
   if (blocks > 65535)
     return false;
@@ -1129,7 +1131,7 @@ template <int G, bool Asym, typename T, XMode M>
 bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                    int N, T *y, cudaStream_t st, const OutputForm &form = OutputForm{}) {
-  const int tiles = form.gate_rows ? (form.gate_rows + 7) / 8 : (N + 15) / 16, sms = sm_count();
+  const int tiles = form.tiles(N), sms = sm_count();
   if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
     return false;
   return 2 * tiles <= 3 * sms

@@ -169,6 +169,17 @@ template <typename T> constexpr int32_t dtype_of() {
                                             : ATTNC_CUDA_F32;
 }
 inline bool fits_i32(int64_t v) { return v >= 0 && v <= INT32_MAX; }
+
+// A linear's common prologue: false (the call does nothing) once the context
+// has failed, or when a size does not fit the kernels' int32 (failing it).
+inline bool linear_shape_ok(Context &ctx, const char *what, int64_t num_tokens,
+                            int64_t in_features, int64_t out_features) {
+  if (ctx.failed())
+    return false;
+  if (fits_i32(num_tokens) && fits_i32(in_features) && fits_i32(out_features))
+    return true;
+  return ctx.fail(what, "shape out of range");
+}
 template <Activation Act> constexpr int32_t act_code() {
   return Act == Activation::Silu       ? ATTNC_CUDA_ACT_SILU
          : Act == Activation::Gelu     ? ATTNC_CUDA_ACT_GELU
@@ -233,11 +244,8 @@ void layer_norm(Context &ctx, const T *x, const float *weight, const float *bias
 template <typename T>
 void linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_features, const T *weight,
             const typename detail::NoDeduce<T>::type *bias, int64_t out_features, T *y) {
-  if (ctx.failed())
+  if (!detail::linear_shape_ok(ctx, "linear", num_tokens, in_features, out_features))
     return;
-  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
-      !detail::fits_i32(out_features))
-    return void(ctx.fail("linear", "shape out of range"));
   ctx.check(attnc_cuda_linear(ctx.linear(), detail::dtype_of<T>(), x, int32_t(num_tokens),
                               int32_t(in_features), weight, bias, int32_t(out_features), y,
                               ctx.stream(), ctx.scratch(), ctx.scratch_len()),
@@ -255,11 +263,8 @@ void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_f
                     ((Bits == 8 || Bits == 4) &&
                      (GroupSize == 32 || GroupSize == 64 || GroupSize == 128)),
                 "quantized_linear: <8, 0, false> or <8|4, 32|64|128, false|true>");
-  if (ctx.failed())
+  if (!detail::linear_shape_ok(ctx, "quantized_linear", num_tokens, in_features, out_features))
     return;
-  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
-      !detail::fits_i32(out_features))
-    return void(ctx.fail("quantized_linear", "shape out of range"));
   ctx.check(attnc_cuda_quantized_linear(detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0,
                                         x, int32_t(num_tokens), int32_t(in_features), values,
                                         scales, zeros, bias, int32_t(out_features), y,
@@ -296,11 +301,8 @@ void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, 
                             const void *values, const float *scales, const uint8_t *zeros,
                             const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
                             const typename detail::NoDeduce<T>::type *residual, T *y) {
-  if (ctx.failed())
+  if (!detail::linear_shape_ok(ctx, "quantized_linear_fused", num_tokens, in_features, out_features))
     return;
-  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
-      !detail::fits_i32(out_features))
-    return void(ctx.fail("quantized_linear_fused", "shape out of range"));
   const attnc_cuda_linear_input input =
       detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   ctx.check(attnc_cuda_quantized_linear_fused(
@@ -334,11 +336,8 @@ void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight
                               int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
   static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
                 "rotary_dim must be even and within head_dim");
-  if (ctx.failed())
+  if (!detail::linear_shape_ok(ctx, "quantized_linear_rope_kv", num_tokens, in_features, out_features))
     return;
-  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
-      !detail::fits_i32(out_features))
-    return void(ctx.fail("quantized_linear_rope_kv", "shape out of range"));
   if (!block_table && num_tokens > 0)
     return void(ctx.fail("quantized_linear_rope_kv",
                          "no block table (a cache group past Context's num_groups?)"));
@@ -382,11 +381,8 @@ void quantized_linear_gated(Context &ctx, const T *x, const float *norm_weight, 
                             const float *scales, const uint8_t *zeros,
                             const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
                             typename detail::NoDeduce<T>::type *product, T *y) {
-  if (ctx.failed())
+  if (!detail::linear_shape_ok(ctx, "quantized_linear_gated", num_tokens, in_features, out_features))
     return;
-  if (!detail::fits_i32(num_tokens) || !detail::fits_i32(in_features) ||
-      !detail::fits_i32(out_features))
-    return void(ctx.fail("quantized_linear_gated", "shape out of range"));
   const attnc_cuda_linear_input input =
       detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   ctx.check(attnc_cuda_quantized_linear_gated(

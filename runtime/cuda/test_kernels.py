@@ -80,6 +80,15 @@ class Results:
         self.rows.append(ok)
         return ok
 
+    def refused(self, kernel, case, dtype, what, call):
+        """call() must raise the library's error, its message naming `what`."""
+        try:
+            call()
+            ok = False
+        except RuntimeError as exc:
+            ok = what in str(exc)
+        self.flag(kernel, case, dtype, ok, f"expected an error naming '{what}'")
+
     def flag(self, kernel, case, dtype, ok, what):
         if not ok:
             self.failures += 1
@@ -277,14 +286,10 @@ def test_rope(lib, res, gen):
             res.check("rope.q_only", f"T{T} {style}", dtype, q, rope_ref(q0.float(), pos, inv, rot,
                                                                             style))
             # refused: a query source whose rows are shorter than num_heads * head_dim
-            try:
-                attnc_cuda.rope_kv_append(lib, style, hd, rot, H, 0, pos, inv, q, H * hd,
-                                          query_source=q0, query_source_stride=H * hd - 1)
-                ok = False
-            except RuntimeError as exc:
-                ok = "query_source needs" in str(exc)
-            res.flag("rope.query_source_refused", f"{style}", dtype, ok,
-                     "expected an error naming query_source's row stride")
+            res.refused("rope.query_source_refused", f"{style}", dtype, "query_source needs",
+                        lambda: attnc_cuda.rope_kv_append(lib, style, hd, rot, H, 0, pos, inv, q,
+                                                          H * hd, query_source=q0,
+                                                          query_source_stride=H * hd - 1))
 
 
 def test_activations(lib, res, gen):
@@ -700,13 +705,9 @@ def test_quantized_linear(lib, res, gen):
                                            (8, 64, False, None, "multiple of the group"),
                                            (4, 32, True, None, "without zero points"),
                                            (8, 32, True, None, "without zero points")):
-        try:
-            attnc_cuda.quantized_linear(lib, bits, group, asym, x, v, s, zeros, None, 4, y)
-            ok = False
-        except RuntimeError as exc:
-            ok = what in str(exc)
-        res.flag("quantized_linear.refused", f"bits{bits} g{group} asym{asym}", torch.float16, ok,
-                 f"expected an error naming '{what}'")
+        res.refused("quantized_linear.refused", f"bits{bits} g{group} asym{asym}", torch.float16,
+                    what, lambda: attnc_cuda.quantized_linear(lib, bits, group, asym, x, v, s,
+                                                              zeros, None, 4, y))
 
 
 def act_ref(act, g):
@@ -830,14 +831,10 @@ def test_quantized_linear_fused(lib, res, gen):
         inp = LI()
         inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), stride, \
             x.data_ptr() if up else None, stride
-        try:
-            attnc_cuda.quantized_linear_fused(lib, 4, 128, False, inp, 17, 128, values, scales,
-                                              None, None, None, 8, None, y)
-            ok = False
-        except RuntimeError as exc:
-            ok = what in str(exc)
-        res.flag("quantized_linear_fused.refused", what, torch.float16, ok,
-                 f"expected an error naming '{what}'")
+        res.refused("quantized_linear_fused.refused", what, torch.float16, what,
+                    lambda: attnc_cuda.quantized_linear_fused(lib, 4, 128, False, inp, 17, 128,
+                                                              values, scales, None, None, None, 8,
+                                                              None, y))
 
 
 def test_quantized_linear_gated(lib, res, gen):
@@ -892,14 +889,10 @@ def test_quantized_linear_gated(lib, res, gen):
         inp = LI()
         inp.kind, inp.x, inp.x_stride, inp.up, inp.up_stride = kind, x.data_ptr(), 128, \
             x.data_ptr(), 128
-        try:
-            attnc_cuda.quantized_linear_gated(lib, 4, 128, False, inp, 17, 128, values, scales,
-                                              None, None, act, N, None, None, y)
-            ok = False
-        except RuntimeError as exc:
-            ok = what in str(exc)
-        res.flag("quantized_linear_gated.refused", what, torch.float16, ok,
-                 f"expected an error naming '{what}'")
+        res.refused("quantized_linear_gated.refused", what, dtype, what,
+                    lambda: attnc_cuda.quantized_linear_gated(lib, 4, 128, False, inp, 17, 128,
+                                                              values, scales, None, None, act, N,
+                                                              None, None, y))
 
 
 def test_quantized_linear_rope_kv(lib, res, gen):
@@ -981,14 +974,10 @@ def test_quantized_linear_rope_kv(lib, res, gen):
         out.positions, out.inv_freq, out.query = pos.data_ptr(), x.data_ptr(), q.data_ptr()
         out.num_seqs, out.query_start, out.block_table = 1, pos.data_ptr(), pos.data_ptr()
         out.page_size, out.layer_cache = 16, x.data_ptr() if cache else None
-        try:
-            attnc_cuda.quantized_linear_rope_kv(lib, 4, 128, False, inp, 1, 128, values, scales,
-                                                None, None, out, N, None, None, torch.float16)
-            ok = False
-        except RuntimeError as exc:
-            ok = what in str(exc)
-        res.flag("quantized_linear_rope_kv.refused", what, torch.float16, ok,
-                 f"expected an error naming '{what}'")
+        res.refused("quantized_linear_rope_kv.refused", what, torch.float16, what,
+                    lambda: attnc_cuda.quantized_linear_rope_kv(lib, 4, 128, False, inp, 1, 128,
+                                                                values, scales, None, None, out,
+                                                                N, None, None, torch.float16))
 
 
 def main():
