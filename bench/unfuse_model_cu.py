@@ -73,12 +73,20 @@ def main():
     ap.add_argument("--keep", action="append", choices=["gated", "rope"], default=[],
                     help="leave these fused calls as they are")
     args = ap.parse_args()
-    text = open(args.source).read()
+    try:
+        text = open(args.source).read()
+    except OSError as e:
+        print(f"unfuse_model_cu: cannot read {args.source}: {e.strerror}", file=sys.stderr)
+        return 1
     counts = {}
     for kind, pattern, rewrite in (("gated", GATED, unfuse_gated), ("rope", ROPE, unfuse_rope)):
         if kind not in args.keep:
             text, counts[kind] = pattern.subn(rewrite, text)
-    open(args.output, "w").write(text)
+    try:
+        open(args.output, "w").write(text)
+    except OSError as e:
+        print(f"unfuse_model_cu: cannot write {args.output}: {e.strerror}", file=sys.stderr)
+        return 1
     print(", ".join(f"{kind}: {n} rewritten" for kind, n in counts.items()))
     return 0 if any(counts.values()) else 1
 
