@@ -4,6 +4,7 @@
 #include "Step.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -113,6 +114,79 @@ struct Context::Impl {
   Mode mode = Mode::Eager;
   GraphStats stats;
 
+  // ATTNC_CUDA_STEP_TIMES=1: where a replayed decode step's time goes,
+  // summarized on stderr when the context goes (medians, microseconds).
+  // GPU: events around the graph launch, and the GPU's idle gap from the
+  // previous replay's end to this one's start. Host: the caller between
+  // steps (end_step's return to begin_step: sampling, scheduling), begin_step
+  // up to the launch (metadata, plans), the launch call, and end_step's wait
+  // (the graph's rest, the logits copy).
+  struct ReplayTimes {
+    using Clock = std::chrono::steady_clock;
+    cudaEvent_t start[2] = {}, end[2] = {}; // alternating: the gap needs the previous end
+    int cur = 0;
+    bool recorded = false, previous = false;
+    Clock::time_point step_begin, launch_begin, launch_end, end_begin, last_return;
+    std::vector<double> gpu, gap, caller, prepare, launch, wait;
+
+    bool create() {
+      for (int i = 0; i < 2; ++i)
+        if (cudaEventCreate(&start[i]) != cudaSuccess || cudaEventCreate(&end[i]) != cudaSuccess)
+          return false;
+      return true;
+    }
+    void destroy() {
+      for (int i = 0; i < 2; ++i) {
+        if (start[i])
+          cudaEventDestroy(start[i]);
+        if (end[i])
+          cudaEventDestroy(end[i]);
+      }
+    }
+    // end_step after its wait: the step's numbers, if it was a timed replay.
+    void finish(bool ok) {
+      const Clock::time_point now = Clock::now();
+      auto us = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::micro>(b - a).count();
+      };
+      float ms = 0;
+      if (ok && recorded && cudaEventElapsedTime(&ms, start[cur], end[cur]) == cudaSuccess) {
+        gpu.push_back(1e3 * ms);
+        if (previous && cudaEventElapsedTime(&ms, end[cur ^ 1], start[cur]) == cudaSuccess) {
+          gap.push_back(1e3 * ms);
+          caller.push_back(us(last_return, step_begin));
+        }
+        prepare.push_back(us(step_begin, launch_begin));
+        launch.push_back(us(launch_begin, launch_end));
+        wait.push_back(us(end_begin, now));
+        previous = true;
+        cur ^= 1;
+      } else {
+        previous = false;
+      }
+      recorded = false;
+      last_return = now;
+    }
+    void report() const {
+      if (gpu.empty())
+        return;
+      auto median = [](std::vector<double> v) {
+        if (v.empty())
+          return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+      };
+      std::fprintf(stderr,
+                   "attnc cuda: %zu graph replays, median us: GPU %.1f (min %.1f), GPU idle "
+                   "before it %.1f; host: caller %.1f, begin_step %.1f, launch %.1f, end_step "
+                   "wait %.1f\n",
+                   gpu.size(), median(gpu), *std::min_element(gpu.begin(), gpu.end()),
+                   median(gap), median(caller), median(prepare), median(launch), median(wait));
+    }
+  };
+  bool time_replays = false;
+  ReplayTimes times;
+
   Graph *graph_for(const attnc_step_args &h) {
     for (auto &g : graphs)
       if (g->num_tokens == h.num_tokens && g->num_logits == h.num_logits &&
@@ -163,8 +237,8 @@ struct Context::Impl {
     plans.clear();
   }
 
-  // Waits for the copies of the pending regions and hands them to their
-  // destinations. Needs the stream drained.
+  // Queues the copies of the pending regions behind the stream's work, waits
+  // for the stream and hands them to their destinations.
   cudaError_t flush_logits() {
     cudaError_t e = cudaSuccess;
     for (const Pending &p : pending) {
@@ -186,6 +260,8 @@ struct Context::Impl {
   ~Impl() {
     if (stream)
       cudaStreamSynchronize(stream);
+    times.report();
+    times.destroy();
     destroy_plans();
     drop_graph_execs();
     for (auto &g : graphs)
@@ -238,6 +314,9 @@ std::unique_ptr<Context> Context::create(char *error, size_t error_len, int32_t 
   }
   if (attnc_cuda_linear_create(linear_workspace_bytes, &impl->linear, error, error_len))
     return nullptr;
+  const char *times = std::getenv("ATTNC_CUDA_STEP_TIMES");
+  impl->time_replays =
+      impl->graphs_enabled && times && std::strcmp(times, "1") == 0 && impl->times.create();
   impl->device_tables.assign(kMaxGroups, nullptr);
   return std::unique_ptr<Context>(new Context(std::move(impl)));
 }
@@ -312,6 +391,8 @@ bool Context::upload(void *device_dst, const void *host_src, size_t bytes) {
 
 const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
   Impl &m = *impl_;
+  if (m.time_replays)
+    m.times.step_begin = Impl::ReplayTimes::Clock::now();
   // The previous step's copies and plans may still be in use.
   cudaStreamSynchronize(m.stream);
   m.destroy_plans();
@@ -459,8 +540,17 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
   if (!g || m.mode == Impl::Mode::Eager)
     return ops(closure);
   if (m.mode == Impl::Mode::Replay) {
+    Impl::ReplayTimes &t = m.times;
+    if (m.time_replays) {
+      t.launch_begin = Impl::ReplayTimes::Clock::now();
+      t.recorded = cudaEventRecord(t.start[t.cur], m.stream) == cudaSuccess;
+    }
     if (!check_cuda(cudaGraphLaunch(g->exec, m.stream), "graph launch"))
       return 0; // end_step reports it
+    if (m.time_replays) {
+      t.launch_end = Impl::ReplayTimes::Clock::now();
+      t.recorded = t.recorded && cudaEventRecord(t.end[t.cur], m.stream) == cudaSuccess;
+    }
     m.num_reports = g->num_reports;
     std::copy(g->report_message, g->report_message + g->num_reports, m.report_message);
     std::copy(g->report_op, g->report_op + g->num_reports, m.report_op);
@@ -610,14 +700,18 @@ float *Context::logits_buffer(float *host_dst, int64_t n) {
 
 int Context::end_step(char *error, size_t error_len) {
   Impl &m = *impl_;
+  if (m.time_replays)
+    m.times.end_begin = Impl::ReplayTimes::Clock::now();
   cudaError_t e = cudaSuccess;
   if (m.num_reports > 0)
     e = cudaMemcpyAsync(m.host_reports, m.device_reports, sizeof(int32_t) * 2 * m.num_reports,
                         cudaMemcpyDeviceToHost, m.stream);
+  // One wait for the reports and the logits (flush_logits queues its copies
+  // behind them).
   if (e == cudaSuccess)
-    e = cudaStreamSynchronize(m.stream);
-  if (e == cudaSuccess && !m.pending.empty())
-    e = m.flush_logits();
+    e = m.pending.empty() ? cudaStreamSynchronize(m.stream) : m.flush_logits();
+  if (m.time_replays)
+    m.times.finish(e == cudaSuccess);
   m.in_step = false;
   if (e != cudaSuccess) { // a fault: the reports cannot be trusted
     cudaGetLastError();

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
+#include <string>
 #include <vector>
 
 namespace {
@@ -49,6 +51,68 @@ TEST(Sampler, NaNLogitsAreAnErrorNotAToken) {
   for (int i = 0; i < 1000; ++i) {
     EXPECT_NE(attnrt::sampleToken(masked.data(), 3, params(1.0f), rng), 1);
     EXPECT_NE(attnrt::sampleToken(masked.data(), 3, params(1.0f, 0, 0.99f), rng), 1);
+  }
+}
+
+// The greedy pick scans in vector lanes: every length (tails included), the
+// maximum or a bad value at every kind of position, ties across lanes and
+// blocks, -0 against +0, against a plain first-index loop.
+TEST(Sampler, GreedyMatchesAPlainScanAtEveryLengthAndPosition) {
+  const float inf = std::numeric_limits<float>::infinity();
+  std::mt19937 gen(std::random_device{}());
+  std::uniform_real_distribution<float> value(-8.0f, 8.0f);
+  auto reference = [](const std::vector<float> &row) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < row.size(); ++i)
+      if (row[i] > row[best])
+        best = i;
+    return static_cast<std::int32_t>(best);
+  };
+  attnrt::SamplerRng rng(1);
+  for (std::int32_t n : {1, 3, 15, 16, 17, 31, 32, 33, 47, 64, 100, 1000, 32000, 32003}) {
+    std::vector<float> row(static_cast<std::size_t>(n));
+    for (int trial = 0; trial < 40; ++trial) {
+      for (float &v : row)
+        v = value(gen);
+      std::uniform_int_distribution<std::int32_t> at(0, n - 1);
+      switch (trial % 5) {
+      case 1: // a tie: two (or more) equal maxima anywhere
+        row[static_cast<std::size_t>(at(gen))] = 9.0f;
+        row[static_cast<std::size_t>(at(gen))] = 9.0f;
+        break;
+      case 2: // the maximum in the tail or the last entry
+        row[static_cast<std::size_t>(n - 1 - at(gen) % std::min(n, 15))] = 10.0f;
+        break;
+      case 3: // -0 and +0 as the maximum: equal, the first wins
+        for (float &v : row)
+          v = -std::fabs(v) - 1.0f;
+        row[static_cast<std::size_t>(at(gen))] = -0.0f;
+        row[static_cast<std::size_t>(at(gen))] = 0.0f;
+        break;
+      case 4: // masked entries, the rest finite
+        for (std::size_t i = 0; i < row.size(); i += 3)
+          row[i] = -inf;
+        row[static_cast<std::size_t>(at(gen))] = 1.0f;
+        break;
+      }
+      ASSERT_EQ(attnrt::argmaxToken(row.data(), n), reference(row)) << "n=" << n << " trial=" << trial;
+      ASSERT_EQ(attnrt::sampleToken(row.data(), n, params(0.0f), rng), reference(row));
+      // One NaN or +inf anywhere is an error, whatever else the row holds.
+      const std::int32_t badAt = at(gen);
+      for (float bad : {std::numeric_limits<float>::quiet_NaN(), inf}) {
+        std::vector<float> broken = row;
+        broken[static_cast<std::size_t>(badAt)] = bad;
+        try {
+          attnrt::argmaxToken(broken.data(), n);
+          ADD_FAILURE() << "n=" << n << ": " << bad << " at " << badAt << " accepted";
+        } catch (const attnrt::Error &e) {
+          EXPECT_NE(std::string(e.what()).find("token " + std::to_string(badAt)), std::string::npos)
+              << e.what();
+        }
+      }
+    }
+    std::vector<float> masked(static_cast<std::size_t>(n), -inf);
+    EXPECT_THROW(attnrt::argmaxToken(masked.data(), n), attnrt::Error) << "n=" << n;
   }
 }
 
