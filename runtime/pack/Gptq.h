@@ -10,8 +10,9 @@
 // kernels read it. Choices (the paper's defaults where it has them):
 //   - damping: 1% of H's mean diagonal added to the diagonal (x10 until the
 //     Cholesky factorization succeeds, at most 6 times);
-//   - columns in order (no activation reordering: groups stay contiguous
-//     runs of K, which the kernels need);
+//   - grouped codes: columns in order (groups stay contiguous runs of K,
+//     which the kernels need); a code per output channel (w8): columns by
+//     decreasing H_kk (act-order), each code stored at its own column;
 //   - group codes (scale, zero point) chosen when the group's first column
 //     is reached, from the weights as updated by then, with the same clipped
 //     range search as round-to-nearest; per-channel (w8) codes from the

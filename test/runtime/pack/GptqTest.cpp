@@ -123,6 +123,10 @@ std::string name(const QuantizeParams &p) {
          (p.asymmetric ? "a" : "");
 }
 
+// Uncorrelated inputs pass no rounding error on, so GPTQ gives round to
+// nearest whatever order it takes the columns in; their energies (H's
+// diagonal) all differ, so one code per row (w8) takes them out of order
+// (act-order) and must still store every code at its own column.
 TEST(Gptq, UncorrelatedInputsGiveRoundToNearest) {
   const std::int64_t rows = 20, cols = 128;
   std::vector<float> w = randomWeight(rows, cols, 7);
@@ -132,7 +136,7 @@ TEST(Gptq, UncorrelatedInputsGiveRoundToNearest) {
   identity.tokens = 5;
   identity.xtx.assign(std::size_t(cols * cols), 0.0f);
   for (std::int64_t i = 0; i < cols; ++i)
-    identity.xtx[std::size_t(i * cols + i)] = 5.0f;
+    identity.xtx[std::size_t(i * cols + i)] = 1.0f + float((i * 37) % cols);
   for (const QuantizeParams &p : kSchemes) {
     QuantizedWeight a = gptq(w, rows, cols, p, identity), b = roundToNearest(w, rows, cols, p);
     EXPECT_EQ(a.values.bytes, b.values.bytes) << name(p);
@@ -213,9 +217,14 @@ TEST(Gptq, InputsNoTokenReachedAndBadStatistics) {
   EXPECT_NE(failure(nan).find("non-finite value at [0, 3]"), std::string::npos) << failure(nan);
   std::vector<float> bad = w;
   bad[std::size_t(2 * cols + 9)] = INFINITY;
-  QuantizedWeight out;
-  Status s = gptqQuantizeWeight(TensorView{bad.data(), {rows, cols}, 4}, "f32", p, statistics, out);
-  EXPECT_NE(s.message().find("non-finite value at [2, 9]"), std::string::npos) << s.message();
+  // Named at its own column, also where the columns go out of order (w8).
+  for (const QuantizeParams &scheme : {p, QuantizeParams{8, 0, false}}) {
+    QuantizedWeight out;
+    Status s =
+        gptqQuantizeWeight(TensorView{bad.data(), {rows, cols}, 4}, "f32", scheme, statistics, out);
+    EXPECT_NE(s.message().find("non-finite value at [2, 9]"), std::string::npos)
+        << name(scheme) << ": " << s.message();
+  }
 }
 
 // The blocked, threaded factorization against its definition: U upper
