@@ -205,9 +205,46 @@ __device__ __forceinline__ float activate(int act, float x) {
 struct OutputForm {
   int gate_rows = 0, act = 0;
   attnc_cuda_rope_kv_output rope{};
+  // The next linear's weights, warmed into L2 by the launch's blocks
+  // (attnc_cuda_linear_input's next_*, warm_l2_share).
+  const void *warm_data[2] = {nullptr, nullptr};
+  uint64_t warm_bytes[2] = {0, 0};
   // 16-row tiles over an N-row product (RowMap: a gated tile holds 8 gate rows).
   int tiles(int N) const { return gate_rows ? (gate_rows + 7) / 8 : (N + 15) / 16; }
 };
+
+// This block's share of the form's warm-up ranges into L2: each range cut
+// into gridDim.x 16-byte-aligned shares, a bulk prefetch per 64 KiB of a
+// share, issued by the block's first threads. Fire and forget: no thread
+// waits for the bytes; the block's exit waits only for its copy unit to
+// take the requests (one SM's unit passed ~270 GB/s of prefetches: a share
+// of tens of KiB is well under a microsecond). Called before the wait for
+// the kernel's producers, after the block's own first loads.
+__device__ __forceinline__ void warm_l2_share(const OutputForm &form) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  constexpr uint64_t kPiece = 64 * 1024;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(form.warm_data[r]) + 15) & ~uintptr_t(15);
+    const uintptr_t end =
+        (reinterpret_cast<uintptr_t>(form.warm_data[r]) + form.warm_bytes[r]) & ~uintptr_t(15);
+    if (!form.warm_data[r] || end <= begin)
+      continue;
+    const uint64_t total = end - begin;
+    const uint64_t share = ((total + gridDim.x - 1) / gridDim.x + 15) & ~uint64_t(15);
+    const uint64_t lo = share * blockIdx.x;
+    const uint64_t hi = lo + share < total ? lo + share : total;
+    for (uint64_t at = lo + uint64_t(threadIdx.x) * kPiece; at < hi;
+         at += uint64_t(blockDim.x) * kPiece) {
+      const uint32_t n = static_cast<uint32_t>(hi - at < kPiece ? hi - at : kPiece);
+      asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(begin + at), "r"(n)
+                   : "memory");
+    }
+  }
+#else
+  (void)form;
+#endif
+}
 
 // Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
 // a page is [page_size][kv_heads * head_dim] keys, then as many values).
@@ -447,6 +484,7 @@ __global__ void __launch_bounds__(kThreads)
   dependent_launch::allow_dependents();
   issue_loads(0, warp, true, false);
   issue_loads(1, warp + STEP, true, false);
+  warm_l2_share(form);
   dependent_launch::wait_for_producers();
   issue_loads(0, warp, false, true);
   async_copy::commit();
@@ -827,6 +865,7 @@ __global__ void __launch_bounds__(kThreads)
       async_copy::copy16(&norm_f32[2 * grp], in.norm_weight + 8 * grp, true, true);
       async_copy::copy16(&norm_f32[2 * grp + 1], in.norm_weight + 8 * grp + 4, true, true);
     });
+  warm_l2_share(form);
   dependent_launch::wait_for_producers();
   if constexpr (Staged)
     stage_gated_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
@@ -995,6 +1034,27 @@ int sm_count() {
     return n;
   }();
   return sms;
+}
+
+// input.next_* into a launch's form when ATTNC_CUDA_L2_WARMUP=1 (off until
+// measured end to end), at most half the device's L2 in all: warmed bytes
+// must not evict the ones the linear itself is streaming.
+void warm_next(const attnc_cuda_linear_input &in, OutputForm &form) {
+  static const uint64_t budget = [] {
+    const char *env = std::getenv("ATTNC_CUDA_L2_WARMUP");
+    int dev = 0, l2 = 0;
+    if (!env || std::strcmp(env, "1") != 0 || cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev) != cudaSuccess)
+      return uint64_t(0);
+    return uint64_t(l2) / 2;
+  }();
+  uint64_t left = budget;
+  for (int r = 0; r < 2; ++r) {
+    const uint64_t bytes = in.next_data[r] ? std::min(in.next_bytes[r], left) : 0;
+    form.warm_data[r] = bytes ? in.next_data[r] : nullptr;
+    form.warm_bytes[r] = bytes;
+    left -= bytes;
+  }
 }
 
 int fail(char *error, size_t error_len, const char *what, const char *msg) {
@@ -1374,6 +1434,8 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   const int T = num_tokens, K = in_features, N = out_features;
   const attnc_cuda_linear_input &in = *input;
   const attnc_cuda_rope_kv_output &rope = form.rope;
+  OutputForm launch_form = form; // with the next linear's weights to warm
+  warm_next(in, launch_form);
   const size_t elem = dtype == ATTNC_CUDA_F32 ? 4 : 2;
   const bool rows16 = aligned16(in.x) && (in.x_stride * elem) % 16 == 0 &&
                       (in.kind != ATTNC_CUDA_INPUT_GATED ||
@@ -1399,7 +1461,7 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   if (one_kernel_shape && bits == 4 && K % elems_per_load<Scheme::W4>() == 0 &&
       fused_smem <= fused_max &&
       launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                      residual, N, y, form, st)) {
+                      residual, N, y, launch_form, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }
@@ -1435,12 +1497,12 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       E *ye = static_cast<E *>(y);
       if (w8)
         return launch_mma_formed<Scheme::W8, 0, false, E>(xe, T, K, w, scales, nullptr, be, N, ye,
-                                                          st, re, form);
+                                                          st, re, launch_form);
       return with_group(group_size, asymmetric != 0, [&](auto group, auto asym) {
         constexpr int G = decltype(group)::value;
         constexpr bool A = decltype(asym)::value;
         return launch_mma_formed<Scheme::W4, G, A, E>(xe, T, K, w, scales, A ? zeros : nullptr,
-                                                      be, N, ye, st, re, form);
+                                                      be, N, ye, st, re, launch_form);
       });
     };
     const bool ok = dtype == ATTNC_CUDA_F16 ? run(static_cast<__half *>(nullptr))

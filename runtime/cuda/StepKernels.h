@@ -253,6 +253,14 @@ typedef struct attnc_cuda_linear_input {
   int32_t act;              /* gated: ATTNC_CUDA_ACT_* */
   const float *norm_weight; /* rms_norm: [K] */
   float norm_offset, norm_eps;
+  /* What the stream reads next (the next linear's weights: device memory no
+   * kernel writes), warmed into L2 while this linear runs: each block of its
+   * kernel bulk-prefetches its share (sm_90+), so the next linear's first
+   * loads hit L2 instead of waiting for DRAM. A hint: NULL / 0 for none;
+   * at most half the device's L2 in all; not used by the pieces' path.
+   * Off unless ATTNC_CUDA_L2_WARMUP=1 (not yet measured end to end). */
+  const void *next_data[2];
+  uint64_t next_bytes[2];
 } attnc_cuda_linear_input;
 
 /* y = input . dequant(W)^T (+ bias) (+ residual): attnc_cuda_quantized_linear
