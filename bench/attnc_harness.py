@@ -7,9 +7,13 @@ import subprocess
 
 
 class AttncHarness:
-    def __init__(self, exe, artifact, threads, kv_pages, env=None):
+    def __init__(self, exe, artifact, threads, kv_pages, env=None, capture_stderr=False):
+        """capture_stderr: keep the child's stderr (what the runtime prints as
+        it exits, e.g. ATTNC_CUDA_STEP_TIMES's summary) for close() to return;
+        otherwise it goes where this process's goes."""
         self.proc = subprocess.Popen([exe, artifact, str(threads), str(kv_pages)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE if capture_stderr else None,
                                      text=True, bufsize=1, env=env)
         self.info = self._read()  # the harness's first line: the opened engine
 
@@ -33,6 +37,9 @@ class AttncHarness:
         return " ".join(",".join(map(str, row)) for row in prompts)
 
     def close(self, timeout=60):
+        """Ends the child; returns its stderr if captured, else None."""
         self.proc.stdin.write("quit\n")
         self.proc.stdin.close()
+        err = self.proc.stderr.read() if self.proc.stderr else None  # to its exit
         self.proc.wait(timeout=timeout)
+        return err

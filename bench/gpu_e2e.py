@@ -44,6 +44,7 @@ import datetime
 import io
 import json
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -64,14 +65,44 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+# ATTNC_CUDA_STEP_TIMES=1: the runtime's summary of its replayed decode
+# graphs (runtime/cuda/Step.cu), printed when the engine closes.
+STEP_TIMES = re.compile(
+    r"attnc cuda: (\d+) graph replays, median us: GPU ([\d.]+) \(min ([\d.]+)\), GPU idle "
+    r"before it ([\d.]+); host: caller ([\d.]+), begin_step ([\d.]+), launch ([\d.]+), "
+    r"end_step wait ([\d.]+)")
+
+
+def parse_step_times(text):
+    """The last step-times summary in `text` as a dict (us), or None."""
+    found = STEP_TIMES.findall(text or "")
+    if not found:
+        return None
+    keys = ("replays", "gpu_us", "gpu_min_us", "gpu_idle_before_us", "caller_us",
+            "begin_step_us", "launch_us", "end_step_wait_us")
+    values = found[-1]
+    return {k: (int(v) if k == "replays" else float(v)) for k, v in zip(keys, values)}
+
+
 class Attnc(AttncHarness):
-    """attnc_bench over a CUDA artifact (one host thread: the GPU parallelises)."""
+    """attnc_bench over a CUDA artifact (one host thread: the GPU parallelises).
+    With ATTNC_CUDA_STEP_TIMES=1 in the environment, close() keeps the
+    runtime's GPU / host split of the decode steps in step_times."""
 
     def __init__(self, exe, artifact, kv_pages, graphs=True):
         env = dict(os.environ)
         if not graphs:
             env["ATTNC_CUDA_GRAPHS"] = "0"
-        super().__init__(exe, artifact, 1, kv_pages, env=env)
+        self.step_times = None
+        super().__init__(exe, artifact, 1, kv_pages, env=env,
+                         capture_stderr=env.get("ATTNC_CUDA_STEP_TIMES") == "1")
+
+    def close(self, timeout=60):
+        err = super().close(timeout)
+        if err:
+            sys.stderr.write(err)
+            self.step_times = parse_step_times(err)
+        return err
 
     def prefill(self, prompts):
         r = self.ask("prefill " + self.ids(prompts))
@@ -410,6 +441,7 @@ def main():
                   "kv_heads": cfg.num_key_value_heads, "intermediate": cfg.intermediate_size,
                   "vocab": cfg.vocab_size, "dtype": "float16"},
         "attnc_engine": attnc.info if attnc else None,
+        "attnc_step_times_us": attnc.step_times if attnc else None,
         "copy_bandwidth_GBps": bandwidth,
         "weight_bytes_f16": weight_bytes,
         "roofline_b1_tok_s": roofline,
