@@ -273,12 +273,13 @@ typedef struct attnc_cuda_linear_input {
  * normalized x is rounded differently than attnc_cuda_rms_norm's stored
  * one, within the storage type's precision), a gated x is formed once per
  * block while the first weights are in flight, and the residual is added as
- * y is stored. Otherwise the input is first materialized in scratch [T, K]
- * (may be NULL for a plain input with x_stride == K); then, for w4 and w8
- * (a scale per output channel) in f16/bf16 with 16-byte aligned rows, one
- * tensor-core GEMV / GEMM launch adds the residual as it stores y (any T),
- * else the pieces run one after the other. y must not alias x, up, residual
- * or scratch.
+ * y is stored. Otherwise, for w4 and w8 (a scale per output channel) in
+ * f16/bf16 with 16-byte aligned rows, one tensor-core GEMV / GEMM launch
+ * adds the residual as it stores y (any T); its x is a w8 linear's
+ * RMS-normalized input as it is (normalized in the launch, as above; not
+ * yet run on a GPU), or else the input materialized in scratch [T, K] first
+ * (may be NULL for a plain input with x_stride == K). Else the pieces run
+ * one after the other. y must not alias x, up, residual or scratch.
  * Generated code calls it (plain or RMS-norm input, with a residual) for the
  * 4-bit linears around a residual_add_rms_norm; not with a gated input: on
  * the 1.1B Llama-shaped model (H100, batch-1 decode, w4g128) the gated
