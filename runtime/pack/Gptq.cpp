@@ -18,6 +18,8 @@ constexpr int kDampingAttempts = 6;
 // Rows quantized together: one sweep over the inverse-Hessian factor serves
 // all of them (it is K^2 floats; a row alone would stream it from memory).
 constexpr std::int64_t kRowTile = 16;
+// Coordinate-descent sweeps over a row's 4-bit codes after GPTQ (refineCodes).
+constexpr int kRefineSweeps = 4;
 
 // Runs body(r0, r1) over [begin, end) cut into tiles of `tile` rows, the
 // tiles dealt round-robin to up to one thread per core (a tile's rows are
@@ -153,6 +155,53 @@ bool detail::inverseHessianFactor(const std::vector<double> &h, std::int64_t n,
   return true;
 }
 
+std::int64_t detail::refineCodes(const std::vector<double> &h, std::int64_t n,
+                                const float *w, std::int64_t *codes, const GroupCode *groupCodes,
+                                std::int64_t group, const std::vector<bool> &skip, int sweeps) {
+  auto dequantized = [&](std::int64_t k, std::int64_t q) {
+    const GroupCode &c = groupCodes[k / group];
+    return double(q - c.zero) * double(c.scale);
+  };
+  std::vector<double> e(static_cast<std::size_t>(n)), he(static_cast<std::size_t>(n));
+  for (std::int64_t k = 0; k < n; ++k)
+    e[std::size_t(k)] = double(w[k]) - dequantized(k, codes[k]);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double *row = &h[std::size_t(i * n)];
+    double sum = 0;
+    for (std::int64_t j = 0; j < n; ++j)
+      sum += row[j] * e[std::size_t(j)];
+    he[std::size_t(i)] = sum;
+  }
+  std::int64_t moves = 0;
+  for (int sweep = 0; sweep < sweeps; ++sweep) {
+    std::int64_t before = moves;
+    for (std::int64_t k = 0; k < n; ++k) {
+      if (skip[std::size_t(k)])
+        continue;
+      const GroupCode &c = groupCodes[k / group];
+      const double hkk = h[std::size_t(k * n + k)];
+      for (int d : {1, -1}) {
+        if (codes[k] + d < c.qmin || codes[k] + d > c.qmax)
+          continue;
+        // e -= delta at k: e^T H e changes by delta (delta H_kk - 2 (H e)_k).
+        const double delta = double(d) * double(c.scale);
+        if (delta * (delta * hkk - 2.0 * he[std::size_t(k)]) >= -1e-12 * delta * delta * hkk)
+          continue;
+        codes[k] += d;
+        e[std::size_t(k)] -= delta;
+        const double *row = &h[std::size_t(k * n)]; // H is symmetric: column k
+        for (std::int64_t i = 0; i < n; ++i)
+          he[std::size_t(i)] -= delta * row[i];
+        ++moves;
+        break;
+      }
+    }
+    if (moves == before)
+      break;
+  }
+  return moves;
+}
+
 Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDtype,
                           const QuantizeParams &params, const LinearInputStatistics &statistics,
                           QuantizedWeight &out) {
@@ -259,6 +308,8 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
     for (std::int64_t i = 0; i < n; ++i)
       damped[std::size_t(i * n + i)] += damping;
     factored = detail::inverseHessianFactor(damped, n, u);
+    if (factored)
+      h.swap(damped); // from here on H is the one factored (the refinement's objective)
   }
   if (!factored)
     return Status::failure("the calibration statistics stay singular after damping");
@@ -285,12 +336,17 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
       }
     std::vector<detail::GroupCode> code(static_cast<std::size_t>(tile));
     std::vector<float> error(static_cast<std::size_t>(tile));
+    // The tile's codes and group codes (in the quantization order), stored
+    // once refined.
+    std::vector<std::int64_t> codes(static_cast<std::size_t>(tile * n));
+    std::vector<detail::GroupCode> groupCodes(static_cast<std::size_t>(tile * groups));
     for (std::int64_t k = 0; k < n; ++k) {
       if (k % group == 0) {
         const std::int64_t g = k / group;
         for (std::int64_t r = 0; r < tile; ++r) {
           code[std::size_t(r)] =
               detail::chooseGroupCode(params, &w[std::size_t(r * n + k)], group);
+          groupCodes[std::size_t(r * groups + g)] = code[std::size_t(r)];
           const std::int64_t index = (r0 + r) * groups + g;
           scales[index] = code[std::size_t(r)].scale;
           if (zeros)
@@ -307,7 +363,7 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
         }
         const std::int64_t q =
             detail::roundClamped(double(wk) / double(c.scale), c.zero, c.qmin, c.qmax);
-        detail::storeCode(params, values, (r0 + r) * n + order[std::size_t(k)], q);
+        codes[std::size_t(r * n + k)] = q;
         const float dequantized = float(double(q - c.zero) * double(c.scale));
         error[std::size_t(r)] = dead[std::size_t(k)] ? 0.0f : (wk - dequantized) / uk[k];
       }
@@ -320,6 +376,20 @@ Status gptqQuantizeWeight(const TensorView &weight, const std::string &weightDty
           wr[j] -= e * uk[j];
       }
     }
+    if (params.bits == 4) {
+      std::vector<float> original(static_cast<std::size_t>(n));
+      for (std::int64_t r = 0; r < tile; ++r) {
+        for (std::int64_t k = 0; k < n; ++k)
+          original[std::size_t(k)] = detail::loadFloat(
+              src + std::size_t((r0 + r) * n + order[std::size_t(k)]) * inSize, weightDtype);
+        detail::refineCodes(h, n, original.data(), &codes[std::size_t(r * n)],
+                            &groupCodes[std::size_t(r * groups)], group, dead, kRefineSweeps);
+      }
+    }
+    for (std::int64_t r = 0; r < tile; ++r)
+      for (std::int64_t k = 0; k < n; ++k)
+        detail::storeCode(params, values, (r0 + r) * n + order[std::size_t(k)],
+                          codes[std::size_t(r * n + k)]);
   };
 
   const std::int64_t tiles = (rows + kRowTile - 1) / kRowTile;
