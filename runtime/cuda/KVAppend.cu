@@ -33,11 +33,10 @@ __global__ void kv_append_kernel(const uint4 *__restrict__ key, const uint4 *__r
     return;
   const int32_t t = static_cast<int32_t>(i / per_token);
   int32_t c = static_cast<int32_t>(i % per_token);
-  const int32_t lo = attnrt::cuda::kvq::sequence_of(t, query_start, num_seqs);
-  const int32_t pos = positions[t];
-  const int64_t page = block_table[static_cast<int64_t>(lo) * blocks_per_seq + pos / page_size];
-  const int32_t slot = pos % page_size;
-  char *base = cache + page * page_bytes;
+  const attnrt::cuda::kvq::PageSlot at = attnrt::cuda::kvq::page_slot(
+      t, positions, query_start, num_seqs, block_table, blocks_per_seq, page_size);
+  const int32_t slot = at.slot;
+  char *base = cache + at.page * page_bytes;
   const int32_t key_chunks = num_kv_heads * k_chunks;
   if (c < key_chunks) {
     uint4 *dst = reinterpret_cast<uint4 *>(base) + static_cast<int64_t>(slot) * key_chunks + c;
@@ -75,11 +74,10 @@ __global__ void kv_append_quantized_kernel(const T *__restrict__ key, const T *_
   const int32_t r = static_cast<int32_t>(w % (2 * num_kv_heads));
   const bool is_v = r >= num_kv_heads;
   const int32_t h = is_v ? r - num_kv_heads : r;
-  const int32_t seq = kvq::sequence_of(t, query_start, num_seqs);
-  const int32_t pos = positions[t];
-  const int64_t page = block_table[static_cast<int64_t>(seq) * blocks_per_seq + pos / page_size];
-  const int64_t row = static_cast<int64_t>(pos % page_size) * num_kv_heads + h; // (slot, head)
-  char *base = cache + page * page_bytes;
+  const kvq::PageSlot at =
+      kvq::page_slot(t, positions, query_start, num_seqs, block_table, blocks_per_seq, page_size);
+  const int64_t row = static_cast<int64_t>(at.slot) * num_kv_heads + h; // (slot, head)
+  char *base = cache + at.page * page_bytes;
   const int n = is_v ? v_head_dim : head_dim;
   const T *src = (is_v ? value : key) + (static_cast<int64_t>(t) * num_kv_heads + h) * n;
   uint8_t *codes = reinterpret_cast<uint8_t *>(base + (is_v ? layout.v_codes : 0)) + row * n;

@@ -2,8 +2,8 @@
 // layout, the rounding and the host reference): the warp-wide quantizer of
 // one (token, kv head) row used by the appends (KVAppend.cu, the fused RoPE
 // append in StepKernels.cu) and the code -> f32 conversion of the attention
-// kernels (Attention.cu, AttentionF32.cu). Also the sequence lookup of a
-// token that every append shares.
+// kernels (Attention.cu, AttentionF32.cu). Also the sequence, page and slot
+// lookup of a token that every append shares.
 #ifndef ATTNC_RUNTIME_CUDA_KV_QUANT_CUH
 #define ATTNC_RUNTIME_CUDA_KV_QUANT_CUH
 
@@ -29,6 +29,22 @@ __device__ __forceinline__ int32_t sequence_of(int32_t t, const int32_t *query_s
       hi = mid - 1;
   }
   return lo;
+}
+
+// Where token t's position lives in the paged cache (runtime/ModelABI.h):
+// the page its sequence's block table gives and the slot in it.
+struct PageSlot {
+  int64_t page;
+  int32_t slot;
+};
+__device__ __forceinline__ PageSlot page_slot(int32_t t, const int32_t *positions,
+                                              const int32_t *query_start, int32_t num_seqs,
+                                              const int32_t *block_table,
+                                              int32_t blocks_per_seq, int32_t page_size) {
+  const int32_t seq = sequence_of(t, query_start, num_seqs);
+  const int32_t pos = positions[t];
+  return {block_table[static_cast<int64_t>(seq) * blocks_per_seq + pos / page_size],
+          pos % page_size};
 }
 
 // Byte offsets inside a quantized page (QuantizedKV.h): V codes, K scales and

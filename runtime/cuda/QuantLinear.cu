@@ -37,6 +37,7 @@
 // group-wise 8-bit schemes, which have no tensor-core path yet): one warp per
 // output row, lanes along K, 8 tokens per pass, f32 dequantization exactly by
 // the contract and f32 arithmetic.
+#include "Activation.cuh"
 #include "AsyncCopy.cuh"
 #include "Attention.h"
 #include "DependentLaunch.cuh"
@@ -60,6 +61,7 @@ namespace {
 
 namespace async_copy = attnrt::cuda::async_copy;
 namespace dependent_launch = attnrt::cuda::dependent_launch;
+using attnrt::cuda::activate;
 
 enum class Scheme { Dense, W8, W4, W8G }; // W8G: w8gG / w8gGa (generic kernel only)
 
@@ -205,19 +207,6 @@ __device__ __forceinline__ void group_pairs(uint8_t zero, float scale, typename 
 template <Scheme S> __host__ __device__ constexpr int decode_unroll() {
   return S == Scheme::Dense ? 4 : S == Scheme::W8 ? 3 : 2;
 }
-// The activations of attnc_cuda_gated_activation (StepKernels.cu), same formulas.
-__device__ __forceinline__ float activate(int act, float x) {
-  switch (act) {
-  case ATTNC_CUDA_ACT_SILU:
-    return x / (1.0f + expf(-x));
-  case ATTNC_CUDA_ACT_GELU:
-    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-  case ATTNC_CUDA_ACT_GELU_TANH:
-    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
-  default:
-    return x > 0.0f ? x : 0.0f;
-  }
-}
 
 // What a decode kernel does with its product [T, N] besides storing it in y:
 // gate_rows > 0: y [T, gate_rows] = act(gate) * up of its two halves (a
@@ -275,12 +264,12 @@ __device__ __forceinline__ void warm_l2_share(const OutputForm &form) {
 // a page is [page_size][kv_heads * head_dim] keys, then as many values).
 template <typename T>
 __device__ __forceinline__ T *rope_page_row(const attnc_cuda_rope_kv_output &rope, int t) {
-  const int32_t seq = attnrt::cuda::kvq::sequence_of(t, rope.query_start, rope.num_seqs);
-  const int32_t pos = rope.positions[t];
+  const attnrt::cuda::kvq::PageSlot at =
+      attnrt::cuda::kvq::page_slot(t, rope.positions, rope.query_start, rope.num_seqs,
+                                   rope.block_table, rope.blocks_per_seq, rope.page_size);
   const int64_t row_elems = int64_t(rope.num_kv_heads) * rope.head_dim;
-  const int64_t page = rope.block_table[int64_t(seq) * rope.blocks_per_seq + pos / rope.page_size];
-  return static_cast<T *>(rope.layer_cache) + page * 2 * rope.page_size * row_elems +
-         int64_t(pos % rope.page_size) * row_elems;
+  return static_cast<T *>(rope.layer_cache) + at.page * 2 * rope.page_size * row_elems +
+         int64_t(at.slot) * row_elems;
 }
 
 // Where a 16-row tile's rows come from: 16 consecutive rows of W, or 8 rows

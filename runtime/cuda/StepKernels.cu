@@ -8,6 +8,7 @@
 // f16/bf16, two in f32; used when the sizes, strides and pointers allow it)
 // and a scalar fallback for odd sizes; both compute the same thing.
 #include "StepKernels.h"
+#include "Activation.cuh"
 #include "DependentLaunch.cuh"
 #include "Attention.h"
 #include "KVQuant.cuh"
@@ -24,6 +25,7 @@
 namespace {
 
 namespace dependent_launch = attnrt::cuda::dependent_launch;
+using attnrt::cuda::activate;
 
 // ---------------------------------------------------------------- helpers --
 
@@ -450,12 +452,11 @@ template <typename T, int V, int P, int Style> __global__ void rope_kv_kernel(Ro
   char *page_base = nullptr;
   int64_t slot = 0;
   if (p.key) {
-    const int32_t seq = attnrt::cuda::kvq::sequence_of(t, p.query_start, p.num_seqs);
-    const int64_t page =
-        p.block_table[static_cast<int64_t>(seq) * p.blocks_per_seq + pos / p.page_size];
-    slot = pos % p.page_size;
+    const attnrt::cuda::kvq::PageSlot at = attnrt::cuda::kvq::page_slot(
+        t, p.positions, p.query_start, p.num_seqs, p.block_table, p.blocks_per_seq, p.page_size);
+    slot = at.slot;
     const int64_t row = static_cast<int64_t>(p.num_kv_heads) * hd; // elements per token
-    page_base = p.cache + page * p.page_bytes;
+    page_base = p.cache + at.page * p.page_bytes;
     T *pg = reinterpret_cast<T *>(page_base);
     kdst = pg + slot * row;
     vdst = pg + static_cast<int64_t>(p.page_size) * row + slot * row;
@@ -531,19 +532,6 @@ int launch_rope(const RopeArgs &p, int style, int32_t num_tokens, cudaStream_t s
 }
 
 // ------------------------------------------------------------ activations --
-
-template <int Act> __device__ __forceinline__ float activate(float x) {
-  if constexpr (Act == ATTNC_CUDA_ACT_SILU) {
-    return x / (1.0f + expf(-x));
-  } else if constexpr (Act == ATTNC_CUDA_ACT_GELU) {
-    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-  } else if constexpr (Act == ATTNC_CUDA_ACT_GELU_TANH) {
-    constexpr float kSqrt2OverPi = 0.79788456080286536f;
-    return 0.5f * x * (1.0f + tanhf(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
-  } else {
-    return x > 0.0f ? x : 0.0f;
-  }
-}
 
 template <typename T, int Act, int V>
 __global__ void activation_kernel(const T *x, T *y, int64_t units) {
