@@ -31,10 +31,19 @@ def main():
     ap.add_argument("--prompt-file", default=__file__)
     ap.add_argument("--tokens", type=int, default=256)
     args = ap.parse_args()
-    model = onnx.load(args.model)
+    if args.tokens < 1:
+        ap.error(f"--tokens {args.tokens}: at least 1")
+    try:
+        model = onnx.load(args.model)
+        prompt = open(args.prompt_file, "rb").read()[:args.tokens]
+    except Exception as e:  # a missing or unreadable file, a model onnx cannot parse
+        raise SystemExit(f"quant_sensitivity.py: {e}")
+    if not prompt:
+        raise SystemExit(f"quant_sensitivity.py: {args.prompt_file} is empty")
+    if not any(i.name == "input_ids" for i in model.graph.input):
+        raise SystemExit(f"quant_sensitivity.py: {args.model} has no input_ids input")
     ort.set_default_logger_severity(3)
-    ids = np.frombuffer(open(args.prompt_file, "rb").read()[:args.tokens], np.uint8)
-    ids = ids.astype(np.int64)[None]
+    ids = np.frombuffer(prompt, np.uint8).astype(np.int64)[None]
     feeds = {"input_ids": ids}
     if any(i.name == "attention_mask" for i in model.graph.input):
         feeds["attention_mask"] = np.ones_like(ids)
