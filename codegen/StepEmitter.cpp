@@ -169,38 +169,7 @@ private:
   // as it stores; the attention -> the rotated query's buffer (its slot).
   llvm::DenseMap<Operation *, attn::FlashAttentionOp> ropeOutput;
   llvm::DenseMap<Operation *, std::pair<std::string, int>> ropeQuery;
-  // A quantized linear -> the next one's weights, as the trailing
-  // `rt::NextWeights{...}` argument of its fused call: its kernel warms them
-  // into L2 (planNextWeights; the next linear's weights are thus numbered
-  // before the ops between them use theirs).
-  llvm::DenseMap<Operation *, std::string> nextWeights;
-  void planNextWeights(Block &block);
-  std::string nextWeightsArgument(Operation *op) const {
-    auto found = nextWeights.find(op);
-    return found == nextWeights.end() ? std::string() : ", " + found->second;
-  }
 };
-
-void Emitter::planNextWeights(Block &block) {
-  Operation *previous = nullptr;
-  for (Operation &op : block) {
-    auto q = dyn_cast<attn::QuantizedLinearOp>(&op);
-    if (!q)
-      continue;
-    FailureOr<std::string> values = weightPointer(q.getValues(), WeightType::Stored);
-    FailureOr<std::string> scales = weightPointer(q.getScales(), WeightType::Stored);
-    if (previous && succeeded(values) && succeeded(scales)) {
-      const int64_t in = q.getInFeatures(), out = q.getOutFeatures();
-      const int64_t groups = q.getGroupSize() > 0 ? in / q.getGroupSize() : 1;
-      nextWeights[previous] =
-          llvm::formatv("rt::NextWeights{{{0}, {1}ull, {2}, {3}ull}", *values,
-                        out * in * int64_t(q.getBits()) / 8, *scales,
-                        out * groups * int64_t(sizeof(float)))
-              .str();
-    }
-    previous = &op;
-  }
-}
 
 void Emitter::planQuantizedLinearFusion(Block &block) {
   auto isW4Linear = [](Operation *op) {
@@ -545,11 +514,11 @@ LogicalResult Emitter::emitOp(Operation *op) {
       std::string y = defineActivation(gated.getOutput(), rowsOf(q.getX())).pointer;
       os << llvm::formatv("  rt::quantized_linear_gated<rt::Activation::{0}, {1}, {2}, {3}>(ctx, "
                           "{4}, {5}, {6}, {7}, {8}, {9} / {10}, {10}, {11}, {12}, {13}, {14}, {15}, "
-                          "{16}, {17}{18});\n",
+                          "{16}, {17});\n",
                           activationName(gated.getKind()), q.getBits(), q.getGroupSize(),
                           q.getZeros() ? "true" : "false", input, normWeight, floatLiteral(offset),
                           floatLiteral(eps), scratch, rowsTimes(q.getX()), in, *values, *scales,
-                          *zeros, *bias, out, product, y, nextWeightsArgument(op));
+                          *zeros, *bias, out, product, y);
       return success();
     }
     if (rope) {
@@ -565,12 +534,11 @@ LogicalResult Emitter::emitOp(Operation *op) {
           "  rt::quantized_linear_rope_kv<{0}, {1}, {2}, kPageSize, {3}, {4}, rt::RopeStyle::{5}{6}>("
           "ctx, {7}, {8}, {9}, {10}, {11}, {12} / {13}, {13}, {14}, {15}, {16}, {17}, {18}, {19}, "
           "{20}, {21}, a->positions, m.inv_freq{22}, a->num_seqs, a->query_start, "
-          "a->block_tables[{23}], a->blocks_per_seq, a->layer_cache[{24}], {25}{26});\n",
+          "a->block_tables[{23}], a->blocks_per_seq, a->layer_cache[{24}], {25});\n",
           q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", rope.getHeadDim(),
           rotary, ropeStyleName(*rope.getRopeStyle()), kvTypeArgument(rope.getKvCacheType()), input, normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
           rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, product, query,
-          rope.getNumHeads(), table, rope.getCacheGroup(), rope.getLayer(), rope.getNumKvHeads(),
-          nextWeightsArgument(op));
+          rope.getNumHeads(), table, rope.getCacheGroup(), rope.getLayer(), rope.getNumKvHeads());
       return success();
     }
     // y: the sum of the residual_add_rms_norm reading this linear's output.
@@ -585,11 +553,11 @@ LogicalResult Emitter::emitOp(Operation *op) {
       y = defineActivation(q.getOutput(), rowsOf(q.getX())).pointer;
     }
     os << llvm::formatv("  rt::quantized_linear_fused<{0}, {1}, {2}>(ctx, {3}, {4}, {5}, {6}, {7}, "
-                        "{8} / {9}, {9}, {10}, {11}, {12}, {13}, {14}, {15}, {16}{17});\n",
+                        "{8} / {9}, {9}, {10}, {11}, {12}, {13}, {14}, {15}, {16});\n",
                         q.getBits(), q.getGroupSize(), q.getZeros() ? "true" : "false", input,
                         normWeight, floatLiteral(offset), floatLiteral(eps), scratch,
                         rowsTimes(q.getX()), in, *values, *scales, *zeros, *bias, out, residual,
-                        y, nextWeightsArgument(op));
+                        y);
     return success();
   }
   if (auto a = dyn_cast<attn::ActivationOp>(op)) {
@@ -983,10 +951,8 @@ FailureOr<EmittedModel> Emitter::run() {
       lastUse[v] = index;
     ++index;
   }
-  if (target.fusesQuantizedLinearNeighbours()) {
+  if (target.fusesQuantizedLinearNeighbours())
     planQuantizedLinearFusion(block);
-    planNextWeights(block);
-  }
   index = 0;
   for (Operation &op : block) {
     opIndex = index;

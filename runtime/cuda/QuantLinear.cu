@@ -123,27 +123,6 @@ template <typename P> __device__ __forceinline__ uint32_t as_u32(P p) {
   return v;
 }
 
-// A pair of the storage type from two floats (lo, hi), as a 32-bit word.
-template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, float hi) {
-  if constexpr (std::is_same_v<T, __half>)
-    return as_u32(__floats2half2_rn(lo, hi));
-  else
-    return as_u32(__floats2bfloat162_rn(lo, hi));
-}
-
-// 8 consecutive elements (16 bytes) as f32.
-template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    float2 h;
-    if constexpr (std::is_same_v<T, __half>)
-      h = __half22float2(as_pair<__half2>(word(v, i)));
-    else
-      h = __bfloat1622float2(as_pair<__nv_bfloat162>(word(v, i)));
-    f[2 * i] = h.x, f[2 * i + 1] = h.y;
-  }
-}
-
 // The 8 weights of sub-step s of a 16-byte load, as 4 pairs (k, k + 1) in
 // the storage type. w4: zz = (magic + zero point), ss = scale, both as pairs.
 template <Scheme S, typename T>
@@ -215,50 +194,9 @@ template <Scheme S> __host__ __device__ constexpr int decode_unroll() {
 struct OutputForm {
   int gate_rows = 0, act = 0;
   attnc_cuda_rope_kv_output rope{};
-  // The next linear's weights, warmed into L2 by the launch's blocks
-  // (attnc_cuda_linear_input's next_*, warm_l2_share).
-  const void *warm_data[2] = {nullptr, nullptr};
-  uint64_t warm_bytes[2] = {0, 0};
-  // mma_kernel: x is rms_norm(x, norm_weight + norm_offset, norm_eps), done
-  // on the fly (nullptr: x as it is).
-  const float *norm_weight = nullptr;
-  float norm_offset = 0.f, norm_eps = 0.f;
   // 16-row tiles over an N-row product (RowMap: a gated tile holds 8 gate rows).
   int tiles(int N) const { return gate_rows ? (gate_rows + 7) / 8 : (N + 15) / 16; }
 };
-
-// This block's share of the form's warm-up ranges into L2: each range cut
-// into gridDim.x 16-byte-aligned shares, a bulk prefetch per 64 KiB of a
-// share, issued by the block's first threads. Fire and forget: no thread
-// waits for the bytes; the block's exit waits only for its copy unit to
-// take the requests (one SM's unit passed ~270 GB/s of prefetches: a share
-// of tens of KiB is well under a microsecond). Called before the wait for
-// the kernel's producers, after the block's own first loads.
-__device__ __forceinline__ void warm_l2_share(const OutputForm &form) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  constexpr uint64_t kPiece = 64 * 1024;
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const uintptr_t begin = (reinterpret_cast<uintptr_t>(form.warm_data[r]) + 15) & ~uintptr_t(15);
-    const uintptr_t end =
-        (reinterpret_cast<uintptr_t>(form.warm_data[r]) + form.warm_bytes[r]) & ~uintptr_t(15);
-    if (!form.warm_data[r] || end <= begin)
-      continue;
-    const uint64_t total = end - begin;
-    const uint64_t share = ((total + gridDim.x - 1) / gridDim.x + 15) & ~uint64_t(15);
-    const uint64_t lo = share * blockIdx.x;
-    const uint64_t hi = lo + share < total ? lo + share : total;
-    for (uint64_t at = lo + uint64_t(threadIdx.x) * kPiece; at < hi;
-         at += uint64_t(blockDim.x) * kPiece) {
-      const uint32_t n = static_cast<uint32_t>(hi - at < kPiece ? hi - at : kPiece);
-      asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(begin + at), "r"(n)
-                   : "memory");
-    }
-  }
-#else
-  (void)form;
-#endif
-}
 
 // Token t's key row in its page of a model-dtype cache (runtime/ModelABI.h:
 // a page is [page_size][kv_heads * head_dim] keys, then as many values).
@@ -455,48 +393,9 @@ __global__ void __launch_bounds__(kThreads)
     async_copy::commit();
   };
 
-  // form.norm_weight: x arrives as it is; each lane sums the squares of the
-  // x elements it multiplies (each loaded by exactly one lane), and the norm
-  // weights scale the dequantized weights of their k (small integers, or
-  // code x scale: no overflow, which x times the weights could give on a
-  // residual stream with outliers); 1 / rms scales the sums as they are
-  // stored. The A fragment's pair n of sub-step s is k + 8 s + 2 n, + 1.
-  const bool norm = form.norm_weight != nullptr;
-  float x_squares[NT];
-#pragma unroll
-  for (int j = 0; j < NT; ++j)
-    x_squares[j] = 0.f;
-
-  // Chunks c0 + u * kWarps of `stage`.
-  auto compute = [&](int stage, int c0) {
+  auto compute = [&](int stage) {
 #pragma unroll
     for (int u = 0; u < U; ++u) {
-      uint32_t norm_pairs[SUB][4];
-      if (norm) {
-        const int k = (c0 + u * kWarps) * CHUNK + q * E;
-#pragma unroll
-        for (int s = 0; s < SUB; ++s) {
-          const int ks = k + 8 * s;
-          float4 lo = make_float4(1.f, 1.f, 1.f, 1.f), hi = lo;
-          if (ks < K) { // K is a multiple of E: all 8 or none
-            lo = __ldg(reinterpret_cast<const float4 *>(form.norm_weight + ks));
-            hi = __ldg(reinterpret_cast<const float4 *>(form.norm_weight + ks + 4));
-          }
-          const float o = form.norm_offset;
-          norm_pairs[s][0] = pair_from<T>(lo.x + o, lo.y + o);
-          norm_pairs[s][1] = pair_from<T>(lo.z + o, lo.w + o);
-          norm_pairs[s][2] = pair_from<T>(hi.x + o, hi.y + o);
-          norm_pairs[s][3] = pair_from<T>(hi.z + o, hi.w + o);
-#pragma unroll
-          for (int j = 0; j < NT; ++j) {
-            float f[8];
-            unpack8<T>(*slot(stage, u * PER + 2 * R + j * SUB + s), f);
-#pragma unroll
-            for (int e = 0; e < 8; ++e)
-              x_squares[j] = fmaf(f[e], f[e], x_squares[j]);
-          }
-        }
-      }
 #pragma unroll
       for (int i = 0; i < R; ++i) {
         uint4 wv[2];
@@ -519,13 +418,6 @@ __global__ void __launch_bounds__(kThreads)
           uint32_t a[4], b[4];
           dequant8<S, T>(wv[0], s, a, zz[0], ss[0]);
           dequant8<S, T>(wv[1], s, b, zz[1], ss[1]);
-          if (norm) {
-#pragma unroll
-            for (int n = 0; n < 4; ++n) {
-              a[n] = as_u32(__hmul2(as_pair<P>(a[n]), as_pair<P>(norm_pairs[s][n])));
-              b[n] = as_u32(__hmul2(as_pair<P>(b[n]), as_pair<P>(norm_pairs[s][n])));
-            }
-          }
 #pragma unroll
           for (int j = 0; j < NT; ++j) {
             const uint4 xs = *slot(stage, u * PER + 2 * R + j * SUB + s);
@@ -544,7 +436,6 @@ __global__ void __launch_bounds__(kThreads)
   dependent_launch::allow_dependents();
   issue_loads(0, warp, true, false);
   issue_loads(1, warp + STEP, true, false);
-  warm_l2_share(form);
   dependent_launch::wait_for_producers();
   issue_loads(0, warp, false, true);
   async_copy::commit();
@@ -554,38 +445,17 @@ __global__ void __launch_bounds__(kThreads)
     if (c0 != warp)
       issue(1, c0 + STEP);
     async_copy::wait<1>();
-    compute(0, c0);
+    compute(0);
     __syncwarp();
     if (c0 + STEP >= chunks)
       break;
     issue(0, c0 + 2 * STEP);
     async_copy::wait<1>();
-    compute(1, c0 + STEP);
+    compute(1);
     __syncwarp();
   }
   async_copy::wait<0>();
-  // norm: each token's sum of squares over the block's warps (a quad's four
-  // lanes hold one token's), then 1 / rms per token of the block.
-  __shared__ float norm_squares[8 * NT][kWarps];
-  __shared__ float inv_rms[8 * NT];
-  if (norm) {
-#pragma unroll
-    for (int j = 0; j < NT; ++j) {
-      float v = x_squares[j];
-      v += __shfl_xor_sync(0xffffffffu, v, 1);
-      v += __shfl_xor_sync(0xffffffffu, v, 2);
-      if (q == 0)
-        norm_squares[8 * j + g][warp] = v;
-    }
-  }
   __syncthreads();
-  if (norm && threadIdx.x < 8 * NT) {
-    float total = 0.f;
-#pragma unroll
-    for (int ww = 0; ww < kWarps; ++ww)
-      total += norm_squares[threadIdx.x][ww];
-    inv_rms[threadIdx.x] = rsqrtf(total / float(K) + form.norm_eps);
-  }
 
   // Sum the warps' partial products: red[warp][i][j][e][lane], reusing the
   // stage buffers.
@@ -622,7 +492,7 @@ __global__ void __launch_bounds__(kThreads)
       if constexpr (S == Scheme::W8)
         if (map.exists(tile, h, g))
           v *= __ldg(scales + map.weight_row(tile, h, g));
-      return norm ? v * inv_rms[tok - t0] : v;
+      return v;
     };
     if (paired)
       store_tile_pair<T>(form, map, tile, g, tok, product(e), product(e + 2), bias, y);
@@ -631,7 +501,18 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// 8 consecutive elements (16 bytes) from f32 (unpack8: to f32).
+// 8 consecutive elements (16 bytes) as f32, and back.
+template <typename T> __device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    float2 h;
+    if constexpr (std::is_same_v<T, __half>)
+      h = __half22float2(as_pair<__half2>(word(v, i)));
+    else
+      h = __bfloat1622float2(as_pair<__nv_bfloat162>(word(v, i)));
+    f[2 * i] = h.x, f[2 * i + 1] = h.y;
+  }
+}
 template <typename T> __device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
   uint32_t u[4];
 #pragma unroll
@@ -719,6 +600,14 @@ __device__ __forceinline__ void pair_x_like_w4(const uint4 &v, uint32_t (&out)[4
   out[1] = __byte_perm(v.x, v.z, 0x7632);
   out[2] = __byte_perm(v.y, v.w, 0x5410);
   out[3] = __byte_perm(v.y, v.w, 0x7632);
+}
+
+// A pair of the storage type from two floats (lo, hi), as a 32-bit word.
+template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, float hi) {
+  if constexpr (std::is_same_v<T, __half>)
+    return as_u32(__floats2half2_rn(lo, hi));
+  else
+    return as_u32(__floats2bfloat162_rn(lo, hi));
 }
 
 // Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
@@ -927,7 +816,6 @@ __global__ void __launch_bounds__(kThreads)
       async_copy::copy16(&norm_f32[2 * grp], in.norm_weight + 8 * grp, true, true);
       async_copy::copy16(&norm_f32[2 * grp + 1], in.norm_weight + 8 * grp + 4, true, true);
     });
-  warm_l2_share(form);
   dependent_launch::wait_for_producers();
   if constexpr (Staged)
     stage_gated_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
@@ -1096,27 +984,6 @@ int sm_count() {
     return n;
   }();
   return sms;
-}
-
-// input.next_* into a launch's form when ATTNC_CUDA_L2_WARMUP=1 (off until
-// measured end to end), at most half the device's L2 in all: warmed bytes
-// must not evict the ones the linear itself is streaming.
-void warm_next(const attnc_cuda_linear_input &in, OutputForm &form) {
-  static const uint64_t budget = [] {
-    const char *env = std::getenv("ATTNC_CUDA_L2_WARMUP");
-    int dev = 0, l2 = 0;
-    if (!env || std::strcmp(env, "1") != 0 || cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev) != cudaSuccess)
-      return uint64_t(0);
-    return uint64_t(l2) / 2;
-  }();
-  uint64_t left = budget;
-  for (int r = 0; r < 2; ++r) {
-    const uint64_t bytes = in.next_data[r] ? std::min(in.next_bytes[r], left) : 0;
-    form.warm_data[r] = bytes ? in.next_data[r] : nullptr;
-    form.warm_bytes[r] = bytes;
-    left -= bytes;
-  }
 }
 
 int fail(char *error, size_t error_len, const char *what, const char *msg) {
@@ -1496,8 +1363,6 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   const int T = num_tokens, K = in_features, N = out_features;
   const attnc_cuda_linear_input &in = *input;
   const attnc_cuda_rope_kv_output &rope = form.rope;
-  OutputForm launch_form = form; // with the next linear's weights to warm
-  warm_next(in, launch_form);
   const size_t elem = dtype == ATTNC_CUDA_F32 ? 4 : 2;
   const bool rows16 = aligned16(in.x) && (in.x_stride * elem) % 16 == 0 &&
                       (in.kind != ATTNC_CUDA_INPUT_GATED ||
@@ -1523,57 +1388,17 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   if (one_kernel_shape && bits == 4 && K % elems_per_load<Scheme::W4>() == 0 &&
       fused_smem <= fused_max &&
       launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                      residual, N, y, launch_form, st)) {
+                      residual, N, y, form, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }
-  // Otherwise mma_kernel applies the form and the residual as it stores (w4,
-  // w8 per output channel; f16 / bf16): a w8 linear's RMS-normalized x as it
-  // is (the kernel normalizes on the fly; w4 past 8 tokens keeps the
-  // materialized norm until that path has been measured on a GPU), any other
-  // input materialized in scratch first. Else the pieces run one after the
-  // other with the product in `product`.
+  // Otherwise the input is materialized in scratch first (an RMS norm, a
+  // gated x); then mma_kernel applies the form and the residual as it stores
+  // (w4, w8 per output channel; f16 / bf16), else the pieces run one after
+  // the other with the product in `product`.
+  const void *x = in.x;
   if (in.kind != ATTNC_CUDA_INPUT_GATED && in.x_stride != K)
     return fail(error, error_len, what, "a strided input must be gated (or fit one kernel)");
-  const bool w4 = bits == 4, w8 = bits == 8 && group_size == 0;
-  const bool mma_shape = fused && rope_fits && dtype != ATTNC_CUDA_F32 && aligned16(values) &&
-                         ((w4 && K % elems_per_load<Scheme::W4>() == 0) ||
-                          (w8 && K % elems_per_load<Scheme::W8>() == 0));
-  // x [T, K] through mma_kernel with `form`; false where it declines.
-  auto run_mma = [&](const void *x, const OutputForm &form_x) {
-    const uint8_t *w = static_cast<const uint8_t *>(values);
-    auto run = [&](auto *tag) {
-      using E = std::remove_pointer_t<decltype(tag)>;
-      const E *xe = static_cast<const E *>(x), *be = static_cast<const E *>(bias),
-              *re = static_cast<const E *>(residual);
-      E *ye = static_cast<E *>(y);
-      if (w8)
-        return launch_mma_formed<Scheme::W8, 0, false, E>(xe, T, K, w, scales, nullptr, be, N, ye,
-                                                          st, re, form_x);
-      return with_group(group_size, asymmetric != 0, [&](auto group, auto asym) {
-        constexpr int G = decltype(group)::value;
-        constexpr bool A = decltype(asym)::value;
-        return launch_mma_formed<Scheme::W4, G, A, E>(xe, T, K, w, scales, A ? zeros : nullptr,
-                                                      be, N, ye, st, re, form_x);
-      });
-    };
-    return dtype == ATTNC_CUDA_F16 ? run(static_cast<__half *>(nullptr))
-                                   : run(static_cast<__nv_bfloat16 *>(nullptr));
-  };
-  auto launched = [&] {
-    const cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
-  };
-  if (mma_shape && w8 && in.kind == ATTNC_CUDA_INPUT_RMS_NORM && aligned16(in.x) &&
-      aligned16(in.norm_weight)) {
-    OutputForm norm_form = launch_form;
-    norm_form.norm_weight = in.norm_weight;
-    norm_form.norm_offset = in.norm_offset;
-    norm_form.norm_eps = in.norm_eps;
-    if (run_mma(in.x, norm_form))
-      return launched();
-  }
-  const void *x = in.x;
   if (in.kind != ATTNC_CUDA_INPUT_PLAIN) {
     if (!scratch)
       return fail(error, error_len, what, "no scratch buffer for an input that is not fused");
@@ -1587,8 +1412,33 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       return rc;
     x = scratch;
   }
-  if (mma_shape && aligned16(x) && run_mma(x, launch_form))
-    return launched();
+  const bool w4 = bits == 4, w8 = bits == 8 && group_size == 0;
+  if (fused && rope_fits && dtype != ATTNC_CUDA_F32 && aligned16(x) && aligned16(values) &&
+      ((w4 && K % elems_per_load<Scheme::W4>() == 0) ||
+       (w8 && K % elems_per_load<Scheme::W8>() == 0))) {
+    const uint8_t *w = static_cast<const uint8_t *>(values);
+    auto run = [&](auto *tag) {
+      using E = std::remove_pointer_t<decltype(tag)>;
+      const E *xe = static_cast<const E *>(x), *be = static_cast<const E *>(bias),
+              *re = static_cast<const E *>(residual);
+      E *ye = static_cast<E *>(y);
+      if (w8)
+        return launch_mma_formed<Scheme::W8, 0, false, E>(xe, T, K, w, scales, nullptr, be, N, ye,
+                                                          st, re, form);
+      return with_group(group_size, asymmetric != 0, [&](auto group, auto asym) {
+        constexpr int G = decltype(group)::value;
+        constexpr bool A = decltype(asym)::value;
+        return launch_mma_formed<Scheme::W4, G, A, E>(xe, T, K, w, scales, A ? zeros : nullptr,
+                                                      be, N, ye, st, re, form);
+      });
+    };
+    const bool ok = dtype == ATTNC_CUDA_F16 ? run(static_cast<__half *>(nullptr))
+                                            : run(static_cast<__nv_bfloat16 *>(nullptr));
+    if (ok) {
+      const cudaError_t e = cudaGetLastError();
+      return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
+    }
+  }
   if (reshaped && !product)
     return fail(error, error_len, what, "no product buffer for an output that is not fused");
   if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,

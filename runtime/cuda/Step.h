@@ -272,26 +272,12 @@ void quantized_linear(Context &ctx, const T *x, int64_t num_tokens, int64_t in_f
             "quantized_linear");
 }
 
-// The weights of the linear the step runs next (values, then scales), which
-// a quantized linear warms into L2 while it runs (attnc_cuda_linear_input's
-// next_*; generated code passes them from one quantized linear to the next).
-struct NextWeights {
-  const void *values = nullptr;
-  uint64_t values_bytes = 0;
-  const void *scales = nullptr;
-  uint64_t scales_bytes = 0;
-};
-
 namespace detail {
 // x as a quantized linear's input: plain, or RMS-normalized with norm_weight.
 inline attnc_cuda_linear_input linear_input(const void *x, int64_t in_features,
                                             const float *norm_weight, float norm_offset,
-                                            float norm_eps, const NextWeights &next) {
+                                            float norm_eps) {
   attnc_cuda_linear_input input{};
-  input.next_data[0] = next.values;
-  input.next_bytes[0] = next.values_bytes;
-  input.next_data[1] = next.scales;
-  input.next_bytes[1] = next.scales_bytes;
   input.kind = norm_weight ? ATTNC_CUDA_INPUT_RMS_NORM : ATTNC_CUDA_INPUT_PLAIN;
   input.x = x;
   input.x_stride = in_features;
@@ -314,12 +300,11 @@ void quantized_linear_fused(Context &ctx, const T *x, const float *norm_weight, 
                             int64_t num_tokens, int64_t in_features,
                             const void *values, const float *scales, const uint8_t *zeros,
                             const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
-                            const typename detail::NoDeduce<T>::type *residual, T *y,
-                            const NextWeights &next = {}) {
+                            const typename detail::NoDeduce<T>::type *residual, T *y) {
   if (!detail::linear_shape_ok(ctx, "quantized_linear_fused", num_tokens, in_features, out_features))
     return;
   const attnc_cuda_linear_input input =
-      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps, next);
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   ctx.check(attnc_cuda_quantized_linear_fused(
                 detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
                 int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias, residual,
@@ -348,8 +333,7 @@ void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight
                               typename detail::NoDeduce<T>::type *query, int num_heads,
                               const int32_t *positions, const float *inv_freq, int32_t num_seqs,
                               const int32_t *query_start, const int32_t *block_table,
-                              int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads,
-                              const NextWeights &next = {}) {
+                              int32_t blocks_per_seq, void *layer_cache, int32_t kv_heads) {
   static_assert(RotaryDim > 0 && RotaryDim % 2 == 0 && RotaryDim <= HeadDim,
                 "rotary_dim must be even and within head_dim");
   if (!detail::linear_shape_ok(ctx, "quantized_linear_rope_kv", num_tokens, in_features, out_features))
@@ -358,7 +342,7 @@ void quantized_linear_rope_kv(Context &ctx, const T *x, const float *norm_weight
     return void(ctx.fail("quantized_linear_rope_kv",
                          "no block table (a cache group past Context's num_groups?)"));
   const attnc_cuda_linear_input input =
-      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps, next);
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   attnc_cuda_rope_kv_output out{};
   out.style = detail::style_code<Style>();
   out.head_dim = HeadDim;
@@ -396,12 +380,11 @@ void quantized_linear_gated(Context &ctx, const T *x, const float *norm_weight, 
                             int64_t num_tokens, int64_t in_features, const void *values,
                             const float *scales, const uint8_t *zeros,
                             const typename detail::NoDeduce<T>::type *bias, int64_t out_features,
-                            typename detail::NoDeduce<T>::type *product, T *y,
-                            const NextWeights &next = {}) {
+                            typename detail::NoDeduce<T>::type *product, T *y) {
   if (!detail::linear_shape_ok(ctx, "quantized_linear_gated", num_tokens, in_features, out_features))
     return;
   const attnc_cuda_linear_input input =
-      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps, next);
+      detail::linear_input(x, in_features, norm_weight, norm_offset, norm_eps);
   ctx.check(attnc_cuda_quantized_linear_gated(
                 detail::dtype_of<T>(), Bits, GroupSize, Asymmetric ? 1 : 0, &input,
                 int32_t(num_tokens), int32_t(in_features), values, scales, zeros, bias,

@@ -253,14 +253,6 @@ typedef struct attnc_cuda_linear_input {
   int32_t act;              /* gated: ATTNC_CUDA_ACT_* */
   const float *norm_weight; /* rms_norm: [K] */
   float norm_offset, norm_eps;
-  /* What the stream reads next (the next linear's weights: device memory no
-   * kernel writes), warmed into L2 while this linear runs: each block of its
-   * kernel bulk-prefetches its share (sm_90+), so the next linear's first
-   * loads hit L2 instead of waiting for DRAM. A hint: NULL / 0 for none;
-   * at most half the device's L2 in all; not used by the pieces' path.
-   * Off unless ATTNC_CUDA_L2_WARMUP=1 (not yet measured end to end). */
-  const void *next_data[2];
-  uint64_t next_bytes[2];
 } attnc_cuda_linear_input;
 
 /* y = input . dequant(W)^T (+ bias) (+ residual): attnc_cuda_quantized_linear
@@ -273,13 +265,12 @@ typedef struct attnc_cuda_linear_input {
  * normalized x is rounded differently than attnc_cuda_rms_norm's stored
  * one, within the storage type's precision), a gated x is formed once per
  * block while the first weights are in flight, and the residual is added as
- * y is stored. Otherwise, for w4 and w8 (a scale per output channel) in
- * f16/bf16 with 16-byte aligned rows, one tensor-core GEMV / GEMM launch
- * adds the residual as it stores y (any T); its x is a w8 linear's
- * RMS-normalized input as it is (normalized in the launch, as above; not
- * yet run on a GPU), or else the input materialized in scratch [T, K] first
- * (may be NULL for a plain input with x_stride == K). Else the pieces run
- * one after the other. y must not alias x, up, residual or scratch.
+ * y is stored. Otherwise the input is first materialized in scratch [T, K]
+ * (may be NULL for a plain input with x_stride == K); then, for w4 and w8
+ * (a scale per output channel) in f16/bf16 with 16-byte aligned rows, one
+ * tensor-core GEMV / GEMM launch adds the residual as it stores y (any T),
+ * else the pieces run one after the other. y must not alias x, up, residual
+ * or scratch.
  * Generated code calls it (plain or RMS-norm input, with a residual) for the
  * 4-bit linears around a residual_add_rms_norm; not with a gated input: on
  * the 1.1B Llama-shaped model (H100, batch-1 decode, w4g128) the gated

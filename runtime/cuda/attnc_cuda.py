@@ -231,8 +231,7 @@ class LinearInput(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int32), ("x", ctypes.c_void_p), ("x_stride", ctypes.c_int64),
                 ("up", ctypes.c_void_p), ("up_stride", ctypes.c_int64), ("act", ctypes.c_int32),
                 ("norm_weight", ctypes.c_void_p), ("norm_offset", ctypes.c_float),
-                ("norm_eps", ctypes.c_float), ("next_data", ctypes.c_void_p * 2),
-                ("next_bytes", ctypes.c_uint64 * 2)]
+                ("norm_eps", ctypes.c_float)]
 
 
 def quantized_linear_fused(lib, bits, group_size, asymmetric, inp, T, K, values, scales, zeros,

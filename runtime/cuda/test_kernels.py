@@ -26,11 +26,6 @@ import os
 import random
 import sys
 
-# The quantized linears' L2 warm-up of the next weights (a hint, off by
-# default) runs in these tests: the fused cases that name next weights must
-# give the same results with it.
-os.environ.setdefault("ATTNC_CUDA_L2_WARMUP", "1")
-
 SKIP = 77  # exit status of a skipped test (ctest SKIP_RETURN_CODE)
 
 try:
@@ -809,14 +804,6 @@ def test_quantized_linear_fused(lib, res, gen):
                             xf = x
                             inp.kind, inp.x, inp.x_stride = LI.PLAIN, x.data_ptr(), K
                             case = "plain"
-                        if (si + ci) % 2:  # the next linear's weights warmed into L2 (a
-                            # hint: same result); an unaligned, odd-sized range once
-                            skew = 3 if ci == 1 else 0
-                            inp.next_data[0] = values.data_ptr() + skew
-                            inp.next_bytes[0] = values.numel() * values.element_size() - 2 * skew
-                            inp.next_data[1] = scales.data_ptr()
-                            inp.next_bytes[1] = scales.numel() * scales.element_size()
-                            case += " warm"
                         ref = xf.double() @ wdq.t()
                         if bias is not None:
                             ref = ref + bias.double()

@@ -183,13 +183,29 @@ def decoded_weights(artifact, initializers):
     def part(blob, dtype, count):
         return data[blob["offset"]:blob["offset"] + count * np.dtype(dtype).itemsize].view(dtype)
 
-    for i, blob in enumerate(blobs):
+    # A weight's parts by (part, what is quantized and how): the plan need not
+    # store a weight's values, scales and zeros next to each other (the CUDA
+    # emitter numbers the values and scales first).
+    def key(e):
+        return json.dumps([e["input"], e["bits"], e["group_size"], e["asymmetric"]],
+                          sort_keys=True)
+
+    parts = {(b["source"]["part"], key(b["source"])): b for b in blobs
+             if b["source"]["op"] == "quantize"}
+
+    def sibling(e, name):
+        found = parts.get((name, key(e)))
+        expect(found is not None, f"{artifact}: a quantized weight without its {name}")
+        return found
+
+    for blob in blobs:
         e = blob["source"]
         if e["op"] != "quantize" or e["part"] != "values":
             continue
         n, k = e["input"]["shape"]
         group = e["group_size"] or k
-        scales = np.repeat(part(blobs[i + 1], np.float32, n * (k // group)).reshape(n, -1), group, 1)
+        scales = np.repeat(part(sibling(e, "scales"), np.float32, n * (k // group)).reshape(n, -1),
+                           group, 1)
         if e["bits"] == 8:
             codes = np.uint8 if e["asymmetric"] else np.int8
             q = part(blob, codes, n * k).reshape(n, k).astype(np.float32)
@@ -199,7 +215,7 @@ def decoded_weights(artifact, initializers):
             q[:, 0::2], q[:, 1::2] = packed & 15, packed >> 4
         zero = 0
         if e["asymmetric"] or e["bits"] == 4:
-            zero = (np.repeat(part(blobs[i + 2], np.uint8, n * (k // group)).reshape(n, -1), group,
+            zero = (np.repeat(part(sibling(e, "zeros"), np.uint8, n * (k // group)).reshape(n, -1), group,
                               1).astype(np.float32) if e["asymmetric"] else 8)
         w = (q - zero) * scales
         x = original(e["input"])
