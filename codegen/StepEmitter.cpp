@@ -161,42 +161,38 @@ private:
   // scratch buffer for the pieces' fallback).
   llvm::DenseMap<Operation *, attn::ResidualAddRmsNormOp> residualInto;
   llvm::DenseMap<Value, attn::ResidualAddRmsNormOp> normInput;
-  // A fused gate+up 4-bit linear -> the gated activation of its halves
+  // A fused gate+up quantized linear -> the gated activation of its halves
   // (emitted in the linear's call), and the split and activation it absorbs.
   llvm::DenseMap<Operation *, attn::GatedActivationOp> gatedOutput;
   llvm::SmallPtrSet<Operation *, 16> absorbed;
-  // A fused QKV 4-bit linear -> the attention whose RoPE + KV append it does
-  // as it stores; the attention -> the rotated query's buffer (its slot).
+  // A fused QKV quantized linear -> the attention whose RoPE + KV append it
+  // does as it stores; the attention -> the rotated query's buffer (its slot).
   llvm::DenseMap<Operation *, attn::FlashAttentionOp> ropeOutput;
   llvm::DenseMap<Operation *, std::pair<std::string, int>> ropeQuery;
 };
 
 void Emitter::planQuantizedLinearFusion(Block &block) {
-  auto isW4Linear = [](Operation *op) {
-    auto q = dyn_cast_or_null<attn::QuantizedLinearOp>(op);
-    return q && q.getBits() == 4;
-  };
-  // The output forms (gated, RoPE + KV append) also have a one-kernel path
-  // for 8-bit weights with a scale per output channel (not the input forms:
-  // the norm on the fly is the 4-bit kernel's).
-  auto hasOutputForms = [&](Operation *op) {
+  // The schemes of the runtime's one-kernel decode (decode_kernel): 4 bits,
+  // and 8 bits with a scale per output channel. Both take the norm on the
+  // fly, the residual and the output forms (gated, RoPE + KV append).
+  auto hasOneKernelDecode = [](Operation *op) {
     auto q = dyn_cast_or_null<attn::QuantizedLinearOp>(op);
     return q && (q.getBits() == 4 || (q.getBits() == 8 && q.getGroupSize() == 0));
   };
   for (auto r : block.getOps<attn::ResidualAddRmsNormOp>()) {
     Value update = r.getUpdate(), residual = r.getResidual(), output = r.getOutput();
     Operation *producer = update.getDefiningOp();
-    if (!isW4Linear(producer) || !update.hasOneUse() || residual.getType() != update.getType() ||
-        output.use_empty())
+    if (!hasOneKernelDecode(producer) || !update.hasOneUse() ||
+        residual.getType() != update.getType() || output.use_empty())
       continue;
     // The residual is read by the producer, before r: it must exist by then.
     if (Operation *def = residual.getDefiningOp(); def && !def->isBeforeInBlock(producer))
       continue;
-    // Every reader of the normalized rows is a 4-bit linear taking them as x,
+    // Every reader of the normalized rows is such a linear taking them as x,
     // and the sum (their x now) outlives them.
     bool fusable = lastUse.lookup(r.getSum()) > lastUse.lookup(output);
     for (OpOperand &use : output.getUses())
-      fusable = fusable && isW4Linear(use.getOwner()) && use.getOperandNumber() == 0;
+      fusable = fusable && hasOneKernelDecode(use.getOwner()) && use.getOperandNumber() == 0;
     if (!fusable)
       continue;
     residualInto[producer] = r;
@@ -215,7 +211,7 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     if (axis != type.getRank() - 1 && axis != -1)
       continue;
     Operation *producer = split.getInput().getDefiningOp();
-    if (!hasOutputForms(producer) || !split.getInput().hasOneUse() ||
+    if (!hasOneKernelDecode(producer) || !split.getInput().hasOneUse() ||
         g.getGate().getType() != g.getUp().getType() || residualInto.count(producer))
       continue;
     gatedOutput[producer] = g;
@@ -247,7 +243,7 @@ void Emitter::planQuantizedLinearFusion(Block &block) {
     auto type = cast<RankedTensorType>(split.getInput().getType());
     int64_t axis = static_cast<int64_t>(split.getAxis());
     Operation *producer = split.getInput().getDefiningOp();
-    if ((axis != type.getRank() - 1 && axis != -1) || !hasOutputForms(producer) ||
+    if ((axis != type.getRank() - 1 && axis != -1) || !hasOneKernelDecode(producer) ||
         !split.getInput().hasOneUse() || residualInto.count(producer) ||
         gatedOutput.count(producer))
       continue;

@@ -27,8 +27,9 @@
 // Decode (T <= 8): one n8 token tile, 16 rows per block; quantized weights
 // with at least 2 blocks per SM take stages of one chunk (a quarter to a half
 // of the shared memory), so 3-4 blocks share an SM and keep its loads going
-// through each other's multiplies and reductions. (4-bit decode runs
-// decode_kernel instead: below, with its reasons.) Larger T: 4 token
+// through each other's multiplies and reductions. (4-bit decode and w8 with
+// a scale per channel run decode_kernel instead: below, with its reasons.)
+// Larger T: 4 token
 // tiles (w4: 2) x 2 row tiles per block (each dequantized fragment feeds
 // several mmas), W re-read per 32 (16) tokens: correct, but far from
 // cuBLASLt's prefill rate for dense weights.
@@ -610,39 +611,41 @@ template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, fl
     return as_u32(__floats2bfloat162_rn(lo, hi));
 }
 
-// Decode (T <= 8): y[T, N] = x . W^T with the weights streamed once through a
-// ring of D stages of cp.async copies per thread, without pause between row
-// tiles. Each block owns row tiles blockIdx.x, + gridDim.x, ... (the grid is
-// what fits on the device at once), its 8 warps split K by chunks as in
-// mma_kernel, and a warp's loads run D - 1 chunks ahead across tiles: the
-// next tile's weights are in flight while a tile's partial sums are reduced.
-// (mma_kernel, a block per tile, drains its loads at each tile's end and the
-// next block starts from nothing; and its x slots, filled for all 8 tokens,
-// and byte moves per nibble pair made it issue ~370 instructions per warp
-// and 1 KB of weights, ~135 here. H100, f16, T = 1, consecutive calls:
-// 2560x2048 2.9 vs 3.2 us, 11264x2048 7.7 vs 8.1, 2048x5632 5.4-5.6 vs 6.8,
-// 32000x2048 16.1-16.5 vs 20.2.) A plain x goes through the ring too, only
-// for the tokens that exist (lanes g < T; the others multiply zeros); with
-// Staged, x = act(gate) * up is formed once per block (stage_gated_input)
-// into shared memory [T][K] while
-// the first weights are in flight, and the residual (may be nullptr) is
-// added as y is stored: attnc_cuda_quantized_linear_fused in one launch.
-// RingNorm computes rms_norm(x) . W^T as (x . (W diag(w + offset))^T) / rms:
-// x comes through the ring untouched, so the first multiply waits for
-// nothing but its loads (a staged norm delays it by the statistics' two L2
-// round trips, which cost more than the norm's launch: BENCHMARKS.md). The
-// norm weights of a warp's chunks come with its first weights (cp.async,
-// f32), and are converted and paired like x by the warp itself before its
-// first multiply (only that warp reads them: no block barrier, no blocking
-// load before the first multiply); they scale the dequantized weight pairs
-// (small integers: no overflow, unlike x times the weights). Each token's
-// sum of squares is the diagonal of x x^T, two more mmas per 16 k on the
-// block's first tile.
+// Decode (T <= 8; w4, and w8 with a scale per output channel): y[T, N] =
+// x . W^T with the weights streamed once through a ring of D stages of
+// cp.async copies per thread, without pause between row tiles. Each block owns
+// row tiles blockIdx.x, + gridDim.x, ... (the grid is what fits on the device
+// at once), its 8 warps split K by chunks as in mma_kernel, and a warp's loads
+// run D - 1 chunks ahead across tiles: the next tile's weights are in flight
+// while a tile's partial sums are reduced. (mma_kernel, a block per tile,
+// drains its loads at each tile's end and the next block starts from nothing;
+// and its x slots, filled for all 8 tokens, and byte moves per nibble pair made
+// it issue ~370 instructions per warp and 1 KB of weights, ~135 here. H100,
+// f16, T = 1, consecutive calls: 2560x2048 2.9 vs 3.2 us, 11264x2048 7.7
+// vs 8.1, 2048x5632 5.4-5.6 vs 6.8, 32000x2048 16.1-16.5 vs 20.2.) A plain x
+// goes through the ring too, only for the tokens that exist (lanes g < T; the
+// others multiply zeros); with Staged, x = act(gate) * up is formed once per
+// block (stage_gated_input) into shared memory [T][K] while the first weights
+// are in flight, and the residual (may be nullptr) is added as y is stored:
+// attnc_cuda_quantized_linear_fused in one launch. RingNorm computes
+// rms_norm(x) . W^T as (x . (W diag(w + offset))^T) / rms: x comes through the
+// ring untouched, so the first multiply waits for nothing but its loads (a
+// staged norm delays it by the statistics' two L2 round trips, which cost more
+// than the norm's launch: BENCHMARKS.md). The norm weights of a warp's chunks
+// come with its first weights (cp.async, f32), and are converted and paired
+// like x by the warp itself before its first multiply (only that warp reads
+// them: no block barrier, no blocking load before the first multiply); they
+// scale the dequantized weight pairs (small integers: no overflow, unlike x
+// times the weights). Each token's sum of squares is the diagonal of x x^T, two
+// more mmas per 16 k on the block's first tile.
 //   The nibbles are paired as masks give them (w4_pairs) and x to match;
 // with groups of a whole chunk (128) the chunk's products are summed on the
 // integers (q - z) and scaled once in f32 (exact products); smaller groups
-// scale the pairs in the storage type as mma_kernel does.
-template <int G, bool Asym, typename T, int D, XMode M>
+// scale the pairs in the storage type as mma_kernel does. w8 (chunks of 64 k,
+// the codes paired as they lie, x as it is) sums every chunk on the codes and
+// applies the row's scale in f32 (1.1B decode on the H100: GPU time per step
+// 940 -> 837 us against mma_kernel; BENCHMARKS.md).
+template <Scheme S, int G, bool Asym, typename T, int D, XMode M>
 __global__ void __launch_bounds__(kThreads)
     decode_kernel(const attnc_cuda_linear_input in, int num_tokens, int K,
                   const uint8_t *__restrict__ w, const float *__restrict__ scales,
@@ -650,12 +653,16 @@ __global__ void __launch_bounds__(kThreads)
                   const T *__restrict__ residual, int N, T *__restrict__ y, int tiles,
                   const OutputForm form) {
   static_assert(D >= 2, "a stage in flight while one is multiplied");
+  static_assert(S == Scheme::W4 || (S == Scheme::W8 && G == 0 && !Asym),
+                "4-bit groups, or 8 bits with a scale per output channel");
   constexpr bool Staged = M == XMode::Staged, Norm = M == XMode::RingNorm;
+  constexpr bool W8 = S == Scheme::W8;
   using P = typename Pair<T>::type;
-  constexpr int E = elems_per_load<Scheme::W4>();
+  constexpr int E = elems_per_load<S>();
   constexpr int CHUNK = 4 * E; // k per chunk (a quad's 4 loads)
   constexpr int SUB = E / 8;   // 8-element sub-steps per load
-  constexpr bool kScaleAfter = G == CHUNK;
+  // A chunk's products summed on the integer codes, scaled once in f32.
+  constexpr bool kScaleAfter = W8 || G == CHUNK;
   // Per stage: [row half][thread] weights, [thread] the two rows' scales and
   // zero-point words, [warp][token][q][sub-step] x (not Staged); then the
   // reduction's two buffers, then x [T][K] (Staged) or the paired norm
@@ -675,12 +682,15 @@ __global__ void __launch_bounds__(kThreads)
   const T *x = static_cast<const T *>(in.x);
 
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, q = lane % 4;
-  const int64_t rb = K / 2;
+  const int64_t rb = row_bytes<S>(K, int(sizeof(T)));
   const int chunks = (K + CHUNK - 1) / CHUNK;
   const int my_chunks = chunks > warp ? (chunks - warp + kWarps - 1) / kWarps : 0;
   const int my_tiles = (tiles - int(blockIdx.x) + int(gridDim.x) - 1) / int(gridDim.x);
   const int total = my_tiles * my_chunks;
-  const int groups = K / G;
+  // w8: one scale per row (G = 0).
+  constexpr int kGroup = W8 ? 1 : G;
+  const int groups = W8 ? 1 : K / kGroup;
+  auto group_of = [](int k) { return W8 ? 0 : k / kGroup; };
   const bool has_token = g < num_tokens;
   auto x_slot = [&](int stage, int s) {
     return &xring[(stage * kWarps + warp) * xslots + (g * 4 + q) * SUB + s];
@@ -700,12 +710,15 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int row = map.weight_row(next_tile, h, g);
-      const bool ok = map.exists(next_tile, h, g) && k < K;
-      const int64_t off = ok ? int64_t(row) * rb + k / 2 : 0;
+      const bool row_ok = map.exists(next_tile, h, g), ok = row_ok && k < K;
+      const int64_t off = ok ? int64_t(row) * rb + (W8 ? k : k / 2) : 0;
       async_copy::copy16(&wring[(stage * 2 + h) * kThreads + tid], w + off, ok, false);
-      const int64_t gi = ok ? int64_t(row) * groups + k / G : 0;
-      async_copy::copy4(reinterpret_cast<float *>(&sring[stage * kThreads + tid]) + h,
-                        scales + gi, ok);
+      // w8: the row's scale even where k is past K (a partial last chunk):
+      // the lane scales its quad's sums (the mma's C fragment), not its own.
+      const bool scale_ok = W8 ? row_ok : ok;
+      const int64_t gi = scale_ok ? int64_t(row) * groups + group_of(k) : 0;
+      async_copy::copy4(reinterpret_cast<float *>(&sring[stage * kThreads + tid]) + h, scales + gi,
+                        scale_ok);
       if constexpr (Asym) {
         const int64_t word = gi & ~int64_t(3);
         async_copy::copy_bytes4(reinterpret_cast<uint32_t *>(&zring[stage * kThreads + tid]) + h,
@@ -739,9 +752,9 @@ __global__ void __launch_bounds__(kThreads)
     [[maybe_unused]] const uint2 zw = Asym ? zring[stage * kThreads + tid] : make_uint2(0u, 0u);
     P zlo[2], zhi[2], ss[2];
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
+    for (int h = 0; h < 2 && !W8; ++h) {
       // A row's zero point is byte (its group index % 4) of its word.
-      const int shift = int((int64_t(map.weight_row(tile, h, g)) * groups + k / G) & 3) * 8;
+      const int shift = int((int64_t(map.weight_row(tile, h, g)) * groups + group_of(k)) & 3) * 8;
       const float z = Asym ? float(((h ? zw.y : zw.x) >> shift) & 0xFFu) : 8.f;
       const float magic = std::is_same_v<T, __half> ? 1024.f : 128.f;
       const float sh = h ? sc.y : sc.x;
@@ -762,9 +775,15 @@ __global__ void __launch_bounds__(kThreads)
                        : Staged           ? xstaged[(g * K + k) / 8 + s]
                                           : *x_slot(stage, s);
       uint32_t a[4], b[4], xs[4];
-      w4_pairs<T>(word(wv[0], s), a, zlo[0], zhi[0]);
-      w4_pairs<T>(word(wv[1], s), b, zlo[1], zhi[1]);
-      pair_x_like_w4(xv, xs);
+      if constexpr (W8) { // the codes as pairs (k, k + 1), x as it is
+        dequant8<Scheme::W8, T>(wv[0], s, a, zlo[0], ss[0]);
+        dequant8<Scheme::W8, T>(wv[1], s, b, zlo[1], ss[1]);
+        xs[0] = xv.x, xs[1] = xv.y, xs[2] = xv.z, xs[3] = xv.w;
+      } else {
+        w4_pairs<T>(word(wv[0], s), a, zlo[0], zhi[0]);
+        w4_pairs<T>(word(wv[1], s), b, zlo[1], zhi[1]);
+        pair_x_like_w4(xv, xs);
+      }
       if constexpr (Norm) {
         const uint4 nv = k < K ? norm_w[k / 8 + s] : make_uint4(0u, 0u, 0u, 0u);
         const uint32_t np[4] = {nv.x, nv.y, nv.z, nv.w};
@@ -803,10 +822,11 @@ __global__ void __launch_bounds__(kThreads)
     advance();
   }
   // Norm: the f32 norm weights of the warp's chunks, 8 per lane and round
-  // (16 lanes a chunk), into the first commit group with the weights.
+  // (CHUNK / 8 lanes a chunk), into the first commit group with the weights.
   auto norm_groups = [&](auto &&f) {
-    for (int c = lane; c < my_chunks * 16; c += 32) {
-      const int grp = (warp + kWarps * (c / 16)) * 16 + c % 16; // 8-element group
+    constexpr int kPer = CHUNK / 8;
+    for (int c = lane; c < my_chunks * kPer; c += 32) {
+      const int grp = (warp + kWarps * (c / kPer)) * kPer + c % kPer; // 8-element group
       if (grp * 8 < K)
         f(grp);
     }
@@ -841,12 +861,16 @@ __global__ void __launch_bounds__(kThreads)
       async_copy::wait<D - 1>();
       if (Norm && i == 0 && j == 0) {
         // The norm weights (first group, complete now): (w + offset) as
-        // pairs in x's order (pair_x_like_w4), each lane its own copies.
+        // pairs in x's order (w4: pair_x_like_w4; w8: as they are), each
+        // lane its own copies.
         norm_groups([&](int grp) {
           const float4 lo = norm_f32[2 * grp], hi = norm_f32[2 * grp + 1];
           const float o = in.norm_offset;
-          norm_w[grp] = make_uint4(pair_from<T>(lo.x + o, hi.x + o), pair_from<T>(lo.y + o, hi.y + o),
-                                   pair_from<T>(lo.z + o, hi.z + o), pair_from<T>(lo.w + o, hi.w + o));
+          norm_w[grp] =
+              W8 ? make_uint4(pair_from<T>(lo.x + o, lo.y + o), pair_from<T>(lo.z + o, lo.w + o),
+                              pair_from<T>(hi.x + o, hi.y + o), pair_from<T>(hi.z + o, hi.w + o))
+                 : make_uint4(pair_from<T>(lo.x + o, hi.x + o), pair_from<T>(lo.y + o, hi.y + o),
+                              pair_from<T>(lo.z + o, hi.z + o), pair_from<T>(lo.w + o, hi.w + o));
         });
         __syncwarp();
       }
@@ -902,9 +926,9 @@ constexpr size_t kStagedMaxX = 40 * 1024;
 // The norm weights of RingNorm (f32 and paired) in shared memory up to this size.
 constexpr size_t kNormMaxBytes = 48 * 1024;
 
-template <typename T, bool Asym, int D>
+template <Scheme S, typename T, bool Asym, int D>
 size_t decode_smem_bytes(int num_tokens, int K, XMode mode) {
-  constexpr int sub = elems_per_load<Scheme::W4>() / 8;
+  constexpr int sub = elems_per_load<S>() / 8;
   const bool staged = mode == XMode::Staged;
   return size_t(D) * kThreads * (2 * 16 + sizeof(float2) + (Asym ? sizeof(uint2) : 0)) +
          (staged ? 0 : size_t(D) * kWarps * num_tokens * 4 * sub * 16) +
@@ -1070,12 +1094,12 @@ bool launch_mma_formed(const T *x, int num_tokens, int K, const uint8_t *w, cons
 // Decode through decode_kernel: as many blocks as fit on the device at once
 // (each looping over row tiles), at most one per tile. Returns false when its
 // shared memory does not fit the device (the caller falls back).
-template <int G, bool Asym, typename T, int D, XMode M>
+template <Scheme S, int G, bool Asym, typename T, int D, XMode M>
 bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                      const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                      int N, T *y, int tiles, int sms, const OutputForm &form, cudaStream_t st) {
-  auto kernel = decode_kernel<G, Asym, T, D, M>;
-  const size_t smem = decode_smem_bytes<T, Asym, D>(num_tokens, K, M);
+  auto kernel = decode_kernel<S, G, Asym, T, D, M>;
+  const size_t smem = decode_smem_bytes<S, T, Asym, D>(num_tokens, K, M);
   // Blocks per SM for this shared memory size, found once per size; the
   // kernel's dynamic shared memory limit only ever raised.
   static std::mutex lock;
@@ -1116,7 +1140,7 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
 // (qkv, o, down of the 1.1B model) a warp must keep its whole share of the
 // tile in flight (6 stages: down 5.4 us vs 9.2 with 4); with several tiles
 // per SM, 4 stages leave room for 4 blocks per SM (gate_up, lm_head).
-template <int G, bool Asym, typename T, XMode M>
+template <Scheme S, int G, bool Asym, typename T, XMode M>
 bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, const uint8_t *w,
                    const float *scales, const uint8_t *zeros, const T *bias, const T *residual,
                    int N, T *y, cudaStream_t st, const OutputForm &form = OutputForm{}) {
@@ -1124,10 +1148,10 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
   if (sms <= 0 || num_tokens > 8 || (Asym && (reinterpret_cast<uintptr_t>(zeros) & 3u) != 0))
     return false;
   return 2 * tiles <= 3 * sms
-             ? launch_decode_d<G, Asym, T, 6, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, form, st)
-             : launch_decode_d<G, Asym, T, 4, M>(in, num_tokens, K, w, scales, zeros, bias,
-                                                 residual, N, y, tiles, sms, form, st);
+             ? launch_decode_d<S, G, Asym, T, 6, M>(in, num_tokens, K, w, scales, zeros, bias,
+                                                    residual, N, y, tiles, sms, form, st)
+             : launch_decode_d<S, G, Asym, T, 4, M>(in, num_tokens, K, w, scales, zeros, bias,
+                                                    residual, N, y, tiles, sms, form, st);
 }
 
 template <Scheme S, int G, bool Asym, typename T>
@@ -1148,13 +1172,14 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
     tensor_cores = aligned16(x) && aligned16(w) && K % elems_per_load<S>() == 0;
   if (tensor_cores) {
     if constexpr (kHasMma) {
-      if constexpr (S == Scheme::W4) { // decode: decode_kernel unless it declines
+      // Decode: decode_kernel unless it declines (its shared memory).
+      if constexpr (S == Scheme::W4 || S == Scheme::W8) {
         attnc_cuda_linear_input in{};
         in.kind = ATTNC_CUDA_INPUT_PLAIN;
         in.x = x;
         in.x_stride = K;
-        if (launch_decode<G, Asym, T, XMode::Ring>(in, num_tokens, K, wb, scales, zeros, bt,
-                                                   nullptr, N, yt, st))
+        if (launch_decode<S, G, Asym, T, XMode::Ring>(in, num_tokens, K, wb, scales, zeros, bt,
+                                                      nullptr, N, yt, st))
           return launched();
       }
       if (num_tokens <= 8) {
@@ -1242,43 +1267,49 @@ int check_scheme(int32_t bits, int32_t group_size, int32_t asymmetric, int32_t i
   return 0;
 }
 
-// attnc_cuda_quantized_linear_fused's one-kernel decode (w4, f16 / bf16).
-template <int G, bool Asym, XMode M>
-bool launch_fused_w4_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
-                       const void *values, const float *scales, const uint8_t *zeros,
-                       const void *bias, const void *residual, int N, void *y,
-                       const OutputForm &form, cudaStream_t st) {
+// attnc_cuda_quantized_linear_fused's one-kernel decode (w4, w8 with a scale
+// per output channel; f16 / bf16).
+template <Scheme S, int G, bool Asym, XMode M>
+bool launch_fused_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int K,
+                    const void *values, const float *scales, const uint8_t *zeros, const void *bias,
+                    const void *residual, int N, void *y, const OutputForm &form, cudaStream_t st) {
   const uint8_t *w = static_cast<const uint8_t *>(values);
   if (dtype == ATTNC_CUDA_F16)
-    return launch_decode<G, Asym, __half, M>(
+    return launch_decode<S, G, Asym, __half, M>(
         in, T, K, w, scales, zeros, static_cast<const __half *>(bias),
         static_cast<const __half *>(residual), N, static_cast<__half *>(y), st, form);
-  return launch_decode<G, Asym, __nv_bfloat16, M>(
+  return launch_decode<S, G, Asym, __nv_bfloat16, M>(
       in, T, K, w, scales, zeros, static_cast<const __nv_bfloat16 *>(bias),
       static_cast<const __nv_bfloat16 *>(residual), N, static_cast<__nv_bfloat16 *>(y), st, form);
 }
 
-// The w4 decode launch of attnc_cuda_quantized_linear_fused: x through the
-// ring (plain, or normalized on the fly), or staged (gated).
-bool launch_fused_w4(int32_t dtype, int group_size, bool asymmetric,
-                     const attnc_cuda_linear_input &in, int T, int K, const void *values,
-                     const float *scales, const uint8_t *zeros, const void *bias,
-                     const void *residual, int N, void *y, const OutputForm &form,
-                     cudaStream_t st) {
-  return with_group(group_size, asymmetric, [&](auto group, auto asym) {
+// The decode launch of attnc_cuda_quantized_linear_fused: x through the ring
+// (plain, or normalized on the fly), or staged (gated).
+bool launch_fused(int32_t dtype, int bits, int group_size, bool asymmetric,
+                  const attnc_cuda_linear_input &in, int T, int K, const void *values,
+                  const float *scales, const uint8_t *zeros, const void *bias, const void *residual,
+                  int N, void *y, const OutputForm &form, cudaStream_t st) {
+  auto by_input = [&](auto scheme, auto group, auto asym) {
+    constexpr Scheme S = decltype(scheme)::value;
     constexpr int G = decltype(group)::value;
     constexpr bool A = decltype(asym)::value;
     switch (in.kind) {
     case ATTNC_CUDA_INPUT_GATED:
-      return launch_fused_w4_g<G, A, XMode::Staged>(dtype, in, T, K, values, scales, zeros, bias,
+      return launch_fused_g<S, G, A, XMode::Staged>(dtype, in, T, K, values, scales, zeros, bias,
                                                     residual, N, y, form, st);
     case ATTNC_CUDA_INPUT_RMS_NORM:
-      return launch_fused_w4_g<G, A, XMode::RingNorm>(dtype, in, T, K, values, scales, zeros,
-                                                      bias, residual, N, y, form, st);
+      return launch_fused_g<S, G, A, XMode::RingNorm>(dtype, in, T, K, values, scales, zeros, bias,
+                                                      residual, N, y, form, st);
     default:
-      return launch_fused_w4_g<G, A, XMode::Ring>(dtype, in, T, K, values, scales, zeros, bias,
+      return launch_fused_g<S, G, A, XMode::Ring>(dtype, in, T, K, values, scales, zeros, bias,
                                                   residual, N, y, form, st);
     }
+  };
+  if (bits == 8)
+    return by_input(std::integral_constant<Scheme, Scheme::W8>{}, std::integral_constant<int, 0>{},
+                    std::false_type{});
+  return with_group(group_size, asymmetric, [&](auto group, auto asym) {
+    return by_input(std::integral_constant<Scheme, Scheme::W4>{}, group, asym);
   });
 }
 
@@ -1376,8 +1407,9 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
                                             rope.rotary_dim == rope.head_dim &&
                                             rope.head_dim % 16 == 0 &&
                                             rope.kv_type == ATTNC_CUDA_KV_MODEL);
-  // w4 decode: one decode_kernel launch (declined when its shared memory
-  // does not fit the device). A gated x is staged in shared memory whole.
+  // Decode (w4; w8 with a scale per output channel): one decode_kernel launch
+  // (declined when its shared memory does not fit the device). A gated x is
+  // staged in shared memory whole.
   const size_t fused_smem = in.kind == ATTNC_CUDA_INPUT_GATED      ? size_t(T) * K * elem
                             : in.kind == ATTNC_CUDA_INPUT_RMS_NORM ? size_t(K) * (elem + 4)
                                                                    : 0;
@@ -1385,10 +1417,12 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       in.kind == ATTNC_CUDA_INPUT_GATED ? kStagedMaxX : kNormMaxBytes;
   const bool one_kernel_shape = fused && rope_fits && dtype != ATTNC_CUDA_F32 && T <= 8 &&
                                 rows16 && aligned16(values);
-  if (one_kernel_shape && bits == 4 && K % elems_per_load<Scheme::W4>() == 0 &&
-      fused_smem <= fused_max &&
-      launch_fused_w4(dtype, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
-                      residual, N, y, form, st)) {
+  const bool decode_scheme =
+      (bits == 4 && K % elems_per_load<Scheme::W4>() == 0) ||
+      (bits == 8 && group_size == 0 && K % elems_per_load<Scheme::W8>() == 0);
+  if (one_kernel_shape && decode_scheme && fused_smem <= fused_max &&
+      launch_fused(dtype, bits, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
+                   residual, N, y, form, st)) {
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? 0 : fail(error, error_len, what, cudaGetErrorString(e));
   }

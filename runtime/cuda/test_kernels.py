@@ -781,8 +781,10 @@ def test_quantized_linear_fused(lib, res, gen):
         for name, bits, group, asym, values, scales, zeros, wdq in quantized_weights(schemes, K, N):
             for dtype in DTYPES:
                 for ci, T in enumerate((1, 5, 8, 17)):
-                    # 4-bit decode: every input kind (each its own kernel path)
-                    for kind in (range(3) if bits == 4 and T <= 8 else [(si + ci) % 3]):
+                    # decode of w4 and w8 with a scale per channel (decode_kernel):
+                    # every input kind (each its own kernel path)
+                    one_kernel = bits == 4 or group == 0
+                    for kind in (range(3) if one_kernel and T <= 8 else [(si + ci) % 3]):
                         residual = rnd(T, N, dtype=dtype) if (si + ci) % 2 == 0 else None
                         bias = rnd(N, dtype=dtype) if ci % 2 else None
                         inp = LI()
