@@ -321,7 +321,9 @@ std::size_t Engine::step() {
   std::vector<const std::int32_t *> tables;
   for (const std::vector<std::int32_t> &table : plan.blockTables)
     tables.push_back(table.data());
-  logits_.assign(plan.logitTokens.size() * static_cast<std::size_t>(vocab), 0.0f);
+  // Not cleared: the step writes every row asked for (zeroing them cost a
+  // pass over N x vocab floats per step: ~15 us at 16 rows of 32k).
+  logits_.resize(plan.logitTokens.size() * static_cast<std::size_t>(vocab));
 
   attnc_step_args args{};
   args.num_tokens = static_cast<std::int32_t>(plan.tokenIds.size());
