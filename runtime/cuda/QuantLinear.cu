@@ -1284,7 +1284,8 @@ bool launch_fused_g(int32_t dtype, const attnc_cuda_linear_input &in, int T, int
 }
 
 // The decode launch of attnc_cuda_quantized_linear_fused: x through the ring
-// (plain, or normalized on the fly), or staged (gated).
+// (plain, or normalized on the fly), or staged (gated). False when the scheme
+// or K does not fit decode_kernel, or its shared memory the device.
 bool launch_fused(int32_t dtype, int bits, int group_size, bool asymmetric,
                   const attnc_cuda_linear_input &in, int T, int K, const void *values,
                   const float *scales, const uint8_t *zeros, const void *bias, const void *residual,
@@ -1305,9 +1306,14 @@ bool launch_fused(int32_t dtype, int bits, int group_size, bool asymmetric,
                                                   residual, N, y, form, st);
     }
   };
+  // decode_kernel's schemes: 8 bits with a scale per output channel (not
+  // 8-bit groups), 4 bits; K whole 16-byte loads of either.
   if (bits == 8)
-    return by_input(std::integral_constant<Scheme, Scheme::W8>{}, std::integral_constant<int, 0>{},
-                    std::false_type{});
+    return group_size == 0 && !asymmetric && K % elems_per_load<Scheme::W8>() == 0 &&
+           by_input(std::integral_constant<Scheme, Scheme::W8>{},
+                    std::integral_constant<int, 0>{}, std::false_type{});
+  if (bits != 4 || K % elems_per_load<Scheme::W4>() != 0)
+    return false;
   return with_group(group_size, asymmetric, [&](auto group, auto asym) {
     return by_input(std::integral_constant<Scheme, Scheme::W4>{}, group, asym);
   });
@@ -1408,8 +1414,8 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
                                             rope.head_dim % 16 == 0 &&
                                             rope.kv_type == ATTNC_CUDA_KV_MODEL);
   // Decode (w4; w8 with a scale per output channel): one decode_kernel launch
-  // (declined when its shared memory does not fit the device). A gated x is
-  // staged in shared memory whole.
+  // (declined where the scheme, K or its shared memory do not fit). A gated
+  // x is staged in shared memory whole.
   const size_t fused_smem = in.kind == ATTNC_CUDA_INPUT_GATED      ? size_t(T) * K * elem
                             : in.kind == ATTNC_CUDA_INPUT_RMS_NORM ? size_t(K) * (elem + 4)
                                                                    : 0;
@@ -1417,10 +1423,7 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       in.kind == ATTNC_CUDA_INPUT_GATED ? kStagedMaxX : kNormMaxBytes;
   const bool one_kernel_shape = fused && rope_fits && dtype != ATTNC_CUDA_F32 && T <= 8 &&
                                 rows16 && aligned16(values);
-  const bool decode_scheme =
-      (bits == 4 && K % elems_per_load<Scheme::W4>() == 0) ||
-      (bits == 8 && group_size == 0 && K % elems_per_load<Scheme::W8>() == 0);
-  if (one_kernel_shape && decode_scheme && fused_smem <= fused_max &&
+  if (one_kernel_shape && fused_smem <= fused_max &&
       launch_fused(dtype, bits, group_size, asymmetric != 0, in, T, K, values, scales, zeros, bias,
                    residual, N, y, form, st)) {
     const cudaError_t e = cudaGetLastError();
