@@ -105,8 +105,16 @@ bool check(CUptiResult r, const char *what) {
 
 extern "C" __attribute__((visibility("default"))) int InitializeInjection(void) {
   const char *path = std::getenv("ATTNC_TRACE_OUT");
-  if (const char *max = std::getenv("ATTNC_TRACE_MAX"))
-    limit = std::atoll(max);
+  if (const char *max = std::getenv("ATTNC_TRACE_MAX")) {
+    char *end = nullptr;
+    const long long n = std::strtoll(max, &end, 10);
+    if (end == max || *end != '\0' || n <= 0) {
+      std::fprintf(stderr, "kernel_trace: ATTNC_TRACE_MAX must be a positive count, got '%s'\n",
+                   max);
+      return 0;
+    }
+    limit = n;
+  }
   out = std::fopen(path ? path : "kernel_trace.csv", "w");
   if (!out) {
     std::fprintf(stderr, "kernel_trace: cannot write %s\n", path ? path : "kernel_trace.csv");
