@@ -39,10 +39,10 @@ std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); 
 // `v > m ? v : m` is one max instruction, NaN lanes noted on the side), then
 // a search for its first occurrence, 16 entries per test, which stops there.
 // Done scalar, checking and picking from a 32k-entry row took tens of
-// microseconds a step, a large part of a GPU decode step; one pass that
-// also carried every lane's first index (a select per vector) took the
-// engine's whole step around a model that does nothing, 32k vocabulary, to
-// 7.3 us, these two passes to 5.7 (x86-64, SSE2).
+// microseconds a step, a large part of a GPU decode step; against one pass
+// that also carried every lane's first index (a select per vector), the
+// engine's whole step around bench/null_model.cpp goes from 9.3 to 4.3 us
+// (BENCHMARKS.md, "The runtime's own time per step").
 struct RowScan {
   float max;
   std::int32_t first; // of the maximum (-0 and +0 equal)
