@@ -268,7 +268,10 @@ template <typename T, int HD, int WM, int WK, int MT, int STAGES, KvType KV>
 __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Model>::kThreads)
     paged_attention_kernel(const KernelParams p, const WorkItem *__restrict__ items,
                            const int32_t *__restrict__ item_count) {
-  dependent_launch::begin();
+  // Everything up to the first K/V loads reads only what no kernel of the
+  // step writes (the plan, the step's inputs, keys of earlier steps); the
+  // wait comes before the Q rows and the step's own keys.
+  dependent_launch::allow_dependents();
   constexpr bool kQuant = KV != KvType::Model;
   using S = Shape<HD, WM, WK, MT, STAGES, kQuant>;
   constexpr int kRows = S::kRows, kWarpKeys = S::kWarpKeys, kChunks = S::kChunks;
@@ -286,8 +289,16 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   float *cKs = reinterpret_cast<float *>(cV + S::kStages * kTileKeys * HD);
   float *cVs = cKs + S::kStages * kTileKeys;
 
-  if (item_count && static_cast<int>(blockIdx.x) >= *item_count)
-    return; // a fixed grid (graph capture) past this step's items
+  // A fixed grid (graph capture) has CTAs past this step's items. They too
+  // wait for the producers: besides keeping the grid's completion after
+  // theirs, the waiting CTAs keep the next kernel from launching (and the
+  // ones after it from streaming their weights) while the producer still
+  // runs. Letting them leave at once cost ~4 us a layer (BENCHMARKS,
+  // "Attention's surplus CTAs").
+  if (item_count && static_cast<int>(blockIdx.x) >= *item_count) {
+    dependent_launch::wait_for_producers();
+    return;
+  }
   const WorkItem item = items[blockIdx.x];
   const int kv_head = blockIdx.y;
   const int G = p.group_size;
@@ -299,15 +310,6 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   const int wm = warp % WM, wk = warp / WM;
   const int warp_row0 = wm * S::kWarpRows;
   const T *query = static_cast<const T *>(p.query);
-
-  // Q rows of the item (zero rows past its tokens).
-  for (int i = tid; i < kRows * kChunks; i += S::kThreads) {
-    const int r = i / kChunks, c = i % kChunks;
-    const bool valid = r < rows;
-    const int64_t t = item.t_begin + (valid ? r / G : 0);
-    const int head = kv_head * G + (valid ? r % G : 0);
-    async_copy::copy16(sQ + swz<HD>(r, c), query + (t * num_heads + head) * HD + c * 8, valid);
-  }
 
   const int tile0 = item.key_lo / kTileKeys * kTileKeys;
   const int num_tiles = item.key_hi >= item.key_lo ? (item.key_hi - tile0) / kTileKeys + 1 : 0;
@@ -328,8 +330,15 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
     return PageRow{p.cache + page * p.page_bytes, static_cast<int64_t>(slot) * p.num_kv_heads + kv_head};
   };
   // A tile's K/V rows into stage `stage`: 16-byte chunks, swizzled tiles of
-  // the storage type, or plain rows of codes plus the keys' scales.
-  auto load_tile = [&](int tile, int stage) {
+  // the storage type, or plain rows of codes plus the keys' scales. Part
+  // kStable copies only the keys <= item.stable_hi, kRest the others (rows
+  // outside the item zeroed), kWhole both.
+  enum Part { kStable, kRest, kWhole };
+  auto load_tile = [&](int tile, int stage, Part part = kWhole) {
+    auto in_part = [&](int k) {
+      const bool stable = k >= item.key_lo && k <= item.key_hi && k <= item.stable_hi;
+      return part == kWhole || (part == kStable) == stable;
+    };
     const int start = tile0 + tile * kTileKeys;
     constexpr int kRowChunks = kRowBytes / 16, kTotal = kTileKeys * kRowChunks;
     char *dk = kQuant ? reinterpret_cast<char *>(cK + stage * kTileKeys * HD)
@@ -345,6 +354,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
         const int j = i / kRowChunks, c = i % kRowChunks;
         const int k = start + j;
         const bool valid = k >= item.key_lo && k <= item.key_hi;
+        if (!in_part(k))
+          continue;
         const char *src = p.cache;
         if (valid) {
           const PageRow r = page_row(k);
@@ -357,7 +368,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
     }
     if constexpr (kQuant) {
       static_assert(S::kThreads >= kTileKeys, "one thread per key for the scales");
-      if (tid < kTileKeys) {
+      if (tid < kTileKeys && in_part(start + tid)) {
         const int k = start + tid;
         const bool valid = k >= item.key_lo && k <= item.key_hi;
         const char *ks = p.cache, *vs = p.cache;
@@ -371,15 +382,30 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
       }
     }
   };
-  // Pipeline prologue: Q and tile 0 in group 0, tiles 1 .. kStages - 2 in
-  // one group each (empty groups past the last tile keep the count uniform).
+  // Pipeline prologue: the stable keys of tiles 0 .. kStages - 2 before the
+  // wait (they join group 0); then Q and the rest of tile 0 in group 0, the
+  // rest of tiles 1 .. kStages - 2 in one group each (empty groups past the
+  // last tile keep the count uniform).
+#pragma unroll
+  for (int t = 0; t < S::kStages - 1; ++t)
+    if (t < num_tiles)
+      load_tile(t, t, kStable);
+  dependent_launch::wait_for_producers();
+  // Q rows of the item (zero rows past its tokens).
+  for (int i = tid; i < kRows * kChunks; i += S::kThreads) {
+    const int r = i / kChunks, c = i % kChunks;
+    const bool valid = r < rows;
+    const int64_t t = item.t_begin + (valid ? r / G : 0);
+    const int head = kv_head * G + (valid ? r % G : 0);
+    async_copy::copy16(sQ + swz<HD>(r, c), query + (t * num_heads + head) * HD + c * 8, valid);
+  }
   if (num_tiles > 0)
-    load_tile(0, 0);
+    load_tile(0, 0, kRest);
   async_copy::commit();
 #pragma unroll
   for (int t = 1; t < S::kStages - 1; ++t) {
     if (t < num_tiles)
-      load_tile(t, t);
+      load_tile(t, t, kRest);
     async_copy::commit();
   }
 
@@ -1012,6 +1038,11 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
     const int32_t q0 = qs[s], q1 = qs[s + 1], n = q1 - q0;
     if (n <= 0)
       continue;
+    // The step writes its tokens' keys at their positions: the keys before
+    // the first of them are the stable ones.
+    int32_t stable_hi = std::numeric_limits<int32_t>::max();
+    for (int32_t t = q0; t < q1; ++t)
+      stable_hi = std::min(stable_hi, positions[t] - 1);
     const bool small = n * G <= kSmallRows;
     const int per_item = (small ? kSmallRows : kLargeRows) / G;
     std::vector<WorkItem> &list = small ? out.small_items : out.large_items;
@@ -1026,7 +1057,7 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
                               rows * c.num_kv_heads});
         for (int part = first; part <= last; ++part) {
           list.push_back({s, q0, q1, std::max(lo, part * split), std::min(hi, part * split + split - 1),
-                          static_cast<int32_t>(out.partial_rows), group});
+                          static_cast<int32_t>(out.partial_rows), group, stable_hi});
           out.partial_rows += static_cast<int64_t>(rows) * c.num_kv_heads;
         }
         continue;
@@ -1036,7 +1067,7 @@ void plan_items(const attnc_cuda_attention_config &c, int32_t num_seqs, const in
       const int32_t t1 = std::min(t + per_item, q1);
       int32_t lo, hi;
       block_bounds(t, t1, ctx[s], lo, hi);
-      list.push_back({s, t, t1, lo, hi, -1, -1});
+      list.push_back({s, t, t1, lo, hi, -1, -1, stable_hi});
     }
   }
   // Longest key ranges first (the last query blocks of causal prefills), so

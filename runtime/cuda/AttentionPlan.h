@@ -23,6 +23,10 @@ struct WorkItem {
   int32_t key_lo, key_hi; // keys any row of the item needs, inclusive (empty: lo > hi)
   int32_t partial;        // -1: writes out; else base row of its partial states (kv head 0)
   int32_t group;          // partial >= 0: its merge group (index into the plan's groups)
+  // Keys <= stable_hi are not written by any kernel of the step (the step's
+  // own keys start past it): the kernel may load them before its producers
+  // finish.
+  int32_t stable_hi;
 };
 
 struct MergeGroup {        // the key slices of one sequence's query block

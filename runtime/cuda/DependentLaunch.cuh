@@ -6,9 +6,11 @@
 // before it touches any memory an earlier kernel writes or reads: the wait
 // returns when the earlier grids have completed and their writes are
 // visible. What it may do before the wait is read memory no kernel of the
-// stream writes, i.e. weights: the weight-streaming linears issue their
-// first weight loads there, so a layer's weight bytes are in flight while
-// the norm, activation or attention before it runs.
+// step writes: weights (the weight-streaming linears issue their first
+// weight loads there, so a layer's weight bytes are in flight while the
+// norm, activation or attention before it runs), the step's inputs copied
+// before its first kernel, and the keys of earlier steps (attention loads
+// them there).
 //
 // Every early-launched kernel waits unconditionally, so its completion still
 // implies its producers' (the order a later kernel relies on is transitive).
