@@ -40,6 +40,7 @@
 #include "AsyncCopy.cuh"
 #include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
+#include "Probe.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -62,6 +63,7 @@ namespace dependent_launch = attnrt::cuda::dependent_launch;
 using namespace attnrt::cuda::attention;
 namespace async_copy = attnrt::cuda::async_copy;
 namespace kvq = attnrt::cuda::kvq;
+namespace probe = attnrt::cuda::probe;
 using attnrt::KvType;
 
 template <typename T> struct Vec2;
@@ -271,6 +273,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   // Everything up to the first K/V loads reads only what no kernel of the
   // step writes (the plan, the step's inputs, keys of earlier steps); the
   // wait comes before the Q rows and the step's own keys.
+  probe::Marks marks;
+  marks.mark(0);
   dependent_launch::allow_dependents();
   constexpr bool kQuant = KV != KvType::Model;
   using S = Shape<HD, WM, WK, MT, STAGES, kQuant>;
@@ -391,6 +395,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
     if (t < num_tiles)
       load_tile(t, t, kStable);
   dependent_launch::wait_for_producers();
+  marks.mark(1);
   // Q rows of the item (zero rows past its tokens).
   for (int i = tid; i < kRows * kChunks; i += S::kThreads) {
     const int r = i / kChunks, c = i % kChunks;
@@ -638,6 +643,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   }
   async_copy::wait<0>();
   __syncthreads();
+  marks.mark(2);
 
   // Epilogue in shared memory (reusing the tiles): merge the WK key-warps'
   // states of each row, normalise once, write 16-byte chunks.
@@ -707,6 +713,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
       }
     }
   }
+  marks.mark(3);
+  marks.write(probe::kAttention, p.cache, blockIdx.x * gridDim.y + kv_head);
   if (partial_row < 0)
     return;
   // A slice: the group's last CTA to get here merges (threadfence
@@ -810,6 +818,7 @@ template <typename T, typename S, KvType KV>
 cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, LaunchCount count,
                              int kv_heads, cudaStream_t stream) {
   auto kernel = paged_attention_kernel<T, S::kHD, S::kWM, S::kWK, S::kMT, S::kStages, KV>;
+  probe::point_here(stream);
   static bool configured = false; // per instantiation; the limit is per function
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,

@@ -43,6 +43,7 @@
 #include "Attention.h"
 #include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
+#include "Probe.cuh"
 #include "StepKernels.h"
 
 #include <cuda_bf16.h>
@@ -62,6 +63,7 @@ namespace {
 
 namespace async_copy = attnrt::cuda::async_copy;
 namespace dependent_launch = attnrt::cuda::dependent_launch;
+namespace probe = attnrt::cuda::probe;
 using attnrt::cuda::activate;
 
 enum class Scheme { Dense, W8, W4, W8G }; // W8G: w8gG / w8gGa (generic kernel only)
@@ -816,6 +818,8 @@ __global__ void __launch_bounds__(kThreads)
 
   // The first D - 1 stages' weights go out before the wait for x's producer
   // (DependentLaunch.cuh), their x after it, all in the first commit group.
+  probe::Marks marks;
+  marks.mark(0);
   dependent_launch::allow_dependents();
   for (int p = 0; p < D - 1 && issued < total; ++p) {
     issue_weights(p);
@@ -837,6 +841,7 @@ __global__ void __launch_bounds__(kThreads)
       async_copy::copy16(&norm_f32[2 * grp + 1], in.norm_weight + 8 * grp + 4, true, true);
     });
   dependent_launch::wait_for_producers();
+  marks.mark(1);
   if constexpr (Staged)
     stage_gated_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
   for (int p = 0; p < issued; ++p)
@@ -878,6 +883,8 @@ __global__ void __launch_bounds__(kThreads)
       __syncwarp();
       stage = stage + 1 == D ? 0 : stage + 1;
     }
+    if (i == 0)
+      marks.mark(2); // the first tile's chunks (of this block's warp 0)
     // Sum the warps' partial products (two buffers: one barrier per tile).
     float(*r)[4][32] = red[i & 1];
 #pragma unroll
@@ -918,6 +925,8 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   async_copy::wait<0>();
+  marks.mark(3);
+  marks.write(probe::kLinear, w, blockIdx.x);
 }
 
 // x staged in shared memory up to this size (attnc_cuda_quantized_linear_fused).
@@ -1158,6 +1167,7 @@ template <Scheme S, int G, bool Asym, typename T>
 int launch(const void *x, int num_tokens, int K, const void *w, const float *scales,
            const uint8_t *zeros, const void *bias, int N, void *y, cudaStream_t st,
            const char *what, char *error, size_t error_len) {
+  probe::point_here(st);
   const T *xt = static_cast<const T *>(x);
   const uint8_t *wb = static_cast<const uint8_t *>(w);
   const T *bt = static_cast<const T *>(bias);
@@ -1397,6 +1407,7 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   if (num_tokens == 0)
     return 0;
   const cudaStream_t st = static_cast<cudaStream_t>(stream);
+  probe::point_here(st);
   const int T = num_tokens, K = in_features, N = out_features;
   const attnc_cuda_linear_input &in = *input;
   const attnc_cuda_rope_kv_output &rope = form.rope;
