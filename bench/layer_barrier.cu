@@ -1,0 +1,431 @@
+// What a kernel boundary costs a batch-1 decode layer, against a grid-wide
+// barrier inside one persistent kernel.
+//
+// The four weight-streaming GEMVs of a 1.1B Llama layer (4-bit codes in
+// groups of 128 with f16 scales: qkv 2560 x 2048 with an RMS norm on the fly,
+// o 2048 x 2048, gate_up 11264 x 2048 with an RMS norm on the fly, down
+// 2048 x 5632 over SwiGLU of gate_up), 22 layers of distinct weights (~480 MB,
+// ten times the L2), each phase's input the previous phase's output, run
+//   kernels-pdl  one kernel per phase, programmatic dependent launch (each
+//                kernel's first weight loads issued before it waits), in a graph
+//   kernels      the same kernels without programmatic dependent launch
+//   persistent   one cooperative kernel over all phases, a grid-wide barrier
+//                between them (the next phase's first weight loads issued
+//                before the barrier)
+// with the same device code, grid and row order, so their outputs must be
+// bitwise equal (checked). Prints the median time per layer of each, the
+// weight bytes per second against a device-to-device copy of the same bytes,
+// and the difference per phase boundary. (kernels-pdl needs sm_90 and no
+// ATTNC_CUDA_PDL=0 in the environment: DependentLaunch.cuh.)
+//
+//   nvcc -O3 -std=c++17 -arch=sm_90a -I. bench/layer_barrier.cu -o layer_barrier
+//   ./layer_barrier [reps]
+#include "runtime/cuda/DependentLaunch.cuh"
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    cudaError_t e_ = (call);                                                                       \
+    if (e_ != cudaSuccess) {                                                                       \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));  \
+      std::exit(1);                                                                                \
+    }                                                                                              \
+  } while (0)
+
+namespace {
+
+constexpr int kThreads = 256, kWarps = kThreads / 32;
+constexpr int kGroup = 128;   // codes per f16 scale
+constexpr int kHidden = 2048, kInter = 5632, kQkv = 2560, kLayers = 22;
+constexpr int kMaxK = kInter;
+
+enum Input : int { kPlain = 0, kNorm = 1, kSwiglu = 2 };
+
+struct Phase {
+  const uint8_t *w;   // [N][K / 2]: code k in nibble k % 2 of byte k / 2 (low first)
+  const __half *s;    // [N][K / kGroup]
+  const float *x;     // kPlain / kNorm: [K]; kSwiglu: [2K] (gate, then up)
+  float *y;           // [N]
+  int N, K, input;
+};
+
+struct Layers {
+  Phase phase[kLayers * 4];
+  unsigned *barrier; // persistent: arrivals so far (zeroed before each launch)
+};
+
+// Chunks of 16 bytes (32 codes) per lane and row: K / 32 chunks a row; rows
+// a warp streams at once (fewer for the long rows: registers).
+template <int K> constexpr int kPerLane = (K / 32 + 31) / 32;
+template <int K> constexpr int kRowsOf = kPerLane<K> > 2 ? 2 : 4;
+
+__device__ __forceinline__ uint4 load_nc(const void *p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+// One warp's registers of kRows rows: chunk c of row r at [r][i], c = lane + 32 i.
+template <int K> struct Rows {
+  static constexpr int kRows = kRowsOf<K>;
+  uint4 v[kRows][kPerLane<K>];
+  __device__ __forceinline__ void load(const Phase &p, int row0, int lane) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+#pragma unroll
+      for (int i = 0; i < kPerLane<K>; ++i) {
+        const int c = lane + 32 * i;
+        v[r][i] = (row0 + r < p.N && c < K / 32)
+                      ? load_nc(p.w + int64_t(row0 + r) * (K / 2) + c * 16)
+                      : make_uint4(0, 0, 0, 0);
+      }
+  }
+};
+
+// The phase's input into shared memory: as is, RMS-normalised, or SwiGLU.
+template <int K> __device__ void stage_input(const Phase &p, float *xs) {
+  __shared__ float partial[kWarps];
+  float ss = 0.f;
+  for (int k = threadIdx.x; k < K; k += kThreads) {
+    float v;
+    if (p.input == kSwiglu) {
+      const float g = __ldcg(p.x + k), u = __ldcg(p.x + K + k);
+      v = g / (1.f + __expf(-g)) * u;
+    } else {
+      v = __ldcg(p.x + k);
+    }
+    xs[k] = v;
+    ss += v * v;
+  }
+  if (p.input == kNorm) {
+#pragma unroll
+    for (int o = 16; o; o >>= 1)
+      ss += __shfl_xor_sync(0xffffffffu, ss, o);
+    if (threadIdx.x % 32 == 0)
+      partial[threadIdx.x / 32] = ss;
+    __syncthreads();
+    float total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w)
+      total += partial[w];
+    const float inv = rsqrtf(total / K + 1e-6f);
+    for (int k = threadIdx.x; k < K; k += kThreads)
+      xs[k] *= inv;
+  }
+  __syncthreads();
+}
+
+template <int K>
+__device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, const float *xs,
+                                         int row0, int lane) {
+  constexpr int kRows = Rows<K>::kRows;
+  float acc[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r)
+    acc[r] = 0.f;
+#pragma unroll
+  for (int i = 0; i < kPerLane<K>; ++i) {
+    const int c = lane + 32 * i;
+    if (c >= K / 32)
+      break;
+    const float *x = xs + c * 32;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (row0 + r >= p.N)
+        break;
+      const float s = __half2float(p.s[int64_t(row0 + r) * (K / kGroup) + c * 32 / kGroup]);
+      const uint32_t words[4] = {rows.v[r][i].x, rows.v[r][i].y, rows.v[r][i].z, rows.v[r][i].w};
+      float sum = 0.f;
+#pragma unroll
+      for (int w = 0; w < 4; ++w)
+#pragma unroll
+        for (int n = 0; n < 8; ++n)
+          sum = fmaf(float(int((words[w] >> (4 * n)) & 15u) - 8), x[w * 8 + n], sum);
+      acc[r] = fmaf(s, sum, acc[r]);
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int o = 16; o; o >>= 1)
+      acc[r] += __shfl_xor_sync(0xffffffffu, acc[r], o);
+    if (lane == 0 && row0 + r < p.N)
+      p.y[row0 + r] = acc[r];
+  }
+}
+
+// A phase: warp w of the grid takes row blocks w, w + W, ...; `cur` holds
+// its first block's weights, loaded before the wait / barrier; each block's
+// successor is loaded before the block is multiplied.
+template <int K>
+__device__ void run_phase(const Phase &p, Rows<K> &cur, float *xs) {
+  constexpr int kRows = Rows<K>::kRows;
+  const int lane = threadIdx.x % 32;
+  const int warps = gridDim.x * kWarps, gw = blockIdx.x * kWarps + threadIdx.x / 32;
+  stage_input<K>(p, xs);
+  for (int rb = gw; rb * kRows < p.N; rb += warps) {
+    Rows<K> next;
+    const bool more = (rb + warps) * kRows < p.N;
+    if (more)
+      next.load(p, (rb + warps) * kRows, lane);
+    multiply<K>(p, cur, xs, rb * kRows, lane);
+    if (more)
+      cur = next;
+  }
+  __syncthreads(); // xs is the next phase's
+}
+
+template <int K> __device__ __forceinline__ void prefetch(const Phase &p, Rows<K> &rows) {
+  const int gw = blockIdx.x * kWarps + threadIdx.x / 32;
+  rows.load(p, gw * Rows<K>::kRows, threadIdx.x % 32);
+}
+
+__device__ __forceinline__ unsigned load_acquire(const unsigned *p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+
+__device__ void grid_barrier(unsigned *arrived, unsigned target) {
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence();
+    atomicAdd(arrived, 1u);
+    while (load_acquire(arrived) < target) {
+    }
+  }
+  __syncthreads();
+}
+
+// One launch per phase. pdl: lets the next kernel launch at once and issues
+// the first weight loads before waiting for the previous one.
+template <int K> __global__ void __launch_bounds__(kThreads) phase_kernel(Phase p, int pdl) {
+  extern __shared__ float xs[];
+  if (pdl)
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  Rows<K> first;
+  prefetch<K>(p, first);
+  if (pdl)
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+  run_phase<K>(p, first, xs);
+}
+
+__global__ void __launch_bounds__(kThreads) persistent_kernel(const Layers *layers) {
+  extern __shared__ float xs[];
+  unsigned barriers = 0;
+  for (int i = 0; i < kLayers * 4; ++i) {
+    const Phase &p = layers->phase[i];
+    if (p.K == kHidden) {
+      Rows<kHidden> first;
+      prefetch<kHidden>(p, first);
+      if (i > 0)
+        grid_barrier(layers->barrier, ++barriers * gridDim.x);
+      run_phase<kHidden>(p, first, xs);
+    } else {
+      Rows<kInter> first;
+      prefetch<kInter>(p, first);
+      if (i > 0)
+        grid_barrier(layers->barrier, ++barriers * gridDim.x);
+      run_phase<kInter>(p, first, xs);
+    }
+  }
+}
+
+__global__ void fill_bytes(uint8_t *p, size_t n, uint32_t seed) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x) {
+    uint32_t h = uint32_t(i) * 2654435761u ^ seed;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    p[i] = uint8_t(h);
+  }
+}
+
+__global__ void fill_scales(__half *p, size_t n, float base, uint32_t seed) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x) {
+    const uint32_t h = (uint32_t(i) * 2246822519u) ^ seed;
+    p[i] = __float2half(base * (0.75f + 0.5f * float(h >> 8) / 16777216.f));
+  }
+}
+
+float median(std::vector<float> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 30;
+  int dev = 0, sms = 0;
+  CHECK(cudaGetDevice(&dev));
+  CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  cudaDeviceProp prop{};
+  CHECK(cudaGetDeviceProperties(&prop, dev));
+
+  // Weights, scales and activations of every layer.
+  const int shapes[4][3] = {{kQkv, kHidden, kNorm}, {kHidden, kHidden, kPlain},
+                            {2 * kInter, kHidden, kNorm}, {kHidden, kInter, kSwiglu}};
+  size_t weight_bytes = 0;
+  Layers host{};
+  float *h0 = nullptr, *qkv = nullptr, *o = nullptr, *gu = nullptr, *hs[2] = {nullptr, nullptr};
+  CHECK(cudaMalloc(&h0, kHidden * sizeof(float)));
+  CHECK(cudaMalloc(&qkv, kQkv * sizeof(float)));
+  CHECK(cudaMalloc(&o, kHidden * sizeof(float)));
+  CHECK(cudaMalloc(&gu, 2 * kInter * sizeof(float)));
+  CHECK(cudaMalloc(&hs[0], kHidden * sizeof(float)));
+  CHECK(cudaMalloc(&hs[1], kHidden * sizeof(float)));
+  std::vector<float> x0(kHidden);
+  for (int k = 0; k < kHidden; ++k)
+    x0[k] = std::sin(0.37f * k) + 0.1f;
+  CHECK(cudaMemcpy(h0, x0.data(), kHidden * sizeof(float), cudaMemcpyHostToDevice));
+  std::vector<void *> buffers;
+  for (int l = 0; l < kLayers; ++l) {
+    const float *in = l == 0 ? h0 : hs[(l - 1) % 2];
+    const float *xs[4] = {in, qkv, o, gu};
+    float *ys[4] = {qkv, o, gu, hs[l % 2]};
+    for (int i = 0; i < 4; ++i) {
+      const int N = shapes[i][0], K = shapes[i][1];
+      uint8_t *w = nullptr;
+      __half *s = nullptr;
+      CHECK(cudaMalloc(&w, size_t(N) * K / 2));
+      CHECK(cudaMalloc(&s, size_t(N) * K / kGroup * sizeof(__half)));
+      buffers.push_back(w);
+      buffers.push_back(s);
+      fill_bytes<<<1024, 256>>>(w, size_t(N) * K / 2, 7919u * (4 * l + i) + 1);
+      fill_scales<<<256, 256>>>(s, size_t(N) * K / kGroup, 1.f / (4.6f * std::sqrt(float(K))),
+                                104729u * (4 * l + i) + 3);
+      weight_bytes += size_t(N) * K / 2 + size_t(N) * K / kGroup * sizeof(__half);
+      host.phase[4 * l + i] = Phase{w, s, xs[i], ys[i], N, K, shapes[i][2]};
+    }
+  }
+  CHECK(cudaMalloc(&host.barrier, sizeof(unsigned)));
+  Layers *dev_layers = nullptr;
+  CHECK(cudaMalloc(&dev_layers, sizeof(Layers)));
+  CHECK(cudaMemcpy(dev_layers, &host, sizeof(Layers), cudaMemcpyHostToDevice));
+  CHECK(cudaDeviceSynchronize());
+  const float *final_h = hs[(kLayers - 1) % 2];
+
+  // One grid for every variant: as many blocks as the persistent kernel can
+  // keep resident (it must, for its barrier).
+  const size_t smem = kMaxK * sizeof(float);
+  for (auto fn : {(const void *)persistent_kernel, (const void *)phase_kernel<kHidden>,
+                  (const void *)phase_kernel<kInter>})
+    CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+  int per_sm = 0;
+  CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_kernel, kThreads, smem));
+  const int grid = sms * per_sm;
+
+  cudaStream_t st;
+  CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  auto launch_phases = [&](bool pdl) {
+    for (int i = 0; i < kLayers * 4; ++i) {
+      const Phase &p = host.phase[i];
+      auto kernel = p.K == kHidden ? phase_kernel<kHidden> : phase_kernel<kInter>;
+      if (pdl)
+        CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(grid), dim3(kThreads),
+                                                           smem, st, p, 1));
+      else
+        kernel<<<grid, kThreads, smem, st>>>(p, 0);
+      CHECK(cudaGetLastError());
+    }
+  };
+  auto capture = [&](auto &&enqueue) {
+    cudaGraph_t g;
+    cudaGraphExec_t exec;
+    CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
+    enqueue();
+    CHECK(cudaStreamEndCapture(st, &g));
+    CHECK(cudaGraphInstantiate(&exec, g, 0));
+    CHECK(cudaGraphDestroy(g));
+    return exec;
+  };
+  cudaGraphExec_t pdl_graph = capture([&] { launch_phases(true); });
+  cudaGraphExec_t plain_graph = capture([&] { launch_phases(false); });
+  auto run_persistent = [&] {
+    CHECK(cudaMemsetAsync(host.barrier, 0, sizeof(unsigned), st));
+    void *args[] = {&dev_layers};
+    CHECK(cudaLaunchCooperativeKernel((const void *)persistent_kernel, dim3(grid), dim3(kThreads),
+                                      args, smem, st));
+  };
+  uint8_t *copy_a = nullptr, *copy_b = nullptr; // the copy baseline: the same bytes moved
+  CHECK(cudaMalloc(&copy_a, weight_bytes / 2));
+  CHECK(cudaMalloc(&copy_b, weight_bytes / 2));
+
+  // Outputs must agree bitwise (same code, grid and order).
+  std::vector<float> out[3];
+  const char *names[3] = {"kernels-pdl", "kernels", "persistent"};
+  for (int v = 0; v < 3; ++v) {
+    if (v == 0)
+      CHECK(cudaGraphLaunch(pdl_graph, st));
+    else if (v == 1)
+      CHECK(cudaGraphLaunch(plain_graph, st));
+    else
+      run_persistent();
+    CHECK(cudaStreamSynchronize(st));
+    out[v].resize(kHidden);
+    CHECK(cudaMemcpy(out[v].data(), final_h, kHidden * sizeof(float), cudaMemcpyDeviceToHost));
+  }
+  bool finite = true;
+  for (float x : out[0])
+    finite = finite && std::isfinite(x);
+  const bool same = std::memcmp(out[0].data(), out[1].data(), kHidden * 4) == 0 &&
+                    std::memcmp(out[0].data(), out[2].data(), kHidden * 4) == 0;
+  std::printf("%s, %d SMs, grid %d x %d threads (%d per SM); %d layers, %.1f MB of weights\n",
+              prop.name, sms, grid, kThreads, per_sm, kLayers, weight_bytes / 1e6);
+  std::printf("outputs: %s, %s (h[0..2] = %g %g %g)\n", finite ? "finite" : "NOT FINITE",
+              same ? "bitwise equal across variants" : "DIFFER across variants", out[0][0],
+              out[0][1], out[0][2]);
+
+  // Interleaved repetitions: copy, pdl, plain, persistent.
+  cudaEvent_t a, b;
+  CHECK(cudaEventCreate(&a));
+  CHECK(cudaEventCreate(&b));
+  std::vector<float> t[4];
+  for (int r = 0; r < reps + 2; ++r) {
+    for (int v = 0; v < 4; ++v) {
+      CHECK(cudaEventRecord(a, st));
+      if (v == 0)
+        CHECK(cudaMemcpyAsync(copy_b, copy_a, weight_bytes / 2, cudaMemcpyDeviceToDevice, st));
+      else if (v == 1)
+        CHECK(cudaGraphLaunch(pdl_graph, st));
+      else if (v == 2)
+        CHECK(cudaGraphLaunch(plain_graph, st));
+      else
+        run_persistent();
+      CHECK(cudaEventRecord(b, st));
+      CHECK(cudaEventSynchronize(b));
+      float ms = 0.f;
+      CHECK(cudaEventElapsedTime(&ms, a, b));
+      if (r >= 2)
+        t[v].push_back(ms * 1000.f);
+    }
+  }
+  // The copy reads and writes weight_bytes / 2 each: its rate is over both.
+  const float copy_us = median(t[0]), copy_tbs = weight_bytes / (copy_us * 1e6f);
+  std::printf("device-to-device copy of %.1f MB (read + write): %.1f us, %.2f TB/s\n",
+              weight_bytes / 1e6, copy_us, copy_tbs);
+  const float pdl_us = median(t[1]);
+  for (int v = 1; v < 4; ++v) {
+    const float us = median(t[v]);
+    std::printf("%-12s %8.1f us, %6.2f us per layer, %5.2f TB/s of weights (%3.0f%% of the "
+                "copy); vs kernels-pdl %+6.2f us per phase boundary\n",
+                names[v - 1], us, us / kLayers, weight_bytes / (us * 1e6f),
+                100.f * copy_us / us, (us - pdl_us) / (kLayers * 4 - 1));
+  }
+  return finite && same ? 0 : 1;
+}
