@@ -12,11 +12,14 @@
 //   persistent   one cooperative kernel over all phases, a grid-wide barrier
 //                between them (the next phase's first weight loads issued
 //                before the barrier)
-// with the same device code, grid and row order, so their outputs must be
-// bitwise equal (checked). Prints the median time per layer of each, the
-// weight bytes per second against a device-to-device copy of the same bytes,
-// and the difference per phase boundary. (kernels-pdl needs sm_90 and no
-// ATTNC_CUDA_PDL=0 in the environment: DependentLaunch.cuh.)
+//   kernels-pdl-2  kernels-pdl with registers for two blocks per SM (same
+//                grid), so that a kernel's blocks can be resident, streaming,
+//                while its predecessor's still run
+// with the same device code (a row's products are summed in the same order
+// whichever warp takes it), so their outputs must be bitwise equal (checked). Prints the median
+// time per layer of each, the weight bytes per second against a device-to-device copy of the same
+// bytes, and the difference per phase boundary. (kernels-pdl needs sm_90 and no ATTNC_CUDA_PDL=0 in
+// the environment: DependentLaunch.cuh.)
 //
 //   nvcc -O3 -std=c++17 -arch=sm_90a -I. bench/layer_barrier.cu -o layer_barrier
 //   ./layer_barrier [reps]
@@ -45,17 +48,17 @@
 namespace {
 
 constexpr int kThreads = 256, kWarps = kThreads / 32;
-constexpr int kGroup = 128;   // codes per f16 scale
+constexpr int kGroup = 128; // codes per f16 scale
 constexpr int kHidden = 2048, kInter = 5632, kQkv = 2560, kLayers = 22;
 constexpr int kMaxK = kInter;
 
 enum Input : int { kPlain = 0, kNorm = 1, kSwiglu = 2 };
 
 struct Phase {
-  const uint8_t *w;   // [N][K / 2]: code k in nibble k % 2 of byte k / 2 (low first)
-  const __half *s;    // [N][K / kGroup]
-  const float *x;     // kPlain / kNorm: [K]; kSwiglu: [2K] (gate, then up)
-  float *y;           // [N]
+  const uint8_t *w; // [N][K / 2]: code k in nibble k % 2 of byte k / 2 (low first)
+  const __half *s;  // [N][K / kGroup]
+  const float *x;   // kPlain / kNorm: [K]; kSwiglu: [2K] (gate, then up)
+  float *y;         // [N]
   int N, K, input;
 };
 
@@ -169,8 +172,7 @@ __device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, co
 // A phase: warp w of the grid takes row blocks w, w + W, ...; `cur` holds
 // its first block's weights, loaded before the wait / barrier; each block's
 // successor is loaded before the block is multiplied.
-template <int K>
-__device__ void run_phase(const Phase &p, Rows<K> &cur, float *xs) {
+template <int K> __device__ void run_phase(const Phase &p, Rows<K> &cur, float *xs) {
   constexpr int kRows = Rows<K>::kRows;
   const int lane = threadIdx.x % 32;
   const int warps = gridDim.x * kWarps, gw = blockIdx.x * kWarps + threadIdx.x / 32;
@@ -210,8 +212,11 @@ __device__ void grid_barrier(unsigned *arrived, unsigned target) {
 }
 
 // One launch per phase. pdl: lets the next kernel launch at once and issues
-// the first weight loads before waiting for the previous one.
-template <int K> __global__ void __launch_bounds__(kThreads) phase_kernel(Phase p, int pdl) {
+// the first weight loads before waiting for the previous one. MinBlocks 2:
+// registers for two blocks per SM, so that the next kernel's blocks can be
+// resident (and streaming) while the current kernel's still run.
+template <int K, int MinBlocks>
+__global__ void __launch_bounds__(kThreads, MinBlocks) phase_kernel(Phase p, int pdl) {
   extern __shared__ float xs[];
   if (pdl)
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
@@ -278,8 +283,10 @@ int main(int argc, char **argv) {
   CHECK(cudaGetDeviceProperties(&prop, dev));
 
   // Weights, scales and activations of every layer.
-  const int shapes[4][3] = {{kQkv, kHidden, kNorm}, {kHidden, kHidden, kPlain},
-                            {2 * kInter, kHidden, kNorm}, {kHidden, kInter, kSwiglu}};
+  const int shapes[4][3] = {{kQkv, kHidden, kNorm},
+                            {kHidden, kHidden, kPlain},
+                            {2 * kInter, kHidden, kNorm},
+                            {kHidden, kInter, kSwiglu}};
   size_t weight_bytes = 0;
   Layers host{};
   float *h0 = nullptr, *qkv = nullptr, *o = nullptr, *gu = nullptr, *hs[2] = {nullptr, nullptr};
@@ -323,8 +330,9 @@ int main(int argc, char **argv) {
   // One grid for every variant: as many blocks as the persistent kernel can
   // keep resident (it must, for its barrier).
   const size_t smem = kMaxK * sizeof(float);
-  for (auto fn : {(const void *)persistent_kernel, (const void *)phase_kernel<kHidden>,
-                  (const void *)phase_kernel<kInter>})
+  for (auto fn : {(const void *)persistent_kernel, (const void *)phase_kernel<kHidden, 1>,
+                  (const void *)phase_kernel<kInter, 1>, (const void *)phase_kernel<kHidden, 2>,
+                  (const void *)phase_kernel<kInter, 2>})
     CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
   int per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_kernel, kThreads, smem));
@@ -332,13 +340,17 @@ int main(int argc, char **argv) {
 
   cudaStream_t st;
   CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
-  auto launch_phases = [&](bool pdl) {
+  // two: the kernels with registers for two blocks per SM, over the same grid
+  // (one block per SM when the persistent kernel fits one): a kernel and its
+  // successor can then each have a block on every SM.
+  auto launch_phases = [&](bool pdl, bool two) {
     for (int i = 0; i < kLayers * 4; ++i) {
       const Phase &p = host.phase[i];
-      auto kernel = p.K == kHidden ? phase_kernel<kHidden> : phase_kernel<kInter>;
+      auto kernel = two ? (p.K == kHidden ? phase_kernel<kHidden, 2> : phase_kernel<kInter, 2>)
+                        : (p.K == kHidden ? phase_kernel<kHidden, 1> : phase_kernel<kInter, 1>);
       if (pdl)
-        CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(grid), dim3(kThreads),
-                                                           smem, st, p, 1));
+        CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(grid), dim3(kThreads), smem,
+                                                           st, p, 1));
       else
         kernel<<<grid, kThreads, smem, st>>>(p, 0);
       CHECK(cudaGetLastError());
@@ -354,8 +366,9 @@ int main(int argc, char **argv) {
     CHECK(cudaGraphDestroy(g));
     return exec;
   };
-  cudaGraphExec_t pdl_graph = capture([&] { launch_phases(true); });
-  cudaGraphExec_t plain_graph = capture([&] { launch_phases(false); });
+  cudaGraphExec_t pdl_graph = capture([&] { launch_phases(true, false); });
+  cudaGraphExec_t plain_graph = capture([&] { launch_phases(false, false); });
+  cudaGraphExec_t pdl2_graph = capture([&] { launch_phases(true, true); });
   auto run_persistent = [&] {
     CHECK(cudaMemsetAsync(host.barrier, 0, sizeof(unsigned), st));
     void *args[] = {&dev_layers};
@@ -366,47 +379,49 @@ int main(int argc, char **argv) {
   CHECK(cudaMalloc(&copy_a, weight_bytes / 2));
   CHECK(cudaMalloc(&copy_b, weight_bytes / 2));
 
-  // Outputs must agree bitwise (same code, grid and order).
-  std::vector<float> out[3];
-  const char *names[3] = {"kernels-pdl", "kernels", "persistent"};
-  for (int v = 0; v < 3; ++v) {
+  // The variants, in the order they are timed; a row's products are summed
+  // in the same order whichever warp computes it, so every variant's
+  // output must be bitwise equal.
+  const char *names[] = {"copy", "kernels-pdl", "kernels", "persistent", "kernels-pdl-2"};
+  constexpr int kVariants = 5;
+  auto run = [&](int v) {
     if (v == 0)
-      CHECK(cudaGraphLaunch(pdl_graph, st));
+      CHECK(cudaMemcpyAsync(copy_b, copy_a, weight_bytes / 2, cudaMemcpyDeviceToDevice, st));
     else if (v == 1)
+      CHECK(cudaGraphLaunch(pdl_graph, st));
+    else if (v == 2)
       CHECK(cudaGraphLaunch(plain_graph, st));
-    else
+    else if (v == 3)
       run_persistent();
+    else
+      CHECK(cudaGraphLaunch(pdl2_graph, st));
+  };
+  std::vector<float> out[kVariants];
+  bool finite = true, same = true;
+  for (int v = 1; v < kVariants; ++v) {
+    run(v);
     CHECK(cudaStreamSynchronize(st));
     out[v].resize(kHidden);
     CHECK(cudaMemcpy(out[v].data(), final_h, kHidden * sizeof(float), cudaMemcpyDeviceToHost));
+    for (float x : out[v])
+      finite = finite && std::isfinite(x);
+    same = same && std::memcmp(out[1].data(), out[v].data(), kHidden * 4) == 0;
   }
-  bool finite = true;
-  for (float x : out[0])
-    finite = finite && std::isfinite(x);
-  const bool same = std::memcmp(out[0].data(), out[1].data(), kHidden * 4) == 0 &&
-                    std::memcmp(out[0].data(), out[2].data(), kHidden * 4) == 0;
   std::printf("%s, %d SMs, grid %d x %d threads (%d per SM); %d layers, %.1f MB of weights\n",
               prop.name, sms, grid, kThreads, per_sm, kLayers, weight_bytes / 1e6);
   std::printf("outputs: %s, %s (h[0..2] = %g %g %g)\n", finite ? "finite" : "NOT FINITE",
-              same ? "bitwise equal across variants" : "DIFFER across variants", out[0][0],
-              out[0][1], out[0][2]);
+              same ? "bitwise equal across variants" : "DIFFER across variants", out[1][0],
+              out[1][1], out[1][2]);
 
-  // Interleaved repetitions: copy, pdl, plain, persistent.
+  // Interleaved repetitions, two dropped.
   cudaEvent_t a, b;
   CHECK(cudaEventCreate(&a));
   CHECK(cudaEventCreate(&b));
-  std::vector<float> t[4];
+  std::vector<float> t[kVariants];
   for (int r = 0; r < reps + 2; ++r) {
-    for (int v = 0; v < 4; ++v) {
+    for (int v = 0; v < kVariants; ++v) {
       CHECK(cudaEventRecord(a, st));
-      if (v == 0)
-        CHECK(cudaMemcpyAsync(copy_b, copy_a, weight_bytes / 2, cudaMemcpyDeviceToDevice, st));
-      else if (v == 1)
-        CHECK(cudaGraphLaunch(pdl_graph, st));
-      else if (v == 2)
-        CHECK(cudaGraphLaunch(plain_graph, st));
-      else
-        run_persistent();
+      run(v);
       CHECK(cudaEventRecord(b, st));
       CHECK(cudaEventSynchronize(b));
       float ms = 0.f;
@@ -420,12 +435,12 @@ int main(int argc, char **argv) {
   std::printf("device-to-device copy of %.1f MB (read + write): %.1f us, %.2f TB/s\n",
               weight_bytes / 1e6, copy_us, copy_tbs);
   const float pdl_us = median(t[1]);
-  for (int v = 1; v < 4; ++v) {
+  for (int v = 1; v < kVariants; ++v) {
     const float us = median(t[v]);
-    std::printf("%-12s %8.1f us, %6.2f us per layer, %5.2f TB/s of weights (%3.0f%% of the "
+    std::printf("%-14s %8.1f us, %6.2f us per layer, %5.2f TB/s of weights (%3.0f%% of the "
                 "copy); vs kernels-pdl %+6.2f us per phase boundary\n",
-                names[v - 1], us, us / kLayers, weight_bytes / (us * 1e6f),
-                100.f * copy_us / us, (us - pdl_us) / (kLayers * 4 - 1));
+                names[v], us, us / kLayers, weight_bytes / (us * 1e6f), 100.f * copy_us / us,
+                (us - pdl_us) / (kLayers * 4 - 1));
   }
   return finite && same ? 0 : 1;
 }
