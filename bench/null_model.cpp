@@ -43,7 +43,7 @@ const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cpu", kLayers, kVocab,
     /*hidden_size=*/2048, /*max_context=*/2048, kPageSize, /*max_batch_tokens=*/2048, 1, kGroups,
     kLayerCaches, kWeightsBytes, create, step, destroy, /*alloc_cache=*/nullptr,
-    /*free_cache=*/nullptr};
+    /*free_cache=*/nullptr, /*features=*/0u};
 
 } // namespace
 

@@ -1032,7 +1032,8 @@ FailureOr<EmittedModel> Emitter::run() {
      << llvm::formatv("      kNumLayers, {0}, {1}, {2}, kPageSize, (int32_t)kMaxBatchTokens,\n",
                       model.vocabSize, model.hiddenSize, model.maxContext)
      << "      " << model.groupWindows.size() << ", kGroups, kLayers, kWeightsBytes,\n"
-     << "      model_create, model_step, model_destroy, " << target.cacheAllocators() << "};\n"
+     << "      model_create, model_step, model_destroy, " << target.cacheAllocators() << ",\n"
+     << "      " << target.features() << "};\n"
      << "  return &desc;\n}\n";
 
   // model.h: what a service embedding the artifact includes.

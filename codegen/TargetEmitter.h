@@ -57,6 +57,8 @@ public:
   // descriptor's alloc_cache, free_cache entries.
   virtual std::string extraFunctions() const = 0;
   virtual const char *cacheAllocators() const = 0;
+  // The descriptor's features (ATTNC_FEATURE_* of runtime/ModelABI.h).
+  virtual const char *features() const { return "0u"; }
 
   // The statements running one attention layer after `args` is set up.
   virtual mlir::FailureOr<std::string> flashAttention(const FlashAttentionCall &call) const = 0;

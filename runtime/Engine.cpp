@@ -45,6 +45,20 @@ void expectSame(const std::string &what, T fromManifest, T fromModel) {
                                         std::to_string(fromModel));
 }
 
+// A model's greedy token (attnc_step_args.argmax), or the error its row held,
+// worded as the sampler words it.
+std::int32_t modelGreedyToken(std::int32_t value, std::int32_t vocab) {
+  if (value >= 0 && value < vocab)
+    return value;
+  if (value == std::numeric_limits<std::int32_t>::min())
+    throw Error(ErrorCode::Model, "every logit is -inf: no token can be sampled");
+  if (value < 0 && -1 - value < vocab)
+    throw Error(ErrorCode::Model, "the model produced a NaN or +inf logit for token " +
+                                      std::to_string(-1 - value));
+  throw Error(ErrorCode::Model, "the model returned greedy token " + std::to_string(value) +
+                                    " outside the vocabulary of " + std::to_string(vocab));
+}
+
 // Checks libmodel.so's description against the manifest it shipped with.
 void checkModelMatchesManifest(const attnc_model_desc &desc, const Manifest &m) {
   expectSame("num_layers", m.architecture.numLayers, desc.num_layers);
@@ -321,9 +335,23 @@ std::size_t Engine::step() {
   std::vector<const std::int32_t *> tables;
   for (const std::vector<std::int32_t> &table : plan.blockTables)
     tables.push_back(table.data());
+  // A model with ATTNC_FEATURE_ARGMAX returns greedy tokens instead of rows
+  // of logits when that is all the step needs: every row is sampled
+  // greedily and none is a prompt logit kept for the caller. A device model
+  // then copies N integers back instead of N x vocab floats, and nothing
+  // scans them here.
+  const attnc_model_desc *desc = model_->desc;
+  bool modelArgmax = (desc->features & ATTNC_FEATURE_ARGMAX) != 0 && !plan.logitRows.empty();
+  for (std::size_t i = 0; modelArgmax && i < plan.logitRows.size(); ++i) {
+    const LogitRow &row = plan.logitRows[i];
+    modelArgmax = !row.promptLogit && isGreedy(request(row.seq).params.sampling);
+  }
   // Not cleared: the step writes every row asked for (zeroing them cost a
   // pass over N x vocab floats per step: ~15 us at 16 rows of 32k).
-  logits_.resize(plan.logitTokens.size() * static_cast<std::size_t>(vocab));
+  if (modelArgmax)
+    argmax_.resize(plan.logitTokens.size());
+  else
+    logits_.resize(plan.logitTokens.size() * static_cast<std::size_t>(vocab));
 
   attnc_step_args args{};
   args.num_tokens = static_cast<std::int32_t>(plan.tokenIds.size());
@@ -337,10 +365,10 @@ std::size_t Engine::step() {
   args.layer_cache = layerCache_.data();
   args.num_logits = static_cast<std::int32_t>(plan.logitTokens.size());
   args.logit_tokens = plan.logitTokens.data();
-  args.logits = logits_.data();
+  args.logits = modelArgmax ? nullptr : logits_.data();
+  args.argmax = modelArgmax ? argmax_.data() : nullptr;
 
   char error[1024] = {0};
-  const attnc_model_desc *desc = model_->desc;
   if (desc->step(model_->instance, &args, error, sizeof error) != 0) {
     // The cache pages this step wrote are unspecified, so its sequences
     // cannot continue; the others never shared pages with them.
@@ -359,7 +387,8 @@ std::size_t Engine::step() {
     Request &r = request(row.seq);
     if (r.result.state != RequestState::Running)
       continue;
-    const float *rowLogits = logits_.data() + i * static_cast<std::size_t>(vocab);
+    const float *rowLogits =
+        modelArgmax ? nullptr : logits_.data() + i * static_cast<std::size_t>(vocab);
     if (row.promptLogit)
       r.result.promptLogits.insert(r.result.promptLogits.end(), rowLogits, rowLogits + vocab);
     if (!row.sample)
@@ -370,7 +399,8 @@ std::size_t Engine::step() {
     }
     std::int32_t token;
     try {
-      token = sampleToken(rowLogits, vocab, r.params.sampling, r.rng);
+      token = modelArgmax ? modelGreedyToken(argmax_[i], vocab)
+                          : sampleToken(rowLogits, vocab, r.params.sampling, r.rng);
     } catch (const Error &e) {
       failRequest(row.seq, e.what());
       continue;

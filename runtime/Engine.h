@@ -146,6 +146,7 @@ private:
   RequestId nextId_ = 1;
   std::int64_t steps_ = 0, tokens_ = 0, generated_ = 0;
   std::vector<float> logits_;
+  std::vector<std::int32_t> argmax_; // greedy tokens, when the model computes them
 };
 
 } // namespace attnrt

@@ -27,7 +27,8 @@
  * Step arguments are host memory (the runtime builds them on the host); a
  * device model copies what its kernels need. Bump ATTNC_MODEL_ABI_VERSION
  * whenever a struct below changes (2: alloc_cache / free_cache; 3:
- * attnc_layer_cache.kv_type). */
+ * attnc_layer_cache.kv_type; 4: attnc_step_args.argmax,
+ * attnc_model_desc.features). */
 #ifndef ATTNC_RUNTIME_MODEL_ABI_H
 #define ATTNC_RUNTIME_MODEL_ABI_H
 
@@ -38,7 +39,10 @@
 extern "C" {
 #endif
 
-#define ATTNC_MODEL_ABI_VERSION 3u
+#define ATTNC_MODEL_ABI_VERSION 4u
+
+/* attnc_model_desc.features bits. */
+#define ATTNC_FEATURE_ARGMAX 1u /* step fills attnc_step_args.argmax when asked */
 
 /* The symbol every libmodel.so exports (looked up with dlsym); its name
  * stays fixed across ABI versions so that a mismatch is reported from
@@ -76,7 +80,15 @@ typedef struct attnc_step_args {
   void *const *layer_cache;    /* [num_layers] base address of each layer's pages */
   int32_t num_logits;          /* rows of logits wanted */
   const int32_t *logit_tokens; /* [num_logits] token indices (into 0..T-1) whose logits are wanted */
-  float *logits;               /* [num_logits, vocab_size], written by the step */
+  float *logits;               /* [num_logits, vocab_size], written by the step; NULL when
+                                  argmax is set */
+  /* Only for models with ATTNC_FEATURE_ARGMAX, else NULL. When set, the step
+   * writes instead of the rows of logits [num_logits] greedy tokens: the
+   * lowest index of each row's largest logit (-0 equals +0; -inf is a mask);
+   * -1 - i when the row's first NaN or +inf is at index i; INT32_MIN when
+   * every logit of the row is -inf. A device model then copies num_logits
+   * integers back instead of num_logits * vocab_size floats. */
+  int32_t *argmax;
 } attnc_step_args;
 
 typedef struct attnc_model_desc {
@@ -110,6 +122,8 @@ typedef struct attnc_model_desc {
    * destroy. NULL for host models: the runtime allocates host memory. */
   int (*alloc_cache)(void *instance, uint64_t bytes, void **base, char *error, size_t error_len);
   void (*free_cache)(void *instance, void *base);
+
+  uint32_t features; /* ATTNC_FEATURE_* bits */
 } attnc_model_desc;
 
 typedef const attnc_model_desc *(*attnc_model_entry_fn)(void);

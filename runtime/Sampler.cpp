@@ -147,11 +147,11 @@ std::int32_t argmaxToken(const float *logits, std::int32_t vocabSize) {
   return checkLogits(logits, vocabSize).first; // the first of equal maxima
 }
 
-namespace {
-
 bool isGreedy(const SamplingParams &params) {
   return params.temperature == 0.0f || params.topK == 1;
 }
+
+namespace {
 
 // exp((logit - max) / temperature) for the given tokens, and their sum.
 double softmaxWeights(const float *logits, const std::vector<std::int32_t> &tokens,

@@ -22,6 +22,10 @@ struct SamplingParams {
 // must be finite and >= 0, top_k >= 0, top_p in (0, 1].
 void validateSamplingParams(const SamplingParams &params);
 
+// Whether the parameters pick the argmax token (temperature 0 or top_k 1):
+// no rng draw, and a model's own argmax (ATTNC_FEATURE_ARGMAX) gives it.
+bool isGreedy(const SamplingParams &params);
+
 // xoshiro256** seeded through splitmix64: small, fast, and the same stream on
 // every platform and standard library (std:: distributions are not).
 class SamplerRng {

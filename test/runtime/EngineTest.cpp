@@ -439,3 +439,82 @@ TEST(Engine, ADeviceModelAllocatesAndFreesItsOwnKvPools) {
   EXPECT_EQ(live(), 0) << "pools leaked";
   dlclose(handle);
 }
+
+// A device model with ATTNC_FEATURE_ARGMAX (the fake's device flavour) is
+// asked for greedy tokens instead of logits in steps whose rows are all
+// greedy and keep no prompt logits; other steps get logits as before. Tokens
+// must equal the host flavour's, where the engine's sampler picks them.
+TEST(Engine, ADeviceModelsGreedyTokensReplaceItsLogitsWhereTheyCan) {
+  std::string dir = ::testing::TempDir() + "attnrt-artifact-argmax-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+  auto engine = Engine::open(dir);
+  // The engine's copy of the library (dlopen of a loaded path returns it).
+  void *handle = dlopen((dir + "/libmodel.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  auto argmaxRows = reinterpret_cast<int (*)()>(dlsym(handle, "attnrt_fake_argmax_rows"));
+  ASSERT_NE(argmaxRows, nullptr);
+
+  auto run = [&](const std::vector<RequestParams> &params) {
+    std::vector<attnrt::RequestId> ids;
+    for (const RequestParams &p : params)
+      ids.push_back(engine->addRequest(p));
+    engine->runToCompletion();
+    std::vector<attnrt::RequestResult> results;
+    for (attnrt::RequestId id : ids)
+      results.push_back(engine->result(id));
+    return results;
+  };
+  const RequestParams greedy = request(10, 1, 12), sampled = request(12, 2, 9, 0.8f);
+  RequestParams greedyTopK1 = request(7, 3, 5, 0.8f);
+  greedyTopK1.sampling.topK = 1;
+  RequestParams withPromptLogits = request(9, 4, 6);
+  withPromptLogits.wantPromptLogits = true;
+
+  // Greedy alone: every generated token is one argmax row.
+  int before = argmaxRows();
+  std::vector<attnrt::RequestResult> r = run({greedy, greedyTopK1});
+  EXPECT_EQ(r[0].tokens, solo(greedy).tokens);
+  EXPECT_EQ(r[1].tokens, solo(greedyTopK1).tokens);
+  EXPECT_EQ(argmaxRows() - before, 12 + 5);
+
+  // A sampled request, alone or sharing steps with a greedy one, and prompt
+  // logits: logits rows, the same tokens as the host flavour's.
+  before = argmaxRows();
+  r = run({sampled});
+  EXPECT_EQ(r[0].tokens, solo(sampled).tokens);
+  EXPECT_EQ(argmaxRows(), before);
+  r = run({sampled, greedy});
+  EXPECT_EQ(r[0].tokens, solo(sampled).tokens);
+  EXPECT_EQ(r[1].tokens, solo(greedy).tokens);
+  before = argmaxRows();
+  r = run({withPromptLogits});
+  const attnrt::RequestResult expected = solo(withPromptLogits);
+  EXPECT_EQ(r[0].tokens, expected.tokens);
+  EXPECT_EQ(r[0].promptLogits, expected.promptLogits);
+  // Its prefill row keeps logits; its 5 decode steps are greedy-only.
+  EXPECT_EQ(argmaxRows() - before, 5);
+  dlclose(handle);
+}
+
+// A NaN among a row's logits fails that request (its message names the
+// token), whether the engine's sampler or the model's argmax meets it; a
+// request beside it finishes.
+TEST(Engine, ANaNLogitFailsItsRequestOnEitherPath) {
+  std::string dir = ::testing::TempDir() + "attnrt-artifact-nan-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+  for (const std::string &artifactDir : {sharedArtifact(), dir}) {
+    auto engine = Engine::open(artifactDir);
+    RequestParams broken = request(4, 5, 6);
+    broken.prompt[0] = kVocab - 2; // the fake's NaN poison: (62, 63) at positions 0, 1
+    broken.prompt[1] = kVocab - 1;
+    attnrt::RequestId bad = engine->addRequest(broken);
+    attnrt::RequestId good = engine->addRequest(request(6, 1, 8));
+    engine->runToCompletion();
+    const attnrt::RequestResult &r = engine->result(bad);
+    EXPECT_EQ(r.state, RequestState::Failed) << artifactDir;
+    EXPECT_TRUE(contains(r.error, "NaN") && contains(r.error, "for token 5"))
+        << artifactDir << ": " << r.error;
+    EXPECT_EQ(engine->result(good).state, RequestState::Finished) << artifactDir;
+    EXPECT_EQ(engine->result(good).tokens, solo(request(6, 1, 8)).tokens) << artifactDir;
+  }
+}

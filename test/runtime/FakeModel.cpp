@@ -8,9 +8,13 @@
 // through the block tables. So a wrong page, a page released too early, a
 // stale entry, a wrong position or a wrong window changes the generated
 // tokens, and reads of released (-1) or mislabelled slots fail the step.
+// A sequence that starts with tokens (kVocab - 2, kVocab - 1) gets a NaN at
+// index 5 of every logits row past position 0 (the tests' broken model). The
+// device flavour answers greedy rows through attnc_step_args.argmax.
 #include "runtime/ModelABI.h"
 #include "runtime/Version.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +37,8 @@ const attnc_layer_cache kLayerCaches[kLayers] = {
 struct Instance {
   uint64_t seed;
 };
+
+int argmaxRows = 0; // rows answered through attnc_step_args.argmax
 
 uint64_t mix(uint64_t x) {
   x ^= x >> 33;
@@ -117,6 +123,7 @@ int step(void *opaque, const attnc_step_args *a, char *error, size_t len) {
       ++s;
     int32_t q = a->positions[i];
     uint64_t h = self.seed;
+    bool nanRow = q >= 1; // the NaN poison: tokens (kVocab - 2, kVocab - 1) at positions 0, 1
     for (int32_t l = 0; l < kLayers; ++l) {
       int32_t window = kGroups[kLayerCaches[l].group].window;
       int32_t first = window ? (q - window + 1 > 0 ? q - window + 1 : 0) : 0;
@@ -132,12 +139,31 @@ int step(void *opaque, const attnc_step_args *a, char *error, size_t len) {
                                       " holds position " + std::to_string(key[1]));
         sum += mix((static_cast<uint64_t>(key[0]) << 32) ^ *valueSlot(a->layer_cache[l], page, j % kPageSize) ^
                    static_cast<uint64_t>(j) << 20);
+        if (l == 0 && j <= 1 && key[0] != static_cast<uint32_t>(kVocab - 2 + j))
+          nanRow = false; // layer 0 is a full-attention one: it sees positions 0 and 1
       }
       h = mix(h ^ sum ^ static_cast<uint64_t>(l) << 56);
     }
-    float *out = a->logits + static_cast<size_t>(r) * kVocab;
+    float row[kVocab];
     for (int32_t v = 0; v < kVocab; ++v)
-      out[v] = static_cast<float>((mix(h ^ static_cast<uint64_t>(v) * 0x9e3779b97f4a7c15ull) >> 40) & 0xffff) / 4096.0f;
+      row[v] = static_cast<float>((mix(h ^ static_cast<uint64_t>(v) * 0x9e3779b97f4a7c15ull) >> 40) & 0xffff) / 4096.0f;
+    if (nanRow)
+      row[5] = NAN;
+    if (a->argmax) { // ATTNC_FEATURE_ARGMAX (the device flavour only): as ModelABI.h says
+      int32_t best = INT32_MIN;
+      for (int32_t v = 0; v < kVocab; ++v) {
+        if (std::isnan(row[v]) || row[v] == INFINITY) {
+          best = -1 - v;
+          break;
+        }
+        if (row[v] != -INFINITY && (best == INT32_MIN || row[v] > row[best]))
+          best = v;
+      }
+      a->argmax[r] = best;
+      ++argmaxRows;
+    } else {
+      std::memcpy(a->logits + static_cast<size_t>(r) * kVocab, row, sizeof row);
+    }
   }
   return 0;
 }
@@ -176,7 +202,7 @@ const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cuda",
     kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
     /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
-    create, step, destroy, allocCache, freeCache};
+    create, step, destroy, allocCache, freeCache, ATTNC_FEATURE_ARGMAX};
 #else
 void destroy(void *instance) { delete static_cast<Instance *>(instance); }
 
@@ -184,7 +210,7 @@ const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cpu",
     kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
     /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
-    create, step, destroy, /*alloc_cache=*/nullptr, /*free_cache=*/nullptr};
+    create, step, destroy, /*alloc_cache=*/nullptr, /*free_cache=*/nullptr, /*features=*/0u};
 #endif
 
 } // namespace
@@ -195,6 +221,11 @@ extern "C" __attribute__((visibility("default"))) int attnrt_fake_live_caches(vo
   return liveCaches;
 }
 #endif
+
+// Logits rows the engine took as greedy tokens (attnc_step_args.argmax).
+extern "C" __attribute__((visibility("default"))) int attnrt_fake_argmax_rows(void) {
+  return argmaxRows;
+}
 
 extern "C" __attribute__((visibility("default"))) const attnc_model_desc *attnc_model_v1(void) {
   return &kDesc;
