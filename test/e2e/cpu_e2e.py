@@ -165,7 +165,9 @@ def near_tie(fx, prefix):
     return False
 
 
-def check_batching(fx, artifact, rng):
+def check_batching(fx, artifact, rng, tie=None):
+    """tie(prefix): whether greedy paths may split after prefix (default:
+    near_tie on the f32 reference)."""
     lengths = [3, 40, 7, 25, 1, 16, 33, 11]
     prompts = [[rng.randrange(fx.vocab) for _ in range(n)] for n in lengths]
     flags = ["--max-batch-tokens", "24"]  # chunked prefill: sequences join over several steps
@@ -174,7 +176,7 @@ def check_batching(fx, artifact, rng):
         (alone,), _ = fx.generate(artifact, [prompt], 12, *flags)
         if together[i] != alone:
             first = next(j for j, (a, b) in enumerate(zip(together[i] + [None] * 12, alone)) if a != b)
-            if near_tie(fx, prompt + alone[:first]):
+            if (tie or (lambda prefix: near_tie(fx, prefix)))(prompt + alone[:first]):
                 continue
             raise Failure(f"sequence {i} (prompt of {len(prompt)}) generated {together[i]} "
                           f"with 7 others but {alone} alone")
@@ -209,6 +211,25 @@ KV_CACHE_GAIN = 4
 KV_CACHE_QUANTIZED = 1e-4
 
 
+def near_tie_quantized(fx, artifact, prefix, kv):
+    """Batched and alone, a linear sums the same row in another order (its
+    kernel depends on the step's token count), so a K or V element may differ
+    by an ulp; in a quantized cache that can round it to the neighbouring code,
+    one rounding step that the layers after it amplify far beyond the ulp.
+    Greedy paths may then split where the quantized model's own top-2 margin,
+    relative to its largest logit, is within the cache's rounding."""
+    dump = artifact + "-tie.npy"
+    fx.generate(artifact, [prefix], 1, "--dump-logits", dump)
+    last = np.load(dump)[-1]
+    top2 = np.sort(last)[-2:]
+    margin = float(top2[1] - top2[0]) / float(np.abs(last).max())
+    if margin < KV_CACHE_ROUNDING[kv]:
+        print(f"note {fx.name}: --kv-cache {kv} greedy paths split at a margin of {margin:.1e} "
+              f"(within the cache's rounding {KV_CACHE_ROUNDING[kv]:.1e}); accepted", flush=True)
+        return True
+    return False
+
+
 def check_kv_cache_logits(fx, artifact, rng, length, kv):
     got, ref = prompt_logits(fx, artifact, rng, length)
     err = float(np.sqrt(((got - ref) ** 2).mean() / (ref ** 2).mean()))
@@ -226,7 +247,7 @@ def check_kv_cache(fx, kv, rng):
     if any(l["kv_type"] != expected_type or l["elem_bytes"] != 1 for l in layers):
         raise Failure(f"--kv-cache {kv}: manifest layers {layers}")
     errs = [check_kv_cache_logits(fx, artifact, rng, n, kv) for n in (1, rng.randrange(2, 48))]
-    check_batching(fx, artifact, rng)
+    check_batching(fx, artifact, rng, lambda prefix: near_tie_quantized(fx, artifact, prefix, kv))
     detail = f"RMS rel err {max(errs):.2e}, 8 sequences equal alone"
     if any(fx.config["windowed_layers"]):
         paged = fx.compile(f"-kv-{kv}-page4", "--kv-cache", kv, "--page-size", "4")
