@@ -21,6 +21,7 @@ the steady steps), in us:
   critical last block end minus first block past the wait
   late     last block end minus the median block end (the slowest block's lag)
   blocks   blocks recorded per launch
+  size     a linear's output rows; attention: the keys of its first block
 """
 import argparse
 import json
@@ -30,7 +31,7 @@ import sys
 import numpy as np
 
 RECORD = np.dtype([("site", "<u8"), ("kind", "<u4"), ("block", "<u4"), ("smid", "<u4"),
-                   ("pad", "<u4"), ("ns", "<u8", 4), ("clock", "<u8", 4)])
+                   ("size", "<u4"), ("ns", "<u8", 4), ("clock", "<u8", 4)])
 KINDS = {1: "linear", 2: "attention"}
 
 
@@ -90,16 +91,17 @@ def main():
             vals["critical"].append((last_end - first_rel) / 1e3)
             vals["late"].append((last_end - float(np.median(ns[:, 3]))) / 1e3)
             vals["blocks"].append(len(r))
-        row = {"position": i, "kind": KINDS.get(steady[0][i][0], "?")}
+        row = {"position": i, "kind": KINDS.get(steady[0][i][0], "?"),
+               "size": int(steady[0][i][2]["size"][0])}
         row.update({c: (statistics.median(v) if v else None) for c, v in vals.items()})
         per_pos.append(row)
     span = [(int(s[-1][2]["ns"][:, 3].max()) - int(s[0][2]["ns"][:, 0].min())) / 1e3 for s in steady]
     print(f"{len(rec)} records, {len(steps)} steps of which {len(steady)} steady "
           f"({common} probed launches); probed span median {statistics.median(span):.1f} us")
-    print("   #  kind        start  release   skew    loop    tail  critical   late  blocks")
+    print("   #  kind        size    start  release   skew    loop    tail  critical   late  blocks")
     for r in per_pos:
         f = lambda v: "      -" if v is None else f"{v:7.2f}"
-        print(f"{r['position']:4d}  {r['kind']:9s} {f(r['start'])} {f(r['release'])} {f(r['skew'])} "
+        print(f"{r['position']:4d}  {r['kind']:9s} {r['size']:6d} {f(r['start'])} {f(r['release'])} {f(r['skew'])} "
               f"{f(r['loop'])} {f(r['tail'])} {f(r['critical'])}  {f(r['late'])} {r['blocks']:6.0f}")
     if args.json:
         with open(args.json, "w") as fh:

@@ -714,7 +714,8 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
     }
   }
   marks.mark(3);
-  marks.write(probe::kAttention, p.cache, blockIdx.x * gridDim.y + kv_head);
+  marks.write(probe::kAttention, p.cache, blockIdx.x * gridDim.y + kv_head,
+              uint32_t(max(0, item.key_hi - item.key_lo + 1)));
   if (partial_row < 0)
     return;
   // A slice: the group's last CTA to get here merges (threadfence

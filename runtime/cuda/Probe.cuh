@@ -29,7 +29,8 @@ constexpr int kMarks = 4; // start, producers done, main loop done, end
 
 struct Record {
   uint64_t site;
-  uint32_t kind, block, smid, pad;
+  uint32_t kind, block, smid;
+  uint32_t size; // a linear: its output rows N; attention: the block's keys
   uint64_t ns[kMarks];    // %globaltimer
   uint64_t clock[kMarks]; // clock64 of the block's SM
 };
@@ -75,7 +76,8 @@ struct Marks {
       clock[i] = clock64();
     }
   }
-  __device__ __forceinline__ void write(Kind kind, const void *site, uint32_t block) {
+  __device__ __forceinline__ void write(Kind kind, const void *site, uint32_t block,
+                                        uint32_t size) {
     Buffer *b = g_buffer;
     if (threadIdx.x != 0 || !b)
       return;
@@ -89,7 +91,7 @@ struct Marks {
     uint32_t smid;
     asm volatile("mov.u32 %0, %%smid;" : "=r"(smid));
     r.smid = smid;
-    r.pad = 0;
+    r.size = size;
     for (int i = 0; i < kMarks; ++i)
       r.ns[i] = ns[i], r.clock[i] = clock[i];
   }
@@ -98,7 +100,7 @@ struct Marks {
 inline void point_here(cudaStream_t) {}
 struct Marks {
   __device__ __forceinline__ void mark(int) {}
-  __device__ __forceinline__ void write(Kind, const void *, uint32_t) {}
+  __device__ __forceinline__ void write(Kind, const void *, uint32_t, uint32_t) {}
 };
 #endif
 

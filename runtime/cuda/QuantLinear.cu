@@ -926,7 +926,7 @@ __global__ void __launch_bounds__(kThreads)
   }
   async_copy::wait<0>();
   marks.mark(3);
-  marks.write(probe::kLinear, w, blockIdx.x);
+  marks.write(probe::kLinear, w, blockIdx.x, uint32_t(N));
 }
 
 // x staged in shared memory up to this size (attnc_cuda_quantized_linear_fused).
