@@ -45,20 +45,6 @@ void expectSame(const std::string &what, T fromManifest, T fromModel) {
                                         std::to_string(fromModel));
 }
 
-// A model's greedy token (attnc_step_args.argmax), or the error its row held,
-// worded as the sampler words it.
-std::int32_t modelGreedyToken(std::int32_t value, std::int32_t vocab) {
-  if (value >= 0 && value < vocab)
-    return value;
-  if (value == std::numeric_limits<std::int32_t>::min())
-    throw Error(ErrorCode::Model, "every logit is -inf: no token can be sampled");
-  if (value < 0 && -1 - value < vocab)
-    throw Error(ErrorCode::Model, "the model produced a NaN or +inf logit for token " +
-                                      std::to_string(-1 - value));
-  throw Error(ErrorCode::Model, "the model returned greedy token " + std::to_string(value) +
-                                    " outside the vocabulary of " + std::to_string(vocab));
-}
-
 // Checks libmodel.so's description against the manifest it shipped with.
 void checkModelMatchesManifest(const attnc_model_desc &desc, const Manifest &m) {
   expectSame("num_layers", m.architecture.numLayers, desc.num_layers);
@@ -399,7 +385,7 @@ std::size_t Engine::step() {
     }
     std::int32_t token;
     try {
-      token = modelArgmax ? modelGreedyToken(argmax_[i], vocab)
+      token = modelArgmax ? modelArgmaxToken(argmax_[i], vocab)
                           : sampleToken(rowLogits, vocab, r.params.sampling, r.rng);
     } catch (const Error &e) {
       failRequest(row.seq, e.what());

@@ -100,15 +100,23 @@ RowScan scanRow(const float *logits, std::int32_t n) {
   return r;
 }
 
+// The errors of a row no token can be taken from: a NaN or +inf (`what`) at
+// a token, or nothing but -inf.
+[[noreturn]] void throwBadLogit(const char *what, std::int32_t token) {
+  throw Error(ErrorCode::Model, std::string("the model produced a ") + what +
+                                    " logit for token " + std::to_string(token));
+}
+[[noreturn]] void throwNoFiniteLogit() {
+  throw Error(ErrorCode::Model, "every logit is -inf: no token can be sampled");
+}
+
 // Throws what a bad row holds: the first NaN or +inf, or no finite value.
 void rejectRow(const float *logits, std::int32_t vocabSize, const RowScan &scan) {
   for (std::int32_t i = 0; scan.bad && i < vocabSize; ++i)
     if (std::isnan(logits[i]) || logits[i] == std::numeric_limits<float>::infinity())
-      throw Error(ErrorCode::Model, std::string("the model produced a ") +
-                                        (std::isnan(logits[i]) ? "NaN" : "+inf") +
-                                        " logit for token " + std::to_string(i));
+      throwBadLogit(std::isnan(logits[i]) ? "NaN" : "+inf", i);
   if (!scan.anyFinite)
-    throw Error(ErrorCode::Model, "every logit is -inf: no token can be sampled");
+    throwNoFiniteLogit();
 }
 
 // The row's scan, once it is known to be samplable.
@@ -145,6 +153,17 @@ double SamplerRng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p
 
 std::int32_t argmaxToken(const float *logits, std::int32_t vocabSize) {
   return checkLogits(logits, vocabSize).first; // the first of equal maxima
+}
+
+std::int32_t modelArgmaxToken(std::int32_t value, std::int32_t vocabSize) {
+  if (value >= 0 && value < vocabSize)
+    return value;
+  if (value == std::numeric_limits<std::int32_t>::min())
+    throwNoFiniteLogit();
+  if (value < 0 && -1 - value < vocabSize)
+    throwBadLogit("NaN or +inf", -1 - value); // the encoding does not say which
+  throw Error(ErrorCode::Model, "the model returned greedy token " + std::to_string(value) +
+                                    " outside the vocabulary of " + std::to_string(vocabSize));
 }
 
 bool isGreedy(const SamplingParams &params) {

@@ -48,6 +48,12 @@ struct TokenProbability {
 // alone is a mask and fine); the sampling functions below check the same.
 std::int32_t argmaxToken(const float *logits, std::int32_t vocabSize);
 
+// The token a model computed itself (attnc_step_args.argmax, runtime/ModelABI.h:
+// ATTNC_FEATURE_ARGMAX). Throws attnrt::Error (Model) for a row the model
+// reported bad (a NaN or +inf, or only -inf), worded as argmaxToken words it,
+// or for a value outside the vocabulary.
+std::int32_t modelArgmaxToken(std::int32_t value, std::int32_t vocabSize);
+
 // The distribution sampling draws from after temperature, top-k and top-p:
 // the kept tokens, most likely first (ties: lower id first), probabilities
 // summing to 1. For temperature 0 it is the argmax token with probability 1.

@@ -54,6 +54,41 @@ TEST(Sampler, NaNLogitsAreAnErrorNotAToken) {
   }
 }
 
+// A model's own greedy tokens (ModelABI.h, attnc_step_args.argmax): a token
+// passes through; a bad row's code is the sampler's error, naming the token;
+// a value outside the vocabulary is the model's error, named.
+TEST(Sampler, AModelsArgmaxIsATokenOrTheErrorItsRowHeld) {
+  auto message = [](std::int32_t value) {
+    try {
+      attnrt::modelArgmaxToken(value, 64);
+    } catch (const attnrt::Error &e) {
+      EXPECT_EQ(e.code(), attnrt::ErrorCode::Model);
+      return std::string(e.what());
+    }
+    return std::string("(a token)");
+  };
+  EXPECT_EQ(attnrt::modelArgmaxToken(0, 64), 0);
+  EXPECT_EQ(attnrt::modelArgmaxToken(63, 64), 63);
+  EXPECT_NE(message(-1 - 5).find("NaN or +inf logit for token 5"), std::string::npos)
+      << message(-1 - 5);
+  EXPECT_NE(message(-64).find("for token 63"), std::string::npos) << message(-64);
+  // The same words the sampler uses for a row of -inf.
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> allMasked = {-inf, -inf};
+  std::string sampler;
+  try {
+    attnrt::argmaxToken(allMasked.data(), 2);
+  } catch (const attnrt::Error &e) {
+    sampler = e.what();
+  }
+  EXPECT_EQ(message(std::numeric_limits<std::int32_t>::min()), sampler);
+  for (std::int32_t outside : {64, 1000, -65})
+    EXPECT_NE(message(outside).find("greedy token " + std::to_string(outside) +
+                                    " outside the vocabulary of 64"),
+              std::string::npos)
+        << message(outside);
+}
+
 // The greedy pick scans in vector lanes: every length (tails included), the
 // maximum or a bad value at every kind of position, ties across lanes and
 // blocks, -0 against +0, against a plain first-index loop.
