@@ -275,7 +275,13 @@ float median(std::vector<float> v) {
 } // namespace
 
 int main(int argc, char **argv) {
-  const int reps = argc > 1 ? std::atoi(argv[1]) : 30;
+  char *end = nullptr;
+  const long reps = argc > 1 ? std::strtol(argv[1], &end, 10) : 30;
+  if (argc > 2 || (argc > 1 && (*end != '\0' || reps < 1 || reps > 10000))) {
+    std::fprintf(stderr, "usage: %s [reps]: reps must be a count from 1 to 10000 (got '%s')\n",
+                 argv[0], argc > 1 ? argv[1] : "");
+    return 2;
+  }
   int dev = 0, sms = 0;
   CHECK(cudaGetDevice(&dev));
   CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));

@@ -25,6 +25,7 @@ the steady steps), in us:
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 
@@ -55,7 +56,14 @@ def main():
     ap.add_argument("--skip", type=int, default=3, help="first steps dropped")
     ap.add_argument("--json", help="write the per-position medians here")
     args = ap.parse_args()
-    rec = np.fromfile(args.records, dtype=RECORD)
+    try:
+        size = os.path.getsize(args.records)
+        if size % RECORD.itemsize:
+            sys.exit(f"{args.records}: {size} bytes, not a whole number of {RECORD.itemsize}-byte "
+                     "probe records (runtime/cuda/Probe.cuh)")
+        rec = np.fromfile(args.records, dtype=RECORD)
+    except OSError as e:
+        sys.exit(f"{args.records}: {e.strerror}")
     if rec.size == 0:
         sys.exit(f"{args.records}: no records")
     ls = launches(rec, args.split_us * 1000)
