@@ -183,9 +183,8 @@ def decoded_weights(artifact, initializers):
     def part(blob, dtype, count):
         return data[blob["offset"]:blob["offset"] + count * np.dtype(dtype).itemsize].view(dtype)
 
-    # A weight's parts by (part, what is quantized and how): the plan need not
-    # store a weight's values, scales and zeros next to each other (the CUDA
-    # emitter numbers the values and scales first).
+    # A weight's parts by (part, what is quantized and how): the plan promises
+    # no order among a weight's values, scales and zeros.
     def key(e):
         return json.dumps([e["input"], e["bits"], e["group_size"], e["asymmetric"]],
                           sort_keys=True)
