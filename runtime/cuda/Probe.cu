@@ -22,11 +22,14 @@ void dump() {
   if (!host || cudaMemcpy(host, g_host_view->records, n * sizeof(Record),
                           cudaMemcpyDeviceToHost) != cudaSuccess)
     return;
-  if (FILE *f = std::fopen(path, "wb")) {
-    std::fwrite(host, sizeof(Record), n, f);
+  FILE *f = std::fopen(path, "wb");
+  const bool ok = f && std::fwrite(host, sizeof(Record), n, f) == n;
+  if (f)
     std::fclose(f);
+  if (ok)
     std::fprintf(stderr, "attnc probe: %llu records to %s (%llu written)\n", n, path, count);
-  }
+  else
+    std::fprintf(stderr, "attnc probe: cannot write ATTNC_PROBE_OUT=%s\n", path);
   std::free(host);
 }
 } // namespace
