@@ -917,8 +917,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
       return failure();
     if (rowsOf(ret.getOperand(0)) != "N")
       return op->emitError("the returned logits must be the selected rows");
-    os << llvm::formatv("  rt::copy_logits(ctx, a->logits, {0}, {1});\n", *logits,
-                        rowsTimes(ret.getOperand(0)));
+    os << "  " << target.logitsOut(*logits, rowElemsOf(ret.getOperand(0)));
     return success();
   }
   return op->emitError() << "the code generator does not support '" << op->getName()

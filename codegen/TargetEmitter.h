@@ -59,6 +59,13 @@ public:
   virtual const char *cacheAllocators() const = 0;
   // The descriptor's features (ATTNC_FEATURE_* of runtime/ModelABI.h).
   virtual const char *features() const { return "0u"; }
+  // The statement handing the step's N rows of `vocab` logits at `logits`
+  // (a pointer expression) to the runtime: the rows themselves, or with
+  // ATTNC_FEATURE_ARGMAX greedy tokens when attnc_step_args.argmax asks.
+  virtual std::string logitsOut(const std::string &logits, int64_t vocab) const {
+    return "rt::copy_logits(ctx, a->logits, " + logits + ", N * " + std::to_string(vocab) +
+           ");\n";
+  }
 
   // The statements running one attention layer after `args` is set up.
   virtual mlir::FailureOr<std::string> flashAttention(const FlashAttentionCall &call) const = 0;

@@ -176,6 +176,11 @@ public:
            "  static_cast<Model *>(instance)->context->free(base);\n}\n\n";
   }
   const char *cacheAllocators() const override { return "model_alloc_cache, model_free_cache"; }
+  // Greedy tokens computed on the device (rt::logits_out, runtime/cuda/Step.h).
+  const char *features() const override { return "ATTNC_FEATURE_ARGMAX"; }
+  std::string logitsOut(const std::string &logits, int64_t vocab) const override {
+    return "rt::logits_out(ctx, a, " + logits + ", N, " + std::to_string(vocab) + ");\n";
+  }
 
   FailureOr<std::string> flashAttention(const FlashAttentionCall &call) const override {
     attn::FlashAttentionOp op = call.op; // accessors are not const

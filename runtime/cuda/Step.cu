@@ -77,11 +77,12 @@ struct Context::Impl {
   };
   std::vector<PlanEntry> plans; // of the current step
 
-  // Logits: device f32 buffer, pinned staging, regions waiting for end_step.
+  // Logits: device f32 buffer, pinned staging, regions waiting for end_step
+  // (rows of logits, or greedy tokens: 4-byte elements either way).
   float *device_logits = nullptr, *host_logits = nullptr;
   int64_t logits_capacity = 0, logits_used = 0;
   struct Pending {
-    float *dst;
+    void *dst; // host: into attnc_step_args.logits or .argmax
     int64_t offset, n;
   };
   std::vector<Pending> pending;
@@ -92,6 +93,7 @@ struct Context::Impl {
   // capturing (reports, logits regions) is replayed with the graph.
   struct Graph {
     int32_t num_tokens, num_logits, blocks_per_seq;
+    bool argmax; // greedy tokens instead of logits rows
     std::vector<void *> caches; // layer_cache[0, num_layers): the graph's kernels hold them
     int steps = 0;              // begun with this shape
     bool failed = false;        // capture failed: eager from now on
@@ -102,7 +104,8 @@ struct Context::Impl {
     int64_t report_op[kMaxReports] = {};
     int64_t ops = 0;
     struct Region {
-      int64_t at, offset, n; // host: logits + at; device: logits buffer + offset
+      int64_t at, offset, n; // host: logits (or argmax) + at; device: logits buffer + offset
+      bool argmax;
     };
     std::vector<Region> pending;
   };
@@ -190,7 +193,7 @@ struct Context::Impl {
   Graph *graph_for(const attnc_step_args &h) {
     for (auto &g : graphs)
       if (g->num_tokens == h.num_tokens && g->num_logits == h.num_logits &&
-          g->blocks_per_seq == h.blocks_per_seq &&
+          g->blocks_per_seq == h.blocks_per_seq && g->argmax == (h.argmax != nullptr) &&
           std::equal(g->caches.begin(), g->caches.end(), h.layer_cache))
         return g.get();
     if (graphs.size() == kMaxGraphs)
@@ -199,6 +202,7 @@ struct Context::Impl {
     g->num_tokens = h.num_tokens;
     g->num_logits = h.num_logits;
     g->blocks_per_seq = h.blocks_per_seq;
+    g->argmax = h.argmax != nullptr;
     g->caches.assign(h.layer_cache, h.layer_cache + num_layers);
     graphs.push_back(std::move(g));
     return graphs.back().get();
@@ -251,7 +255,7 @@ struct Context::Impl {
       e = cudaStreamSynchronize(stream);
     if (e == cudaSuccess)
       for (const Pending &p : pending)
-        std::memcpy(p.dst, host_logits + p.offset, sizeof(float) * p.n);
+        std::memcpy(p.dst, host_logits + p.offset, 4 * p.n);
     pending.clear();
     logits_used = 0;
     return e;
@@ -417,7 +421,7 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
     return bad(format("negative count (tokens %d, sequences %d, logits %d, blocks_per_seq %d)", T, S, N,
                bps));
   if ((T > 0 && (!h->token_ids || !h->positions)) || !h->query_start ||
-      (S > 0 && !h->context_len) || (N > 0 && (!h->logit_tokens || !h->logits)) ||
+      (S > 0 && !h->context_len) || (N > 0 && (!h->logit_tokens || (!h->logits && !h->argmax))) ||
       (S > 0 && bps > 0 && !h->block_tables))
     return bad(format("missing array"));
   if (S > 0 && bps > 0)
@@ -556,7 +560,9 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
     std::copy(g->report_op, g->report_op + g->num_reports, m.report_op);
     m.op = g->ops;
     for (const Impl::Graph::Region &r : g->pending)
-      m.pending.push_back({m.host.logits + r.at, r.offset, r.n});
+      m.pending.push_back({r.argmax ? static_cast<void *>(m.host.argmax + r.at)
+                                    : static_cast<void *>(m.host.logits + r.at),
+                           r.offset, r.n});
     ++m.stats.replayed;
     return 0;
   }
@@ -572,11 +578,14 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
   bool ok = rc == 0 && e == cudaSuccess && !failed();
   std::vector<Impl::Graph::Region> pending;
   for (const Impl::Pending &p : m.pending) {
-    // Regions at or after the step's logits pointer only: a replay's step
-    // brings its own pointer.
-    const intptr_t bytes = reinterpret_cast<intptr_t>(p.dst) - reinterpret_cast<intptr_t>(m.host.logits);
-    ok = ok && m.host.logits && bytes >= 0 && bytes % intptr_t(sizeof(float)) == 0;
-    pending.push_back({int64_t(bytes / intptr_t(sizeof(float))), p.offset, p.n});
+    // Regions at or after the step's logits (or argmax) pointer only: a
+    // replay's step brings its own pointer.
+    const bool argmax = m.host.argmax != nullptr;
+    const void *base = argmax ? static_cast<const void *>(m.host.argmax)
+                              : static_cast<const void *>(m.host.logits);
+    const intptr_t bytes = reinterpret_cast<intptr_t>(p.dst) - reinterpret_cast<intptr_t>(base);
+    ok = ok && base && bytes >= 0 && bytes % 4 == 0;
+    pending.push_back({int64_t(bytes / 4), p.offset, p.n, argmax});
   }
   cudaGraphExec_t exec = nullptr;
   if (ok)
@@ -662,7 +671,7 @@ Context::attention_plan(const attnc_cuda_attention_config &c) {
   return plan;
 }
 
-float *Context::logits_buffer(float *host_dst, int64_t n) {
+float *Context::logits_buffer(void *host_dst, int64_t n) {
   Impl &m = *impl_;
   if (!host_dst) {
     fail("copy_logits", "no destination");

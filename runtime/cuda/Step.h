@@ -145,9 +145,9 @@ public:
   // The step's plan for `config` (made once per distinct config per step from
   // the host metadata). nullptr after recording an error.
   const attnc_cuda_attention_plan *attention_plan(const attnc_cuda_attention_config &config);
-  // Device f32 buffer of n floats for copy_logits; its contents reach
-  // host_dst at end_step.
-  float *logits_buffer(float *host_dst, int64_t n);
+  // Device buffer of n 4-byte elements (f32 logits, or int32 greedy tokens)
+  // for copy_logits / argmax_logits; its contents reach host_dst at end_step.
+  float *logits_buffer(void *host_dst, int64_t n);
   const attnc_step_args &device() const; // what begin_step returned
 
 private:
@@ -691,6 +691,33 @@ void copy_logits(Context &ctx, float *host_logits, const T *src, int64_t n) {
   ctx.check(attnc_cuda_to_f32(detail::dtype_of<T>(), src, buffer, n, ctx.stream(),
                               ctx.scratch(), ctx.scratch_len()),
             "copy_logits");
+}
+
+// host_argmax[0:rows] = the greedy tokens of src's rows of `vocab` logits
+// (runtime/ModelABI.h, attnc_step_args.argmax), computed on the device now and
+// copied by end_step: rows integers cross to the host instead of rows x vocab
+// floats.
+template <typename T>
+void argmax_logits(Context &ctx, int32_t *host_argmax, const T *src, int64_t rows, int64_t vocab) {
+  if (ctx.failed() || rows <= 0)
+    return;
+  float *buffer = ctx.logits_buffer(host_argmax, rows);
+  if (!buffer)
+    return;
+  ctx.check(attnc_cuda_argmax_rows(detail::dtype_of<T>(), src, rows, static_cast<int32_t>(vocab),
+                                   reinterpret_cast<int32_t *>(buffer), ctx.stream(),
+                                   ctx.scratch(), ctx.scratch_len()),
+            "argmax_logits");
+}
+
+// The step's result: greedy tokens where the runtime asked for them
+// (ATTNC_FEATURE_ARGMAX), else the rows of logits.
+template <typename T>
+void logits_out(Context &ctx, const attnc_step_args *a, const T *src, int64_t rows, int64_t vocab) {
+  if (a->argmax)
+    argmax_logits(ctx, a->argmax, src, rows, vocab);
+  else
+    copy_logits(ctx, a->logits, src, rows * vocab);
 }
 
 } // namespace attnrt::cuda

@@ -754,6 +754,67 @@ void launch_map(const void *a, const void *b, void *out, int64_t n, float s, cud
                                    to, units, s);
 }
 
+// A logits row's greedy token (runtime/ModelABI.h, attnc_step_args.argmax):
+// the lowest index of its maximum; -1 - i for its first NaN or +inf at i;
+// INT32_MIN for a row of -inf. One block per row; each thread visits its
+// elements in increasing order, keeping its first maximum and first bad
+// element, then the block keeps the lowest index of the largest value.
+constexpr int kArgmaxThreads = 1024;
+
+struct ArgmaxState {
+  float best;
+  int32_t best_i, bad_i; // INT32_MAX: none
+  __device__ __forceinline__ void visit(float v, int32_t i) {
+    if (isnan(v) || v == INFINITY)
+      bad_i = min(bad_i, i);
+    else if (v > best) // -inf never exceeds the start, so a row of -inf keeps none
+      best = v, best_i = i;
+  }
+  __device__ __forceinline__ void merge(float ob, int32_t oi, int32_t obad) {
+    bad_i = min(bad_i, obad);
+    if (ob > best || (ob == best && oi < best_i))
+      best = ob, best_i = oi;
+  }
+};
+
+template <typename T, int V>
+__global__ void __launch_bounds__(kArgmaxThreads) argmax_rows_kernel(const T *x, int32_t cols,
+                                                                     int32_t *out) {
+  dependent_launch::begin();
+  const T *row = x + static_cast<int64_t>(blockIdx.x) * cols;
+  ArgmaxState st{-INFINITY, INT32_MAX, INT32_MAX};
+  for (int32_t u = threadIdx.x; u < cols / V; u += blockDim.x) {
+    float f[V];
+    ldv<T, V>(row + static_cast<int64_t>(u) * V, f);
+#pragma unroll
+    for (int j = 0; j < V; ++j)
+      st.visit(f[j], u * V + j);
+  }
+  __shared__ float s_best[kArgmaxThreads / 32];
+  __shared__ int32_t s_i[kArgmaxThreads / 32], s_bad[kArgmaxThreads / 32];
+#pragma unroll
+  for (int o = 16; o; o >>= 1)
+    st.merge(__shfl_xor_sync(0xffffffffu, st.best, o), __shfl_xor_sync(0xffffffffu, st.best_i, o),
+             __shfl_xor_sync(0xffffffffu, st.bad_i, o));
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
+  if (lane == 0)
+    s_best[warp] = st.best, s_i[warp] = st.best_i, s_bad[warp] = st.bad_i;
+  __syncthreads();
+  if (warp == 0) {
+    st = lane < warps ? ArgmaxState{s_best[lane], s_i[lane], s_bad[lane]}
+                      : ArgmaxState{-INFINITY, INT32_MAX, INT32_MAX};
+#pragma unroll
+    for (int o = 16; o; o >>= 1)
+      st.merge(__shfl_xor_sync(0xffffffffu, st.best, o),
+               __shfl_xor_sync(0xffffffffu, st.best_i, o),
+               __shfl_xor_sync(0xffffffffu, st.bad_i, o));
+    if (lane == 0)
+      out[blockIdx.x] = st.bad_i != INT32_MAX    ? -1 - st.bad_i
+                        : st.best_i == INT32_MAX ? INT32_MIN
+                                                 : st.best_i;
+  }
+}
+
 template <typename T, int V> __global__ void to_f32_kernel(const T *x, float *y, int64_t units) {
   dependent_launch::begin();
   const int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -1075,6 +1136,23 @@ extern "C" int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t
                                      static_cast<const __nv_bfloat16 *>(x), y, units);
   }
   return check_launch(error, error_len, "to_f32");
+}
+
+extern "C" int attnc_cuda_argmax_rows(int32_t dtype, const void *x, int64_t rows, int32_t cols,
+                                      int32_t *out, void *stream, char *error, size_t error_len) {
+  if (!good_dtype(dtype) || rows < 0 || rows > INT32_MAX || cols < 1)
+    return fail(error, error_len, "argmax_rows: bad dtype, rows or cols");
+  if (rows == 0)
+    return 0;
+  auto s = static_cast<cudaStream_t>(stream);
+  with_storage(dtype, [&](auto *tag) {
+    using T = StorageOf<decltype(tag)>;
+    const bool vec = cols % 8 == 0 && aligned16(x);
+    auto kernel = vec ? argmax_rows_kernel<T, 8> : argmax_rows_kernel<T, 1>;
+    dependent_launch::launch_early(kernel, dim3(static_cast<unsigned>(rows)), dim3(kArgmaxThreads),
+                                   0, s, static_cast<const T *>(x), cols, out);
+  });
+  return check_launch(error, error_len, "argmax_rows");
 }
 
 extern "C" int attnc_cuda_gather_rows(int32_t elem_bytes, const void *src, int64_t src_rows,

@@ -143,6 +143,13 @@ int attnc_cuda_softcap(int32_t dtype, const void *x, float cap, void *y, int64_t
 int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t n, void *stream, char *error,
                       size_t error_len);
 
+/* out[r] = the greedy token of row r of x [rows][cols] (runtime/ModelABI.h,
+ * attnc_step_args.argmax): the lowest index of the row's maximum (-0 equals
+ * +0, -inf is a mask); -1 - i for its first NaN or +inf at i; INT32_MIN for
+ * a row of -inf. out is device memory. */
+int attnc_cuda_argmax_rows(int32_t dtype, const void *x, int64_t rows, int32_t cols, int32_t *out,
+                           void *stream, char *error, size_t error_len);
+
 /* ---- Row gather (runtime/cpu/Copy.h gather_rows) ---- */
 
 /* dst[i, :] = src[index[i], :] for i < count, rows of `width` elements of

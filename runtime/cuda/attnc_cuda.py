@@ -83,6 +83,7 @@ def declare_step_kernels(lib):
         "attnc_cuda_scale": [i32, vp, f32, vp, i64],
         "attnc_cuda_softcap": [i32, vp, f32, vp, i64],
         "attnc_cuda_to_f32": [i32, vp, vp, i64],
+        "attnc_cuda_argmax_rows": [i32, vp, i64, i32, vp],
         "attnc_cuda_gather_rows": [i32, vp, i64, vp, i32, i64, vp, vp],
         "attnc_cuda_rope_table": [i32] * 6 + [vp, vp, vp, i64, vp, i64, vp],
         "attnc_cuda_gemv": [i32, vp, i32, i32, vp, vp, i32, vp],
@@ -193,6 +194,12 @@ def softcap(lib, x, cap, y):
 
 def to_f32(lib, x, y):
     _call(lib, "attnc_cuda_to_f32", DTYPES[x.dtype], x.data_ptr(), y.data_ptr(), x.numel())
+
+
+def argmax_rows(lib, x, out):
+    """x [rows, cols] (contiguous), out int32 [rows]: each row's greedy token."""
+    _call(lib, "attnc_cuda_argmax_rows", DTYPES[x.dtype], x.data_ptr(), x.shape[0], x.shape[1],
+          out.data_ptr())
 
 
 def gather_rows(lib, src, index, dst, bad=None):

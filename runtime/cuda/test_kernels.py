@@ -472,6 +472,58 @@ def test_gather(lib, res, gen):
              f"bad {bad.tolist()}")
 
 
+def argmax_ref(row):
+    """runtime/ModelABI.h's greedy token of one row (a list of floats), scanned
+    in plain Python: -1 - i for the first NaN or +inf at i; INT32_MIN for a
+    row of -inf; else the lowest index of the maximum (-0 == +0)."""
+    best, best_i = -math.inf, None
+    for i, v in enumerate(row):
+        if math.isnan(v) or v == math.inf:
+            return -1 - i
+        if v > best:
+            best, best_i = v, i
+    return -(1 << 31) if best_i is None else best_i
+
+
+def test_argmax(lib, res, gen):
+    """attnc_cuda_argmax_rows: random rows (vocab sizes with and without the
+    16-byte path, odd ones), planted ties (equal maxima, -0 against +0), NaN
+    / +inf anywhere, -inf masks, rows of -inf; against argmax_ref."""
+    for dtype in DTYPES:
+        for cols in (32000, 151936, 8, 37, 1, gen.randint(2, 5000)):
+            rows = gen.choice((1, 2, 16, gen.randint(3, 40)))
+            rows = max(1, min(rows, 2_000_000 // cols))  # the reference is a Python loop
+            x = rnd(rows, cols, dtype=dtype, scale=3.0)
+            for r in range(rows):
+                kind = gen.randrange(7)
+                a, b = gen.randrange(cols), gen.randrange(cols)
+                if kind == 1:    # equal maxima
+                    x[r, a] = x[r, b] = 100.0
+                elif kind == 2:  # -0 and +0 the maxima
+                    x[r] = -1.0
+                    x[r, a], x[r, b] = -0.0, 0.0
+                elif kind == 3:  # a NaN after or before the maximum
+                    x[r, a], x[r, b] = NAN, 50.0
+                elif kind == 4:
+                    x[r, a] = math.inf
+                elif kind == 5:  # masked tokens, one of them the largest position
+                    x[r, :cols // 2] = -math.inf
+                elif kind == 6 and r % 3 == 0:  # nothing but -inf
+                    x[r] = -math.inf
+            out = torch.full((rows,), 12345, dtype=torch.int32, device="cuda")
+            attnc_cuda.argmax_rows(lib, x, out)
+            rows_f = x.float().cpu().tolist()
+            ref = torch.tensor([argmax_ref(row) for row in rows_f], dtype=torch.int32)
+            res.check("argmax_rows", f"[{rows}, {cols}]", dtype, out.cpu(), ref, exact=True)
+    # An unaligned row start (offset view) takes the scalar path.
+    x = rnd(3, 33, dtype=torch.float16)
+    view = x.view(-1)[1:1 + 2 * 32].view(2, 32)
+    out = torch.zeros(2, dtype=torch.int32, device="cuda")
+    attnc_cuda.argmax_rows(lib, view, out)
+    ref = torch.tensor([argmax_ref(row) for row in view.float().cpu().tolist()], dtype=torch.int32)
+    res.check("argmax_rows", "unaligned [2, 32]", torch.float16, out.cpu(), ref, exact=True)
+
+
 def rope_table_ref(x, c, s, rot, style):
     """x [T, heads, hd] f32; c, s [T, rot/2] (the tables' rows of each token)."""
     c, s = c[:, None, :], s[:, None, :]
@@ -990,7 +1042,8 @@ def main():
     lib = attnc_cuda.load_library()
     res = Results()
     tests = (test_norms, test_rope, test_activations, test_embedding, test_linear,
-             test_elementwise, test_gather, test_rope_table, test_gemv, test_quantized_linear,
+             test_elementwise, test_gather, test_argmax, test_rope_table, test_gemv,
+             test_quantized_linear,
              test_quantized_linear_fused, test_quantized_linear_gated,
              test_quantized_linear_rope_kv)
     only = os.environ.get("ATTNC_TEST_ONLY")  # e.g. test_gather,test_rope_table (memcheck runs)
