@@ -201,7 +201,7 @@ void run_wrapped(rt::Context &ctx, const Model<T> &m, const attnc_step_args *a, 
   rt::linear(ctx, b.sel, a->num_logits, D, m.wlm, static_cast<const T *>(nullptr), V, b.lg);
   rt::scale_inplace(ctx, b.lg, int64_t(a->num_logits) * V, 0.8f);
   rt::softcap(ctx, b.lg, int64_t(a->num_logits) * V, 3.0f);
-  rt::copy_logits(ctx, a->logits, b.lg, int64_t(a->num_logits) * V);
+  rt::logits_out(ctx, a, b.lg, a->num_logits, V); // greedy tokens where a->argmax asks
 }
 
 // The same step on the C API, metadata uploaded by hand.
@@ -447,7 +447,9 @@ template <typename T> void run(const char *name) {
 // context, bit for bit, while one sequence's keys cross a flash-decoding
 // split (the plan's items change between replays), the logits pointer
 // changes every step, and a prefill step with more logit rows (a larger
-// logits buffer: graphs captured again) runs eagerly in between.
+// logits buffer: graphs captured again) runs eagerly in between. A third
+// context with graphs is asked for greedy tokens instead (attnc_step_args
+// .argmax): they must equal the first maximum of the eager context's rows.
 // A quantized cache (KV) starts with finite codes and scales 0.01.
 template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char *name) {
   constexpr int GB = 40, GPAGES = 2 * 2 * GB; // 640 keys a sequence; 2 sequences x 2 groups
@@ -455,8 +457,9 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
   char err[512] = {};
   std::unique_ptr<rt::Context> eager = rt::Context::create(err, sizeof(err), 2, P);
   std::unique_ptr<rt::Context> graphed = rt::Context::create(err, sizeof(err), 2, P, LAYERS);
-  expect(eager && graphed, name, std::string("graphs: create ") + err);
-  if (!eager || !graphed)
+  std::unique_ptr<rt::Context> greedy = rt::Context::create(err, sizeof(err), 2, P, LAYERS);
+  expect(eager && graphed && greedy, name, std::string("graphs: create ") + err);
+  if (!eager || !graphed || !greedy)
     return;
   const Model<T> m = make_model<T>(eager.get(), g); // device pointers serve both contexts
   std::vector<T> model0 = random_vec<T>(g, size_t(GPAGES) * PAGE_ELEMS, 1.0f);
@@ -475,19 +478,20 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
       }
     }
   }
-  void *caches_e[LAYERS], *caches_g[LAYERS];
+  void *caches_e[LAYERS], *caches_g[LAYERS], *caches_a[LAYERS];
   for (int l = 0; l < LAYERS; ++l)
-    caches_e[l] = dev(cache0), caches_g[l] = dev(cache0);
+    caches_e[l] = dev(cache0), caches_g[l] = dev(cache0), caches_a[l] = dev(cache0);
   std::vector<int32_t> tables[2];
   for (int grp = 0; grp < 2; ++grp)
     for (int s = 0; s < 2; ++s)
       for (int b = 0; b < GB; ++b)
         tables[grp].push_back((grp * 2 + s) * GB + b);
   const int32_t *tables_host[2] = {tables[0].data(), tables[1].data()};
-  Buffers<T> be = Buffers<T>::make(3, 3), bg = Buffers<T>::make(3, 3);
+  Buffers<T> be = Buffers<T>::make(3, 3), bg = Buffers<T>::make(3, 3),
+             ba = Buffers<T>::make(3, 3);
 
   int32_t pos[2] = {253, 37}; // sequence 0: 257 keys (two slices) from the fourth step
-  bool all_same = true;
+  bool all_same = true, argmax_same = true;
   for (int step = 0; step < 8; ++step) {
     const bool prefill = step == 4; // sequence 0 brings two tokens, every token's logits
     Step st;
@@ -504,11 +508,13 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
         st.logit_tokens.push_back(t);
     const size_t nl = st.logit_tokens.size() * V;
     std::vector<float> logits_e(nl, -1.0f), logits_g(nl, -2.0f); // a new pointer every step
-    for (int which = 0; which < 2; ++which) {
-      rt::Context *ctx = which ? graphed.get() : eager.get();
-      Buffers<T> *b = which ? &bg : &be;
-      attnc_step_args h = args_of(st, tables_host, which ? caches_g : caches_e,
-                                  which ? logits_g.data() : logits_e.data());
+    std::vector<int32_t> tokens(st.logit_tokens.size(), -7);
+    for (int which = 0; which < 3; ++which) {
+      rt::Context *ctx = which == 2 ? greedy.get() : which ? graphed.get() : eager.get();
+      Buffers<T> *b = which == 2 ? &ba : which ? &bg : &be;
+      attnc_step_args h = args_of(st, tables_host, which == 2 ? caches_a : which ? caches_g : caches_e,
+                                  which == 2 ? nullptr : which ? logits_g.data() : logits_e.data());
+      h.argmax = which == 2 ? tokens.data() : nullptr;
       h.blocks_per_seq = GB;
       const attnc_step_args *a = ctx->begin_step(&h);
       int rc = a ? ctx->run_step([&] {
@@ -522,13 +528,28 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
       all_same = all_same && rc == 0;
     }
     all_same = all_same && std::memcmp(logits_e.data(), logits_g.data(), sizeof(float) * nl) == 0;
+    for (size_t r = 0; r < tokens.size(); ++r) {
+      const float *row = logits_e.data() + r * V;
+      argmax_same = argmax_same && tokens[r] == int32_t(std::max_element(row, row + V) - row);
+    }
   }
+  expect(argmax_same, name, "graphs: greedy tokens equal the eager logits' first maxima");
   expect(all_same, name, "graphs: 8 steps' logits bit-identical to the eager context");
   bool caches_same = true;
   for (int l = 0; l < LAYERS; ++l)
     caches_same = caches_same && same(static_cast<uint8_t *>(caches_e[l]),
                                       static_cast<uint8_t *>(caches_g[l]), cache0.size());
   expect(caches_same, name, "graphs: KV caches bit-identical");
+  bool greedy_caches_same = true;
+  for (int l = 0; l < LAYERS; ++l)
+    greedy_caches_same = greedy_caches_same && same(static_cast<uint8_t *>(caches_e[l]),
+                                                    static_cast<uint8_t *>(caches_a[l]),
+                                                    cache0.size());
+  expect(greedy_caches_same, name, "graphs: greedy context's KV caches bit-identical");
+  const rt::Context::GraphStats as = greedy->graph_stats();
+  expect(as.captured == 2 && as.replayed == 4 && as.fell_back == 0, name,
+         "graphs, greedy tokens: captured " + std::to_string(as.captured) + " (2), replayed " +
+             std::to_string(as.replayed) + " (4), fell back " + std::to_string(as.fell_back));
   const rt::Context::GraphStats gs = graphed->graph_stats(), es = eager->graph_stats();
   expect(gs.captured == 2 && gs.replayed == 4 && gs.fell_back == 0 && es.captured == 0 &&
              es.replayed == 0,
@@ -539,6 +560,7 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
   for (int l = 0; l < LAYERS; ++l) {
     CK(cudaFree(caches_e[l]));
     CK(cudaFree(caches_g[l]));
+    CK(cudaFree(caches_a[l]));
   }
 }
 
