@@ -298,13 +298,18 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   // theirs, the waiting CTAs keep the next kernel from launching (and the
   // ones after it from streaming their weights) while the producer still
   // runs. Letting them leave at once cost ~4 us a layer (BENCHMARKS,
-  // "Attention's surplus CTAs").
-  if (item_count && static_cast<int>(blockIdx.x) >= *item_count) {
+  // "Attention's surplus CTAs"). The grid is (kv heads, items) where it
+  // fits so that CTAs, dispatched x first, start every head of the first
+  // items before any surplus CTA takes a slot (items on x dispatched the
+  // first head's surplus before the other heads' real work: ~2 us of skew a
+  // layer).
+  const int item_index = p.heads_on_x ? blockIdx.y : blockIdx.x;
+  if (item_count && item_index >= *item_count) {
     dependent_launch::wait_for_producers();
     return;
   }
-  const WorkItem item = items[blockIdx.x];
-  const int kv_head = blockIdx.y;
+  const WorkItem item = items[item_index];
+  const int kv_head = p.heads_on_x ? blockIdx.x : blockIdx.y;
   const int G = p.group_size;
   const int num_heads = p.num_kv_heads * G;
   const int rows = (item.t_end - item.t_begin) * G;
@@ -714,7 +719,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
     }
   }
   marks.mark(3);
-  marks.write(probe::kAttention, p.cache, blockIdx.x * gridDim.y + kv_head,
+  marks.write(probe::kAttention, p.cache, item_index * p.num_kv_heads + kv_head,
               uint32_t(max(0, item.key_hi - item.key_lo + 1)));
   if (partial_row < 0)
     return;
@@ -828,8 +833,12 @@ cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, Laun
       return e;
     configured = true;
   }
-  dependent_launch::launch_early(kernel, dim3(count.grid, kv_heads), dim3(S::kThreads),
-                                 S::kSmemBytes, stream, kp, items, count.count);
+  // Items on y where they fit (its limit is 65535; see the kernel's comment).
+  KernelParams grid_kp = kp;
+  grid_kp.heads_on_x = count.grid <= 65535;
+  const dim3 grid = grid_kp.heads_on_x ? dim3(kv_heads, count.grid) : dim3(count.grid, kv_heads);
+  dependent_launch::launch_early(kernel, grid, dim3(S::kThreads), S::kSmemBytes, stream, grid_kp,
+                                 items, count.count);
   return cudaGetLastError();
 }
 

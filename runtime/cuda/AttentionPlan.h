@@ -64,6 +64,8 @@ struct KernelParams {
   // resets its own).
   const MergeGroup *merge_groups;
   int32_t *merge_done;
+  // Set by the launch: grid (kv heads, items) rather than (items, kv heads).
+  int32_t heads_on_x;
 };
 
 // Launch counts. A plan made for graph capture launches a fixed grid and
