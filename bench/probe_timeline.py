@@ -22,6 +22,12 @@ the steady steps), in us:
   late     last block end minus the median block end (the slowest block's lag)
   blocks   blocks recorded per launch
   size     a linear's output rows; attention: the keys of its first block
+
+With --tiles, each linear size's blocks are grouped by the 16-row tiles the
+block owns (decode_kernel: tiles b, b + grid, ... of ceil(size / 16)) and the
+tiles all blocks on its SM own: median end after the launch's first release,
+and the median block's loop, per group (does a block's end follow its own
+share or its SM's?).
 """
 import argparse
 import json
@@ -55,6 +61,8 @@ def main():
     ap.add_argument("--split-us", type=float, default=50.0, help="gap that starts a new launch")
     ap.add_argument("--skip", type=int, default=3, help="first steps dropped")
     ap.add_argument("--json", help="write the per-position medians here")
+    ap.add_argument("--tiles", action="store_true",
+                    help="linears: block end times by the block's and its SM's tiles")
     args = ap.parse_args()
     try:
         size = os.path.getsize(args.records)
@@ -111,10 +119,51 @@ def main():
         f = lambda v: "      -" if v is None else f"{v:7.2f}"
         print(f"{r['position']:4d}  {r['kind']:9s} {r['size']:6d} {f(r['start'])} {f(r['release'])} {f(r['skew'])} "
               f"{f(r['loop'])} {f(r['tail'])} {f(r['critical'])}  {f(r['late'])} {r['blocks']:6.0f}")
+    groups = tile_groups(steady, common) if args.tiles else []
+    if groups:
+        print("\nlinear  size  after             grid  block tiles  SM tiles  blocks   end (us after "
+              "first release)  loop")
+        for g in groups:
+            print(f"      {g['size']:6d}  {g['after']:16s} {g['grid']:5d} {g['block_tiles']:11d} {g['sm_tiles']:9d} "
+                  f"{g['blocks']:7d}   {g['end_median']:12.2f} (max {g['end_max']:6.2f})"
+                  f"      {g['loop_median']:5.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"records": int(len(rec)), "steady_steps": len(steady), "launches": common,
-                       "span_us": statistics.median(span), "positions": per_pos}, fh, indent=1)
+                       "span_us": statistics.median(span), "positions": per_pos,
+                       "tile_groups": groups}, fh, indent=1)
+
+
+def tile_groups(steady, common):
+    """Linear blocks grouped by (what ran before, size, grid, tiles of the block,
+    tiles of its SM); "what ran before" tells apart linears of one size (o_proj
+    after attention, down after gate_up)."""
+    acc = {}
+    for s in steady:
+        for i in range(common):
+            kind, _, r = s[i]
+            if KINDS.get(kind) != "linear":
+                continue
+            prev = s[i - 1] if i > 0 else None
+            before = ("-" if prev is None else KINDS.get(prev[0], "?") if KINDS.get(prev[0]) != "linear"
+                      else f"linear {int(prev[2]['size'][0])}")  # attention's keys grow
+            size, grid = int(r["size"][0]), len(r)
+            tiles = (size + 15) // 16
+            ns = r["ns"].astype(np.int64)
+            first_rel = ns[:, 1].min()
+            own = (tiles - r["block"].astype(np.int64) + grid - 1) // grid
+            per_sm = {}
+            for sm, t in zip(r["smid"], own):
+                per_sm[int(sm)] = per_sm.get(int(sm), 0) + int(t)
+            for j in range(len(r)):
+                key = (size, before, grid, int(own[j]), per_sm[int(r["smid"][j])])
+                a = acc.setdefault(key, ([], []))
+                a[0].append((ns[j, 3] - first_rel) / 1e3)
+                a[1].append((ns[j, 2] - ns[j, 1]) / 1e3)
+    return [{"size": k[0], "after": k[1], "grid": k[2], "block_tiles": k[3], "sm_tiles": k[4],
+             "blocks": len(v[0]),
+             "end_median": float(np.median(v[0])), "end_max": float(np.max(v[0])),
+             "loop_median": float(np.median(v[1]))} for k, v in sorted(acc.items())]
 
 
 if __name__ == "__main__":
