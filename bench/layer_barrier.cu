@@ -15,6 +15,12 @@
 //   kernels-pdl-2  kernels-pdl with registers for two blocks per SM (same
 //                grid), so that a kernel's blocks can be resident, streaming,
 //                while its predecessor's still run
+//   persistent-ring  one cooperative kernel, one block per SM, whose weights
+//                stream through a ring of shared-memory slots (bulk copies
+//                completing on mbarriers) that runs ahead across phases and
+//                layers: only activations wait for the grid barrier, the next
+//                phases' weights are already on their way (~190 KB a block,
+//                about one layer's share of an SM)
 // with the same device code (a row's products are summed in the same order
 // whichever warp takes it), so their outputs must be bitwise equal (checked). Prints the median
 // time per layer of each, the weight bytes per second against a device-to-device copy of the same
@@ -248,6 +254,159 @@ __global__ void __launch_bounds__(kThreads) persistent_kernel(const Layers *laye
   }
 }
 
+// persistent-ring: units of 16 rows (K = 2048) or 6 rows (K = 5632), codes
+// then scales, one unit per slot; unit u of a phase belongs to block
+// u % gridDim.x. Thread 0 refills a slot with the block's next unit as soon
+// as every warp is done with it, whatever phase that unit belongs to.
+constexpr int kRingSlots = 11;
+constexpr int kSlotBytes = 17536;   // >= 16 * 1024 + 512 and 6 * 2816 + 528, 128-aligned
+constexpr int kScaleOffset = 16896; // scales after the codes
+constexpr size_t kRingSmem =
+    kMaxK * sizeof(float) + size_t(kRingSlots) * kSlotBytes + kRingSlots * sizeof(uint64_t);
+__host__ __device__ constexpr int unit_rows(int K) { return K == kHidden ? 16 : 6; }
+__host__ __device__ constexpr int units_of(int N, int K) {
+  return (N + unit_rows(K) - 1) / unit_rows(K);
+}
+
+__device__ __forceinline__ uint32_t smem_addr(const void *p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+__device__ __forceinline__ void mbar_init(uint64_t *bar, unsigned count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count)
+               : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint64_t *bar, unsigned bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)),
+               "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void bulk_copy(void *dst, const void *src, unsigned bytes,
+                                          uint64_t *bar) {
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, "
+               "[%3];" ::"r"(smem_addr(dst)),
+               "l"(src), "r"(bytes), "r"(smem_addr(bar))
+               : "memory");
+}
+__device__ __forceinline__ bool mbar_try_wait(uint64_t *bar, unsigned parity) {
+  uint32_t done;
+  asm volatile("{\n\t.reg .pred p;\n\t"
+               "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n\t"
+               "selp.u32 %0, 1, 0, p;\n\t}"
+               : "=r"(done)
+               : "r"(smem_addr(bar)), "r"(parity)
+               : "memory");
+  return done != 0;
+}
+__device__ __forceinline__ void mbar_wait(uint64_t *bar, unsigned parity) {
+  for (unsigned spins = 0; !mbar_try_wait(bar, parity);)
+    if (++spins > (1u << 26))
+      __trap(); // a lost copy: fail, never hang
+}
+
+// The block's stream of units: phase i, its k-th unit of this block.
+struct RingCursor {
+  int phase = 0, k = 0;
+  __device__ bool next(const Layers *layers) { // past the end: false
+    while (phase < kLayers * 4) {
+      const Phase &p = layers->phase[phase];
+      if (int(blockIdx.x) + k * int(gridDim.x) < units_of(p.N, p.K))
+        return true;
+      ++phase;
+      k = 0;
+    }
+    return false;
+  }
+};
+
+__device__ void issue_unit(const Layers *layers, RingCursor &c, uint8_t *slot, uint64_t *full) {
+  if (!c.next(layers))
+    return;
+  const Phase &p = layers->phase[c.phase];
+  const int R = unit_rows(p.K), u = int(blockIdx.x) + c.k * int(gridDim.x);
+  const int rows = min(R, p.N - u * R);
+  const unsigned wbytes = unsigned(rows) * (p.K / 2), sbytes = unsigned(rows) * (p.K / kGroup) * 2;
+  mbar_expect_tx(full, wbytes + sbytes);
+  bulk_copy(slot, p.w + int64_t(u) * R * (p.K / 2), wbytes, full);
+  bulk_copy(slot + kScaleOffset, p.s + int64_t(u) * R * (p.K / kGroup), sbytes, full);
+  ++c.k;
+}
+
+// multiply()'s arithmetic, row by row from a slot: outputs bitwise equal.
+template <int K>
+__device__ void multiply_unit(const Phase &p, const uint8_t *slot, int row0, int rows,
+                              const float *xs) {
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int r = warp; r < rows; r += kWarps) {
+    const uint8_t *codes = slot + r * (K / 2);
+    const __half *scales = reinterpret_cast<const __half *>(slot + kScaleOffset) + r * (K / kGroup);
+    float acc = 0.f;
+#pragma unroll
+    for (int i = 0; i < kPerLane<K>; ++i) {
+      const int c = lane + 32 * i;
+      if (c >= K / 32)
+        break;
+      const float *x = xs + c * 32;
+      const float s = __half2float(scales[c * 32 / kGroup]);
+      const uint4 v = *reinterpret_cast<const uint4 *>(codes + c * 16);
+      const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+      float sum = 0.f;
+#pragma unroll
+      for (int w = 0; w < 4; ++w)
+#pragma unroll
+        for (int n = 0; n < 8; ++n)
+          sum = fmaf(float(int((words[w] >> (4 * n)) & 15u) - 8), x[w * 8 + n], sum);
+      acc = fmaf(s, sum, acc);
+    }
+#pragma unroll
+    for (int o = 16; o; o >>= 1)
+      acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (lane == 0)
+      p.y[row0 + r] = acc;
+  }
+}
+
+template <int K>
+__device__ void ring_phase(const Layers *layers, const Phase &p, float *xs, uint8_t *ring,
+                           uint64_t *full, unsigned &j, RingCursor &producer) {
+  stage_input<K>(p, xs);
+  constexpr int R = unit_rows(K);
+  for (int u = blockIdx.x; u < units_of(p.N, K); u += gridDim.x, ++j) {
+    const int slot = int(j % kRingSlots);
+    mbar_wait(&full[slot], (j / kRingSlots) & 1u);
+    multiply_unit<K>(p, ring + size_t(slot) * kSlotBytes, u * R, min(R, p.N - u * R), xs);
+    __syncthreads(); // every warp is done with the slot
+    if (threadIdx.x == 0)
+      issue_unit(layers, producer, ring + size_t(slot) * kSlotBytes, &full[slot]);
+  }
+  __syncthreads(); // xs is the next phase's
+}
+
+__global__ void __launch_bounds__(kThreads) persistent_ring_kernel(const Layers *layers) {
+  extern __shared__ __align__(128) uint8_t smem_bytes[];
+  float *xs = reinterpret_cast<float *>(smem_bytes);
+  uint8_t *ring = smem_bytes + kMaxK * sizeof(float);
+  uint64_t *full = reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes);
+  RingCursor producer; // thread 0's
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kRingSlots; ++s)
+      mbar_init(&full[s], 1);
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    for (int s = 0; s < kRingSlots; ++s)
+      issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
+  }
+  __syncthreads();
+  unsigned j = 0, barriers = 0; // units consumed; grid barriers passed
+  for (int i = 0; i < kLayers * 4; ++i) {
+    const Phase &p = layers->phase[i];
+    if (i > 0)
+      grid_barrier(layers->barrier, ++barriers * gridDim.x);
+    if (p.K == kHidden)
+      ring_phase<kHidden>(layers, p, xs, ring, full, j, producer);
+    else
+      ring_phase<kInter>(layers, p, xs, ring, full, j, producer);
+  }
+}
+
 __global__ void fill_bytes(uint8_t *p, size_t n, uint32_t seed) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
        i += size_t(gridDim.x) * blockDim.x) {
@@ -343,6 +502,16 @@ int main(int argc, char **argv) {
   int per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_kernel, kThreads, smem));
   const int grid = sms * per_sm;
+  CHECK(cudaFuncSetAttribute(persistent_ring_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             int(kRingSmem)));
+  int ring_per_sm = 0;
+  CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ring_per_sm, persistent_ring_kernel,
+                                                      kThreads, kRingSmem));
+  if (ring_per_sm < 1) {
+    std::fprintf(stderr, "persistent-ring: %zu bytes of shared memory do not fit an SM\n",
+                 kRingSmem);
+    return 1;
+  }
 
   cudaStream_t st;
   CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
@@ -381,6 +550,12 @@ int main(int argc, char **argv) {
     CHECK(cudaLaunchCooperativeKernel((const void *)persistent_kernel, dim3(grid), dim3(kThreads),
                                       args, smem, st));
   };
+  auto run_persistent_ring = [&] {
+    CHECK(cudaMemsetAsync(host.barrier, 0, sizeof(unsigned), st));
+    void *args[] = {&dev_layers};
+    CHECK(cudaLaunchCooperativeKernel((const void *)persistent_ring_kernel, dim3(sms),
+                                      dim3(kThreads), args, kRingSmem, st));
+  };
   uint8_t *copy_a = nullptr, *copy_b = nullptr; // the copy baseline: the same bytes moved
   CHECK(cudaMalloc(&copy_a, weight_bytes / 2));
   CHECK(cudaMalloc(&copy_b, weight_bytes / 2));
@@ -388,8 +563,9 @@ int main(int argc, char **argv) {
   // The variants, in the order they are timed; a row's products are summed
   // in the same order whichever warp computes it, so every variant's
   // output must be bitwise equal.
-  const char *names[] = {"copy", "kernels-pdl", "kernels", "persistent", "kernels-pdl-2"};
-  constexpr int kVariants = 5;
+  const char *names[] = {"copy",       "kernels-pdl",   "kernels",
+                         "persistent", "kernels-pdl-2", "persistent-ring"};
+  constexpr int kVariants = 6;
   auto run = [&](int v) {
     if (v == 0)
       CHECK(cudaMemcpyAsync(copy_b, copy_a, weight_bytes / 2, cudaMemcpyDeviceToDevice, st));
@@ -399,8 +575,10 @@ int main(int argc, char **argv) {
       CHECK(cudaGraphLaunch(plain_graph, st));
     else if (v == 3)
       run_persistent();
-    else
+    else if (v == 4)
       CHECK(cudaGraphLaunch(pdl2_graph, st));
+    else
+      run_persistent_ring();
   };
   std::vector<float> out[kVariants];
   bool finite = true, same = true;
@@ -413,8 +591,10 @@ int main(int argc, char **argv) {
       finite = finite && std::isfinite(x);
     same = same && std::memcmp(out[1].data(), out[v].data(), kHidden * 4) == 0;
   }
-  std::printf("%s, %d SMs, grid %d x %d threads (%d per SM); %d layers, %.1f MB of weights\n",
-              prop.name, sms, grid, kThreads, per_sm, kLayers, weight_bytes / 1e6);
+  std::printf("%s, %d SMs, grid %d x %d threads (%d per SM; persistent-ring %d x %d, %zu bytes "
+              "of shared memory); %d layers, %.1f MB of weights\n",
+              prop.name, sms, grid, kThreads, per_sm, sms, kThreads, kRingSmem, kLayers,
+              weight_bytes / 1e6);
   std::printf("outputs: %s, %s (h[0..2] = %g %g %g)\n", finite ? "finite" : "NOT FINITE",
               same ? "bitwise equal across variants" : "DIFFER across variants", out[1][0],
               out[1][1], out[1][2]);
