@@ -325,6 +325,8 @@ __device__ void issue_unit(const Layers *layers, RingCursor &c, uint8_t *slot, u
   const int R = unit_rows(p.K), u = int(blockIdx.x) + c.k * int(gridDim.x);
   const int rows = min(R, p.N - u * R);
   const unsigned wbytes = unsigned(rows) * (p.K / 2), sbytes = unsigned(rows) * (p.K / kGroup) * 2;
+  // The warps' reads of the slot (generic proxy) before the copy's writes (async proxy).
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
   mbar_expect_tx(full, wbytes + sbytes);
   bulk_copy(slot, p.w + int64_t(u) * R * (p.K / 2), wbytes, full);
   bulk_copy(slot + kScaleOffset, p.s + int64_t(u) * R * (p.K / kGroup), sbytes, full);
