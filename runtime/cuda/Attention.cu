@@ -298,7 +298,7 @@ __global__ void __launch_bounds__(Shape<HD, WM, WK, MT, STAGES, KV != KvType::Mo
   // theirs, the waiting CTAs keep the next kernel from launching (and the
   // ones after it from streaming their weights) while the producer still
   // runs. Letting them leave at once cost ~4 us a layer (BENCHMARKS,
-  // "Attention's surplus CTAs"). The grid is (kv heads, items) where it
+  // "Attention's surplus CTAs"). A fixed grid is (kv heads, items) where it
   // fits so that CTAs, dispatched x first, start every head of the first
   // items before any surplus CTA takes a slot (items on x dispatched the
   // first head's surplus before the other heads' real work: ~2 us of skew a
@@ -833,9 +833,12 @@ cudaError_t launch_attention(const KernelParams &kp, const WorkItem *items, Laun
       return e;
     configured = true;
   }
-  // Items on y where they fit (its limit is 65535; see the kernel's comment).
+  // A fixed grid (count.count set: graph capture) puts its items on y where
+  // they fit (y's limit is 65535; see the kernel's comment). An exact grid
+  // has no surplus CTAs and keeps items on x: consecutive CTAs then share a
+  // kv head's keys, which a prefill of several waves reads from L2.
   KernelParams grid_kp = kp;
-  grid_kp.heads_on_x = count.grid <= 65535;
+  grid_kp.heads_on_x = count.count != nullptr && count.grid <= 65535;
   const dim3 grid = grid_kp.heads_on_x ? dim3(kv_heads, count.grid) : dim3(count.grid, kv_heads);
   dependent_launch::launch_early(kernel, grid, dim3(S::kThreads), S::kSmemBytes, stream, grid_kp,
                                  items, count.count);

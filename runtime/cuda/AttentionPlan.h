@@ -64,7 +64,8 @@ struct KernelParams {
   // resets its own).
   const MergeGroup *merge_groups;
   int32_t *merge_done;
-  // Set by the launch: grid (kv heads, items) rather than (items, kv heads).
+  // Set by the launch: grid (kv heads, items) rather than (items, kv heads)
+  // (fixed grids of graph capture).
   int32_t heads_on_x;
 };
 
