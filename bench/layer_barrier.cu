@@ -21,6 +21,8 @@
 //                layers: only activations wait for the grid barrier, the next
 //                phases' weights are already on their way (~190 KB a block,
 //                about one layer's share of an SM)
+//   kernels-pdl-ring  the same ring in one kernel per phase (programmatic
+//                dependent launch): what persistence adds to the ring
 // with the same device code (a row's products are summed in the same order
 // whichever warp takes it), so their outputs must be bitwise equal (checked). Prints the median
 // time per layer of each, the weight bytes per second against a device-to-device copy of the same
@@ -303,11 +305,12 @@ __device__ __forceinline__ void mbar_wait(uint64_t *bar, unsigned parity) {
       __trap(); // a lost copy: fail, never hang
 }
 
-// The block's stream of units: phase i, its k-th unit of this block.
+// The block's stream of units: phase i, its k-th unit of this block, up to
+// phase `end` (exclusive).
 struct RingCursor {
-  int phase = 0, k = 0;
+  int phase = 0, k = 0, end = kLayers * 4;
   __device__ bool next(const Layers *layers) { // past the end: false
-    while (phase < kLayers * 4) {
+    while (phase < end) {
       const Phase &p = layers->phase[phase];
       if (int(blockIdx.x) + k * int(gridDim.x) < units_of(p.N, p.K))
         return true;
@@ -409,6 +412,33 @@ __global__ void __launch_bounds__(kThreads) persistent_ring_kernel(const Layers 
   }
 }
 
+// kernels-pdl-ring: the same ring, one kernel per phase (programmatic
+// dependent launch; the phase's first units issued before the wait). A
+// kernel's ring holds only its own phase: the next phase's loads start when
+// its blocks get an SM, after this kernel's blocks leave.
+template <int K>
+__global__ void __launch_bounds__(kThreads) ring_phase_kernel(const Layers *layers, int i) {
+  extern __shared__ __align__(128) uint8_t smem_bytes[];
+  float *xs = reinterpret_cast<float *>(smem_bytes);
+  uint8_t *ring = smem_bytes + kMaxK * sizeof(float);
+  uint64_t *full = reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes);
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  RingCursor producer;
+  producer.phase = i;
+  producer.end = i + 1;
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kRingSlots; ++s)
+      mbar_init(&full[s], 1);
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    for (int s = 0; s < kRingSlots; ++s)
+      issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
+  }
+  __syncthreads();
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+  unsigned j = 0;
+  ring_phase<K>(layers, layers->phase[i], xs, ring, full, j, producer);
+}
+
 __global__ void fill_bytes(uint8_t *p, size_t n, uint32_t seed) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
        i += size_t(gridDim.x) * blockDim.x) {
@@ -504,8 +534,9 @@ int main(int argc, char **argv) {
   int per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, persistent_kernel, kThreads, smem));
   const int grid = sms * per_sm;
-  CHECK(cudaFuncSetAttribute(persistent_ring_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             int(kRingSmem)));
+  for (auto fn : {(const void *)persistent_ring_kernel, (const void *)ring_phase_kernel<kHidden>,
+                  (const void *)ring_phase_kernel<kInter>})
+    CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kRingSmem)));
   int ring_per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ring_per_sm, persistent_ring_kernel,
                                                       kThreads, kRingSmem));
@@ -546,6 +577,14 @@ int main(int argc, char **argv) {
   cudaGraphExec_t pdl_graph = capture([&] { launch_phases(true, false); });
   cudaGraphExec_t plain_graph = capture([&] { launch_phases(false, false); });
   cudaGraphExec_t pdl2_graph = capture([&] { launch_phases(true, true); });
+  cudaGraphExec_t ring_graph = capture([&] {
+    for (int i = 0; i < kLayers * 4; ++i) {
+      auto kernel =
+          host.phase[i].K == kHidden ? ring_phase_kernel<kHidden> : ring_phase_kernel<kInter>;
+      CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(sms), dim3(kThreads),
+                                                         kRingSmem, st, dev_layers, i));
+    }
+  });
   auto run_persistent = [&] {
     CHECK(cudaMemsetAsync(host.barrier, 0, sizeof(unsigned), st));
     void *args[] = {&dev_layers};
@@ -565,9 +604,9 @@ int main(int argc, char **argv) {
   // The variants, in the order they are timed; a row's products are summed
   // in the same order whichever warp computes it, so every variant's
   // output must be bitwise equal.
-  const char *names[] = {"copy",       "kernels-pdl",   "kernels",
-                         "persistent", "kernels-pdl-2", "persistent-ring"};
-  constexpr int kVariants = 6;
+  const char *names[] = {"copy",          "kernels-pdl",     "kernels",         "persistent",
+                         "kernels-pdl-2", "persistent-ring", "kernels-pdl-ring"};
+  constexpr int kVariants = 7;
   auto run = [&](int v) {
     if (v == 0)
       CHECK(cudaMemcpyAsync(copy_b, copy_a, weight_bytes / 2, cudaMemcpyDeviceToDevice, st));
@@ -579,8 +618,10 @@ int main(int argc, char **argv) {
       run_persistent();
     else if (v == 4)
       CHECK(cudaGraphLaunch(pdl2_graph, st));
-    else
+    else if (v == 5)
       run_persistent_ring();
+    else
+      CHECK(cudaGraphLaunch(ring_graph, st));
   };
   std::vector<float> out[kVariants];
   bool finite = true, same = true;
