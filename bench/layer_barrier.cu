@@ -386,29 +386,42 @@ __device__ void ring_phase(const Layers *layers, const Phase &p, float *xs, uint
   __syncthreads(); // xs is the next phase's
 }
 
+// A ring kernel's shared memory: x staged, the slots, their mbarriers.
+struct RingSmem {
+  float *xs;
+  uint8_t *ring;
+  uint64_t *full;
+  __device__ explicit RingSmem(uint8_t *smem)
+      : xs(reinterpret_cast<float *>(smem)), ring(smem + kMaxK * sizeof(float)),
+        full(reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes)) {}
+  // Thread 0 readies the mbarriers and fills every slot from `producer`'s
+  // position (its copy of the cursor is the one that counts).
+  __device__ void start(const Layers *layers, RingCursor &producer) {
+    if (threadIdx.x == 0) {
+      for (int s = 0; s < kRingSlots; ++s)
+        mbar_init(&full[s], 1);
+      asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+      for (int s = 0; s < kRingSlots; ++s)
+        issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
+    }
+    __syncthreads();
+  }
+};
+
 __global__ void __launch_bounds__(kThreads) persistent_ring_kernel(const Layers *layers) {
   extern __shared__ __align__(128) uint8_t smem_bytes[];
-  float *xs = reinterpret_cast<float *>(smem_bytes);
-  uint8_t *ring = smem_bytes + kMaxK * sizeof(float);
-  uint64_t *full = reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes);
-  RingCursor producer; // thread 0's
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kRingSlots; ++s)
-      mbar_init(&full[s], 1);
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    for (int s = 0; s < kRingSlots; ++s)
-      issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
-  }
-  __syncthreads();
+  RingSmem m(smem_bytes);
+  RingCursor producer;
+  m.start(layers, producer);
   unsigned j = 0, barriers = 0; // units consumed; grid barriers passed
   for (int i = 0; i < kLayers * 4; ++i) {
     const Phase &p = layers->phase[i];
     if (i > 0)
       grid_barrier(layers->barrier, ++barriers * gridDim.x);
     if (p.K == kHidden)
-      ring_phase<kHidden>(layers, p, xs, ring, full, j, producer);
+      ring_phase<kHidden>(layers, p, m.xs, m.ring, m.full, j, producer);
     else
-      ring_phase<kInter>(layers, p, xs, ring, full, j, producer);
+      ring_phase<kInter>(layers, p, m.xs, m.ring, m.full, j, producer);
   }
 }
 
@@ -419,24 +432,15 @@ __global__ void __launch_bounds__(kThreads) persistent_ring_kernel(const Layers 
 template <int K>
 __global__ void __launch_bounds__(kThreads) ring_phase_kernel(const Layers *layers, int i) {
   extern __shared__ __align__(128) uint8_t smem_bytes[];
-  float *xs = reinterpret_cast<float *>(smem_bytes);
-  uint8_t *ring = smem_bytes + kMaxK * sizeof(float);
-  uint64_t *full = reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes);
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  RingSmem m(smem_bytes);
   RingCursor producer;
   producer.phase = i;
   producer.end = i + 1;
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kRingSlots; ++s)
-      mbar_init(&full[s], 1);
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    for (int s = 0; s < kRingSlots; ++s)
-      issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
-  }
-  __syncthreads();
+  m.start(layers, producer);
   asm volatile("griddepcontrol.wait;" ::: "memory");
   unsigned j = 0;
-  ring_phase<K>(layers, layers->phase[i], xs, ring, full, j, producer);
+  ring_phase<K>(layers, layers->phase[i], m.xs, m.ring, m.full, j, producer);
 }
 
 __global__ void fill_bytes(uint8_t *p, size_t n, uint32_t seed) {
