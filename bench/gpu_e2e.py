@@ -41,6 +41,7 @@ Usage (on the GPU machine; bench/gpu_e2e.sh exports, packs and calls it):
 import argparse
 import csv
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -399,6 +400,14 @@ def main():
             r["attnc"]["step_ms_min_median_p90"] = [ms[0], ms[len(ms) // 2], ms[int(len(ms) * 0.9)]]
         # Agreement against HF eager (the reference implementation).
         toks = tokens[(kind, length, batch)]
+        # A digest of each system's tokens over all reps: runs of one artifact
+        # under different runtime settings must produce the same one.
+        for s in toks:
+            if s in r:
+                digest = hashlib.sha1()
+                for a in toks[s]:
+                    digest.update(np.ascontiguousarray(np.asarray(a, dtype=np.int64)).tobytes())
+                r[s]["tokens_sha1"] = digest.hexdigest()
         agree = {}
         if "hf" in toks:
             for s in toks:

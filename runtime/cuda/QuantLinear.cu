@@ -1019,6 +1019,24 @@ int sm_count() {
   return sms;
 }
 
+// Dynamic shared memory that leaves no room for a second block on an SM (0
+// when the device cannot grant it), read once.
+size_t lone_block_smem_bytes() {
+  static const size_t bytes = [] {
+    int dev = 0, per_sm = 0, reserved = 0, optin = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, dev) !=
+            cudaSuccess ||
+        cudaDeviceGetAttribute(&reserved, cudaDevAttrReservedSharedMemoryPerBlock, dev) !=
+            cudaSuccess ||
+        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess)
+      return size_t(0);
+    const size_t b = size_t(per_sm) / 2 - size_t(reserved) + 128;
+    return b <= size_t(optin) ? b : size_t(0);
+  }();
+  return bytes;
+}
+
 int fail(char *error, size_t error_len, const char *what, const char *msg) {
   if (error && error_len)
     std::snprintf(error, error_len, "%s: %s", what, msg);
@@ -1139,9 +1157,26 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
   }
   if (n == 0)
     return false;
-  dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads), smem, st,
-                                 in, num_tokens, K, w, scales, zeros, bias, residual, N, y, tiles,
-                                 form);
+  // A down projection (K >= 2 N) of at most one block per SM is launched early
+  // while gate_up still holds the SMs: its blocks land on the SMs gate_up frees
+  // first, two to an SM (~40 SMs with two, ~45 with none; a block paired 4.7 us,
+  // alone 3.5). Asking for over half an SM's shared memory keeps them one per SM
+  // (H100 w8: ~9 us a step less GPU time; 4-bit unchanged; f16 not measured).
+  size_t launch_smem = smem;
+  if (S != Scheme::Dense && tiles <= sms && int64_t(K) >= 2 * int64_t(N)) {
+    const size_t lone = lone_block_smem_bytes();
+    std::lock_guard<std::mutex> hold(lock);
+    if (lone > smem &&
+        (lone <= allowed || cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 int(lone)) == cudaSuccess)) {
+      allowed = std::max(allowed, lone);
+      launch_smem = lone;
+    }
+    cudaGetLastError(); // a refused size only means the blocks may pair
+  }
+  dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads),
+                                 launch_smem, st, in, num_tokens, K, w, scales, zeros, bias,
+                                 residual, N, y, tiles, form);
   return true;
 }
 
