@@ -19,12 +19,16 @@
 //                stream through a ring of shared-memory slots (bulk copies
 //                completing on mbarriers) that runs ahead across phases and
 //                layers: only activations wait for the grid barrier, the next
-//                phases' weights are already on their way (~190 KB a block,
-//                about one layer's share of an SM)
+//                phases' weights are already on their way (~175 KB a block,
+//                about one layer's share of an SM); a producer warp refills
+//                each slot as soon as the 8 computing warps release it
 //   kernels-pdl-ring  the same ring in one kernel per phase (programmatic
 //                dependent launch): what persistence adds to the ring
 // with the same device code (a row's products are summed in the same order
-// whichever warp takes it), so their outputs must be bitwise equal (checked). Prints the median
+// whichever warp takes it), so their outputs must be bitwise equal (checked).
+// The arithmetic is the cheap form of the runtime's 4-bit GEMVs (code pairs
+// turned into f16 by masks, f16x2 FMAs, f32 across chunks), so that the
+// weight stream, not the ALU, bounds every variant. Prints the median
 // time per layer of each, the weight bytes per second against a device-to-device copy of the same
 // bytes, and the difference per phase boundary. (kernels-pdl needs sm_90 and no ATTNC_CUDA_PDL=0 in
 // the environment: DependentLaunch.cuh.)
@@ -105,8 +109,22 @@ template <int K> struct Rows {
   }
 };
 
-// The phase's input into shared memory: as is, RMS-normalised, or SwiGLU.
-template <int K> __device__ void stage_input(const Phase &p, float *xs) {
+// Barrier of the threads that compute: the whole block, or (Ring: a block
+// of 8 consumer warps and one producer warp) named barrier 1 of the 256
+// consumers.
+template <bool Ring> __device__ __forceinline__ void sync_compute() {
+  if constexpr (Ring)
+    asm volatile("bar.sync 1, %0;" ::"n"(kThreads) : "memory");
+  else
+    __syncthreads();
+}
+
+// The phase's input into shared memory: as is, RMS-normalised, or SwiGLU, in
+// f32 (xs), then as the f16 pairs a word's code pairs multiply (xh: for each
+// 8 codes of a word, (x0, x4), (x1, x5), (x2, x6), (x3, x7)). Only the 256
+// computing threads call it.
+template <int K, bool Ring = false>
+__device__ void stage_input(const Phase &p, float *xs, __half2 *xh) {
   __shared__ float partial[kWarps];
   float ss = 0.f;
   for (int k = threadIdx.x; k < K; k += kThreads) {
@@ -120,26 +138,55 @@ template <int K> __device__ void stage_input(const Phase &p, float *xs) {
     xs[k] = v;
     ss += v * v;
   }
+  float inv = 1.f;
   if (p.input == kNorm) {
 #pragma unroll
     for (int o = 16; o; o >>= 1)
       ss += __shfl_xor_sync(0xffffffffu, ss, o);
     if (threadIdx.x % 32 == 0)
       partial[threadIdx.x / 32] = ss;
-    __syncthreads();
+    sync_compute<Ring>();
     float total = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w)
       total += partial[w];
-    const float inv = rsqrtf(total / K + 1e-6f);
-    for (int k = threadIdx.x; k < K; k += kThreads)
-      xs[k] *= inv;
+    inv = rsqrtf(total / K + 1e-6f);
   }
-  __syncthreads();
+  sync_compute<Ring>();
+  for (int i = threadIdx.x; i < K / 2; i += kThreads) {
+    const int g = i / 4, j = i % 4;
+    xh[i] = __floats2half2_rn(xs[8 * g + j] * inv, xs[8 * g + j + 4] * inv);
+  }
+  sync_compute<Ring>();
+}
+
+// The dot product of one 16-byte chunk (32 codes, 8 a word, low nibble
+// first) with its 16 x pairs: each code pair (n, n + 4 of a word) becomes
+// f16 (1024 + code) by masking into 0x6400's mantissa, minus 1032 exactly
+// code - 8, then one f16x2 FMA; the pair's halves are added in f32. The same
+// instructions in every variant, so their outputs are bitwise equal.
+__device__ __forceinline__ float chunk_dot(const uint4 &v, const __half2 *x) {
+  const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+  const __half2 bias = __halves2half2(__ushort_as_half(0x6408), __ushort_as_half(0x6408));
+  __half2 acc = __float2half2_rn(0.f);
+#pragma unroll
+  for (int w = 0; w < 4; ++w)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      uint32_t pair;
+      asm("lop3.b32 %0, %1, %2, %3, 0xea;"
+          : "=r"(pair)
+          : "r"(words[w] >> (4 * j)), "r"(0x000f000fu), "r"(0x64006400u));
+      __half2 code;
+      memcpy(&code, &pair, 4);
+      acc = __hfma2(__hsub2(code, bias), x[w * 4 + j], acc);
+    }
+  const float2 f = __half22float2(acc);
+  return f.x + f.y;
 }
 
 template <int K>
-__device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, const float *xs,
+__device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, const __half2 *xh,
                                          int row0, int lane) {
   constexpr int kRows = Rows<K>::kRows;
   float acc[kRows];
@@ -151,20 +198,12 @@ __device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, co
     const int c = lane + 32 * i;
     if (c >= K / 32)
       break;
-    const float *x = xs + c * 32;
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       if (row0 + r >= p.N)
         break;
       const float s = __half2float(p.s[int64_t(row0 + r) * (K / kGroup) + c * 32 / kGroup]);
-      const uint32_t words[4] = {rows.v[r][i].x, rows.v[r][i].y, rows.v[r][i].z, rows.v[r][i].w};
-      float sum = 0.f;
-#pragma unroll
-      for (int w = 0; w < 4; ++w)
-#pragma unroll
-        for (int n = 0; n < 8; ++n)
-          sum = fmaf(float(int((words[w] >> (4 * n)) & 15u) - 8), x[w * 8 + n], sum);
-      acc[r] = fmaf(s, sum, acc[r]);
+      acc[r] = fmaf(s, chunk_dot(rows.v[r][i], xh + c * 16), acc[r]);
     }
   }
 #pragma unroll
@@ -177,24 +216,34 @@ __device__ __forceinline__ void multiply(const Phase &p, const Rows<K> &rows, co
   }
 }
 
+// The input's shared memory: f32 x, then its f16 pairs (stage_input).
+constexpr size_t kInputSmem = kMaxK * sizeof(float) + kMaxK / 2 * sizeof(__half2);
+struct InputSmem {
+  float *xs;
+  __half2 *xh;
+  __device__ explicit InputSmem(uint8_t *smem)
+      : xs(reinterpret_cast<float *>(smem)),
+        xh(reinterpret_cast<__half2 *>(smem + kMaxK * sizeof(float))) {}
+};
+
 // A phase: warp w of the grid takes row blocks w, w + W, ...; `cur` holds
 // its first block's weights, loaded before the wait / barrier; each block's
 // successor is loaded before the block is multiplied.
-template <int K> __device__ void run_phase(const Phase &p, Rows<K> &cur, float *xs) {
+template <int K> __device__ void run_phase(const Phase &p, Rows<K> &cur, const InputSmem &in) {
   constexpr int kRows = Rows<K>::kRows;
   const int lane = threadIdx.x % 32;
   const int warps = gridDim.x * kWarps, gw = blockIdx.x * kWarps + threadIdx.x / 32;
-  stage_input<K>(p, xs);
+  stage_input<K>(p, in.xs, in.xh);
   for (int rb = gw; rb * kRows < p.N; rb += warps) {
     Rows<K> next;
     const bool more = (rb + warps) * kRows < p.N;
     if (more)
       next.load(p, (rb + warps) * kRows, lane);
-    multiply<K>(p, cur, xs, rb * kRows, lane);
+    multiply<K>(p, cur, in.xh, rb * kRows, lane);
     if (more)
       cur = next;
   }
-  __syncthreads(); // xs is the next phase's
+  __syncthreads(); // the input's shared memory is the next phase's
 }
 
 template <int K> __device__ __forceinline__ void prefetch(const Phase &p, Rows<K> &rows) {
@@ -208,15 +257,16 @@ __device__ __forceinline__ unsigned load_acquire(const unsigned *p) {
   return v;
 }
 
-__device__ void grid_barrier(unsigned *arrived, unsigned target) {
-  __syncthreads();
+// Every block's computing threads past this point before any goes on.
+template <bool Ring = false> __device__ void grid_barrier(unsigned *arrived, unsigned target) {
+  sync_compute<Ring>();
   if (threadIdx.x == 0) {
     __threadfence();
     atomicAdd(arrived, 1u);
     while (load_acquire(arrived) < target) {
     }
   }
-  __syncthreads();
+  sync_compute<Ring>();
 }
 
 // One launch per phase. pdl: lets the next kernel launch at once and issues
@@ -225,18 +275,20 @@ __device__ void grid_barrier(unsigned *arrived, unsigned target) {
 // resident (and streaming) while the current kernel's still run.
 template <int K, int MinBlocks>
 __global__ void __launch_bounds__(kThreads, MinBlocks) phase_kernel(Phase p, int pdl) {
-  extern __shared__ float xs[];
+  extern __shared__ __align__(128) uint8_t smem_bytes[];
+  const InputSmem in(smem_bytes);
   if (pdl)
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
   Rows<K> first;
   prefetch<K>(p, first);
   if (pdl)
     asm volatile("griddepcontrol.wait;" ::: "memory");
-  run_phase<K>(p, first, xs);
+  run_phase<K>(p, first, in);
 }
 
 __global__ void __launch_bounds__(kThreads) persistent_kernel(const Layers *layers) {
-  extern __shared__ float xs[];
+  extern __shared__ __align__(128) uint8_t smem_bytes[];
+  const InputSmem in(smem_bytes);
   unsigned barriers = 0;
   for (int i = 0; i < kLayers * 4; ++i) {
     const Phase &p = layers->phase[i];
@@ -245,26 +297,30 @@ __global__ void __launch_bounds__(kThreads) persistent_kernel(const Layers *laye
       prefetch<kHidden>(p, first);
       if (i > 0)
         grid_barrier(layers->barrier, ++barriers * gridDim.x);
-      run_phase<kHidden>(p, first, xs);
+      run_phase<kHidden>(p, first, in);
     } else {
       Rows<kInter> first;
       prefetch<kInter>(p, first);
       if (i > 0)
         grid_barrier(layers->barrier, ++barriers * gridDim.x);
-      run_phase<kInter>(p, first, xs);
+      run_phase<kInter>(p, first, in);
     }
   }
 }
 
 // persistent-ring: units of 16 rows (K = 2048) or 6 rows (K = 5632), codes
 // then scales, one unit per slot; unit u of a phase belongs to block
-// u % gridDim.x. Thread 0 refills a slot with the block's next unit as soon
-// as every warp is done with it, whatever phase that unit belongs to.
-constexpr int kRingSlots = 11;
+// u % gridDim.x. A block is 8 computing warps and one producer warp: the
+// producer's lane 0 refills a slot with the block's next unit as soon as all
+// 8 warps have released it (the slot's `empty` mbarrier), whatever phase or
+// layer that unit belongs to; a computing warp waits only for its unit's
+// bytes (`full`) and, between phases, for the grid barrier on activations.
+constexpr int kRingSlots = 10;
+constexpr int kRingThreads = kThreads + 32;
 constexpr int kSlotBytes = 17536;   // >= 16 * 1024 + 512 and 6 * 2816 + 528, 128-aligned
 constexpr int kScaleOffset = 16896; // scales after the codes
 constexpr size_t kRingSmem =
-    kMaxK * sizeof(float) + size_t(kRingSlots) * kSlotBytes + kRingSlots * sizeof(uint64_t);
+    kInputSmem + size_t(kRingSlots) * kSlotBytes + 2 * kRingSlots * sizeof(uint64_t);
 __host__ __device__ constexpr int unit_rows(int K) { return K == kHidden ? 16 : 6; }
 __host__ __device__ constexpr int units_of(int N, int K) {
   return (N + unit_rows(K) - 1) / unit_rows(K);
@@ -281,6 +337,9 @@ __device__ __forceinline__ void mbar_expect_tx(uint64_t *bar, unsigned bytes) {
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)),
                "r"(bytes)
                : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint64_t *bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
 }
 __device__ __forceinline__ void bulk_copy(void *dst, const void *src, unsigned bytes,
                                           uint64_t *bar) {
@@ -305,41 +364,58 @@ __device__ __forceinline__ void mbar_wait(uint64_t *bar, unsigned parity) {
       __trap(); // a lost copy: fail, never hang
 }
 
-// The block's stream of units: phase i, its k-th unit of this block, up to
-// phase `end` (exclusive).
-struct RingCursor {
-  int phase = 0, k = 0, end = kLayers * 4;
-  __device__ bool next(const Layers *layers) { // past the end: false
-    while (phase < end) {
-      const Phase &p = layers->phase[phase];
-      if (int(blockIdx.x) + k * int(gridDim.x) < units_of(p.N, p.K))
-        return true;
-      ++phase;
-      k = 0;
+// A ring kernel's shared memory: the input, the slots, their mbarriers.
+struct RingSmem {
+  InputSmem in;
+  uint8_t *ring;
+  uint64_t *full, *empty;
+  __device__ explicit RingSmem(uint8_t *smem)
+      : in(smem), ring(smem + kInputSmem),
+        full(reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes)),
+        empty(full + kRingSlots) {}
+  __device__ uint8_t *slot(int s) const { return ring + size_t(s) * kSlotBytes; }
+  // Thread 0 readies the mbarriers before any thread uses them.
+  __device__ void init() {
+    if (threadIdx.x == 0) {
+      for (int s = 0; s < kRingSlots; ++s) {
+        mbar_init(&full[s], 1);
+        mbar_init(&empty[s], kWarps);
+      }
+      asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
-    return false;
+    __syncthreads();
   }
 };
 
-__device__ void issue_unit(const Layers *layers, RingCursor &c, uint8_t *slot, uint64_t *full) {
-  if (!c.next(layers))
+// The producer (lane 0 of the last warp): the block's units of phases
+// [first, end) in order, unit j into slot j % kRingSlots once the computing
+// warps have released the slot's previous unit (j - kRingSlots).
+__device__ void produce(const Layers *layers, const RingSmem &m, int first, int end) {
+  if (threadIdx.x != kThreads)
     return;
-  const Phase &p = layers->phase[c.phase];
-  const int R = unit_rows(p.K), u = int(blockIdx.x) + c.k * int(gridDim.x);
-  const int rows = min(R, p.N - u * R);
-  const unsigned wbytes = unsigned(rows) * (p.K / 2), sbytes = unsigned(rows) * (p.K / kGroup) * 2;
-  // The warps' reads of the slot (generic proxy) before the copy's writes (async proxy).
-  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
-  mbar_expect_tx(full, wbytes + sbytes);
-  bulk_copy(slot, p.w + int64_t(u) * R * (p.K / 2), wbytes, full);
-  bulk_copy(slot + kScaleOffset, p.s + int64_t(u) * R * (p.K / kGroup), sbytes, full);
-  ++c.k;
+  unsigned j = 0;
+  for (int i = first; i < end; ++i) {
+    const Phase &p = layers->phase[i];
+    const int R = unit_rows(p.K), units = units_of(p.N, p.K);
+    for (int u = blockIdx.x; u < units; u += gridDim.x, ++j) {
+      const int s = int(j % kRingSlots);
+      if (j >= unsigned(kRingSlots))
+        mbar_wait(&m.empty[s], (j / kRingSlots - 1) & 1u);
+      const int rows = min(R, p.N - u * R);
+      const unsigned wbytes = unsigned(rows) * (p.K / 2);
+      const unsigned sbytes = unsigned(rows) * (p.K / kGroup) * 2;
+      mbar_expect_tx(&m.full[s], wbytes + sbytes);
+      bulk_copy(m.slot(s), p.w + int64_t(u) * R * (p.K / 2), wbytes, &m.full[s]);
+      bulk_copy(m.slot(s) + kScaleOffset, p.s + int64_t(u) * R * (p.K / kGroup), sbytes,
+                &m.full[s]);
+    }
+  }
 }
 
 // multiply()'s arithmetic, row by row from a slot: outputs bitwise equal.
 template <int K>
 __device__ void multiply_unit(const Phase &p, const uint8_t *slot, int row0, int rows,
-                              const float *xs) {
+                              const __half2 *xh) {
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   for (int r = warp; r < rows; r += kWarps) {
     const uint8_t *codes = slot + r * (K / 2);
@@ -350,17 +426,8 @@ __device__ void multiply_unit(const Phase &p, const uint8_t *slot, int row0, int
       const int c = lane + 32 * i;
       if (c >= K / 32)
         break;
-      const float *x = xs + c * 32;
       const float s = __half2float(scales[c * 32 / kGroup]);
-      const uint4 v = *reinterpret_cast<const uint4 *>(codes + c * 16);
-      const uint32_t words[4] = {v.x, v.y, v.z, v.w};
-      float sum = 0.f;
-#pragma unroll
-      for (int w = 0; w < 4; ++w)
-#pragma unroll
-        for (int n = 0; n < 8; ++n)
-          sum = fmaf(float(int((words[w] >> (4 * n)) & 15u) - 8), x[w * 8 + n], sum);
-      acc = fmaf(s, sum, acc);
+      acc = fmaf(s, chunk_dot(*reinterpret_cast<const uint4 *>(codes + c * 16), xh + c * 16), acc);
     }
 #pragma unroll
     for (int o = 16; o; o >>= 1)
@@ -370,77 +437,55 @@ __device__ void multiply_unit(const Phase &p, const uint8_t *slot, int row0, int
   }
 }
 
+// A computing warp's units of one phase: j counts the block's units so far.
 template <int K>
-__device__ void ring_phase(const Layers *layers, const Phase &p, float *xs, uint8_t *ring,
-                           uint64_t *full, unsigned &j, RingCursor &producer) {
-  stage_input<K>(p, xs);
+__device__ void ring_phase(const Phase &p, const RingSmem &m, unsigned &j) {
+  stage_input<K, true>(p, m.in.xs, m.in.xh);
   constexpr int R = unit_rows(K);
   for (int u = blockIdx.x; u < units_of(p.N, K); u += gridDim.x, ++j) {
-    const int slot = int(j % kRingSlots);
-    mbar_wait(&full[slot], (j / kRingSlots) & 1u);
-    multiply_unit<K>(p, ring + size_t(slot) * kSlotBytes, u * R, min(R, p.N - u * R), xs);
-    __syncthreads(); // every warp is done with the slot
-    if (threadIdx.x == 0)
-      issue_unit(layers, producer, ring + size_t(slot) * kSlotBytes, &full[slot]);
+    const int s = int(j % kRingSlots);
+    mbar_wait(&m.full[s], (j / kRingSlots) & 1u);
+    multiply_unit<K>(p, m.slot(s), u * R, min(R, p.N - u * R), m.in.xh);
+    __syncwarp();
+    if (threadIdx.x % 32 == 0)
+      mbar_arrive(&m.empty[s]);
   }
-  __syncthreads(); // xs is the next phase's
+  sync_compute<true>(); // the input's shared memory is the next phase's
 }
 
-// A ring kernel's shared memory: x staged, the slots, their mbarriers.
-struct RingSmem {
-  float *xs;
-  uint8_t *ring;
-  uint64_t *full;
-  __device__ explicit RingSmem(uint8_t *smem)
-      : xs(reinterpret_cast<float *>(smem)), ring(smem + kMaxK * sizeof(float)),
-        full(reinterpret_cast<uint64_t *>(ring + size_t(kRingSlots) * kSlotBytes)) {}
-  // Thread 0 readies the mbarriers and fills every slot from `producer`'s
-  // position (its copy of the cursor is the one that counts).
-  __device__ void start(const Layers *layers, RingCursor &producer) {
-    if (threadIdx.x == 0) {
-      for (int s = 0; s < kRingSlots; ++s)
-        mbar_init(&full[s], 1);
-      asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-      for (int s = 0; s < kRingSlots; ++s)
-        issue_unit(layers, producer, ring + size_t(s) * kSlotBytes, &full[s]);
-    }
-    __syncthreads();
-  }
-};
-
-__global__ void __launch_bounds__(kThreads) persistent_ring_kernel(const Layers *layers) {
+__global__ void __launch_bounds__(kRingThreads) persistent_ring_kernel(const Layers *layers) {
   extern __shared__ __align__(128) uint8_t smem_bytes[];
   RingSmem m(smem_bytes);
-  RingCursor producer;
-  m.start(layers, producer);
+  m.init();
+  if (threadIdx.x >= kThreads)
+    return produce(layers, m, 0, kLayers * 4);
   unsigned j = 0, barriers = 0; // units consumed; grid barriers passed
   for (int i = 0; i < kLayers * 4; ++i) {
     const Phase &p = layers->phase[i];
     if (i > 0)
-      grid_barrier(layers->barrier, ++barriers * gridDim.x);
+      grid_barrier<true>(layers->barrier, ++barriers * gridDim.x);
     if (p.K == kHidden)
-      ring_phase<kHidden>(layers, p, m.xs, m.ring, m.full, j, producer);
+      ring_phase<kHidden>(p, m, j);
     else
-      ring_phase<kInter>(layers, p, m.xs, m.ring, m.full, j, producer);
+      ring_phase<kInter>(p, m, j);
   }
 }
 
 // kernels-pdl-ring: the same ring, one kernel per phase (programmatic
-// dependent launch; the phase's first units issued before the wait). A
-// kernel's ring holds only its own phase: the next phase's loads start when
-// its blocks get an SM, after this kernel's blocks leave.
+// dependent launch; the producer starts before the wait). A kernel's ring
+// holds only its own phase: the next phase's loads start when its blocks get
+// an SM, after this kernel's blocks leave.
 template <int K>
-__global__ void __launch_bounds__(kThreads) ring_phase_kernel(const Layers *layers, int i) {
+__global__ void __launch_bounds__(kRingThreads) ring_phase_kernel(const Layers *layers, int i) {
   extern __shared__ __align__(128) uint8_t smem_bytes[];
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
   RingSmem m(smem_bytes);
-  RingCursor producer;
-  producer.phase = i;
-  producer.end = i + 1;
-  m.start(layers, producer);
+  m.init();
+  if (threadIdx.x >= kThreads)
+    return produce(layers, m, i, i + 1);
   asm volatile("griddepcontrol.wait;" ::: "memory");
   unsigned j = 0;
-  ring_phase<K>(layers, layers->phase[i], m.xs, m.ring, m.full, j, producer);
+  ring_phase<K>(layers->phase[i], m, j);
 }
 
 __global__ void fill_bytes(uint8_t *p, size_t n, uint32_t seed) {
@@ -530,7 +575,7 @@ int main(int argc, char **argv) {
 
   // One grid for every variant: as many blocks as the persistent kernel can
   // keep resident (it must, for its barrier).
-  const size_t smem = kMaxK * sizeof(float);
+  const size_t smem = kInputSmem;
   for (auto fn : {(const void *)persistent_kernel, (const void *)phase_kernel<kHidden, 1>,
                   (const void *)phase_kernel<kInter, 1>, (const void *)phase_kernel<kHidden, 2>,
                   (const void *)phase_kernel<kInter, 2>})
@@ -543,7 +588,7 @@ int main(int argc, char **argv) {
     CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kRingSmem)));
   int ring_per_sm = 0;
   CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&ring_per_sm, persistent_ring_kernel,
-                                                      kThreads, kRingSmem));
+                                                      kRingThreads, kRingSmem));
   if (ring_per_sm < 1) {
     std::fprintf(stderr, "persistent-ring: %zu bytes of shared memory do not fit an SM\n",
                  kRingSmem);
@@ -585,7 +630,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < kLayers * 4; ++i) {
       auto kernel =
           host.phase[i].K == kHidden ? ring_phase_kernel<kHidden> : ring_phase_kernel<kInter>;
-      CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(sms), dim3(kThreads),
+      CHECK(attnrt::cuda::dependent_launch::launch_early(kernel, dim3(sms), dim3(kRingThreads),
                                                          kRingSmem, st, dev_layers, i));
     }
   });
@@ -599,7 +644,7 @@ int main(int argc, char **argv) {
     CHECK(cudaMemsetAsync(host.barrier, 0, sizeof(unsigned), st));
     void *args[] = {&dev_layers};
     CHECK(cudaLaunchCooperativeKernel((const void *)persistent_ring_kernel, dim3(sms),
-                                      dim3(kThreads), args, kRingSmem, st));
+                                      dim3(kRingThreads), args, kRingSmem, st));
   };
   uint8_t *copy_a = nullptr, *copy_b = nullptr; // the copy baseline: the same bytes moved
   CHECK(cudaMalloc(&copy_a, weight_bytes / 2));
@@ -640,7 +685,7 @@ int main(int argc, char **argv) {
   }
   std::printf("%s, %d SMs, grid %d x %d threads (%d per SM; persistent-ring %d x %d, %zu bytes "
               "of shared memory); %d layers, %.1f MB of weights\n",
-              prop.name, sms, grid, kThreads, per_sm, sms, kThreads, kRingSmem, kLayers,
+              prop.name, sms, grid, kThreads, per_sm, sms, kRingThreads, kRingSmem, kLayers,
               weight_bytes / 1e6);
   std::printf("outputs: %s, %s (h[0..2] = %g %g %g)\n", finite ? "finite" : "NOT FINITE",
               same ? "bitwise equal across variants" : "DIFFER across variants", out[1][0],
