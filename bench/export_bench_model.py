@@ -47,7 +47,13 @@ Preset tinyllama-8l: the same with 8 layers.
 
 Usage:
     python3 bench/export_bench_model.py OUT_DIR [--preset small|tinyllama-1.1b|tinyllama-8l]
-        [--only stateless|cached] [--no-verify]
+        [--only stateless|cached] [--no-verify] [--data-from-graph GRAPH]
+
+--data-from-graph GRAPH skips the export (minutes for 1.1 B parameters): GRAPH,
+an earlier stateless export of the same preset with its external data
+stripped (test/fixtures/bench/), becomes stateless.onnx, and its data file is
+written from the model's parameters by initializer name (exact, seconds).
+The verification, if asked, runs on the result as after an export.
 """
 
 import argparse
@@ -156,6 +162,73 @@ def export_stateless(model, path):
     save(program.model_proto, path)
 
 
+def linear_call_order(model):
+    """The model's nn.Linear modules in the order one forward pass calls them
+    (the exporter names their MatMuls node_linear, node_linear_1, ... in
+    that order)."""
+    order = []
+    hooks = [m.register_forward_hook(lambda mod, args, out: order.append(mod))
+             for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    use_cache = model.config.use_cache
+    model.config.use_cache = False
+    try:
+        with torch.no_grad():
+            model(input_ids=torch.zeros(1, 1, dtype=torch.int64))
+    finally:
+        model.config.use_cache = use_cache
+        for h in hooks:
+            h.remove()
+    return order
+
+
+def data_from_graph(model, graph_path, path):
+    """stateless.onnx without a new export: GRAPH (this script's stateless
+    export with its external data stripped, test/fixtures/bench/) copied to
+    PATH, and PATH.data written from the model's parameters at the offsets
+    GRAPH records. An initializer is a parameter of its name, or the
+    transposed weight of the Linear whose MatMul (node_linear_k, the k-th
+    call) reads it; every external initializer must resolve, with its
+    recorded shape and length, or nothing is written."""
+    graph = onnx.load(graph_path, load_external_data=False)
+    params = dict(model.named_parameters())
+    linears = linear_call_order(model)
+    linear_of = {}
+    for node in graph.graph.node:
+        if node.op_type == "MatMul" and node.name.startswith("node_linear"):
+            k = 0 if node.name == "node_linear" else int(node.name[len("node_linear_"):])
+            linear_of[node.input[1]] = k
+    pieces, data_name, end = [], os.path.basename(path) + ".data", 0
+    for init in graph.graph.initializer:
+        if init.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in init.external_data}
+        if info.get("location") != data_name:
+            raise SystemExit(f"{graph_path}: initializer {init.name}: external data in "
+                             f"{info.get('location')!r}, expected {data_name!r}")
+        if init.name in params:
+            tensor = params[init.name].detach()
+        elif init.name in linear_of and linear_of[init.name] < len(linears):
+            tensor = linears[linear_of[init.name]].weight.detach().t()
+        else:
+            raise SystemExit(f"{graph_path}: initializer {init.name} is neither a parameter "
+                             "nor a node_linear weight of this model")
+        array = np.ascontiguousarray(tensor.float().numpy())
+        offset, length = int(info["offset"]), int(info["length"])
+        if list(array.shape) != list(init.dims) or array.nbytes != length or \
+                init.data_type != onnx.TensorProto.FLOAT:
+            raise SystemExit(f"{graph_path}: initializer {init.name}: graph {list(init.dims)} "
+                             f"({length} bytes), model {list(array.shape)} ({array.nbytes} bytes)")
+        pieces.append((offset, array))
+        end = max(end, offset + length)
+    with open(path + ".data", "wb") as f:
+        f.truncate(end)
+        for offset, array in sorted(pieces, key=lambda p: p[0]):
+            f.seek(offset)
+            f.write(array.tobytes())
+    onnx.save(graph, path)
+    return len(pieces)
+
+
 def cached_names(layers):
     past = [f"past_key_values.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
     present = [f"present.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
@@ -240,9 +313,14 @@ def main():
     parser.add_argument("--preset", choices=sorted(PRESETS), default="small")
     parser.add_argument("--no-verify", action="store_true",
                         help="skip the onnxruntime comparison (large presets)")
+    parser.add_argument("--data-from-graph", metavar="GRAPH",
+                        help="no export: stateless.onnx is GRAPH (an earlier stateless export, "
+                             "external data stripped) and its data is written from the model")
     args = parser.parse_args()
     if args.preset != "small" and args.only is None:
         args.only = "stateless"
+    if args.data_from_graph and args.only != "stateless":
+        parser.error("--data-from-graph writes the stateless form only (--only stateless)")
     os.makedirs(args.out, exist_ok=True)
     warnings.filterwarnings("ignore")
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
@@ -258,14 +336,19 @@ def main():
             continue
         path = os.path.join(args.out, form + ".onnx")
         start = time.time()
-        export(model, path)
+        if args.data_from_graph:
+            count = data_from_graph(model, args.data_from_graph, path)
+            print(f"wrote {os.path.basename(path)} from {args.data_from_graph}: {count} "
+                  f"initializers in {time.time() - start:.0f} s")
+        else:
+            export(model, path)
         if args.no_verify:
             print(f"exported {os.path.basename(path)} in {time.time() - start:.0f} s (not verified)")
             continue
         diff = verify(model, path)
         ok = diff < TOLERANCE
         failed |= not ok
-        print(f"{'ok' if ok else 'FAILED'} {path}: exported in "
+        print(f"{'ok' if ok else 'FAILED'} {path}: written in "
               f"{time.time() - start:.0f} s, max abs diff vs PyTorch {diff:.1e}")
     return 1 if failed else 0
 

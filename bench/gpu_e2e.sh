@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# On the GPU machine (PyTorch + transformers, no MLIR): export the model again
-# (same seed and exporter, so the initializer names match the graph the
-# artifact was compiled from), pack the weight-stripped artifact from it (or
+# On the GPU machine (PyTorch + transformers, no MLIR): the model again (same
+# seed; the committed graph of the preset with its data written from the
+# model, else a new export with the same exporter, so that the initializer
+# names match the graph the artifact was compiled from), pack the weight-stripped artifact from it (or
 # reuse an identical plan's weights.bin), and run bench/gpu_e2e.py.
 #
 #   bench/gpu_e2e.sh TOOLS_DIR ARTIFACT WORK_DIR RESULT.json [gpu_e2e.py options]
@@ -16,7 +17,12 @@ preset=${PRESET:-tinyllama-1.1b}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$work"
 if [ ! -f "$work/model/stateless.onnx.data" ]; then
-  python3 "$root/bench/export_bench_model.py" "$work/model" --preset "$preset" --only stateless --no-verify
+  # The committed graph of the preset, where there is one, gets its data
+  # written from the model (seconds) instead of a new export (minutes).
+  graph="$root/test/fixtures/bench/$preset-graph.onnx" from=()
+  [ -f "$graph" ] && from=(--data-from-graph "$graph")
+  python3 "$root/bench/export_bench_model.py" "$work/model" --preset "$preset" --only stateless \
+    --no-verify "${from[@]}"
 fi
 rm -rf "$work/artifact"
 cp -r "$art" "$work/artifact"
