@@ -1132,18 +1132,22 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
   static std::mutex lock;
   static std::map<size_t, int> per_sm;
   static size_t allowed = 48 * 1024; // without the opt-in attribute
+  // Whether `bytes` may be launched (the limit raised if needed; lock held).
+  auto allow_smem = [&](size_t bytes) {
+    if (bytes <= allowed)
+      return true;
+    if (cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)) !=
+        cudaSuccess)
+      return false;
+    allowed = bytes;
+    return true;
+  };
   int n = 0;
   {
     std::lock_guard<std::mutex> hold(lock);
     auto it = per_sm.find(smem);
     if (it == per_sm.end()) {
-      bool ok = true;
-      if (smem > allowed) {
-        ok = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  int(smem)) == cudaSuccess;
-        if (ok)
-          allowed = smem;
-      }
+      const bool ok = allow_smem(smem);
       if (!ok ||
           cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, kThreads, smem) !=
               cudaSuccess ||
@@ -1161,18 +1165,17 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
   // while gate_up still holds the SMs: its blocks land on the SMs gate_up frees
   // first, two to an SM (~40 SMs with two, ~45 with none; a block paired 4.7 us,
   // alone 3.5). Asking for over half an SM's shared memory keeps them one per SM
-  // (H100 w8: ~9 us a step less GPU time; 4-bit unchanged; f16 not measured).
+  // (H100 w8: ~9 us a step less GPU time; 4-bit unchanged).
   size_t launch_smem = smem;
-  if (S != Scheme::Dense && tiles <= sms && int64_t(K) >= 2 * int64_t(N)) {
+  if (tiles <= sms && int64_t(K) >= 2 * int64_t(N)) {
     const size_t lone = lone_block_smem_bytes();
     std::lock_guard<std::mutex> hold(lock);
-    if (lone > smem &&
-        (lone <= allowed || cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                 int(lone)) == cudaSuccess)) {
-      allowed = std::max(allowed, lone);
-      launch_smem = lone;
+    if (lone > smem) {
+      if (allow_smem(lone))
+        launch_smem = lone;
+      else
+        cudaGetLastError(); // a refused size only means the blocks may pair
     }
-    cudaGetLastError(); // a refused size only means the blocks may pair
   }
   dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads),
                                  launch_smem, st, in, num_tokens, K, w, scales, zeros, bias,
