@@ -189,7 +189,10 @@ def data_from_graph(model, graph_path, path):
     transposed weight of the Linear whose MatMul (node_linear_k, the k-th
     call) reads it; every external initializer must resolve, with its
     recorded shape and length, or nothing is written."""
-    graph = onnx.load(graph_path, load_external_data=False)
+    try:
+        graph = onnx.load(graph_path, load_external_data=False)
+    except Exception as exc:  # a protobuf decode error or an OS error: name the file
+        raise SystemExit(f"{graph_path}: not a readable ONNX graph ({type(exc).__name__}: {exc})")
     params = dict(model.named_parameters())
     linears = linear_call_order(model)
     linear_of = {}
@@ -321,6 +324,8 @@ def main():
         args.only = "stateless"
     if args.data_from_graph and args.only != "stateless":
         parser.error("--data-from-graph writes the stateless form only (--only stateless)")
+    if args.data_from_graph and not os.path.isfile(args.data_from_graph):
+        parser.error(f"--data-from-graph: no such file: {args.data_from_graph}")
     os.makedirs(args.out, exist_ok=True)
     warnings.filterwarnings("ignore")
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
