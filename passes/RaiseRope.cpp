@@ -174,12 +174,63 @@ Value rotateHalfInput(Value v) {
 }
 
 // What the angle tensor is computed from: dynamo's
-//   Concat(f, f) with f = Transpose(MatMul(inv_freq, Cast(positions)), [0, 2, 1]).
+//   Concat(f, f) with f = Transpose(MatMul(inv_freq, Cast(positions)), [0, 2, 1])
+// or, where the exporter lowers that outer product to a broadcast (torch 2.15,
+// transformers 5.2x),
+//   Concat(f, f) with f = Mul(Cast(positions), inv_freq).
 struct Angles {
   SmallVector<double> invFreq;
   Type invFreqElement;
-  Value positions; // integer [batch or 1, 1, seq], before the Cast
+  // integer positions before the Cast: [batch or 1, 1, seq] (MatMul form,
+  // seqDim 2) or [batch or 1, seq, 1] (Mul form, seqDim 1)
+  Value positions;
+  int64_t seqDim = 2;
 };
+
+// inv_freq's values as doubles (false when they cannot be read).
+bool readInvFreq(od::ConstantOp invFreq, Angles &angles) {
+  auto values = invFreq.getValue().tryGetValues<APFloat>();
+  if (!values)
+    return false;
+  for (APFloat f : *values) {
+    bool lost = false;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    angles.invFreq.push_back(f.convertToDouble());
+  }
+  angles.invFreqElement = getElementTypeOrSelf(invFreq.getType());
+  return true;
+}
+
+// The Mul form's freqs: Cast(positions [b, seq, 1]) * inv_freq (a constant
+// of rotary_dim / 2 elements along the last dim, unit dims elsewhere), either
+// operand order.
+FailureOr<Angles> matchBroadcastFreqs(od::MulOp mul, int64_t rotaryDim, std::string &why) {
+  for (auto [pos, freq] : {std::pair(mul.getA(), mul.getB()), {mul.getB(), mul.getA()}}) {
+    auto invFreq = freq.getDefiningOp<od::ConstantOp>();
+    auto invType = raise::rankedOf(freq);
+    auto cast = pos.getDefiningOp<od::CastOp>();
+    if (!invFreq || !cast || !invType || !invType.hasStaticShape() || invType.getRank() < 1 ||
+        invType.getNumElements() != rotaryDim / 2 ||
+        invType.getDimSize(invType.getRank() - 1) != rotaryDim / 2)
+      continue;
+    Value positions = cast.getInput();
+    if (!getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
+        raise::staticDim(positions, 2) != 1) {
+      why = "positions are not an integer [batch, seq, 1] cast to float";
+      return failure();
+    }
+    Angles angles;
+    if (!readInvFreq(invFreq, angles)) {
+      why = "inv_freq's values are not readable";
+      return failure();
+    }
+    angles.positions = positions;
+    angles.seqDim = 1;
+    return angles;
+  }
+  why = "freqs is not Cast(positions) * inv_freq [rotary_dim / 2]";
+  return failure();
+}
 
 FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) {
   auto concat = angle.getDefiningOp<od::ConcatOp>();
@@ -189,6 +240,8 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
     why = "angle is not Concat(freqs, freqs) of the rotary dims";
     return failure();
   }
+  if (auto mul = concat.getInputs()[0].getDefiningOp<od::MulOp>())
+    return matchBroadcastFreqs(mul, rotaryDim, why);
   auto transpose = concat.getInputs()[0].getDefiningOp<od::TransposeOp>();
   if (!isTransposeWith(transpose, {0, 2, 1})) {
     why = "freqs is not a Transpose(0, 2, 1) of inv_freq x positions";
@@ -208,18 +261,11 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
     why = "inv_freq is not a constant [.., rotary_dim / 2, 1]";
     return failure();
   }
-  auto values = invFreq.getValue().tryGetValues<APFloat>();
-  if (!values) {
+  Angles angles;
+  if (!readInvFreq(invFreq, angles)) {
     why = "inv_freq's values are not readable";
     return failure();
   }
-  Angles angles;
-  for (APFloat f : *values) {
-    bool lost = false;
-    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-    angles.invFreq.push_back(f.convertToDouble());
-  }
-  angles.invFreqElement = invType.getElementType();
   auto cast = matmul.getB().getDefiningOp<od::CastOp>();
   Value positions = cast ? cast.getInput() : nullptr;
   if (!positions || !getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
@@ -405,7 +451,9 @@ std::optional<SmallVector<double>> floatConstants(Value v) {
 
 // GPT-J's sin/cos: a constant table [1, max_positions, r] (sin | cos halves,
 // precomputed) gathered per token by GatherElements(table, Tile(Unsqueeze(
-// positions, 2), [1, 1, r]), axis 1) and cut in two by Split on the last axis.
+// positions, 2), [1, 1, r]), axis 1) -- or a [max_positions, r] table by
+// GatherND(table, Unsqueeze(positions, 2)) -- and cut in two by Split on the
+// last axis.
 // Matches when `cosHalf` and `sinHalf` are the two outputs of that Split and
 // the table's columns are exactly cos / sin(p * theta^(-2k / r)) there: theta
 // is recovered from the table and checked on every entry.
@@ -437,34 +485,60 @@ FailureOr<TableAngles> matchGatheredTable(Value cosHalf, Value sinHalf, int64_t 
       return failure();
     }
   }
-  auto gather = gathered.getDefiningOp<od::GatherElementsOp>();
-  if (!gather || gather.getAxis() != 1) {
-    why = "the sin/cos table is not GatherElements on the positions axis";
+  // The table and the [1, seq] positions that index it: GatherElements of
+  // a [1, max_positions, r] table (older exporters) or GatherND of a
+  // [max_positions, r] one by the positions unsqueezed to [1, seq, 1]
+  // (torch 2.15 with transformers 5.2x).
+  Value tableValue;
+  Value unsqueezeAt2; // Unsqueeze(positions, 2): its data are the positions
+  RankedTensorType tableType;
+  if (auto gather = gathered.getDefiningOp<od::GatherElementsOp>()) {
+    if (gather.getAxis() != 1) {
+      why = "the sin/cos table is not GatherElements on the positions axis";
+      return failure();
+    }
+    tableValue = gather.getData();
+    tableType = raise::rankedOf(tableValue);
+    if (!tableType || !tableType.hasStaticShape() || tableType.getRank() != 3 ||
+        tableType.getDimSize(0) != 1 || tableType.getDimSize(2) != rotaryDim) {
+      why = "the sin/cos table is not a static [1, max_positions, rotary_dim]";
+      return failure();
+    }
+    auto tile = gather.getIndices().getDefiningOp<od::TileOp>();
+    std::optional<SmallVector<int64_t>> repeats =
+        tile ? raise::intConstants(tile.getRepeats()) : std::nullopt;
+    if (!repeats || *repeats != SmallVector<int64_t>{1, 1, rotaryDim}) {
+      why = "the table index is not Tile(Unsqueeze([1, seq] positions, 2), [1, 1, rotary_dim])";
+      return failure();
+    }
+    unsqueezeAt2 = tile.getInput();
+  } else if (auto gather = gathered.getDefiningOp<od::GatherNDOp>()) {
+    tableValue = gather.getData();
+    tableType = raise::rankedOf(tableValue);
+    if (gather.getBatchDims() != 0 || !tableType || !tableType.hasStaticShape() ||
+        tableType.getRank() != 2 || tableType.getDimSize(1) != rotaryDim) {
+      why = "the sin/cos table is not GatherND of a static [max_positions, rotary_dim]";
+      return failure();
+    }
+    unsqueezeAt2 = gather.getIndices();
+  } else {
+    why = "the sin/cos table is not gathered by the positions (GatherElements or GatherND)";
     return failure();
   }
-  auto tableType = raise::rankedOf(gather.getData());
-  if (!tableType || !tableType.hasStaticShape() || tableType.getRank() != 3 ||
-      tableType.getDimSize(0) != 1 || tableType.getDimSize(2) != rotaryDim) {
-    why = "the sin/cos table is not a static [1, max_positions, rotary_dim]";
-    return failure();
-  }
-  auto tile = gather.getIndices().getDefiningOp<od::TileOp>();
-  std::optional<SmallVector<int64_t>> repeats =
-      tile ? raise::intConstants(tile.getRepeats()) : std::nullopt;
-  auto unsqueeze = tile ? tile.getInput().getDefiningOp<od::UnsqueezeOp>() : od::UnsqueezeOp();
-  if (!repeats || *repeats != SmallVector<int64_t>{1, 1, rotaryDim} || !unsqueeze ||
-      singleAxis(unsqueeze.getAxes(), 3) != 2 || raise::rankOf(unsqueeze.getData()) != 2 ||
+  auto unsqueeze = unsqueezeAt2.getDefiningOp<od::UnsqueezeOp>();
+  if (!unsqueeze || singleAxis(unsqueeze.getAxes(), 3) != 2 ||
+      raise::rankOf(unsqueeze.getData()) != 2 ||
       !getElementTypeOrSelf(unsqueeze.getData()).isInteger() ||
       raise::staticDim(unsqueeze.getData(), 0) != 1) {
-    why = "the table index is not Tile(Unsqueeze([1, seq] positions, 2), [1, 1, rotary_dim])";
+    why = "the table index is not Unsqueeze([1, seq] positions, 2)";
     return failure();
   }
-  std::optional<SmallVector<double>> table = floatConstants(gather.getData());
+  std::optional<SmallVector<double>> table = floatConstants(tableValue);
   if (!table) {
     why = "the sin/cos table's values are not readable";
     return failure();
   }
-  int64_t maxPos = tableType.getDimSize(1), half = rotaryDim / 2;
+  int64_t maxPos = tableType.getDimSize(tableType.getRank() - 2), half = rotaryDim / 2;
   int64_t cosOffset = cosHalf == split.getResult(0) ? 0 : half;
   int64_t sinOffset = half - cosOffset;
   auto at = [&](int64_t p, int64_t col) { return (*table)[p * rotaryDim + col]; };
@@ -496,8 +570,8 @@ FailureOr<TableAngles> matchGatheredTable(Value cosHalf, Value sinHalf, int64_t 
 }
 
 // positions as [batch or 1, seq]: the integer tensor the [b, 1, seq] MatMul
-// operand unsqueezes (Unsqueeze only inserts unit dims, so the data is the
-// same), given a leading unit dim when it is 1-D.
+// operand (or the Mul form's [b, seq, 1]) unsqueezes (Unsqueeze only inserts
+// unit dims, so the data is the same), given a leading unit dim when 1-D.
 // q and k of every layer share the positions: the Unsqueeze is made next to
 // them (so it dominates every rope) and reused by the later ropes.
 FailureOr<Value> positions2d(PatternRewriter &rewriter, Operation *root, Value positions,
@@ -627,10 +701,10 @@ struct RaiseRotateHalfRope : OpRewritePattern<od::AddOp> {
     // Partial rotary: rope(x[..., :r]) concatenated with x[..., r:].
     auto [root, ropeInput] = partialRotaryRoot(add, x, rotaryDim);
 
-    // Checked on the [b, 1, seq] MatMul operand: positions2d may create ops,
-    // so nothing may fail after it.
+    // Checked on the positions the angles are cast from: positions2d may
+    // create ops, so nothing may fail after it.
     std::optional<int64_t> seq = raise::staticDim(ropeInput, headMajor ? 2 : 1);
-    std::optional<int64_t> positionsSeq = raise::staticDim(angles->positions, 2);
+    std::optional<int64_t> positionsSeq = raise::staticDim(angles->positions, angles->seqDim);
     if (seq && positionsSeq && *seq != *positionsSeq)
       return rewriter.notifyMatchFailure(add, "positions' seq differs from x's");
     FailureOr<Value> positions = positions2d(rewriter, root, angles->positions, why);

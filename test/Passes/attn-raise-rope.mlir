@@ -47,6 +47,119 @@ func.func @rotate_half_llama(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xi64>) -> te
 
 // -----
 
+// Newer exporters (torch 2.15 with transformers 5.2x) write the outer product
+// of positions and inv_freq as a broadcast Mul of the positions unsqueezed to
+// [1, seq, 1]: the same rope, the Range positions given a leading unit dim.
+// CHECK-LABEL: func.func @rotate_half_broadcast_freqs
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x?x4x8xf32>, %[[POS:.*]]: tensor<?xi64>)
+// CHECK-NOT: onnx.Cos
+// CHECK-NOT: onnx.Mul
+// CHECK: %[[P:.*]] = onnx.Unsqueeze(%[[POS]], %{{.*}}) : (tensor<?xi64>, tensor<1xi64>) -> tensor<1x?xi64>
+// CHECK-NEXT: %[[R:.*]] = attn.rope %[[Q]], %[[P]] {rotary_dim = 8 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32} : (tensor<?x?x4x8xf32>, tensor<1x?xi64>) -> tensor<?x?x4x8xf32>
+// CHECK-NEXT: %[[T:.*]] = onnx.Transpose(%[[R]]) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+// CHECK-NOT: onnx.
+// CHECK: return %[[T]]
+func.func @rotate_half_broadcast_freqs(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  %inv = onnx.Constant() {value = dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %a02 = onnx.Constant() {value = dense<[0, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %p3 = onnx.Unsqueeze(%pos, %a02) : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x?x1xi64>
+  %pf = onnx.Cast(%p3) {to = 1 : i64} : (tensor<1x?x1xi64>) -> tensor<1x?x1xf32>
+  %fr = onnx.Mul(%pf, %inv) : (tensor<1x?x1xf32>, tensor<4xf32>) -> tensor<1x?x4xf32>
+  %emb = onnx.Concat(%fr, %fr) {axis = -1 : i64} : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+  %cos = onnx.Cos(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %sin = onnx.Sin(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %ah = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cu = onnx.Unsqueeze(%cos, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %su = onnx.Unsqueeze(%sin, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %x = onnx.Transpose(%q) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c4 = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %one = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x1 = onnx.Slice(%x, %c0, %c4, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %x2 = onnx.Slice(%x, %c4, %cmax, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %nx = onnx.Neg(%x2) : (tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32>
+  %rot = onnx.Concat(%nx, %x1) {axis = -1 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x8xf32>
+  %xc = onnx.Mul(%x, %cu) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %rs = onnx.Mul(%rot, %su) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %y = onnx.Add(%xc, %rs) : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %y : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// The broadcast form with scaled frequencies (linear scaling: every
+// inv_freq / 4) is another model: it stays decomposed.
+// CHECK-LABEL: func.func @no_fire_broadcast_freqs_scaled
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Cos
+// CHECK: onnx.Add
+func.func @no_fire_broadcast_freqs_scaled(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  %inv = onnx.Constant() {value = dense<[0.25, 0.025, 0.0025, 0.00025]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %a02 = onnx.Constant() {value = dense<[0, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %p3 = onnx.Unsqueeze(%pos, %a02) : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x?x1xi64>
+  %pf = onnx.Cast(%p3) {to = 1 : i64} : (tensor<1x?x1xi64>) -> tensor<1x?x1xf32>
+  %fr = onnx.Mul(%pf, %inv) : (tensor<1x?x1xf32>, tensor<4xf32>) -> tensor<1x?x4xf32>
+  %emb = onnx.Concat(%fr, %fr) {axis = -1 : i64} : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+  %cos = onnx.Cos(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %sin = onnx.Sin(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %ah = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cu = onnx.Unsqueeze(%cos, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %su = onnx.Unsqueeze(%sin, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %x = onnx.Transpose(%q) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c4 = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %one = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x1 = onnx.Slice(%x, %c0, %c4, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %x2 = onnx.Slice(%x, %c4, %cmax, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %nx = onnx.Neg(%x2) : (tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32>
+  %rot = onnx.Concat(%nx, %x1) {axis = -1 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x8xf32>
+  %xc = onnx.Mul(%x, %cu) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %rs = onnx.Mul(%rot, %su) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %y = onnx.Add(%xc, %rs) : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %y : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// Positions that are not integers (here a float input unsqueezed, no Cast
+// from an integer tensor) are not token positions: no rope.
+// CHECK-LABEL: func.func @no_fire_broadcast_freqs_float_positions
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Cos
+func.func @no_fire_broadcast_freqs_float_positions(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xf16>) -> tensor<?x4x?x8xf32> {
+  %inv = onnx.Constant() {value = dense<[1.0, 0.1, 0.01, 0.001]> : tensor<4xf32>} : () -> tensor<4xf32>
+  %a02 = onnx.Constant() {value = dense<[0, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %p3 = onnx.Unsqueeze(%pos, %a02) : (tensor<?xf16>, tensor<2xi64>) -> tensor<1x?x1xf16>
+  %pf = onnx.Cast(%p3) {to = 1 : i64} : (tensor<1x?x1xf16>) -> tensor<1x?x1xf32>
+  %fr = onnx.Mul(%pf, %inv) : (tensor<1x?x1xf32>, tensor<4xf32>) -> tensor<1x?x4xf32>
+  %emb = onnx.Concat(%fr, %fr) {axis = -1 : i64} : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+  %cos = onnx.Cos(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %sin = onnx.Sin(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %ah = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cu = onnx.Unsqueeze(%cos, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %su = onnx.Unsqueeze(%sin, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %x = onnx.Transpose(%q) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c4 = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %one = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x1 = onnx.Slice(%x, %c0, %c4, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %x2 = onnx.Slice(%x, %c4, %cmax, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %nx = onnx.Neg(%x2) : (tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32>
+  %rot = onnx.Concat(%nx, %x1) {axis = -1 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x8xf32>
+  %xc = onnx.Mul(%x, %cu) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %rs = onnx.Mul(%rot, %su) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %y = onnx.Add(%xc, %rs) : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %y : tensor<?x4x?x8xf32>
+}
+
+// -----
+
 // x computed head-major (here an argument) is transposed in and out; the
 // commuted Mul/Add operand orders match too, theta 1e6 (Qwen) is derived from
 // inv_freq, and [1, seq] positions are used as they are.
@@ -609,6 +722,105 @@ func.func @rotate_every_two_gptj(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>)
   %rep = onnx.Constant() {value = dense<[1, 1, 4]> : tensor<3xi64>} : () -> tensor<3xi64>
   %idx = onnx.Tile(%pu, %rep) : (tensor<1x3x1xi64>, tensor<3xi64>) -> tensor<1x3x4xi64>
   %sc = onnx.GatherElements(%table, %idx) {axis = 1 : i64} : (tensor<1x4x4xf32>, tensor<1x3x4xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c1, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// The same with the table gathered by GatherND of a [max_pos, rotary_dim]
+// table (torch 2.15 with transformers 5.2x): the same rope.
+// CHECK-LABEL: func.func @rotate_every_two_gptj_gather_nd
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x3x4x8xf32>, %[[POS:.*]]: tensor<1x3xi64>)
+// CHECK-NOT: onnx.GatherND
+// CHECK-NOT: onnx.Neg
+// CHECK: %[[R:.*]] = attn.rope %[[Q]], %[[POS]] {rotary_dim = 4 : i64, style = #attn<rope_style interleaved>, theta = 1.000000e+04 : f32} : (tensor<2x3x4x8xf32>, tensor<1x3xi64>) -> tensor<2x3x4x8xf32>
+// CHECK-NOT: onnx.
+// CHECK: return %[[R]]
+func.func @rotate_every_two_gptj_gather_nd(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [8.41470985e-01, 9.99983333e-03, 5.40302306e-01, 9.99950000e-01], [9.09297427e-01, 1.99986667e-02, -4.16146837e-01, 9.99800007e-01], [1.41120008e-01, 2.99955002e-02, -9.89992497e-01, 9.99550034e-01]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %sc = onnx.GatherND(%table, %pu) {batch_dims = 0 : i64} : (tensor<4x4xf32>, tensor<1x3x1xi64>) -> tensor<1x3x4xf32>
+  %none = onnx.NoValue() : () -> none
+  %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
+  %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %ex = onnx.Constant() {value = dense<[1, 1, 1, 1, 2]> : tensor<5xi64>} : () -> tensor<5xi64>
+  %rs = onnx.Constant() {value = dense<[1, -1, 1, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %sinu = onnx.Unsqueeze(%sp#0, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %sine = onnx.Expand(%sinu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %sinr = onnx.Reshape(%sine, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %cosu = onnx.Unsqueeze(%sp#1, %ax) : (tensor<1x3x2xf32>, tensor<2xi64>) -> tensor<1x3x1x2x1xf32>
+  %cose = onnx.Expand(%cosu, %ex) : (tensor<1x3x1x2x1xf32>, tensor<5xi64>) -> tensor<1x3x1x2x2xf32>
+  %cosr = onnx.Reshape(%cose, %rs) {allowzero = 1 : i64} : (tensor<1x3x1x2x2xf32>, tensor<4xi64>) -> tensor<1x3x1x4xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c1 = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %c2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cr = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %a3 = onnx.Constant() {value = dense<3> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x = onnx.Slice(%q, %c0, %cr, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %pass = onnx.Slice(%q, %cr, %cmax, %a3, %c1) : (tensor<2x3x4x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x4xf32>
+  %ev = onnx.Slice(%x, %c0, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %od = onnx.Slice(%x, %c1, %cmax, %a3, %c2) : (tensor<2x3x4x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<2x3x4x2xf32>
+  %n = onnx.Neg(%od) : (tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %nu = onnx.Unsqueeze(%n, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %eu = onnx.Unsqueeze(%ev, %am1) : (tensor<2x3x4x2xf32>, tensor<1xi64>) -> tensor<2x3x4x2x1xf32>
+  %st = onnx.Concat(%nu, %eu) {axis = -1 : i64} : (tensor<2x3x4x2x1xf32>, tensor<2x3x4x2x1xf32>) -> tensor<2x3x4x2x2xf32>
+  %xs = onnx.Constant() {value = dense<[0, 0, 4, 4]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %rot = onnx.Reshape(%st, %xs) : (tensor<2x3x4x2x2xf32>, tensor<4xi64>) -> tensor<2x3x4x4xf32>
+  %xc = onnx.Mul(%x, %cosr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %rsn = onnx.Mul(%rot, %sinr) : (tensor<2x3x4x4xf32>, tensor<1x3x1x4xf32>) -> tensor<2x3x4x4xf32>
+  %y = onnx.Add(%xc, %rsn) : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %out : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// A GatherND table of scaled frequencies (every angle / 4) is another
+// model: it stays decomposed.
+// CHECK-LABEL: func.func @no_fire_every_two_gather_nd_scaled
+// CHECK-NOT: attn.rope
+// CHECK: onnx.GatherND
+// CHECK: onnx.Neg
+func.func @no_fire_every_two_gather_nd_scaled(%q: tensor<2x3x4x8xf32>, %pos: tensor<1x3xi64>) -> tensor<2x3x4x8xf32> {
+  %table = onnx.Constant() {value = dense<[[0.00000000e+00, 0.00000000e+00, 1.00000000e+00, 1.00000000e+00], [2.47403959e-01, 2.49999740e-03, 9.68912422e-01, 9.99996875e-01], [4.79425539e-01, 4.99997917e-03, 8.77582562e-01, 9.99987500e-01], [6.81638760e-01, 7.49992969e-03, 7.31688869e-01, 9.99971875e-01]]> : tensor<4x4xf32>} : () -> tensor<4x4xf32>
+  %a2 = onnx.Constant() {value = dense<2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %pu = onnx.Unsqueeze(%pos, %a2) : (tensor<1x3xi64>, tensor<1xi64>) -> tensor<1x3x1xi64>
+  %sc = onnx.GatherND(%table, %pu) {batch_dims = 0 : i64} : (tensor<4x4xf32>, tensor<1x3x1xi64>) -> tensor<1x3x4xf32>
   %none = onnx.NoValue() : () -> none
   %sp:2 = onnx.Split(%sc, %none) {axis = 2 : i64, num_outputs = 2 : i64} : (tensor<1x3x4xf32>, none) -> (tensor<1x3x2xf32>, tensor<1x3x2xf32>)
   %ax = onnx.Constant() {value = dense<[2, 4]> : tensor<2xi64>} : () -> tensor<2xi64>
