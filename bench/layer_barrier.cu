@@ -35,6 +35,7 @@
 //
 //   nvcc -O3 -std=c++17 -arch=sm_90a -I. bench/layer_barrier.cu -o layer_barrier
 //   ./layer_barrier [reps]
+#include "bench/CudaCheck.cuh"
 #include "runtime/cuda/DependentLaunch.cuh"
 
 #include <cuda_fp16.h>
@@ -47,15 +48,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
-
-#define CHECK(call)                                                                                \
-  do {                                                                                             \
-    cudaError_t e_ = (call);                                                                       \
-    if (e_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_));  \
-      std::exit(1);                                                                                \
-    }                                                                                              \
-  } while (0)
 
 namespace {
 
