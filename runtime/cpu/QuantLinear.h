@@ -44,10 +44,14 @@ namespace attnrt::cpu {
 
 namespace qlinear {
 
-// kQVec floats as one GCC/Clang vector, as wide as the target's registers (8
-// with AVX, else 4), like the attention kernels' vectors. Own names, since
-// generated code includes both headers.
-#if defined(__AVX__)
+// kQVec floats as one GCC/Clang vector, as wide as the target's registers (16
+// with AVX-512, 8 with AVX, else 4). Own names, since generated code includes
+// the attention kernels' headers too. Decode at T = 1 is bound by the
+// instructions per weight (dequantization) once the weights are in cache, so
+// the widest registers pay directly (AVX-512 vs AVX2: see BENCHMARKS.md).
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+constexpr int kQVec = 16;
+#elif defined(__AVX__)
 constexpr int kQVec = 8;
 #else
 constexpr int kQVec = 4;
@@ -65,7 +69,9 @@ inline void storev(float *p, QVecF v) { std::memcpy(p, &v, sizeof(v)); }
 // Pins v to a register: GCC otherwise folds the weight loads into every FMA
 // as memory operands (16 loads per 12 FMAs instead of 7 in dot_block).
 inline void keep_in_register(QVecF &v) {
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__AVX512F__) && defined(__AVX512BW__)
+  asm("" : "+v"(v)); // any of the 32 EVEX registers
+#elif defined(__x86_64__) || defined(__i386__)
   asm("" : "+x"(v));
 #elif defined(__aarch64__)
   asm("" : "+w"(v));
@@ -76,7 +82,10 @@ inline void keep_in_register(QVecF &v) {
 // AMD Zen), which would make results depend on the register block a token
 // lands in.
 inline QVecF fmadd(QVecF a, QVecF b, QVecF c) {
-#if defined(__FMA__) && defined(__AVX__)
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  static_assert(kQVec == 16, "AVX-512: 16 lanes");
+  return (QVecF)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__FMA__) && defined(__AVX__)
   static_assert(kQVec == 8, "AVX: 8 lanes");
   return (QVecF)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #elif defined(__aarch64__)
@@ -120,7 +129,10 @@ constexpr int64_t kDecodeKChunk = 512;
 // kQVec int8 widened to int32 (one vpmovsxbd; GCC does not vectorise the
 // plain loop into it for a single vector).
 inline QVecI widen_int8(const int8_t *p) {
-#if defined(__AVX2__)
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  static_assert(kQVec == 16, "AVX-512: 16 lanes");
+  return (QVecI)_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
+#elif defined(__AVX2__)
   static_assert(kQVec == 8, "AVX2: 8 lanes");
   return (QVecI)_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(p)));
 #elif defined(__SSE4_1__) && !defined(__AVX__)
@@ -152,7 +164,17 @@ inline QVecI widen_uint8(const uint8_t *p) {
 // The kQVec 4-bit values of kQVec / 2 bytes, lane l = nibble l (low nibble
 // of byte l / 2 first, as the layout contract packs k = 2j, 2j + 1).
 inline QVecI nibbles(const uint8_t *p) {
-#if defined(__AVX2__)
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  static_assert(kQVec == 16, "AVX-512: 16 lanes");
+  // The 8 bytes' low word to lanes 0-7, high word to lanes 8-15, then each
+  // lane shifted to its nibble.
+  const __m512i word = _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(p)));
+  const __m512i spread =
+      _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1), word);
+  const __m512i shifts =
+      _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+  return (QVecI)_mm512_and_si512(_mm512_srlv_epi32(spread, shifts), _mm512_set1_epi32(15));
+#elif defined(__AVX2__)
   static_assert(kQVec == 8, "AVX2: 8 lanes");
   uint32_t word;
   std::memcpy(&word, p, 4); // little-endian: nibble l at bits 4l
