@@ -65,10 +65,13 @@ namespace attnrt::cpu {
 namespace detail {
 
 // kVec floats as one GCC/Clang vector, as wide as the target's registers:
-// 8 with AVX (-march=native on x86-64-v3 and up), else 4 (SSE2, NEON).
-// Explicit vectors because the autovectoriser spilled the register-blocked
-// accumulators; a vector wider than the registers spills too.
-#if defined(__AVX__)
+// 16 with AVX-512 (F and BW), 8 with AVX (-march=native on x86-64-v3 and
+// up), else 4 (SSE2, NEON). Explicit vectors because the autovectoriser
+// spilled the register-blocked accumulators; a vector wider than the
+// registers spills too.
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+constexpr int kVec = 16;
+#elif defined(__AVX__)
 constexpr int kVec = 8;
 #else
 constexpr int kVec = 4;
