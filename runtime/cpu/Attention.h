@@ -32,6 +32,7 @@
 #include "runtime/PagedAttentionArgs.h"
 #include "runtime/cpu/PagedKV.h"
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/cpu/VectorOps.h"
 
 #include <algorithm>
 #include <cassert>
@@ -64,18 +65,11 @@ namespace attnrt::cpu {
 
 namespace detail {
 
-// kVec floats as one GCC/Clang vector, as wide as the target's registers:
-// 16 with AVX-512 (F and BW), 8 with AVX (-march=native on x86-64-v3 and
-// up), else 4 (SSE2, NEON). Explicit vectors because the autovectoriser
+// kVec floats as one GCC/Clang vector, as wide as the target's registers
+// (kRegisterFloats, VectorOps.h). Explicit vectors because the autovectoriser
 // spilled the register-blocked accumulators; a vector wider than the
 // registers spills too.
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-constexpr int kVec = 16;
-#elif defined(__AVX__)
-constexpr int kVec = 8;
-#else
-constexpr int kVec = 4;
-#endif
+constexpr int kVec = kRegisterFloats;
 typedef float VecF __attribute__((vector_size(kVec * sizeof(float))));
 
 inline VecF loadv(const float *p) {

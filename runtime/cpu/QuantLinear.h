@@ -24,6 +24,7 @@
 
 #include "runtime/cpu/Linear.h"
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/cpu/VectorOps.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -44,18 +45,12 @@ namespace attnrt::cpu {
 
 namespace qlinear {
 
-// kQVec floats as one GCC/Clang vector, as wide as the target's registers (16
-// with AVX-512, 8 with AVX, else 4). Own names, since generated code includes
+// kQVec floats as one GCC/Clang vector, as wide as the target's registers
+// (kRegisterFloats, VectorOps.h). Own names, since generated code includes
 // the attention kernels' headers too. Decode at T = 1 is bound by the
 // instructions per weight (dequantization) once the weights are in cache, so
 // the widest registers pay directly (AVX-512 vs AVX2: see BENCHMARKS.md).
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-constexpr int kQVec = 16;
-#elif defined(__AVX__)
-constexpr int kQVec = 8;
-#else
-constexpr int kQVec = 4;
-#endif
+constexpr int kQVec = detail::kRegisterFloats;
 typedef float QVecF __attribute__((vector_size(kQVec * sizeof(float))));
 typedef int32_t QVecI __attribute__((vector_size(kQVec * sizeof(int32_t))));
 typedef uint32_t QVecU __attribute__((vector_size(kQVec * sizeof(uint32_t))));
@@ -69,7 +64,7 @@ inline void storev(float *p, QVecF v) { std::memcpy(p, &v, sizeof(v)); }
 // Pins v to a register: GCC otherwise folds the weight loads into every FMA
 // as memory operands (16 loads per 12 FMAs instead of 7 in dot_block).
 inline void keep_in_register(QVecF &v) {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__AVX512F__) && defined(__AVX512BW__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(ATTNRT_CPU_AVX512)
   asm("" : "+v"(v)); // any of the 32 EVEX registers
 #elif defined(__x86_64__) || defined(__i386__)
   asm("" : "+x"(v));
@@ -82,7 +77,7 @@ inline void keep_in_register(QVecF &v) {
 // AMD Zen), which would make results depend on the register block a token
 // lands in.
 inline QVecF fmadd(QVecF a, QVecF b, QVecF c) {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
+#if defined(ATTNRT_CPU_AVX512)
   static_assert(kQVec == 16, "AVX-512: 16 lanes");
   return (QVecF)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 #elif defined(__FMA__) && defined(__AVX__)
@@ -129,7 +124,7 @@ constexpr int64_t kDecodeKChunk = 512;
 // kQVec int8 widened to int32 (one vpmovsxbd; GCC does not vectorise the
 // plain loop into it for a single vector).
 inline QVecI widen_int8(const int8_t *p) {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
+#if defined(ATTNRT_CPU_AVX512)
   static_assert(kQVec == 16, "AVX-512: 16 lanes");
   return (QVecI)_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
 #elif defined(__AVX2__)
@@ -164,7 +159,7 @@ inline QVecI widen_uint8(const uint8_t *p) {
 // The kQVec 4-bit values of kQVec / 2 bytes, lane l = nibble l (low nibble
 // of byte l / 2 first, as the layout contract packs k = 2j, 2j + 1).
 inline QVecI nibbles(const uint8_t *p) {
-#if defined(__AVX512F__) && defined(__AVX512BW__)
+#if defined(ATTNRT_CPU_AVX512)
   static_assert(kQVec == 16, "AVX-512: 16 lanes");
   // The 8 bytes' low word to lanes 0-7, high word to lanes 8-15, then each
   // lane shifted to its nibble.

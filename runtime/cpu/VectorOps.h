@@ -7,7 +7,23 @@
 
 #include <cstdint>
 
+// The target's float vector registers: 16 floats with AVX-512 (F and BW), 8
+// with AVX, else 4 (SSE2, NEON). The kernels with explicit vectors (attention,
+// the quantized linear's decode) size theirs by it; ATTNRT_CPU_AVX512 selects
+// their 16-lane intrinsics.
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#define ATTNRT_CPU_AVX512 1
+#endif
+
 namespace attnrt::cpu::detail {
+
+#if defined(ATTNRT_CPU_AVX512)
+constexpr int kRegisterFloats = 16;
+#elif defined(__AVX__)
+constexpr int kRegisterFloats = 8;
+#else
+constexpr int kRegisterFloats = 4;
+#endif
 
 constexpr int kLanes = 8; // one AVX2 register of f32; also fine for SSE/NEON
 
