@@ -187,6 +187,16 @@ struct Angles {
   int64_t seqDim = 2;
 };
 
+// The integer positions a Cast to float reads, when they are rank 3 with a
+// unit dim at `unitDim`; else null.
+Value castPositions(od::CastOp cast, int64_t unitDim) {
+  Value positions = cast ? cast.getInput() : nullptr;
+  if (!positions || !getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
+      raise::staticDim(positions, unitDim) != 1)
+    return nullptr;
+  return positions;
+}
+
 // inv_freq's values as doubles (false when they cannot be read).
 bool readInvFreq(od::ConstantOp invFreq, Angles &angles) {
   auto values = invFreq.getValue().tryGetValues<APFloat>();
@@ -213,9 +223,8 @@ FailureOr<Angles> matchBroadcastFreqs(od::MulOp mul, int64_t rotaryDim, std::str
         invType.getNumElements() != rotaryDim / 2 ||
         invType.getDimSize(invType.getRank() - 1) != rotaryDim / 2)
       continue;
-    Value positions = cast.getInput();
-    if (!getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
-        raise::staticDim(positions, 2) != 1) {
+    Value positions = castPositions(cast, 2);
+    if (!positions) {
       why = "positions are not an integer [batch, seq, 1] cast to float";
       return failure();
     }
@@ -266,10 +275,8 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
     why = "inv_freq's values are not readable";
     return failure();
   }
-  auto cast = matmul.getB().getDefiningOp<od::CastOp>();
-  Value positions = cast ? cast.getInput() : nullptr;
-  if (!positions || !getElementTypeOrSelf(positions).isInteger() || raise::rankOf(positions) != 3 ||
-      raise::staticDim(positions, 1) != 1) {
+  Value positions = castPositions(matmul.getB().getDefiningOp<od::CastOp>(), 1);
+  if (!positions) {
     why = "positions are not an integer [batch, 1, seq] cast to float";
     return failure();
   }
