@@ -19,8 +19,10 @@ of bench_attention.py).
   gemv: decode linears of the 1.1B shapes at T = 1 and 8, f16 and bf16: GB/s
   of weight bytes for cuBLASLt (GEMV dispatch off), attnc_cuda_gemv, and
   attnc_cuda_quantized_linear w8, w4g128, w4g32a (values + scales + zero
-  points), against the copy bandwidth.
+  points), against the copy bandwidth, and at T = 1 against a copy moving
+  each format's bytes (the copy bandwidth at the model's shapes).
 Usage: bench_kernels.py [--out results.json] [--section all|memory|linear|gemv]
+       [--gemv-dtype f16|bf16|both]
 """
 import argparse
 import json
@@ -182,6 +184,31 @@ GEMV_SHAPES = (("qkv", 2048, 2560), ("o", 2048, 2048), ("gate_up", 2048, 11264),
                ("down", 5632, 2048), ("lm_head", 2048, 32000))
 
 
+def same_bytes_copy(row, dense_bytes, quant):
+    """The copy bandwidth at each format's size: a device copy moving as many
+    bytes as the GEMV reads (half read, half written), copies rotating past
+    L2, timed the same way; <label>_of_same_bytes_copy = copy time / GEMV
+    time. The copy kernel is launched plainly: when the runtime's early
+    launches are on (ATTNC_CUDA_PDL unset), consecutive GEMVs overlap one's
+    start with the previous one's tail and the copies do not, so compare
+    with ATTNC_CUDA_PDL=0 too."""
+    sizes = {"gemv": dense_bytes, "cublaslt": dense_bytes}
+    sizes.update({q: v[4] for q, v in quant.items()})
+    for label, nbytes in sizes.items():
+        half = max(8, nbytes // 4)  # f16 elements read (= written)
+        cs = [(torch.empty(half, device="cuda", dtype=torch.float16).normal_(),
+               torch.empty(half, device="cuda", dtype=torch.float16))
+              for _ in range(copies_for(nbytes, target=200e6, cap=96))]
+        copy_us = time_ms([lambda c=c: c[1].copy_(c[0]) for c in cs]) * 1e3
+        row[label + "_same_bytes_copy_us"] = copy_us
+        row[label + "_of_same_bytes_copy"] = copy_us / row[label + "_us"]
+        del cs
+    print("        same-bytes copy: " + " | ".join(
+        "%s %.2f us (GEMV at %.0f%%)" % (label, row[label + "_same_bytes_copy_us"],
+                                         100 * row[label + "_of_same_bytes_copy"])
+        for label in sizes))
+
+
 def bench_gemv(lib, dtype, copy_gbs):
     """Decode linears: GB/s of weight bytes (values + scales + zero points)
     for cuBLASLt, the dense tensor-core GEMV, w8 and w4 (QuantLinear.cu) at
@@ -233,6 +260,8 @@ def bench_gemv(lib, dtype, copy_gbs):
                                for i in range(len(qs))], nbytes, ys[0],
                        torch.matmul(x.float(), dequantize_ref(*qs[0], bits, group, K).float().t()))
             row["gemv_speedup"] = row["cublaslt_us"] / row["gemv_us"]
+            if T == 1:
+                same_bytes_copy(row, dense_bytes, quant)
             rows.append(row)
             print("  %-5s %-7s T=%d  cuBLASLt %6.2f us %5.0f GB/s (%2.0f%%) | gemv %6.2f us %5.0f "
                   "GB/s (%2.0f%%) x%.2f | w8 %6.2f us %5.0f GB/s (%2.0f%%) | w4g128 %6.2f us %5.0f "
@@ -256,6 +285,7 @@ def main():
     ap.add_argument("--out", default="")
     ap.add_argument("--section", choices=("all", "memory", "linear", "gemv"), default="all",
                     help="gemv: decode GEMV / quantized linear vs cuBLASLt only")
+    ap.add_argument("--gemv-dtype", choices=("f16", "bf16", "both"), default="both")
     args = ap.parse_args()
     torch.manual_seed(0)
     lib = attnc_cuda.load_library()
@@ -280,8 +310,9 @@ def main():
             res["linear"] += bench_linear(lib, lin, dtype)
     if args.section in ("all", "gemv"):
         res["gemv"] = []
-        for dtype in (torch.float16, torch.bfloat16):
-            res["gemv"] += bench_gemv(lib, dtype, res["copy_gb_s"])
+        for dtype, short in ((torch.float16, "f16"), (torch.bfloat16, "bf16")):
+            if args.gemv_dtype in ("both", short):
+                res["gemv"] += bench_gemv(lib, dtype, res["copy_gb_s"])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(res, f, indent=1)
