@@ -625,7 +625,9 @@ template <typename T> __device__ __forceinline__ uint32_t pair_from(float lo, fl
 // while a tile's partial sums are reduced. (mma_kernel, a block per tile,
 // drains its loads at each tile's end and the next block starts from nothing;
 // and its x slots, filled for all 8 tokens, and byte moves per nibble pair made
-// it issue ~370 instructions per warp and 1 KB of weights, ~135 here. H100,
+// it issue ~370 instructions per warp and 1 KB of weights in its main loop,
+// ~135 here; with the per-tile reduction and the prologue, over 2 chunks a
+// warp at K = 2048, ncu counts 375 per KB for the whole 11264x2048 call). H100,
 // f16, T = 1, consecutive calls: 2560x2048 2.9 vs 3.2 us, 11264x2048 7.7
 // vs 8.1, 2048x5632 5.4-5.6 vs 6.8, 32000x2048 16.1-16.5 vs 20.2.) A plain x
 // goes through the ring too, only for the tokens that exist (lanes g < T; the
@@ -707,21 +709,32 @@ __global__ void __launch_bounds__(kThreads)
 
   // The weights of a warp's items in order, tile by tile, chunk by chunk.
   // Zero points (bytes) come as the aligned 4-byte word holding them, cut at
-  // the end of the array (cp.async reads only src-size bytes).
+  // the end of the array (cp.async reads only src-size bytes). The lane's two
+  // rows (RowMap's arithmetic) are found once a tile and the chunk's k moves
+  // by a constant: per issue only the copies and their addresses (found per
+  // chunk, the issue path had been ~40% of the 4-bit kernel's instructions).
   int next_tile = blockIdx.x, next_j = 0, issued = 0;
+  const int first_k = warp * CHUNK + q * E; // this lane's k in its warp's first chunk
+  int next_k = first_k;
+  int row[2]; // the lane's rows of tile next_tile, -1 where absent
+  auto find_rows = [&] {
+#pragma unroll
+    for (int h = 0; h < 2; ++h)
+      row[h] = map.exists(next_tile, h, g) ? map.weight_row(next_tile, h, g) : -1;
+  };
+  find_rows();
   [[maybe_unused]] const int64_t zero_bytes = int64_t(N) * groups;
   auto issue_weights = [&](int stage) {
-    const int k = (warp + kWarps * next_j) * CHUNK + q * E;
+    const int k = next_k;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int row = map.weight_row(next_tile, h, g);
-      const bool row_ok = map.exists(next_tile, h, g), ok = row_ok && k < K;
-      const int64_t off = ok ? int64_t(row) * rb + (W8 ? k : k / 2) : 0;
+      const bool row_ok = row[h] >= 0, ok = row_ok && k < K;
+      const int64_t off = ok ? int64_t(row[h]) * rb + (W8 ? k : k / 2) : 0;
       async_copy::copy16(&wring[(stage * 2 + h) * kThreads + tid], w + off, ok, false);
       // w8: the row's scale even where k is past K (a partial last chunk):
       // the lane scales its quad's sums (the mma's C fragment), not its own.
       const bool scale_ok = W8 ? row_ok : ok;
-      const int64_t gi = scale_ok ? int64_t(row) * groups + group_of(k) : 0;
+      const int64_t gi = scale_ok ? int64_t(row[h]) * groups + group_of(k) : 0;
       async_copy::copy4(reinterpret_cast<float *>(&sring[stage * kThreads + tid]) + h, scales + gi,
                         scale_ok);
       if constexpr (Asym) {
@@ -731,20 +744,24 @@ __global__ void __launch_bounds__(kThreads)
       }
     }
   };
-  // x of chunk j for this lane's token (x is the same for every tile).
-  auto issue_x = [&](int stage, int j) {
-    const int k = (warp + kWarps * j) * CHUNK + q * E;
+  // x at k for this lane's token (x is the same for every tile).
+  const T *x_row = x + int64_t(has_token ? g : 0) * in.x_stride;
+  auto issue_x = [&](int stage, int k) {
     if (!Staged && has_token && k < K) {
 #pragma unroll
       for (int s = 0; s < SUB; ++s)
-        async_copy::copy16(x_slot(stage, s), x + g * in.x_stride + k + 8 * s, true, true);
+        async_copy::copy16(x_slot(stage, s), x_row + k + 8 * s, true, true);
     }
   };
   auto advance = [&] {
     ++issued;
+    next_k += kWarps * CHUNK;
     if (++next_j == my_chunks) {
       next_j = 0;
+      next_k = first_k;
       next_tile += gridDim.x;
+      if (issued < total)
+        find_rows();
     }
   };
 
@@ -851,7 +868,7 @@ __global__ void __launch_bounds__(kThreads)
   if constexpr (Staged)
     stage_gated_input<T>(in, num_tokens, K, xstaged); // ends with a barrier
   for (int p = 0; p < issued; ++p)
-    issue_x(p, p % my_chunks);
+    issue_x(p, first_k + kWarps * CHUNK * (p % my_chunks));
 #pragma unroll
   for (int p = 0; p < D - 1; ++p)
     async_copy::commit();
@@ -865,7 +882,7 @@ __global__ void __launch_bounds__(kThreads)
       if (issued < total) { // into the stage consumed last
         const int into = stage == 0 ? D - 1 : stage - 1;
         issue_weights(into);
-        issue_x(into, next_j);
+        issue_x(into, next_k);
         advance();
       }
       async_copy::commit();
