@@ -1205,7 +1205,7 @@ bool launch_decode_d(const attnc_cuda_linear_input &in, int num_tokens, int K, c
   // loads of two or three kernels ahead on the SMs this one is still using
   // (H100 w4g128: ~22 us a step less GPU time, 680 -> 658, in two calls).
   // 8-bit GEMVs stream more bytes a tile and gain from the deeper overlap
-  // (w8 with the same rule: 771 -> 781 us).
+  // (w8 with the same rule: 771 -> 781 us on the H100; 694 -> 709 on the H200).
   OutputForm launch_form = form;
   launch_form.allow_past_wait = S == Scheme::W4;
   dependent_launch::launch_early(kernel, dim3(std::min(tiles, sms * n)), dim3(kThreads),
