@@ -65,58 +65,6 @@ namespace attnrt::cpu {
 
 namespace detail {
 
-// kVec floats as one GCC/Clang vector, as wide as the target's registers
-// (kRegisterFloats, VectorOps.h). Explicit vectors because the autovectoriser
-// spilled the register-blocked accumulators; a vector wider than the
-// registers spills too.
-constexpr int kVec = kRegisterFloats;
-typedef float VecF __attribute__((vector_size(kVec * sizeof(float))));
-
-inline VecF loadv(const float *p) {
-  VecF v;
-  __builtin_memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void storev(float *p, VecF v) { __builtin_memcpy(p, &v, sizeof(v)); }
-inline float sumv(VecF v) { // fixed order: results do not depend on threading
-  float s = 0.0f;
-  for (int l = 0; l < kVec; ++l)
-    s += v[l];
-  return s;
-}
-
-// exp(x) for x <= 0 (softmax weights: score - running max), kVec at a time.
-// libm's expf is scalar and was 6% of a prefill profile. Cody-Waite range
-// reduction x = n ln2 + r, |r| <= ln2/2, and a degree-6 polynomial for e^r
-// (Cephes' expf coefficients, about 1 ulp); results below 2^-126 flush to 0,
-// so exp(-inf) = 0.
-typedef int VecI __attribute__((vector_size(kVec * sizeof(int))));
-inline VecF exp_nonpositive(VecF x) {
-  const VecF zero = VecF{} + 0.0f, lowest = zero - 87.0f;
-  const VecI underflow = x < lowest; // lanes of -1 where e^x < 2^-125
-  x = underflow ? lowest : x;
-  const VecF t = x * 1.44269504088896341f + 0.5f;
-  VecI n = __builtin_convertvector(t, VecI); // truncates toward 0 ...
-  n += (VecI)(__builtin_convertvector(n, VecF) > t); // ... so step down to floor
-  const VecF nf = __builtin_convertvector(n, VecF);
-  const VecF r = x - nf * 0.693359375f - nf * -2.12194440e-4f;
-  VecF p = r * 1.9875691500e-4f + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  VecI bits = (n + 127) << 23; // 2^n
-  VecF scale;
-  __builtin_memcpy(&scale, &bits, sizeof(scale));
-  const VecF result = p * scale;
-  return underflow ? zero : result;
-}
-inline float exp_nonpositive(float x) {
-  VecF v = VecF{} + x;
-  return exp_nonpositive(v)[0];
-}
-
 // scores[r * TileTokens + j] = scale * q_r · k_j for r < rows, j < num_keys.
 // q: [rows][HeadDim]; key_rows[j] points at key j's HeadDim floats. Four
 // query rows share each key load.

@@ -6,6 +6,7 @@
 #include "TestUtil.h"
 
 #include <cmath>
+#include <iterator>
 
 namespace attnrt::cpu {
 namespace {
@@ -51,7 +52,12 @@ TEST(Elementwise, Activations) {
 
 template <Activation Act> void check_gated(std::mt19937 &rng, ThreadPool &pool) {
   const int64_t T = random_int(rng, 1, 20), I = random_int(rng, 1, 700);
-  const std::vector<float> gate = random_vector(rng, T * I, -6, 6), up = random_vector(rng, T * I);
+  std::vector<float> gate = random_vector(rng, T * I, -6, 6);
+  const std::vector<float> up = random_vector(rng, T * I);
+  // Both ends of the range: exp underflowing (|x| > 87) and zero.
+  const float special[] = {0.0f, -20.0f, 20.0f, -95.0f, 95.0f};
+  for (size_t k = 0; k < std::size(special) && k < gate.size(); ++k)
+    gate[(k * 7919) % gate.size()] = special[k];
   std::vector<double> want(T * I);
   for (int64_t i = 0; i < T * I; ++i)
     want[i] = reference_activation<Act>(gate[i]) * up[i];
@@ -69,6 +75,10 @@ template <Activation Act> void check_gated(std::mt19937 &rng, ThreadPool &pool) 
   std::fill(out.begin(), out.end(), kNaN);
   gated_activation_fused<Act>(pool, fused.data(), out.data(), T, I);
   EXPECT_TRUE(all_close(out, want, 1e-5, 1e-6)) << "fused buffer, act " << int(Act);
+
+  std::vector<float> in_place = gate; // out aliasing gate (gate_stride == width)
+  gated_activation<Act>(pool, in_place.data(), I, up.data(), I, in_place.data(), T, I);
+  EXPECT_TRUE(all_close(in_place, want, 1e-5, 1e-6)) << "in place, act " << int(Act);
 }
 
 TEST(Elementwise, GatedActivations) {
