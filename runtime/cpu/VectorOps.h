@@ -135,12 +135,12 @@ inline float exp_nonpositive(float x) {
   return exp_nonpositive(v)[0];
 }
 
-// SiLU, x sigmoid(x), kVec at a time from e = exp(-|x|), which cannot
-// overflow: sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below.
-inline VecF silu(VecF x) {
+// sigmoid(x) kVec at a time from e = exp(-|x|), which cannot overflow:
+// 1 / (1 + e) for x >= 0, e / (1 + e) below.
+inline VecF sigmoid(VecF x) {
   const VecF zero = VecF{} + 0.0f, one = zero + 1.0f;
   const VecF e = exp_nonpositive(x < zero ? x : -x);
-  return x * ((x < zero ? e : one) / (one + e));
+  return (x < zero ? e : one) / (one + e);
 }
 
 } // namespace attnrt::cpu::detail
