@@ -27,6 +27,8 @@ enum class Activation {
   Relu,     // max(x, 0)
 };
 
+// One element, as the formulas read (storage types other than f32; f32 rows
+// take the vector forms below, which the tests hold to the same values).
 template <Activation Act> inline float activate(float x) {
   if constexpr (Act == Activation::Silu) {
     return x / (1.0f + std::exp(-x));
