@@ -16,6 +16,11 @@
 //                  kernel sums the 264 rows (launched with programmatic
 //                  dependent launch, so its blocks wait, resident)
 //   store-only     each block stores its partial, no sum (the floor)
+//   cluster8-v4    blocks in clusters of 8 (thread-block clusters, sm_90):
+//                  each block sums its tiles in registers, the cluster sums
+//                  its 8 partials through distributed shared memory (block r
+//                  owns outputs [256 r, 256 r + 256)), then one red.v4 per
+//                  output and cluster: 8x fewer global reductions
 // Every sum is checked against a double-precision sum on the host (relative
 // error 1e-4: f32 sums of 704 terms in any order). Prints the median time of a launch
 // (graphs of 50 launches, 9 samples) per variant.
@@ -25,6 +30,7 @@
 #include "bench/CudaCheck.cuh"
 #include "runtime/cuda/DependentLaunch.cuh"
 
+#include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -59,7 +65,11 @@ __device__ inline float4 tile_part(int tile, int n0) {
                      partial(tile, n0 + 3));
 }
 
-enum Mode { kRedTileV4, kRedBlockV4, kRedBlockF32, kPartials, kStoreOnly };
+__host__ __device__ inline void add4(float4 &a, float4 v) {
+  a.x += v.x, a.y += v.y, a.z += v.z, a.w += v.w;
+}
+
+enum Mode { kRedTileV4, kRedBlockV4, kRedBlockF32, kPartials, kStoreOnly, kCluster8V4 };
 
 template <int M> __global__ void __launch_bounds__(kThreads) accumulate(float *y, float *rows) {
   dependent_launch::allow_dependents();
@@ -73,10 +83,7 @@ template <int M> __global__ void __launch_bounds__(kThreads) accumulate(float *y
       if constexpr (M == kRedTileV4) {
         red_v4(y + n0, v);
       } else {
-        acc[h].x += v.x;
-        acc[h].y += v.y;
-        acc[h].z += v.z;
-        acc[h].w += v.w;
+        add4(acc[h], v);
       }
     }
   }
@@ -96,6 +103,41 @@ template <int M> __global__ void __launch_bounds__(kThreads) accumulate(float *y
   }
 }
 
+// Partials summed inside clusters of kCluster blocks, then one red.v4 per
+// output and cluster. The grid is a whole number of clusters.
+constexpr int kCluster = 8;
+__global__ void __launch_bounds__(kThreads) accumulate_cluster(float *y) {
+  namespace cg = cooperative_groups;
+  dependent_launch::allow_dependents();
+  dependent_launch::wait_for_producers();
+  __shared__ float4 mine[2 * kThreads]; // this block's partial, [kN / 4]
+  float4 acc[2] = {make_float4(0, 0, 0, 0), make_float4(0, 0, 0, 0)};
+  for (int tile = blockIdx.x; tile < kTiles; tile += gridDim.x)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const float4 v = tile_part(tile, 4 * (threadIdx.x + kThreads * h));
+      add4(acc[h], v);
+    }
+#pragma unroll
+  for (int h = 0; h < 2; ++h)
+    mine[threadIdx.x + kThreads * h] = acc[h];
+  cg::cluster_group cluster = cg::this_cluster();
+  cluster.sync(); // every block's partial is in its shared memory
+  // Block r sums float4s [r * kSlice, (r + 1) * kSlice) over the cluster.
+  constexpr int kSlice = 2 * kThreads / kCluster; // float4s a block owns
+  const int r = int(cluster.block_rank());
+  if (threadIdx.x < kSlice) {
+    const int i = r * kSlice + int(threadIdx.x);
+    float4 sum = make_float4(0, 0, 0, 0);
+    for (int b = 0; b < kCluster; ++b) {
+      const float4 v = cluster.map_shared_rank(mine, b)[i];
+      add4(sum, v);
+    }
+    red_v4(y + 4 * i, sum);
+  }
+  cluster.sync(); // peers may still read this block's shared memory
+}
+
 // y[n] = sum of the blocks' rows; 16 outputs a block, the rows over its threads.
 __global__ void __launch_bounds__(kThreads) sum_rows(const float *rows, int num_rows, float *y) {
   dependent_launch::allow_dependents();
@@ -107,10 +149,7 @@ __global__ void __launch_bounds__(kThreads) sum_rows(const float *rows, int num_
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const float4 v = __ldcg(reinterpret_cast<const float4 *>(rows + int64_t(r) * kN + n0) + i);
-      a[i].x += v.x;
-      a[i].y += v.y;
-      a[i].z += v.z;
-      a[i].w += v.w;
+      add4(a[i], v);
     }
 #pragma unroll
   for (int i = 0; i < 4; ++i)
@@ -157,12 +196,40 @@ int main() {
                               {"red-block-v4", kRedBlockV4},
                               {"red-block-f32", kRedBlockF32},
                               {"partials+sum", kPartials},
-                              {"store-only", kStoreOnly}};
+                              {"store-only", kStoreOnly},
+                              {"cluster8-v4", kCluster8V4}};
+  static_assert(2 * kThreads % kCluster == 0 && 2 * kThreads / kCluster <= kThreads,
+                "a cluster's blocks split the outputs evenly");
+  if (blocks % kCluster != 0) {
+    std::printf("%d blocks are not whole clusters of %d\n", blocks, kCluster);
+    return 1;
+  }
   // One launch of a variant (zeroing y first where it accumulates).
+  auto accumulates = [](int mode) {
+    return mode == kRedTileV4 || mode == kRedBlockV4 || mode == kRedBlockF32 ||
+           mode == kCluster8V4;
+  };
   auto launch = [&](int mode) {
-    if (mode == kRedTileV4 || mode == kRedBlockV4 || mode == kRedBlockF32)
+    if (accumulates(mode))
       CHECK(cudaMemsetAsync(y, 0, kN * sizeof(float), st));
     switch (mode) {
+    case kCluster8V4: {
+      cudaLaunchConfig_t config{};
+      config.gridDim = dim3(blocks);
+      config.blockDim = dim3(kThreads);
+      config.stream = st;
+      cudaLaunchAttribute attribute[2];
+      attribute[0].id = cudaLaunchAttributeClusterDimension;
+      attribute[0].val.clusterDim.x = kCluster;
+      attribute[0].val.clusterDim.y = 1;
+      attribute[0].val.clusterDim.z = 1;
+      attribute[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      attribute[1].val.programmaticStreamSerializationAllowed = 1;
+      config.attrs = attribute;
+      config.numAttrs = dependent_launch::enabled() ? 2 : 1;
+      CHECK(cudaLaunchKernelEx(&config, accumulate_cluster, y));
+      break;
+    }
     case kRedTileV4:
       dependent_launch::launch_early(accumulate<kRedTileV4>, dim3(blocks), dim3(kThreads), 0, st,
                                      y, rows);
@@ -241,8 +308,7 @@ int main() {
         continue;
       }
     }
-    const bool zeroes = v.mode == kRedTileV4 || v.mode == kRedBlockV4 || v.mode == kRedBlockF32;
-    const float us = time_graph([&] { launch(v.mode); }) - (zeroes ? memset_us : 0.f);
+    const float us = time_graph([&] { launch(v.mode); }) - (accumulates(v.mode) ? memset_us : 0.f);
     std::printf("%-14s %6.2f us a launch   (max relative error %.1e)\n", v.name, us, worst);
   }
   CHECK(cudaFree(y));
