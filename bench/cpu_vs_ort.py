@@ -78,6 +78,13 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+def warn_blas_override():
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    if core:
+        log(f"note: OPENBLAS_CORETYPE={core} in the environment chooses attnc's GEMM kernels "
+            "(unset it to measure OpenBLAS's own choice for this CPU)")
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -304,6 +311,7 @@ def main():
     p.add_argument("--ort-accuracy-level", type=int, default=4, choices=[0, 1, 2, 3, 4],
                    help="MatMulNBits accuracy_level of the ORT model (--quantize)")
     args = p.parse_args()
+    warn_blas_override()
 
     artifact = compile_artifact(args)
     exe = build_harness(args)
@@ -388,7 +396,10 @@ def main():
     out = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpu": cpu_model(), "logical_cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    # attnc's CPU GEMMs are OpenBLAS's; this variable overrides its
+                    # choice of kernels (null: OpenBLAS detected the CPU itself).
+                    "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")},
         # "python3" rather than sys.executable: no paths of this machine's Python.
         "command": " ".join(shlex.quote(a) for a in ["python3"] + sys.argv),
         "threads": args.threads, "reps": args.reps,
