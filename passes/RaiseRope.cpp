@@ -197,18 +197,23 @@ Value castPositions(od::CastOp cast, int64_t unitDim) {
   return positions;
 }
 
-// inv_freq's values as doubles (false when they cannot be read).
-bool readInvFreq(od::ConstantOp invFreq, Angles &angles) {
+// Angles holding inv_freq's values as doubles and the positions found with
+// it (failure naming why when the values cannot be read).
+FailureOr<Angles> readInvFreq(od::ConstantOp invFreq, Value positions, std::string &why) {
   auto values = invFreq.getValue().tryGetValues<APFloat>();
-  if (!values)
-    return false;
+  if (!values) {
+    why = "inv_freq's values are not readable";
+    return failure();
+  }
+  Angles angles;
+  angles.positions = positions;
   for (APFloat f : *values) {
     bool lost = false;
     f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
     angles.invFreq.push_back(f.convertToDouble());
   }
   angles.invFreqElement = getElementTypeOrSelf(invFreq.getType());
-  return true;
+  return angles;
 }
 
 // The Mul form's freqs: Cast(positions [b, seq, 1]) * inv_freq (a constant
@@ -228,13 +233,9 @@ FailureOr<Angles> matchBroadcastFreqs(od::MulOp mul, int64_t rotaryDim, std::str
       why = "positions are not an integer [batch, seq, 1] cast to float";
       return failure();
     }
-    Angles angles;
-    if (!readInvFreq(invFreq, angles)) {
-      why = "inv_freq's values are not readable";
-      return failure();
-    }
-    angles.positions = positions;
-    angles.seqDim = 1;
+    FailureOr<Angles> angles = readInvFreq(invFreq, positions, why);
+    if (succeeded(angles))
+      angles->seqDim = 1;
     return angles;
   }
   why = "freqs is not Cast(positions) * inv_freq [rotary_dim / 2]";
@@ -270,17 +271,12 @@ FailureOr<Angles> matchAngles(Value angle, int64_t rotaryDim, std::string &why) 
     why = "inv_freq is not a constant [.., rotary_dim / 2, 1]";
     return failure();
   }
-  Angles angles;
-  if (!readInvFreq(invFreq, angles)) {
-    why = "inv_freq's values are not readable";
-    return failure();
-  }
   Value positions = castPositions(matmul.getB().getDefiningOp<od::CastOp>(), 1);
-  if (!positions) {
+  FailureOr<Angles> angles = readInvFreq(invFreq, positions, why);
+  if (succeeded(angles) && !positions) {
     why = "positions are not an integer [batch, 1, seq] cast to float";
     return failure();
   }
-  angles.positions = positions;
   return angles;
 }
 
