@@ -5,9 +5,12 @@
 // bias (length N = rows of D) is added by the BIAS epilogue. f16/bf16/f32 in
 // and out, f32 compute: CUBLAS_COMPUTE_32F, which for f32 operands is exact
 // f32 (TF32 only with CUBLAS_COMPUTE_32F_FAST_TF32, never asked for here: the
-// f32 models are checked against onnxruntime in f32). The handle and a workspace are created once per context;
-// descriptors and the heuristic's first algorithm are cached per (dtype,
-// shape, bias, pointer alignment).
+// f32 models are checked against onnxruntime in f32). The handle and a
+// workspace are created once per context (the quantized linears' prefill
+// shares one context per device and brings its own workspace:
+// SharedLinear.h); descriptors and the heuristic's first algorithm are cached
+// per (dtype, shape, bias, pointer alignment).
+#include "SharedLinear.h"
 #include "StepKernels.h"
 
 #include <cublasLt.h>
@@ -16,6 +19,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <tuple>
 
 namespace {
@@ -42,12 +47,17 @@ int fail_lt(char *error, size_t error_len, const char *what, cublasStatus_t st) 
   return 1;
 }
 
+int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
+         const void *weight, const void *bias, int N, void *y, cudaStream_t stream,
+         void *workspace, char *error, size_t error_len);
+
 } // namespace
 
 struct attnc_cuda_linear_ctx {
   cublasLtHandle_t handle = nullptr;
-  void *workspace = nullptr;
-  size_t workspace_bytes = 0;
+  void *workspace = nullptr;  // nullptr in the shared contexts (SharedLinear.h)
+  size_t workspace_bytes = 0; // what the plans were chosen for
+  std::mutex plans_lock;      // the shared contexts serve every thread
   std::map<LinearKey, LinearPlan> plans;
   int32_t gemv_max_tokens = ATTNC_CUDA_GEMV_MAX_TOKENS;
 };
@@ -104,15 +114,27 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
   }
   if (num_tokens == 0)
     return 0;
-  const int T = num_tokens, K = in_features, N = out_features;
   // Decode, when enabled (attnc_cuda_linear_set_gemv): the tensor-core GEMV
   // streams large weights faster than cuBLASLt's GEMV-shaped kernels.
-  if (T <= ctx->gemv_max_tokens && dtype != ATTNC_CUDA_F32 && K % 8 == 0 &&
+  if (num_tokens <= ctx->gemv_max_tokens && dtype != ATTNC_CUDA_F32 && in_features % 8 == 0 &&
       alignment(x) >= 16 && alignment(weight) >= 16)
-    return attnc_cuda_gemv(dtype, x, T, K, weight, bias, N, y, stream, error, error_len);
+    return attnc_cuda_gemv(dtype, x, num_tokens, in_features, weight, bias, out_features, y,
+                           stream, error, error_len);
+  return gemm(ctx, dtype, x, num_tokens, in_features, weight, bias, out_features, y,
+              static_cast<cudaStream_t>(stream), ctx->workspace, error, error_len);
+}
+
+namespace {
+
+// The cuBLASLt product of attnc_cuda_linear (arguments checked, T >= 1) on
+// `workspace` (ctx->workspace_bytes).
+int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
+         const void *weight, const void *bias, int N, void *y, cudaStream_t stream,
+         void *workspace, char *error, size_t error_len) {
   const unsigned al_x = alignment(x), al_w = alignment(weight), al_y = alignment(y);
   const LinearKey key{dtype, T, K, N, bias != nullptr, static_cast<int>(al_x),
                       static_cast<int>(al_w), static_cast<int>(al_y)};
+  std::unique_lock<std::mutex> hold(ctx->plans_lock);
   auto it = ctx->plans.find(key);
   cublasStatus_t st;
   if (it == ctx->plans.end()) {
@@ -167,13 +189,52 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
     it = ctx->plans.emplace(key, p).first;
   }
   LinearPlan &p = it->second;
+  // The bias pointer lives in the plan's descriptor: set and used under the lock.
   if (bias)
     cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias));
   const float alpha = 1.0f, beta = 0.0f;
   st = cublasLtMatmul(ctx->handle, p.desc, &alpha, weight, p.a, x, p.b, &beta, y, p.d, y, p.d,
-                      &p.algo, ctx->workspace, ctx->workspace_bytes,
-                      static_cast<cudaStream_t>(stream));
+                      &p.algo, workspace, ctx->workspace_bytes, stream);
   if (st != CUBLAS_STATUS_SUCCESS)
     return fail_lt(error, error_len, "cublasLtMatmul", st);
   return 0;
 }
+
+} // namespace
+
+namespace attnrt::cuda {
+
+int shared_linear(int32_t dtype, const void *x, int num_tokens, int K, const void *weight,
+                  const void *bias, int N, void *y, cudaStream_t stream, void *workspace,
+                  char *error, size_t error_len) {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) {
+    cudaGetLastError();
+    if (error && error_len)
+      std::snprintf(error, error_len, "linear: no current device");
+    return 1;
+  }
+  // Created on first use, kept for the process (a handle and its plans).
+  static std::mutex lock;
+  static std::map<int, std::unique_ptr<attnc_cuda_linear_ctx>> contexts;
+  attnc_cuda_linear_ctx *ctx;
+  {
+    std::lock_guard<std::mutex> hold(lock);
+    auto &slot = contexts[device];
+    if (!slot) {
+      auto fresh = std::make_unique<attnc_cuda_linear_ctx>();
+      fresh->workspace_bytes = kSharedLinearWorkspace;
+      const cublasStatus_t st = cublasLtCreate(&fresh->handle);
+      if (st != CUBLAS_STATUS_SUCCESS) {
+        contexts.erase(device);
+        return fail_lt(error, error_len, "cublasLtCreate", st);
+      }
+      slot = std::move(fresh);
+    }
+    ctx = slot.get();
+  }
+  return gemm(ctx, dtype, x, num_tokens, K, weight, bias, N, y, stream, workspace, error,
+              error_len);
+}
+
+} // namespace attnrt::cuda

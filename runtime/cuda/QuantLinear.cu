@@ -32,7 +32,9 @@
 // Larger T: 4 token
 // tiles (w4: 2) x 2 row tiles per block (each dequantized fragment feeds
 // several mmas), W re-read per 32 (16) tokens: correct, but far from
-// cuBLASLt's prefill rate for dense weights.
+// cuBLASLt's prefill rate for dense weights, so from 64 tokens on (prefill)
+// W is dequantized once per call and multiplied by cuBLASLt instead
+// (dequant_gemm below).
 //
 // Generic path (f32 storage, unaligned pointers, other K; every call of the
 // group-wise 8-bit schemes, which have no tensor-core path yet): one warp per
@@ -44,6 +46,7 @@
 #include "DependentLaunch.cuh"
 #include "KVQuant.cuh"
 #include "Probe.cuh"
+#include "SharedLinear.h"
 #include "StepKernels.h"
 
 #include <cuda_bf16.h>
@@ -55,6 +58,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -1232,11 +1236,181 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
                                                     residual, N, y, tiles, sms, form, st);
 }
 
+// ---- Prefill: the weights dequantized per call, then cuBLASLt ----
+//
+// From dequant_gemm_min_tokens() tokens on (64 unless
+// ATTNC_CUDA_DEQUANT_GEMM_TOKENS says otherwise; 0 never), a quantized
+// linear dequantizes W into [N, K] of the storage type in a buffer taken on
+// the call's stream from a pool of this file's, and multiplies it with
+// cuBLASLt (SharedLinear.h). mma_kernel re-reads and re-dequantizes W for
+// every 32 tokens and runs at 54-160 TFLOP/s on the 1.1B model's shapes
+// against cuBLASLt's 500-750 on an H200 (BENCHMARKS.md), where the
+// dequantization costs one pass over W (its codes read, the storage type
+// written). Weights: (q - z) s computed in f32 and rounded to the storage
+// type once (an f16 / bf16 model's own weight precision; f32 exact, as the
+// contract asks). Not while the stream is being captured into a graph (the
+// pool's allocations are not graph nodes) and not where the buffer cannot
+// be had: mma_kernel / generic_kernel then run as before.
+
+int dequant_gemm_min_tokens() {
+  static const int tokens = [] {
+    const char *v = std::getenv("ATTNC_CUDA_DEQUANT_GEMM_TOKENS");
+    if (!v || !*v)
+      return 64;
+    const int n = std::atoi(v);
+    return n > 0 ? n : std::numeric_limits<int>::max();
+  }();
+  return tokens;
+}
+
+// Whether a quantized product of T tokens takes the dequantize + cuBLASLt
+// path: enough tokens, K in whole 8-element runs, codes 8-byte aligned, the
+// stream not capturing.
+bool dequant_gemm_applies(int T, int K, const void *values, cudaStream_t st) {
+  if (T < dequant_gemm_min_tokens() || K % 8 != 0 ||
+      (reinterpret_cast<uintptr_t>(values) & 7u) != 0)
+    return false;
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(st, &capture) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return capture == cudaStreamCaptureStatusNone;
+}
+
+// The device's pool for the dequantized weights: it keeps what it has grown
+// to (the largest linear's [N, K] plus cuBLASLt's workspace) for the next
+// call instead of returning it at every synchronization. nullptr if it
+// cannot be made.
+cudaMemPool_t dequant_pool() {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  static std::mutex lock;
+  static std::map<int, cudaMemPool_t> pools;
+  std::lock_guard<std::mutex> hold(lock);
+  auto it = pools.find(device);
+  if (it != pools.end())
+    return it->second;
+  cudaMemPoolProps props{};
+  props.allocType = cudaMemAllocationTypePinned;
+  props.location.type = cudaMemLocationTypeDevice;
+  props.location.id = device;
+  cudaMemPool_t pool = nullptr;
+  if (cudaMemPoolCreate(&pool, &props) != cudaSuccess) {
+    cudaGetLastError();
+    pool = nullptr;
+  } else {
+    uint64_t keep = std::numeric_limits<uint64_t>::max();
+    cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+  }
+  pools.emplace(device, pool);
+  return pool;
+}
+
+// W [N, K] in T from the codes: a thread per 8 consecutive k of a row (one
+// group: G >= 32), 16-byte stores.
+template <Scheme S, int G, bool Asym, typename T>
+__global__ void __launch_bounds__(256)
+    dequantize_kernel(const uint8_t *__restrict__ w, const float *__restrict__ scales,
+                      const uint8_t *__restrict__ zeros, int N, int K, T *__restrict__ out) {
+  const int64_t runs = int64_t(K / 8), total = int64_t(N) * runs;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t n = i / runs;
+    const int k0 = int(i % runs) * 8;
+    float f[8];
+    if constexpr (S == Scheme::W8) {
+      const uint2 b = *reinterpret_cast<const uint2 *>(w + n * K + k0);
+      const float s = scales[n];
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        f[j] = float(int8_t(((j < 4 ? b.x : b.y) >> (8 * (j % 4))) & 0xFFu)) * s;
+    } else {
+      const int64_t gi = n * (K / G) + k0 / G;
+      const float s = scales[gi];
+      if constexpr (S == Scheme::W4) {
+        // Byte j: k = 2j in the low nibble, 2j + 1 in the high one, so
+        // nibble j of the little-endian word is k0 + j.
+        const uint32_t v = *reinterpret_cast<const uint32_t *>(w + n * (K / 2) + k0 / 2);
+        const float z = Asym ? float(zeros[gi]) : 8.f;
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+          f[j] = (float((v >> (4 * j)) & 0xFu) - z) * s;
+      } else { // W8G
+        const uint2 b = *reinterpret_cast<const uint2 *>(w + n * K + k0);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          const uint32_t byte = ((j < 4 ? b.x : b.y) >> (8 * (j % 4))) & 0xFFu;
+          f[j] = Asym ? (float(byte) - float(zeros[gi])) * s : float(int8_t(byte)) * s;
+        }
+      }
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      float4 *o = reinterpret_cast<float4 *>(out + n * K + k0);
+      o[0] = make_float4(f[0], f[1], f[2], f[3]);
+      o[1] = make_float4(f[4], f[5], f[6], f[7]);
+    } else {
+      *reinterpret_cast<uint4 *>(out + n * K + k0) = pack8<T>(f);
+    }
+  }
+}
+
+template <typename T> constexpr int32_t dtype_code() {
+  return std::is_same_v<T, __half>          ? ATTNC_CUDA_F16
+         : std::is_same_v<T, __nv_bfloat16> ? ATTNC_CUDA_BF16
+                                            : ATTNC_CUDA_F32;
+}
+
+// y = x . dequant(W)^T (+ bias) through a dequantized copy of W and
+// cuBLASLt. Returns -1, having done nothing, where no buffer could be had
+// (the caller runs its kernels instead); else 0, or 1 and the message.
+template <Scheme S, int G, bool Asym, typename T>
+int dequant_gemm(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
+                 const uint8_t *zeros, const T *bias, int N, T *y, cudaStream_t st,
+                 const char *what, char *error, size_t error_len) {
+  cudaMemPool_t pool = dequant_pool();
+  if (!pool)
+    return -1;
+  const size_t weight_bytes = (size_t(N) * K * sizeof(T) + 255) / 256 * 256;
+  void *buffer = nullptr;
+  if (cudaMallocFromPoolAsync(&buffer, weight_bytes + attnrt::cuda::kSharedLinearWorkspace, pool,
+                              st) != cudaSuccess) {
+    cudaGetLastError(); // out of memory: the caller's kernels need none
+    return -1;
+  }
+  T *wd = static_cast<T *>(buffer);
+  const int64_t runs = int64_t(N) * (K / 8);
+  const int sms = std::max(sm_count(), 1);
+  const int blocks = int(std::min<int64_t>((runs + 255) / 256, int64_t(sms) * 8));
+  dequantize_kernel<S, G, Asym, T><<<blocks, 256, 0, st>>>(w, scales, zeros, N, K, wd);
+  int rc = 0;
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess)
+    rc = fail(error, error_len, what, cudaGetErrorString(e));
+  else
+    rc = attnrt::cuda::shared_linear(dtype_code<T>(), x, num_tokens, K, wd, bias, N, y, st,
+                                     static_cast<char *>(buffer) + weight_bytes, error,
+                                     error_len);
+  cudaFreeAsync(buffer, st);
+  return rc;
+}
+
 template <Scheme S, int G, bool Asym, typename T>
 int launch(const void *x, int num_tokens, int K, const void *w, const float *scales,
            const uint8_t *zeros, const void *bias, int N, void *y, cudaStream_t st,
            const char *what, char *error, size_t error_len) {
   probe::point_here(st);
+  if constexpr (S != Scheme::Dense) {
+    if (dequant_gemm_applies(num_tokens, K, w, st)) {
+      const int rc = dequant_gemm<S, G, Asym, T>(
+          static_cast<const T *>(x), num_tokens, K, static_cast<const uint8_t *>(w), scales, zeros,
+          static_cast<const T *>(bias), N, static_cast<T *>(y), st, what, error, error_len);
+      if (rc >= 0)
+        return rc;
+    }
+  }
   const T *xt = static_cast<const T *>(x);
   const uint8_t *wb = static_cast<const uint8_t *>(w);
   const T *bt = static_cast<const T *>(bias);
@@ -1529,8 +1703,11 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       return rc;
     x = scratch;
   }
+  // Prefill: the product through dequant_gemm (attnc_cuda_quantized_linear
+  // below), the form's pieces after it.
   const bool w4 = bits == 4, w8 = bits == 8 && group_size == 0;
   if (fused && rope_fits && dtype != ATTNC_CUDA_F32 && aligned16(x) && aligned16(values) &&
+      !dequant_gemm_applies(T, K, values, st) &&
       ((w4 && K % elems_per_load<Scheme::W4>() == 0) ||
        (w8 && K % elems_per_load<Scheme::W8>() == 0))) {
     const uint8_t *w = static_cast<const uint8_t *>(values);

@@ -21,7 +21,10 @@ of bench_attention.py).
   attnc_cuda_quantized_linear w8, w4g128, w4g32a (values + scales + zero
   points), against the copy bandwidth, and at T = 1 against a copy moving
   each format's bytes (the copy bandwidth at the model's shapes).
-Usage: bench_kernels.py [--out results.json] [--section all|memory|linear|gemv]
+  prefill: the same shapes but the lm_head at T = 128, 512, 2048: TFLOP/s of
+  cuBLASLt against the quantized linears' tensor-core path, and the floor of
+  dequantizing the weights per call in front of cuBLASLt.
+Usage: bench_kernels.py [--out results.json] [--section all|memory|linear|gemv|prefill]
        [--gemv-dtype f16|bf16|both]
 """
 import argparse
@@ -280,11 +283,65 @@ def bench_gemv(lib, dtype, copy_gbs):
     return rows
 
 
+PREFILL_SHAPES = GEMV_SHAPES[:4]  # the lm_head takes one token a sequence in prefill
+
+
+def bench_prefill(lib, dtype, copy_gbs):
+    """Prefill linears (T = 128, 512, 2048): TFLOP/s of cuBLASLt on the dense
+    weights against attnc_cuda_quantized_linear w8 and w4g128 (its
+    tensor-core path for T > 8), and, for a GEMM on weights dequantized per
+    call, cuBLASLt's time plus the copy-rate floor of that dequantization
+    (reading the codes and scales, writing [N, K] in the storage type).
+    Timed eagerly, as the runtime runs prefill: from 64 tokens the quantized
+    linears take their dequantize + cuBLASLt path, which stands aside while a
+    stream is being captured (QuantLinear.cu)."""
+    from test_kernels import dequantize_ref, quantize_ref  # noqa: E402 (the contract's)
+    rows = []
+    lt = attnc_cuda.Linear(lib, gemv_max_tokens=0)
+    for name, K, N in PREFILL_SHAPES:
+        w = torch.randn(N, K, device="cuda") / math.sqrt(K)
+        wd = w.to(dtype)
+        quant = {}
+        for qname, bits, group in (("w8", 8, 0), ("w4g128", 4, 128)):
+            q = quantize_ref(w, bits, group, False)
+            nbytes = sum(t.numel() * t.element_size() for t in q if t is not None)
+            quant[qname] = (bits, group, q, nbytes)
+        del w
+        for T in (128, 512, 2048):
+            x = torch.randn(T, K, device="cuda").to(dtype)
+            y = torch.empty(T, N, device="cuda", dtype=dtype)
+            flop = 2 * T * K * N
+            row = dict(shape=name, K=K, N=N, T=T, dtype=str(dtype).split(".")[1])
+            lt(x, wd, None, y)
+            row["cublaslt_us"] = time_ms([lambda: lt(x, wd, None, y)], graph=False) * 1e3
+            row["cublaslt_tflops"] = flop / row["cublaslt_us"] / 1e6
+            for qname, (bits, group, q, nbytes) in quant.items():
+                def call(q=q, b=bits, g=group):
+                    attnc_cuda.quantized_linear(lib, b, g, False, x, q[0], q[1], q[2], None, N, y)
+                call()
+                ref = torch.matmul(x.float(), dequantize_ref(*q, bits, group, K).float().t())
+                row[qname + "_rel_err"] = float((y.float() - ref).norm() / ref.norm())
+                row[qname + "_us"] = time_ms([call], graph=False) * 1e3
+                row[qname + "_tflops"] = flop / row[qname + "_us"] / 1e6
+                floor_us = (nbytes + N * K * 2) / copy_gbs / 1e3
+                row[qname + "_dequant_gemm_us"] = row["cublaslt_us"] + floor_us
+            rows.append(row)
+            print("  %-5s %-7s T=%4d  cuBLASLt %8.2f us %5.0f TFLOP/s | w8 %8.2f us %5.0f TFLOP/s "
+                  "(dequant + cuBLASLt >= %.2f us) | w4g128 %8.2f us %5.0f TFLOP/s (dequant + "
+                  "cuBLASLt >= %.2f us)" % (
+                      row["dtype"], name, T, row["cublaslt_us"], row["cublaslt_tflops"],
+                      row["w8_us"], row["w8_tflops"], row["w8_dequant_gemm_us"],
+                      row["w4g128_us"], row["w4g128_tflops"], row["w4g128_dequant_gemm_us"]))
+        del wd, quant
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="")
-    ap.add_argument("--section", choices=("all", "memory", "linear", "gemv"), default="all",
-                    help="gemv: decode GEMV / quantized linear vs cuBLASLt only")
+    ap.add_argument("--section", choices=("all", "memory", "linear", "gemv", "prefill"),
+                    default="all", help="gemv: decode GEMV / quantized linear vs cuBLASLt only; "
+                    "prefill: quantized linears at T = 128-2048 vs cuBLASLt")
     ap.add_argument("--gemv-dtype", choices=("f16", "bf16", "both"), default="both")
     args = ap.parse_args()
     torch.manual_seed(0)
@@ -313,6 +370,11 @@ def main():
         for dtype, short in ((torch.float16, "f16"), (torch.bfloat16, "bf16")):
             if args.gemv_dtype in ("both", short):
                 res["gemv"] += bench_gemv(lib, dtype, res["copy_gb_s"])
+    if args.section in ("all", "prefill"):
+        res["prefill"] = []
+        for dtype, short in ((torch.float16, "f16"), (torch.bfloat16, "bf16")):
+            if args.gemv_dtype in ("both", short):
+                res["prefill"] += bench_prefill(lib, dtype, res["copy_gb_s"])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(res, f, indent=1)
