@@ -5,7 +5,9 @@
 // would run), on the bench model's linears (qkv 768x512, o 512x512, gate+up
 // 3072x512, down 512x1536) at T = 128 and 512 tokens, two rounds, medians
 // of 15 calls, same process. Needs Debian's libdnnl-dev (oneDNN 2.6); not
-// part of the build. Build and run: see bench/README.md.
+// part of the build. Run with OMP_WAIT_POLICY=PASSIVE: oneDNN's idle OpenMP
+// threads otherwise spin beside the pool's and slow the OpenBLAS side. Build
+// and run: see bench/README.md.
 #include "runtime/cpu/Linear.h"
 #include "runtime/cpu/ThreadPool.h"
 
