@@ -2,7 +2,8 @@
 # GPU tests, for a machine with an NVIDIA GPU, nvcc, cmake, ninja and PyTorch
 # (no MLIR/LLVM needed): builds runtime/cuda on its own (Release, warnings as
 # errors) and runs its kernel tests (runtime/cuda/test_attention.py,
-# test_kernels.py, the attnc_cuda_step_test binary); then, when given
+# test_kernels.py, its quantized linears once more through their prefill path,
+# the attnc_cuda_step_test binary); then, when given
 # artifacts compiled elsewhere, the model tests of every fixture against
 # onnxruntime (test/e2e/cuda_e2e.py run). Exits nonzero if the build or a test
 # fails, and also if a test skips (no GPU or no PyTorch), since running them
@@ -32,6 +33,13 @@ for test in test_attention test_kernels; do
     *) failed+=("$test (exit $rc)") ;;
   esac
 done
+# The quantized linears again with their prefill path (dequantize + cuBLASLt,
+# from 64 tokens by default) taken from 9 tokens on: every T > 8 case of the
+# four groups goes through it and through the fused forms' pieces after it.
+echo "gpu-test: test_kernels quantized groups, prefill path from 9 tokens"
+ATTNC_CUDA_DEQUANT_GEMM_TOKENS=9 \
+  ATTNC_TEST_ONLY=test_quantized_linear,test_quantized_linear_fused,test_quantized_linear_gated,test_quantized_linear_rope_kv \
+  "$PYTHON" runtime/cuda/test_kernels.py || failed+=("test_kernels, prefill path from 9 tokens")
 echo "gpu-test: attnc_cuda_step_test"
 "$BUILD_DIR/attnc_cuda_step_test" || failed+=("attnc_cuda_step_test")
 if [ -n "${CUDA_E2E_WORK:-}" ]; then
