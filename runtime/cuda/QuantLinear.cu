@@ -48,6 +48,7 @@
 #include "Probe.cuh"
 #include "SharedLinear.h"
 #include "StepKernels.h"
+#include "StorageType.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -1358,12 +1359,6 @@ __global__ void __launch_bounds__(256)
   }
 }
 
-template <typename T> constexpr int32_t dtype_code() {
-  return std::is_same_v<T, __half>          ? ATTNC_CUDA_F16
-         : std::is_same_v<T, __nv_bfloat16> ? ATTNC_CUDA_BF16
-                                            : ATTNC_CUDA_F32;
-}
-
 // y = x . dequant(W)^T (+ bias) through a dequantized copy of W and
 // cuBLASLt. Returns -1, having done nothing, where no buffer could be had
 // (the caller runs its kernels instead); else 0, or 1 and the message.
@@ -1390,9 +1385,9 @@ int dequant_gemm(const T *x, int num_tokens, int K, const uint8_t *w, const floa
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess)
     rc = fail(error, error_len, what, cudaGetErrorString(e));
   else
-    rc = attnrt::cuda::shared_linear(dtype_code<T>(), x, num_tokens, K, wd, bias, N, y, st,
-                                     static_cast<char *>(buffer) + weight_bytes, error,
-                                     error_len);
+    rc = attnrt::cuda::shared_linear(attnrt::cuda::detail::dtype_of<T>(), x, num_tokens, K, wd,
+                                     bias, N, y, st, static_cast<char *>(buffer) + weight_bytes,
+                                     error, error_len);
   cudaFreeAsync(buffer, st);
   return rc;
 }

@@ -28,6 +28,7 @@
 
 #include "Attention.h"
 #include "StepKernels.h"
+#include "StorageType.h"
 
 #include "runtime/ModelABI.h"
 #include "runtime/PagedAttentionArgs.h"
@@ -160,14 +161,6 @@ private:
 namespace detail {
 
 template <typename T> struct NoDeduce { using type = T; };
-template <typename T> constexpr int32_t dtype_of() {
-  static_assert(std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16> ||
-                    std::is_same_v<T, float>,
-                "CUDA kernels take __half, __nv_bfloat16 or float");
-  return std::is_same_v<T, __half>          ? ATTNC_CUDA_F16
-         : std::is_same_v<T, __nv_bfloat16> ? ATTNC_CUDA_BF16
-                                            : ATTNC_CUDA_F32;
-}
 inline bool fits_i32(int64_t v) { return v >= 0 && v <= INT32_MAX; }
 
 // A linear's common prologue: false (the call does nothing) once the context

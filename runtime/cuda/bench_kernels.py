@@ -288,10 +288,10 @@ PREFILL_SHAPES = GEMV_SHAPES[:4]  # the lm_head takes one token a sequence in pr
 
 def bench_prefill(lib, dtype, copy_gbs):
     """Prefill linears (T = 128, 512, 2048): TFLOP/s of cuBLASLt on the dense
-    weights against attnc_cuda_quantized_linear w8 and w4g128 (its
-    tensor-core path for T > 8), and, for a GEMM on weights dequantized per
-    call, cuBLASLt's time plus the copy-rate floor of that dequantization
-    (reading the codes and scales, writing [N, K] in the storage type).
+    weights against attnc_cuda_quantized_linear w8 and w4g128, and, as the
+    floor of a GEMM on weights dequantized per call, cuBLASLt's time plus the
+    copy-rate time of that dequantization (reading the codes and scales,
+    writing [N, K] in the storage type).
     Timed eagerly, as the runtime runs prefill: from 64 tokens the quantized
     linears take their dequantize + cuBLASLt path, which stands aside while a
     stream is being captured (QuantLinear.cu)."""
