@@ -55,6 +55,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
@@ -1255,11 +1256,22 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
 
 int dequant_gemm_min_tokens() {
   static const int tokens = [] {
+    constexpr int kDefault = 64;
     const char *v = std::getenv("ATTNC_CUDA_DEQUANT_GEMM_TOKENS");
     if (!v || !*v)
-      return 64;
-    const int n = std::atoi(v);
-    return n > 0 ? n : std::numeric_limits<int>::max();
+      return kDefault;
+    char *end = nullptr;
+    errno = 0;
+    const long n = std::strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 0 || n > std::numeric_limits<int>::max()) {
+      // Said once; a typo must not switch the path off unseen.
+      std::fprintf(stderr,
+                   "attnc cuda: ATTNC_CUDA_DEQUANT_GEMM_TOKENS='%s' is not a token count "
+                   "(0 = never, n >= 1 = from n tokens); using %d\n",
+                   v, kDefault);
+      return kDefault;
+    }
+    return n > 0 ? int(n) : std::numeric_limits<int>::max();
   }();
   return tokens;
 }

@@ -235,11 +235,12 @@ int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens, int32_t in
  * arithmetic. Decode (num_tokens <= 8) streams W once; larger num_tokens
  * re-read W once per 32 tokens (mma.sync on register-dequantized tiles),
  * except from 64 tokens on (ATTNC_CUDA_DEQUANT_GEMM_TOKENS=n: from n; 0:
- * never) outside graph capture: W is dequantized once per call into a
- * buffer of the storage type ((q - z) s computed in f32, rounded once; f32
- * exact) taken on the stream from a pool the library keeps, and multiplied
- * by cuBLASLt. The _fused / _gated / _rope_kv calls then run their pieces
- * after that product. */
+ * never; another value is named on stderr and 64 kept) outside graph
+ * capture: W is dequantized once per call into a buffer of the storage
+ * type ((q - z) s computed in f32, rounded once; f32 exact) taken on the
+ * stream from a pool the library keeps, and multiplied by cuBLASLt. The
+ * _fused / _gated / _rope_kv calls then run their pieces after that
+ * product. */
 int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
                                 int32_t asymmetric, const void *x, int32_t num_tokens,
                                 int32_t in_features, const void *values, const float *scales,
