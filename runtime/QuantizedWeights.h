@@ -49,7 +49,7 @@
 // Kernels compute in f32 from the dequantized weights; x and y are in the
 // model's storage type, bias too (or none). (The CUDA tensor-core 4-bit path
 // multiplies (q - z) by the scale in f16/bf16 before the f32 accumulation;
-// the CUDA prefill path, 64 tokens and more, rounds (q - z) * s computed in
+// the CUDA prefill path, 64 tokens and more (w8: 96), rounds (q - z) * s computed in
 // f32 to f16/bf16 once and multiplies with cuBLASLt.) Generated code calls, on both
 // targets (ctx: the CPU ThreadPool or the CUDA Context):
 //   template <int Bits, int GroupSize, bool Asymmetric, typename T>

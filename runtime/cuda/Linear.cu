@@ -31,7 +31,8 @@ struct LinearPlan {
   cublasLtMatmulAlgo_t algo{};
 };
 
-using LinearKey = std::tuple<int, int, int, int, int, int, int, int>;
+// dtype, T, K, N, bias, and the alignments of x, W, y and the residual (0: none).
+using LinearKey = std::tuple<int, int, int, int, int, int, int, int, int>;
 
 unsigned alignment(const void *p) {
   const uintptr_t v = reinterpret_cast<uintptr_t>(p);
@@ -48,8 +49,8 @@ int fail_lt(char *error, size_t error_len, const char *what, cublasStatus_t st) 
 }
 
 int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
-         const void *weight, const void *bias, int N, void *y, cudaStream_t stream,
-         void *workspace, char *error, size_t error_len);
+         const void *weight, const void *bias, int N, void *y, const void *residual,
+         cudaStream_t stream, void *workspace, char *error, size_t error_len);
 
 } // namespace
 
@@ -120,20 +121,23 @@ extern "C" int attnc_cuda_linear(attnc_cuda_linear_ctx *ctx, int32_t dtype, cons
       alignment(x) >= 16 && alignment(weight) >= 16)
     return attnc_cuda_gemv(dtype, x, num_tokens, in_features, weight, bias, out_features, y,
                            stream, error, error_len);
-  return gemm(ctx, dtype, x, num_tokens, in_features, weight, bias, out_features, y,
+  return gemm(ctx, dtype, x, num_tokens, in_features, weight, bias, out_features, y, nullptr,
               static_cast<cudaStream_t>(stream), ctx->workspace, error, error_len);
 }
 
 namespace {
 
 // The cuBLASLt product of attnc_cuda_linear (arguments checked, T >= 1) on
-// `workspace` (ctx->workspace_bytes).
+// `workspace` (ctx->workspace_bytes); with a residual [T, N], y = x . W^T +
+// bias + residual in one pass (beta = 1: the sum rounded once, in the
+// epilogue).
 int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
-         const void *weight, const void *bias, int N, void *y, cudaStream_t stream,
-         void *workspace, char *error, size_t error_len) {
+         const void *weight, const void *bias, int N, void *y, const void *residual,
+         cudaStream_t stream, void *workspace, char *error, size_t error_len) {
   const unsigned al_x = alignment(x), al_w = alignment(weight), al_y = alignment(y);
+  const unsigned al_c = residual ? alignment(residual) : 0;
   const LinearKey key{dtype, T, K, N, bias != nullptr, static_cast<int>(al_x),
-                      static_cast<int>(al_w), static_cast<int>(al_y)};
+                      static_cast<int>(al_w), static_cast<int>(al_y), static_cast<int>(al_c)};
   std::unique_lock<std::mutex> hold(ctx->plans_lock);
   auto it = ctx->plans.find(key);
   cublasStatus_t st;
@@ -163,13 +167,13 @@ int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
     uint64_t ws = ctx->workspace_bytes;
     cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
                                          sizeof(ws));
-    const uint32_t aa = al_w, ab = al_x, ad = al_y;
+    const uint32_t aa = al_w, ab = al_x, ad = al_y, ac = residual ? al_c : al_y;
     cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &aa,
                                          sizeof(aa));
     cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &ab,
                                          sizeof(ab));
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &ad,
-                                         sizeof(ad));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &ac,
+                                         sizeof(ac));
     cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &ad,
                                          sizeof(ad));
     cublasLtMatmulHeuristicResult_t result{};
@@ -192,9 +196,10 @@ int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
   // The bias pointer lives in the plan's descriptor: set and used under the lock.
   if (bias)
     cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias));
-  const float alpha = 1.0f, beta = 0.0f;
-  st = cublasLtMatmul(ctx->handle, p.desc, &alpha, weight, p.a, x, p.b, &beta, y, p.d, y, p.d,
-                      &p.algo, workspace, ctx->workspace_bytes, stream);
+  const float alpha = 1.0f, beta = residual ? 1.0f : 0.0f;
+  st = cublasLtMatmul(ctx->handle, p.desc, &alpha, weight, p.a, x, p.b, &beta,
+                      residual ? residual : y, p.d, y, p.d, &p.algo, workspace,
+                      ctx->workspace_bytes, stream);
   if (st != CUBLAS_STATUS_SUCCESS)
     return fail_lt(error, error_len, "cublasLtMatmul", st);
   return 0;
@@ -205,8 +210,8 @@ int gemm(attnc_cuda_linear_ctx *ctx, int32_t dtype, const void *x, int T, int K,
 namespace attnrt::cuda {
 
 int shared_linear(int32_t dtype, const void *x, int num_tokens, int K, const void *weight,
-                  const void *bias, int N, void *y, cudaStream_t stream, void *workspace,
-                  char *error, size_t error_len) {
+                  const void *bias, const void *residual, int N, void *y, cudaStream_t stream,
+                  void *workspace, char *error, size_t error_len) {
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) {
     cudaGetLastError();
@@ -233,8 +238,8 @@ int shared_linear(int32_t dtype, const void *x, int num_tokens, int K, const voi
     }
     ctx = slot.get();
   }
-  return gemm(ctx, dtype, x, num_tokens, K, weight, bias, N, y, stream, workspace, error,
-              error_len);
+  return gemm(ctx, dtype, x, num_tokens, K, weight, bias, N, y, residual, stream, workspace,
+              error, error_len);
 }
 
 } // namespace attnrt::cuda

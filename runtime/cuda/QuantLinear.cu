@@ -1240,8 +1240,9 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
 
 // ---- Prefill: the weights dequantized per call, then cuBLASLt ----
 //
-// From dequant_gemm_min_tokens() tokens on (64 unless
-// ATTNC_CUDA_DEQUANT_GEMM_TOKENS says otherwise; 0 never), a quantized
+// From dequant_gemm_min_tokens() tokens on (64, 8-bit weights with a scale
+// per output channel 96, unless ATTNC_CUDA_DEQUANT_GEMM_TOKENS says
+// otherwise for all of them; 0 never), a quantized
 // linear dequantizes W into [N, K] of the storage type in a buffer taken on
 // the call's stream from a pool of this file's, and multiplies it with
 // cuBLASLt (SharedLinear.h). mma_kernel re-reads and re-dequantizes W for
@@ -1254,12 +1255,17 @@ bool launch_decode(const attnc_cuda_linear_input &in, int num_tokens, int K, con
 // pool's allocations are not graph nodes) and not where the buffer cannot
 // be had: mma_kernel / generic_kernel then run as before.
 
-int dequant_gemm_min_tokens() {
+// Where the path overtakes mma_kernel, measured end to end (1.1B prefill,
+// H200, BENCHMARKS.md): w4g128 between 48 and 64 tokens; w8, whose
+// tensor-core kernel dequantizes more cheaply, at ~96.
+constexpr int kDequantGemmTokens = 64, kDequantGemmTokensW8 = 96;
+
+// The ATTNC_CUDA_DEQUANT_GEMM_TOKENS override: -1 where unset.
+int dequant_gemm_tokens_override() {
   static const int tokens = [] {
-    constexpr int kDefault = 64;
     const char *v = std::getenv("ATTNC_CUDA_DEQUANT_GEMM_TOKENS");
     if (!v || !*v)
-      return kDefault;
+      return -1;
     char *end = nullptr;
     errno = 0;
     const long n = std::strtol(v, &end, 10);
@@ -1267,20 +1273,28 @@ int dequant_gemm_min_tokens() {
       // Said once; a typo must not switch the path off unseen.
       std::fprintf(stderr,
                    "attnc cuda: ATTNC_CUDA_DEQUANT_GEMM_TOKENS='%s' is not a token count "
-                   "(0 = never, n >= 1 = from n tokens); using %d\n",
-                   v, kDefault);
-      return kDefault;
+                   "(0 = never, n >= 1 = from n tokens); using the defaults (%d, w8 %d)\n",
+                   v, kDequantGemmTokens, kDequantGemmTokensW8);
+      return -1;
     }
     return n > 0 ? int(n) : std::numeric_limits<int>::max();
   }();
   return tokens;
 }
 
+int dequant_gemm_min_tokens(bool w8_per_channel) {
+  const int tokens = dequant_gemm_tokens_override();
+  if (tokens >= 0)
+    return tokens;
+  return w8_per_channel ? kDequantGemmTokensW8 : kDequantGemmTokens;
+}
+
 // Whether a quantized product of T tokens takes the dequantize + cuBLASLt
 // path: enough tokens, K in whole 8-element runs, codes 8-byte aligned, the
 // stream not capturing.
-bool dequant_gemm_applies(int T, int K, const void *values, cudaStream_t st) {
-  if (T < dequant_gemm_min_tokens() || K % 8 != 0 ||
+bool dequant_gemm_applies(bool w8_per_channel, int T, int K, const void *values,
+                          cudaStream_t st) {
+  if (T < dequant_gemm_min_tokens(w8_per_channel) || K % 8 != 0 ||
       (reinterpret_cast<uintptr_t>(values) & 7u) != 0)
     return false;
   cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
@@ -1371,13 +1385,14 @@ __global__ void __launch_bounds__(256)
   }
 }
 
-// y = x . dequant(W)^T (+ bias) through a dequantized copy of W and
-// cuBLASLt. Returns -1, having done nothing, where no buffer could be had
-// (the caller runs its kernels instead); else 0, or 1 and the message.
+// y = x . dequant(W)^T (+ bias) (+ residual, in cuBLASLt's epilogue) through
+// a dequantized copy of W and cuBLASLt. Returns -1, having done nothing,
+// where no buffer could be had (the caller runs its kernels instead); else
+// 0, or 1 and the message.
 template <Scheme S, int G, bool Asym, typename T>
 int dequant_gemm(const T *x, int num_tokens, int K, const uint8_t *w, const float *scales,
-                 const uint8_t *zeros, const T *bias, int N, T *y, cudaStream_t st,
-                 const char *what, char *error, size_t error_len) {
+                 const uint8_t *zeros, const T *bias, const T *residual, int N, T *y,
+                 cudaStream_t st, const char *what, char *error, size_t error_len) {
   cudaMemPool_t pool = dequant_pool();
   if (!pool)
     return -1;
@@ -1398,26 +1413,17 @@ int dequant_gemm(const T *x, int num_tokens, int K, const uint8_t *w, const floa
     rc = fail(error, error_len, what, cudaGetErrorString(e));
   else
     rc = attnrt::cuda::shared_linear(attnrt::cuda::detail::dtype_of<T>(), x, num_tokens, K, wd,
-                                     bias, N, y, st, static_cast<char *>(buffer) + weight_bytes,
-                                     error, error_len);
+                                     bias, residual, N, y, st,
+                                     static_cast<char *>(buffer) + weight_bytes, error, error_len);
   cudaFreeAsync(buffer, st);
   return rc;
 }
 
+// y = x . W^T (+ bias) by the kernels of this file (no residual).
 template <Scheme S, int G, bool Asym, typename T>
-int launch(const void *x, int num_tokens, int K, const void *w, const float *scales,
-           const uint8_t *zeros, const void *bias, int N, void *y, cudaStream_t st,
-           const char *what, char *error, size_t error_len) {
-  probe::point_here(st);
-  if constexpr (S != Scheme::Dense) {
-    if (dequant_gemm_applies(num_tokens, K, w, st)) {
-      const int rc = dequant_gemm<S, G, Asym, T>(
-          static_cast<const T *>(x), num_tokens, K, static_cast<const uint8_t *>(w), scales, zeros,
-          static_cast<const T *>(bias), N, static_cast<T *>(y), st, what, error, error_len);
-      if (rc >= 0)
-        return rc;
-    }
-  }
+int launch_kernels(const void *x, int num_tokens, int K, const void *w, const float *scales,
+                   const uint8_t *zeros, const void *bias, int N, void *y, cudaStream_t st,
+                   const char *what, char *error, size_t error_len) {
   const T *xt = static_cast<const T *>(x);
   const uint8_t *wb = static_cast<const uint8_t *>(w);
   const T *bt = static_cast<const T *>(bias);
@@ -1462,20 +1468,47 @@ int launch(const void *x, int num_tokens, int K, const void *w, const float *sca
   return launched();
 }
 
+// y = x . W^T (+ bias) (+ residual [T, N], not aliasing y): in prefill
+// through dequant_gemm (the residual in cuBLASLt's epilogue), else the
+// kernels, then the residual added.
+template <Scheme S, int G, bool Asym, typename T>
+int launch(const void *x, int num_tokens, int K, const void *w, const float *scales,
+           const uint8_t *zeros, const void *bias, const void *residual, int N, void *y,
+           cudaStream_t st, const char *what, char *error, size_t error_len) {
+  probe::point_here(st);
+  if constexpr (S != Scheme::Dense) {
+    if (dequant_gemm_applies(S == Scheme::W8, num_tokens, K, w, st)) {
+      const int rc = dequant_gemm<S, G, Asym, T>(
+          static_cast<const T *>(x), num_tokens, K, static_cast<const uint8_t *>(w), scales, zeros,
+          static_cast<const T *>(bias), static_cast<const T *>(residual), N, static_cast<T *>(y),
+          st, what, error, error_len);
+      if (rc >= 0)
+        return rc;
+    }
+  }
+  const int rc = launch_kernels<S, G, Asym, T>(x, num_tokens, K, w, scales, zeros, bias, N, y, st,
+                                               what, error, error_len);
+  if (rc || !residual)
+    return rc;
+  return attnc_cuda_add_scaled(attnrt::cuda::detail::dtype_of<T>(), residual, y, 1.0f, y,
+                               int64_t(num_tokens) * N, st, error, error_len);
+}
+
 template <Scheme S, int G, bool Asym>
 int launch_dtype(int32_t dtype, const void *x, int num_tokens, int K, const void *w,
-                 const float *scales, const uint8_t *zeros, const void *bias, int N, void *y,
-                 cudaStream_t st, const char *what, char *error, size_t error_len) {
+                 const float *scales, const uint8_t *zeros, const void *bias,
+                 const void *residual, int N, void *y, cudaStream_t st, const char *what,
+                 char *error, size_t error_len) {
   switch (dtype) {
   case ATTNC_CUDA_F16:
-    return launch<S, G, Asym, __half>(x, num_tokens, K, w, scales, zeros, bias, N, y, st, what,
-                                      error, error_len);
+    return launch<S, G, Asym, __half>(x, num_tokens, K, w, scales, zeros, bias, residual, N, y,
+                                      st, what, error, error_len);
   case ATTNC_CUDA_BF16:
-    return launch<S, G, Asym, __nv_bfloat16>(x, num_tokens, K, w, scales, zeros, bias, N, y, st,
-                                             what, error, error_len);
+    return launch<S, G, Asym, __nv_bfloat16>(x, num_tokens, K, w, scales, zeros, bias, residual, N,
+                                             y, st, what, error, error_len);
   default:
-    return launch<S, G, Asym, float>(x, num_tokens, K, w, scales, zeros, bias, N, y, st, what,
-                                     error, error_len);
+    return launch<S, G, Asym, float>(x, num_tokens, K, w, scales, zeros, bias, residual, N, y, st,
+                                     what, error, error_len);
   }
 }
 
@@ -1499,13 +1532,13 @@ template <typename F> auto with_group(int group_size, bool asymmetric, F &&f) {
 template <Scheme S>
 int launch_grouped(int32_t dtype, int group_size, bool asymmetric, const void *x, int T, int K,
                    const void *values, const float *scales, const uint8_t *zeros,
-                   const void *bias, int N, void *y, cudaStream_t st, const char *what,
-                   char *error, size_t error_len) {
+                   const void *bias, const void *residual, int N, void *y, cudaStream_t st,
+                   const char *what, char *error, size_t error_len) {
   return with_group(group_size, asymmetric, [&](auto group, auto asym) {
     constexpr int G = decltype(group)::value;
     constexpr bool A = decltype(asym)::value;
-    return launch_dtype<S, G, A>(dtype, x, T, K, values, scales, A ? zeros : nullptr, bias, N, y,
-                                 st, what, error, error_len);
+    return launch_dtype<S, G, A>(dtype, x, T, K, values, scales, A ? zeros : nullptr, bias,
+                                 residual, N, y, st, what, error, error_len);
   });
 }
 
@@ -1591,10 +1624,32 @@ extern "C" int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens,
   if (num_tokens == 0)
     return 0;
   return launch_dtype<Scheme::Dense, 0, false>(dtype, x, num_tokens, in_features, weight, nullptr,
-                                               nullptr, bias, out_features, y,
+                                               nullptr, bias, nullptr, out_features, y,
                                                static_cast<cudaStream_t>(stream), "gemv", error,
                                                error_len);
 }
+
+namespace {
+
+// y = x . dequant(W)^T (+ bias) (+ residual) for a scheme check_scheme
+// accepted, T >= 1.
+int quantized_product(const char *what, int32_t dtype, int32_t bits, int32_t group_size,
+                      int32_t asymmetric, const void *x, int T, int K, const void *values,
+                      const float *scales, const uint8_t *zeros, const void *bias,
+                      const void *residual, int N, void *y, cudaStream_t st, char *error,
+                      size_t error_len) {
+  if (bits == 8 && group_size == 0)
+    return launch_dtype<Scheme::W8, 0, false>(dtype, x, T, K, values, scales, nullptr, bias,
+                                              residual, N, y, st, what, error, error_len);
+  const bool a = asymmetric != 0;
+  if (bits == 8)
+    return launch_grouped<Scheme::W8G>(dtype, group_size, a, x, T, K, values, scales, zeros, bias,
+                                       residual, N, y, st, what, error, error_len);
+  return launch_grouped<Scheme::W4>(dtype, group_size, a, x, T, K, values, scales, zeros, bias,
+                                    residual, N, y, st, what, error, error_len);
+}
+
+} // namespace
 
 extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
                                            int32_t asymmetric, const void *x, int32_t num_tokens,
@@ -1608,21 +1663,11 @@ extern "C" int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t 
     return fail(error, error_len, what, "bad arguments");
   if (check_scheme(bits, group_size, asymmetric, in_features, zeros, what, error, error_len))
     return 1;
-  const bool w8 = bits == 8 && group_size == 0;
-  const bool w8g = bits == 8 && group_size != 0;
   if (num_tokens == 0)
     return 0;
-  const cudaStream_t st = static_cast<cudaStream_t>(stream);
-  const int T = num_tokens, K = in_features, N = out_features;
-  if (w8)
-    return launch_dtype<Scheme::W8, 0, false>(dtype, x, T, K, values, scales, nullptr, bias, N, y,
-                                              st, what, error, error_len);
-  const bool a = asymmetric != 0;
-  if (w8g)
-    return launch_grouped<Scheme::W8G>(dtype, group_size, a, x, T, K, values, scales, zeros, bias,
-                                       N, y, st, what, error, error_len);
-  return launch_grouped<Scheme::W4>(dtype, group_size, a, x, T, K, values, scales, zeros, bias, N,
-                                    y, st, what, error, error_len);
+  return quantized_product(what, dtype, bits, group_size, asymmetric, x, num_tokens, in_features,
+                           values, scales, zeros, bias, nullptr, out_features, y,
+                           static_cast<cudaStream_t>(stream), error, error_len);
 }
 
 namespace {
@@ -1710,11 +1755,11 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
       return rc;
     x = scratch;
   }
-  // Prefill: the product through dequant_gemm (attnc_cuda_quantized_linear
-  // below), the form's pieces after it.
+  // Prefill: the product through dequant_gemm (quantized_product below), the
+  // form's pieces after it.
   const bool w4 = bits == 4, w8 = bits == 8 && group_size == 0;
   if (fused && rope_fits && dtype != ATTNC_CUDA_F32 && aligned16(x) && aligned16(values) &&
-      !dequant_gemm_applies(T, K, values, st) &&
+      !dequant_gemm_applies(w8, T, K, values, st) &&
       ((w4 && K % elems_per_load<Scheme::W4>() == 0) ||
        (w8 && K % elems_per_load<Scheme::W8>() == 0))) {
     const uint8_t *w = static_cast<const uint8_t *>(values);
@@ -1742,9 +1787,11 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
   }
   if (reshaped && !product)
     return fail(error, error_len, what, "no product buffer for an output that is not fused");
-  if (int rc = attnc_cuda_quantized_linear(dtype, bits, group_size, asymmetric, x, T, K, values,
-                                           scales, zeros, bias, N, reshaped ? product : y, stream,
-                                           error, error_len))
+  // A plain output takes its residual with the product (prefill: in
+  // cuBLASLt's epilogue); a reshaped one has none.
+  if (int rc = quantized_product(what, dtype, bits, group_size, asymmetric, x, T, K, values,
+                                 scales, zeros, bias, reshaped ? nullptr : residual, N,
+                                 reshaped ? product : y, st, error, error_len))
     return rc;
   const char *p = static_cast<const char *>(product);
   if (form.gate_rows)
@@ -1760,9 +1807,7 @@ int quantized_linear_formed(const char *what, int32_t dtype, int32_t bits, int32
         rope.blocks_per_seq, rope.page_size, rope.kv_type, rope.layer_cache, stream, error,
         error_len);
   }
-  return residual ? attnc_cuda_add_scaled(dtype, residual, y, 1.0f, y, int64_t(T) * N, stream,
-                                          error, error_len)
-                  : 0;
+  return 0;
 }
 
 } // namespace

@@ -16,11 +16,13 @@ namespace attnrt::cuda {
 
 constexpr size_t kSharedLinearWorkspace = size_t(32) << 20;
 
-// y[T, N] = x[T, K] . W^T (+ bias) as attnc_cuda_linear computes it without
-// its GEMV dispatch; workspace: kSharedLinearWorkspace bytes, 256-byte aligned.
+// y[T, N] = x[T, K] . W^T (+ bias) (+ residual[T, N]) as
+// attnc_cuda_linear computes it without its GEMV dispatch, the residual
+// added in cuBLASLt's epilogue (beta = 1); workspace: kSharedLinearWorkspace
+// bytes, 256-byte aligned.
 int shared_linear(int32_t dtype, const void *x, int num_tokens, int K, const void *weight,
-                  const void *bias, int N, void *y, cudaStream_t stream, void *workspace,
-                  char *error, size_t error_len);
+                  const void *bias, const void *residual, int N, void *y, cudaStream_t stream,
+                  void *workspace, char *error, size_t error_len);
 
 } // namespace attnrt::cuda
 

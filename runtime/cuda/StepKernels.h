@@ -234,13 +234,14 @@ int attnc_cuda_gemv(int32_t dtype, const void *x, int32_t num_tokens, int32_t in
  * has no tensor-core path yet): exact f32 dequantization and
  * arithmetic. Decode (num_tokens <= 8) streams W once; larger num_tokens
  * re-read W once per 32 tokens (mma.sync on register-dequantized tiles),
- * except from 64 tokens on (ATTNC_CUDA_DEQUANT_GEMM_TOKENS=n: from n; 0:
- * never; another value is named on stderr and 64 kept) outside graph
+ * except from 64 tokens on (w8 with a scale per output channel: 96;
+ * ATTNC_CUDA_DEQUANT_GEMM_TOKENS=n: from n for every scheme; 0: never;
+ * another value is named on stderr and the defaults kept) outside graph
  * capture: W is dequantized once per call into a buffer of the storage
  * type ((q - z) s computed in f32, rounded once; f32 exact) taken on the
  * stream from a pool the library keeps, and multiplied by cuBLASLt. The
- * _fused / _gated / _rope_kv calls then run their pieces after that
- * product. */
+ * _fused call adds its residual in cuBLASLt's epilogue; _gated and
+ * _rope_kv run their pieces after that product. */
 int attnc_cuda_quantized_linear(int32_t dtype, int32_t bits, int32_t group_size,
                                 int32_t asymmetric, const void *x, int32_t num_tokens,
                                 int32_t in_features, const void *values, const float *scales,
@@ -272,7 +273,9 @@ typedef struct attnc_cuda_linear_input {
 /* y = input . dequant(W)^T (+ bias) (+ residual): attnc_cuda_quantized_linear
  * whose x is formed by `input` and whose result (rounded to the storage
  * type) is added to residual [T, N] (may be NULL) in f32 and rounded again,
- * as attnc_cuda_add_scaled would. In w4 decode (f16/bf16, T <= 8, 16-byte
+ * as attnc_cuda_add_scaled would (on the prefill path of
+ * attnc_cuda_quantized_linear, in cuBLASLt's epilogue: the sum rounded
+ * once). In w4 decode (f16/bf16, T <= 8, 16-byte
  * aligned rows; a gated x within 40 KB, norm weights within 48 KB as f32 +
  * pairs) one kernel does it all: a plain or RMS-normalized x streams in with
  * the weights (the norm's statistics and weights applied on the fly: the

@@ -21,11 +21,14 @@ of bench_attention.py).
   attnc_cuda_quantized_linear w8, w4g128, w4g32a (values + scales + zero
   points), against the copy bandwidth, and at T = 1 against a copy moving
   each format's bytes (the copy bandwidth at the model's shapes).
-  prefill: the same shapes but the lm_head at T = 128, 512, 2048: TFLOP/s of
-  cuBLASLt against the quantized linears' tensor-core path, and the floor of
-  dequantizing the weights per call in front of cuBLASLt.
+  prefill: the same shapes but the lm_head at T = 128, 512, 2048 (or
+  --prefill-tokens): TFLOP/s of cuBLASLt against the quantized linears, and
+  the floor of dequantizing the weights per call in front of cuBLASLt. Which
+  path the quantized linears take follows ATTNC_CUDA_DEQUANT_GEMM_TOKENS as
+  in the runtime: run twice (0, then 9) to find where the dequantize +
+  cuBLASLt path overtakes the tensor-core kernel.
 Usage: bench_kernels.py [--out results.json] [--section all|memory|linear|gemv|prefill]
-       [--gemv-dtype f16|bf16|both]
+       [--gemv-dtype f16|bf16|both] [--prefill-tokens 16,32,64]
 """
 import argparse
 import json
@@ -286,14 +289,14 @@ def bench_gemv(lib, dtype, copy_gbs):
 PREFILL_SHAPES = GEMV_SHAPES[:4]  # the lm_head takes one token a sequence in prefill
 
 
-def bench_prefill(lib, dtype, copy_gbs):
-    """Prefill linears (T = 128, 512, 2048): TFLOP/s of cuBLASLt on the dense
+def bench_prefill(lib, dtype, copy_gbs, token_counts):
+    """Prefill linears (T in token_counts): TFLOP/s of cuBLASLt on the dense
     weights against attnc_cuda_quantized_linear w8 and w4g128, and, as the
     floor of a GEMM on weights dequantized per call, cuBLASLt's time plus the
     copy-rate time of that dequantization (reading the codes and scales,
     writing [N, K] in the storage type).
-    Timed eagerly, as the runtime runs prefill: from 64 tokens the quantized
-    linears take their dequantize + cuBLASLt path, which stands aside while a
+    Timed eagerly, as the runtime runs prefill: from 64 tokens (w8: 96) the
+    quantized linears take their dequantize + cuBLASLt path, which stands aside while a
     stream is being captured (QuantLinear.cu)."""
     from test_kernels import dequantize_ref, quantize_ref  # noqa: E402 (the contract's)
     rows = []
@@ -307,7 +310,7 @@ def bench_prefill(lib, dtype, copy_gbs):
             nbytes = sum(t.numel() * t.element_size() for t in q if t is not None)
             quant[qname] = (bits, group, q, nbytes)
         del w
-        for T in (128, 512, 2048):
+        for T in token_counts:
             x = torch.randn(T, K, device="cuda").to(dtype)
             y = torch.empty(T, N, device="cuda", dtype=dtype)
             flop = 2 * T * K * N
@@ -343,7 +346,16 @@ def main():
                     default="all", help="gemv: decode GEMV / quantized linear vs cuBLASLt only; "
                     "prefill: quantized linears at T = 128-2048 vs cuBLASLt")
     ap.add_argument("--gemv-dtype", choices=("f16", "bf16", "both"), default="both")
+    ap.add_argument("--prefill-tokens", default="128,512,2048",
+                    help="prefill section: comma-separated token counts")
     args = ap.parse_args()
+    try:
+        prefill_tokens = [int(t) for t in args.prefill_tokens.split(",")]
+        if any(t < 1 for t in prefill_tokens):
+            raise ValueError
+    except ValueError:
+        ap.error(f"--prefill-tokens {args.prefill_tokens!r}: expected positive integers "
+                 "separated by commas")
     torch.manual_seed(0)
     lib = attnc_cuda.load_library()
     props = torch.cuda.get_device_properties(0)
@@ -374,7 +386,7 @@ def main():
         res["prefill"] = []
         for dtype, short in ((torch.float16, "f16"), (torch.bfloat16, "bf16")):
             if args.gemv_dtype in ("both", short):
-                res["prefill"] += bench_prefill(lib, dtype, res["copy_gb_s"])
+                res["prefill"] += bench_prefill(lib, dtype, res["copy_gb_s"], prefill_tokens)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(res, f, indent=1)
