@@ -5,7 +5,8 @@
 # test_kernels.py, its quantized linears once more through their prefill path,
 # the attnc_cuda_step_test binary); then, when given
 # artifacts compiled elsewhere, the model tests of every fixture against
-# onnxruntime (test/e2e/cuda_e2e.py run). Exits nonzero if the build or a test
+# onnxruntime (test/e2e/cuda_e2e.py run; the quantized ones again through
+# the prefill path). Exits nonzero if the build or a test
 # fails, and also if a test skips (no GPU or no PyTorch), since running them
 # is the point.
 #   scripts/gpu-test.sh [extra cmake arguments, e.g. -DCMAKE_CUDA_ARCHITECTURES=90a]
@@ -46,6 +47,12 @@ if [ -n "${CUDA_E2E_WORK:-}" ]; then
   echo "gpu-test: model tests (cuda_e2e.py run) over $CUDA_E2E_WORK"
   "$PYTHON" test/e2e/cuda_e2e.py run --attnc-run "${ATTNC_RUN:?set ATTNC_RUN to attnc-run}" \
       --fixtures test/fixtures/hf --work "$CUDA_E2E_WORK" || failed+=("cuda_e2e")
+  # The quantized artifacts once more with the prefill path from 9 tokens:
+  # their prompts (1-47 tokens) stay below its defaults.
+  echo "gpu-test: quantized model tests, prefill path from 9 tokens"
+  ATTNC_CUDA_DEQUANT_GEMM_TOKENS=9 "$PYTHON" test/e2e/cuda_e2e.py run --attnc-run "$ATTNC_RUN" \
+      --fixtures test/fixtures/hf --work "$CUDA_E2E_WORK" --quantized-only \
+      || failed+=("cuda_e2e, prefill path from 9 tokens")
 fi
 if ((${#failed[@]})); then
   echo "gpu-test: FAILED: ${failed[*]}" >&2

@@ -8,7 +8,9 @@ compiling needs attnc (MLIR, nvcc; no GPU), running needs a GPU (no MLIR).
       libattnc_cuda.so to link the artifacts against the shared kernel
       library instead of copying it into each one)
   cuda_e2e.py run --attnc-run BIN --fixtures DIR --work DIR [--only NAME] [--seed N]
-      runs every prepared artifact on the GPU against onnxruntime (CPU, f32
+                  [--quantized-only]
+      runs every prepared artifact (--quantized-only: the quantized and
+      pre-quantized ones) on the GPU against onnxruntime (CPU, f32
       arithmetic) on fresh random prompts (seed printed). The reference model
       holds the weights the artifact holds: for f16 / bf16 its matrices
       (initializers of rank >= 2: linear weights, embedding tables) rounded to
@@ -252,7 +254,7 @@ def gpu_present():
 
 def run_all(args, manifest, seed):
     failures = 0
-    for name in artifacts(args, manifest):
+    for name in ([] if args.quantized_only else artifacts(args, manifest)):
         fx = None
         for dtype in DTYPES:
             artifact = os.path.join(args.work, f"{name}-{dtype}")
@@ -319,6 +321,8 @@ def main():
     ap.add_argument("--dtype", action="append", choices=list(DTYPES))
     ap.add_argument("--only", action="append")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--quantized-only", action="store_true",
+                    help="run: only the quantized and pre-quantized artifacts")
     args = ap.parse_args()
     ort.set_default_logger_severity(3)  # no warning per unused initializer of a quantized model
     manifest = json.load(open(os.path.join(args.fixtures, "manifest.json")))
