@@ -6,9 +6,11 @@
 //                                         embedding table at run time)
 //   Add(linear, b[N]) (either order)   -> the linear's bias
 //   Gemm(A, B, C) with constant B, C   -> linear (transB: out_in)
-//   com.microsoft MatMulNBits(A, B, scales[, zero_points][, bias]) with
-//   constant weights, 4 or 8 bits, block_size 32 / 64 / 128 (8 bits: uint8
-//   codes, the asymmetric w8gGa scheme, zero point 128 when absent)
+//   com.microsoft MatMulNBits(A, B, scales[, zero_points][, g_idx][, bias])
+//   with constant weights, 4 or 8 bits, block_size 32 / 64 / 128 (8 bits:
+//   uint8 codes, the asymmetric w8gGa scheme, zero point 128 when absent);
+//   a g_idx only in block order (g_idx[k] = k / block_size: what GPTQ
+//   exporters write without act-order)
 //                                      -> quantized_linear over the weights
 //                                         in runtime/QuantizedWeights.h's
 //                                         layout (weight_reshape,
@@ -181,7 +183,34 @@ bool hasConstantWeights(od::MsMatMulNBitsOp op) {
   };
   return op.getB().getDefiningOp<od::ConstantOp>() &&
          op.getScales().getDefiningOp<od::ConstantOp>() && constant(op.getZeroPoints()) &&
-         constant(op.getBias());
+         constant(op.getGIdx()) && constant(op.getBias());
+}
+
+// Why a MatMulNBits' g_idx (each input's group) is not the block order
+// g_idx[k] = k / block, which every group-wise kernel assumes; nullopt when
+// it is. Act-order (GPTQ's desc_act) permutes the inputs' groups: the
+// kernels would need x gathered into that order.
+std::optional<std::string> outOfBlockOrder(od::MsMatMulNBitsOp op) {
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  int64_t k = op.getK(), block = op.getBlockSize();
+  std::optional<SmallVector<int64_t>> groups = raise::intConstants(op.getGIdx());
+  if (!groups) {
+    os << "g_idx " << op.getGIdx().getType()
+       << " must be an integer constant whose values are in the model";
+    return why;
+  }
+  if (int64_t(groups->size()) != k) {
+    os << "g_idx " << op.getGIdx().getType() << " must hold K=" << k << " values";
+    return why;
+  }
+  for (int64_t i = 0; i < k; ++i)
+    if ((*groups)[i] != i / block) {
+      os << "g_idx[" << i << "] = " << (*groups)[i] << " where the block order has " << i / block
+         << ": act-order (inputs permuted across groups) is not supported";
+      return why;
+    }
+  return std::nullopt;
 }
 
 int64_t elementsOf(Value v) {
@@ -199,9 +228,7 @@ std::optional<std::string> unsupportedMatMulNBits(od::MsMatMulNBitsOp op) {
   std::string why;
   llvm::raw_string_ostream os(why);
   int64_t k = op.getK(), n = op.getN(), bits = op.getBits(), block = op.getBlockSize();
-  if (!isa<NoneType>(op.getGIdx().getType()))
-    os << "g_idx (act-order) is not supported";
-  else if (bits != 4 && bits != 8)
+  if (bits != 4 && bits != 8)
     os << "bits=" << bits << " is not supported (4 or 8)";
   else if (block != 32 && block != 64 && block != 128)
     os << "block_size=" << block << " is not supported (32, 64 or 128)";
@@ -209,6 +236,9 @@ std::optional<std::string> unsupportedMatMulNBits(od::MsMatMulNBitsOp op) {
     os << "K=" << k << " is not a multiple of block_size=" << block;
   if (!why.empty())
     return why;
+  if (!isa<NoneType>(op.getGIdx().getType()))
+    if (std::optional<std::string> order = outOfBlockOrder(op))
+      return order;
   int64_t blocks = k / block, zeroBytes = (blocks * bits + 7) / 8;
   auto x = dyn_cast<RankedTensorType>(op.getA().getType());
   if (!x || x.getRank() < 2 || x.isDynamicDim(x.getRank() - 1) || x.getShape().back() != k)

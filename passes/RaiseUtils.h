@@ -7,6 +7,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -77,15 +78,35 @@ inline std::optional<int64_t> staticDim(mlir::Value v, int64_t dim) {
   return mlir::ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
 }
 
-// The values of a constant integer tensor (any shape).
+// The values of a constant integer tensor (any shape): inline, or a
+// resource whose bytes are loaded (not in a weight-stripped compile of an
+// external initializer); nullopt otherwise.
 inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
   auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
   if (!c || !c.getValue().getElementType().isInteger())
     return std::nullopt;
+  llvm::SmallVector<int64_t> out;
+  if (auto resource = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(c.getValue())) {
+    auto type = mlir::cast<mlir::IntegerType>(resource.getElementType());
+    unsigned width = type.getWidth();
+    mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || (width != 8 && width != 16 && width != 32 && width != 64))
+      return std::nullopt;
+    llvm::ArrayRef<char> bytes = blob->getData();
+    size_t size = width / 8, count = size_t(resource.getNumElements());
+    if (bytes.size() != count * size)
+      return std::nullopt;
+    for (size_t i = 0; i < count; ++i) {
+      llvm::APInt value(width, 0);
+      llvm::LoadIntFromMemory(value, reinterpret_cast<const uint8_t *>(bytes.data() + i * size),
+                              size);
+      out.push_back(type.isUnsigned() ? int64_t(value.getZExtValue()) : value.getSExtValue());
+    }
+    return out;
+  }
   auto values = c.getValue().tryGetValues<llvm::APInt>();
   if (!values)
     return std::nullopt;
-  llvm::SmallVector<int64_t> out;
   for (const llvm::APInt &i : *values)
     out.push_back(i.getSExtValue());
   return out;

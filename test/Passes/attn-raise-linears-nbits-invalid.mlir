@@ -56,7 +56,7 @@ func.func @act_order(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
   %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
   %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
   %g = onnx.Constant() {value = dense<0> : tensor<64xi32>} : () -> tensor<64xi32>
-  // expected-error @+1 {{cannot import MatMulNBits: g_idx (act-order) is not supported}}
+  // expected-error @+1 {{cannot import MatMulNBits: g_idx[32] = 0 where the block order has 1: act-order (inputs permuted across groups) is not supported}}
   %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %g, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, tensor<64xi32>, none) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
@@ -117,4 +117,38 @@ func.func @n_mismatch(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{cannot import MatMulNBits: scales tensor<64xf32> must hold N * K / block_size = 32 values}}
   %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 16 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<512xui8>, tensor<64xf32>, none, none, none) -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// The same out of order in an initializer imported as a resource (more than
+// 64 elements): its bytes are read.
+func.func @act_order_resource(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  %g = onnx.Constant() {value = dense_resource<gidx_swapped> : tensor<64xi32>} : () -> tensor<64xi32>
+  // expected-error @+1 {{cannot import MatMulNBits: g_idx[0] = 1 where the block order has 0}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %g, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, tensor<64xi32>, none) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      gidx_swapped: "0x0400000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
+
+// -----
+
+func.func @g_idx_length(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  %g = onnx.Constant() {value = dense<0> : tensor<32xi32>} : () -> tensor<32xi32>
+  // expected-error @+1 {{cannot import MatMulNBits: g_idx tensor<32xi32> must hold K=64 values}}
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %g, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, tensor<32xi32>, none) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
 }

@@ -118,3 +118,33 @@ func.func @eight_bits(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32xf3
   %y2 = onnx.ms.MatMulNBits(%x, %b, %s, %none, %none, %none) {K = 64 : i64, N = 32 : i64, bits = 8 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x32xui8>, tensor<32x2xf32>, none, none, none) -> tensor<?x32xf32>
   return %y, %y2 : tensor<?x32xf32>, tensor<?x32xf32>
 }
+
+// -----
+
+// A g_idx in block order (g_idx[k] = k / block_size, what GPTQ exporters
+// write without act-order) says nothing the kernels do not assume: the
+// node raises as without it, inline or as a resource (initializers of more
+// than 64 elements).
+// CHECK-LABEL: func.func @g_idx_in_block_order
+// CHECK-NOT: onnx.ms.MatMulNBits
+// CHECK: attn.quantized_linear %arg0, %{{.*}}, %{{.*}} {bits = 4 : i64, group_size = 32 : i64}
+// CHECK-NOT: onnx.ms.MatMulNBits
+// CHECK: attn.quantized_linear %arg1, %{{.*}}, %{{.*}} {bits = 4 : i64, group_size = 32 : i64}
+func.func @g_idx_in_block_order(%x: tensor<?x64xf32>, %x2: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %none = onnx.NoValue() : () -> none
+  %b = onnx.Constant() {value = dense<17> : tensor<32x2x16xui8>} : () -> tensor<32x2x16xui8>
+  %s = onnx.Constant() {value = dense<0.5> : tensor<32x2xf32>} : () -> tensor<32x2xf32>
+  %g = onnx.Constant() {value = dense<[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]> : tensor<64xi32>} : () -> tensor<64xi32>
+  %gr = onnx.Constant() {value = dense_resource<gidx_block_order> : tensor<64xi32>} : () -> tensor<64xi32>
+  %y = onnx.ms.MatMulNBits(%x, %b, %s, %none, %g, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, tensor<64xi32>, none) -> tensor<?x32xf32>
+  %y2 = onnx.ms.MatMulNBits(%x2, %b, %s, %none, %gr, %none) {K = 64 : i64, N = 32 : i64, block_size = 32 : i64} : (tensor<?x64xf32>, tensor<32x2x16xui8>, tensor<32x2xf32>, none, tensor<64xi32>, none) -> tensor<?x32xf32>
+  return %y, %y2 : tensor<?x32xf32>, tensor<?x32xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      gidx_block_order: "0x0400000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000010000000100000001000000"
+    }
+  }
+#-}

@@ -7,6 +7,8 @@ Each fixture is quantized here, at test time, into the work directory:
   nbits   onnxruntime's 4-bit quantizer (MatMulNBitsQuantizer, block size
           32; symmetric and with zero points): com.microsoft.MatMulNBits
   nbits8  the same at 8 bits (uint8 codes; zero points, or 128 without)
+  nbits-gidx  nbits with a g_idx input in block order (g_idx[k] = k / 32,
+          as GPTQ exporters write it without act-order)
   qdq     the same quantizer in QDQ format: opset 21 DequantizeLinear
           (int4 codes, or uint4 with uint4 zero points, block_size 32 on
           axis 0) feeding each MatMul
@@ -55,7 +57,7 @@ CASES = [("llama-sdpa", "nbits", True), ("qwen2-sdpa", "nbits", False),
          ("llama-sdpa", "dq-f16", False), ("llama-sdpa", "nbits8", True),
          ("qwen2-sdpa", "nbits8", False), ("llama-sdpa", "dq8t", True),
          ("qwen2-sdpa", "dq8u", False), ("mistral-sdpa", "dq8ut", False),
-         ("llama-sdpa", "dq8a", False)]
+         ("llama-sdpa", "dq8a", False), ("llama-sdpa", "nbits-gidx", True)]
 # Packed (stripped compile + attnc pack == compile), with the plan's
 # transforms each format must show.
 PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
@@ -64,9 +66,11 @@ PACKED = {("qwen2-sdpa", "nbits"): ("reshape", "unpack_nibbles"),
           ("qwen2-sdpa", "nbits8"): ("reshape",),
           ("qwen2-sdpa", "dq8u"): ("transpose2d", "broadcast"),
           ("mistral-sdpa", "dq8ut"): ("transpose2d", "reshape", "broadcast"),
-          ("llama-sdpa", "dq8a"): ("transpose2d", "broadcast", "to_unsigned")}
+          ("llama-sdpa", "dq8a"): ("transpose2d", "broadcast", "to_unsigned"),
+          ("llama-sdpa", "nbits-gidx"): ("reshape",)}
 # What the generated code must call.
-KERNEL = {"nbits": "quantized_linear<4, 32", "qdq": "quantized_linear<4, 32",
+KERNEL = {"nbits": "quantized_linear<4, 32", "nbits-gidx": "quantized_linear<4, 32",
+          "qdq": "quantized_linear<4, 32",
           "dq8": "quantized_linear<8, 0", "dq-f16": "quantized_linear<4, 32",
           "nbits8": "quantized_linear<8, 32, true", "dq8t": "quantized_linear<8, 0",
           "dq8u": "quantized_linear<8, 128, true", "dq8ut": "quantized_linear<8, 128, true",
@@ -144,6 +148,22 @@ def f16_scales(model):
     return model
 
 
+def block_order_g_idx(model):
+    """Gives every MatMulNBits a g_idx input (its fifth) in block order."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+    for i, node in enumerate(n for n in model.graph.node if n.op_type == "MatMulNBits"):
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        name = f"g_idx_{i}"
+        model.graph.initializer.append(numpy_helper.from_array(
+            (np.arange(attrs["K"]) // attrs["block_size"]).astype(np.int32), name))
+        inputs = list(node.input) + [""] * (4 - len(node.input))
+        inputs = inputs[:4] + [name] + inputs[5:]
+        del node.input[:]
+        node.input.extend(inputs)
+    return model
+
+
 def quantize(src, dst, fmt, symmetric):
     model = onnx.load(src)
     if fmt in ("dq8", "dq8t", "dq8u", "dq8ut", "dq8a"):
@@ -162,6 +182,8 @@ def quantize(src, dst, fmt, symmetric):
         model = quantizer.model.model
         if fmt == "dq-f16":
             model = f16_scales(model)
+        if fmt == "nbits-gidx":
+            model = block_order_g_idx(model)
     onnx.save(model, dst)
     op = "MatMulNBits" if fmt.startswith("nbits") else "DequantizeLinear"
     nodes = [n for n in onnx.load(dst).graph.node if n.op_type == op]
