@@ -15,11 +15,9 @@
 #include "dialects/Attention/AttnOps.h"
 #include "dialects/Onnx/OnnxOps.h"
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace mlir;
 namespace od = attnc::onnx_dialect;
@@ -419,39 +417,6 @@ std::optional<InterleavedTrig> interleavedTrig(Value factor) {
   return InterleavedTrig{unsqueeze.getData(), a[0]};
 }
 
-// The float values of a constant (dense, or a dense_resource blob of f32).
-std::optional<SmallVector<double>> floatConstants(Value v) {
-  auto constant = v.getDefiningOp<od::ConstantOp>();
-  auto type = raise::rankedOf(v);
-  if (!constant || !type || !type.hasStaticShape())
-    return std::nullopt;
-  SmallVector<double> out;
-  ElementsAttr value = constant.getValue();
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || !type.getElementType().isF32())
-      return std::nullopt;
-    ArrayRef<char> raw = blob->getData();
-    if (raw.size() != size_t(type.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    for (int64_t i = 0; i < type.getNumElements(); ++i) {
-      float f;
-      std::memcpy(&f, raw.data() + i * sizeof(float), sizeof(float));
-      out.push_back(f);
-    }
-    return out;
-  }
-  auto values = value.tryGetValues<APFloat>();
-  if (!values)
-    return std::nullopt;
-  for (APFloat f : *values) {
-    bool lost = false;
-    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-    out.push_back(f.convertToDouble());
-  }
-  return out;
-}
-
 // GPT-J's sin/cos: a constant table [1, max_positions, r] (sin | cos halves,
 // precomputed) gathered per token by GatherElements(table, Tile(Unsqueeze(
 // positions, 2), [1, 1, r]), axis 1) -- or a [max_positions, r] table by
@@ -536,7 +501,7 @@ FailureOr<TableAngles> matchGatheredTable(Value cosHalf, Value sinHalf, int64_t 
     why = "the table index is not Unsqueeze([1, seq] positions, 2)";
     return failure();
   }
-  std::optional<SmallVector<double>> table = floatConstants(tableValue);
+  std::optional<SmallVector<double>> table = raise::floatConstants(tableValue);
   if (!table) {
     why = "the sin/cos table's values are not readable";
     return failure();

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 namespace attnc::raise {
@@ -78,9 +79,20 @@ inline std::optional<int64_t> staticDim(mlir::Value v, int64_t dim) {
   return mlir::ShapedType::isDynamic(d) ? std::nullopt : std::optional(d);
 }
 
-// The values of a constant integer tensor (any shape): inline, or a
-// resource whose bytes are loaded (not in a weight-stripped compile of an
-// external initializer); nullopt otherwise.
+// The bytes of a constant imported as a resource (initializers of more than
+// 64 elements) when they are loaded and hold its elements of elementBytes
+// each; nullopt otherwise (a weight-stripped compile of an external
+// initializer).
+inline std::optional<llvm::ArrayRef<char>>
+loadedResourceData(mlir::DenseResourceElementsAttr resource, size_t elementBytes) {
+  mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob || blob->getData().size() != size_t(resource.getNumElements()) * elementBytes)
+    return std::nullopt;
+  return blob->getData();
+}
+
+// The values of a constant integer tensor (any shape), inline or as a
+// loaded resource; nullopt otherwise.
 inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
   auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
   if (!c || !c.getValue().getElementType().isInteger())
@@ -88,18 +100,16 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
   llvm::SmallVector<int64_t> out;
   if (auto resource = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(c.getValue())) {
     auto type = mlir::cast<mlir::IntegerType>(resource.getElementType());
-    unsigned width = type.getWidth();
-    mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || (width != 8 && width != 16 && width != 32 && width != 64))
+    const unsigned width = type.getWidth();
+    if (width != 8 && width != 16 && width != 32 && width != 64)
       return std::nullopt;
-    llvm::ArrayRef<char> bytes = blob->getData();
-    size_t size = width / 8, count = size_t(resource.getNumElements());
-    if (bytes.size() != count * size)
+    std::optional<llvm::ArrayRef<char>> bytes = loadedResourceData(resource, width / 8);
+    if (!bytes)
       return std::nullopt;
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t offset = 0; offset < bytes->size(); offset += width / 8) {
       llvm::APInt value(width, 0);
-      llvm::LoadIntFromMemory(value, reinterpret_cast<const uint8_t *>(bytes.data() + i * size),
-                              size);
+      llvm::LoadIntFromMemory(value, reinterpret_cast<const uint8_t *>(bytes->data() + offset),
+                              width / 8);
       out.push_back(type.isUnsigned() ? int64_t(value.getZExtValue()) : value.getSExtValue());
     }
     return out;
@@ -109,6 +119,37 @@ inline std::optional<llvm::SmallVector<int64_t>> intConstants(mlir::Value v) {
     return std::nullopt;
   for (const llvm::APInt &i : *values)
     out.push_back(i.getSExtValue());
+  return out;
+}
+
+// The values of a constant float tensor as doubles: inline, or an f32
+// resource that is loaded; nullopt otherwise.
+inline std::optional<llvm::SmallVector<double>> floatConstants(mlir::Value v) {
+  auto c = v.getDefiningOp<onnx_dialect::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  llvm::SmallVector<double> out;
+  if (auto resource = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(c.getValue())) {
+    if (!resource.getElementType().isF32())
+      return std::nullopt;
+    std::optional<llvm::ArrayRef<char>> bytes = loadedResourceData(resource, sizeof(float));
+    if (!bytes)
+      return std::nullopt;
+    for (size_t offset = 0; offset < bytes->size(); offset += sizeof(float)) {
+      float f;
+      std::memcpy(&f, bytes->data() + offset, sizeof(float));
+      out.push_back(f);
+    }
+    return out;
+  }
+  auto values = c.getValue().tryGetValues<llvm::APFloat>();
+  if (!values)
+    return std::nullopt;
+  for (llvm::APFloat f : *values) {
+    bool lost = false;
+    f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(f.convertToDouble());
+  }
   return out;
 }
 
