@@ -196,20 +196,17 @@ Value castPositions(od::CastOp cast, int64_t unitDim) {
 }
 
 // Angles holding inv_freq's values as doubles and the positions found with
-// it (failure naming why when the values cannot be read).
+// it (failure naming why when the values cannot be read). inv_freq may be an
+// initializer imported as a resource: more than 64 values, head_dim > 128.
 FailureOr<Angles> readInvFreq(od::ConstantOp invFreq, Value positions, std::string &why) {
-  auto values = invFreq.getValue().tryGetValues<APFloat>();
+  std::optional<SmallVector<double>> values = raise::floatConstants(invFreq.getResult());
   if (!values) {
     why = "inv_freq's values are not readable";
     return failure();
   }
   Angles angles;
   angles.positions = positions;
-  for (APFloat f : *values) {
-    bool lost = false;
-    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-    angles.invFreq.push_back(f.convertToDouble());
-  }
+  angles.invFreq.assign(values->begin(), values->end());
   angles.invFreqElement = getElementTypeOrSelf(invFreq.getType());
   return angles;
 }

@@ -1050,3 +1050,89 @@ func.func @no_fire_every_two_unit_stride(%q: tensor<2x3x4x8xf32>, %pos: tensor<1
   %out = onnx.Concat(%y, %pass) {axis = -1 : i64} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
   return %out : tensor<2x3x4x8xf32>
 }
+
+// -----
+
+// inv_freq as an initializer imported as a resource (more than 64 values:
+// head_dim > 128, e.g. Gemma's 256; here 4 to keep the test short): its bytes
+// are read, and the rope raises as with an inline constant.
+// CHECK-LABEL: func.func @inv_freq_resource
+// CHECK-NOT: onnx.Cos
+// CHECK: attn.rope %{{.*}}, %{{.*}} {rotary_dim = 8 : i64, style = #attn<rope_style half_split>, theta = 1.000000e+04 : f32}
+// CHECK-NOT: onnx.Sin
+func.func @inv_freq_resource(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  %inv = onnx.Constant() {value = dense_resource<inv_freq> : tensor<1x4x1xf32>} : () -> tensor<1x4x1xf32>
+  %a01 = onnx.Constant() {value = dense<[0, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %p3 = onnx.Unsqueeze(%pos, %a01) : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x1x?xi64>
+  %pf = onnx.Cast(%p3) {to = 1 : i64} : (tensor<1x1x?xi64>) -> tensor<1x1x?xf32>
+  %fr = onnx.MatMul(%inv, %pf) : (tensor<1x4x1xf32>, tensor<1x1x?xf32>) -> tensor<1x4x?xf32>
+  %frt = onnx.Transpose(%fr) {perm = array<i64: 0, 2, 1>} : (tensor<1x4x?xf32>) -> tensor<1x?x4xf32>
+  %emb = onnx.Concat(%frt, %frt) {axis = -1 : i64} : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+  %cos = onnx.Cos(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %sin = onnx.Sin(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %ah = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cu = onnx.Unsqueeze(%cos, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %su = onnx.Unsqueeze(%sin, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %x = onnx.Transpose(%q) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %clo = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %chi = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %one = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x1 = onnx.Slice(%x, %c0, %clo, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %x2 = onnx.Slice(%x, %chi, %cmax, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %nx = onnx.Neg(%x2) : (tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32>
+  %rot = onnx.Concat(%nx, %x1) {axis = -1 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x8xf32>
+  %xc = onnx.Mul(%x, %cu) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %rs = onnx.Mul(%rot, %su) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %y = onnx.Add(%xc, %rs) : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %y : tensor<?x4x?x8xf32>
+}
+
+
+{-#
+  dialect_resources: {
+    builtin: {
+      inv_freq: "0x040000000000803fcdcccc3d0ad7233c6f12833a"
+    }
+  }
+#-}
+
+// -----
+
+// Its bytes elided (a weight-stripped compile of an external initializer):
+// the values cannot be read, so the rope stays decomposed.
+// CHECK-LABEL: func.func @inv_freq_elided
+// CHECK-NOT: attn.rope
+// CHECK: onnx.Cos
+func.func @inv_freq_elided(%q: tensor<?x?x4x8xf32>, %pos: tensor<?xi64>) -> tensor<?x4x?x8xf32> {
+  %inv = onnx.Constant() {value = dense_resource<__elided__> : tensor<1x4x1xf32>} : () -> tensor<1x4x1xf32>
+  %a01 = onnx.Constant() {value = dense<[0, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %p3 = onnx.Unsqueeze(%pos, %a01) : (tensor<?xi64>, tensor<2xi64>) -> tensor<1x1x?xi64>
+  %pf = onnx.Cast(%p3) {to = 1 : i64} : (tensor<1x1x?xi64>) -> tensor<1x1x?xf32>
+  %fr = onnx.MatMul(%inv, %pf) : (tensor<1x4x1xf32>, tensor<1x1x?xf32>) -> tensor<1x4x?xf32>
+  %frt = onnx.Transpose(%fr) {perm = array<i64: 0, 2, 1>} : (tensor<1x4x?xf32>) -> tensor<1x?x4xf32>
+  %emb = onnx.Concat(%frt, %frt) {axis = -1 : i64} : (tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x8xf32>
+  %cos = onnx.Cos(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %sin = onnx.Sin(%emb) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %ah = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cu = onnx.Unsqueeze(%cos, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %su = onnx.Unsqueeze(%sin, %ah) : (tensor<1x?x8xf32>, tensor<1xi64>) -> tensor<1x1x?x8xf32>
+  %x = onnx.Transpose(%q) {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x8xf32>) -> tensor<?x4x?x8xf32>
+  %c0 = onnx.Constant() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %clo = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %chi = onnx.Constant() {value = dense<4> : tensor<1xi64>} : () -> tensor<1xi64>
+  %cmax = onnx.Constant() {value = dense<9223372036854775807> : tensor<1xi64>} : () -> tensor<1xi64>
+  %am1 = onnx.Constant() {value = dense<-1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %one = onnx.Constant() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %x1 = onnx.Slice(%x, %c0, %clo, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %x2 = onnx.Slice(%x, %chi, %cmax, %am1, %one) : (tensor<?x4x?x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x4xf32>
+  %nx = onnx.Neg(%x2) : (tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32>
+  %rot = onnx.Concat(%nx, %x1) {axis = -1 : i64} : (tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>) -> tensor<?x4x?x8xf32>
+  %xc = onnx.Mul(%x, %cu) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %rs = onnx.Mul(%rot, %su) : (tensor<?x4x?x8xf32>, tensor<1x1x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %y = onnx.Add(%xc, %rs) : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %y : tensor<?x4x?x8xf32>
+}
+
