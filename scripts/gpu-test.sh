@@ -35,7 +35,7 @@ for test in test_attention test_kernels; do
   esac
 done
 # The quantized linears again with their prefill path (dequantize + cuBLASLt,
-# from 64 tokens by default) taken from 9 tokens on: every T > 8 case of the
+# from 64 tokens by default, w8 96) taken from 9 tokens on: every T > 8 case of the
 # four groups goes through it and through the fused forms' pieces after it.
 echo "gpu-test: test_kernels quantized groups, prefill path from 9 tokens"
 ATTNC_CUDA_DEQUANT_GEMM_TOKENS=9 \

@@ -296,8 +296,10 @@ def bench_prefill(lib, dtype, copy_gbs, token_counts):
     copy-rate time of that dequantization (reading the codes and scales,
     writing [N, K] in the storage type).
     Timed eagerly, as the runtime runs prefill: from 64 tokens (w8: 96) the
-    quantized linears take their dequantize + cuBLASLt path, which stands aside while a
-    stream is being captured (QuantLinear.cu)."""
+    quantized linears take their dequantize + cuBLASLt path, which stands
+    aside while a stream is being captured (QuantLinear.cu). Below ~256
+    tokens these times are bound by Python's launch rate: the end-to-end
+    prefill runs (bench/gpu_e2e.sh) decide thresholds."""
     from test_kernels import dequantize_ref, quantize_ref  # noqa: E402 (the contract's)
     rows = []
     lt = attnc_cuda.Linear(lib, gemv_max_tokens=0)

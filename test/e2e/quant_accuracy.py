@@ -31,9 +31,9 @@ vocabulary; top-1 agreement the share of positions whose argmax equals
 onnxruntime's; KL the mean over positions of KL(p_ort || p_attnc) in nats.
 Every number is printed, and at the end on how many fixtures the issue's
 targets (w8 and w8-gptq max rel err <= 1e-2, w4g128 and w4g128-gptq top-1 >=
-95%, kv-int8 top-1 >= 99%) are met, naming the others. The prompt attention reads the step's keys and
-values back from the paged cache, so the KV variants measure the quantized
-cache itself.
+95%, kv-int8 top-1 >= 99%) are met, naming the others. The prompt attention
+reads the step's keys and values back from the paged cache, so the KV
+variants measure the quantized cache itself.
 
 The bounds are what the schemes reach on these models, with margin for the
 prompt drawn (measured over 13 fixtures, 5 seeds on the CPU and one on the
@@ -206,6 +206,11 @@ def measure(got, ref):
     }
 
 
+def within(metric, value, bound):
+    """Whether a number meets its bound: top-1 from below, the rest from above."""
+    return value >= bound if metric == "top1" else value <= bound
+
+
 def violations(variant, dtype, numbers):
     """The bounds `numbers` break, as text (empty: none)."""
     bounds = dict(VARIANTS[variant][1])
@@ -214,7 +219,7 @@ def violations(variant, dtype, numbers):
     broken = []
     for metric, bound in bounds.items():
         value = numbers[metric]
-        if not (value >= bound if metric == "top1" else value <= bound):
+        if not within(metric, value, bound):
             broken.append(f"{metric} {value:.3g} beyond its bound {bound}")
     return "; ".join(broken)
 
@@ -297,7 +302,7 @@ def summary(results):
         metric, bound = ISSUE_TARGETS[variant]
         top1 = metric == "top1"
         rows = [r for r in results if (r["dtype"], r["variant"]) == (dtype, variant)]
-        missing = [r for r in rows if not (r[metric] >= bound if top1 else r[metric] <= bound)]
+        missing = [r for r in rows if not within(metric, r[metric], bound)]
         shown = ", ".join(f"{r['fixture']} {100 * r[metric]:.1f}%" if top1
                           else f"{r['fixture']} {r[metric]:.2e}" for r in missing)
         target = f"top-1 >= {100 * bound:g}%" if top1 else f"max rel err <= {bound:g}"
