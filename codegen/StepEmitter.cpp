@@ -1003,7 +1003,8 @@ FailureOr<EmittedModel> Emitter::run() {
      << "  if (error && error_len) std::snprintf(error, error_len, \"%s\", message);\n"
      << "  return 1;\n}\n\n"
      << target.createFunction(setup)
-     << "int model_step(void *instance, const attnc_step_args *host, char *error, size_t error_len) {\n"
+     << "int " << target.stepFunctionName()
+     << "(void *instance, const attnc_step_args *host, char *error, size_t error_len) {\n"
      << "  Model &m = *static_cast<Model *>(instance);\n" << target.stepPrologue()
      << "  const int64_t T = a->num_tokens;\n  const int64_t N = a->num_logits;\n"
      << "  if (T <= 0 || T > kMaxBatchTokens || N < 0 || N > T)\n"
@@ -1032,7 +1033,7 @@ FailureOr<EmittedModel> Emitter::run() {
                       model.vocabSize, model.hiddenSize, model.maxContext)
      << "      " << model.groupWindows.size() << ", kGroups, kLayers, kWeightsBytes,\n"
      << "      model_create, model_step, model_destroy, " << target.cacheAllocators() << ",\n"
-     << "      " << target.features() << "};\n"
+     << "      " << target.features() << ", " << target.overlapFunctions() << "};\n"
      << "  return &desc;\n}\n";
 
   // model.h: what a service embedding the artifact includes.

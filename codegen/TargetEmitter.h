@@ -49,8 +49,8 @@ public:
   // w[] at the weights, allocates the arena, then runs `tableSetup`
   // (statements over `m`), and returns it in *instance.
   virtual std::string createFunction(const std::string &tableSetup) const = 0;
-  // Statements that open model_step (define `ctx` and `a`, the step's
-  // arguments as the kernels read them, from `host`) and close it.
+  // Statements that open the step function (define `ctx` and `a`, the
+  // step's arguments as the kernels read them, from `host`) and close it.
   virtual std::string stepPrologue() const = 0;
   virtual std::string stepEpilogue() const = 0;
   // Functions after model_destroy (e.g. the KV cache allocator) and the
@@ -59,6 +59,11 @@ public:
   virtual const char *cacheAllocators() const = 0;
   // The descriptor's features (ATTNC_FEATURE_* of runtime/ModelABI.h).
   virtual const char *features() const { return "0u"; }
+  // The name of the function the step prologue / epilogue frame: model_step,
+  // or with ATTNC_FEATURE_OVERLAP model_submit (extraFunctions then defines
+  // model_step and model_finish), and the descriptor's submit, finish entries.
+  virtual const char *stepFunctionName() const { return "model_step"; }
+  virtual const char *overlapFunctions() const { return "nullptr, nullptr"; }
   // The statement handing the step's N rows of `vocab` logits at `logits`
   // (a pointer expression) to the runtime: the rows themselves, or with
   // ATTNC_FEATURE_ARGMAX greedy tokens when attnc_step_args.argmax asks.

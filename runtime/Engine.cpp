@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -144,6 +145,9 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
   checkModelMatchesManifest(*desc, m);
   if ((desc->alloc_cache == nullptr) != (desc->free_cache == nullptr))
     throw Error(ErrorCode::Model, libraryPath + ": alloc_cache and free_cache come in pairs");
+  if ((desc->features & ATTNC_FEATURE_OVERLAP) && (!desc->submit || !desc->finish))
+    throw Error(ErrorCode::Model,
+                libraryPath + ": a model with ATTNC_FEATURE_OVERLAP needs submit and finish");
   if (m.target != "cpu" && !desc->alloc_cache)
     throw Error(ErrorCode::Model, libraryPath + ": a '" + m.target +
                                       "' model must allocate its own KV cache (alloc_cache)");
@@ -225,11 +229,20 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
   info.maxBatchTokens = maxBatchTokens;
   info.numGroups = desc->num_groups;
   info.kvPagesPerGroup = pages;
+  const char *overlapSetting = std::getenv("ATTNC_OVERLAP_STEPS");
+  const bool overlapWanted = overlapSetting && (!std::strcmp(overlapSetting, "0") ||
+                                                !std::strcmp(overlapSetting, "1"))
+                                 ? std::strcmp(overlapSetting, "1") == 0
+                                 : options.overlapSteps;
+  engine->overlap_ = (desc->features & ATTNC_FEATURE_OVERLAP) != 0 && overlapWanted;
   engine->model_ = std::move(model);
   return engine;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (inflight_) // the model wants every submitted step finished
+    discard(*inflight_);
+}
 
 RequestId Engine::addRequest(const RequestParams &params) {
   const std::int32_t vocab = info_.vocabSize;
@@ -305,18 +318,58 @@ void Engine::failRequest(RequestId id, const std::string &message) {
 }
 
 std::size_t Engine::step() {
-  StepPlan plan = scheduler_->schedule();
-  for (const SequenceFailure &failure : plan.failed)
-    failRequest(failure.seq, failure.message);
-  if (plan.empty())
-    return scheduler_->numSequences();
-  // Preempted first: a sequence preempted and readmitted in one step runs.
-  for (SeqId seq : plan.preempted)
-    if (requests_.count(seq) && scheduler_->has(seq))
-      request(seq).result.state = RequestState::Waiting;
-  for (SeqId seq : plan.seqs)
-    request(seq).result.state = RequestState::Running;
+  Submitted *current = inflight_;
+  inflight_ = nullptr;
+  if (!current) {
+    StepPlan plan = scheduler_->schedule();
+    for (const SequenceFailure &failure : plan.failed)
+      failRequest(failure.seq, failure.message);
+    if (plan.empty())
+      return scheduler_->numSequences();
+    // Preempted first: a sequence preempted and readmitted in one step runs.
+    for (SeqId seq : plan.preempted)
+      if (requests_.count(seq) && scheduler_->has(seq))
+        request(seq).result.state = RequestState::Waiting;
+    for (SeqId seq : plan.seqs)
+      request(seq).result.state = RequestState::Running;
+    current = &submitted_[0];
+    current->plan = std::move(plan);
+    current->tokenSource.clear();
+    std::string message;
+    if (!submit(*current, message)) {
+      // The cache pages this step wrote are unspecified, so its sequences
+      // cannot continue; the others never shared pages with them.
+      for (SeqId seq : current->plan.seqs)
+        failRequest(seq, message);
+      throw Error(ErrorCode::Model, message);
+    }
+  }
 
+  std::string aheadFailure;
+  Submitted *next = overlap_ ? submitAhead(*current, aheadFailure) : nullptr;
+  try {
+    readBack(*current, next != nullptr || !aheadFailure.empty());
+  } catch (const Error &) {
+    if (next) // its sequences are the failed step's
+      discard(*next);
+    throw;
+  }
+  if (!aheadFailure.empty()) // its requests failed in submitAhead
+    throw Error(ErrorCode::Model, aheadFailure);
+  if (next) {
+    bool wanted = false;
+    for (SeqId seq : next->plan.seqs)
+      wanted = wanted || scheduler_->has(seq);
+    if (wanted)
+      inflight_ = next;
+    else
+      discard(*next); // every sequence of it ended in the step before
+  }
+  return scheduler_->numSequences();
+}
+
+bool Engine::submit(Submitted &s, std::string &message) {
+  const StepPlan &plan = s.plan;
   const std::int32_t vocab = info_.vocabSize;
   std::vector<const std::int32_t *> tables;
   for (const std::vector<std::int32_t> &table : plan.blockTables)
@@ -327,17 +380,17 @@ std::size_t Engine::step() {
   // then copies N integers back instead of N x vocab floats, and nothing
   // scans them here.
   const attnc_model_desc *desc = model_->desc;
-  bool modelArgmax = (desc->features & ATTNC_FEATURE_ARGMAX) != 0 && !plan.logitRows.empty();
-  for (std::size_t i = 0; modelArgmax && i < plan.logitRows.size(); ++i) {
+  s.modelArgmax = (desc->features & ATTNC_FEATURE_ARGMAX) != 0 && !plan.logitRows.empty();
+  for (std::size_t i = 0; s.modelArgmax && i < plan.logitRows.size(); ++i) {
     const LogitRow &row = plan.logitRows[i];
-    modelArgmax = !row.promptLogit && isGreedy(request(row.seq).params.sampling);
+    s.modelArgmax = !row.promptLogit && isGreedy(request(row.seq).params.sampling);
   }
   // Not cleared: the step writes every row asked for (zeroing them cost a
   // pass over N x vocab floats per step: ~15 us at 16 rows of 32k).
-  if (modelArgmax)
-    argmax_.resize(plan.logitTokens.size());
+  if (s.modelArgmax)
+    s.argmax.resize(plan.logitTokens.size());
   else
-    logits_.resize(plan.logitTokens.size() * static_cast<std::size_t>(vocab));
+    s.logits.resize(plan.logitTokens.size() * static_cast<std::size_t>(vocab));
 
   attnc_step_args args{};
   args.num_tokens = static_cast<std::int32_t>(plan.tokenIds.size());
@@ -351,30 +404,86 @@ std::size_t Engine::step() {
   args.layer_cache = layerCache_.data();
   args.num_logits = static_cast<std::int32_t>(plan.logitTokens.size());
   args.logit_tokens = plan.logitTokens.data();
-  args.logits = modelArgmax ? nullptr : logits_.data();
-  args.argmax = modelArgmax ? argmax_.data() : nullptr;
+  args.logits = s.modelArgmax ? nullptr : s.logits.data();
+  args.argmax = s.modelArgmax ? s.argmax.data() : nullptr;
+  args.token_source = s.tokenSource.empty() ? nullptr : s.tokenSource.data();
 
   char error[1024] = {0};
-  if (desc->step(model_->instance, &args, error, sizeof error) != 0) {
-    // The cache pages this step wrote are unspecified, so its sequences
-    // cannot continue; the others never shared pages with them.
+  int rc = overlap_ ? desc->submit(model_->instance, &args, error, sizeof error)
+                    : desc->step(model_->instance, &args, error, sizeof error);
+  if (rc == 0)
+    return true;
+  message = "model step failed: " + (error[0] ? std::string(error) : std::string("(no message)"));
+  return false;
+}
+
+Engine::Submitted *Engine::submitAhead(const Submitted &current, std::string &failure) {
+  if (!current.modelArgmax)
+    return nullptr;
+  // The tokens `current` samples must all go on: none may end its request by
+  // length (a stop token cannot be known, and is handled when read back).
+  for (const LogitRow &row : current.plan.logitRows) {
+    auto it = requests_.find(row.seq);
+    if (it == requests_.end() || it->second.result.state != RequestState::Running)
+      continue; // ended since (a step queued ahead): not in the next step
+    const Request &r = it->second;
+    const std::size_t generated = r.result.tokens.size() + 1;
+    if (!row.sample || generated >= static_cast<std::size_t>(r.params.maxNewTokens) ||
+        r.params.prompt.size() + generated >= static_cast<std::size_t>(info_.maxContext))
+      return nullptr;
+  }
+  Submitted &next = &current == &submitted_[0] ? submitted_[1] : submitted_[0];
+  next.plan = scheduler_->scheduleAhead(current.plan, /*placeholder=*/0);
+  if (next.plan.empty())
+    return nullptr;
+  // A decode: token b is sequence b's, whose input is the greedy token of
+  // its row in `current`.
+  next.tokenSource.assign(next.plan.tokenIds.size(), -1);
+  for (std::size_t b = 0; b < next.plan.seqs.size(); ++b)
+    for (std::size_t i = 0; i < current.plan.logitRows.size(); ++i)
+      if (current.plan.logitRows[i].seq == next.plan.seqs[b])
+        next.tokenSource[b] = static_cast<std::int32_t>(i);
+  if (!submit(next, failure)) {
+    for (SeqId seq : next.plan.seqs)
+      failRequest(seq, failure);
+    return nullptr;
+  }
+  ++overlapped_;
+  return &next;
+}
+
+void Engine::discard(Submitted &s) {
+  char error[1024] = {0};
+  if (overlap_) // a failure here follows the step before it, already reported
+    model_->desc->finish(model_->instance, error, sizeof error);
+  ++steps_;
+  tokens_ += static_cast<std::int64_t>(s.plan.tokenIds.size());
+}
+
+void Engine::readBack(Submitted &s, bool followed) {
+  const StepPlan &plan = s.plan;
+  const std::int32_t vocab = info_.vocabSize;
+  char error[1024] = {0};
+  if (overlap_ && model_->desc->finish(model_->instance, error, sizeof error) != 0) {
     std::string message =
         "model step failed: " + (error[0] ? std::string(error) : std::string("(no message)"));
     for (SeqId seq : plan.seqs)
       failRequest(seq, message);
     throw Error(ErrorCode::Model, message);
   }
-  scheduler_->commit(plan);
+  if (!followed)
+    scheduler_->commit(plan);
   ++steps_;
   tokens_ += static_cast<std::int64_t>(plan.tokenIds.size());
 
   for (std::size_t i = 0; i < plan.logitRows.size(); ++i) {
     const LogitRow &row = plan.logitRows[i];
-    Request &r = request(row.seq);
-    if (r.result.state != RequestState::Running)
-      continue;
+    auto it = requests_.find(row.seq);
+    if (it == requests_.end() || it->second.result.state != RequestState::Running)
+      continue; // released, or ended while this step was queued
+    Request &r = it->second;
     const float *rowLogits =
-        modelArgmax ? nullptr : logits_.data() + i * static_cast<std::size_t>(vocab);
+        s.modelArgmax ? nullptr : s.logits.data() + i * static_cast<std::size_t>(vocab);
     if (row.promptLogit)
       r.result.promptLogits.insert(r.result.promptLogits.end(), rowLogits, rowLogits + vocab);
     if (!row.sample)
@@ -385,8 +494,8 @@ std::size_t Engine::step() {
     }
     std::int32_t token;
     try {
-      token = modelArgmax ? modelArgmaxToken(argmax_[i], vocab)
-                          : sampleToken(rowLogits, vocab, r.params.sampling, r.rng);
+      token = s.modelArgmax ? modelArgmaxToken(s.argmax[i], vocab)
+                            : sampleToken(rowLogits, vocab, r.params.sampling, r.rng);
     } catch (const Error &e) {
       failRequest(row.seq, e.what());
       continue;
@@ -400,10 +509,11 @@ std::size_t Engine::step() {
       finish(row.seq, r, FinishReason::Length);
     else if (length >= static_cast<std::size_t>(info_.maxContext))
       finish(row.seq, r, FinishReason::ContextFull);
+    else if (followed) // the step queued ahead reads it on the device
+      scheduler_->setLastToken(row.seq, token);
     else
       scheduler_->appendToken(row.seq, token);
   }
-  return scheduler_->numSequences();
 }
 
 EngineStats Engine::stats() const {
@@ -412,6 +522,7 @@ EngineStats Engine::stats() const {
   s.tokens = tokens_;
   s.generated = generated_;
   s.preemptions = scheduler_->numPreemptions();
+  s.overlapped = overlapped_;
   s.waiting = static_cast<std::int64_t>(scheduler_->numWaiting());
   s.running = static_cast<std::int64_t>(scheduler_->numRunning());
   for (std::int32_t g = 0; g < cache_->numGroups(); ++g) {

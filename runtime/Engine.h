@@ -33,6 +33,12 @@ struct EngineOptions {
   std::int64_t kvPages = 0;
   std::uint64_t kvCacheBytes = 0; // total over all layers; used when kvPages == 0
   std::int32_t maxBatchTokens = 0; // 0 = the model's; otherwise at most the model's
+  // Queue greedy decodes one step ahead on models that overlap steps
+  // (ATTNC_FEATURE_OVERLAP), so that the device does not wait for the host
+  // between them. Off by default: on the H200 it made the 1.1B w8 / w4g128
+  // decode 2-3% faster but f16 6% slower (BENCHMARKS.md). The environment's
+  // ATTNC_OVERLAP_STEPS=1 / 0 overrides it.
+  bool overlapSteps = false;
 };
 
 // Generation ends at max_new_tokens, after the stop token, or once prompt +
@@ -81,6 +87,9 @@ struct EngineStats {
   std::int64_t running = 0;     // requests holding KV pages
   std::int64_t kvPagesUsed = 0; // over all cache groups
   std::int64_t kvPagesTotal = 0;
+  // Steps queued ahead: submitted before the step before them was read back
+  // (models with ATTNC_FEATURE_OVERLAP; counted in steps too).
+  std::int64_t overlapped = 0;
 };
 
 class Engine {
@@ -101,6 +110,10 @@ public:
   // Runs one step. Returns how many requests are still waiting or running.
   // If the model's step fails, the requests of that step fail with its
   // message, the others stay queued, and attnrt::Error (Model) is thrown.
+  // With a model that overlaps steps (ATTNC_FEATURE_OVERLAP), a greedy
+  // decode also queues the next decode before reading this one's tokens
+  // (the device then never waits for the host between them): a call reads
+  // one step back and may leave the next one in flight.
   std::size_t step();
   // Steps until every request finished or failed. Model step failures fail
   // their requests and the loop goes on; the first one is rethrown at the end.
@@ -130,7 +143,31 @@ private:
   };
   class ModelLibrary; // dlopen handle + instance
 
+  // A step handed to the model, until its tokens are read back.
+  struct Submitted {
+    StepPlan plan;
+    bool modelArgmax = false;              // greedy tokens instead of logits rows
+    std::vector<std::int32_t> tokenSource; // [T] rows of the step before; empty: none
+    std::vector<float> logits;
+    std::vector<std::int32_t> argmax;
+  };
+
   Engine() = default;
+  // Hands `s` to the model (runs it, for a model that does not overlap).
+  // False with `message` when the model refused it; nothing ran then.
+  bool submit(Submitted &s, std::string &message);
+  // The step after `current`, queued before `current` is read back, when the
+  // scheduler can plan it now (Scheduler::scheduleAhead); nullptr otherwise.
+  // `failure` gets the model's message if it refused the step.
+  Submitted *submitAhead(const Submitted &current, std::string &failure);
+  // Waits for `s` (overlapping models) and samples and appends its tokens;
+  // `followed`: the step after it was planned ahead, so `s` is committed and
+  // its sequences end in placeholders. Throws Error (Model) after failing its
+  // requests if the step failed.
+  void readBack(Submitted &s, bool followed);
+  // Waits for a step whose results are not wanted (its sequences ended, or
+  // failed with the step before it).
+  void discard(Submitted &s);
   Request &request(RequestId id);
   void finish(RequestId id, Request &r, FinishReason reason);
   void failRequest(RequestId id, const std::string &message);
@@ -145,8 +182,10 @@ private:
   std::map<RequestId, Request> requests_;
   RequestId nextId_ = 1;
   std::int64_t steps_ = 0, tokens_ = 0, generated_ = 0;
-  std::vector<float> logits_;
-  std::vector<std::int32_t> argmax_; // greedy tokens, when the model computes them
+  std::int64_t overlapped_ = 0;
+  bool overlap_ = false;      // the model has ATTNC_FEATURE_OVERLAP
+  Submitted submitted_[2];    // a step and the one queued ahead of its read-back
+  Submitted *inflight_ = nullptr; // submitted, not read back yet (overlap_ only)
 };
 
 } // namespace attnrt

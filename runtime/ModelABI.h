@@ -28,7 +28,17 @@
  * device model copies what its kernels need. Bump ATTNC_MODEL_ABI_VERSION
  * whenever a struct below changes (2: alloc_cache / free_cache; 3:
  * attnc_layer_cache.kv_type; 4: attnc_step_args.argmax,
- * attnc_model_desc.features). */
+ * attnc_model_desc.features; 5: attnc_step_args.token_source,
+ * attnc_model_desc.submit / finish).
+ *
+ * Overlapped steps (ATTNC_FEATURE_OVERLAP). A device model may split step
+ * into submit (check and queue the step on the device, return) and finish
+ * (wait for the oldest submitted step, write its logits or greedy tokens,
+ * return its result), so that the runtime queues step n + 1 before it reads
+ * step n's tokens and the device does not wait for the host between steps.
+ * Step n + 1 then names its input tokens by the rows of step n's greedy
+ * tokens they are (token_source); the runtime discards what step n + 1
+ * computed for a sequence that step n ended (its stop token). */
 #ifndef ATTNC_RUNTIME_MODEL_ABI_H
 #define ATTNC_RUNTIME_MODEL_ABI_H
 
@@ -39,10 +49,11 @@
 extern "C" {
 #endif
 
-#define ATTNC_MODEL_ABI_VERSION 4u
+#define ATTNC_MODEL_ABI_VERSION 5u
 
 /* attnc_model_desc.features bits. */
-#define ATTNC_FEATURE_ARGMAX 1u /* step fills attnc_step_args.argmax when asked */
+#define ATTNC_FEATURE_ARGMAX 1u  /* step fills attnc_step_args.argmax when asked */
+#define ATTNC_FEATURE_OVERLAP 2u /* submit / finish and token_source (above) */
 
 /* The symbol every libmodel.so exports (looked up with dlsym); its name
  * stays fixed across ABI versions so that a mismatch is reported from
@@ -89,6 +100,13 @@ typedef struct attnc_step_args {
    * every logit of the row is -inf. A device model then copies num_logits
    * integers back instead of num_logits * vocab_size floats. */
   int32_t *argmax;
+  /* Only for models with ATTNC_FEATURE_OVERLAP, else NULL. [T] or NULL:
+   * token t's id is greedy token token_source[t] of the step submitted just
+   * before this one (which asked for argmax, with more rows than that) when
+   * token_source[t] >= 0, token_ids[t] when -1. A greedy token that is not
+   * a token id (a NaN / +inf / all -inf row, see argmax) reads as 0; the
+   * runtime discards that sequence's results. */
+  const int32_t *token_source;
 } attnc_step_args;
 
 typedef struct attnc_model_desc {
@@ -124,6 +142,17 @@ typedef struct attnc_model_desc {
   void (*free_cache)(void *instance, void *base);
 
   uint32_t features; /* ATTNC_FEATURE_* bits */
+
+  /* Only for models with ATTNC_FEATURE_OVERLAP, else NULL: step in two.
+   * submit checks what it can and queues the step: nonzero (with a message)
+   * when it did not queue it; 0 when it did, and then finish must be called
+   * once for it. The arrays of args may be reused once submit returns, except
+   * the destination logits / argmax, which finish writes. finish waits for
+   * the oldest submitted step that was not finished, writes its logits or
+   * greedy tokens, and returns its result as step does. At most two steps
+   * are submitted and not finished; step itself is submit + finish. */
+  int (*submit)(void *instance, const attnc_step_args *args, char *error, size_t error_len);
+  int (*finish)(void *instance, char *error, size_t error_len);
 } attnc_model_desc;
 
 typedef const attnc_model_desc *(*attnc_model_entry_fn)(void);

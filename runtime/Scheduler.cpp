@@ -111,6 +111,50 @@ void Scheduler::appendToken(SeqId seq, std::int32_t token) {
   it->second.tokens.push_back(token);
 }
 
+void Scheduler::setLastToken(SeqId seq, std::int32_t token) {
+  auto it = seqs_.find(seq);
+  if (it == seqs_.end() || it->second.tokens.empty())
+    throw Error(ErrorCode::NotFound, "scheduler: unknown sequence " + std::to_string(seq));
+  it->second.tokens.back() = token;
+}
+
+StepPlan Scheduler::scheduleAhead(const StepPlan &current, std::int32_t placeholder) {
+  commit(current);
+  StepPlan next;
+  if (!waiting_.empty() || running_.empty() ||
+      running_.size() > static_cast<std::size_t>(config_.maxBatchTokens))
+    return next;
+  // Every running sequence must sample in `current`: all its tokens are
+  // cached once `current` ran (a sequence still prefilling, or not in it,
+  // would make the next step something else).
+  for (SeqId id : running_) {
+    const Sequence &s = seqs_.at(id);
+    auto at = std::find(current.seqs.begin(), current.seqs.end(), id);
+    if (at == current.seqs.end() ||
+        current.contextLen[static_cast<std::size_t>(at - current.seqs.begin())] !=
+            static_cast<std::int64_t>(s.tokens.size()) ||
+        s.numCached + 1 > config_.maxContext)
+      return next;
+  }
+  for (std::int32_t g = 0; g < cache_.numGroups(); ++g) {
+    std::int64_t pages = 0;
+    for (SeqId id : running_)
+      pages += cache_.pagesNeeded(id, seqs_.at(id).numCached + 1, g);
+    if (pages > cache_.allocator(g).numFree())
+      return next;
+  }
+  std::vector<Chunk> chunks;
+  for (SeqId id : running_) {
+    Sequence &s = seqs_.at(id);
+    s.tokens.push_back(placeholder);
+    if (!cache_.grow(id, s.numCached + 1))
+      throw Error(ErrorCode::Internal, "scheduler: a page counted free could not be allocated");
+    chunks.push_back({id, s.numCached, 1});
+  }
+  buildArrays(chunks, next);
+  return next;
+}
+
 StepPlan Scheduler::schedule() {
   StepPlan plan;
   // A sequence preempted while building this step is not readmitted in the

@@ -80,6 +80,21 @@ public:
   void commit(const StepPlan &plan);
   // Appends a sampled token; it is the sequence's next decode input.
   void appendToken(SeqId seq, std::int32_t token);
+
+  // The step after `current` (built by schedule() or scheduleAhead() and
+  // not committed yet), planned before the tokens `current` samples are
+  // known, so that the model can queue it while `current` runs. It is only
+  // made when it would be the decode of every running sequence with the
+  // token `current` samples for it: nothing is waiting, every running
+  // sequence samples its next token in `current`, their count fits the
+  // batch, and every pool has the pages without preempting. Then `current`
+  // is committed, `placeholder` is appended to each sequence (replace it with
+  // setLastToken once known; the plan's tokenIds hold it) and the plan is
+  // returned; otherwise an empty plan, and only the commit of `current` (which
+  // committing it again later repeats harmlessly) is done.
+  StepPlan scheduleAhead(const StepPlan &current, std::int32_t placeholder);
+  // Replaces the last token of `seq` (the placeholder of scheduleAhead).
+  void setLastToken(SeqId seq, std::int32_t token);
   // Forgets a finished or failed sequence and frees its pages.
   void remove(SeqId seq);
 

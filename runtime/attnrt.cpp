@@ -104,6 +104,7 @@ attnrt_status attnrt_engine_open(const char *artifact_dir, const attnrt_engine_o
       opts.kvPages = options->kv_pages;
       opts.kvCacheBytes = options->kv_cache_bytes;
       opts.maxBatchTokens = options->max_batch_tokens;
+      opts.overlapSteps = options->overlap_steps != 0;
     }
     auto handle = std::make_unique<attnrt_engine>();
     handle->engine = attnrt::Engine::open(artifact_dir, opts);
@@ -149,6 +150,7 @@ attnrt_status attnrt_engine_get_stats(const attnrt_engine *engine, attnrt_engine
     stats->running = src.running;
     stats->kv_pages_used = src.kvPagesUsed;
     stats->kv_pages_total = src.kvPagesTotal;
+    stats->overlapped = src.overlapped;
   });
 }
 

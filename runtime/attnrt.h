@@ -61,6 +61,8 @@ typedef struct attnrt_engine_options {
   int64_t kv_pages;         /* KV pages per cache group; 0 = from kv_cache_bytes or default */
   uint64_t kv_cache_bytes;  /* total KV cache bytes when kv_pages is 0; 0 = default */
   int32_t max_batch_tokens; /* tokens per step; 0 = the model's (can only lower it) */
+  int32_t overlap_steps;    /* nonzero: queue greedy decodes one step ahead on models that
+                               can (runtime/ModelABI.h, ATTNC_FEATURE_OVERLAP); default 0 */
 } attnrt_engine_options;
 
 typedef struct attnrt_sampling_params {
@@ -101,6 +103,7 @@ typedef struct attnrt_engine_stats {
   int64_t running;        /* requests holding KV pages */
   int64_t kv_pages_used;  /* over all cache groups */
   int64_t kv_pages_total; /* over all cache groups */
+  int64_t overlapped;     /* steps queued before the step before them was read back */
 } attnrt_engine_stats;
 
 /* The attnc version this runtime accepts artifacts from, e.g. "0.1.0". */

@@ -152,16 +152,21 @@ public:
 
   // The operations go in a lambda run_step may replay as a CUDA graph
   // instead of calling (decode steps of a shape seen before).
+  // The step is queued (model_submit) and waited for apart (model_finish),
+  // so that the runtime queues the next step before this one's tokens are
+  // read (runtime/ModelABI.h, ATTNC_FEATURE_OVERLAP).
+  const char *stepFunctionName() const override { return "model_submit"; }
+  const char *overlapFunctions() const override { return "model_submit, model_finish"; }
   std::string stepPrologue() const override {
     return "  rt::Context &ctx = *m.context;\n"
            "  // The step's metadata on the device (one copy); the host copy plans attention.\n"
            "  const attnc_step_args *a = ctx.begin_step(host);\n"
-           "  if (!a) return ctx.end_step(error, error_len);\n"
+           "  if (!a) return ctx.submit_step(error, error_len);\n"
            "  // Enqueued, or captured into / replayed from the shape's CUDA graph.\n"
            "  const int rc = ctx.run_step([&]() -> int {\n";
   }
   std::string stepEpilogue() const override {
-    return "  return 0;\n  });\n  return rc ? rc : ctx.end_step(error, error_len);\n";
+    return "  return 0;\n  });\n  return rc ? rc : ctx.submit_step(error, error_len);\n";
   }
 
   std::string extraFunctions() const override {
@@ -173,11 +178,20 @@ public:
            "cache\");\n"
            "  return 0;\n}\n\n"
            "void model_free_cache(void *instance, void *base) {\n"
-           "  static_cast<Model *>(instance)->context->free(base);\n}\n\n";
+           "  static_cast<Model *>(instance)->context->free(base);\n}\n\n"
+           "int model_finish(void *instance, char *error, size_t error_len) {\n"
+           "  return static_cast<Model *>(instance)->context->finish_step(error, error_len);\n}\n\n"
+           "int model_step(void *instance, const attnc_step_args *host, char *error,\n"
+           "               size_t error_len) {\n"
+           "  return model_submit(instance, host, error, error_len) ? 1\n"
+           "                                                        : model_finish(instance, error, "
+           "error_len);\n}\n\n";
   }
   const char *cacheAllocators() const override { return "model_alloc_cache, model_free_cache"; }
   // Greedy tokens computed on the device (rt::logits_out, runtime/cuda/Step.h).
-  const char *features() const override { return "ATTNC_FEATURE_ARGMAX"; }
+  const char *features() const override {
+    return "ATTNC_FEATURE_ARGMAX | ATTNC_FEATURE_OVERLAP";
+  }
   std::string logitsOut(const std::string &logits, int64_t vocab) const override {
     return "rt::logits_out(ctx, a, " + logits + ", N, " + std::to_string(vocab) + ");\n";
   }

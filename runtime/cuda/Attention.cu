@@ -765,13 +765,16 @@ struct attnc_cuda_attention_plan {
   // A fixed plan (graph capture): buffers sized once, grids of the
   // capacities, the step's counts in device memory. d_block holds
   // [counts: small, large, groups, pad][items: item_capacity][groups: max_seqs]
-  // with d_items / d_groups pointing into it; h_block is its pinned mirror.
+  // with d_items / d_groups pointing into it; h_block is its pinned mirror,
+  // two of them taken in turn by updates: the copy of one step's update may
+  // still be queued while the next step (queued ahead) is updated.
   bool fixed = false;
   bool fixed_large = false; // group_size > 16 rows: decode items use the large kernel
   int32_t max_seqs = 0, max_context = 0, item_capacity = 0;
   int64_t partial_capacity = 0; // rows
   int32_t *d_counts = nullptr;
-  void *d_block = nullptr, *h_block = nullptr;
+  void *d_block = nullptr, *h_block[2] = {};
+  int h_next = 0; // the mirror the next update writes
 };
 
 namespace {
@@ -1199,8 +1202,9 @@ extern "C" int attnc_cuda_attention_plan_create_fixed(const attnc_cuda_attention
   const size_t bytes = kCountsBytes + sizeof(WorkItem) * size_t(plan->item_capacity) +
                        sizeof(MergeGroup) * size_t(max_seqs);
   cudaError_t e = cudaMalloc(&plan->d_block, bytes);
-  if (e == cudaSuccess)
-    e = cudaHostAlloc(&plan->h_block, bytes, cudaHostAllocDefault);
+  for (void *&mirror : plan->h_block)
+    if (e == cudaSuccess)
+      e = cudaHostAlloc(&mirror, bytes, cudaHostAllocDefault);
   if (e == cudaSuccess)
     e = cudaMemset(plan->d_block, 0, bytes); // no items until the first update
   if (e == cudaSuccess && plan->partial_capacity > 0)
@@ -1263,7 +1267,8 @@ extern "C" int attnc_cuda_attention_plan_update(attnc_cuda_attention_plan *plan,
   plan->num_large = static_cast<int32_t>(hp.large_items.size());
   plan->num_groups = static_cast<int32_t>(hp.groups.size());
   plan->split_tokens = hp.split;
-  char *h = static_cast<char *>(plan->h_block);
+  char *h = static_cast<char *>(plan->h_block[plan->h_next]);
+  plan->h_next ^= 1;
   const int32_t counts[4] = {plan->num_small, plan->num_large, plan->num_groups, 0};
   std::memcpy(h, counts, kCountsBytes);
   std::memcpy(h + kCountsBytes, items.data(), sizeof(WorkItem) * items.size());
@@ -1288,7 +1293,8 @@ extern "C" void attnc_cuda_attention_plan_destroy(attnc_cuda_attention_plan *pla
     return;
   if (plan->fixed) {
     cudaFree(plan->d_block); // d_items and d_groups point into it
-    cudaFreeHost(plan->h_block);
+    for (void *mirror : plan->h_block)
+      cudaFreeHost(mirror);
   } else {
     cudaFree(plan->d_items);
     cudaFree(plan->d_groups);

@@ -50,14 +50,57 @@ struct Context::Impl {
   attnc_cuda_linear_ctx *linear = nullptr;
   std::unordered_set<void *> allocations; // through alloc()
 
-  // Step metadata: pinned staging and its device copy (same layout).
-  int32_t *staging = nullptr, *device_meta = nullptr;
-  size_t meta_capacity = 0; // int32 elements of both
+  // Step metadata: its device copy (one: steps read it in queue order) and
+  // a pinned staging area per slot (below), same layout.
+  int32_t *device_meta = nullptr;
+  size_t meta_capacity = 0; // int32 elements
   attnc_step_args host{}, device{};
   std::vector<const int32_t *> device_tables;
   const int32_t *host_query_start = nullptr, *host_context_len = nullptr,
                 *host_positions = nullptr; // in staging
   bool in_step = false;
+  bool begun = false; // begin_step passed its checks: submit_step queues the step
+
+  struct PlanEntry {
+    attnc_cuda_attention_config config;
+    attnc_cuda_attention_plan *plan;
+  };
+  struct Pending {
+    void *dst; // host: into attnc_step_args.logits or .argmax
+    int64_t offset, n;
+  };
+
+  // Steps submitted and not finished: at most two, one per slot, so that the
+  // runtime can queue a step while the one before it runs. A slot holds what
+  // the step's host side needs until finish_step: its pinned staging (read
+  // by the queued metadata copy), the pinned copies of its reports and
+  // logits, what it recorded, its eager attention plans, and an event after
+  // its last copy.
+  struct Slot {
+    bool queued = false;
+    int32_t *staging = nullptr;
+    size_t staging_capacity = 0; // int32 elements
+    int32_t *host_reports = nullptr;
+    float *host_logits = nullptr;
+    int64_t host_logits_capacity = 0;
+    cudaEvent_t done = nullptr;
+    std::string error;
+    int64_t error_op = -1;
+    int num_reports = 0;
+    const char *report_message[kMaxReports] = {};
+    int64_t report_op[kMaxReports] = {};
+    std::vector<Pending> pending;
+    std::vector<PlanEntry> plans;
+    int timing = -1; // its ReplayTimes record, or -1
+  };
+  Slot slots[2];
+  int slot = 0;           // the step being built
+  int queue[2] = {};      // queued slots, oldest first
+  int num_queued = 0;
+  // Greedy tokens on the device: of the step being built, and of the step
+  // submitted last (what a token_source reads).
+  const int32_t *step_argmax = nullptr, *last_argmax = nullptr;
+  int32_t step_argmax_rows = 0, last_argmax_rows = 0;
 
   // First error of the step (or of create-time alloc/upload), and when.
   std::string error;
@@ -65,26 +108,20 @@ struct Context::Impl {
   int64_t op = 0; // reporting kernels and errors numbered in program order
   char scratch[kScratch] = {};
 
-  // Reports: device pairs, their pinned copies, messages, op numbers.
-  int32_t *device_reports = nullptr, *host_reports = nullptr;
+  // Reports: device pairs (copied to the slot's pinned ones), messages, op
+  // numbers.
+  int32_t *device_reports = nullptr;
   int num_reports = 0;
   const char *report_message[kMaxReports] = {};
   int64_t report_op[kMaxReports] = {};
 
-  struct PlanEntry {
-    attnc_cuda_attention_config config;
-    attnc_cuda_attention_plan *plan;
-  };
-  std::vector<PlanEntry> plans; // of the current step
+  std::vector<PlanEntry> plans; // eager plans of the step being built
 
-  // Logits: device f32 buffer, pinned staging, regions waiting for end_step
-  // (rows of logits, or greedy tokens: 4-byte elements either way).
-  float *device_logits = nullptr, *host_logits = nullptr;
+  // Logits: device f32 buffer (one: steps write it in queue order, and each
+  // queues its copy back before the next can write), regions waiting for
+  // finish_step (rows of logits, or greedy tokens: 4-byte elements either way).
+  float *device_logits = nullptr;
   int64_t logits_capacity = 0, logits_used = 0;
-  struct Pending {
-    void *dst; // host: into attnc_step_args.logits or .argmax
-    int64_t offset, n;
-  };
   std::vector<Pending> pending;
 
   // CUDA graphs of decode steps, one per shape. A shape's first step runs
@@ -108,6 +145,7 @@ struct Context::Impl {
       bool argmax;
     };
     std::vector<Region> pending;
+    int64_t logits_used = 0; // of the logits buffer, by the regions
   };
   enum class Mode { Eager, Capture, Replay };
   int32_t num_layers = 0;
@@ -120,55 +158,80 @@ struct Context::Impl {
   // ATTNC_CUDA_STEP_TIMES=1: where a replayed decode step's time goes,
   // summarized on stderr when the context goes (medians, microseconds).
   // GPU: events around the graph launch, and the GPU's idle gap from the
-  // previous replay's end to this one's start. Host: the caller between
-  // steps (end_step's return to begin_step: sampling, scheduling), begin_step
-  // up to the launch (metadata, plans), the launch call, and end_step's wait
-  // (the graph's rest, the logits copy).
+  // previous finished replay's end to this one's start. Host: the caller
+  // between steps (finish_step's return to begin_step: sampling,
+  // scheduling), begin_step up to the launch (metadata, plans), the launch
+  // call, and finish_step's wait (the graph's rest, the logits copy).
   struct ReplayTimes {
     using Clock = std::chrono::steady_clock;
-    cudaEvent_t start[2] = {}, end[2] = {}; // alternating: the gap needs the previous end
-    int cur = 0;
-    bool recorded = false, previous = false;
-    Clock::time_point step_begin, launch_begin, launch_end, end_begin, last_return;
+    static constexpr int kRing = 4; // records: two steps queued and the one before
+    struct Record {
+      cudaEvent_t start = nullptr, end = nullptr;
+      double caller = -1, prepare = 0, launch = 0;
+    };
+    Record ring[kRing];
+    int next = 0;          // the record the next replay takes
+    int building = -1;     // the step being built's record, if it replays
+    int last_finished = -1; // the record of the replay finished before, if any
+    Clock::time_point step_begin, launch_begin, last_return;
+    bool returned = false;
     std::vector<double> gpu, gap, caller, prepare, launch, wait;
 
+    static double us(Clock::time_point a, Clock::time_point b) {
+      return std::chrono::duration<double, std::micro>(b - a).count();
+    }
     bool create() {
-      for (int i = 0; i < 2; ++i)
-        if (cudaEventCreate(&start[i]) != cudaSuccess || cudaEventCreate(&end[i]) != cudaSuccess)
+      for (Record &r : ring)
+        if (cudaEventCreate(&r.start) != cudaSuccess || cudaEventCreate(&r.end) != cudaSuccess)
           return false;
       return true;
     }
     void destroy() {
-      for (int i = 0; i < 2; ++i) {
-        if (start[i])
-          cudaEventDestroy(start[i]);
-        if (end[i])
-          cudaEventDestroy(end[i]);
+      for (Record &r : ring) {
+        if (r.start)
+          cudaEventDestroy(r.start);
+        if (r.end)
+          cudaEventDestroy(r.end);
       }
     }
-    // end_step after its wait: the step's numbers, if it was a timed replay.
-    void finish(bool ok) {
+    // run_step, around a replay's launch: false if the events failed.
+    bool before_launch(cudaStream_t stream) {
+      building = next;
+      next = (next + 1) % kRing;
+      Record &r = ring[building];
+      r.caller = returned ? us(last_return, step_begin) : -1;
+      launch_begin = Clock::now();
+      r.prepare = us(step_begin, launch_begin);
+      return cudaEventRecord(r.start, stream) == cudaSuccess;
+    }
+    bool after_launch(cudaStream_t stream) {
+      Record &r = ring[building];
+      r.launch = us(launch_begin, Clock::now());
+      return cudaEventRecord(r.end, stream) == cudaSuccess;
+    }
+    // finish_step after its wait: the numbers of record `at` (-1: the step
+    // was not a timed replay).
+    void finish(int at, bool ok, Clock::time_point wait_begin) {
       const Clock::time_point now = Clock::now();
-      auto us = [](Clock::time_point a, Clock::time_point b) {
-        return std::chrono::duration<double, std::micro>(b - a).count();
-      };
       float ms = 0;
-      if (ok && recorded && cudaEventElapsedTime(&ms, start[cur], end[cur]) == cudaSuccess) {
+      if (ok && at >= 0 && cudaEventElapsedTime(&ms, ring[at].start, ring[at].end) == cudaSuccess) {
+        const Record &r = ring[at];
         gpu.push_back(1e3 * ms);
-        if (previous && cudaEventElapsedTime(&ms, end[cur ^ 1], start[cur]) == cudaSuccess) {
+        if (last_finished >= 0 &&
+            cudaEventElapsedTime(&ms, ring[last_finished].end, r.start) == cudaSuccess) {
           gap.push_back(1e3 * ms);
-          caller.push_back(us(last_return, step_begin));
+          if (r.caller >= 0)
+            caller.push_back(r.caller);
         }
-        prepare.push_back(us(step_begin, launch_begin));
-        launch.push_back(us(launch_begin, launch_end));
-        wait.push_back(us(end_begin, now));
-        previous = true;
-        cur ^= 1;
+        prepare.push_back(r.prepare);
+        launch.push_back(r.launch);
+        wait.push_back(us(wait_begin, now));
+        last_finished = at;
       } else {
-        previous = false;
+        last_finished = -1;
       }
-      recorded = false;
       last_return = now;
+      returned = true;
     }
     void report() const {
       if (gpu.empty())
@@ -224,6 +287,8 @@ struct Context::Impl {
     num_reports = 0;
     pending.clear();
     logits_used = 0;
+    step_argmax = nullptr;
+    step_argmax_rows = 0;
   }
 
   bool record(const char *op_name, const char *message) {
@@ -235,29 +300,53 @@ struct Context::Impl {
     return false;
   }
 
-  void destroy_plans() {
-    for (PlanEntry &p : plans)
+  static void destroy_plans(std::vector<PlanEntry> &list) {
+    for (PlanEntry &p : list)
       attnc_cuda_attention_plan_destroy(p.plan);
-    plans.clear();
+    list.clear();
   }
 
-  // Queues the copies of the pending regions behind the stream's work, waits
-  // for the stream and hands them to their destinations.
-  cudaError_t flush_logits() {
-    cudaError_t e = cudaSuccess;
+  // The slot's pinned logits hold at least n elements.
+  cudaError_t reserve_host_logits(Slot &sl, int64_t n) {
+    if (n <= sl.host_logits_capacity)
+      return cudaSuccess;
+    cudaFreeHost(sl.host_logits);
+    sl.host_logits = nullptr;
+    sl.host_logits_capacity = 0;
+    cudaError_t e = cudaHostAlloc(reinterpret_cast<void **>(&sl.host_logits),
+                                  sizeof(float) * size_t(n), cudaHostAllocDefault);
+    if (e == cudaSuccess)
+      sl.host_logits_capacity = n;
+    return e;
+  }
+
+  // Queues the copies of the step's pending regions into the slot's pinned
+  // logits (behind the step's work).
+  cudaError_t queue_logits_copies(Slot &sl) {
+    cudaError_t e = reserve_host_logits(sl, logits_used);
     for (const Pending &p : pending) {
-      e = cudaMemcpyAsync(host_logits + p.offset, device_logits + p.offset, sizeof(float) * p.n,
-                          cudaMemcpyDeviceToHost, stream);
       if (e != cudaSuccess)
         break;
+      e = cudaMemcpyAsync(sl.host_logits + p.offset, device_logits + p.offset,
+                          sizeof(float) * p.n, cudaMemcpyDeviceToHost, stream);
     }
+    return e;
+  }
+
+  // The step being built hands its regions so far to their destinations now
+  // (the device buffer is about to be replaced): copies, a wait, the memcpys.
+  cudaError_t flush_logits() {
+    Slot &sl = slots[slot];
+    cudaError_t e = queue_logits_copies(sl);
     if (e == cudaSuccess)
       e = cudaStreamSynchronize(stream);
     if (e == cudaSuccess)
       for (const Pending &p : pending)
-        std::memcpy(p.dst, host_logits + p.offset, 4 * p.n);
+        std::memcpy(p.dst, sl.host_logits + p.offset, 4 * p.n);
     pending.clear();
     logits_used = 0;
+    step_argmax = nullptr; // it was in the old buffer, and has been read
+    step_argmax_rows = 0;
     return e;
   }
 
@@ -266,19 +355,23 @@ struct Context::Impl {
       cudaStreamSynchronize(stream);
     times.report();
     times.destroy();
-    destroy_plans();
+    destroy_plans(plans);
     drop_graph_execs();
     for (auto &g : graphs)
-      for (PlanEntry &p : g->plans)
-        attnc_cuda_attention_plan_destroy(p.plan);
+      destroy_plans(g->plans);
     for (void *p : allocations)
       cudaFree(p);
-    cudaFreeHost(staging);
+    for (Slot &sl : slots) {
+      destroy_plans(sl.plans);
+      cudaFreeHost(sl.staging);
+      cudaFreeHost(sl.host_reports);
+      cudaFreeHost(sl.host_logits);
+      if (sl.done)
+        cudaEventDestroy(sl.done);
+    }
     cudaFree(device_meta);
     cudaFree(device_reports);
-    cudaFreeHost(host_reports);
     cudaFree(device_logits);
-    cudaFreeHost(host_logits);
     attnc_cuda_linear_destroy(linear);
     if (stream)
       cudaStreamDestroy(stream);
@@ -309,9 +402,13 @@ std::unique_ptr<Context> Context::create(char *error, size_t error_len, int32_t 
   cudaError_t e = cudaStreamCreate(&impl->stream);
   if (e == cudaSuccess)
     e = cudaMalloc(&impl->device_reports, sizeof(int32_t) * 2 * kMaxReports);
-  if (e == cudaSuccess)
-    e = cudaHostAlloc(reinterpret_cast<void **>(&impl->host_reports),
-                      sizeof(int32_t) * 2 * kMaxReports, cudaHostAllocDefault);
+  for (Impl::Slot &sl : impl->slots) {
+    if (e == cudaSuccess)
+      e = cudaHostAlloc(reinterpret_cast<void **>(&sl.host_reports),
+                        sizeof(int32_t) * 2 * kMaxReports, cudaHostAllocDefault);
+    if (e == cudaSuccess) // no timing: cheaper to record and wait for
+      e = cudaEventCreateWithFlags(&sl.done, cudaEventDisableTiming);
+  }
   if (e != cudaSuccess) {
     set_message(error, error_len, "cuda context: %s", cudaGetErrorString(e));
     return nullptr;
@@ -395,17 +492,30 @@ bool Context::upload(void *device_dst, const void *host_src, size_t bytes) {
 
 const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
   Impl &m = *impl_;
-  if (m.time_replays)
+  if (m.time_replays) {
     m.times.step_begin = Impl::ReplayTimes::Clock::now();
-  // The previous step's copies and plans may still be in use.
-  cudaStreamSynchronize(m.stream);
-  m.destroy_plans();
+    m.times.building = -1;
+  }
+  // A step that was begun and never submitted (its ops failed) may still
+  // have work queued that reads its slot's staging and its eager plans.
+  if (m.begun || !m.plans.empty()) {
+    cudaStreamSynchronize(m.stream);
+    Impl::destroy_plans(m.plans);
+  }
   m.reset_step_records();
   m.graph = nullptr;
   m.mode = Impl::Mode::Eager;
   m.in_step = true;
+  m.begun = false;
   m.host = attnc_step_args{};
   m.device = attnc_step_args{};
+  // The step takes the slot no queued step holds.
+  if (m.num_queued == 2) {
+    m.record("begin_step", "two steps are submitted and not finished; finish one first");
+    return nullptr;
+  }
+  m.slot = m.num_queued == 1 ? m.queue[0] ^ 1 : 0;
+  Impl::Slot &sl = m.slots[m.slot];
   if (!h) {
     m.record("begin_step", "no step arguments");
     return nullptr;
@@ -453,6 +563,13 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
     if (h->logit_tokens[i] < 0 || h->logit_tokens[i] >= T)
       return bad(format("logit token %d (index %d) is outside the step's %d tokens", h->logit_tokens[i],
                  i, T));
+  // Tokens from the greedy tokens of the step submitted before (still on the
+  // device: the copy below and the patch run behind that step's work).
+  const int32_t *source = h->token_source;
+  for (int32_t t = 0; source && t < T; ++t)
+    if (source[t] < -1 || (source[t] >= 0 && source[t] >= m.last_argmax_rows))
+      return bad(format("token_source[%d] = %d, but the step before has %d greedy tokens", t,
+                        source[t], m.last_argmax_rows));
 
   // One staging area, sections in ABI order.
   // A decode step may run as its shape's graph. Its block tables go up with
@@ -468,24 +585,31 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
   const size_t table = size_t(S) * size_t(stride);
   const size_t o_ids = 0, o_pos = o_ids + round4(T), o_qs = o_pos + round4(T),
                o_ctx = o_qs + round4(size_t(S) + 1), o_tab = o_ctx + round4(S),
-               o_log = o_tab + round4(table) * size_t(G), total = o_log + round4(N);
+               o_log = o_tab + round4(table) * size_t(G), o_src = o_log + round4(N),
+               total = o_src + (source ? round4(T) : 0);
   if (total > m.meta_capacity) {
-    m.drop_graph_execs(); // they read the old buffer
-    cudaFreeHost(m.staging);
+    cudaStreamSynchronize(m.stream); // a queued step may still read the old buffer
+    m.drop_graph_execs();             // they read the old buffer
     cudaFree(m.device_meta);
-    m.staging = nullptr;
     m.device_meta = nullptr;
     m.meta_capacity = 0;
     const size_t cap = std::max<size_t>(total + total / 2, 4096);
-    cudaError_t e = cudaHostAlloc(reinterpret_cast<void **>(&m.staging), cap * 4,
-                                  cudaHostAllocDefault);
-    if (e == cudaSuccess)
-      e = cudaMalloc(&m.device_meta, cap * 4);
-    if (!check_cuda(e, "begin_step"))
+    if (!check_cuda(cudaMalloc(&m.device_meta, cap * 4), "begin_step"))
       return nullptr;
     m.meta_capacity = cap;
   }
-  int32_t *st = m.staging;
+  if (total > sl.staging_capacity) { // the slot's own step has finished
+    cudaFreeHost(sl.staging);
+    sl.staging = nullptr;
+    sl.staging_capacity = 0;
+    const size_t cap = std::max<size_t>(total + total / 2, 4096);
+    if (!check_cuda(cudaHostAlloc(reinterpret_cast<void **>(&sl.staging), cap * 4,
+                                  cudaHostAllocDefault),
+                    "begin_step"))
+      return nullptr;
+    sl.staging_capacity = cap;
+  }
+  int32_t *st = sl.staging;
   auto put = [&](size_t off, const int32_t *src, size_t n) {
     if (n)
       std::memcpy(st + off, src, n * 4);
@@ -501,8 +625,15 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
       std::fill(row + bps, row + stride, -1);
     }
   put(o_log, h->logit_tokens, size_t(N));
+  if (source)
+    put(o_src, source, size_t(T));
   if (!check_cuda(cudaMemcpyAsync(m.device_meta, st, total * 4, cudaMemcpyHostToDevice, m.stream),
                   "begin_step"))
+    return nullptr;
+  if (source && !check(attnc_cuda_tokens_from_rows(m.device_meta + o_ids, m.device_meta + o_src,
+                                                   m.last_argmax, T, m.stream, scratch(),
+                                                   scratch_len()),
+                       "begin_step"))
     return nullptr;
   m.host_positions = st + o_pos;
   m.host_query_start = st + o_qs;
@@ -510,6 +641,7 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
 
   attnc_step_args &d = m.device;
   d = *h;
+  d.token_source = nullptr; // applied to token_ids above
   d.blocks_per_seq = stride;
   int32_t *dm = m.device_meta;
   d.token_ids = dm + o_ids;
@@ -535,6 +667,7 @@ const attnc_step_args *Context::begin_step(const attnc_step_args *h) {
                    "paged_attention"))
           return nullptr;
   }
+  m.begun = true;
   return &d;
 }
 
@@ -545,24 +678,26 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
     return ops(closure);
   if (m.mode == Impl::Mode::Replay) {
     Impl::ReplayTimes &t = m.times;
-    if (m.time_replays) {
-      t.launch_begin = Impl::ReplayTimes::Clock::now();
-      t.recorded = cudaEventRecord(t.start[t.cur], m.stream) == cudaSuccess;
-    }
+    bool timed = m.time_replays && t.before_launch(m.stream);
     if (!check_cuda(cudaGraphLaunch(g->exec, m.stream), "graph launch"))
-      return 0; // end_step reports it
-    if (m.time_replays) {
-      t.launch_end = Impl::ReplayTimes::Clock::now();
-      t.recorded = t.recorded && cudaEventRecord(t.end[t.cur], m.stream) == cudaSuccess;
-    }
+      return 0; // finish_step reports it
+    timed = timed && t.after_launch(m.stream);
+    if (m.time_replays && !timed)
+      t.building = -1;
     m.num_reports = g->num_reports;
     std::copy(g->report_message, g->report_message + g->num_reports, m.report_message);
     std::copy(g->report_op, g->report_op + g->num_reports, m.report_op);
     m.op = g->ops;
-    for (const Impl::Graph::Region &r : g->pending)
+    for (const Impl::Graph::Region &r : g->pending) {
       m.pending.push_back({r.argmax ? static_cast<void *>(m.host.argmax + r.at)
                                     : static_cast<void *>(m.host.logits + r.at),
                            r.offset, r.n});
+      if (r.argmax && r.at == 0) {
+        m.step_argmax = reinterpret_cast<const int32_t *>(m.device_logits + r.offset);
+        m.step_argmax_rows = int32_t(r.n);
+      }
+    }
+    m.logits_used = g->logits_used;
     ++m.stats.replayed;
     return 0;
   }
@@ -612,6 +747,7 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
   std::copy(m.report_op, m.report_op + m.num_reports, g->report_op);
   g->ops = m.op;
   g->pending = std::move(pending);
+  g->logits_used = m.logits_used;
   ++m.stats.captured;
   return 0;
 }
@@ -681,17 +817,12 @@ float *Context::logits_buffer(void *host_dst, int64_t n) {
     // Regions already queued finish first; then the buffers can be replaced.
     if (!check_cuda(m.flush_logits(), "copy_logits"))
       return nullptr;
-    if (n > m.logits_capacity) {
+    if (n > m.logits_capacity) { // (the flush waited for every queued step)
       m.drop_graph_execs(); // they write the old buffer
       cudaFree(m.device_logits);
-      cudaFreeHost(m.host_logits);
-      m.device_logits = m.host_logits = nullptr;
+      m.device_logits = nullptr;
       m.logits_capacity = 0;
-      cudaError_t e = cudaMalloc(&m.device_logits, sizeof(float) * size_t(n));
-      if (e == cudaSuccess)
-        e = cudaHostAlloc(reinterpret_cast<void **>(&m.host_logits), sizeof(float) * size_t(n),
-                          cudaHostAllocDefault);
-      if (!check_cuda(e, "copy_logits"))
+      if (!check_cuda(cudaMalloc(&m.device_logits, sizeof(float) * size_t(n)), "copy_logits"))
         return nullptr;
       m.logits_capacity = n;
     }
@@ -704,47 +835,97 @@ float *Context::logits_buffer(void *host_dst, int64_t n) {
   }
   m.pending.push_back({host_dst, offset, n});
   m.logits_used = offset + n;
+  if (host_dst == m.host.argmax) { // the step's greedy tokens: a later token_source reads them
+    m.step_argmax = reinterpret_cast<const int32_t *>(m.device_logits + offset);
+    m.step_argmax_rows = int32_t(n);
+  }
   return m.device_logits + offset;
 }
 
-int Context::end_step(char *error, size_t error_len) {
+int Context::submit_step(char *error, size_t error_len) {
   Impl &m = *impl_;
-  if (m.time_replays)
-    m.times.end_begin = Impl::ReplayTimes::Clock::now();
+  m.in_step = false;
+  if (!m.begun) { // refused by begin_step: nothing of it is queued
+    set_message(error, error_len, "%s", m.error.empty() ? "step: not begun" : m.error.c_str());
+    return 1;
+  }
+  m.begun = false;
+  Impl::Slot &sl = m.slots[m.slot];
   cudaError_t e = cudaSuccess;
   if (m.num_reports > 0)
-    e = cudaMemcpyAsync(m.host_reports, m.device_reports, sizeof(int32_t) * 2 * m.num_reports,
+    e = cudaMemcpyAsync(sl.host_reports, m.device_reports, sizeof(int32_t) * 2 * m.num_reports,
                         cudaMemcpyDeviceToHost, m.stream);
-  // One wait for the reports and the logits (flush_logits queues its copies
-  // behind them).
   if (e == cudaSuccess)
-    e = m.pending.empty() ? cudaStreamSynchronize(m.stream) : m.flush_logits();
+    e = m.queue_logits_copies(sl);
+  if (e == cudaSuccess)
+    e = cudaEventRecord(sl.done, m.stream);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    m.record("step", cudaGetErrorString(e));
+  }
+  // The step is queued: what finish_step needs moves to its slot.
+  sl.queued = true;
+  sl.error = std::move(m.error);
+  sl.error_op = m.error_op;
+  sl.num_reports = m.num_reports;
+  std::copy(m.report_message, m.report_message + m.num_reports, sl.report_message);
+  std::copy(m.report_op, m.report_op + m.num_reports, sl.report_op);
+  sl.pending.swap(m.pending);
+  sl.plans.swap(m.plans);
+  sl.timing = m.time_replays ? m.times.building : -1;
+  m.queue[m.num_queued++] = m.slot;
+  m.last_argmax = sl.error.empty() ? m.step_argmax : nullptr;
+  m.last_argmax_rows = sl.error.empty() ? m.step_argmax_rows : 0;
+  m.reset_step_records();
+  return 0;
+}
+
+int Context::finish_step(char *error, size_t error_len) {
+  Impl &m = *impl_;
+  if (m.num_queued == 0) {
+    set_message(error, error_len, "step: finish without a submitted step");
+    return 1;
+  }
+  Impl::Slot &sl = m.slots[m.queue[0]];
+  m.queue[0] = m.queue[1];
+  --m.num_queued;
+  const auto wait_begin = Impl::ReplayTimes::Clock::now();
+  cudaError_t e = cudaEventSynchronize(sl.done);
   if (m.time_replays)
-    m.times.finish(e == cudaSuccess);
-  m.in_step = false;
+    m.times.finish(sl.timing, e == cudaSuccess, wait_begin);
+  sl.queued = false;
+  Impl::destroy_plans(sl.plans); // its kernels are done
+  std::vector<Impl::Pending> pending;
+  pending.swap(sl.pending);
   if (e != cudaSuccess) { // a fault: the reports cannot be trusted
     cudaGetLastError();
     std::string what = std::string("step: ") + cudaGetErrorString(e);
-    if (!m.error.empty())
-      what += " (after " + m.error + ")";
+    if (!sl.error.empty())
+      what += " (after " + sl.error + ")";
     set_message(error, error_len, "%s", what.c_str());
     return 1;
   }
+  for (const Impl::Pending &p : pending)
+    std::memcpy(p.dst, sl.host_logits + p.offset, 4 * p.n);
   // The earliest of: a bad-id report, the recorded error.
-  for (int i = 0; i < m.num_reports; ++i) {
-    if (m.error_op >= 0 && m.report_op[i] > m.error_op)
+  for (int i = 0; i < sl.num_reports; ++i) {
+    if (sl.error_op >= 0 && sl.report_op[i] > sl.error_op)
       break;
-    if (m.host_reports[2 * i] > 0) {
-      set_message(error, error_len, "%s (%d bad, the last at index %d)", m.report_message[i],
-                  m.host_reports[2 * i], m.host_reports[2 * i + 1]);
+    if (sl.host_reports[2 * i] > 0) {
+      set_message(error, error_len, "%s (%d bad, the last at index %d)", sl.report_message[i],
+                  sl.host_reports[2 * i], sl.host_reports[2 * i + 1]);
       return 1;
     }
   }
-  if (!m.error.empty()) {
-    set_message(error, error_len, "%s", m.error.c_str());
+  if (!sl.error.empty()) {
+    set_message(error, error_len, "%s", sl.error.c_str());
     return 1;
   }
   return 0;
+}
+
+int Context::end_step(char *error, size_t error_len) {
+  return submit_step(error, error_len) ? 1 : finish_step(error, error_len);
 }
 
 } // namespace attnrt::cuda

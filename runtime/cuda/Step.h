@@ -8,18 +8,23 @@
 //
 // A step:
 //   const attnc_step_args *a = ctx.begin_step(host_args);   // metadata -> device
-//   if (!a) return ctx.end_step(error, error_len);
+//   if (!a) return ctx.submit_step(error, error_len);       // refused: nonzero
 //   int rc = ctx.run_step([&] {                              // maybe a CUDA graph
 //     rt::embedding(ctx, a->token_ids, ...); ... rt::copy_logits(ctx, a->logits, ...);
 //     return 0;
 //   });
-//   return rc ? rc : ctx.end_step(error, error_len);        // sync + first error
+//   return rc ? rc : ctx.submit_step(error, error_len);     // queued: 0
+// and later ctx.finish_step(error, error_len) (wait + first error); or
+// end_step in place of submit_step for both at once. A second step may be
+// begun and submitted before the first is finished (ModelABI.h's overlapped
+// steps).
 // (Calling the wrappers between begin_step and end_step without run_step
 // also works: the step then runs eagerly.)
 // Wrappers only enqueue work on the context's stream. Errors are sticky: the
 // first failure of a step is recorded with the operation's name and every
-// later wrapper of that step does nothing; end_step reports it. Bad ids found
-// on the device (embedding, gather_rows, rope_from_table) surface at end_step.
+// later wrapper of that step does nothing; finish_step reports it. Bad ids
+// found on the device (embedding, gather_rows, rope_from_table) surface at
+// finish_step.
 //
 // C++17, includable from .cu and .cpp files (no kernels here: the wrappers
 // call the C API of Attention.h and StepKernels.h).
@@ -79,15 +84,25 @@ public:
   Context &operator=(const Context &) = delete;
 
   // Validates the step's metadata (host pointers) and uploads token_ids,
-  // positions, query_start, context_len, the num_groups block tables and
-  // logit_tokens in one copy from pinned staging. Returns host-side args whose
+  // positions, query_start, context_len, the num_groups block tables,
+  // logit_tokens (and token_source) in one copy from pinned staging; with a
+  // token_source, a kernel then writes the tokens it names from the greedy
+  // tokens of the step submitted before. Returns host-side args whose
   // arrays are those device copies (layer_cache and logits passed through);
-  // valid until the next begin_step. nullptr on error (end_step reports it).
+  // valid until the next begin_step. nullptr on error (submit_step reports it).
   // A decode step's tables go up with blocks_per_seq rounded up to a power of
   // two (rows padded with -1): read it from the returned args.
   const attnc_step_args *begin_step(const attnc_step_args *host);
-  // Waits for the step, finishes copy_logits, and returns 0 or nonzero with
-  // the step's first error in `error`.
+  // Queues the copies back of the step's reports and logits behind its work
+  // and returns at once: 0, and the step must then be finished by
+  // finish_step; nonzero with the message when begin_step refused the step
+  // (nothing of it queued). At most two steps are submitted and not
+  // finished: a step may be begun and submitted while the one before runs.
+  int submit_step(char *error, size_t error_len);
+  // Waits for the oldest submitted step, hands its logits (or greedy tokens)
+  // to their destinations, and returns 0 or nonzero with its first error.
+  int finish_step(char *error, size_t error_len);
+  // submit_step, then finish_step.
   int end_step(char *error, size_t error_len);
   const attnc_step_args &host() const; // the caller's args of the current step
 
@@ -141,13 +156,13 @@ public:
   size_t scratch_len() const;
   attnc_cuda_linear_ctx *linear() const;
   // A device pair (count, largest index) the next reporting kernel writes;
-  // end_step turns a nonzero count into `message`. nullptr after an error.
+  // finish_step turns a nonzero count into `message`. nullptr after an error.
   int32_t *report_slot(const char *message);
   // The step's plan for `config` (made once per distinct config per step from
   // the host metadata). nullptr after recording an error.
   const attnc_cuda_attention_plan *attention_plan(const attnc_cuda_attention_config &config);
   // Device buffer of n 4-byte elements (f32 logits, or int32 greedy tokens)
-  // for copy_logits / argmax_logits; its contents reach host_dst at end_step.
+  // for copy_logits / argmax_logits; its contents reach host_dst at finish_step.
   float *logits_buffer(void *host_dst, int64_t n);
   const attnc_step_args &device() const; // what begin_step returned
 
@@ -417,7 +432,7 @@ void gated_activation_fused(Context &ctx, const T *gate_up, T *out, int64_t rows
 }
 
 // Returns true: ids are checked on the device; a bad id zeroes its row and
-// end_step fails the step ("a token id is outside the vocabulary" when ids
+// finish_step fails the step ("a token id is outside the vocabulary" when ids
 // are the step's token_ids).
 template <typename T>
 bool embedding(Context &ctx, const int32_t *ids, int64_t num_tokens, const T *table,
@@ -497,7 +512,7 @@ void copy_rows(Context &ctx, const T *src, int64_t src_stride, T *dst, int64_t d
 }
 
 // Returns true: indices (device) are checked on the device; a bad one zeroes
-// its row and end_step fails the step.
+// its row and finish_step fails the step.
 template <typename T>
 bool gather_rows(Context &ctx, const T *src, int64_t src_rows, const int32_t *index,
                  int64_t count, int64_t width, T *dst) {
@@ -540,7 +555,7 @@ void rope(Context &ctx, T *x, int64_t num_tokens, int num_heads, const int32_t *
 
 // cos_table / sin_table: device f32 [table_rows, RotaryDim / 2]. table_rows
 // (0 = not checked) bounds the positions: a token past it is left unrotated
-// and end_step fails the step.
+// and finish_step fails the step.
 template <typename T, int HeadDim, int RotaryDim, RopeStyle Style>
 void rope_from_table(Context &ctx, T *x, int64_t num_tokens, int num_heads,
                      const int32_t *positions, const float *cos_table, const float *sin_table,
@@ -673,7 +688,7 @@ void paged_attention(Context &ctx, const PagedAttentionArgs<T> &args) {
 }
 
 // host_logits[0:n] = float(src[0:n]): converted on the device now, copied to
-// host_logits (host memory) by end_step, which is when it may be read.
+// host_logits (host memory) by finish_step, which is when it may be read.
 template <typename T>
 void copy_logits(Context &ctx, float *host_logits, const T *src, int64_t n) {
   if (ctx.failed() || n <= 0)
@@ -688,7 +703,7 @@ void copy_logits(Context &ctx, float *host_logits, const T *src, int64_t n) {
 
 // host_argmax[0:rows] = the greedy tokens of src's rows of `vocab` logits
 // (runtime/ModelABI.h, attnc_step_args.argmax), computed on the device now and
-// copied by end_step: rows integers cross to the host instead of rows x vocab
+// copied by finish_step: rows integers cross to the host instead of rows x vocab
 // floats.
 template <typename T>
 void argmax_logits(Context &ctx, int32_t *host_argmax, const T *src, int64_t rows, int64_t vocab) {

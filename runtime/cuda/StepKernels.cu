@@ -17,6 +17,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -617,6 +618,21 @@ template <typename T, int Act> struct GatedF {
   }
 };
 
+// ------------------------------------------------ tokens of the step before --
+
+// ids[t] = greedy[source[t]] where source[t] >= 0; a greedy value that is
+// no token id (a NaN / +inf / all -inf marker) becomes 0.
+__global__ void tokens_from_rows_kernel(int32_t *ids, const int32_t *source,
+                                        const int32_t *greedy, int32_t n) {
+  for (int32_t t = blockIdx.x * blockDim.x + threadIdx.x; t < n; t += gridDim.x * blockDim.x) {
+    const int32_t row = source[t];
+    if (row >= 0) {
+      const int32_t token = greedy[row];
+      ids[t] = token < 0 ? 0 : token;
+    }
+  }
+}
+
 // -------------------------------------------------------------- embedding --
 
 // One CTA per token; each thread moves kBatch 16-byte units per round, loads
@@ -1153,6 +1169,19 @@ extern "C" int attnc_cuda_argmax_rows(int32_t dtype, const void *x, int64_t rows
                                    0, s, static_cast<const T *>(x), cols, out);
   });
   return check_launch(error, error_len, "argmax_rows");
+}
+
+extern "C" int attnc_cuda_tokens_from_rows(int32_t *ids, const int32_t *source,
+                                          const int32_t *greedy, int32_t n, void *stream,
+                                          char *error, size_t error_len) {
+  if (n < 0 || (n > 0 && (!ids || !source || !greedy)))
+    return fail(error, error_len, "tokens_from_rows: bad arguments");
+  if (n == 0)
+    return 0;
+  const unsigned blocks = static_cast<unsigned>(std::min<int32_t>((n + 255) / 256, 64));
+  tokens_from_rows_kernel<<<blocks, 256, 0, static_cast<cudaStream_t>(stream)>>>(ids, source,
+                                                                                 greedy, n);
+  return check_launch(error, error_len, "tokens_from_rows");
 }
 
 extern "C" int attnc_cuda_gather_rows(int32_t elem_bytes, const void *src, int64_t src_rows,

@@ -150,6 +150,12 @@ int attnc_cuda_to_f32(int32_t dtype, const void *x, float *y, int64_t n, void *s
 int attnc_cuda_argmax_rows(int32_t dtype, const void *x, int64_t rows, int32_t cols, int32_t *out,
                            void *stream, char *error, size_t error_len);
 
+/* ids[t] = greedy[source[t]] for every t < n with source[t] >= 0 (the
+ * greedy tokens of the step before, attnc_step_args.token_source); a greedy
+ * value below 0 (a NaN / +inf / all -inf row) becomes 0. Device memory. */
+int attnc_cuda_tokens_from_rows(int32_t *ids, const int32_t *source, const int32_t *greedy,
+                                int32_t n, void *stream, char *error, size_t error_len);
+
 /* ---- Row gather (runtime/cpu/Copy.h gather_rows) ---- */
 
 /* dst[i, :] = src[index[i], :] for i < count, rows of `width` elements of

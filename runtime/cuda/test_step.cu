@@ -442,6 +442,23 @@ template <typename T> void run(const char *name) {
   }
 }
 
+// Block tables of two sequences in both cache groups, `gb` pages each, no
+// page shared (group g, sequence s: pages (2g + s) * gb onwards).
+struct DistinctTables {
+  std::vector<int32_t> rows[2];
+  const int32_t *host[2];
+  explicit DistinctTables(int gb) {
+    for (int grp = 0; grp < 2; ++grp) {
+      for (int s = 0; s < 2; ++s)
+        for (int b = 0; b < gb; ++b)
+          rows[grp].push_back((grp * 2 + s) * gb + b);
+      host[grp] = rows[grp].data();
+    }
+  }
+  DistinctTables(const DistinctTables &) = delete;
+  DistinctTables &operator=(const DistinctTables &) = delete;
+};
+
 // CUDA graphs: decode steps through run_step on a context with graphs (a
 // shape's second step captured, later ones replayed) against an eager
 // context, bit for bit, while one sequence's keys cross a flash-decoding
@@ -481,12 +498,8 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
   void *caches_e[LAYERS], *caches_g[LAYERS], *caches_a[LAYERS];
   for (int l = 0; l < LAYERS; ++l)
     caches_e[l] = dev(cache0), caches_g[l] = dev(cache0), caches_a[l] = dev(cache0);
-  std::vector<int32_t> tables[2];
-  for (int grp = 0; grp < 2; ++grp)
-    for (int s = 0; s < 2; ++s)
-      for (int b = 0; b < GB; ++b)
-        tables[grp].push_back((grp * 2 + s) * GB + b);
-  const int32_t *tables_host[2] = {tables[0].data(), tables[1].data()};
+  const DistinctTables tables(GB);
+  const int32_t *const *tables_host = tables.host;
   Buffers<T> be = Buffers<T>::make(3, 3), bg = Buffers<T>::make(3, 3),
              ba = Buffers<T>::make(3, 3);
 
@@ -564,6 +577,117 @@ template <typename T, rt::KvType KV = rt::KvType::Model> void graphs(const char 
   }
 }
 
+// Overlapped steps (ModelABI.h, ATTNC_FEATURE_OVERLAP): greedy decodes on a
+// context with graphs, each step submitted before the one before it is
+// finished and taking its tokens from that step's greedy tokens on the
+// device (token_source), against the same decodes one at a time with the
+// tokens read back and passed as token_ids: the same greedy tokens and
+// bit-identical caches, while the steps are captured and replayed. Then the
+// misuses are refused with their reason: a third step submitted, a
+// token_source row the step before does not have, finish with nothing
+// submitted.
+template <typename T> void overlapped(const char *name) {
+  constexpr int GB = 40, GPAGES = 2 * 2 * GB, STEPS = 12;
+  std::mt19937 g(91);
+  char err[512] = {};
+  std::unique_ptr<rt::Context> one = rt::Context::create(err, sizeof(err), 2, P, LAYERS);
+  std::unique_ptr<rt::Context> ahead = rt::Context::create(err, sizeof(err), 2, P, LAYERS);
+  expect(one && ahead, name, std::string("overlapped: create ") + err);
+  if (!one || !ahead)
+    return;
+  const Model<T> m = make_model<T>(one.get(), g);
+  std::vector<T> model0 = random_vec<T>(g, size_t(GPAGES) * PAGE_ELEMS, 1.0f);
+  std::vector<uint8_t> cache0(reinterpret_cast<const uint8_t *>(model0.data()),
+                              reinterpret_cast<const uint8_t *>(model0.data() + model0.size()));
+  void *caches_o[LAYERS], *caches_a[LAYERS];
+  for (int l = 0; l < LAYERS; ++l)
+    caches_o[l] = dev(cache0), caches_a[l] = dev(cache0);
+  const DistinctTables tables(GB);
+  const int32_t *const *tables_host = tables.host;
+  Buffers<T> bo = Buffers<T>::make(2, 2), ba = Buffers<T>::make(2, 2);
+  const int32_t first[2] = {7, 23}, start[2] = {250, 60}; // sequence 0 crosses 256 keys
+  auto decode = [&](int step, const int32_t ids[2]) {
+    Step st;
+    for (int s = 0; s < 2; ++s) {
+      st.qs.push_back(s);
+      st.ids.push_back(ids[s]);
+      st.pos.push_back(start[s] + step);
+      st.ctx.push_back(start[s] + step + 1);
+    }
+    st.qs.push_back(2);
+    st.logit_tokens = {0, 1};
+    return st;
+  };
+  auto run = [&](rt::Context &ctx, Buffers<T> &b, Step &st, void *const *caches, int32_t *out,
+                 const int32_t *source) {
+    attnc_step_args h = args_of(st, tables_host, caches, nullptr);
+    h.argmax = out;
+    h.token_source = source;
+    h.blocks_per_seq = GB;
+    const attnc_step_args *a = ctx.begin_step(&h);
+    if (!a)
+      return ctx.submit_step(err, sizeof(err));
+    const int rc = ctx.run_step([&] {
+      run_wrapped<T>(ctx, m, a, b);
+      return 0;
+    });
+    return rc ? rc : ctx.submit_step(err, sizeof(err));
+  };
+
+  // One at a time: each step's tokens read back before the next.
+  std::vector<std::vector<int32_t>> want(STEPS, std::vector<int32_t>(2, -9));
+  bool ok = true;
+  for (int step = 0; step < STEPS; ++step) {
+    Step st = decode(step, step ? want[step - 1].data() : first);
+    ok = ok && run(*one, bo, st, caches_o, want[step].data(), nullptr) == 0 &&
+         one->finish_step(err, sizeof(err)) == 0;
+  }
+  expect(ok, name, std::string("overlapped: steps one at a time: ") + err);
+
+  // Ahead: step k + 1 submitted before step k is finished.
+  std::vector<std::vector<int32_t>> got(STEPS, std::vector<int32_t>(2, -9));
+  const int32_t source[2] = {0, 1};
+  std::vector<Step> steps;
+  for (int step = 0; step < STEPS; ++step)
+    steps.push_back(decode(step, first)); // ids of later steps are placeholders
+  ok = run(*ahead, ba, steps[0], caches_a, got[0].data(), nullptr) == 0;
+  for (int step = 1; ok && step < STEPS; ++step)
+    ok = run(*ahead, ba, steps[step], caches_a, got[step].data(), source) == 0 &&
+         ahead->finish_step(err, sizeof(err)) == 0;
+  ok = ok && ahead->finish_step(err, sizeof(err)) == 0;
+  expect(ok, name, std::string("overlapped: steps queued ahead: ") + err);
+  expect(got == want, name, "overlapped: greedy tokens equal the steps run one at a time");
+  bool caches_same = true;
+  for (int l = 0; l < LAYERS; ++l)
+    caches_same = caches_same && same(static_cast<uint8_t *>(caches_o[l]),
+                                      static_cast<uint8_t *>(caches_a[l]), cache0.size());
+  expect(caches_same, name, "overlapped: KV caches bit-identical");
+  const rt::Context::GraphStats gs = ahead->graph_stats();
+  expect(gs.captured >= 1 && gs.replayed >= STEPS - 4 && gs.fell_back == 0, name,
+         "overlapped: captured " + std::to_string(gs.captured) + ", replayed " +
+             std::to_string(gs.replayed) + ", fell back " + std::to_string(gs.fell_back));
+
+  // Misuse.
+  std::vector<int32_t> sink(2);
+  Step extra = decode(STEPS, first);
+  bool refused = run(*ahead, ba, extra, caches_a, sink.data(), nullptr) == 0 &&
+                 run(*ahead, ba, extra, caches_a, sink.data(), nullptr) == 0;
+  refused = refused && run(*ahead, ba, extra, caches_a, sink.data(), nullptr) != 0 &&
+            std::strstr(err, "two steps are submitted") != nullptr;
+  refused = refused && ahead->finish_step(err, sizeof(err)) == 0 &&
+            ahead->finish_step(err, sizeof(err)) == 0;
+  refused = refused && ahead->finish_step(err, sizeof(err)) != 0 &&
+            std::strstr(err, "without a submitted step") != nullptr;
+  const int32_t bad_source[2] = {0, 2};
+  refused = refused && run(*ahead, ba, extra, caches_a, sink.data(), bad_source) != 0 &&
+            std::strstr(err, "token_source[1] = 2") != nullptr;
+  expect(refused, name, std::string("overlapped: misuse refused with its reason: ") + err);
+  for (int l = 0; l < LAYERS; ++l) {
+    CK(cudaFree(caches_o[l]));
+    CK(cudaFree(caches_a[l]));
+  }
+}
+
 // Codes of the f32 values with bit patterns [first, first + n) (|x| <= 448).
 __global__ void fp8_codes_kernel(uint32_t first, uint32_t n, uint8_t *codes) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -637,6 +761,8 @@ int main() {
     graphs<__half, rt::KvType::Int8>("f16, int8 cache");
     graphs<__nv_bfloat16, rt::KvType::Fp8E4M3>("bf16, fp8 cache");
     graphs<__half, rt::KvType::Fp8E4M3>("f16, fp8 cache");
+    overlapped<__half>("f16");
+    overlapped<__nv_bfloat16>("bf16");
   }
   fp8_encoding();
   std::printf("%s (%d failed)\n", failures ? "FAILED" : "all passed", failures);

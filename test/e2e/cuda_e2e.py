@@ -53,6 +53,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -213,6 +214,14 @@ def check_greedy(fx, artifact, rng, prompt_len, new_tokens, tie_margin_bound):
     """Returns the number of steps verified (new_tokens unless a near-tie)."""
     prompt = [rng.randrange(fx.vocab) for _ in range(prompt_len)]
     (got,), _ = fx.generate(artifact, [prompt], new_tokens)
+    # Again with each decode queued before the tokens of the one before are
+    # read (the model takes them on the device): the same tokens.
+    (ahead,), r = fx.generate(artifact, [prompt], new_tokens, "--overlap-steps", "--stats")
+    overlapped = re.search(r"\((\d+) overlapped\)", r.stderr)
+    if ahead != got or not overlapped or int(overlapped.group(1)) != new_tokens - 1:
+        raise Failure(f"greedy continuation with overlapped steps differs or did not overlap "
+                      f"({overlapped.group(0) if overlapped else r.stderr.strip()[:200]}, "
+                      f"{new_tokens - 1} expected):\n  one at a time {got}\n  overlapped    {ahead}")
     ref = fx.ort_greedy(prompt, new_tokens)
     if got == ref:
         return new_tokens

@@ -518,3 +518,119 @@ TEST(Engine, ANaNLogitFailsItsRequestOnEitherPath) {
     EXPECT_EQ(engine->result(good).tokens, solo(request(6, 1, 8)).tokens) << artifactDir;
   }
 }
+
+// A device model that overlaps steps (the fake's device flavour), asked to
+// (EngineOptions::overlapSteps): greedy decodes are queued one step ahead,
+// their input tokens taken on the "device" from the step before. The tokens
+// must equal the host flavour's, however requests end (length, stop token:
+// the step queued past it is discarded), join or are released while a step
+// is queued.
+TEST(Engine, DecodesQueuedAheadGiveTheHostFlavoursTokens) {
+  std::string dir = ::testing::TempDir() + "attnrt-artifact-ahead-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+
+  EngineOptions ahead;
+  ahead.overlapSteps = true;
+  // One request alone: every decode but none of the prefill is queued ahead.
+  {
+    auto engine = Engine::open(dir, ahead);
+    const RequestParams alone = request(5, 1, 40);
+    attnrt::RequestId id = engine->addRequest(alone);
+    engine->runToCompletion();
+    EXPECT_EQ(engine->result(id).tokens, solo(alone).tokens);
+    EXPECT_EQ(engine->stats().steps, 40);
+    EXPECT_EQ(engine->stats().overlapped, 39);
+    EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+    // Off (the default): one step at a time, the same tokens.
+    auto serial = Engine::open(dir);
+    attnrt::RequestId again = serial->addRequest(alone);
+    serial->runToCompletion();
+    EXPECT_EQ(serial->result(again).tokens, engine->result(id).tokens);
+    EXPECT_EQ(serial->stats().steps, 40);
+    EXPECT_EQ(serial->stats().overlapped, 0);
+  }
+  // A stop token: the step queued after it ran and is thrown away.
+  {
+    const attnrt::RequestResult free = solo(request(8, 5, 20));
+    RequestParams stopping = request(8, 5, 20);
+    stopping.stopToken = free.tokens[4];
+    const std::size_t stop =
+        std::find(free.tokens.begin(), free.tokens.end(), free.tokens[4]) - free.tokens.begin();
+    auto engine = Engine::open(dir, ahead);
+    attnrt::RequestId id = engine->addRequest(stopping);
+    engine->runToCompletion();
+    const attnrt::RequestResult &r = engine->result(id);
+    EXPECT_EQ(r.reason, attnrt::FinishReason::Stop);
+    EXPECT_EQ(r.tokens, std::vector<std::int32_t>(free.tokens.begin(),
+                                                  free.tokens.begin() + stop + 1));
+    EXPECT_EQ(engine->stats().steps, static_cast<std::int64_t>(stop) + 2);
+    EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+    EXPECT_EQ(engine->cache().allocator(1).numUsed(), 0);
+  }
+  // Many: greedy ones with and without stop tokens, a sampled one (never
+  // ahead), joining every few steps, one released mid-run.
+  std::vector<RequestParams> params;
+  for (int i = 0; i < 7; ++i) {
+    RequestParams p = request(3 + i * 5, 10 + i, 6 + (i * 5) % 19, i == 3 ? 0.8f : 0.0f);
+    if (i % 2 == 1) {
+      const attnrt::RequestResult free = solo(p);
+      p.stopToken = free.tokens[static_cast<std::size_t>(i) % free.tokens.size()];
+    }
+    params.push_back(p);
+  }
+  EngineOptions options = ahead;
+  options.maxBatchTokens = 12;
+  auto engine = Engine::open(dir, options);
+  std::vector<attnrt::RequestId> ids;
+  attnrt::RequestId released = engine->addRequest(request(10, 30, 50));
+  for (int step = 0; engine->numUnfinished() > 0 || ids.size() < params.size(); ++step) {
+    if (step % 4 == 0 && ids.size() < params.size())
+      ids.push_back(engine->addRequest(params[ids.size()]));
+    if (step == 9) {
+      const std::vector<std::int32_t> sofar = engine->result(released).tokens;
+      ASSERT_FALSE(sofar.empty());
+      const attnrt::RequestResult full = solo(request(10, 30, 50));
+      EXPECT_EQ(sofar, std::vector<std::int32_t>(full.tokens.begin(),
+                                                  full.tokens.begin() + sofar.size()));
+      engine->releaseRequest(released);
+    }
+    engine->step();
+    ASSERT_LT(step, 1000);
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const attnrt::RequestResult &r = engine->result(ids[i]);
+    const attnrt::RequestResult alone = solo(params[i]);
+    ASSERT_EQ(r.state, RequestState::Finished) << r.error;
+    EXPECT_EQ(r.tokens, alone.tokens) << "request " << i;
+    EXPECT_EQ(r.reason, alone.reason) << "request " << i;
+  }
+  EXPECT_GT(engine->stats().overlapped, 20);
+  EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
+  EXPECT_EQ(engine->cache().allocator(1).numUsed(), 0);
+}
+
+// Pages too few for every sequence: the steps queued ahead never preempt
+// (the next normal step does), and the tokens still equal solo runs.
+TEST(Engine, DecodesQueuedAheadLeavePreemptionToTheNextStep) {
+  std::string dir =
+      ::testing::TempDir() + "attnrt-artifact-ahead-pages-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+  EngineOptions options;
+  options.kvPages = 14;
+  options.maxBatchTokens = 16;
+  options.overlapSteps = true;
+  auto engine = Engine::open(dir, options);
+  std::vector<RequestParams> params = {request(12, 1, 20), request(20, 2, 15),
+                                       request(7, 3, 30), request(16, 4, 18)};
+  std::vector<attnrt::RequestId> ids;
+  for (const RequestParams &p : params)
+    ids.push_back(engine->addRequest(p));
+  engine->runToCompletion();
+  EXPECT_GT(engine->numPreemptions(), 0) << "the pool was meant to force preemption";
+  EXPECT_GT(engine->stats().overlapped, 0);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const attnrt::RequestResult &r = engine->result(ids[i]);
+    ASSERT_EQ(r.state, RequestState::Finished) << r.error;
+    EXPECT_EQ(r.tokens, solo(params[i]).tokens) << "sequence " << i;
+  }
+}

@@ -10,7 +10,8 @@
 // tokens, and reads of released (-1) or mislabelled slots fail the step.
 // A sequence that starts with tokens (kVocab - 2, kVocab - 1) gets a NaN at
 // index 5 of every logits row past position 0 (the tests' broken model). The
-// device flavour answers greedy rows through attnc_step_args.argmax.
+// device flavour answers greedy rows through attnc_step_args.argmax and
+// overlaps steps (submit / finish, token_source).
 #include "runtime/ModelABI.h"
 #include "runtime/Version.h"
 
@@ -19,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -192,7 +195,79 @@ void freeCache(void *instance, void *base) {
   }
 }
 
+// Overlapped steps (ATTNC_FEATURE_OVERLAP): submit runs the step at once,
+// as a device would in queue order, but its results reach the caller's
+// destination only at finish; tokens named by token_source come from the
+// greedy tokens of the step submitted before, never from token_ids.
+struct Queued {
+  int rc = 0;
+  std::string message;
+  int32_t rows = 0;
+  bool argmax = false;
+  float *logits = nullptr;
+  int32_t *argmaxDst = nullptr;
+  std::vector<float> logitsOut;
+  std::vector<int32_t> argmaxOut;
+};
+std::deque<Queued> queued;            // submitted, not finished
+std::vector<int32_t> previousArgmax;  // greedy tokens of the step submitted last
+bool previousHadArgmax = false;
+
+int submit(void *opaque, const attnc_step_args *a, char *error, size_t len) {
+  if (queued.size() == 2)
+    return fail(error, len, "fake model: a third step submitted before finish");
+  std::vector<int32_t> ids(a->token_ids, a->token_ids + a->num_tokens);
+  if (a->token_source)
+    for (int32_t t = 0; t < a->num_tokens; ++t) {
+      const int32_t row = a->token_source[t];
+      if (row < -1 || (row >= 0 && (!previousHadArgmax ||
+                                    row >= static_cast<int32_t>(previousArgmax.size()))))
+        return fail(error, len, "fake model: token_source names no greedy token of the step before");
+      if (row >= 0)
+        ids[t] = previousArgmax[row] < 0 ? 0 : previousArgmax[row];
+    }
+  Queued q;
+  q.rows = a->num_logits;
+  q.argmax = a->argmax != nullptr;
+  q.logits = a->logits;
+  q.argmaxDst = a->argmax;
+  q.logitsOut.resize(q.argmax ? 0 : static_cast<size_t>(q.rows) * kVocab);
+  q.argmaxOut.resize(q.argmax ? q.rows : 0);
+  attnc_step_args run = *a;
+  run.token_ids = ids.data();
+  run.logits = q.argmax ? nullptr : q.logitsOut.data();
+  run.argmax = q.argmax ? q.argmaxOut.data() : nullptr;
+  char message[512] = {0};
+  q.rc = step(opaque, &run, message, sizeof message);
+  q.message = message;
+  previousHadArgmax = q.argmax && q.rc == 0;
+  previousArgmax = q.argmaxOut;
+  queued.push_back(std::move(q));
+  return 0;
+}
+
+int finish(void *, char *error, size_t len) {
+  if (queued.empty())
+    return fail(error, len, "fake model: finish without a submitted step");
+  Queued q = std::move(queued.front());
+  queued.pop_front();
+  if (q.rc != 0)
+    return fail(error, len, q.message);
+  if (q.argmax)
+    std::copy(q.argmaxOut.begin(), q.argmaxOut.end(), q.argmaxDst);
+  else
+    std::copy(q.logitsOut.begin(), q.logitsOut.end(), q.logits);
+  return 0;
+}
+
+int submitAndFinish(void *opaque, const attnc_step_args *a, char *error, size_t len) {
+  return submit(opaque, a, error, len) ? 1 : finish(opaque, error, len);
+}
+
 void destroy(void *instance) {
+  if (!queued.empty())
+    std::fprintf(stderr, "fake model: destroyed with %zu steps not finished\n", queued.size());
+  queued.clear();
   if (liveCaches != 0)
     std::fprintf(stderr, "fake model: destroyed with %d KV pools still allocated\n", liveCaches);
   delete static_cast<Instance *>(instance);
@@ -202,7 +277,8 @@ const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cuda",
     kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
     /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
-    create, step, destroy, allocCache, freeCache, ATTNC_FEATURE_ARGMAX};
+    create, submitAndFinish, destroy, allocCache, freeCache,
+    ATTNC_FEATURE_ARGMAX | ATTNC_FEATURE_OVERLAP, submit, finish};
 #else
 void destroy(void *instance) { delete static_cast<Instance *>(instance); }
 
@@ -210,7 +286,8 @@ const attnc_model_desc kDesc = {
     ATTNC_MODEL_ABI_VERSION, ATTNC_VERSION_STRING, "cpu",
     kLayers, kVocab, /*hidden_size=*/8, /*max_context=*/96, kPageSize,
     /*max_batch_tokens=*/32, 2, kGroups, kLayerCaches, kWeightsBytes,
-    create, step, destroy, /*alloc_cache=*/nullptr, /*free_cache=*/nullptr, /*features=*/0u};
+    create, step, destroy, /*alloc_cache=*/nullptr, /*free_cache=*/nullptr, /*features=*/0u,
+    /*submit=*/nullptr, /*finish=*/nullptr};
 #endif
 
 } // namespace

@@ -365,4 +365,65 @@ TEST(Scheduler, BlockTablesShareOneStrideAndPadWithMinusOne) {
   EXPECT_EQ(plan.logitTokens[1], 10);
 }
 
+// The step after one that samples every running sequence, planned before its
+// tokens are known: the decode of each with a placeholder, no admission, no
+// preemption; anything else is refused with nothing changed but the commit.
+TEST(Scheduler, AStepPlannedAheadIsTheDecodeOfEveryRunningSequenceOrNothing) {
+  attnrt::KVCacheManager cache(4, {{0, 6}});
+  attnrt::Scheduler scheduler({16, 100}, cache);
+  scheduler.add(1, prompt(6, 1), false);
+  scheduler.add(2, prompt(3, 2), false);
+  attnrt::StepPlan prefill = scheduler.schedule();
+  ASSERT_EQ(prefill.seqs.size(), 2u);
+  attnrt::StepPlan ahead = scheduler.scheduleAhead(prefill, /*placeholder=*/-7);
+  ASSERT_EQ(ahead.seqs, prefill.seqs);
+  EXPECT_EQ(ahead.tokenIds, (std::vector<std::int32_t>{-7, -7}));
+  EXPECT_EQ(ahead.positions, (std::vector<std::int32_t>{6, 3}));
+  EXPECT_EQ(ahead.contextLen, (std::vector<std::int32_t>{7, 4}));
+  ASSERT_EQ(ahead.logitRows.size(), 2u);
+  EXPECT_TRUE(ahead.logitRows[0].sample && ahead.logitRows[1].sample);
+  EXPECT_EQ(scheduler.numCached(1), 6); // the prefill is committed
+  EXPECT_EQ(scheduler.tokens(1).back(), -7);
+  scheduler.setLastToken(1, 11);
+  scheduler.setLastToken(2, 12);
+  EXPECT_EQ(scheduler.tokens(2).back(), 12);
+  // Sequence 1 now holds pages 0-1, sequence 2 page 2 (7 and 4 tokens).
+  EXPECT_EQ(cache.allocator(0).numUsed(), 3);
+
+  // A waiting sequence: the next step admits it, so nothing is planned ahead
+  // (the commit alone happened).
+  scheduler.add(3, prompt(2, 3), false);
+  attnrt::StepPlan refused = scheduler.scheduleAhead(ahead, -7);
+  EXPECT_TRUE(refused.empty());
+  EXPECT_EQ(scheduler.numCached(1), 7);
+  EXPECT_EQ(scheduler.tokens(1).size(), 7u); // no placeholder
+  scheduler.remove(3);
+
+  // Decodes planned ahead one after another until the pool (6 pages of 4
+  // tokens) cannot hold both sequences' next tokens: refused then, without
+  // preempting (the normal schedule() decides that).
+  scheduler.appendToken(1, 21);
+  scheduler.appendToken(2, 22);
+  attnrt::StepPlan current = scheduler.schedule();
+  ASSERT_EQ(current.seqs.size(), 2u);
+  int planned = 0;
+  for (;;) {
+    attnrt::StepPlan next = scheduler.scheduleAhead(current, -7);
+    if (next.empty())
+      break;
+    ++planned;
+    scheduler.setLastToken(1, 30 + planned);
+    scheduler.setLastToken(2, 40 + planned);
+    current = std::move(next);
+    ASSERT_LT(planned, 20);
+  }
+  // 8 and 5 tokens cached after `current` first; ahead to 12 and 9 (3 + 3
+  // pages), and 13 and 10 would need 4 + 3.
+  EXPECT_EQ(planned, 4);
+  EXPECT_EQ(scheduler.numCached(1), 12);
+  EXPECT_EQ(scheduler.tokens(1).size(), 12u);
+  EXPECT_EQ(cache.allocator(0).numUsed(), 6);
+  EXPECT_EQ(scheduler.numPreemptions(), 0);
+}
+
 } // namespace

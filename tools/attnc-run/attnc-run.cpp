@@ -39,6 +39,8 @@ sequences (continuous batching).
                           [prompt_len, vocab]. With one sequence to FILE.npy;
                           with several, sequence i goes to FILE-i.npy (a
                           trailing .npy of FILE is kept at the end).
+  --overlap-steps         queue each greedy decode step before reading the one
+                          before (CUDA models; ATTNC_OVERLAP_STEPS overrides)
   --stats                 print steps, tokens, preemptions and throughput to stderr
   --help                  this text
 
@@ -67,6 +69,7 @@ struct Options {
   std::int64_t maxBatchTokens = 0;
   std::string dumpLogits;
   bool stats = false;
+  bool overlapSteps = false;
 };
 
 std::int64_t parseInteger(const std::string &flag, const std::string &text, std::int64_t min,
@@ -116,6 +119,10 @@ Options parseArgs(int argc, char **argv) {
     }
     if (arg == "--stats") {
       o.stats = true;
+      continue;
+    }
+    if (arg == "--overlap-steps") {
+      o.overlapSteps = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -228,6 +235,7 @@ int run(const Options &o) {
   engineOptions.num_threads = static_cast<std::int32_t>(o.threads);
   engineOptions.kv_pages = o.kvPages;
   engineOptions.max_batch_tokens = static_cast<std::int32_t>(o.maxBatchTokens);
+  engineOptions.overlap_steps = o.overlapSteps ? 1 : 0;
   attnrt::Session session(o.dir, &engineOptions);
 
   // A rejected request (ids outside the vocabulary, a prompt longer than the
@@ -267,11 +275,12 @@ int run(const Options &o) {
   if (o.stats) {
     attnrt_engine_stats st = session.stats();
     std::fprintf(stderr,
-                 "attnc-run: %lld steps, %lld tokens processed, %lld generated, %lld "
-                 "preemptions, %lld KV pages; %.3f s, %.1f generated tokens/s\n",
-                 static_cast<long long>(st.steps), static_cast<long long>(st.tokens),
-                 static_cast<long long>(st.generated), static_cast<long long>(st.preemptions),
-                 static_cast<long long>(st.kv_pages_total), seconds,
+                 "attnc-run: %lld steps (%lld overlapped), %lld tokens processed, %lld "
+                 "generated, %lld preemptions, %lld KV pages; %.3f s, %.1f generated tokens/s\n",
+                 static_cast<long long>(st.steps), static_cast<long long>(st.overlapped),
+                 static_cast<long long>(st.tokens), static_cast<long long>(st.generated),
+                 static_cast<long long>(st.preemptions), static_cast<long long>(st.kv_pages_total),
+                 seconds,
                  seconds > 0 ? static_cast<double>(st.generated) / seconds : 0.0);
   }
   std::int32_t vocab = session.info().vocab_size;
