@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <vector>
 #include <unistd.h>
 
 namespace attnrt_test {
@@ -98,6 +99,50 @@ TEST(CApi, GeneratesLikeTheEngine) {
             ATTNRT_ERR_NOT_FOUND);
   attnrt_engine_close(engine);
   attnrt_engine_close(nullptr);
+}
+
+// overlap_steps reaches the engine: a device model (the fake's device
+// flavour) queues the decodes of a greedy request ahead, and the stats say
+// so; off (the default), none is; the tokens are the same.
+TEST(CApi, OverlapStepsIsPassedToTheEngineAndCounted) {
+  static const std::string dir = [] {
+    std::string d = ::testing::TempDir() + "attnrt-capi-device-" + std::to_string(::getpid());
+    attnrt_test::writeFakeArtifact(d, 1, /*ownsCache=*/true);
+    return d;
+  }();
+  auto generate = [&](int32_t overlap, int64_t *overlapped) {
+    attnrt_engine *engine = nullptr;
+    char error[256];
+    attnrt_engine_options options;
+    attnrt_engine_options_init(&options);
+    EXPECT_EQ(options.overlap_steps, 0);
+    options.overlap_steps = overlap;
+    EXPECT_EQ(attnrt_engine_open(dir.c_str(), &options, &engine, error, sizeof error), ATTNRT_OK)
+        << error;
+    const int32_t prompt[] = {3, 1, 4, 1, 5};
+    attnrt_request_params params;
+    attnrt_request_params_init(&params);
+    params.prompt = prompt;
+    params.prompt_len = 5;
+    params.max_new_tokens = 10;
+    int64_t id = 0;
+    EXPECT_EQ(attnrt_add_request(engine, &params, &id, error, sizeof error), ATTNRT_OK) << error;
+    EXPECT_EQ(attnrt_run(engine, error, sizeof error), ATTNRT_OK) << error;
+    std::vector<int32_t> tokens(10);
+    int32_t count = 0;
+    EXPECT_EQ(attnrt_request_tokens(engine, id, tokens.data(), 10, &count, error, sizeof error),
+              ATTNRT_OK);
+    attnrt_engine_stats stats;
+    EXPECT_EQ(attnrt_engine_get_stats(engine, &stats, error, sizeof error), ATTNRT_OK);
+    *overlapped = stats.overlapped;
+    attnrt_engine_close(engine);
+    return tokens;
+  };
+  int64_t on = -1, off = -1;
+  const std::vector<int32_t> ahead = generate(1, &on), serial = generate(0, &off);
+  EXPECT_EQ(on, 9);
+  EXPECT_EQ(off, 0);
+  EXPECT_EQ(ahead, serial);
 }
 
 TEST(CApi, BadArgumentsAreStatusesNotCrashes) {
