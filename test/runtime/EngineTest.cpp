@@ -497,13 +497,18 @@ TEST(Engine, ADeviceModelsGreedyTokensReplaceItsLogitsWhereTheyCan) {
 }
 
 // A NaN among a row's logits fails that request (its message names the
-// token), whether the engine's sampler or the model's argmax meets it; a
-// request beside it finishes.
+// token), whether the engine's sampler or the model's argmax meets it, also
+// with the next decode already queued; a request beside it finishes.
 TEST(Engine, ANaNLogitFailsItsRequestOnEitherPath) {
   std::string dir = ::testing::TempDir() + "attnrt-artifact-nan-" + std::to_string(::getpid());
   attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
-  for (const std::string &artifactDir : {sharedArtifact(), dir}) {
-    auto engine = Engine::open(artifactDir);
+  EngineOptions ahead;
+  ahead.overlapSteps = true;
+  // Host sampler; device argmax; device argmax with the next decode queued
+  // ahead (its token from the NaN row reads as 0, and its result is dropped).
+  for (int path = 0; path < 3; ++path) {
+    const std::string &artifactDir = path == 0 ? sharedArtifact() : dir;
+    auto engine = Engine::open(artifactDir, path == 2 ? ahead : EngineOptions{});
     RequestParams broken = request(4, 5, 6);
     broken.prompt[0] = kVocab - 2; // the fake's NaN poison: (62, 63) at positions 0, 1
     broken.prompt[1] = kVocab - 1;
@@ -516,6 +521,8 @@ TEST(Engine, ANaNLogitFailsItsRequestOnEitherPath) {
         << artifactDir << ": " << r.error;
     EXPECT_EQ(engine->result(good).state, RequestState::Finished) << artifactDir;
     EXPECT_EQ(engine->result(good).tokens, solo(request(6, 1, 8)).tokens) << artifactDir;
+    if (path == 2)
+      EXPECT_GT(engine->stats().overlapped, 0);
   }
 }
 
