@@ -438,6 +438,9 @@ def main():
     out = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(shlex.quote(a) for a in ["python3"] + sys.argv),
+        # The runtime's switches in effect (ATTNC_OVERLAP_STEPS, ATTNC_CUDA_PDL, ...).
+        "attnc_environment": {k: v for k, v in sorted(os.environ.items())
+                              if k.startswith("ATTNC_")},
         "gpu": {"name": props.name, "sm_count": props.multi_processor_count,
                 "memory_GiB": round(props.total_memory / 2**30, 1),
                 "driver": subprocess.run(["nvidia-smi", "--query-gpu=driver_version",
