@@ -439,10 +439,14 @@ Engine::Submitted *Engine::submitAhead(const Submitted &current, std::string &fa
   // A decode: token b is sequence b's, whose input is the greedy token of
   // its row in `current`.
   next.tokenSource.assign(next.plan.tokenIds.size(), -1);
-  for (std::size_t b = 0; b < next.plan.seqs.size(); ++b)
+  for (std::size_t b = 0; b < next.plan.seqs.size(); ++b) {
     for (std::size_t i = 0; i < current.plan.logitRows.size(); ++i)
       if (current.plan.logitRows[i].seq == next.plan.seqs[b])
         next.tokenSource[b] = static_cast<std::int32_t>(i);
+    if (next.tokenSource[b] < 0) // scheduleAhead only plans sequences `current` samples
+      throw Error(ErrorCode::Internal, "engine: sequence " + std::to_string(next.plan.seqs[b]) +
+                                           " was planned ahead without a row to read its token");
+  }
   if (!submit(next, failure)) {
     for (SeqId seq : next.plan.seqs)
       failRequest(seq, failure);
