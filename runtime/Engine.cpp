@@ -9,9 +9,11 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 namespace attnrt {
 
@@ -91,6 +93,19 @@ std::uint64_t pageBytes(const attnc_layer_cache &layer, std::int32_t pageSize) {
   return static_cast<std::uint64_t>(
       kvquant::page_bytes(static_cast<KvType>(layer.kv_type), pageSize, layer.kv_heads,
                           layer.head_dim, layer.v_head_dim, layer.elem_bytes));
+}
+
+// EngineOptions::overlapSteps, unless ATTNC_OVERLAP_STEPS says 1 or 0. Any
+// other value is named on stderr (a typo must not switch it unseen).
+bool overlapSetting(bool option) {
+  const char *v = std::getenv("ATTNC_OVERLAP_STEPS");
+  if (!v || !*v)
+    return option;
+  if (std::strcmp(v, "0") == 0 || std::strcmp(v, "1") == 0)
+    return v[0] == '1';
+  std::fprintf(stderr, "attnrt: ATTNC_OVERLAP_STEPS='%s' is neither 1 nor 0; steps %s\n", v,
+               option ? "overlap (the engine option)" : "run one at a time (the engine option)");
+  return option;
 }
 
 constexpr std::uint64_t kDefaultCacheCap = 1ull << 30;
@@ -229,12 +244,8 @@ std::unique_ptr<Engine> Engine::open(const std::string &artifactDir,
   info.maxBatchTokens = maxBatchTokens;
   info.numGroups = desc->num_groups;
   info.kvPagesPerGroup = pages;
-  const char *overlapSetting = std::getenv("ATTNC_OVERLAP_STEPS");
-  const bool overlapWanted = overlapSetting && (!std::strcmp(overlapSetting, "0") ||
-                                                !std::strcmp(overlapSetting, "1"))
-                                 ? std::strcmp(overlapSetting, "1") == 0
-                                 : options.overlapSteps;
-  engine->overlap_ = (desc->features & ATTNC_FEATURE_OVERLAP) != 0 && overlapWanted;
+  engine->overlap_ =
+      (desc->features & ATTNC_FEATURE_OVERLAP) != 0 && overlapSetting(options.overlapSteps);
   engine->model_ = std::move(model);
   return engine;
 }
@@ -438,14 +449,17 @@ Engine::Submitted *Engine::submitAhead(const Submitted &current, std::string &fa
     return nullptr;
   // A decode: token b is sequence b's, whose input is the greedy token of
   // its row in `current`.
+  std::unordered_map<SeqId, std::int32_t> rowOf; // a batch of hundreds: no quadratic search
+  for (std::size_t i = 0; i < current.plan.logitRows.size(); ++i)
+    if (current.plan.logitRows[i].sample)
+      rowOf[current.plan.logitRows[i].seq] = static_cast<std::int32_t>(i);
   next.tokenSource.assign(next.plan.tokenIds.size(), -1);
   for (std::size_t b = 0; b < next.plan.seqs.size(); ++b) {
-    for (std::size_t i = 0; i < current.plan.logitRows.size(); ++i)
-      if (current.plan.logitRows[i].seq == next.plan.seqs[b])
-        next.tokenSource[b] = static_cast<std::int32_t>(i);
-    if (next.tokenSource[b] < 0) // scheduleAhead only plans sequences `current` samples
+    auto row = rowOf.find(next.plan.seqs[b]);
+    if (row == rowOf.end()) // scheduleAhead only plans sequences `current` samples
       throw Error(ErrorCode::Internal, "engine: sequence " + std::to_string(next.plan.seqs[b]) +
                                            " was planned ahead without a row to read its token");
+    next.tokenSource[b] = row->second;
   }
   if (!submit(next, failure)) {
     for (SeqId seq : next.plan.seqs)

@@ -127,12 +127,14 @@ StepPlan Scheduler::scheduleAhead(const StepPlan &current, std::int32_t placehol
   // Every running sequence must sample in `current`: all its tokens are
   // cached once `current` ran (a sequence still prefilling, or not in it,
   // would make the next step something else).
+  std::unordered_map<SeqId, std::int32_t> cachedAfter; // per step: no quadratic search
+  for (std::size_t b = 0; b < current.seqs.size(); ++b)
+    cachedAfter[current.seqs[b]] = current.contextLen[b];
   for (SeqId id : running_) {
     const Sequence &s = seqs_.at(id);
-    auto at = std::find(current.seqs.begin(), current.seqs.end(), id);
-    if (at == current.seqs.end() ||
-        current.contextLen[static_cast<std::size_t>(at - current.seqs.begin())] !=
-            static_cast<std::int64_t>(s.tokens.size()) ||
+    auto cached = cachedAfter.find(id);
+    if (cached == cachedAfter.end() ||
+        cached->second != static_cast<std::int64_t>(s.tokens.size()) ||
         s.numCached + 1 > config_.maxContext)
       return next;
   }

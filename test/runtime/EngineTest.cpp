@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <unistd.h>
@@ -614,6 +615,31 @@ TEST(Engine, DecodesQueuedAheadGiveTheHostFlavoursTokens) {
   EXPECT_GT(engine->stats().overlapped, 20);
   EXPECT_EQ(engine->cache().allocator(0).numUsed(), 0);
   EXPECT_EQ(engine->cache().allocator(1).numUsed(), 0);
+}
+
+// ATTNC_OVERLAP_STEPS=1 / 0 overrides the option; another value is named on
+// stderr and the option kept.
+TEST(Engine, TheOverlapVariableOverridesTheOptionAndATypoIsNamed) {
+  std::string dir =
+      ::testing::TempDir() + "attnrt-artifact-ahead-env-" + std::to_string(::getpid());
+  attnrt_test::writeFakeArtifact(dir, 1, /*ownsCache=*/true);
+  auto overlapped = [&](const char *setting, bool option) {
+    ::setenv("ATTNC_OVERLAP_STEPS", setting, 1);
+    EngineOptions options;
+    options.overlapSteps = option;
+    auto engine = Engine::open(dir, options);
+    ::unsetenv("ATTNC_OVERLAP_STEPS");
+    engine->addRequest(request(5, 1, 6));
+    engine->runToCompletion();
+    return engine->stats().overlapped;
+  };
+  EXPECT_EQ(overlapped("1", false), 5);
+  EXPECT_EQ(overlapped("0", true), 0);
+  ::testing::internal::CaptureStderr();
+  const std::int64_t kept = overlapped("yes", true);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(kept, 5);
+  EXPECT_TRUE(contains(said, "ATTNC_OVERLAP_STEPS='yes'")) << said;
 }
 
 // Pages too few for every sequence: the steps queued ahead never preempt
