@@ -69,6 +69,13 @@ struct Context::Impl {
     void *dst; // host: into attnc_step_args.logits or .argmax
     int64_t offset, n;
   };
+  // A step's reporting kernels: the message of each device pair and its op
+  // number (the step being built, a queued step, a graph's capture).
+  struct Reports {
+    int count = 0;
+    const char *message[kMaxReports] = {};
+    int64_t op[kMaxReports] = {};
+  };
 
   // Steps submitted and not finished: at most two, one per slot, so that the
   // runtime can queue a step while the one before it runs. A slot holds what
@@ -86,9 +93,7 @@ struct Context::Impl {
     cudaEvent_t done = nullptr;
     std::string error;
     int64_t error_op = -1;
-    int num_reports = 0;
-    const char *report_message[kMaxReports] = {};
-    int64_t report_op[kMaxReports] = {};
+    Reports reports;
     std::vector<Pending> pending;
     std::vector<PlanEntry> plans;
     int timing = -1; // its ReplayTimes record, or -1
@@ -97,10 +102,10 @@ struct Context::Impl {
   int slot = 0;           // the step being built
   int queue[2] = {};      // queued slots, oldest first
   int num_queued = 0;
-  // Greedy tokens on the device: of the step being built, and of the step
-  // submitted last (what a token_source reads).
-  const int32_t *step_argmax = nullptr, *last_argmax = nullptr;
-  int32_t step_argmax_rows = 0, last_argmax_rows = 0;
+  // The greedy tokens of the step submitted last, on the device (what a
+  // token_source reads): its argmax region of the logits buffer.
+  const int32_t *last_argmax = nullptr;
+  int32_t last_argmax_rows = 0;
 
   // First error of the step (or of create-time alloc/upload), and when.
   std::string error;
@@ -111,9 +116,7 @@ struct Context::Impl {
   // Reports: device pairs (copied to the slot's pinned ones), messages, op
   // numbers.
   int32_t *device_reports = nullptr;
-  int num_reports = 0;
-  const char *report_message[kMaxReports] = {};
-  int64_t report_op[kMaxReports] = {};
+  Reports reports;
 
   std::vector<PlanEntry> plans; // eager plans of the step being built
 
@@ -136,9 +139,7 @@ struct Context::Impl {
     bool failed = false;        // capture failed: eager from now on
     std::vector<PlanEntry> plans;
     cudaGraphExec_t exec = nullptr;
-    int num_reports = 0;
-    const char *report_message[kMaxReports] = {};
-    int64_t report_op[kMaxReports] = {};
+    Reports reports;
     int64_t ops = 0;
     struct Region {
       int64_t at, offset, n; // host: logits (or argmax) + at; device: logits buffer + offset
@@ -284,11 +285,9 @@ struct Context::Impl {
     error.clear();
     error_op = -1;
     op = 0;
-    num_reports = 0;
+    reports.count = 0;
     pending.clear();
     logits_used = 0;
-    step_argmax = nullptr;
-    step_argmax_rows = 0;
   }
 
   bool record(const char *op_name, const char *message) {
@@ -345,8 +344,6 @@ struct Context::Impl {
         std::memcpy(p.dst, sl.host_logits + p.offset, 4 * p.n);
     pending.clear();
     logits_used = 0;
-    step_argmax = nullptr; // it was in the old buffer, and has been read
-    step_argmax_rows = 0;
     return e;
   }
 
@@ -684,19 +681,12 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
     timed = timed && t.after_launch(m.stream);
     if (m.time_replays && !timed)
       t.building = -1;
-    m.num_reports = g->num_reports;
-    std::copy(g->report_message, g->report_message + g->num_reports, m.report_message);
-    std::copy(g->report_op, g->report_op + g->num_reports, m.report_op);
+    m.reports = g->reports;
     m.op = g->ops;
-    for (const Impl::Graph::Region &r : g->pending) {
+    for (const Impl::Graph::Region &r : g->pending)
       m.pending.push_back({r.argmax ? static_cast<void *>(m.host.argmax + r.at)
                                     : static_cast<void *>(m.host.logits + r.at),
                            r.offset, r.n});
-      if (r.argmax && r.at == 0) {
-        m.step_argmax = reinterpret_cast<const int32_t *>(m.device_logits + r.offset);
-        m.step_argmax_rows = int32_t(r.n);
-      }
-    }
     m.logits_used = g->logits_used;
     ++m.stats.replayed;
     return 0;
@@ -742,9 +732,7 @@ int Context::run_step_impl(int (*ops)(void *), void *closure) {
     return ops(closure); // on the fixed plans, updated in begin_step
   }
   g->exec = exec;
-  g->num_reports = m.num_reports;
-  std::copy(m.report_message, m.report_message + m.num_reports, g->report_message);
-  std::copy(m.report_op, m.report_op + m.num_reports, g->report_op);
+  g->reports = m.reports;
   g->ops = m.op;
   g->pending = std::move(pending);
   g->logits_used = m.logits_used;
@@ -756,13 +744,13 @@ int32_t *Context::report_slot(const char *message) {
   Impl &m = *impl_;
   if (failed())
     return nullptr;
-  if (m.num_reports == kMaxReports) {
+  if (m.reports.count == kMaxReports) {
     fail("step", "too many reporting kernels in one step");
     return nullptr;
   }
-  const int i = m.num_reports++;
-  m.report_message[i] = message;
-  m.report_op[i] = m.op++;
+  const int i = m.reports.count++;
+  m.reports.message[i] = message;
+  m.reports.op[i] = m.op++;
   return m.device_reports + 2 * i;
 }
 
@@ -835,10 +823,6 @@ float *Context::logits_buffer(void *host_dst, int64_t n) {
   }
   m.pending.push_back({host_dst, offset, n});
   m.logits_used = offset + n;
-  if (host_dst == m.host.argmax) { // the step's greedy tokens: a later token_source reads them
-    m.step_argmax = reinterpret_cast<const int32_t *>(m.device_logits + offset);
-    m.step_argmax_rows = int32_t(n);
-  }
   return m.device_logits + offset;
 }
 
@@ -852,8 +836,8 @@ int Context::submit_step(char *error, size_t error_len) {
   m.begun = false;
   Impl::Slot &sl = m.slots[m.slot];
   cudaError_t e = cudaSuccess;
-  if (m.num_reports > 0)
-    e = cudaMemcpyAsync(sl.host_reports, m.device_reports, sizeof(int32_t) * 2 * m.num_reports,
+  if (m.reports.count > 0)
+    e = cudaMemcpyAsync(sl.host_reports, m.device_reports, sizeof(int32_t) * 2 * m.reports.count,
                         cudaMemcpyDeviceToHost, m.stream);
   if (e == cudaSuccess)
     e = m.queue_logits_copies(sl);
@@ -867,15 +851,20 @@ int Context::submit_step(char *error, size_t error_len) {
   sl.queued = true;
   sl.error = std::move(m.error);
   sl.error_op = m.error_op;
-  sl.num_reports = m.num_reports;
-  std::copy(m.report_message, m.report_message + m.num_reports, sl.report_message);
-  std::copy(m.report_op, m.report_op + m.num_reports, sl.report_op);
+  sl.reports = m.reports;
   sl.pending.swap(m.pending);
   sl.plans.swap(m.plans);
   sl.timing = m.time_replays ? m.times.building : -1;
   m.queue[m.num_queued++] = m.slot;
-  m.last_argmax = sl.error.empty() ? m.step_argmax : nullptr;
-  m.last_argmax_rows = sl.error.empty() ? m.step_argmax_rows : 0;
+  // Its greedy tokens stay in the logits buffer until the next step writes
+  // it (a region flushed early went with the buffer it was in).
+  m.last_argmax = nullptr;
+  m.last_argmax_rows = 0;
+  for (const Impl::Pending &p : sl.pending)
+    if (sl.error.empty() && m.host.argmax && p.dst == m.host.argmax) {
+      m.last_argmax = reinterpret_cast<const int32_t *>(m.device_logits + p.offset);
+      m.last_argmax_rows = int32_t(p.n);
+    }
   m.reset_step_records();
   return 0;
 }
@@ -908,11 +897,11 @@ int Context::finish_step(char *error, size_t error_len) {
   for (const Impl::Pending &p : pending)
     std::memcpy(p.dst, sl.host_logits + p.offset, 4 * p.n);
   // The earliest of: a bad-id report, the recorded error.
-  for (int i = 0; i < sl.num_reports; ++i) {
-    if (sl.error_op >= 0 && sl.report_op[i] > sl.error_op)
+  for (int i = 0; i < sl.reports.count; ++i) {
+    if (sl.error_op >= 0 && sl.reports.op[i] > sl.error_op)
       break;
     if (sl.host_reports[2 * i] > 0) {
-      set_message(error, error_len, "%s (%d bad, the last at index %d)", sl.report_message[i],
+      set_message(error, error_len, "%s (%d bad, the last at index %d)", sl.reports.message[i],
                   sl.host_reports[2 * i], sl.host_reports[2 * i + 1]);
       return 1;
     }
